@@ -1,0 +1,77 @@
+//! `vigia`: sanctions screening and transaction monitoring in one program.
+//!
+//! This binary is glue: it parses arguments, opens the store, calls the
+//! library crates and prints results. Each command lives in its own module.
+
+use std::io::{self, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Vigia: screen people and companies against designation lists, and watch
+/// transaction streams for laundering.
+#[derive(Debug, Parser)]
+#[command(name = "vigia", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    /// Where the embedded store lives. Defaults to `$XDG_DATA_HOME/vigia`
+    /// (or `~/.local/share/vigia`).
+    #[arg(long, global = true, env = "VIGIA_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Import, inspect, compare, export and update designation lists.
+    #[command(subcommand)]
+    Lists(lists::ListsCommand),
+}
+
+/// Options every command shares, resolved from the command line and the
+/// environment.
+#[derive(Debug, Clone)]
+pub(crate) struct Global {
+    /// The store directory.
+    pub(crate) data_dir: PathBuf,
+    /// Whether standard error is a terminal (progress bars are shown only then).
+    pub(crate) interactive: bool,
+}
+
+mod lists;
+
+fn default_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir).join("vigia");
+    }
+    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        return PathBuf::from(home).join(".local/share/vigia");
+    }
+    PathBuf::from(".vigia")
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let global = Global {
+        data_dir: cli.data_dir.unwrap_or_else(default_data_dir),
+        interactive: io::stderr().is_terminal(),
+    };
+    let result = match cli.command {
+        Command::Lists(command) => lists::run(command, &global),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            // A closed pipe (`vigia ... | head`) is not a failure.
+            if err.chain().any(|cause| {
+                cause.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("vigia: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Transaction monitoring: scenarios as data, event-time windows, graph typologies and alerts.

@@ -1,0 +1,1 @@
+//! Name and entity similarity: features, scoring algorithms and readable explanations.

@@ -1,0 +1,1 @@
+//! The screening pipeline: query, candidates, scores, decision; single and batch.

@@ -1,0 +1,1 @@
+//! Vigia's HTTP API: yente-compatible screening, search, entities, admin and metrics.

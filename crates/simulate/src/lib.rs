@@ -1,0 +1,1 @@
+//! A seeded generator of realistic synthetic transaction activity with labelled, injected laundering typologies.

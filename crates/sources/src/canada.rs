@@ -1,0 +1,1 @@
+//! Canada SEMA consolidated autonomous sanctions XML.

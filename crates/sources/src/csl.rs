@@ -1,0 +1,1 @@
+//! US trade.gov Consolidated Screening List CSV.

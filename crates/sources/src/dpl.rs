@@ -1,0 +1,1 @@
+//! US BIS Denied Persons List (tab-separated).

@@ -1,0 +1,1 @@
+//! EU Financial Sanctions Files (FSF) consolidated XML.

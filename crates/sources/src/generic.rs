@@ -1,0 +1,1 @@
+//! A generic CSV watchlist with a column mapping, for an institution's own lists.

@@ -1,0 +1,1 @@
+//! OpenSanctions formats: FollowTheMoney JSON lines, delta feeds, Senzing JSON.

@@ -1,0 +1,1 @@
+//! UN Security Council consolidated list XML.

@@ -1,0 +1,1 @@
+//! Vigia's embedded store (SQLite): versioned lists, alerts, cases, decisions and a hash-chained audit trail.

@@ -1,0 +1,1 @@
+//! The compliance workflow rules: decisions on hits, re-opening, case states and four-eyes approval.
