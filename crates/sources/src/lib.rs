@@ -31,7 +31,7 @@ pub mod uk;
 pub mod un;
 
 pub use detect::{detect, detect_file};
-pub use input::{Source, decode_text, plan, read, read_all};
+pub use input::{Source, decode_text, parse_bytes, plan, read, read_all};
 
 /// A list file format Vigia reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -148,6 +148,13 @@ impl Format {
         }
     }
 
+    /// Whether a file of this format changes the active version of its
+    /// dataset (OpenSanctions delta feeds: ADD/MOD/DEL) rather than
+    /// replacing it with a complete new version.
+    pub fn is_delta(self) -> bool {
+        matches!(self, Format::FtmDelta | Format::FtmDeltaIndex)
+    }
+
     /// Whether files of this format are only read as part of a set led by
     /// another file (OFAC's address, alias and comment tables).
     pub fn is_companion(self) -> bool {
@@ -205,6 +212,17 @@ pub struct Header {
     pub published: Option<String>,
     /// The number of records the file says it holds, if it says.
     pub stated_count: Option<u64>,
+}
+
+/// What a format parser returns besides what it pushed into the sink.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parsed {
+    /// What the file says about itself.
+    pub header: Header,
+    /// Records read from the main file: listed parties (a record that was
+    /// dropped with an error diagnostic still counts, so that
+    /// `records == listed entities + dropped records` can be checked).
+    pub records: u64,
 }
 
 /// The outcome of reading one [`Source`].

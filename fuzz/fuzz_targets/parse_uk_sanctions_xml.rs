@@ -1,0 +1,11 @@
+#![no_main]
+//! Fuzzes the uk_sanctions_xml parser: any bytes must give entities, diagnostics or a
+//! clean error, never a panic.
+
+use libfuzzer_sys::fuzz_target;
+use vigia_sources::{Collect, Format, parse_bytes};
+
+fuzz_target!(|data: &[u8]| {
+    let mut sink = Collect::default();
+    let _ = parse_bytes(Format::UkSanctionsXml, "fuzz", data, &mut sink);
+});
