@@ -1,0 +1,7 @@
+//! End-to-end tests of the `vigia` binary: each module runs the real
+//! program on fixtures and checks its output and exit code.
+
+mod lists;
+mod screen;
+mod monitor;
+mod simulate;
