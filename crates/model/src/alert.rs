@@ -1,5 +1,7 @@
 //! Alerts: what monitoring and screening hand to analysts.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// What an alert asks of the institution.
@@ -64,4 +66,12 @@ pub struct Alert {
     /// The total amount involved, in USD equivalent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<f64>,
+    /// The measured values behind the decision (aggregate name → value),
+    /// so a reviewer sees the numbers, not only the sentence.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metrics: BTreeMap<String, f64>,
+    /// What produced the alert: scenario pack version and content hash,
+    /// engine version (`pack@hash engine`), for the audit trail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<String>,
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 pub type EventTime = i64;
 
 /// How money moved.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// Cash deposited, withdrawn or exchanged.
@@ -81,6 +81,18 @@ pub struct Party {
     /// Postal code (ZIP).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
+    /// Street address as written on the transaction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// Identity document number presented (passport, licence, tax id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_number: Option<String>,
+    /// Telephone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// Device or IP fingerprint the transfer was initiated from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
 }
 
 /// Where a transaction was conducted: a branch or an agent location.
@@ -130,4 +142,26 @@ pub struct Transaction {
     /// Free text: memo, remittance information, purpose.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// Intermediary and correspondent institutions the transfer passed
+    /// through (names, BICs, ABA routing numbers), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub intermediaries: Vec<String>,
+}
+
+impl Channel {
+    /// The channel's name as written in Vigia JSONL (`cash`, `wire`, ...).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Channel::Cash => "cash",
+            Channel::Wire => "wire",
+            Channel::Ach => "ach",
+            Channel::Remittance => "remittance",
+            Channel::Card => "card",
+            Channel::Cheque => "cheque",
+            Channel::MonetaryInstrument => "monetary_instrument",
+            Channel::Crypto => "crypto",
+            Channel::Internal => "internal",
+            Channel::Other => "other",
+        }
+    }
 }

@@ -4,4 +4,8 @@
 //! This crate is pure: transactions come in, alerts go out, time is the
 //! transactions' event time, never a clock.
 
+mod error;
 pub mod graph;
+pub mod window;
+
+pub use error::{BadRow, Error, Position, Result};
