@@ -1,0 +1,34 @@
+//! The store's error type.
+
+use std::path::PathBuf;
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The data directory could not be created or read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// SQLite reported an error.
+    #[error("store: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The database was written by a newer Vigia, or a migration that was
+    /// already applied has since been edited.
+    #[error("store schema: {0}")]
+    Schema(String),
+    /// Stored data does not read back as it was written (an edited row, a
+    /// damaged file).
+    #[error("store data corruption: {0}")]
+    DataCorruption(String),
+    /// A dataset or version that does not exist was asked for.
+    #[error("{0}")]
+    NotFound(String),
+}
+
+/// `Result` with the store's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
