@@ -1,1 +1,415 @@
-//! Name and entity similarity: features, scoring algorithms and readable explanations.
+//! Name and entity similarity: features, scoring algorithms and readable
+//! explanations.
+//!
+//! Pure: a function of the index (the listed side), the prepared query and
+//! the configuration. Two algorithms:
+//!
+//! - `vigia` (the default, also answering to yente's `best`, `logic-v2`,
+//!   `logic-v1`, `name-qualified` and `regression-v1`): aligns name parts
+//!   order-free with rarity and family-name weights, penalises unmatched
+//!   parts asymmetrically, then weighs secondary evidence (birth date,
+//!   country, gender, identifiers) the way logic-v2 does, with a graded
+//!   score that reaches 1.0 only when something corroborates the name.
+//! - `ofac`: an emulation of OFAC's Sanctions List Search (FAQ 249).
+//!
+//! `vigia-name` is `vigia` without secondary evidence (yente's
+//! `name-based`).
+//!
+//! Every score carries explanations a person can read: which query name
+//! matched which listed name, part by part, and what each feature added or
+//! took away.
+
+mod align;
+mod algorithms;
+mod evidence;
+pub mod ofac;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use vigia_index::{Candidate, Evidence, Index, NameHit, NameOrigin, PreparedQuery, RecordId};
+
+pub use align::{AlignedPair, Alignment, PairKind, align};
+pub use algorithms::{AlgorithmInfo, FeatureInfo, algorithms};
+pub use evidence::EvidenceFinding;
+
+/// A scoring algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Algorithm {
+    /// Vigia's default: name alignment plus secondary evidence.
+    #[default]
+    Vigia,
+    /// Vigia's name alignment alone.
+    VigiaName,
+    /// An emulation of OFAC's Sanctions List Search.
+    Ofac,
+}
+
+impl Algorithm {
+    /// The algorithm's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Vigia => "vigia",
+            Algorithm::VigiaName => "vigia-name",
+            Algorithm::Ofac => "ofac",
+        }
+    }
+
+    /// Parses an algorithm name, accepting yente's names as aliases.
+    pub fn parse(name: &str) -> Option<Algorithm> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "vigia" | "best" | "default" | "logic-v2" | "logic-v1" | "name-qualified" | "regression-v1" => {
+                Some(Algorithm::Vigia)
+            }
+            "vigia-name" | "name-based" => Some(Algorithm::VigiaName),
+            "ofac" => Some(Algorithm::Ofac),
+            _ => None,
+        }
+    }
+}
+
+/// Coefficients of the scoring algorithms. The defaults are listed by
+/// [`algorithms`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreConfig {
+    /// The algorithm.
+    pub algorithm: Algorithm,
+    /// How much an unmatched listed part costs relative to an unmatched
+    /// query part (0.25: a query may omit a middle name).
+    pub extra_listed_penalty: f32,
+    /// The most unmatched listed weight that counts (a long listed name
+    /// does not drown a rare surname given alone).
+    pub extra_listed_cap: f32,
+    /// The highest name score when only generic words (legal forms,
+    /// organisation words, particles, initials) matched.
+    pub uninformative_cap: f32,
+    /// Subtracted when both names carry numbers and none agree ("MS-13" is
+    /// not "MS-18").
+    pub number_mismatch: f32,
+    /// Subtracted per given name paired with a family name.
+    pub swap_penalty: f32,
+    /// Factor for matches on a weak alias (a nickname).
+    pub weak_alias_factor: f32,
+    /// Factor for matches on a former name.
+    pub previous_name_factor: f32,
+    /// Factor for a name match that nothing corroborates; corroborating
+    /// evidence lifts it towards 1.0.
+    pub name_only_factor: f32,
+    /// Birth dates with day and month swapped.
+    pub dob_swap: f32,
+    /// Same birth year, different month or day.
+    pub dob_same_year: f32,
+    /// Birth years one apart.
+    pub dob_one_year: f32,
+    /// Birth years two or three apart.
+    pub dob_few_years: f32,
+    /// Birth years further apart.
+    pub dob_far: f32,
+    /// No country in common.
+    pub country_mismatch: f32,
+    /// Different genders.
+    pub gender_mismatch: f32,
+    /// Different unique identifiers (LEI, IMO, MMSI, BIC).
+    pub identifier_mismatch: f32,
+    /// The floor of the score when an identifier matches exactly.
+    pub identifier_floor: f32,
+}
+
+impl Default for ScoreConfig {
+    fn default() -> ScoreConfig {
+        ScoreConfig {
+            algorithm: Algorithm::Vigia,
+            extra_listed_penalty: 0.25,
+            extra_listed_cap: 1.0,
+            uninformative_cap: 0.5,
+            number_mismatch: 0.3,
+            swap_penalty: 0.03,
+            weak_alias_factor: 0.85,
+            previous_name_factor: 0.95,
+            name_only_factor: 0.9,
+            dob_swap: 0.05,
+            dob_same_year: 0.06,
+            dob_one_year: 0.08,
+            dob_few_years: 0.15,
+            dob_far: 0.3,
+            country_mismatch: 0.12,
+            gender_mismatch: 0.2,
+            identifier_mismatch: 0.25,
+            identifier_floor: 0.85,
+        }
+    }
+}
+
+impl ScoreConfig {
+    /// The default coefficients of an algorithm.
+    pub fn for_algorithm(algorithm: Algorithm) -> ScoreConfig {
+        match algorithm {
+            Algorithm::Ofac => ScoreConfig {
+                algorithm,
+                country_mismatch: 0.1,
+                dob_one_year: 0.1,
+                dob_few_years: 0.1,
+                dob_far: 0.1,
+                dob_same_year: 0.15,
+                dob_swap: 0.075,
+                gender_mismatch: 0.1,
+                ..ScoreConfig::default()
+            },
+            _ => ScoreConfig { algorithm, ..ScoreConfig::default() },
+        }
+    }
+}
+
+/// One feature's contribution, as yente reports it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    /// The feature's score: a similarity for name features, the amount
+    /// added (positive) or taken away (negative) for evidence features.
+    pub score: f64,
+    /// What was compared and found, in words.
+    pub detail: String,
+    /// The query side of the comparison.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// The listed side of the comparison.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidate: Option<String>,
+}
+
+/// A scored candidate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scored {
+    /// The listed record.
+    pub record: RecordId,
+    /// The final score in 0..=1.
+    pub score: f32,
+    /// The best name score (before evidence).
+    pub name_score: f32,
+    /// Explanations by feature name.
+    pub explanations: BTreeMap<String, Explanation>,
+}
+
+fn round(value: f32) -> f64 {
+    (f64::from(value) * 1000.0).round() / 1000.0
+}
+
+/// Scores one candidate for a prepared query.
+pub fn score(
+    index: &Index,
+    query: &PreparedQuery,
+    query_evidence: &Evidence,
+    candidate: &Candidate,
+    config: &ScoreConfig,
+) -> Scored {
+    let record = index.record(candidate.record);
+    let mut explanations = BTreeMap::new();
+    let pairs: Vec<NameHit> = if candidate.names.is_empty() {
+        // An identifier hit: every query form against every listed name.
+        let mut all = Vec::new();
+        for (qn, name) in query.names.iter().enumerate() {
+            for qf in 0..name.forms.len() {
+                for name_id in record.names.clone() {
+                    all.push(NameHit { name: name_id, query_name: qn as u16, form: qf as u16, bound: 1.0 });
+                }
+            }
+        }
+        all
+    } else {
+        candidate.names.clone()
+    };
+
+    let name_score = match config.algorithm {
+        Algorithm::Ofac => ofac_names(index, query, &pairs, &mut explanations),
+        _ => vigia_names(index, query, &pairs, config, &mut explanations),
+    };
+
+    let mut score = name_score;
+    if config.algorithm != Algorithm::VigiaName {
+        let (findings, identifier_match) = evidence::compare(query_evidence, &record.evidence, config);
+        let corroboration: f32 = findings.iter().map(|f| f.corroboration).sum::<f32>().min(1.0);
+        let penalty: f32 = findings.iter().map(|f| f.penalty).sum();
+        if config.algorithm == Algorithm::Vigia {
+            let factor = config.name_only_factor + (1.0 - config.name_only_factor) * corroboration;
+            score = name_score * factor;
+            if factor < 1.0 {
+                explanations.insert(
+                    "corroboration".to_owned(),
+                    Explanation {
+                        score: round(factor),
+                        detail: if corroboration == 0.0 {
+                            format!("nothing but the name to go on: name score × {factor:.2}")
+                        } else {
+                            format!("partly corroborated: name score × {factor:.2}")
+                        },
+                        query: None,
+                        candidate: None,
+                    },
+                );
+            }
+        }
+        score -= penalty;
+        if identifier_match {
+            score = score.max(config.identifier_floor + (1.0 - config.identifier_floor) * name_score);
+        }
+        for finding in findings {
+            let value = if finding.penalty > 0.0 { -finding.penalty } else { finding.corroboration };
+            explanations.insert(
+                finding.feature.to_owned(),
+                Explanation {
+                    score: round(value),
+                    detail: finding.detail,
+                    query: Some(finding.query),
+                    candidate: Some(finding.candidate),
+                },
+            );
+        }
+    }
+    Scored { record: candidate.record, score: score.clamp(0.0, 1.0), name_score, explanations }
+}
+
+fn origin_factor(origin: NameOrigin, config: &ScoreConfig) -> f32 {
+    match origin {
+        NameOrigin::WeakAlias => config.weak_alias_factor,
+        NameOrigin::PreviousName => config.previous_name_factor,
+        _ => 1.0,
+    }
+}
+
+fn vigia_names(
+    index: &Index,
+    query: &PreparedQuery,
+    pairs: &[NameHit],
+    config: &ScoreConfig,
+    explanations: &mut BTreeMap<String, Explanation>,
+) -> f32 {
+    let mut best: Option<(f32, Alignment, &NameHit)> = None;
+    for hit in pairs {
+        let query_name = &query.names[hit.query_name as usize];
+        let form = &query_name.forms[hit.form as usize];
+        let name = index.name(hit.name);
+        let alignment = align(index, form, &query_name.acronyms, name, config);
+        let value = alignment.score * origin_factor(name.origin, config);
+        let better = match &best {
+            None => true,
+            Some((b, _, _)) => value > *b,
+        };
+        if better {
+            best = Some((value, alignment, hit));
+        }
+    }
+    let Some((value, alignment, hit)) = best else {
+        return 0.0;
+    };
+    let query_name = &query.names[hit.query_name as usize];
+    let form = &query_name.forms[hit.form as usize];
+    let name = index.name(hit.name);
+    let listed_text: Vec<&str> = index.parts(name).iter().map(|p| index.token_text(p.token)).collect();
+    let feature = if name.origin == NameOrigin::WeakAlias { "weak_alias_match" } else { "name_match" };
+    explanations.insert(
+        feature.to_owned(),
+        Explanation {
+            score: round(value),
+            detail: describe_alignment(&alignment, &form.text, &listed_text.join(" "), name.origin, config),
+            query: Some(query_name.original.clone()),
+            candidate: Some(name.original.to_string()),
+        },
+    );
+    value
+}
+
+/// The alignment in words: "'joaquin guzman' ≈ 'joaquin archivaldo guzman
+/// loera' (alias): joaquin = joaquin (exact); guzman = guzman (exact, family
+/// name); not in the query: archivaldo, loera (−0.23)".
+fn describe_alignment(
+    alignment: &Alignment,
+    query_text: &str,
+    listed_text: &str,
+    origin: NameOrigin,
+    config: &ScoreConfig,
+) -> String {
+    let origin_word = match origin {
+        NameOrigin::Name => "name",
+        NameOrigin::Alias => "alias",
+        NameOrigin::PreviousName => "former name",
+        NameOrigin::WeakAlias => "weak alias",
+    };
+    let mut out = format!("'{query_text}' ≈ '{listed_text}' ({origin_word})");
+    if let Some(acronym) = &alignment.acronym {
+        out.push_str(&format!(": '{acronym}' is an acronym of the other name"));
+        return out;
+    }
+    let pairs: Vec<String> = alignment
+        .pairs
+        .iter()
+        .map(|p| {
+            let how = match p.kind {
+                PairKind::Token(how) => how.label(),
+                PairKind::Initial => "initial".to_owned(),
+            };
+            let relation = if p.sim >= 0.999 { "=" } else { "≈" };
+            let swap = if p.swapped { ", given/family swapped" } else { "" };
+            format!("{} {relation} {} ({how}, {:.2}{swap})", p.query_text, p.listed_text, p.sim)
+        })
+        .collect();
+    if !pairs.is_empty() {
+        out.push_str(": ");
+        out.push_str(&pairs.join("; "));
+    }
+    if !alignment.unmatched_query.is_empty() {
+        out.push_str(&format!("; not found in the listed name: {}", alignment.unmatched_query.join(", ")));
+    }
+    if !alignment.unmatched_listed.is_empty() {
+        out.push_str(&format!(
+            "; not in the query: {} (penalty {:.2})",
+            alignment.unmatched_listed.join(", "),
+            alignment.extra_penalty
+        ));
+    }
+    for (reason, amount) in &alignment.adjustments {
+        out.push_str(&format!("; {reason} (−{amount:.2})"));
+    }
+    match origin {
+        NameOrigin::WeakAlias => out.push_str(&format!("; weak alias × {:.2}", config.weak_alias_factor)),
+        NameOrigin::PreviousName => out.push_str(&format!("; former name × {:.2}", config.previous_name_factor)),
+        _ => {}
+    }
+    out
+}
+
+fn ofac_names(
+    index: &Index,
+    query: &PreparedQuery,
+    pairs: &[NameHit],
+    explanations: &mut BTreeMap<String, Explanation>,
+) -> f32 {
+    let mut best: Option<(f32, String, &NameHit, String)> = None;
+    for hit in pairs {
+        let query_name = &query.names[hit.query_name as usize];
+        let form = &query_name.forms[hit.form as usize];
+        let name = index.name(hit.name);
+        if form.script != vigia_text::Script::Latin && name.script != form.script {
+            continue;
+        }
+        let listed: Vec<&str> = index.parts(name).iter().map(|p| index.token_text(p.token)).collect();
+        let listed = listed.join(" ");
+        let (value, detail) = ofac::name_score(&form.text, &listed);
+        if best.as_ref().is_none_or(|(b, ..)| value > *b) {
+            best = Some((value, detail, hit, listed));
+        }
+    }
+    let Some((value, detail, hit, listed)) = best else {
+        return 0.0;
+    };
+    let query_name = &query.names[hit.query_name as usize];
+    let form = &query_name.forms[hit.form as usize];
+    explanations.insert(
+        "ofac_name_score".to_owned(),
+        Explanation {
+            score: round(value),
+            detail: format!("'{}' ~ '{listed}': {detail}", form.text),
+            query: Some(query_name.original.clone()),
+            candidate: Some(index.name(hit.name).original.to_string()),
+        },
+    );
+    value
+}

@@ -1,0 +1,299 @@
+//! Building an index from entities.
+
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
+use vigia_model::{Entity, NameKind, prop};
+use vigia_text::{AnalyzedName, PartTag, analyze, normalize, token};
+
+use crate::dictionary::DictionaryBuilder;
+use crate::{
+    Evidence, Index, IndexConfig, IndexStats, IndexedJoin, IndexedName, IndexedPart, NameId, NameOrigin, PartRole,
+    Record, RecordId, TokenId,
+};
+
+/// Collects entities and builds an [`Index`].
+#[derive(Debug, Default)]
+pub struct IndexBuilder {
+    config: IndexConfig,
+    entities: Vec<Entity>,
+    skipped: usize,
+}
+
+/// One name of an entity, analysed, with the roles its parts play.
+struct AnalysedName {
+    origin: NameOrigin,
+    analysed: AnalyzedName,
+    family: FxHashSet<String>,
+    given: FxHashSet<String>,
+}
+
+impl IndexBuilder {
+    /// A builder with the given configuration.
+    pub fn new(config: IndexConfig) -> IndexBuilder {
+        IndexBuilder { config, entities: Vec::new(), skipped: 0 }
+    }
+
+    /// Offers an entity. Entities whose schema is not matchable (links,
+    /// sanctions, addresses) and entities without any name are skipped;
+    /// returns whether the entity was taken.
+    pub fn add(&mut self, entity: Entity) -> bool {
+        if !entity.schema.is_matchable() || (entity.names().next().is_none() && composed_name(&entity).is_none()) {
+            self.skipped += 1;
+            return false;
+        }
+        self.entities.push(entity);
+        true
+    }
+
+    /// Offers many entities.
+    pub fn extend(&mut self, entities: impl IntoIterator<Item = Entity>) {
+        for entity in entities {
+            self.add(entity);
+        }
+    }
+
+    /// Builds the index. Name analysis runs in parallel.
+    pub fn finish(self) -> Index {
+        let IndexBuilder { config, entities, skipped } = self;
+        let analysed: Vec<Vec<AnalysedName>> = entities.par_iter().map(analyse_entity).collect();
+
+        let mut dictionary = DictionaryBuilder::default();
+        let mut records = Vec::with_capacity(entities.len());
+        let mut names: Vec<IndexedName> = Vec::new();
+        let mut parts: Vec<IndexedPart> = Vec::new();
+        let mut joins: Vec<IndexedJoin> = Vec::new();
+        let mut acronyms: Vec<Box<str>> = Vec::new();
+        let mut postings: Vec<(TokenId, NameId)> = Vec::new();
+        let mut acronym_postings: FxHashMap<Box<str>, Vec<NameId>> = FxHashMap::default();
+        let mut identifier_postings: FxHashMap<Box<str>, Vec<RecordId>> = FxHashMap::default();
+        let mut dataset_names: Vec<String> = Vec::new();
+        // Part roles and tags are kept aside until the dictionary's
+        // rarities are known, then turned into weights.
+        let mut pending_weights: Vec<(TokenId, PartTag, PartRole)> = Vec::new();
+
+        for (entity, entity_names) in entities.into_iter().zip(analysed) {
+            let record = records.len() as RecordId;
+            let first_name = names.len() as NameId;
+            let mut seen_forms: FxHashSet<String> = FxHashSet::default();
+            for name in entity_names {
+                let transliterated_from = name.analysed.script;
+                for (form_index, form) in name.analysed.forms.iter().enumerate() {
+                    if form.parts.is_empty() || !seen_forms.insert(form.text.clone()) {
+                        continue;
+                    }
+                    let name_id = names.len() as NameId;
+                    let part_start = parts.len() as u32;
+                    for part in &form.parts {
+                        let token =
+                            dictionary.intern(&part.text, record, &part.metaphone, &part.skeleton, part.symbol);
+                        let role = if name.family.contains(&part.text) {
+                            PartRole::Family
+                        } else if name.given.contains(&part.text) {
+                            PartRole::Given
+                        } else {
+                            PartRole::Unknown
+                        };
+                        parts.push(IndexedPart { token, tag: part.tag, role, weight: 0.0 });
+                        pending_weights.push((token, part.tag, role));
+                        postings.push((token, name_id));
+                    }
+                    let join_start = joins.len() as u32;
+                    for (i, pair) in form.parts.windows(2).enumerate() {
+                        if joinable(pair[0].tag) && joinable(pair[1].tag) {
+                            let text = format!("{}{}", pair[0].text, pair[1].text);
+                            let token = dictionary.intern(&text, record, "", "", None);
+                            joins.push(IndexedJoin { token, first: i as u16 });
+                            postings.push((token, name_id));
+                        }
+                    }
+                    let acronym_start = acronyms.len() as u32;
+                    if form_index == 0 || form.script == vigia_text::Script::Latin {
+                        for acronym in &name.analysed.acronyms {
+                            if !acronyms[acronym_start as usize..].iter().any(|a| **a == **acronym) {
+                                acronyms.push(acronym.as_str().into());
+                                acronym_postings.entry(acronym.as_str().into()).or_default().push(name_id);
+                            }
+                        }
+                    }
+                    names.push(IndexedName {
+                        record,
+                        origin: name.origin,
+                        original: name.analysed.original.as_str().into(),
+                        script: form.script,
+                        transliterated: form.script != transliterated_from,
+                        parts: (part_start, (parts.len() as u32 - part_start) as u16),
+                        joins: (join_start, (joins.len() as u32 - join_start) as u16),
+                        acronyms: (acronym_start, (acronyms.len() as u32 - acronym_start) as u16),
+                    });
+                }
+            }
+            let evidence = Evidence::of(&entity);
+            for identifier in &evidence.identifiers {
+                let list = identifier_postings.entry(identifier.normalized.as_str().into()).or_default();
+                if list.last() != Some(&record) {
+                    list.push(record);
+                }
+            }
+            let mut datasets = Vec::new();
+            for dataset in &entity.datasets {
+                let id = match dataset_names.iter().position(|d| d == dataset) {
+                    Some(id) => id,
+                    None => {
+                        dataset_names.push(dataset.clone());
+                        dataset_names.len() - 1
+                    }
+                };
+                datasets.push(id as u16);
+            }
+            records.push(Record { entity, evidence, datasets, names: first_name..names.len() as NameId });
+        }
+
+        let record_count = records.len();
+        let dictionary = dictionary.finish(record_count);
+        for (part, (token, tag, role)) in parts.iter_mut().zip(pending_weights) {
+            part.weight = config.weights.part(tag, dictionary.info(token).rarity, role);
+        }
+
+        postings.sort_unstable();
+        postings.dedup();
+        let mut posting_offsets = vec![0u32; dictionary.len() + 1];
+        for (token, _) in &postings {
+            posting_offsets[*token as usize + 1] += 1;
+        }
+        for i in 1..posting_offsets.len() {
+            posting_offsets[i] += posting_offsets[i - 1];
+        }
+        let postings: Vec<NameId> = postings.into_iter().map(|(_, name)| name).collect();
+
+        let mut index = Index {
+            config,
+            dictionary,
+            records,
+            names,
+            parts,
+            joins,
+            acronyms,
+            posting_offsets,
+            postings,
+            acronym_postings,
+            identifier_postings,
+            dataset_names,
+            stats: IndexStats::default(),
+        };
+        index.stats = IndexStats {
+            records: index.records.len(),
+            skipped,
+            names: index.names.len(),
+            tokens: index.dictionary.len(),
+            heap_bytes: heap_size(&index),
+        };
+        index
+    }
+}
+
+fn heap_size(index: &Index) -> usize {
+    let records: usize = index
+        .records
+        .iter()
+        .map(|r| {
+            std::mem::size_of::<Record>()
+                + r.entity.properties.iter().map(|(k, v)| k.len() + v.iter().map(|s| s.len() + 24).sum::<usize>()).sum::<usize>()
+        })
+        .sum();
+    records
+        + index.dictionary.heap_size()
+        + index.names.len() * std::mem::size_of::<IndexedName>()
+        + index.names.iter().map(|n| n.original.len()).sum::<usize>()
+        + index.parts.len() * std::mem::size_of::<IndexedPart>()
+        + index.joins.len() * std::mem::size_of::<IndexedJoin>()
+        + index.postings.len() * 4
+        + index.posting_offsets.len() * 4
+}
+
+/// Whether a part may be joined with its neighbour: words and particles
+/// ("abdul rahman", "al qaida"), not legal forms or numbers.
+fn joinable(tag: PartTag) -> bool {
+    matches!(tag, PartTag::Word | PartTag::Particle)
+}
+
+/// A name composed from name-part properties, for entities that have no
+/// `name` (some lists give only first and last names).
+fn composed_name(entity: &Entity) -> Option<String> {
+    let parts: Vec<&str> = [prop::FIRST_NAME, prop::SECOND_NAME, prop::MIDDLE_NAME, prop::FATHER_NAME, prop::LAST_NAME]
+        .iter()
+        .filter_map(|p| entity.first(p))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" "))
+}
+
+/// Folded tokens of a property's values.
+fn folded_tokens(entity: &Entity, properties: &[&str]) -> FxHashSet<String> {
+    properties
+        .iter()
+        .flat_map(|p| entity.get(p))
+        .flat_map(|value| token::tokenize(&normalize::fold(value)))
+        .collect()
+}
+
+/// Family names by case convention: UN, EU and OFAC lists write family
+/// names in capitals and given names capitalised ("Joaquín Archivaldo
+/// GUZMÁN LOERA"). Only applies when the name mixes both styles.
+pub(crate) fn family_by_case(name: &str) -> FxHashSet<String> {
+    let words: Vec<&str> = name.split(|c: char| c.is_whitespace() || c == ',').filter(|w| !w.is_empty()).collect();
+    let is_upper = |w: &str| {
+        let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
+        letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase())
+    };
+    let is_capitalised = |w: &str| {
+        let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
+        letters.len() >= 2 && letters[0].is_uppercase() && letters[1..].iter().any(|c| c.is_lowercase())
+    };
+    if !(words.iter().any(|w| is_upper(w)) && words.iter().any(|w| is_capitalised(w))) {
+        return FxHashSet::default();
+    }
+    words.into_iter().filter(|w| is_upper(w)).flat_map(|w| token::tokenize(&normalize::fold(w))).collect()
+}
+
+fn analyse_entity(entity: &Entity) -> Vec<AnalysedName> {
+    let kind = entity.schema.name_kind();
+    let stated_family = folded_tokens(entity, &[prop::LAST_NAME]);
+    let stated_given = folded_tokens(entity, &[prop::FIRST_NAME, prop::SECOND_NAME, prop::MIDDLE_NAME]);
+    let mut out = Vec::new();
+    let mut push = |origin: NameOrigin, value: &str| {
+        let analysed = analyze(value, kind);
+        let (family, given) = if kind == NameKind::Person {
+            let mut family = stated_family.clone();
+            family.extend(family_by_case(value));
+            let given: FxHashSet<String> = stated_given.difference(&family).cloned().collect();
+            (family, given)
+        } else {
+            (FxHashSet::default(), FxHashSet::default())
+        };
+        out.push(AnalysedName { origin, analysed, family, given });
+    };
+    let mut any = false;
+    for (property, value) in entity.names() {
+        push(NameOrigin::of_property(property), value);
+        any = true;
+    }
+    if !any {
+        if let Some(name) = composed_name(entity) {
+            push(NameOrigin::Name, &name);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn family_names_by_case() {
+        let family = family_by_case("Joaquín Archivaldo GUZMÁN LOERA");
+        assert!(family.contains("guzman") && family.contains("loera"));
+        assert!(!family.contains("joaquin"));
+        assert!(family_by_case("JOAQUIN GUZMAN").is_empty());
+        assert!(family_by_case("Joaquin Guzman").is_empty());
+    }
+}

@@ -1,0 +1,198 @@
+//! The token dictionary: every distinct name part of the listed names, with
+//! its frequency and the keys that lead to it (deletion neighbourhood,
+//! phonetic key, consonant skeleton, equivalence symbol).
+
+use rustc_hash::FxHashMap;
+
+use crate::fuzzy;
+
+/// A token's id in the dictionary.
+pub type TokenId = u32;
+
+/// What the dictionary knows about one token.
+#[derive(Debug, Clone)]
+pub struct TokenInfo {
+    /// The folded token text.
+    pub text: Box<str>,
+    /// The token's characters (kept for distance computations).
+    pub chars: Box<[char]>,
+    /// In how many listed records the token appears.
+    pub records: u32,
+    /// Rarity in 0.4..=1.0: 1.0 for tokens of three records or fewer,
+    /// lower for common tokens. Set when the dictionary is finished.
+    pub rarity: f32,
+}
+
+/// The dictionary and its lookup tables.
+#[derive(Debug, Default)]
+pub struct Dictionary {
+    pub(crate) tokens: Vec<TokenInfo>,
+    by_text: FxHashMap<Box<str>, TokenId>,
+    /// Deletion key → range in `deletion_tokens`.
+    deletions: FxHashMap<u64, (u32, u32)>,
+    deletion_tokens: Vec<TokenId>,
+    phonetic: FxHashMap<Box<str>, Vec<TokenId>>,
+    skeleton: FxHashMap<Box<str>, Vec<TokenId>>,
+    symbol: FxHashMap<u32, Vec<TokenId>>,
+}
+
+/// Collects tokens while an index is built.
+#[derive(Debug, Default)]
+pub(crate) struct DictionaryBuilder {
+    dictionary: Dictionary,
+    /// The last record each token was counted for, so a token repeated in
+    /// several names of one record counts once.
+    last_record: Vec<u32>,
+    phonetic: Vec<(Box<str>, TokenId)>,
+    skeleton: Vec<(Box<str>, TokenId)>,
+    symbol: Vec<(u32, TokenId)>,
+}
+
+impl DictionaryBuilder {
+    /// Interns a token seen in `record`, registering its keys the first
+    /// time it is seen.
+    pub(crate) fn intern(
+        &mut self,
+        text: &str,
+        record: u32,
+        metaphone: &str,
+        skeleton: &str,
+        symbol: Option<u32>,
+    ) -> TokenId {
+        let id = match self.dictionary.by_text.get(text) {
+            Some(&id) => id,
+            None => {
+                let id = self.dictionary.tokens.len() as TokenId;
+                self.dictionary.tokens.push(TokenInfo {
+                    text: text.into(),
+                    chars: text.chars().collect(),
+                    records: 0,
+                    rarity: 1.0,
+                });
+                self.dictionary.by_text.insert(text.into(), id);
+                self.last_record.push(u32::MAX);
+                if !metaphone.is_empty() {
+                    self.phonetic.push((metaphone.into(), id));
+                }
+                if skeleton.chars().count() >= 2 {
+                    self.skeleton.push((skeleton.into(), id));
+                }
+                if let Some(symbol) = symbol {
+                    self.symbol.push((symbol, id));
+                }
+                id
+            }
+        };
+        let slot = &mut self.last_record[id as usize];
+        if *slot != record {
+            *slot = record;
+            self.dictionary.tokens[id as usize].records += 1;
+        }
+        id
+    }
+
+    /// Builds the lookup tables. `records` is the number of records indexed.
+    pub(crate) fn finish(mut self, records: usize) -> Dictionary {
+        let dictionary = &mut self.dictionary;
+        // Rarity: inverse document frequency scaled so that a token in at
+        // most three records counts fully and the commonest tokens count
+        // 0.4. Common tokens still match; they just cannot carry a match on
+        // their own.
+        let total = records.max(1) as f32;
+        let reference = (1.0 + total / 3.0).ln().max(1.0);
+        for token in &mut dictionary.tokens {
+            let idf = (1.0 + total / token.records.max(1) as f32).ln();
+            token.rarity = (0.4 + 0.6 * (idf / reference)).clamp(0.4, 1.0);
+        }
+        let mut pairs: Vec<(u64, TokenId)> = Vec::new();
+        for (id, token) in dictionary.tokens.iter().enumerate() {
+            fuzzy::for_each_deletion(&token.chars, fuzzy::deletion_depth(token.chars.len()), &mut |key| {
+                pairs.push((key, id as TokenId));
+            });
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+        dictionary.deletion_tokens = pairs.iter().map(|(_, id)| *id).collect();
+        let mut start = 0;
+        while start < pairs.len() {
+            let key = pairs[start].0;
+            let mut end = start;
+            while end < pairs.len() && pairs[end].0 == key {
+                end += 1;
+            }
+            dictionary.deletions.insert(key, (start as u32, (end - start) as u32));
+            start = end;
+        }
+        dictionary.phonetic = group(self.phonetic);
+        dictionary.skeleton = group(self.skeleton);
+        dictionary.symbol = group(self.symbol);
+        self.dictionary
+    }
+}
+
+fn group<K: std::hash::Hash + Eq>(pairs: Vec<(K, TokenId)>) -> FxHashMap<K, Vec<TokenId>> {
+    let mut map: FxHashMap<K, Vec<TokenId>> = FxHashMap::default();
+    for (key, id) in pairs {
+        map.entry(key).or_default().push(id);
+    }
+    map
+}
+
+impl Dictionary {
+    /// The number of distinct tokens.
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    /// Whether the dictionary is empty.
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+
+    /// The id of a token, if it is in the dictionary.
+    pub fn get(&self, text: &str) -> Option<TokenId> {
+        self.by_text.get(text).copied()
+    }
+
+    /// What the dictionary knows about a token.
+    pub fn info(&self, id: TokenId) -> &TokenInfo {
+        &self.tokens[id as usize]
+    }
+
+    /// The tokens sharing a deletion key with `chars` at the depth its
+    /// length calls for, with repeats. Candidates only: verify with
+    /// [`fuzzy::neighbour_distance`].
+    pub(crate) fn deletion_candidates(&self, chars: &[char], out: &mut Vec<TokenId>) {
+        fuzzy::for_each_deletion(chars, fuzzy::deletion_depth(chars.len()), &mut |key| {
+            if let Some(&(start, len)) = self.deletions.get(&key) {
+                out.extend_from_slice(&self.deletion_tokens[start as usize..(start + len) as usize]);
+            }
+        });
+    }
+
+    /// Tokens with this Double Metaphone key.
+    pub(crate) fn phonetic(&self, key: &str) -> &[TokenId] {
+        self.phonetic.get(key).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Tokens with this consonant skeleton.
+    pub(crate) fn skeleton(&self, key: &str) -> &[TokenId] {
+        self.skeleton.get(key).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Tokens with this equivalence symbol.
+    pub(crate) fn symbol(&self, symbol: u32) -> &[TokenId] {
+        self.symbol.get(&symbol).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Approximate heap size in bytes.
+    pub fn heap_size(&self) -> usize {
+        let tokens: usize =
+            self.tokens.iter().map(|t| t.text.len() + t.chars.len() * 4 + std::mem::size_of::<TokenInfo>()).sum();
+        tokens
+            + self.by_text.len() * 32
+            + self.deletions.len() * 24
+            + self.deletion_tokens.len() * 4
+            + (self.phonetic.len() + self.skeleton.len() + self.symbol.len()) * 48
+    }
+}

@@ -1,0 +1,414 @@
+//! Preparing a query: its names analysed, each part expanded to the
+//! dictionary tokens it may match, with a similarity for each.
+
+use rustc_hash::FxHashSet;
+use vigia_model::{Entity, NameKind, Schema, prop};
+use vigia_text::{PartTag, Script, analyze, normalize, token};
+
+use crate::{Index, NameOrigin, PartRole, TokenId, fuzzy};
+
+/// How a query part reaches a dictionary token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MatchHow {
+    /// The same token.
+    Exact,
+    /// The same equivalence symbol: spelling variants of one given name,
+    /// one legal form, one organisation word.
+    Symbol,
+    /// Within the edit budget; the number of edits.
+    Fuzzy(u8),
+    /// The same Double Metaphone key.
+    Phonetic,
+    /// The same consonant skeleton.
+    Skeleton,
+    /// Within the edit budget only once the first-letter rule is relaxed or
+    /// the budget raised by one: the safety net for parts that match
+    /// nothing otherwise.
+    Relaxed(u8),
+}
+
+impl MatchHow {
+    /// A short word for explanations.
+    pub fn label(self) -> String {
+        match self {
+            MatchHow::Exact => "exact".into(),
+            MatchHow::Symbol => "same name in another spelling".into(),
+            MatchHow::Fuzzy(1) => "1 edit".into(),
+            MatchHow::Fuzzy(n) => format!("{n} edits"),
+            MatchHow::Phonetic => "sounds alike".into(),
+            MatchHow::Skeleton => "same consonants".into(),
+            MatchHow::Relaxed(n) => format!("{n} edits (relaxed)"),
+        }
+    }
+}
+
+/// The similarity a query part has to a dictionary token, by how it was
+/// reached. Listed by the `/algorithms` endpoint.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Similarities {
+    /// Same equivalence symbol.
+    pub symbol: f32,
+    /// One edit, pair of five letters or more.
+    pub one_edit: f32,
+    /// One edit, pair of three or four letters.
+    pub one_edit_short: f32,
+    /// Two edits (pairs of eight letters or more).
+    pub two_edits: f32,
+    /// Same phonetic key.
+    pub phonetic: f32,
+    /// Same consonant skeleton.
+    pub skeleton: f32,
+    /// Reached only by the relaxed safety-net lookup.
+    pub relaxed: f32,
+}
+
+impl Default for Similarities {
+    fn default() -> Similarities {
+        Similarities {
+            symbol: 0.92,
+            one_edit: 0.9,
+            one_edit_short: 0.85,
+            two_edits: 0.8,
+            phonetic: 0.72,
+            skeleton: 0.72,
+            relaxed: 0.68,
+        }
+    }
+}
+
+/// A dictionary token a query part may match.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Expansion {
+    /// The token.
+    pub token: TokenId,
+    /// The similarity of the query part to it, in 0..=1.
+    pub sim: f32,
+    /// How it was reached.
+    pub how: MatchHow,
+}
+
+/// A part of a query name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryPart {
+    /// The folded text.
+    pub text: String,
+    /// The characters of the text.
+    pub chars: Vec<char>,
+    /// What the part is.
+    pub tag: PartTag,
+    /// Its role, when the query says (firstName/lastName).
+    pub role: PartRole,
+    /// Its weight.
+    pub weight: f32,
+    /// The dictionary tokens it may match, sorted by token id.
+    pub expansions: Vec<Expansion>,
+}
+
+impl QueryPart {
+    /// The similarity of this part to a dictionary token, if it may match it.
+    pub fn similarity(&self, token: TokenId) -> Option<&Expansion> {
+        self.expansions.binary_search_by_key(&token, |e| e.token).ok().map(|i| &self.expansions[i])
+    }
+}
+
+/// Two adjacent query parts joined ("abdul rahman" → "abdulrahman").
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryJoin {
+    /// The position of the first of the two parts.
+    pub first: usize,
+    /// The joined part, weighing as much as the two together.
+    pub part: QueryPart,
+}
+
+/// One rendering of a query name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryForm {
+    /// The script of the form.
+    pub script: Script,
+    /// Whether this form is a transliteration of the name as given.
+    pub transliterated: bool,
+    /// The folded text.
+    pub text: String,
+    /// The parts.
+    pub parts: Vec<QueryPart>,
+    /// Joined adjacent parts.
+    pub joins: Vec<QueryJoin>,
+    /// The sum of the part weights (joins excluded).
+    pub total_weight: f32,
+}
+
+/// One name of the query, analysed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryName {
+    /// Which property it came from.
+    pub origin: NameOrigin,
+    /// The name as given.
+    pub original: String,
+    /// Its forms, the name as written first.
+    pub forms: Vec<QueryForm>,
+    /// The acronyms it could be written as (organisations).
+    pub acronyms: Vec<String>,
+}
+
+/// A query, ready for candidate generation and scoring.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedQuery {
+    /// The query's schema.
+    pub schema: Schema,
+    /// Its names.
+    pub names: Vec<QueryName>,
+    /// How many expansion caps were hit preparing it (each one a possible
+    /// missed match; reported with the result).
+    pub caps_hit: u32,
+    /// The query's normalised identifiers, looked up exactly.
+    pub identifiers: Vec<String>,
+}
+
+impl Index {
+    /// Prepares a query entity: analyses its names (or composes one from
+    /// firstName/lastName) and expands every part.
+    pub fn prepare(&self, query: &Entity) -> PreparedQuery {
+        let kind = query.schema.name_kind();
+        let family = fold_set(query, &[prop::LAST_NAME]);
+        let given = fold_set(query, &[prop::FIRST_NAME, prop::SECOND_NAME, prop::MIDDLE_NAME]);
+        let mut names: Vec<(NameOrigin, String)> =
+            query.names().map(|(p, v)| (NameOrigin::of_property(p), v.to_owned())).collect();
+        if names.is_empty() {
+            let composed: Vec<&str> =
+                [prop::FIRST_NAME, prop::SECOND_NAME, prop::MIDDLE_NAME, prop::FATHER_NAME, prop::LAST_NAME]
+                    .iter()
+                    .filter_map(|p| query.first(p))
+                    .collect();
+            if !composed.is_empty() {
+                names.push((NameOrigin::Name, composed.join(" ")));
+            }
+        }
+        let mut caps_hit = 0;
+        let mut prepared = Vec::new();
+        let mut seen: FxHashSet<String> = FxHashSet::default();
+        for (origin, original) in names {
+            let analysed = analyze(&original, kind);
+            let mut forms = Vec::new();
+            for form in &analysed.forms {
+                if !seen.insert(form.text.clone()) {
+                    continue;
+                }
+                let mut parts = Vec::with_capacity(form.parts.len());
+                for part in &form.parts {
+                    let role = if kind != NameKind::Person {
+                        PartRole::Unknown
+                    } else if family.contains(&part.text) {
+                        PartRole::Family
+                    } else if given.contains(&part.text) {
+                        PartRole::Given
+                    } else {
+                        PartRole::Unknown
+                    };
+                    let (query_part, caps) = self.query_part(&part.text, part.tag, role, &part.metaphone, &part.skeleton, part.symbol);
+                    caps_hit += caps;
+                    parts.push(query_part);
+                }
+                let mut joins = Vec::new();
+                for (i, pair) in form.parts.windows(2).enumerate() {
+                    if matches!(pair[0].tag, PartTag::Word | PartTag::Particle)
+                        && matches!(pair[1].tag, PartTag::Word | PartTag::Particle)
+                    {
+                        let text = format!("{}{}", pair[0].text, pair[1].text);
+                        let (mut part, caps) = self.query_part(&text, PartTag::Word, PartRole::Unknown, "", "", None);
+                        caps_hit += caps;
+                        // Only worth keeping when the joined form reaches a
+                        // listed token the separate parts do not.
+                        part.expansions.retain(|e| {
+                            parts[i].similarity(e.token).is_none() && parts[i + 1].similarity(e.token).is_none()
+                        });
+                        if !part.expansions.is_empty() {
+                            part.weight = parts[i].weight + parts[i + 1].weight;
+                            joins.push(QueryJoin { first: i, part });
+                        }
+                    }
+                }
+                let total_weight = parts.iter().map(|p| p.weight).sum();
+                forms.push(QueryForm {
+                    script: form.script,
+                    transliterated: form.script != analysed.script,
+                    text: form.text.clone(),
+                    parts,
+                    joins,
+                    total_weight,
+                });
+            }
+            if !forms.is_empty() {
+                prepared.push(QueryName { origin, original, forms, acronyms: analysed.acronyms.clone() });
+            }
+        }
+        let identifiers = crate::Evidence::of(query).identifiers.into_iter().map(|i| i.normalized).collect();
+        PreparedQuery { schema: query.schema.clone(), names: prepared, caps_hit, identifiers }
+    }
+
+    /// Builds and expands one query part. Returns the part and the number of
+    /// caps hit while expanding it.
+    fn query_part(
+        &self,
+        text: &str,
+        tag: PartTag,
+        role: PartRole,
+        metaphone: &str,
+        skeleton: &str,
+        symbol: Option<u32>,
+    ) -> (QueryPart, u32) {
+        let chars: Vec<char> = text.chars().collect();
+        let (expansions, caps) = self.expand(&chars, tag, metaphone, skeleton, symbol);
+        // The part weighs what the commonest token it reaches weighs: a
+        // misspelt common name must not count as a rare one.
+        let rarity = expansions
+            .iter()
+            .filter(|e| matches!(e.how, MatchHow::Exact | MatchHow::Symbol | MatchHow::Fuzzy(_)))
+            .map(|e| self.dictionary().info(e.token).rarity)
+            .fold(1.0f32, f32::min);
+        let weight = self.config().weights.part(tag, rarity, role);
+        (QueryPart { text: text.to_owned(), chars, tag, role, weight, expansions }, caps)
+    }
+
+    /// Expands a query part to the dictionary tokens it may match.
+    pub fn expand(
+        &self,
+        chars: &[char],
+        tag: PartTag,
+        metaphone: &str,
+        skeleton: &str,
+        symbol: Option<u32>,
+    ) -> (Vec<Expansion>, u32) {
+        let sims = Similarities::default();
+        let dictionary = self.dictionary();
+        let config = self.config();
+        let mut caps = 0;
+        let mut out: Vec<Expansion> = Vec::new();
+        let text: String = chars.iter().collect();
+        let push = |out: &mut Vec<Expansion>, token: TokenId, sim: f32, how: MatchHow| {
+            out.push(Expansion { token, sim, how });
+        };
+        if let Some(token) = dictionary.get(&text) {
+            push(&mut out, token, 1.0, MatchHow::Exact);
+        }
+        // Numbers and initials match literally: "13" is not "18", and an
+        // initial is compared by the scorer against first letters.
+        if matches!(tag, PartTag::Number | PartTag::Initial) {
+            return (dedupe(out), caps);
+        }
+        if let Some(symbol) = symbol {
+            let tokens = dictionary.symbol(symbol);
+            if tokens.len() > config.max_key_expansion {
+                caps += 1;
+            }
+            for &token in tokens.iter().take(config.max_key_expansion) {
+                push(&mut out, token, sims.symbol, MatchHow::Symbol);
+            }
+        }
+        if chars.len() >= 3 {
+            let mut candidates = Vec::new();
+            dictionary.deletion_candidates(chars, &mut candidates);
+            candidates.sort_unstable();
+            candidates.dedup();
+            let mut fuzzy: Vec<Expansion> = Vec::new();
+            for token in candidates {
+                let other = &dictionary.info(token).chars;
+                if let Some(d) = fuzzy::neighbour_distance(chars, other, false).filter(|d| *d > 0) {
+                    let longer = chars.len().max(other.len());
+                    let sim = match d {
+                        1 if longer >= 5 => sims.one_edit,
+                        1 => sims.one_edit_short,
+                        _ => sims.two_edits,
+                    };
+                    fuzzy.push(Expansion { token, sim, how: MatchHow::Fuzzy(d as u8) });
+                }
+            }
+            if fuzzy.len() > config.max_fuzzy {
+                caps += 1;
+                fuzzy.sort_by(|a, b| b.sim.total_cmp(&a.sim).then(a.token.cmp(&b.token)));
+                fuzzy.truncate(config.max_fuzzy);
+            }
+            out.extend(fuzzy);
+            if !metaphone.is_empty() {
+                let tokens = dictionary.phonetic(metaphone);
+                let mut taken = 0;
+                for &token in tokens {
+                    let other = &dictionary.info(token).chars;
+                    if phonetic_compatible(chars, other) {
+                        if taken == config.max_key_expansion {
+                            caps += 1;
+                            break;
+                        }
+                        taken += 1;
+                        push(&mut out, token, sims.phonetic, MatchHow::Phonetic);
+                    }
+                }
+            }
+            if skeleton.chars().count() >= 3 {
+                let tokens = dictionary.skeleton(skeleton);
+                let mut taken = 0;
+                for &token in tokens {
+                    let other = &dictionary.info(token).chars;
+                    if phonetic_compatible(chars, other) {
+                        if taken == config.max_key_expansion {
+                            caps += 1;
+                            break;
+                        }
+                        taken += 1;
+                        push(&mut out, token, sims.skeleton, MatchHow::Skeleton);
+                    }
+                }
+            }
+            // The safety net: a part that reaches nothing gets a second
+            // chance with the first-letter rule relaxed and one more edit.
+            if out.is_empty() && tag == PartTag::Word {
+                let mut candidates = Vec::new();
+                dictionary.deletion_candidates(chars, &mut candidates);
+                candidates.sort_unstable();
+                candidates.dedup();
+                for token in candidates {
+                    let other = &dictionary.info(token).chars;
+                    let budget = fuzzy::edit_budget(chars.len().max(other.len())) + 1;
+                    if other.len() >= 3 {
+                        if let Some(d) = fuzzy::distance_within(chars, other, budget.min(fuzzy::MAX_EDITS)) {
+                            if d > 0 {
+                                push(&mut out, token, sims.relaxed, MatchHow::Relaxed(d as u8));
+                            }
+                        }
+                    }
+                }
+                if out.len() > config.max_fuzzy {
+                    caps += 1;
+                    out.truncate(config.max_fuzzy);
+                }
+            }
+        }
+        (dedupe(out), caps)
+    }
+}
+
+/// Whether two tokens with the same phonetic key or skeleton are plausible
+/// variants: same first letter (or both vowels) and comparable lengths.
+fn phonetic_compatible(a: &[char], b: &[char]) -> bool {
+    let vowel = |c: &char| "aeiouy".contains(*c);
+    let first = match (a.first(), b.first()) {
+        (Some(x), Some(y)) => x == y || (vowel(x) && vowel(y)),
+        _ => false,
+    };
+    let (short, long) = if a.len() < b.len() { (a.len(), b.len()) } else { (b.len(), a.len()) };
+    first && short * 3 >= long * 2 && short >= 3
+}
+
+/// Keeps the best way to reach each token, sorted by token id.
+fn dedupe(mut out: Vec<Expansion>) -> Vec<Expansion> {
+    out.sort_by(|a, b| a.token.cmp(&b.token).then(b.sim.total_cmp(&a.sim)).then(a.how.cmp(&b.how)));
+    out.dedup_by_key(|e| e.token);
+    out
+}
+
+fn fold_set(entity: &Entity, properties: &[&str]) -> FxHashSet<String> {
+    properties
+        .iter()
+        .flat_map(|p| entity.get(p))
+        .flat_map(|value| token::tokenize(&normalize::fold(value)))
+        .collect()
+}

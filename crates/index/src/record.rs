@@ -1,0 +1,173 @@
+//! What the scorer needs to know about a listed entity besides its names:
+//! secondary evidence, parsed once at index build.
+
+use vigia_model::{Entity, PartialDate, Schema, country, prop};
+
+/// A person's gender, when stated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Gender {
+    /// Male.
+    Male,
+    /// Female.
+    Female,
+}
+
+impl Gender {
+    /// Parses FollowTheMoney's `gender` values and common spellings.
+    pub fn parse(value: &str) -> Option<Gender> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "male" | "m" | "man" | "masculino" | "hombre" => Some(Gender::Male),
+            "female" | "f" | "woman" | "femenino" | "mujer" => Some(Gender::Female),
+            _ => None,
+        }
+    }
+}
+
+/// The kind of an identifier, which decides whether two different values
+/// contradict each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IdentifierKind {
+    /// A passport number.
+    Passport,
+    /// A national identity or social-security style number.
+    National,
+    /// A tax number.
+    Tax,
+    /// A company registration number.
+    Registration,
+    /// A Legal Entity Identifier.
+    Lei,
+    /// A SWIFT/BIC code.
+    Bic,
+    /// An IMO ship number.
+    Imo,
+    /// An MMSI radio number.
+    Mmsi,
+    /// An e-mail address.
+    Email,
+    /// Any other identifier.
+    Other,
+}
+
+impl IdentifierKind {
+    /// The kind of identifier a FollowTheMoney property holds.
+    pub fn of_property(property: &str) -> IdentifierKind {
+        match property {
+            prop::PASSPORT_NUMBER => IdentifierKind::Passport,
+            prop::SOCIAL_SECURITY_NUMBER => IdentifierKind::National,
+            prop::TAX_NUMBER => IdentifierKind::Tax,
+            prop::REGISTRATION_NUMBER => IdentifierKind::Registration,
+            prop::LEI_CODE => IdentifierKind::Lei,
+            prop::SWIFT_BIC => IdentifierKind::Bic,
+            prop::IMO_NUMBER => IdentifierKind::Imo,
+            prop::MMSI => IdentifierKind::Mmsi,
+            prop::EMAIL => IdentifierKind::Email,
+            _ => IdentifierKind::Other,
+        }
+    }
+
+    /// Whether two different values of this kind on the two sides are a
+    /// contradiction (a person has one passport number per passport, but an
+    /// "other" identifier on one side says nothing about the other side's).
+    pub fn contradicts_when_different(self) -> bool {
+        matches!(self, IdentifierKind::Lei | IdentifierKind::Imo | IdentifierKind::Mmsi | IdentifierKind::Bic)
+    }
+
+    /// A short name for explanations.
+    pub fn label(self) -> &'static str {
+        match self {
+            IdentifierKind::Passport => "passport",
+            IdentifierKind::National => "national id",
+            IdentifierKind::Tax => "tax number",
+            IdentifierKind::Registration => "registration number",
+            IdentifierKind::Lei => "LEI",
+            IdentifierKind::Bic => "BIC",
+            IdentifierKind::Imo => "IMO number",
+            IdentifierKind::Mmsi => "MMSI",
+            IdentifierKind::Email => "e-mail",
+            IdentifierKind::Other => "identifier",
+        }
+    }
+}
+
+/// An identifier, normalised for comparison.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Identifier {
+    /// What kind of identifier it is.
+    pub kind: IdentifierKind,
+    /// Upper-case letters and digits only; "IMO" prefixes dropped.
+    pub normalized: String,
+    /// The value as written.
+    pub value: String,
+}
+
+/// Normalises an identifier: upper-case letters and digits only, with the
+/// "IMO" prefix of ship numbers dropped. Returns `None` for values too short
+/// to identify anything (fewer than 4 characters).
+pub fn normalize_identifier(value: &str) -> Option<String> {
+    let mut out: String = value.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase).collect();
+    if let Some(rest) = out.strip_prefix("IMO") {
+        if rest.chars().all(|c| c.is_ascii_digit()) {
+            out = rest.to_owned();
+        }
+    }
+    (out.chars().count() >= 4).then_some(out)
+}
+
+/// Secondary evidence about an entity (listed or queried), parsed once.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Evidence {
+    /// Birth dates (or build dates) at the precision stated.
+    pub birth_dates: Vec<PartialDate>,
+    /// Country codes from every country-typed property, deduplicated.
+    pub countries: Vec<String>,
+    /// Gender, if stated and unambiguous.
+    pub gender: Option<Gender>,
+    /// Identifiers of every kind.
+    pub identifiers: Vec<Identifier>,
+}
+
+impl Evidence {
+    /// Reads the evidence of an entity. Country values that are names rather
+    /// than codes are resolved; dates in loose forms are parsed.
+    pub fn of(entity: &Entity) -> Evidence {
+        let mut evidence = Evidence::default();
+        for value in entity.get(prop::BIRTH_DATE) {
+            for date in PartialDate::parse_loose(value) {
+                if !evidence.birth_dates.contains(&date) {
+                    evidence.birth_dates.push(date);
+                }
+            }
+        }
+        for property in prop::COUNTRY_PROPERTIES {
+            if property == prop::FLAG && entity.schema != Schema::Vessel {
+                continue;
+            }
+            for value in entity.get(property) {
+                let code = if country::is_code(value) { Some(value.as_str()) } else { country::code_for(value) };
+                if let Some(code) = code {
+                    if !evidence.countries.iter().any(|c| c == code) {
+                        evidence.countries.push(code.to_owned());
+                    }
+                }
+            }
+        }
+        let genders: Vec<Gender> = entity.get(prop::GENDER).iter().filter_map(|g| Gender::parse(g)).collect();
+        if let Some(first) = genders.first() {
+            if genders.iter().all(|g| g == first) {
+                evidence.gender = Some(*first);
+            }
+        }
+        for property in prop::IDENTIFIER_PROPERTIES {
+            for value in entity.get(property) {
+                if let Some(normalized) = normalize_identifier(value) {
+                    let kind = IdentifierKind::of_property(property);
+                    if !evidence.identifiers.iter().any(|i| i.kind == kind && i.normalized == normalized) {
+                        evidence.identifiers.push(Identifier { kind, normalized, value: value.clone() });
+                    }
+                }
+            }
+        }
+        evidence
+    }
+}

@@ -1,0 +1,250 @@
+//! Aligning the parts of a query name with the parts of a listed name.
+//!
+//! Order-free: every query part may pair with any listed part (names are
+//! written "GUZMAN LOERA, Joaquin" as often as "Joaquin Guzman Loera").
+//! Pairs are chosen greedily by weighted similarity, each part used once;
+//! joined neighbours ("abdul rahman" ~ "abdulrahman") pair two parts with
+//! one. The score is the matched weight over the query's total weight (at
+//! least one full word) plus a lighter penalty for listed parts left
+//! unmatched: a query may omit a middle name or a second family name, but
+//! every part the query gives must be found.
+
+use vigia_index::{Index, IndexedName, MatchHow, PartRole, QueryForm, QueryPart, Weights};
+use vigia_text::PartTag;
+
+use crate::ScoreConfig;
+
+/// How a query part was paired with a listed part.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PairKind {
+    /// Through the index's expansion (exact, symbol, fuzzy, phonetic...).
+    Token(MatchHow),
+    /// An initial against a name starting with that letter.
+    Initial,
+}
+
+/// One pairing in an alignment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlignedPair {
+    /// The query parts covered (one, or two when joined).
+    pub query: Vec<usize>,
+    /// The listed parts covered (one, or two when joined).
+    pub listed: Vec<usize>,
+    /// The query text of the pairing.
+    pub query_text: String,
+    /// The listed text of the pairing.
+    pub listed_text: String,
+    /// Similarity in 0..=1.
+    pub sim: f32,
+    /// The weight it carries.
+    pub weight: f32,
+    /// How it was made.
+    pub kind: PairKind,
+    /// Whether a given name met a family name (a first/last swap).
+    pub swapped: bool,
+}
+
+/// The alignment of one query form with one listed name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alignment {
+    /// The name score in 0..=1.
+    pub score: f32,
+    /// The pairings, heaviest first.
+    pub pairs: Vec<AlignedPair>,
+    /// Query parts left unmatched (texts).
+    pub unmatched_query: Vec<String>,
+    /// Listed parts left unmatched (texts).
+    pub unmatched_listed: Vec<String>,
+    /// What the unmatched listed parts cost.
+    pub extra_penalty: f32,
+    /// Penalties applied after the ratio (numbers that differ, swaps,
+    /// no informative part matched), with a reason each.
+    pub adjustments: Vec<(String, f32)>,
+    /// Set when the match is an acronym of the other name.
+    pub acronym: Option<String>,
+}
+
+struct Edge {
+    query: (usize, usize),
+    listed: (usize, usize),
+    sim: f32,
+    weight: f32,
+    kind: PairKind,
+}
+
+/// Aligns a query form with a listed name and scores the alignment.
+pub fn align(
+    index: &Index,
+    form: &QueryForm,
+    query_acronyms: &[String],
+    name: &IndexedName,
+    config: &ScoreConfig,
+) -> Alignment {
+    let listed = index.parts(name);
+    let mut edges: Vec<Edge> = Vec::new();
+    for (i, part) in form.parts.iter().enumerate() {
+        for (j, lp) in listed.iter().enumerate() {
+            if let Some((sim, kind)) = part_similarity(index, part, lp.token, lp.tag) {
+                edges.push(Edge { query: (i, i), listed: (j, j), sim, weight: part.weight, kind });
+            }
+        }
+        for join in index.joins(name) {
+            if let Some(e) = part.similarity(join.token) {
+                let j = join.first as usize;
+                edges.push(Edge { query: (i, i), listed: (j, j + 1), sim: e.sim, weight: part.weight, kind: PairKind::Token(e.how) });
+            }
+        }
+    }
+    for join in &form.joins {
+        for (j, lp) in listed.iter().enumerate() {
+            if let Some(e) = join.part.similarity(lp.token) {
+                edges.push(Edge {
+                    query: (join.first, join.first + 1),
+                    listed: (j, j),
+                    sim: e.sim,
+                    weight: join.part.weight,
+                    kind: PairKind::Token(e.how),
+                });
+            }
+        }
+    }
+    // Heaviest first; on ties prefer the stronger kind of match and the
+    // natural order, so that alignments are stable.
+    edges.sort_by(|a, b| {
+        (b.sim * b.weight)
+            .total_cmp(&(a.sim * a.weight))
+            .then(b.sim.total_cmp(&a.sim))
+            .then(a.query.cmp(&b.query))
+            .then(a.listed.cmp(&b.listed))
+    });
+    let mut query_used = vec![false; form.parts.len()];
+    let mut listed_used = vec![false; listed.len()];
+    let mut pairs = Vec::new();
+    let mut matched = 0.0f32;
+    for edge in edges {
+        let q = edge.query.0..=edge.query.1;
+        let l = edge.listed.0..=edge.listed.1;
+        if q.clone().any(|i| query_used[i]) || l.clone().any(|j| listed_used[j]) {
+            continue;
+        }
+        q.clone().for_each(|i| query_used[i] = true);
+        l.clone().for_each(|j| listed_used[j] = true);
+        matched += edge.weight * edge.sim;
+        let query_text = q.clone().map(|i| form.parts[i].text.as_str()).collect::<Vec<_>>().join(" ");
+        let listed_text = l.clone().map(|j| index.token_text(listed[j].token)).collect::<Vec<_>>().join(" ");
+        let swapped = q.clone().zip(l.clone()).any(|(i, j)| {
+            matches!(
+                (form.parts[i].role, listed[j].role),
+                (PartRole::Given, PartRole::Family) | (PartRole::Family, PartRole::Given)
+            )
+        });
+        pairs.push(AlignedPair {
+            query: q.collect(),
+            listed: l.collect(),
+            query_text,
+            listed_text,
+            sim: edge.sim,
+            weight: edge.weight,
+            kind: edge.kind,
+            swapped,
+        });
+    }
+    let unmatched_query: Vec<String> =
+        form.parts.iter().zip(&query_used).filter(|(_, used)| !**used).map(|(p, _)| p.text.clone()).collect();
+    let mut extra_weight = 0.0f32;
+    let mut unmatched_listed = Vec::new();
+    for (lp, used) in listed.iter().zip(&listed_used) {
+        if !used {
+            extra_weight += lp.weight;
+            unmatched_listed.push(index.token_text(lp.token).to_owned());
+        }
+    }
+    let extra_penalty = config.extra_listed_penalty * extra_weight.min(config.extra_listed_cap);
+    let denominator = form.total_weight.max(1.0) + extra_penalty;
+    let mut score = if denominator > 0.0 { matched / denominator } else { 0.0 };
+
+    let mut adjustments = Vec::new();
+    let informative_matched = pairs
+        .iter()
+        .any(|p| p.sim >= 0.5 && p.query.iter().any(|&i| Weights::is_informative(form.parts[i].tag)));
+    if !informative_matched && score > config.uninformative_cap {
+        adjustments.push(("only generic words matched".to_owned(), score - config.uninformative_cap));
+        score = config.uninformative_cap;
+    }
+    let query_numbers: Vec<&QueryPart> = form.parts.iter().filter(|p| p.tag == PartTag::Number).collect();
+    let listed_has_number = listed.iter().any(|p| p.tag == PartTag::Number);
+    if !query_numbers.is_empty() && listed_has_number {
+        let number_matched = pairs.iter().any(|p| p.query.iter().any(|&i| form.parts[i].tag == PartTag::Number));
+        if !number_matched {
+            adjustments.push(("numbers differ".to_owned(), config.number_mismatch));
+            score -= config.number_mismatch;
+        }
+    }
+    let swaps = pairs.iter().filter(|p| p.swapped).count();
+    if swaps > 0 {
+        let penalty = config.swap_penalty * swaps.min(2) as f32;
+        adjustments.push(("given and family names swapped".to_owned(), penalty));
+        score -= penalty;
+    }
+    let mut acronym = None;
+    let acronym_score = acronym_match(index, form, query_acronyms, name);
+    if let Some((text, value)) = acronym_score {
+        if value > score {
+            score = value;
+            acronym = Some(text);
+        }
+    }
+    Alignment {
+        score: score.clamp(0.0, 1.0),
+        pairs,
+        unmatched_query,
+        unmatched_listed,
+        extra_penalty,
+        adjustments,
+        acronym,
+    }
+}
+
+/// The similarity of a query part to a listed part, if they may pair.
+fn part_similarity(
+    index: &Index,
+    part: &QueryPart,
+    token: vigia_index::TokenId,
+    listed_tag: PartTag,
+) -> Option<(f32, PairKind)> {
+    if let Some(e) = part.similarity(token) {
+        return Some((e.sim, PairKind::Token(e.how)));
+    }
+    // Initials: "J." against "John", "John" against "J.".
+    let listed_text = index.token_text(token);
+    let query_initial = part.tag == PartTag::Initial;
+    let listed_initial = listed_tag == PartTag::Initial;
+    if query_initial != listed_initial {
+        let (initial, word) = if query_initial { (part.text.as_str(), listed_text) } else { (listed_text, part.text.as_str()) };
+        if word.chars().count() > 1 && word.chars().next() == initial.chars().next() {
+            return Some((0.6, PairKind::Initial));
+        }
+    }
+    None
+}
+
+/// "CJNG" against "cartel de jalisco nueva generacion" (either way round):
+/// a single-word name that is an acronym of the other scores 0.9.
+fn acronym_match(index: &Index, form: &QueryForm, query_acronyms: &[String], name: &IndexedName) -> Option<(String, f32)> {
+    let informative: Vec<&QueryPart> = form.parts.iter().filter(|p| Weights::is_informative(p.tag)).collect();
+    if informative.len() == 1 {
+        let text = &informative[0].text;
+        if index.acronyms(name).iter().any(|a| **a == **text) {
+            return Some((text.clone(), 0.9));
+        }
+    }
+    let listed = index.parts(name);
+    let mut listed_informative = listed.iter().filter(|p| Weights::is_informative(p.tag));
+    if let (Some(only), None) = (listed_informative.next(), listed_informative.next()) {
+        let text = index.token_text(only.token);
+        if form.parts.len() >= 2 && query_acronyms.iter().any(|a| a == text) {
+            return Some((text.to_owned(), 0.9));
+        }
+    }
+    None
+}
