@@ -6,6 +6,7 @@
 
 mod error;
 pub mod graph;
+pub mod reference;
 pub mod window;
 
 pub use error::{BadRow, Error, Position, Result};
