@@ -41,6 +41,7 @@ pub(crate) struct Global {
 }
 
 mod lists;
+mod progress;
 
 fn default_data_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
