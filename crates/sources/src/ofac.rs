@@ -289,11 +289,17 @@ pub(crate) fn emit_party(mut party: remarks::Party, dataset: &str, sink: &mut dy
     }
 }
 
-/// Folds a name for "Linked To" resolution: upper case, single spaces, no
-/// trailing period or enclosing brackets.
-fn link_key(name: &str) -> String {
-    let name = name.trim().trim_start_matches('(').trim_end_matches(')').trim();
-    let name = name.trim_end_matches('.').trim();
+/// A name as a lookup key: upper case, single spaces, without enclosing
+/// brackets. `loose` also drops a final period, which OFAC writes or omits
+/// at will ("SMILE PROPERTY & TRAVEL LTD" and "... LTD." are two entries).
+fn link_key(name: &str, loose: bool) -> String {
+    let mut name = name.trim();
+    if name.starts_with('(') && name.ends_with(')') {
+        name = name[1..name.len() - 1].trim();
+    }
+    if loose {
+        name = name.trim_end_matches('.').trim();
+    }
     vigia_model::entity::collapse_whitespace(name).to_uppercase()
 }
 
@@ -305,23 +311,34 @@ struct PendingLink {
 }
 
 /// Resolves OFAC's "Linked To: NAME" remarks to entity ids once every
-/// listed name is known. Memory: one entry per listed name.
+/// listed name is known. Memory: a few entries per listed party.
 #[derive(Default)]
 pub(crate) struct LinkBook {
-    primary: HashMap<String, Vec<String>>,
-    other: HashMap<String, Vec<String>>,
+    /// Primary names, then other names; each by exact and by loose key.
+    names: [HashMap<String, Vec<String>>; 4],
+    programs: HashMap<String, Vec<String>>,
     pending: Vec<PendingLink>,
 }
 
 impl LinkBook {
     /// Records a party's primary name (a strong target for links).
     pub(crate) fn primary_name(&mut self, id: &str, name: &str) {
-        push_unique(self.primary.entry(link_key(name)).or_default(), id);
+        self.name(0, id, name);
     }
 
     /// Records another name of a party, used when no primary name matches.
     pub(crate) fn other_name(&mut self, id: &str, name: &str) {
-        push_unique(self.other.entry(link_key(name)).or_default(), id);
+        self.name(2, id, name);
+    }
+
+    fn name(&mut self, level: usize, id: &str, name: &str) {
+        push_unique(self.names[level].entry(link_key(name, false)).or_default(), id);
+        push_unique(self.names[level + 1].entry(link_key(name, true)).or_default(), id);
+    }
+
+    /// Records a party's programmes, which decide between namesakes.
+    pub(crate) fn programs(&mut self, id: &str, programs: &[String]) {
+        self.programs.insert(id.to_owned(), programs.to_vec());
     }
 
     /// Queues a link from `subject` to the party named `name`.
@@ -329,25 +346,43 @@ impl LinkBook {
         self.pending.push(PendingLink { subject: subject.to_owned(), name: name.to_owned(), location });
     }
 
+    /// The parties a link names: the first level of names that has any;
+    /// among namesakes, those sharing a programme with the subject.
+    fn targets(&self, link: &PendingLink) -> Vec<String> {
+        let keys = [link_key(&link.name, false), link_key(&link.name, true)];
+        let found = (0..4)
+            .filter_map(|level| self.names[level].get(&keys[level % 2]))
+            .map(|ids| ids.iter().filter(|id| **id != link.subject).cloned().collect::<Vec<_>>())
+            .find(|ids| !ids.is_empty())
+            .unwrap_or_default();
+        if found.len() < 2 {
+            return found;
+        }
+        let own = self.programs.get(&link.subject);
+        let shared: Vec<String> = found
+            .iter()
+            .filter(|id| {
+                let theirs = self.programs.get(*id);
+                own.zip(theirs).is_some_and(|(a, b)| a.iter().any(|p| b.contains(p)))
+            })
+            .cloned()
+            .collect();
+        if shared.is_empty() { found } else { shared }
+    }
+
     /// Emits an `UnknownLink` per resolved link, and an Info diagnostic per
     /// name that matches no listed party (or several).
     pub(crate) fn finish(self, file: &str, dataset: &str, sink: &mut dyn Sink) {
-        for link in self.pending {
-            let key = link_key(&link.name);
-            let targets = self
-                .primary
-                .get(&key)
-                .or_else(|| self.other.get(&key))
-                .map(|ids| ids.iter().filter(|id| **id != link.subject).cloned().collect::<Vec<_>>())
-                .unwrap_or_default();
+        for link in &self.pending {
+            let targets = self.targets(link);
             if targets.is_empty() {
                 sink.diagnostic(Diagnostic {
                     file: file.to_owned(),
-                    location: link.location,
+                    location: link.location.clone(),
                     severity: Severity::Info,
                     message: format!(
                         "linked party {:?} is not in this file; the link is kept in the notes only",
-                        link.name
+                        link.name.trim_end_matches('.')
                     ),
                 });
                 continue;
@@ -359,7 +394,7 @@ impl LinkBook {
                     severity: Severity::Info,
                     message: format!(
                         "linked party {:?} matches {} entries; linked to each of them",
-                        link.name,
+                        link.name.trim_end_matches('.'),
                         targets.len()
                     ),
                 });

@@ -302,6 +302,7 @@ fn read_row(row: Row, file: &str, dataset: &str, companions: &mut Companions, li
     links.primary_name(&party.entity.id, &name);
     links.primary_name(&party.entity.id, &party.entity.caption().to_owned());
     party.sanction.programs = programs(&fields[3]);
+    links.programs(&party.entity.id, &party.sanction.programs);
     if !fields[4].is_empty() {
         let title = fields[4].clone();
         party.apply(Kind::Title, &title, &format!("Title {title}"));
@@ -343,7 +344,7 @@ fn read_row(row: Row, file: &str, dataset: &str, companions: &mut Companions, li
             party.entity.add(prop::ADDRESS, &text);
         }
         if !country.is_empty() {
-            party.country(prop::COUNTRY, country, &format!("address country {country}"));
+            party.address_country(country);
         }
         if !address_remarks.is_empty() {
             party.note(address_remarks);

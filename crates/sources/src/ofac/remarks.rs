@@ -126,6 +126,7 @@ pub(crate) const LABELS: &[(&str, Kind)] = &[
     ("refugee id card", Kind::Identifier(prop::ID_NUMBER)),
     ("stateless person id card", Kind::Identifier(prop::ID_NUMBER)),
     ("bik (ru)", Kind::Identifier(prop::ID_NUMBER)),
+    ("license", Kind::Identifier(prop::REGISTRATION_NUMBER)),
     // Social-security style numbers.
     ("c.u.r.p.", Kind::Identifier(prop::SOCIAL_SECURITY_NUMBER)),
     ("curp", Kind::Identifier(prop::SOCIAL_SECURITY_NUMBER)),
@@ -413,7 +414,7 @@ impl Party {
                 add_name(&mut self.entity, prop::PREVIOUS_NAME, name);
             }
             Kind::Link => {
-                let name = value.trim_end_matches(')').trim();
+                let name = value.trim();
                 self.links.push(name.to_owned());
                 // Kept readable in the notes too: the linked party may be on
                 // another list, and then there is no link entity.
@@ -546,7 +547,9 @@ impl Party {
                 self.entity.add(property, code);
             }
             None => {
-                self.issues.push((Severity::Info, format!("country {value:?} not recognised; kept in the notes")));
+                if !no_country(value) {
+                    self.issues.push((Severity::Info, format!("country {value:?} not recognised; kept in the notes")));
+                }
                 self.note(segment);
             }
         }
@@ -579,6 +582,20 @@ impl Party {
                 self.entity.add(prop::IMO_NUMBER, &format!("IMO{digits}"));
             }
             _ => self.note(segment),
+        }
+    }
+
+    /// The country of an address whose text is already kept: only a code
+    /// is added, an unknown name is reported.
+    pub(crate) fn address_country(&mut self, value: &str) {
+        match country_code(value) {
+            Some(code) => {
+                self.entity.add(prop::COUNTRY, code);
+            }
+            None if !no_country(value) => {
+                self.issues.push((Severity::Info, format!("address country {value:?} not recognised; kept in the address text")));
+            }
+            None => {}
         }
     }
 
@@ -671,15 +688,27 @@ pub(crate) fn dates(value: &str) -> Vec<String> {
 }
 
 /// A country code for a country name, demonym or code, tolerating
-/// OFAC's qualifiers ("possibly Palestinian").
+/// OFAC's spellings ("possibly Palestinian", "Bahamas, The", "St. Kitts &
+/// Nevis", "Region: Crimea", "Cote d Ivoire").
 pub(crate) fn country_code(value: &str) -> Option<&'static str> {
     let value = value.trim().trim_end_matches('.').trim();
     let value = strip_prefix_ci(value, "possibly ").unwrap_or(value);
+    let value = strip_prefix_ci(value, "region:").map(str::trim).unwrap_or(value);
     if let Some(code) = country::code_for(value) {
         return Some(code);
     }
+    let respelt = value.replace("St. ", "Saint ").replace(" & ", " and ").replace(" d ", " d'");
+    if let Some(code) = country::code_for(&respelt) {
+        return Some(code);
+    }
+    // "Bahamas, The": the part after the comma first.
+    if let Some((head, tail)) = value.split_once(", ")
+        && let Some(code) = country::code_for(&format!("{tail} {head}"))
+    {
+        return Some(code);
+    }
     // "West Bank (Palestinian Authority)": the name before the brackets,
-    // then the one inside them ("Tunisi (Tunisia)").
+    // then after them, then the one inside them ("Tunisi (Tunisia)").
     if let Some((head, tail)) = value.split_once('(') {
         let inner = tail.split(')').next().unwrap_or("");
         let rest = tail.split_once(')').map(|(_, r)| r).unwrap_or("");
@@ -690,6 +719,12 @@ pub(crate) fn country_code(value: &str) -> Option<&'static str> {
         }
     }
     None
+}
+
+/// Words OFAC writes where a country would be when there is none.
+fn no_country(value: &str) -> bool {
+    let value = value.trim().trim_end_matches('.').to_ascii_lowercase();
+    matches!(value.as_str(), "none identified" | "undetermined" | "unknown" | "none" | "stateless")
 }
 
 /// The country of a place written "City, Region, Country".

@@ -92,6 +92,7 @@ fn read_entry(node: &Node, number: u64, file: &str, dataset: &str, links: &mut L
     }
     if let Some(list) = node.child("programList") {
         party.sanction.programs = list.children("program").map(Node::text).filter(|p| !p.is_empty()).map(str::to_owned).collect();
+        links.programs(&party.entity.id, &party.sanction.programs);
     }
     if let Some(remarks) = node.child_text("remarks") {
         party.mine_remarks(remarks);
@@ -131,7 +132,7 @@ fn read_entry(node: &Node, number: u64, file: &str, dataset: &str, links: &mut L
             party.entity.add(prop::ADDRESS, &parts.join(", "));
         }
         if let Some(country) = address.child_text("country") {
-            party.country(prop::COUNTRY, country, &format!("address country {country}"));
+            party.address_country(country);
         }
     }
     for item in node.child("nationalityList").iter().flat_map(|l| l.children("nationality")) {

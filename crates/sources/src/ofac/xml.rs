@@ -152,16 +152,6 @@ impl<R: BufRead> Records<R> {
         Ok(())
     }
 
-    /// The byte offset reached.
-    pub(crate) fn offset(&self) -> u64 {
-        self.reader.buffer_position()
-    }
-
-    /// The names of the open elements above the current position.
-    pub(crate) fn path(&self) -> &[String] {
-        &self.path
-    }
-
     /// The next element for which `capture(path, name)` holds, read whole;
     /// `Ok(None)` at the end of a complete document.
     ///
