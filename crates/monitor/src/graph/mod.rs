@@ -12,8 +12,39 @@
 //! and converts amounts to USD): the engine calls [`GraphEngine::observe`]
 //! with each transfer as an [`Edge`] in event-time order and turns each
 //! [`Detection`] into an alert.
+//!
+//! Materiality: a pattern is identified by a key (the hub for fan-out,
+//! fan-in and gather-scatter; the account set for a cycle; source and sink
+//! for scatter-gather; the sender set for bipartite; the first transfer
+//! for a chain). Once reported, it is reported again only when its size
+//! has grown to [`GraphConfig::regrowth`] times the reported size (default:
+//! doubled), or when the report has left the typology's window (a new
+//! episode). Growing by one more edge is never enough on its own.
+
+mod bipartite;
+mod chain;
+mod config;
+mod cycle;
+mod detection;
+mod fan;
+mod flow;
+mod scratch;
+mod store;
+#[cfg(test)]
+mod tests;
 
 use vigia_model::EventTime;
+
+pub use config::{
+    BipartiteConfig, Caps, ChainConfig, CycleConfig, DAY, FanConfig, GatherScatterConfig,
+    GraphConfig, HOUR, MAX_CHAIN_HOPS, MAX_CYCLE_LEN, ScatterGatherConfig,
+};
+pub use detection::{CapHits, Detection, GraphStats};
+
+use fan::Fans;
+use flow::FlowScratch;
+use scratch::{Episodes, Marks, pair_key, set_key};
+use store::{Record, Store};
 
 /// An interned account id (the scenario engine owns the interning table).
 pub type AccountId = u32;
@@ -54,4 +85,378 @@ pub enum Typology {
     Bipartite,
     /// G7: a pass-through chain of several hops.
     RandomChain,
+}
+
+impl Typology {
+    /// Every typology, in scenario order G1..G7.
+    pub const ALL: [Typology; 7] = [
+        Typology::FanOut,
+        Typology::FanIn,
+        Typology::Cycle,
+        Typology::ScatterGather,
+        Typology::GatherScatter,
+        Typology::Bipartite,
+        Typology::RandomChain,
+    ];
+
+    /// Position in [`Typology::ALL`] (for per-typology counters).
+    pub fn index(self) -> usize {
+        match self {
+            Typology::FanOut => 0,
+            Typology::FanIn => 1,
+            Typology::Cycle => 2,
+            Typology::ScatterGather => 3,
+            Typology::GatherScatter => 4,
+            Typology::Bipartite => 5,
+            Typology::RandomChain => 6,
+        }
+    }
+
+    /// The scenario id of section 2.3 G: `G1` .. `G7`.
+    pub fn id(self) -> &'static str {
+        ["G1", "G2", "G3", "G4", "G5", "G6", "G7"][self.index()]
+    }
+
+    /// The typology name used in alerts and labels: `fan_out`, `fan_in`,
+    /// `cycle`, `scatter_gather`, `gather_scatter`, `bipartite`,
+    /// `random_chain`.
+    pub fn name(self) -> &'static str {
+        [
+            "fan_out",
+            "fan_in",
+            "cycle",
+            "scatter_gather",
+            "gather_scatter",
+            "bipartite",
+            "random_chain",
+        ][self.index()]
+    }
+
+    /// The typology for a name or scenario id (`fan_out`, `G1`, `stack`,
+    /// `random`, ...), case-insensitively.
+    pub fn parse(name: &str) -> Option<Typology> {
+        let name = name.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+        Some(match name.as_str() {
+            "g1" | "fan_out" | "fanout" => Typology::FanOut,
+            "g2" | "fan_in" | "fanin" => Typology::FanIn,
+            "g3" | "cycle" => Typology::Cycle,
+            "g4" | "scatter_gather" => Typology::ScatterGather,
+            "g5" | "gather_scatter" => Typology::GatherScatter,
+            "g6" | "bipartite" | "stack" => Typology::Bipartite,
+            "g7" | "random_chain" | "random" | "chain" => Typology::RandomChain,
+            _ => return None,
+        })
+    }
+}
+
+/// The incremental graph-typology detector.
+///
+/// Feed it every transfer in event-time order with [`observe`]; it keeps
+/// the edges of the retention window (the longest window of an enabled
+/// typology, see [`GraphConfig::retention`]) and reports each pattern the
+/// new edge completes, using only edges already seen.
+///
+/// Memory: about 88 bytes per edge in the window (arena record + two
+/// adjacency entries) + 32 bytes per account pair with an edge in the
+/// window (fan state) + about 120 bytes per account seen (adjacency
+/// headers, fan aggregates, scratch stamps) + the materiality state of the
+/// patterns reported within their window.
+///
+/// [`observe`]: GraphEngine::observe
+#[derive(Debug)]
+pub struct GraphEngine {
+    config: GraphConfig,
+    store: Store,
+    fans: Option<Fans>,
+    flow: FlowScratch,
+    preds: Marks,
+    cycles: Vec<cycle::Found>,
+    episodes: [Episodes; 7],
+    stats: GraphStats,
+}
+
+impl GraphEngine {
+    /// An engine with this configuration (see [`GraphConfig::validate`]).
+    pub fn new(config: GraphConfig) -> Self {
+        let fans = (config.fan_out.is_some() || config.fan_in.is_some())
+            .then(|| Fans::new(config.fan_out.clone(), config.fan_in.clone()));
+        GraphEngine {
+            store: Store::new(config.retention()),
+            fans,
+            flow: FlowScratch::default(),
+            preds: Marks::default(),
+            cycles: Vec::new(),
+            episodes: Default::default(),
+            stats: GraphStats::default(),
+            config,
+        }
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &GraphConfig {
+        &self.config
+    }
+
+    /// Counters so far (edges, window size, detections, caps reached).
+    pub fn stats(&self) -> GraphStats {
+        let mut stats = self.stats.clone();
+        stats.live_edges = self.store.live_edges();
+        stats.peak_live_edges = self.store.peak;
+        stats.accounts = self.store.nodes.len();
+        stats
+    }
+
+    /// Adds one transfer and appends to `detections` every pattern it
+    /// completes. Edges should come in event-time order; a late edge is
+    /// inserted at its place in time (and counted), one older than the
+    /// retention window is dropped (and counted).
+    pub fn observe(&mut self, edge: Edge, detections: &mut Vec<Detection>) {
+        self.stats.edges += 1;
+        // Every edge moves the clock, even one that forms no pattern.
+        let late = edge.time < self.store.now;
+        if edge.time > self.store.now {
+            self.advance(edge.time);
+        }
+        if edge.from == edge.to || !edge.amount.is_finite() || edge.amount < 0.0 {
+            self.stats.ignored_edges += 1;
+            return;
+        }
+        if late {
+            self.stats.late_edges += 1;
+            if edge.time < self.store.now.saturating_sub(self.store.retention) {
+                self.stats.stale_edges += 1;
+                return;
+            }
+        }
+        let len = edge.from.max(edge.to) as usize + 1;
+        self.store.ensure(edge.from);
+        self.store.ensure(edge.to);
+        self.flow.ensure(len);
+        self.preds.ensure(len);
+        let link = match &self.config.chain {
+            Some(config) => chain::link(&self.store, config, &self.config.caps, &edge),
+            None => chain::Link { hops: 1, prev: u32::MAX, start: edge.time, capped: false },
+        };
+        let pair = match &mut self.fans {
+            Some(fans) => {
+                fans.ensure(len);
+                fans.add(edge.from, edge.to, edge.amount)
+            }
+            None => u32::MAX,
+        };
+        let seq = self.store.insert(Record {
+            tx: edge.tx,
+            time: edge.time,
+            amount: edge.amount,
+            from: edge.from,
+            to: edge.to,
+            pair,
+            chain_hops: link.hops,
+            chain_prev: link.prev,
+            chain_start: link.start,
+        }) as u32;
+        self.check_fans(&edge, detections);
+        self.check_cycles(&edge, detections);
+        self.check_flows(&edge, detections);
+        self.check_chain(&edge, seq, link.capped, detections);
+    }
+
+    /// Moves the windows to `now` and drops what left the retention window.
+    fn advance(&mut self, now: EventTime) {
+        self.store.now = now;
+        if let Some(fans) = &mut self.fans {
+            fans.advance(&self.store, now);
+        }
+        let cutoff = now.saturating_sub(self.store.retention);
+        while self.store.oldest().is_some_and(|r| r.time < cutoff) {
+            if let Some(record) = self.store.pop_oldest(cutoff)
+                && let Some(fans) = &mut self.fans
+            {
+                fans.expire(&record);
+            }
+        }
+    }
+
+    /// Reports a detection unless the materiality rule suppresses it.
+    fn emit(
+        &mut self,
+        key: u64,
+        window: EventTime,
+        detection: Detection,
+        detections: &mut Vec<Detection>,
+    ) {
+        let i = detection.typology.index();
+        if self.episodes[i].admit(key, detection.to, window, detection.size, self.config.regrowth) {
+            self.stats.detections[i] += 1;
+            detections.push(detection);
+        } else {
+            self.stats.suppressed[i] += 1;
+        }
+    }
+
+    fn check_fans(&mut self, edge: &Edge, detections: &mut Vec<Detection>) {
+        let Some(fans) = &self.fans else { return };
+        let agg = fans.agg.get(edge.from as usize).copied().unwrap_or_default();
+        let fan_out = self.config.fan_out.as_ref().filter(|c| {
+            edge.amount >= c.min_amount
+                && agg.out_count >= c.min_counterparties
+                && agg.out_total >= c.min_total
+        });
+        let out = fan_out.map(|c| {
+            let caps = &self.config.caps;
+            let d = fan::detection(
+                &self.store,
+                fans,
+                c,
+                Typology::FanOut,
+                edge.from,
+                edge.time,
+                caps.max_scan,
+            );
+            (d, c.window)
+        });
+        let agg = fans.agg.get(edge.to as usize).copied().unwrap_or_default();
+        let fan_in = self.config.fan_in.as_ref().filter(|c| {
+            edge.amount >= c.min_amount
+                && agg.in_count >= c.min_counterparties
+                && agg.in_total >= c.min_total
+        });
+        let inn = fan_in.map(|c| {
+            let caps = &self.config.caps;
+            let d = fan::detection(
+                &self.store,
+                fans,
+                c,
+                Typology::FanIn,
+                edge.to,
+                edge.time,
+                caps.max_scan,
+            );
+            (d, c.window)
+        });
+        for (detection, window) in [out, inn].into_iter().flatten() {
+            if detection.capped {
+                self.stats.cap_hits[detection.typology.index()].scan += 1;
+            }
+            let hub = detection.accounts.first().copied().unwrap_or_default();
+            self.emit(u64::from(hub), window, detection, detections);
+        }
+    }
+
+    fn check_cycles(&mut self, edge: &Edge, detections: &mut Vec<Detection>) {
+        let Some(config) = &self.config.cycle else { return };
+        let caps = &self.config.caps;
+        let mut found = std::mem::take(&mut self.cycles);
+        let truncation = cycle::search(
+            &self.store,
+            config,
+            caps,
+            &mut self.preds,
+            edge,
+            caps.max_detections_per_edge,
+            &mut found,
+        );
+        let window = config.window;
+        let tolerance = config.amount_tolerance;
+        let time_ordered = config.time_ordered;
+        let hits = &mut self.stats.cap_hits[Typology::Cycle.index()];
+        hits.scan += u64::from(truncation.scan);
+        hits.expansions += u64::from(truncation.expansions);
+        hits.detections += u64::from(truncation.detections);
+        let capped = truncation.scan || truncation.expansions || truncation.detections;
+        for cycle in found.drain(..) {
+            let mut edges = Vec::with_capacity(cycle.seqs.len() + 1);
+            let mut from = edge.time;
+            let mut first_amount = edge.amount;
+            for (i, seq) in cycle.seqs.iter().enumerate() {
+                if let Some(record) = self.store.record(*seq) {
+                    edges.push(record.tx);
+                    from = from.min(record.time);
+                    if i == 0 {
+                        first_amount = record.amount;
+                    }
+                }
+            }
+            edges.push(edge.tx);
+            let len = edges.len();
+            let order = if time_ordered { "time-ordered " } else { "" };
+            let detail = format!(
+                "{} went round a {order}cycle of {len} transfers through {len} accounts within {} and came back as {} (tolerance ±{:.0} % per hop)",
+                fan::money(first_amount),
+                fan::duration(edge.time - from),
+                fan::money(edge.amount),
+                tolerance * 100.0,
+            );
+            let mut set = cycle.accounts.clone();
+            let key = set_key(&mut set);
+            let detection = Detection {
+                typology: Typology::Cycle,
+                accounts: cycle.accounts,
+                edges,
+                from,
+                to: edge.time,
+                amount: first_amount,
+                size: len as u32,
+                capped,
+                detail,
+            };
+            self.emit(key, window, detection, detections);
+        }
+        self.cycles = found;
+    }
+
+    fn check_flows(&mut self, edge: &Edge, detections: &mut Vec<Detection>) {
+        let caps = self.config.caps.clone();
+        if let Some(config) = &self.config.scatter_gather {
+            let window = config.window;
+            let outcome = flow::scatter_gather(&self.store, config, &caps, &mut self.flow, edge);
+            let hits = &mut self.stats.cap_hits[Typology::ScatterGather.index()];
+            hits.scan += u64::from(outcome.scan);
+            hits.candidates += u64::from(outcome.candidates);
+            if let Some(detection) = outcome.detection {
+                let source = detection.accounts.first().copied().unwrap_or_default();
+                self.emit(pair_key(source, edge.to), window, detection, detections);
+            }
+        }
+        if let Some(config) = &self.config.gather_scatter {
+            let window = config.window;
+            let outcome = flow::gather_scatter(&self.store, config, &caps, &mut self.flow, edge);
+            let hits = &mut self.stats.cap_hits[Typology::GatherScatter.index()];
+            hits.scan += u64::from(outcome.scan);
+            if let Some(detection) = outcome.detection {
+                self.emit(u64::from(edge.from), window, detection, detections);
+            }
+        }
+        if let Some(config) = &self.config.bipartite {
+            let window = config.window;
+            let mut block = bipartite::bipartite(&self.store, config, &caps, &mut self.flow, edge);
+            let hits = &mut self.stats.cap_hits[Typology::Bipartite.index()];
+            hits.scan += u64::from(block.outcome.scan);
+            hits.candidates += u64::from(block.outcome.candidates);
+            if let Some(detection) = block.outcome.detection {
+                self.emit(set_key(&mut block.senders), window, detection, detections);
+            }
+        }
+    }
+
+    fn check_chain(
+        &mut self,
+        edge: &Edge,
+        seq: u32,
+        capped: bool,
+        detections: &mut Vec<Detection>,
+    ) {
+        let Some(config) = &self.config.chain else { return };
+        if capped {
+            self.stats.cap_hits[Typology::RandomChain.index()].scan += 1;
+        }
+        if u32::from(self.store.record(seq).map_or(0, |r| r.chain_hops)) < config.min_hops {
+            return;
+        }
+        let window = config.window;
+        if let Some(detection) = chain::detection(&self.store, config, seq, capped) {
+            let origin = detection.edges.first().copied().unwrap_or(edge.tx);
+            self.emit(origin, window, detection, detections);
+        }
+    }
 }

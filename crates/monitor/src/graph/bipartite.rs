@@ -1,0 +1,196 @@
+//! G6: a dense block of senders → receivers whose senders are conduits,
+//! and the stack it may sit on.
+//!
+//! On a new edge `u → v`: the receivers `R` are `u`'s payees in the window;
+//! the senders `S` are `v`'s payers that paid at least `min_receivers` of
+//! `R`; the block's receivers are those of `R` paid by two or more of `S`.
+//! The block is a layer when its senders pass value through: what they
+//! paid into the block and what they received in the window match to
+//! `min_pass_through` (min/max of the two sums). A block whose senders
+//! themselves were paid by a dense upstream set (two or more of them each)
+//! is reported as a two-layer stack.
+//!
+//! A block whose senders received nothing in the window (pure sources) is
+//! not reported: from the graph alone it cannot be told from many customers
+//! paying the same few payees (utilities, landlords); fan-in covers its
+//! receivers.
+//!
+//! Cost: deg_out(u) + Σ_{s ∈ payers(v)} deg_out(s) + Σ_{s ∈ S} deg_in(s),
+//! each bounded by `max_scan`, with at most `max_candidates` payers.
+
+use super::config::{BipartiteConfig, Caps};
+use super::fan::{duration, money};
+use super::flow::{FlowScratch, Outcome};
+use super::store::Store;
+use super::{AccountId, Detection, Edge, Typology};
+
+fn last<T>(items: &[T], cap: usize) -> (&[T], bool) {
+    (&items[items.len().saturating_sub(cap)..], items.len() > cap)
+}
+
+/// The block found around the new edge.
+pub(crate) struct Block {
+    pub(crate) senders: Vec<AccountId>,
+    pub(crate) outcome: Outcome,
+}
+
+/// G6 on the new edge `u → v`.
+pub(crate) fn bipartite(
+    store: &Store,
+    config: &BipartiteConfig,
+    caps: &Caps,
+    scratch: &mut FlowScratch,
+    edge: &Edge,
+) -> Block {
+    let (u, v, now) = (edge.from, edge.to, edge.time);
+    let none = |scan, candidates| Block {
+        senders: Vec::new(),
+        outcome: Outcome { detection: None, scan, candidates },
+    };
+    let (smin, rmin) = (config.min_senders.max(2) as usize, config.min_receivers.max(1) as usize);
+    if store.node(u).out.len() < rmin || store.node(v).inn.len() < smin {
+        return none(false, false);
+    }
+    let lo = now.saturating_sub(config.window);
+    let FlowScratch { first, first_values, second, second_values, third, list, best } = scratch;
+    // R: u's payees.
+    let (payees, mut scan) = last(store.node(u).out.between(lo, now), caps.max_scan);
+    first.clear();
+    list.clear();
+    for adj in payees {
+        if first.insert(adj.other) {
+            first_values.reset(adj.other);
+            list.push(adj.other);
+        }
+    }
+    if list.len() < rmin {
+        return none(scan, false);
+    }
+    // S: v's payers that paid at least `rmin` of R.
+    let (payers, cut) = last(store.node(v).inn.between(lo, now), caps.max_scan);
+    scan |= cut;
+    second.clear();
+    best.clear();
+    let mut candidates = false;
+    let mut tried = 0;
+    for payer in payers.iter().rev() {
+        let s = payer.other;
+        if !second.insert(s) || first.contains(s) {
+            continue;
+        }
+        tried += 1;
+        if tried > caps.max_candidates {
+            candidates = true;
+            break;
+        }
+        let (paid, cut) = last(store.node(s).out.between(lo, now), caps.max_scan);
+        scan |= cut;
+        third.clear();
+        let overlap =
+            paid.iter().filter(|a| first.contains(a.other) && third.insert(a.other)).count();
+        if overlap < rmin {
+            continue;
+        }
+        best.push(s);
+        third.clear();
+        for adj in paid {
+            if first.contains(adj.other) && third.insert(adj.other) {
+                first_values.add(adj.other, adj.time, 0.0);
+            }
+        }
+    }
+    if best.len() < smin {
+        return none(scan, candidates);
+    }
+    // The block's receivers: paid by two or more senders.
+    list.retain(|&r| first_values.count(r) >= 2);
+    if list.len() < rmin {
+        return none(scan, candidates);
+    }
+    first.clear();
+    for &r in list.iter() {
+        first.insert(r);
+    }
+    // Pass-through of the senders, and the upstream layer.
+    let (mut inflow, mut block, mut from) = (0.0, 0.0, now);
+    let mut edges = Vec::new();
+    second.clear();
+    let mut upstream = Vec::new();
+    for &s in best.iter() {
+        let node = store.node(s);
+        let (paid, cut) = last(node.out.between(lo, now), caps.max_scan);
+        scan |= cut;
+        let mut first_payment = now;
+        for adj in paid {
+            if first.contains(adj.other)
+                && let Some(record) = store.record(adj.seq)
+            {
+                block += adj.amount;
+                first_payment = first_payment.min(adj.time);
+                edges.push((adj.time, record.tx));
+            }
+        }
+        from = from.min(first_payment);
+        let (received, cut) = last(node.inn.between(lo, now), caps.max_scan);
+        scan |= cut;
+        third.clear();
+        for adj in received {
+            inflow += adj.amount;
+            from = from.min(adj.time);
+            let w = adj.other;
+            if third.insert(w) && !first.contains(w) {
+                if second.insert(w) {
+                    second_values.reset(w);
+                    upstream.push(w);
+                }
+                second_values.add(w, adj.time, adj.amount);
+            }
+        }
+    }
+    let ratio =
+        if inflow > 0.0 && block > 0.0 { inflow.min(block) / inflow.max(block) } else { 0.0 };
+    if ratio < config.min_pass_through {
+        return none(scan, candidates);
+    }
+    upstream.retain(|&w| second_values.count(w) >= 2 && !best.contains(&w));
+    let layers = if upstream.len() >= smin { 2 } else { 1 };
+    edges.sort_unstable();
+    let mut accounts = Vec::with_capacity(best.len() + list.len() + upstream.len());
+    accounts.extend_from_slice(best);
+    accounts.extend_from_slice(list);
+    if layers == 2 {
+        accounts.extend_from_slice(&upstream);
+    }
+    let shape = if layers == 2 {
+        format!("two-layer stack: {} upstream payers → ", upstream.len())
+    } else {
+        String::from("bipartite: ")
+    };
+    let detail = format!(
+        "{shape}{} senders passed {} ({:.0} % of what they received) to {} shared receivers within {}",
+        best.len(),
+        money(block),
+        ratio * 100.0,
+        list.len(),
+        duration(now - from)
+    );
+    let size = (best.len() + list.len()) as u32;
+    Block {
+        senders: best.clone(),
+        outcome: Outcome {
+            detection: Some(Detection {
+                typology: Typology::Bipartite,
+                accounts,
+                edges: edges.into_iter().map(|(_, tx)| tx).collect(),
+                from,
+                to: now,
+                amount: block,
+                size,
+                capped: scan || candidates,
+                detail,
+            }),
+            scan,
+            candidates,
+        },
+    }
+}

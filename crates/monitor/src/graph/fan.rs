@@ -1,0 +1,333 @@
+//! G1 fan-out and G2 fan-in, counted incrementally.
+//!
+//! Each account pair with an edge in the retention window has a slot that
+//! counts its edges in the retention window, and in each fan window all
+//! its edges and the counted ones (at least `min_amount`) with their sum.
+//! A counterparty is *new* when the pair has no edge in the retention
+//! window (the relationship horizon) older than the fan window: every
+//! transfer between them falls in the window. Each account keeps the
+//! number of new counterparties with a counted edge in the window and their
+//! total, on each side. Every event (an edge arriving, leaving a fan
+//! window, leaving the retention window) changes one slot and moves the
+//! two aggregates by the slot's contribution before and after, so a fan
+//! check is O(1) per edge whatever the hub's degree; only a report walks
+//! the hub's list.
+
+use rustc_hash::FxHashMap;
+use vigia_model::EventTime;
+
+use super::config::FanConfig;
+use super::store::{Record, Store};
+use super::{AccountId, Detection, Typology};
+
+/// Counters of one account pair.
+#[derive(Debug, Clone, Copy, Default)]
+struct Pair {
+    /// Edges in the retention window.
+    held: u32,
+    /// Edges in the fan-out window, and those counted, with their sum.
+    out_all: u32,
+    out_w: u32,
+    out_sum: f64,
+    /// The same for the fan-in window.
+    in_all: u32,
+    in_w: u32,
+    in_sum: f64,
+}
+
+/// Per-account fan aggregates.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct FanAgg {
+    pub(crate) out_count: u32,
+    pub(crate) out_total: f64,
+    pub(crate) in_count: u32,
+    pub(crate) in_total: f64,
+}
+
+/// The incremental fan state.
+#[derive(Debug, Default)]
+pub(crate) struct Fans {
+    out: Option<FanConfig>,
+    inn: Option<FanConfig>,
+    pairs: FxHashMap<(AccountId, AccountId), u32>,
+    slab: Vec<Pair>,
+    free: Vec<u32>,
+    pub(crate) agg: Vec<FanAgg>,
+    /// Next arena sequence number to leave the fan-out window.
+    out_cursor: u64,
+    /// Next arena sequence number to leave the fan-in window.
+    in_cursor: u64,
+}
+
+/// What one pair adds to its accounts' aggregates: (out count, out total,
+/// in count, in total).
+type Contribution = (u32, f64, u32, f64);
+
+impl Fans {
+    pub(crate) fn new(out: Option<FanConfig>, inn: Option<FanConfig>) -> Self {
+        Fans { out, inn, ..Fans::default() }
+    }
+
+    pub(crate) fn ensure(&mut self, len: usize) {
+        if self.agg.len() < len {
+            self.agg.resize(len, FanAgg::default());
+        }
+    }
+
+    fn novelty(config: &Option<FanConfig>) -> bool {
+        config.as_ref().is_some_and(|c| c.new_counterparties_only)
+    }
+
+    fn contribution(&self, pair: &Pair) -> Contribution {
+        let novel_out = !Self::novelty(&self.out) || pair.held == pair.out_all;
+        let novel_in = !Self::novelty(&self.inn) || pair.held == pair.in_all;
+        let (oc, ot) = if pair.out_w > 0 && novel_out { (1, pair.out_sum) } else { (0, 0.0) };
+        let (ic, it) = if pair.in_w > 0 && novel_in { (1, pair.in_sum) } else { (0, 0.0) };
+        (oc, ot, ic, it)
+    }
+
+    /// Applies `change` to the pair in `slot` and moves the aggregates of
+    /// `from` (out side) and `to` (in side) by the pair's new contribution
+    /// minus its old one.
+    fn update(
+        &mut self,
+        slot: u32,
+        from: AccountId,
+        to: AccountId,
+        change: impl FnOnce(&mut Pair),
+    ) {
+        let Some(pair) = self.slab.get(slot as usize).copied() else { return };
+        let before = self.contribution(&pair);
+        let mut pair = pair;
+        change(&mut pair);
+        if pair.out_w == 0 {
+            pair.out_sum = 0.0;
+        }
+        if pair.in_w == 0 {
+            pair.in_sum = 0.0;
+        }
+        let after = self.contribution(&pair);
+        if let Some(stored) = self.slab.get_mut(slot as usize) {
+            *stored = pair;
+        }
+        if (before.0 != after.0 || before.1 != after.1)
+            && let Some(agg) = self.agg.get_mut(from as usize)
+        {
+            agg.out_count = (agg.out_count + after.0).saturating_sub(before.0);
+            agg.out_total += after.1 - before.1;
+            if agg.out_count == 0 {
+                agg.out_total = 0.0;
+            }
+        }
+        if (before.2 != after.2 || before.3 != after.3)
+            && let Some(agg) = self.agg.get_mut(to as usize)
+        {
+            agg.in_count = (agg.in_count + after.2).saturating_sub(before.2);
+            agg.in_total += after.3 - before.3;
+            if agg.in_count == 0 {
+                agg.in_total = 0.0;
+            }
+        }
+    }
+
+    /// Counts a new edge; returns its pair slot for the arena record.
+    pub(crate) fn add(&mut self, from: AccountId, to: AccountId, amount: f64) -> u32 {
+        let slot = match self.pairs.get(&(from, to)) {
+            Some(&slot) => slot,
+            None => {
+                let slot = match self.free.pop() {
+                    Some(slot) => slot,
+                    None => {
+                        self.slab.push(Pair::default());
+                        (self.slab.len() - 1) as u32
+                    }
+                };
+                self.pairs.insert((from, to), slot);
+                slot
+            }
+        };
+        let out = self.out.as_ref().map(|c| amount >= c.min_amount);
+        let inn = self.inn.as_ref().map(|c| amount >= c.min_amount);
+        self.update(slot, from, to, |pair| {
+            pair.held += 1;
+            if let Some(counted) = out {
+                pair.out_all += 1;
+                if counted {
+                    pair.out_w += 1;
+                    pair.out_sum += amount;
+                }
+            }
+            if let Some(counted) = inn {
+                pair.in_all += 1;
+                if counted {
+                    pair.in_w += 1;
+                    pair.in_sum += amount;
+                }
+            }
+        });
+        slot
+    }
+
+    /// Moves both fan windows up to `now`: edges older than each window
+    /// stop counting.
+    pub(crate) fn advance(&mut self, store: &Store, now: EventTime) {
+        if let Some((window, min_amount)) = self.out.as_ref().map(|c| (c.window, c.min_amount)) {
+            let cutoff = now.saturating_sub(window);
+            let mut cursor = self.out_cursor.max(store.base_seq());
+            while let Some(record) = store.at(cursor).filter(|r| r.time < cutoff) {
+                let counted = record.amount >= min_amount;
+                let amount = record.amount;
+                self.update(record.pair, record.from, record.to, |pair| {
+                    pair.out_all = pair.out_all.saturating_sub(1);
+                    if counted {
+                        pair.out_w = pair.out_w.saturating_sub(1);
+                        pair.out_sum -= amount;
+                    }
+                });
+                cursor += 1;
+            }
+            self.out_cursor = cursor;
+        }
+        if let Some((window, min_amount)) = self.inn.as_ref().map(|c| (c.window, c.min_amount)) {
+            let cutoff = now.saturating_sub(window);
+            let mut cursor = self.in_cursor.max(store.base_seq());
+            while let Some(record) = store.at(cursor).filter(|r| r.time < cutoff) {
+                let counted = record.amount >= min_amount;
+                let amount = record.amount;
+                self.update(record.pair, record.from, record.to, |pair| {
+                    pair.in_all = pair.in_all.saturating_sub(1);
+                    if counted {
+                        pair.in_w = pair.in_w.saturating_sub(1);
+                        pair.in_sum -= amount;
+                    }
+                });
+                cursor += 1;
+            }
+            self.in_cursor = cursor;
+        }
+    }
+
+    /// Forgets an edge leaving the retention window (after [`advance`]
+    /// has moved both fan windows past it).
+    ///
+    /// [`advance`]: Fans::advance
+    pub(crate) fn expire(&mut self, record: &Record) {
+        self.update(record.pair, record.from, record.to, |pair| {
+            pair.held = pair.held.saturating_sub(1);
+        });
+        if self.slab.get(record.pair as usize).is_some_and(|p| p.held == 0) {
+            if let Some(pair) = self.slab.get_mut(record.pair as usize) {
+                *pair = Pair::default();
+            }
+            self.pairs.remove(&(record.from, record.to));
+            self.free.push(record.pair);
+        }
+    }
+
+    /// Whether the pair in `slot` is a new relationship for the given side.
+    fn novel(&self, slot: u32, out: bool) -> bool {
+        self.slab.get(slot as usize).is_some_and(|p| {
+            let c = self.contribution(p);
+            if out { c.0 == 1 } else { c.2 == 1 }
+        })
+    }
+
+    /// Pairs currently tracked (for memory accounting in tests).
+    #[cfg(test)]
+    pub(crate) fn pairs(&self) -> usize {
+        self.pairs.len()
+    }
+}
+
+/// Builds the detection for a hub that qualifies: walks its list in the
+/// window and keeps the counted edges to new counterparties.
+pub(crate) fn detection(
+    store: &Store,
+    fans: &Fans,
+    config: &FanConfig,
+    typology: Typology,
+    hub: AccountId,
+    now: EventTime,
+    max_scan: usize,
+) -> Detection {
+    let out = typology == Typology::FanOut;
+    let node = store.node(hub);
+    let side = if out { &node.out } else { &node.inn };
+    let window = side.between(now.saturating_sub(config.window), now);
+    let capped = window.len() > max_scan;
+    let window = &window[window.len().saturating_sub(max_scan)..];
+    let mut accounts = vec![hub];
+    let mut edges = Vec::new();
+    let (mut from, mut amount) = (now, 0.0);
+    for adj in window {
+        if adj.amount < config.min_amount {
+            continue;
+        }
+        let Some(record) = store.record(adj.seq) else { continue };
+        if !fans.novel(record.pair, out) {
+            continue;
+        }
+        if !accounts[1..].contains(&adj.other) {
+            accounts.push(adj.other);
+        }
+        edges.push(record.tx);
+        from = from.min(adj.time);
+        amount += adj.amount;
+    }
+    let counterparties = accounts.len() - 1;
+    let what = if out { "paid" } else { "received from" };
+    let new = if config.new_counterparties_only { "new " } else { "" };
+    let detail = format!(
+        "{what} {counterparties} distinct {new}counterparties in {} transfers, {} in total, within {} (window {})",
+        edges.len(),
+        money(amount),
+        duration(now - from),
+        duration(config.window),
+    );
+    Detection {
+        typology,
+        accounts,
+        edges,
+        from,
+        to: now,
+        amount,
+        size: counterparties as u32,
+        capped,
+        detail,
+    }
+}
+
+/// `$12,345.67`.
+pub(crate) fn money(amount: f64) -> String {
+    let cents = (amount * 100.0).round() as i64;
+    let (whole, frac) = (cents / 100, (cents % 100).abs());
+    let digits = whole.abs().to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if whole < 0 { "-" } else { "" };
+    format!("{sign}${grouped}.{frac:02}")
+}
+
+/// `3.5 days`, `14 hours`, `20 minutes`.
+pub(crate) fn duration(ms: EventTime) -> String {
+    use super::config::{DAY, HOUR};
+    if ms >= DAY {
+        let days = ms as f64 / DAY as f64;
+        if (days - days.round()).abs() < 0.05 {
+            let days = days.round() as i64;
+            format!("{days} day{}", if days == 1 { "" } else { "s" })
+        } else {
+            format!("{days:.1} days")
+        }
+    } else if ms >= HOUR {
+        let hours = ms / HOUR;
+        format!("{hours} hour{}", if hours == 1 { "" } else { "s" })
+    } else {
+        format!("{} minutes", ms / 60_000)
+    }
+}

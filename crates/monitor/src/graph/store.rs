@@ -1,0 +1,214 @@
+//! The bounded, time-windowed directed multigraph.
+//!
+//! Edges live once in an arena ordered by arrival (a ring buffer); each
+//! account keeps two compact adjacency vectors (out and in) sorted by time
+//! whose entries carry what the searches read most (time, amount, the other
+//! account) and the edge's arena sequence number for the rest. Edges leave
+//! the arena and both adjacency vectors when they fall out of the retention
+//! window, so memory is bounded by the edges in the window plus a fixed
+//! cost per account seen.
+
+use std::collections::VecDeque;
+
+use vigia_model::EventTime;
+
+use super::{AccountId, TxRef};
+
+/// One adjacency entry: 24 bytes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Adj {
+    pub(crate) time: EventTime,
+    pub(crate) amount: f64,
+    pub(crate) other: AccountId,
+    /// Low 32 bits of the arena sequence number (the window never holds
+    /// 2^32 edges, so they identify the edge).
+    pub(crate) seq: u32,
+}
+
+/// One side (out or in) of an account: entries sorted by time, the live
+/// ones from `head` on.
+#[derive(Debug, Default)]
+pub(crate) struct Side {
+    items: Vec<Adj>,
+    head: usize,
+}
+
+impl Side {
+    /// The entries still in the window, oldest first.
+    pub(crate) fn live(&self) -> &[Adj] {
+        self.items.get(self.head..).unwrap_or(&[])
+    }
+
+    /// The entries with `from <= time <= to`.
+    pub(crate) fn between(&self, from: EventTime, to: EventTime) -> &[Adj] {
+        let live = self.live();
+        let start = live.partition_point(|a| a.time < from);
+        let end = live.partition_point(|a| a.time <= to);
+        live.get(start..end).unwrap_or(&[])
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.items.len() - self.head
+    }
+
+    /// Adds an entry; an entry older than the last goes to its place in time
+    /// order (late arrivals are rare, so the shift is too).
+    fn push(&mut self, adj: Adj) {
+        match self.items.last() {
+            Some(last) if last.time > adj.time => {
+                let live = self.items.get(self.head..).unwrap_or(&[]);
+                let at = self.head + live.partition_point(|a| a.time <= adj.time);
+                self.items.insert(at, adj);
+            }
+            _ => self.items.push(adj),
+        }
+    }
+
+    /// Drops entries older than `cutoff`.
+    fn trim(&mut self, cutoff: EventTime) {
+        let live = self.items.get(self.head..).unwrap_or(&[]);
+        self.head += live.partition_point(|a| a.time < cutoff);
+        if self.head == self.items.len() {
+            self.items.clear();
+            self.head = 0;
+            // An account that goes quiet gives its memory back.
+            if self.items.capacity() > 64 {
+                self.items.shrink_to_fit();
+            }
+        } else if self.head >= 32 && self.head * 2 >= self.items.len() {
+            self.items.drain(..self.head);
+            self.head = 0;
+        }
+    }
+}
+
+/// Per-account adjacency.
+#[derive(Debug, Default)]
+pub(crate) struct Node {
+    pub(crate) out: Side,
+    pub(crate) inn: Side,
+}
+
+/// One edge in the arena.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Record {
+    pub(crate) tx: TxRef,
+    pub(crate) time: EventTime,
+    pub(crate) amount: f64,
+    pub(crate) from: AccountId,
+    pub(crate) to: AccountId,
+    /// Slot of the account pair in the fan state, or `u32::MAX`.
+    pub(crate) pair: u32,
+    /// Hops of the longest pass-through chain ending with this edge.
+    pub(crate) chain_hops: u8,
+    /// Sequence number (low bits) of the previous hop of that chain.
+    pub(crate) chain_prev: u32,
+    /// Time of that chain's first hop.
+    pub(crate) chain_start: EventTime,
+}
+
+/// The graph.
+#[derive(Debug, Default)]
+pub(crate) struct Store {
+    pub(crate) nodes: Vec<Node>,
+    arena: VecDeque<Record>,
+    /// Sequence number of `arena[0]`.
+    base: u64,
+    /// The latest event time seen.
+    pub(crate) now: EventTime,
+    pub(crate) retention: EventTime,
+    pub(crate) peak: usize,
+}
+
+impl Store {
+    pub(crate) fn new(retention: EventTime) -> Self {
+        Store { retention, now: EventTime::MIN, ..Store::default() }
+    }
+
+    /// Makes sure `account` has a node.
+    pub(crate) fn ensure(&mut self, account: AccountId) {
+        let need = account as usize + 1;
+        if self.nodes.len() < need {
+            self.nodes.resize_with(need, Node::default);
+        }
+    }
+
+    pub(crate) fn node(&self, account: AccountId) -> &Node {
+        // Invariant: every account id the searches meet came through
+        // `insert`, which called `ensure`; the fallback keeps this total.
+        static EMPTY: Node = Node {
+            out: Side { items: Vec::new(), head: 0 },
+            inn: Side { items: Vec::new(), head: 0 },
+        };
+        self.nodes.get(account as usize).unwrap_or(&EMPTY)
+    }
+
+    /// The sequence number of the oldest edge held.
+    pub(crate) fn base_seq(&self) -> u64 {
+        self.base
+    }
+
+    /// The sequence number the next inserted edge gets.
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.base + self.arena.len() as u64
+    }
+
+    pub(crate) fn live_edges(&self) -> usize {
+        self.arena.len()
+    }
+
+    /// Adds an edge (accounts already ensured); returns its sequence number.
+    pub(crate) fn insert(&mut self, record: Record) -> u64 {
+        let seq = self.next_seq();
+        let low = seq as u32;
+        let (from, to) = (record.from as usize, record.to as usize);
+        if let Some(node) = self.nodes.get_mut(from) {
+            node.out.push(Adj {
+                time: record.time,
+                amount: record.amount,
+                other: record.to,
+                seq: low,
+            });
+        }
+        if let Some(node) = self.nodes.get_mut(to) {
+            node.inn.push(Adj {
+                time: record.time,
+                amount: record.amount,
+                other: record.from,
+                seq: low,
+            });
+        }
+        self.arena.push_back(record);
+        self.peak = self.peak.max(self.arena.len());
+        seq
+    }
+
+    /// The record with sequence number `seq` (low 32 bits), if still held.
+    pub(crate) fn record(&self, seq: u32) -> Option<&Record> {
+        let offset = seq.wrapping_sub(self.base as u32) as usize;
+        self.arena.get(offset)
+    }
+
+    /// The oldest record, if any.
+    pub(crate) fn oldest(&self) -> Option<&Record> {
+        self.arena.front()
+    }
+
+    /// Removes the oldest record and trims both its accounts' adjacency.
+    pub(crate) fn pop_oldest(&mut self, cutoff: EventTime) -> Option<Record> {
+        let record = self.arena.pop_front()?;
+        self.base += 1;
+        if let Some(node) = self.nodes.get_mut(record.from as usize) {
+            node.out.trim(cutoff);
+        }
+        if let Some(node) = self.nodes.get_mut(record.to as usize) {
+            node.inn.trim(cutoff);
+        }
+        Some(record)
+    }
+
+    /// The record at absolute sequence number `seq`.
+    pub(crate) fn at(&self, seq: u64) -> Option<&Record> {
+        seq.checked_sub(self.base).and_then(|offset| self.arena.get(offset as usize))
+    }
+}
