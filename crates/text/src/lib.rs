@@ -10,9 +10,9 @@
 //!    stripped, punctuation to spaces. Non-Latin scripts are kept as they are.
 //! 2. [`translit::latin_variants`]: for names in non-Latin scripts, the
 //!    distinct Latin renderings (several romanisations where they disagree).
-//! 3. [`token::tokenize`]: words, splitting glued parentheticals, hyphens and
-//!    apostrophes sensibly.
-//! 4. [`tag::tag_parts`]: what each part is (legal form, honorific,
+//! 3. [`token::tokenize_parts`]: words, splitting glued parentheticals,
+//!    hyphens and apostrophes sensibly, remembering hyphen joins.
+//! 4. [`tag::tag_tokens`]: what each part is (legal form, honorific,
 //!    organisation word, particle, initial, number, given name, ...), with
 //!    multi-token legal forms merged into one part.
 //! 5. [`phonetic`]: phonetic and consonant-skeleton keys for each part.
@@ -22,6 +22,7 @@
 
 pub use vigia_model::NameKind;
 
+mod lexicon;
 pub mod names;
 pub mod normalize;
 pub mod phonetic;
@@ -63,37 +64,47 @@ pub struct NameForm {
     pub parts: Vec<Part>,
 }
 
+/// The most acronyms kept for one name (over all its forms).
+pub const MAX_ACRONYMS: usize = 4;
+
 /// Analyses a name: fold, transliterate, tokenize, tag, phonetic keys.
 ///
 /// `kind` decides which tags apply (legal forms only for organisations and
 /// unknown kinds; given-name classes only for persons and unknown kinds).
+///
+/// Never panics; the work is bounded by [`token::MAX_TOKENS`] tokens per
+/// form and [`translit::MAX_VARIANTS`] Latin variants.
 pub fn analyze(name: &str, kind: NameKind) -> AnalyzedName {
     let folded = normalize::fold(name);
     let script = script::dominant(&folded);
-    let mut forms = Vec::new();
-    let mut texts = Vec::new();
-    if script == Script::Latin || script == Script::Common {
-        texts.push((script, folded.clone()));
-    } else {
-        texts.push((script, folded.clone()));
-        for variant in translit::latin_variants(&folded) {
-            texts.push((Script::Latin, variant));
+    let mut forms: Vec<NameForm> = Vec::with_capacity(1);
+    let mut push = |script: Script, text: &str| {
+        let tokens = token::tokenize_parts(text);
+        let parts = tag::tag_tokens(&tokens, kind);
+        if parts.is_empty() {
+            return;
         }
-    }
-    for (script, text) in texts {
-        let tokens = token::tokenize(&text);
-        let parts = tag::tag_parts(&tokens, kind);
         let text = parts.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join(" ");
-        if forms.iter().any(|f: &NameForm| f.text == text) || parts.is_empty() {
-            continue;
+        if forms.iter().any(|f| f.text == text) {
+            return;
         }
         forms.push(NameForm { script, text, parts });
-    }
-    let acronyms = match kind {
-        NameKind::Organization | NameKind::Unknown => {
-            forms.iter().flat_map(|f| tag::acronyms(&f.parts)).collect()
-        }
-        _ => Vec::new(),
     };
+    push(script, &folded);
+    if script != Script::Latin && script != Script::Common {
+        for variant in translit::latin_variants(&folded) {
+            push(Script::Latin, &variant);
+        }
+    }
+    let mut acronyms: Vec<String> = Vec::new();
+    if matches!(kind, NameKind::Organization | NameKind::Unknown) {
+        for form in &forms {
+            for a in tag::acronyms(&form.parts) {
+                if acronyms.len() < MAX_ACRONYMS && !acronyms.contains(&a) {
+                    acronyms.push(a);
+                }
+            }
+        }
+    }
     AnalyzedName { original: name.to_owned(), script, forms, acronyms }
 }

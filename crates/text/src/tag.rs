@@ -1,6 +1,20 @@
 //! Name-part tagging.
+//!
+//! Tags say what each part of a name is, so that the scorer can weigh a
+//! match on "gmbh" or "de" far below a match on "guzman". Phrases (legal
+//! forms such as "sa de cv", honorifics such as "lieutenant colonel",
+//! organisation words such as "casa de cambio") are merged into one part
+//! with a canonical text and a class symbol.
 
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
 use vigia_model::NameKind;
+
+use crate::lexicon::{self, Position};
+use crate::names;
+use crate::phonetic;
+use crate::token::Token;
 
 /// What a part of a name is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -9,7 +23,7 @@ pub enum PartTag {
     Word,
     /// A single letter, as in "J. Smith".
     Initial,
-    /// A number ("13" in "MS-13").
+    /// A number ("13" in "MS-13"; "ii" in a vessel name).
     Number,
     /// A legal form ("sa de cv", "llc", "ooo", "gmbh"), possibly spanning
     /// several tokens, canonicalised.
@@ -19,6 +33,8 @@ pub enum PartTag {
     /// An honorific or title ("mr", "dr", "sheikh", "haji", "mullah").
     Honorific,
     /// A name particle ("bin", "ibn", "al", "el", "de", "la", "van", "von").
+    /// Kunya elements ("abu", "umm") are particles too, but meaningful: see
+    /// [`crate::names::is_kunya`].
     Particle,
     /// A stopword ("the", "of", "and", "y").
     Stopword,
@@ -35,33 +51,723 @@ pub struct Part {
     /// An equivalence class id: parts with the same symbol mean the same
     /// thing however spelt ("mohammed", "muhammad", "mohamed", "محمد"; "llc"
     /// and "limited liability company"; "cartel" and "carteles"). `None`
-    /// for parts outside every table.
+    /// for parts outside every table. The id spaces of the tables are
+    /// disjoint (see [`symbol_space`]).
     pub symbol: Option<u32>,
     /// Double Metaphone primary key (empty for numbers and non-Latin parts).
     pub metaphone: String,
-    /// Consonant skeleton ("mohammed" → "mhmd").
+    /// Consonant skeleton ("mohammed" → "mhmd"; empty for non-Latin parts).
     pub skeleton: String,
+    /// The folded tokens this part was made of, joined by single spaces:
+    /// equal to `text` except for canonicalised phrases ("carteles" for
+    /// the part whose text is "cartel"; "s a de c v" for "sa de cv").
+    pub raw: String,
+    /// True when the next part followed this one without a space in the
+    /// original: "abdul-rahman", "ms-13", "ms13". The scorer can then also
+    /// compare the two parts joined ("abdulrahman").
+    pub joined_with_next: bool,
+}
+
+/// Symbols of given-name classes start here (see
+/// [`crate::names::GIVEN_NAME_SYMBOLS`]).
+pub const GIVEN_NAME_SYMBOLS: u32 = names::GIVEN_NAME_SYMBOLS;
+/// Symbols of legal-form classes start here.
+pub const LEGAL_FORM_SYMBOLS: u32 = 0x0200_0000;
+/// Symbols of organisation-word classes start here.
+pub const ORG_WORD_SYMBOLS: u32 = 0x0300_0000;
+/// Symbols of honorific classes start here.
+pub const HONORIFIC_SYMBOLS: u32 = 0x0400_0000;
+/// Symbols of particle classes start here.
+pub const PARTICLE_SYMBOLS: u32 = 0x0500_0000;
+/// Symbols of numbers: `NUMBER_SYMBOLS + value` for values below 2^24,
+/// so that "2" and "ii" share a symbol.
+pub const NUMBER_SYMBOLS: u32 = 0x0600_0000;
+/// Symbols of stopword classes start here.
+pub const STOPWORD_SYMBOLS: u32 = 0x0700_0000;
+
+/// Which table a symbol comes from, as the tag its parts carry (`Word`
+/// for given-name classes).
+pub fn symbol_space(symbol: u32) -> Option<PartTag> {
+    Some(match symbol >> 24 {
+        1 => PartTag::Word,
+        2 => PartTag::LegalForm,
+        3 => PartTag::OrgWord,
+        4 => PartTag::Honorific,
+        5 => PartTag::Particle,
+        6 => PartTag::Number,
+        7 => PartTag::Stopword,
+        _ => return None,
+    })
+}
+
+/// A table of phrases (one or more tokens) mapped to a class.
+struct PhraseTable {
+    /// Phrase (tokens joined by single spaces) → (class index, position).
+    phrases: FxHashMap<String, (u32, Position)>,
+    /// First token → the longest phrase (in tokens) starting with it.
+    first: FxHashMap<String, usize>,
+    /// Canonical text of each class.
+    canonical: Vec<String>,
+}
+
+impl PhraseTable {
+    fn build<'a>(rows: impl Iterator<Item = (Position, &'a [&'a str])>) -> PhraseTable {
+        let mut phrases = FxHashMap::default();
+        let mut first: FxHashMap<String, usize> = FxHashMap::default();
+        let mut canonical = Vec::new();
+        for (class, (position, row)) in rows.enumerate() {
+            let class = u32::try_from(class).unwrap_or(u32::MAX);
+            let mut canon = None;
+            for phrase in row {
+                let tokens =
+                    merge_initials(&crate::token::tokenize(&crate::normalize::fold(phrase)));
+                if tokens.is_empty() {
+                    continue;
+                }
+                let key = tokens.join(" ");
+                canon.get_or_insert_with(|| key.clone());
+                let longest = first.entry(tokens[0].clone()).or_insert(0);
+                *longest = (*longest).max(tokens.len());
+                phrases.entry(key).or_insert((class, position));
+            }
+            canonical.push(canon.unwrap_or_default());
+        }
+        PhraseTable { phrases, first, canonical }
+    }
+
+    /// The longest phrase starting at `units[i]`: (class, position, units used).
+    fn longest_at(&self, units: &[Unit], i: usize) -> Option<(u32, Position, usize)> {
+        let max = *self.first.get(units[i].text.as_str())?;
+        let max = max.min(units.len() - i);
+        let mut key = String::new();
+        let mut found = None;
+        for k in 1..=max {
+            if k > 1 {
+                key.push(' ');
+            }
+            key.push_str(&units[i + k - 1].text);
+            if let Some(&(class, position)) = self.phrases.get(key.as_str()) {
+                found = Some((class, position, k));
+            }
+        }
+        found
+    }
+}
+
+/// All the vocabularies, indexed once.
+struct Lexicon {
+    legal: PhraseTable,
+    org: PhraseTable,
+    honorific: PhraseTable,
+    particle: FxHashMap<&'static str, u32>,
+    stopword: FxHashMap<&'static str, u32>,
+}
+
+fn lexicon() -> &'static Lexicon {
+    static LEXICON: OnceLock<Lexicon> = OnceLock::new();
+    LEXICON.get_or_init(|| {
+        let anywhere = |rows: &'static [&'static [&'static str]]| {
+            rows.iter().map(|r| (Position::Anywhere, *r))
+        };
+        let flat = |rows: &'static [&'static [&'static str]]| {
+            let mut map = FxHashMap::default();
+            for (i, row) in rows.iter().enumerate() {
+                for &w in *row {
+                    map.entry(w).or_insert(u32::try_from(i).unwrap_or(u32::MAX));
+                }
+            }
+            map
+        };
+        Lexicon {
+            legal: PhraseTable::build(lexicon::LEGAL_FORMS.iter().map(|(p, r)| (*p, *r))),
+            org: PhraseTable::build(anywhere(lexicon::ORG_WORDS)),
+            honorific: PhraseTable::build(anywhere(lexicon::HONORIFICS)),
+            particle: flat(lexicon::PARTICLES),
+            stopword: flat(lexicon::STOPWORDS),
+        }
+    })
+}
+
+/// Merges runs of two or more single ASCII letters into one token ("s a de
+/// c v" → "sa de cv") so that dotted abbreviations meet their undotted
+/// spelling in the tables.
+fn merge_initials(tokens: &[String]) -> Vec<String> {
+    units_of(tokens).into_iter().map(|u| u.text).collect()
+}
+
+/// A unit of phrase matching: a token, or a run of single letters merged.
+#[derive(Debug, Clone)]
+struct Unit {
+    text: String,
+    /// Index of the first token of the unit.
+    start: usize,
+    /// Number of tokens in the unit.
+    len: usize,
+}
+
+fn units_of(tokens: &[String]) -> Vec<Unit> {
+    let mut units = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let single = |t: &String| t.len() == 1 && t.as_bytes()[0].is_ascii_alphabetic();
+        if single(&tokens[i]) {
+            let mut j = i;
+            let mut text = String::new();
+            while j < tokens.len() && single(&tokens[j]) {
+                text.push_str(&tokens[j]);
+                j += 1;
+            }
+            units.push(Unit { text, start: i, len: j - i });
+            i = j;
+        } else {
+            units.push(Unit { text: tokens[i].clone(), start: i, len: 1 });
+            i += 1;
+        }
+    }
+    units
 }
 
 /// Tags a tokenized name.
 pub fn tag_parts(tokens: &[String], kind: NameKind) -> Vec<Part> {
-    let _ = kind;
-    tokens
-        .iter()
-        .map(|t| Part {
-            text: t.clone(),
-            tag: PartTag::Word,
-            symbol: None,
-            metaphone: String::new(),
-            skeleton: String::new(),
-        })
-        .collect()
+    let tokens: Vec<Token> =
+        tokens.iter().map(|t| Token { text: t.clone(), joined_with_next: false }).collect();
+    tag_tokens(&tokens, kind)
+}
+
+/// A tag decided for a span of tokens.
+#[derive(Debug, Clone)]
+struct Span {
+    start: usize,
+    len: usize,
+    tag: PartTag,
+    symbol: Option<u32>,
+    canonical: Option<String>,
+}
+
+/// Tags tokens that carry their hyphen joins (from
+/// [`crate::token::tokenize_parts`]).
+pub fn tag_tokens(tokens: &[Token], kind: NameKind) -> Vec<Part> {
+    let n = tokens.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let texts: Vec<String> = tokens.iter().map(|t| t.text.clone()).collect();
+    let lex = lexicon();
+    let org_like = matches!(kind, NameKind::Organization | NameKind::Unknown);
+    let person_like = matches!(kind, NameKind::Person | NameKind::Unknown);
+    let mut spans: Vec<Option<Span>> = vec![None; n];
+
+    if org_like {
+        let units = units_of(&texts);
+        mark_legal_forms(&units, &mut spans, lex);
+        mark_phrases(&units, &mut spans, &lex.org, PartTag::OrgWord, ORG_WORD_SYMBOLS);
+    }
+    if person_like {
+        mark_honorifics(&texts, &mut spans, lex);
+    }
+
+    for i in 0..n {
+        if spans[i].is_some() || covered(&spans, i) {
+            continue;
+        }
+        let t = texts[i].as_str();
+        let first = i == 0;
+        let last = i + 1 == n;
+        let tag = |tag, symbol| Some(Span { start: i, len: 1, tag, symbol, canonical: None });
+        if let Some(value) = number_value(t, kind, first, last) {
+            spans[i] = tag(PartTag::Number, Some(NUMBER_SYMBOLS + value.min(0x00FF_FFFF)));
+        } else if let Some(&class) = lex.particle.get(t)
+            && is_particle_here(t, tokens, i, kind)
+        {
+            spans[i] = tag(PartTag::Particle, Some(PARTICLE_SYMBOLS + class));
+        } else if let Some(&class) = lex.stopword.get(t)
+            && !last
+            && (if t.chars().count() > 1 {
+                true
+            } else {
+                !first && (!matches!(kind, NameKind::Person) || t == "y" || t == "e")
+            })
+        {
+            spans[i] = tag(PartTag::Stopword, Some(STOPWORD_SYMBOLS + class));
+        } else if t.chars().count() == 1 && t.chars().all(char::is_alphabetic) {
+            spans[i] = tag(PartTag::Initial, None);
+        } else {
+            let symbol = if person_like { names::given_name_class(t) } else { None };
+            spans[i] = tag(PartTag::Word, symbol);
+        }
+    }
+
+    let mut parts = Vec::with_capacity(n);
+    let mut i = 0;
+    while i < n {
+        let Some(span) = spans[i].take() else {
+            i += 1;
+            continue;
+        };
+        let end = (span.start + span.len).min(n);
+        let raw = texts[span.start..end].join(" ");
+        let text = span.canonical.unwrap_or_else(|| raw.clone());
+        let (metaphone, skeleton) =
+            if span.tag == PartTag::Word && text.bytes().any(|b| b.is_ascii_alphabetic()) {
+                (phonetic::metaphone(&text).0, phonetic::skeleton(&text))
+            } else {
+                (String::new(), String::new())
+            };
+        parts.push(Part {
+            text,
+            tag: span.tag,
+            symbol: span.symbol,
+            metaphone,
+            skeleton,
+            raw,
+            joined_with_next: tokens[end - 1].joined_with_next,
+        });
+        i = end;
+    }
+    parts
+}
+
+/// Whether token `i` lies inside a multi-token span that starts earlier.
+fn covered(spans: &[Option<Span>], i: usize) -> bool {
+    spans[..i].iter().flatten().any(|s| s.start + s.len > i)
+}
+
+/// Marks legal forms, honouring where each may stand, and never turning
+/// the whole name into legal forms ("Limited" alone stays a word).
+fn mark_legal_forms(units: &[Unit], spans: &mut [Option<Span>], lex: &Lexicon) {
+    let mut found: Vec<(usize, usize, u32, Position)> = Vec::new(); // (unit, units, class, position)
+    let mut u = 0;
+    while u < units.len() {
+        if let Some((class, position, k)) = lex.legal.longest_at(units, u) {
+            found.push((u, k, class, position));
+            u += k;
+        } else {
+            u += 1;
+        }
+    }
+    if found.is_empty() {
+        return;
+    }
+    // Validate from the right: a suffix form is valid when only valid legal
+    // forms follow it.
+    let mut valid = vec![false; found.len()];
+    let mut tail_start = units.len();
+    for (f, &(unit, k, _, position)) in found.iter().enumerate().rev() {
+        let at_tail = unit + k == tail_start;
+        let ok = match position {
+            Position::Anywhere => true,
+            Position::Suffix => at_tail,
+            Position::Either => at_tail || unit == 0,
+        };
+        valid[f] = ok && !(unit == 0 && k == units.len());
+        if valid[f] && at_tail {
+            tail_start = unit;
+        }
+    }
+    // Never leave the name without a non-legal-form unit.
+    let covered_units: usize =
+        found.iter().zip(&valid).filter(|(_, v)| **v).map(|(f, _)| f.1).sum();
+    if covered_units >= units.len() {
+        return;
+    }
+    for (f, &(unit, k, class, _)) in found.iter().enumerate() {
+        if !valid[f] {
+            continue;
+        }
+        let start = units[unit].start;
+        let len: usize = units[unit..unit + k].iter().map(|x| x.len).sum();
+        spans[start] = Some(Span {
+            start,
+            len,
+            tag: PartTag::LegalForm,
+            symbol: Some(LEGAL_FORM_SYMBOLS + class),
+            canonical: lex.legal.canonical.get(class as usize).cloned(),
+        });
+    }
+}
+
+/// Marks phrases of a table anywhere they occur on untagged tokens.
+fn mark_phrases(
+    units: &[Unit],
+    spans: &mut [Option<Span>],
+    table: &PhraseTable,
+    tag: PartTag,
+    base: u32,
+) {
+    let mut u = 0;
+    while u < units.len() {
+        let start = units[u].start;
+        let free = |s: &[Option<Span>], from: usize, len: usize| {
+            (from..from + len).all(|t| s[t].is_none() && !covered(s, t))
+        };
+        // Merged initials are for legal forms only: "a b trading" keeps
+        // its initials.
+        if units[u].len > 1 {
+            u += 1;
+            continue;
+        }
+        if let Some((class, _, k)) = table.longest_at(units, u)
+            && units[u..u + k].iter().all(|x| x.len == 1)
+            && free(spans, start, k)
+            && units.len() > k
+        {
+            spans[start] = Some(Span {
+                start,
+                len: k,
+                tag,
+                symbol: Some(base + class),
+                canonical: table.canonical.get(class as usize).cloned(),
+            });
+            u += k;
+        } else {
+            u += 1;
+        }
+    }
+}
+
+/// Marks the leading run of honorifics ("his excellency sheikh ...") and a
+/// trailing generational suffix ("jr", "iii"), always leaving a name.
+fn mark_honorifics(texts: &[String], spans: &mut [Option<Span>], lex: &Lexicon) {
+    let units: Vec<Unit> =
+        texts.iter().enumerate().map(|(i, t)| Unit { text: t.clone(), start: i, len: 1 }).collect();
+    let mut u = 0;
+    while u < units.len() {
+        let Some((class, _, k)) = lex.honorific.longest_at(&units, u) else { break };
+        if u + k >= units.len() || spans[u].is_some() {
+            break;
+        }
+        spans[u] = Some(Span {
+            start: u,
+            len: k,
+            tag: PartTag::Honorific,
+            symbol: Some(HONORIFIC_SYMBOLS + class),
+            canonical: lex.honorific.canonical.get(class as usize).cloned(),
+        });
+        u += k;
+    }
+    let n = texts.len();
+    if n >= 3 || (n == 2 && u == 0) {
+        let last = texts[n - 1].as_str();
+        if matches!(last, "jr" | "junior" | "jnr" | "snr" | "senior" | "sr")
+            && spans[n - 1].is_none()
+            && !covered(spans, n - 1)
+        {
+            let class = lex.honorific.phrases.get(last).map_or(0, |c| c.0);
+            spans[n - 1] = Some(Span {
+                start: n - 1,
+                len: 1,
+                tag: PartTag::Honorific,
+                symbol: Some(HONORIFIC_SYMBOLS + class),
+                canonical: lex.honorific.canonical.get(class as usize).cloned(),
+            });
+        }
+    }
+}
+
+/// Whether a particle-looking token acts as a particle at position `i`.
+///
+/// Arabic particles (bin, al, abu, ould...) are particles anywhere but at
+/// the end. Other particles are particles only between two other tokens
+/// in person names ("luiz inacio lula da silva"), because at the start they
+/// are as often a name of their own ("Do Muoi", "Ben Smith", "Le Duc Tho");
+/// in organisation names also at the start ("de beers" stays "de" + word).
+/// A hyphen-joined short Arabic article ("ash-shabaab", "ad-din") counts.
+fn is_particle_here(t: &str, tokens: &[Token], i: usize, kind: NameKind) -> bool {
+    let n = tokens.len();
+    if i + 1 >= n {
+        return false;
+    }
+    let arabic = matches!(
+        t,
+        "al" | "el"
+            | "ul"
+            | "ud"
+            | "bin"
+            | "ibn"
+            | "bn"
+            | "bint"
+            | "binti"
+            | "binte"
+            | "bte"
+            | "abu"
+            | "abou"
+            | "abo"
+            | "umm"
+            | "ould"
+            | "uld"
+            | "wuld"
+            | "ait"
+            | "аль"
+            | "эль"
+            | "ال"
+            | "بن"
+            | "ابن"
+            | "ابو"
+            | "ام"
+            | "ولد"
+            | "бин"
+            | "ибн"
+            | "абу"
+            | "bt"
+            | "oum"
+            | "um"
+            | "بنت"
+    );
+    if arabic {
+        return !(t == "um" || t == "bt" || t == "oum") || i > 0;
+    }
+    match kind {
+        NameKind::Person | NameKind::Unknown => i > 0,
+        NameKind::Organization | NameKind::Object => true,
+    }
+}
+
+/// The value of a number token: digits, or a roman numeral where one is
+/// plausible (vessel names "ocean star ii"; a generational "iii" at the end
+/// of a person name). Single-letter numerals are initials; "xi", "vi",
+/// "li", "mix" and the like are names.
+fn number_value(t: &str, kind: NameKind, first: bool, last: bool) -> Option<u32> {
+    if t.bytes().all(|b| b.is_ascii_digit()) {
+        let digits = t.trim_start_matches('0');
+        if digits.len() > 7 {
+            return Some(0x00FF_FFFF);
+        }
+        return Some(digits.parse().unwrap_or(0));
+    }
+    if first {
+        return None;
+    }
+    let roman = match t {
+        "ii" => 2,
+        "iii" => 3,
+        "iv" => 4,
+        "vi" => 6,
+        "vii" => 7,
+        "viii" => 8,
+        "ix" => 9,
+        "xi" => 11,
+        "xii" => 12,
+        "xiii" => 13,
+        "xiv" => 14,
+        "xv" => 15,
+        "xvi" => 16,
+        "xvii" => 17,
+        "xviii" => 18,
+        "xix" => 19,
+        "xx" => 20,
+        _ => return None,
+    };
+    match kind {
+        NameKind::Object => Some(roman),
+        _ if last && roman <= 4 => Some(roman),
+        _ => None,
+    }
 }
 
 /// The acronyms an organisation name could be written as: initials of all
 /// parts, and initials of the parts that are not particles, stopwords or
 /// legal forms, with numbers appended as they are ("ms13").
+///
+/// Legal forms and honorifics never contribute; only names with at least
+/// two significant parts have acronyms; at most four are returned, longest
+/// (all parts) first.
 pub fn acronyms(parts: &[Part]) -> Vec<String> {
-    let _ = parts;
-    Vec::new()
+    let significant = |p: &&Part| {
+        !matches!(
+            p.tag,
+            PartTag::Particle | PartTag::Stopword | PartTag::LegalForm | PartTag::Honorific
+        )
+    };
+    let n_significant = parts.iter().filter(significant).count();
+    if n_significant < 2 {
+        return Vec::new();
+    }
+    let initials = |only_significant: bool| {
+        let mut s = String::new();
+        for p in parts {
+            if matches!(p.tag, PartTag::LegalForm | PartTag::Honorific) {
+                continue;
+            }
+            if only_significant && !significant(&p) {
+                continue;
+            }
+            if p.tag == PartTag::Number {
+                s.push_str(&p.raw);
+                continue;
+            }
+            for token in p.raw.split(' ') {
+                if let Some(c) = token.chars().next() {
+                    s.push(c);
+                }
+            }
+        }
+        s
+    };
+    let mut out: Vec<String> = Vec::with_capacity(2);
+    for acronym in [initials(false), initials(true)] {
+        if acronym.chars().count() >= 2 && !out.contains(&acronym) {
+            out.push(acronym);
+        }
+    }
+    out.truncate(4);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Part, PartTag, acronyms, symbol_space, tag_tokens};
+    use crate::NameKind;
+    use crate::normalize::fold;
+    use crate::token::tokenize_parts;
+
+    fn render(parts: &[Part]) -> String {
+        parts
+            .iter()
+            .map(|p| {
+                let tag = match p.tag {
+                    PartTag::Word => "W",
+                    PartTag::Initial => "I",
+                    PartTag::Number => "N",
+                    PartTag::LegalForm => "L",
+                    PartTag::OrgWord => "O",
+                    PartTag::Honorific => "H",
+                    PartTag::Particle => "P",
+                    PartTag::Stopword => "S",
+                };
+                let joined = if p.joined_with_next { "+" } else { "" };
+                format!("{}:{tag}{joined}", p.text)
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn check(kind: NameKind, input: &str, expected: &str) {
+        let parts = tag_tokens(&tokenize_parts(&fold(input)), kind);
+        assert_eq!(render(&parts), expected, "tag({input:?}, {kind:?})");
+    }
+
+    #[test]
+    fn organisations() {
+        use NameKind::Organization as O;
+        let cases: &[(&str, &str)] = &[
+            ("Cártel del Golfo(CDG)", "cartel:O del:P golfo:W cdg:W"),
+            ("MS-13", "ms:W+ 13:N"),
+            ("Mara Salvatrucha (MS-13)", "mara:W salvatrucha:W ms:W+ 13:N"),
+            ("Grupo Rodríguez, S.A. de C.V.", "group:O rodriguez:W sa de cv:L"),
+            ("Servicios Integrales S. de R.L. de C.V.", "services:O integrales:W s de rl de cv:L"),
+            ("OOO \"Romashka\"", "llc:L romashka:W"),
+            ("ООО «Ромашка»", "llc:L ромашка:W"),
+            ("Romashka LLC", "romashka:W llc:L"),
+            ("Romashka L.L.C.", "romashka:W llc:L"),
+            ("Romashka Limited Liability Company", "romashka:W llc:L"),
+            ("Siemens AG", "siemens:W ag:L"),
+            ("Acme GmbH & Co. KG", "acme:W gmbh co kg:L"),
+            ("Acme Holdings Ltd.", "acme:W holding:O ltd:L"),
+            ("Acme Trading Co., Ltd.", "acme:W trading:O co ltd:L"),
+            ("Acme Pte. Ltd.", "acme:W pte ltd:L"),
+            ("Acme Sdn. Bhd.", "acme:W sdn bhd:L"),
+            ("Acme FZE", "acme:W fze:L"),
+            ("Acme FZ-LLC", "acme:W fz llc:L"),
+            ("PT Acme Tbk", "pt:L acme:W tbk:L"),
+            ("Cártel de Jalisco Nueva Generación", "cartel:O de:P jalisco:W nueva:W generacion:W"),
+            ("Cárteles Unidos", "cartel:O unidos:W"),
+            ("Casa de Cambio Puebla S.A.", "exchange:O puebla:W sa:L"),
+            ("Banco de México", "bank:O de:P mexico:W"),
+            ("The Bank of New York", "the:S bank:O of:S new:W york:W"),
+            ("Limited", "limited:W"),
+            ("SA", "sa:W"),
+            ("Sa Trading", "sa:W trading:O"),
+            ("Tren de Aragua", "tren:W de:P aragua:W"),
+            ("CECOEX, S.A.", "cecoex:W sa:L"),
+            ("Compañía Minera del Sur Cía. Ltda.", "compania:W minera:W del:P sur:W cia ltda:L"),
+        ];
+        for (input, expected) in cases {
+            check(O, input, expected);
+        }
+    }
+
+    #[test]
+    fn persons() {
+        use NameKind::Person as P;
+        let cases: &[(&str, &str)] = &[
+            ("Joaquín Archivaldo Guzmán Loera", "joaquin:W archivaldo:W guzman:W loera:W"),
+            ("J. Smith", "j:I smith:W"),
+            (
+                "Sheikh Mohammed bin Rashid Al Maktoum",
+                "sheikh:H mohammed:W bin:P rashid:W al:P maktoum:W",
+            ),
+            ("Mr. Ahmed Al-Hassan", "mr:H ahmed:W al:P+ hassan:W"),
+            ("Abdul-Rahman", "abdul:W+ rahman:W"),
+            ("Abu Bakr al-Baghdadi", "abu:P bakr:W al:P+ baghdadi:W"),
+            ("Luiz Inácio Lula da Silva", "luiz:W inacio:W lula:W da:P silva:W"),
+            ("Do Muoi", "do:W muoi:W"),
+            ("Ben Smith", "ben:W smith:W"),
+            ("Zine El Abidine Ben Ali", "zine:W el:P abidine:W ben:P ali:W"),
+            ("Κωνσταντίνος Καραμανλής", "κωνσταντινοσ:W καραμανλησ:W"),
+            ("Шойгу Сергей Кужугетович", "шойгу:W сергей:W кужугетович:W"),
+            ("Martin Luther King Jr.", "martin:W luther:W king:W jr:H"),
+            ("John Smith III", "john:W smith:W iii:N"),
+            ("Xi Jinping", "xi:W jinping:W"),
+            ("General Manuel Noriega", "gen:H manuel:W noriega:W"),
+            ("Lieutenant Colonel John Doe", "lt col:H john:W doe:W"),
+            ("Sheikh", "sheikh:W"),
+            ("Haji Mullah Abdul Ghani Baradar", "haji:H mullah:H abdul:W ghani:W baradar:W"),
+            ("Nguyen Van Thieu", "nguyen:W van:P thieu:W"),
+            ("Guzmán y Loera", "guzman:W y:S loera:W"),
+            ("A. B. Smith", "a:I b:I smith:W"),
+            ("Mаria Lopez", "maria:W lopez:W"),
+        ];
+        for (input, expected) in cases {
+            check(P, input, expected);
+        }
+    }
+
+    #[test]
+    fn objects() {
+        use NameKind::Object as V;
+        check(V, "Ocean Star II", "ocean:W star:W ii:N");
+        check(V, "Ocean Star 2", "ocean:W star:W 2:N");
+        check(V, "Xi Lin 7", "xi:W lin:W 7:N");
+    }
+
+    #[test]
+    fn symbols() {
+        let tag = |s: &str, kind| tag_tokens(&tokenize_parts(&fold(s)), kind);
+        let a = tag("Muhammad Ali", NameKind::Person);
+        let b = tag("Mohamed Ali", NameKind::Person);
+        assert!(a[0].symbol.is_some());
+        assert_eq!(a[0].symbol, b[0].symbol);
+        assert_eq!(a[0].skeleton, "mhmd");
+        assert!(!a[0].metaphone.is_empty());
+        let c = tag("Cartel X", NameKind::Organization);
+        let d = tag("Carteles X", NameKind::Organization);
+        assert_eq!(c[0].symbol, d[0].symbol);
+        assert_eq!(symbol_space(c[0].symbol.unwrap_or(0)), Some(PartTag::OrgWord));
+        let e = tag("Star II", NameKind::Object);
+        let f = tag("Star 2", NameKind::Object);
+        assert_eq!(e[1].symbol, f[1].symbol);
+        let g = tag("X OOO", NameKind::Organization);
+        let h = tag("X Limited Liability Company", NameKind::Organization);
+        assert_eq!(g[1].symbol, h[1].symbol);
+        assert_eq!(symbol_space(g[1].symbol.unwrap_or(0)), Some(PartTag::LegalForm));
+    }
+
+    fn check_acronyms(input: &str, expected: &[&str]) {
+        let parts = tag_tokens(&tokenize_parts(&fold(input)), NameKind::Organization);
+        assert_eq!(acronyms(&parts), expected, "acronyms({input:?})");
+    }
+
+    #[test]
+    fn acronym_table() {
+        check_acronyms("Mara Salvatrucha 13", &["ms13"]);
+        check_acronyms("Cártel de Jalisco Nueva Generación", &["cdjng", "cjng"]);
+        check_acronyms("La Nueva Familia Michoacana", &["lnfm", "nfm"]);
+        check_acronyms("Tren de Aragua", &["tda", "ta"]);
+        check_acronyms("Cártel del Golfo", &["cdg", "cg"]);
+        check_acronyms("Cártel del Noreste", &["cdn", "cn"]);
+        check_acronyms("Cárteles Unidos", &["cu"]);
+        check_acronyms("Grupo Rodríguez S.A. de C.V.", &["gr"]);
+        check_acronyms("Hezbollah", &[]);
+        check_acronyms("Acme Ltd", &[]);
+    }
 }
