@@ -28,6 +28,10 @@ enum Command {
     /// Import, inspect, compare, export and update designation lists.
     #[command(subcommand)]
     Lists(lists::ListsCommand),
+    /// Screen people, companies and vessels against the active lists.
+    Screen(screen::ScreenArgs),
+    /// Score pairs of entities against each other.
+    Compare(screen::CompareArgs),
 }
 
 /// Options every command shares, resolved from the command line and the
@@ -40,7 +44,9 @@ pub(crate) struct Global {
     pub(crate) interactive: bool,
 }
 
+mod engine;
 mod lists;
+mod screen;
 mod progress;
 
 fn default_data_dir() -> PathBuf {
@@ -61,6 +67,8 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Lists(command) => lists::run(command, &global),
+        Command::Screen(args) => screen::run_screen(args, &global),
+        Command::Compare(args) => screen::run_compare(args, &global),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,322 @@
+//! `vigia screen` and `vigia compare`.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use serde::{Deserialize, Serialize};
+use vigia_index::{Evidence, IndexBuilder, IndexConfig, Scratch};
+use vigia_model::Entity;
+use vigia_screen::input::{InputError, read_queries};
+use vigia_screen::vigia_score::{self, Algorithm, Explanation, ScoreConfig};
+use vigia_screen::{Query, ScreenConfig};
+
+use crate::{Global, engine, progress};
+
+/// Screens queries against the active lists (or the built-in watchlist).
+///
+/// INPUT is CSV with a header or JSON lines, detected from content; `-`
+/// reads standard input. CSV columns: id, name (or full_name), alias
+/// (`;`-separated), schema, first_name, middle_name, last_name, birth_date
+/// (or date_of_birth, dob), place_of_birth, gender, nationality, country,
+/// id_number, passport, address; unknown columns are ignored with a
+/// warning. A row without an id gets its row number; a row without a
+/// schema is a Person when it has person fields (first/last name, birth
+/// date, gender), else a LegalEntity. JSON lines are yente /match queries:
+/// {"id": "q1", "schema": "Person", "properties": {"name": [...], ...}}.
+///
+/// Output: one JSON line per query, {"query_id", "results": [{"id",
+/// "caption", "schema", "datasets", "score", "match", "explanations"}],
+/// "total", "lists_version", "algorithm", "config", "engine"}, results
+/// best first. A malformed row is reported on standard error with its line
+/// number; the other rows are still screened, and the command then exits
+/// non-zero so that no customer is skipped silently.
+#[derive(Debug, Args)]
+pub(crate) struct ScreenArgs {
+    /// The queries: a CSV or JSON-lines file, or `-` for standard input.
+    input: PathBuf,
+    /// Where to write the results (standard output by default).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Results scoring at least this are matches.
+    #[arg(long, default_value_t = 0.7)]
+    threshold: f32,
+    /// Results scoring below this are not written.
+    #[arg(long, default_value_t = 0.5)]
+    cutoff: f32,
+    /// The most results per query.
+    #[arg(long, default_value_t = 5)]
+    limit: usize,
+    /// The scoring algorithm: vigia (default), vigia-name, ofac; yente's
+    /// names (best, logic-v2, name-based, ...) are accepted.
+    #[arg(long, default_value = "vigia")]
+    algorithm: String,
+    /// Only screen against these datasets (repeatable).
+    #[arg(long = "dataset")]
+    datasets: Vec<String>,
+    /// Only write queries that have at least one match.
+    #[arg(long)]
+    matches_only: bool,
+}
+
+/// How many queries are screened per parallel batch: large enough to keep
+/// every core busy, small enough that memory stays flat on huge files.
+const CHUNK: usize = 8192;
+
+fn open_input(path: &PathBuf) -> Result<Box<dyn BufRead>> {
+    if path.as_os_str() == "-" {
+        return Ok(Box::new(BufReader::with_capacity(1 << 16, io::stdin())));
+    }
+    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    Ok(Box::new(BufReader::with_capacity(1 << 16, file)))
+}
+
+fn open_output(path: &Option<PathBuf>) -> Result<Box<dyn Write>> {
+    Ok(match path {
+        Some(path) => Box::new(BufWriter::with_capacity(
+            1 << 16,
+            File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        )),
+        None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
+    })
+}
+
+fn algorithm(name: &str) -> Result<Algorithm> {
+    match Algorithm::parse(name) {
+        Some(algorithm) => Ok(algorithm),
+        None => bail!("unknown algorithm {name:?} (vigia, vigia-name, ofac, or yente's best, logic-v2, name-based)"),
+    }
+}
+
+fn check_unit(name: &str, value: f32) -> Result<()> {
+    if !(0.0..=1.0).contains(&value) {
+        bail!("--{name} must be between 0 and 1, not {value}");
+    }
+    Ok(())
+}
+
+/// Runs `vigia screen`.
+pub(crate) fn run_screen(args: ScreenArgs, global: &Global) -> Result<ExitCode> {
+    check_unit("threshold", args.threshold)?;
+    check_unit("cutoff", args.cutoff)?;
+    let algorithm = algorithm(&args.algorithm)?;
+    let input = open_input(&args.input)?;
+    let (screener, loaded) = engine::load_screener(global)?;
+    if loaded.versions.is_empty() {
+        eprintln!("vigia: no list imported: screening against the built-in watchlist ({})", loaded.label);
+    }
+    for dataset in &args.datasets {
+        if screener.index().dataset_id(dataset).is_none() {
+            bail!("--dataset {dataset}: no active list has this dataset (see `vigia lists status`)");
+        }
+    }
+    let config = ScreenConfig {
+        threshold: args.threshold,
+        cutoff: args.cutoff,
+        limit: args.limit,
+        score: ScoreConfig::for_algorithm(algorithm),
+        include_datasets: args.datasets.clone(),
+        ..ScreenConfig::default()
+    };
+    let mut warnings = Vec::new();
+    let queries = read_queries(input, &mut warnings).map_err(|e| anyhow::anyhow!("{}: {e}", args.input.display()))?;
+    for warning in warnings {
+        eprintln!("vigia: {}: {warning}", args.input.display());
+    }
+    let mut output = open_output(&args.output)?;
+    let bar = progress::counter(global.interactive, "screened");
+    let started = Instant::now();
+    let (mut screened, mut matched, mut failed) = (0u64, 0u64, 0u64);
+    let mut chunk: Vec<Query> = Vec::with_capacity(CHUNK);
+    let mut flush = |chunk: &mut Vec<Query>, output: &mut Box<dyn Write>| -> Result<()> {
+        for result in screener.screen_batch(chunk, &config) {
+            let any = result.results.iter().any(|r| r.is_match);
+            matched += u64::from(any);
+            if any || !args.matches_only {
+                serde_json::to_writer(&mut *output, &result)?;
+                output.write_all(b"\n")?;
+            }
+        }
+        screened += chunk.len() as u64;
+        bar.set_position(screened);
+        chunk.clear();
+        Ok(())
+    };
+    for query in queries {
+        match query {
+            Ok(query) => {
+                chunk.push(query);
+                if chunk.len() == CHUNK {
+                    flush(&mut chunk, &mut output)?;
+                }
+            }
+            Err(InputError::Io { line, source }) => {
+                return Err(source).with_context(|| format!("{}: line {line}", args.input.display()));
+            }
+            Err(err) => {
+                failed += 1;
+                eprintln!("vigia: {}: {err}", args.input.display());
+            }
+        }
+    }
+    flush(&mut chunk, &mut output)?;
+    output.flush()?;
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "vigia: screened {screened} queries against {} ({} entities) in {seconds:.2}s ({:.0}/s); {matched} with a match; lists loaded in {:.2}s (index {:.2}s)",
+        loaded.label,
+        screener.index().stats().records,
+        screened as f64 / seconds.max(1e-9),
+        loaded.load_seconds,
+        loaded.index_seconds
+    );
+    if failed > 0 {
+        eprintln!("vigia: {failed} malformed rows were not screened (see above)");
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Scores pairs of entities: does the query match the candidate?
+///
+/// INPUT is JSON lines, {"id": "p1", "query": ENTITY, "candidate": ENTITY}
+/// per line, entities in FollowTheMoney form ({"schema", "properties"}).
+/// Output: {"id", "score", "match", "explanations"} per line.
+#[derive(Debug, Args)]
+pub(crate) struct CompareArgs {
+    /// The pairs: a JSON-lines file, or `-` for standard input.
+    input: PathBuf,
+    /// Where to write the scores (standard output by default).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Scores at least this are matches.
+    #[arg(long, default_value_t = 0.7)]
+    threshold: f32,
+    /// The scoring algorithm (as for `vigia screen`).
+    #[arg(long, default_value = "vigia")]
+    algorithm: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct PairEntity {
+    #[serde(default)]
+    id: Option<String>,
+    schema: Option<String>,
+    #[serde(default)]
+    properties: vigia_model::Properties,
+}
+
+#[derive(Debug, Deserialize)]
+struct Pair {
+    id: Option<serde_json::Value>,
+    query: PairEntity,
+    candidate: PairEntity,
+}
+
+#[derive(Debug, Serialize)]
+struct PairScore {
+    id: String,
+    score: f64,
+    #[serde(rename = "match")]
+    is_match: bool,
+    explanations: std::collections::BTreeMap<String, Explanation>,
+}
+
+fn entity(side: PairEntity, fallback_id: &str) -> Entity {
+    let schema = vigia_model::Schema::parse(side.schema.as_deref().unwrap_or("LegalEntity"));
+    let mut entity = Entity::new(side.id.unwrap_or_else(|| fallback_id.to_owned()), schema);
+    for (property, values) in side.properties {
+        entity.add_all(&property, values);
+    }
+    entity
+}
+
+/// Scores one pair with the given configuration.
+pub(crate) fn compare_pair(query: &Entity, candidate: &Entity, config: &ScoreConfig) -> (f32, std::collections::BTreeMap<String, Explanation>) {
+    let mut explanations = std::collections::BTreeMap::new();
+    if !query.schema.can_match(&candidate.schema) {
+        explanations.insert(
+            "schema_mismatch".to_owned(),
+            Explanation {
+                score: 0.0,
+                detail: format!("a {} cannot match a {}", query.schema, candidate.schema),
+                query: Some(query.schema.to_string()),
+                candidate: Some(candidate.schema.to_string()),
+            },
+        );
+        return (0.0, explanations);
+    }
+    let mut builder = IndexBuilder::new(IndexConfig::default());
+    builder.add(candidate.clone());
+    let index = Arc::new(builder.finish());
+    let prepared = index.prepare(query);
+    let evidence = Evidence::of(query);
+    let set = index.candidates(&prepared, 0.0, &|_| true, &mut Scratch::new());
+    match set.candidates.first() {
+        Some(found) => {
+            let scored = vigia_score::score(&index, &prepared, &evidence, found, config);
+            (scored.score, scored.explanations)
+        }
+        None => {
+            explanations.insert(
+                "name_match".to_owned(),
+                Explanation {
+                    score: 0.0,
+                    detail: "no name part in common".to_owned(),
+                    query: query.names().next().map(|(_, n)| n.to_owned()),
+                    candidate: candidate.names().next().map(|(_, n)| n.to_owned()),
+                },
+            );
+            (0.0, explanations)
+        }
+    }
+}
+
+/// Runs `vigia compare`.
+pub(crate) fn run_compare(args: CompareArgs, _global: &Global) -> Result<ExitCode> {
+    check_unit("threshold", args.threshold)?;
+    let config = ScoreConfig::for_algorithm(algorithm(&args.algorithm)?);
+    let input = open_input(&args.input)?;
+    let mut output = open_output(&args.output)?;
+    let mut failed = 0u64;
+    for (i, line) in input.lines().enumerate() {
+        let number = i + 1;
+        let line = line.with_context(|| format!("{}: line {number}", args.input.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let pair: Pair = match serde_json::from_str(&line) {
+            Ok(pair) => pair,
+            Err(err) => {
+                failed += 1;
+                eprintln!("vigia: {}: line {number}: not a pair object: {err}", args.input.display());
+                continue;
+            }
+        };
+        let id = match pair.id {
+            Some(serde_json::Value::String(s)) => s,
+            Some(other) => other.to_string(),
+            None => number.to_string(),
+        };
+        let query = entity(pair.query, "query");
+        let candidate = entity(pair.candidate, "candidate");
+        let (score, explanations) = compare_pair(&query, &candidate, &config);
+        let score = (f64::from(score) * 1000.0).round() / 1000.0;
+        let result = PairScore { id, score, is_match: score >= f64::from(args.threshold), explanations };
+        serde_json::to_writer(&mut output, &result)?;
+        output.write_all(b"\n")?;
+    }
+    output.flush()?;
+    if failed > 0 {
+        eprintln!("vigia: {failed} malformed lines were not compared (see above)");
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+

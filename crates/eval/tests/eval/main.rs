@@ -1,0 +1,1 @@
+//! Quality floors on the labelled sets (skipped without ../shared/data).
