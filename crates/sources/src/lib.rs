@@ -19,6 +19,7 @@ use vigia_model::{Diagnostic, Entity};
 pub mod builtin;
 mod detect;
 mod input;
+mod record;
 
 pub mod canada;
 pub mod csl;
