@@ -32,7 +32,9 @@ pub mod uk;
 pub mod un;
 
 pub use detect::{detect, detect_file};
-pub use input::{Source, decode_text, parse_bytes, plan, read, read_all};
+pub use input::{
+    ReadOptions, Skipped, Source, Survey, decode_text, parse_bytes, plan, read, read_all, read_with, survey,
+};
 
 /// A list file format Vigia reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -1,1 +1,0 @@
-//! OpenSanctions formats: FollowTheMoney JSON lines, delta feeds, Senzing JSON.
