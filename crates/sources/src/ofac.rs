@@ -62,7 +62,11 @@ pub struct CsvSet<R> {
 /// # Errors
 /// The main table is unreadable as a whole: empty, not text, or not an OFAC
 /// main table at all.
-pub fn parse_csv_set<R: BufRead>(set: CsvSet<R>, dataset: &str, sink: &mut dyn Sink) -> Result<Parsed> {
+pub fn parse_csv_set<R: BufRead>(
+    set: CsvSet<R>,
+    dataset: &str,
+    sink: &mut dyn Sink,
+) -> Result<Parsed> {
     csv_set::parse(set, dataset, sink)
 }
 
@@ -72,7 +76,12 @@ pub fn parse_csv_set<R: BufRead>(set: CsvSet<R>, dataset: &str, sink: &mut dyn S
 /// # Errors
 /// The input is not XML, has another root element, or is cut off before its
 /// first entry.
-pub fn parse_sdn_xml<R: BufRead>(input: R, file: &str, dataset: &str, sink: &mut dyn Sink) -> Result<Parsed> {
+pub fn parse_sdn_xml<R: BufRead>(
+    input: R,
+    file: &str,
+    dataset: &str,
+    sink: &mut dyn Sink,
+) -> Result<Parsed> {
     sdn_xml::parse(input, file, dataset, sink)
 }
 
@@ -87,7 +96,12 @@ pub fn parse_sdn_xml<R: BufRead>(input: R, file: &str, dataset: &str, sink: &mut
 /// # Errors
 /// The input is not XML, has another root element, or is cut off before its
 /// first party.
-pub fn parse_advanced_xml<R: BufRead>(input: R, file: &str, dataset: &str, sink: &mut dyn Sink) -> Result<Parsed> {
+pub fn parse_advanced_xml<R: BufRead>(
+    input: R,
+    file: &str,
+    dataset: &str,
+    sink: &mut dyn Sink,
+) -> Result<Parsed> {
     advanced::parse(input, file, dataset, sink)
 }
 
@@ -160,7 +174,8 @@ pub(crate) fn programs(field: &str) -> Vec<String> {
 pub(crate) fn topics(programs: &[String]) -> Vec<&'static str> {
     let mut topics = vec!["sanction"];
     let terror = programs.iter().any(|p| {
-        matches!(p.as_str(), "SDGT" | "SDT" | "FTO" | "HIFPAA" | "FSE-SDGT") || p.starts_with("SDGT")
+        matches!(p.as_str(), "SDGT" | "SDT" | "FTO" | "HIFPAA" | "FSE-SDGT")
+            || p.starts_with("SDGT")
     });
     if terror {
         topics.push("crime.terror");
@@ -343,7 +358,11 @@ impl LinkBook {
 
     /// Queues a link from `subject` to the party named `name`.
     pub(crate) fn link(&mut self, subject: &str, name: &str, location: Location) {
-        self.pending.push(PendingLink { subject: subject.to_owned(), name: name.to_owned(), location });
+        self.pending.push(PendingLink {
+            subject: subject.to_owned(),
+            name: name.to_owned(),
+            location,
+        });
     }
 
     /// The parties a link names: the first level of names that has any;
@@ -400,7 +419,8 @@ impl LinkBook {
                 });
             }
             for target in targets {
-                let mut entity = Entity::new(format!("{}-link-{}", link.subject, target), Schema::UnknownLink);
+                let mut entity =
+                    Entity::new(format!("{}-link-{}", link.subject, target), Schema::UnknownLink);
                 entity.add(prop::SUBJECT, &link.subject);
                 entity.add(prop::OBJECT, &target);
                 entity.add(prop::ROLE, "Linked To");
@@ -411,14 +431,20 @@ impl LinkBook {
     }
 }
 
-fn push_unique(ids: &mut Vec<String>, id: &str) {
-    if !ids.iter().any(|i| i == id) {
-        ids.push(id.to_owned());
+/// Adds a value to a list unless it is empty or already there.
+pub(crate) fn push_unique(values: &mut Vec<String>, value: &str) {
+    if !value.is_empty() && !values.iter().any(|v| v == value) {
+        values.push(value.to_owned());
     }
 }
 
 /// A diagnostic in a file.
-pub(crate) fn diagnostic(file: &str, location: Location, severity: Severity, message: String) -> Diagnostic {
+pub(crate) fn diagnostic(
+    file: &str,
+    location: Location,
+    severity: Severity,
+    message: String,
+) -> Diagnostic {
     Diagnostic { file: file.to_owned(), location, severity, message }
 }
 
@@ -439,8 +465,18 @@ mod tests {
             assert_eq!(name.first.as_deref(), first, "{input}");
             assert_eq!(name.last.as_deref(), last, "{input}");
         };
-        check("GUZMAN LOERA, Joaquin", "Joaquin GUZMAN LOERA", Some("Joaquin"), Some("GUZMAN LOERA"));
-        check("DELOS REYES, Feliciano Semborio, Jr.", "Feliciano Semborio DELOS REYES Jr.", Some("Feliciano Semborio"), Some("DELOS REYES"));
+        check(
+            "GUZMAN LOERA, Joaquin",
+            "Joaquin GUZMAN LOERA",
+            Some("Joaquin"),
+            Some("GUZMAN LOERA"),
+        );
+        check(
+            "DELOS REYES, Feliciano Semborio, Jr.",
+            "Feliciano Semborio DELOS REYES Jr.",
+            Some("Feliciano Semborio"),
+            Some("DELOS REYES"),
+        );
         check("KNOWLES, JR., Samuel", "Samuel KNOWLES JR.", Some("Samuel"), Some("KNOWLES"));
         check("ZULKARNAEN", "ZULKARNAEN", None, Some("ZULKARNAEN"));
     }
@@ -450,7 +486,10 @@ mod tests {
         assert_eq!(programs("SDGT] [NS-PLC"), ["SDGT", "NS-PLC"]);
         assert_eq!(programs("[SDGT] [ILLICIT-DRUGS-EO14059]"), ["SDGT", "ILLICIT-DRUGS-EO14059"]);
         assert_eq!(programs("CAATSA - RUSSIA"), ["CAATSA - RUSSIA"]);
-        assert_eq!(topics(&programs("SDGT] [ILLICIT-DRUGS-EO14059")), ["sanction", "crime.terror", "crime.traffick.drug"]);
+        assert_eq!(
+            topics(&programs("SDGT] [ILLICIT-DRUGS-EO14059")),
+            ["sanction", "crime.terror", "crime.traffick.drug"]
+        );
         assert_eq!(topics(&programs("CUBA")), ["sanction"]);
         assert_eq!(topics(&programs("SDNTK")), ["sanction", "crime.traffick.drug"]);
     }

@@ -18,7 +18,7 @@ use vigia_model::{Entity, Location, PartialDate, Schema, Severity, prop};
 
 use super::remarks::{Kind, Party, country_code, kind_of_label};
 use super::xml::{Node, Records};
-use super::{diagnostic, emit_party, party_id};
+use super::{diagnostic, emit_party, party_id, push_unique};
 use crate::{Error, Header, Parsed, Result, Sink};
 
 /// The reference value sets: element name and id → text and attributes.
@@ -53,7 +53,7 @@ impl References {
         let country = self.get("Country", id)?;
         country
             .attr("ISO2")
-            .and_then(|iso| vigia_model::country::code_for(iso))
+            .and_then(vigia_model::country::code_for)
             .or_else(|| country_code(country.text()))
     }
 }
@@ -85,7 +85,12 @@ struct Reader<'a> {
     header: Header,
 }
 
-pub(super) fn parse<R: BufRead>(input: R, file: &str, dataset: &str, sink: &mut dyn Sink) -> Result<Parsed> {
+pub(super) fn parse<R: BufRead>(
+    input: R,
+    file: &str,
+    dataset: &str,
+    sink: &mut dyn Sink,
+) -> Result<Parsed> {
     let mut records = Records::new(input, &["Sanctions"]);
     let mut reader = Reader {
         file,
@@ -132,7 +137,10 @@ pub(super) fn parse<R: BufRead>(input: R, file: &str, dataset: &str, sink: &mut 
     let mut rest: Vec<(Party, u64)> = reader.pending.drain().map(|(_, p)| p).collect();
     rest.sort_by_key(|(_, number)| *number);
     for (party, number) in rest {
-        let location = Location::Record { number, id: Some(party.entity.id.trim_start_matches("ofac-").to_owned()) };
+        let location = Location::Record {
+            number,
+            id: Some(party.entity.id.trim_start_matches("ofac-").to_owned()),
+        };
         sink.diagnostic(diagnostic(
             file,
             location,
@@ -149,7 +157,9 @@ fn date_of(node: &Node) -> Option<PartialDate> {
     let number = |name: &str| node.child_text(name).and_then(|t| t.parse::<u32>().ok());
     let year = u16::try_from(number("Year")?).ok()?;
     match (number("Month"), number("Day")) {
-        (Some(month), Some(day)) => PartialDate::ymd(year, u8::try_from(month).ok()?, u8::try_from(day).ok()?),
+        (Some(month), Some(day)) => {
+            PartialDate::ymd(year, u8::try_from(month).ok()?, u8::try_from(day).ok()?)
+        }
         (Some(month), None) => PartialDate::month(year, u8::try_from(month).ok()?),
         _ => PartialDate::year(year),
     }
@@ -170,10 +180,15 @@ fn period_text(period: &Node) -> Option<String> {
     let first_of_year = from.month == Some(1) && from.day == Some(1);
     let last_of_year = to.month == Some(12) && to.day == Some(31);
     if first_of_year && last_of_year {
-        return Some(if from.year == to.year { from.year.to_string() } else { format!("{} to {}", from.year, to.year) });
+        return Some(if from.year == to.year {
+            from.year.to_string()
+        } else {
+            format!("{} to {}", from.year, to.year)
+        });
     }
     if from.year == to.year && from.month == to.month && from.day == Some(1) {
-        let next = to.day.map(|d| d + 1).and_then(|d| PartialDate::ymd(to.year, to.month.unwrap_or(1), d));
+        let next =
+            to.day.map(|d| d + 1).and_then(|d| PartialDate::ymd(to.year, to.month.unwrap_or(1), d));
         if next.is_none() {
             return PartialDate::month(from.year, from.month.unwrap_or(1)).map(|d| d.to_string());
         }
@@ -214,35 +229,65 @@ impl Reader<'_> {
         if let Some(name) = name {
             parts.push(name.to_owned());
         }
-        let country = self.references.country(country_id).map(str::to_owned).or_else(|| name.map(str::to_owned));
+        let country = self
+            .references
+            .country(country_id)
+            .map(str::to_owned)
+            .or_else(|| name.map(str::to_owned));
         self.places.insert(id.to_owned(), Place { text: parts.join(", "), country });
     }
 
     fn document(&mut self, node: &Node) {
-        let (Some(identity), Some(number)) = (node.attr("IdentityID"), node.child_text("IDRegistrationNo")) else {
+        let (Some(identity), Some(number)) =
+            (node.attr("IdentityID"), node.child_text("IDRegistrationNo"))
+        else {
             return;
         };
-        let kind = self.references.name("IDRegDocType", node.attr("IDRegDocTypeID")).unwrap_or("Identification Number");
-        self.documents.entry(identity.to_owned()).or_default().push((kind.to_owned(), number.to_owned()));
+        let kind = self
+            .references
+            .name("IDRegDocType", node.attr("IDRegDocTypeID"))
+            .unwrap_or("Identification Number");
+        self.documents
+            .entry(identity.to_owned())
+            .or_default()
+            .push((kind.to_owned(), number.to_owned()));
     }
 
     fn party(&mut self, node: &Node, sink: &mut dyn Sink) {
         self.records += 1;
         let number = self.records;
-        let fixed = node.attr("FixedRef").filter(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
+        let fixed = node
+            .attr("FixedRef")
+            .filter(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
         let location = Location::Record { number, id: fixed.map(str::to_owned) };
         let Some(fixed) = fixed else {
-            sink.diagnostic(diagnostic(self.file, location, Severity::Error, "DistinctParty without a numeric FixedRef dropped".into()));
+            sink.diagnostic(diagnostic(
+                self.file,
+                location,
+                Severity::Error,
+                "DistinctParty without a numeric FixedRef dropped".into(),
+            ));
             return;
         };
         let Some(profile) = node.child("Profile") else {
-            sink.diagnostic(diagnostic(self.file, location, Severity::Error, format!("party {fixed} has no profile; dropped")));
+            sink.diagnostic(diagnostic(
+                self.file,
+                location,
+                Severity::Error,
+                format!("party {fixed} has no profile; dropped"),
+            ));
             return;
         };
         let subtype = self.references.get("PartySubType", profile.attr("PartySubTypeID"));
         let subtype_name = subtype.map(Node::text).unwrap_or("");
-        let party_type = self.references.name("PartyType", subtype.and_then(|s| s.attr("PartyTypeID"))).unwrap_or("");
-        let schema = match (subtype_name.to_ascii_lowercase().as_str(), party_type.to_ascii_lowercase().as_str()) {
+        let party_type = self
+            .references
+            .name("PartyType", subtype.and_then(|s| s.attr("PartyTypeID")))
+            .unwrap_or("");
+        let schema = match (
+            subtype_name.to_ascii_lowercase().as_str(),
+            party_type.to_ascii_lowercase().as_str(),
+        ) {
             ("vessel", _) => Schema::Vessel,
             ("aircraft", _) => Schema::Airplane,
             (_, "individual") => Schema::Person,
@@ -260,7 +305,12 @@ impl Reader<'_> {
                     party.entity.add(prop::NAME, &name);
                 }
                 None => {
-                    sink.diagnostic(diagnostic(self.file, location, Severity::Error, format!("party {fixed} has no name; dropped")));
+                    sink.diagnostic(diagnostic(
+                        self.file,
+                        location,
+                        Severity::Error,
+                        format!("party {fixed} has no name; dropped"),
+                    ));
                     return;
                 }
             }
@@ -283,19 +333,30 @@ impl Reader<'_> {
         identity.descendants("NamePartGroup", &mut group_nodes);
         for group in group_nodes {
             if let Some(id) = group.attr("ID") {
-                let kind = self.references.name("NamePartType", group.attr("NamePartTypeID")).unwrap_or("");
+                let kind = self
+                    .references
+                    .name("NamePartType", group.attr("NamePartTypeID"))
+                    .unwrap_or("");
                 groups.insert(id, kind);
             }
         }
         for alias in identity.children("Alias") {
-            let alias_type = self.references.name("AliasType", alias.attr("AliasTypeID")).unwrap_or("").to_ascii_lowercase();
+            let alias_type = self
+                .references
+                .name("AliasType", alias.attr("AliasTypeID"))
+                .unwrap_or("")
+                .to_ascii_lowercase();
             let primary = alias.attr("Primary") == Some("true");
             let weak = alias.attr("LowQuality") == Some("true");
             for documented in alias.children("DocumentedName") {
                 let mut parts: Vec<(&str, &str)> = Vec::new();
                 for part in documented.children("DocumentedNamePart") {
                     if let Some(value) = part.child("NamePartValue") {
-                        let kind = value.attr("NamePartGroupID").and_then(|g| groups.get(g)).copied().unwrap_or("");
+                        let kind = value
+                            .attr("NamePartGroupID")
+                            .and_then(|g| groups.get(g))
+                            .copied()
+                            .unwrap_or("");
                         if !value.text().is_empty() {
                             parts.push((kind, value.text()));
                         }
@@ -312,9 +373,19 @@ impl Reader<'_> {
     }
 
     /// One documented name: the primary name with its parts, or an alias.
-    fn name(&self, party: &mut Party, parts: &[(&str, &str)], primary: bool, weak: bool, alias_type: &str) {
-        const ORDER: [&str; 6] = ["first name", "middle name", "patronymic", "last name", "matronymic", "maiden name"];
-        let rank = |kind: &str| ORDER.iter().position(|o| kind.eq_ignore_ascii_case(o)).unwrap_or(ORDER.len());
+    fn name(
+        &self,
+        party: &mut Party,
+        parts: &[(&str, &str)],
+        primary: bool,
+        weak: bool,
+        alias_type: &str,
+    ) {
+        const ORDER: [&str; 6] =
+            ["first name", "middle name", "patronymic", "last name", "matronymic", "maiden name"];
+        let rank = |kind: &str| {
+            ORDER.iter().position(|o| kind.eq_ignore_ascii_case(o)).unwrap_or(ORDER.len())
+        };
         let mut sorted: Vec<(&str, &str)> = parts.to_vec();
         if party.entity.schema == Schema::Person {
             sorted.sort_by_key(|(kind, _)| rank(kind));
@@ -355,18 +426,27 @@ impl Reader<'_> {
     }
 
     fn feature(&self, feature: &Node, party: &mut Party) {
-        let type_name = self.references.name("FeatureType", feature.attr("FeatureTypeID")).unwrap_or("Feature").to_owned();
+        let type_name = self
+            .references
+            .name("FeatureType", feature.attr("FeatureTypeID"))
+            .unwrap_or("Feature")
+            .to_owned();
         let kind = kind_of_label(&type_name);
         for version in feature.children("FeatureVersion") {
             if let Some(text) = version.child("DatePeriod").and_then(period_text) {
                 party.labelled(&type_name, &text);
             }
             for place in version.children("VersionLocation") {
-                let Some(place) = place.attr("LocationID").and_then(|id| self.places.get(id)) else { continue };
+                let Some(place) = place.attr("LocationID").and_then(|id| self.places.get(id))
+                else {
+                    continue;
+                };
                 match kind {
                     Some(Kind::Address) | None => party.address(&place.text),
                     Some(Kind::BirthPlace) => party.labelled(&type_name, &place.text),
-                    Some(_) => party.labelled(&type_name, place.country.as_deref().unwrap_or(&place.text)),
+                    Some(_) => {
+                        party.labelled(&type_name, place.country.as_deref().unwrap_or(&place.text))
+                    }
                 }
             }
             for detail in version.children("VersionDetail") {
@@ -382,7 +462,10 @@ impl Reader<'_> {
     fn relationship(&self, node: &Node, sink: &mut dyn Sink) {
         let from = node.attr("From-ProfileID").and_then(|p| self.profiles.get(p));
         let to = node.attr("To-ProfileID").and_then(|p| self.profiles.get(p));
-        let role = self.references.name("RelationType", node.attr("RelationTypeID")).unwrap_or("Linked To");
+        let role = self
+            .references
+            .name("RelationType", node.attr("RelationTypeID"))
+            .unwrap_or("Linked To");
         let (Some(from), Some(to)) = (from, to) else {
             sink.diagnostic(diagnostic(
                 self.file,
@@ -417,25 +500,32 @@ impl Reader<'_> {
             return;
         };
         for measure in node.children("SanctionsMeasure") {
-            let kind = self.references.name("SanctionsType", measure.attr("SanctionsTypeID")).unwrap_or("");
+            let kind = self
+                .references
+                .name("SanctionsType", measure.attr("SanctionsTypeID"))
+                .unwrap_or("");
             let comment = measure.child_text("Comment");
             match comment {
                 Some(code) if kind.eq_ignore_ascii_case("program") => {
-                    if !party.sanction.programs.iter().any(|p| p == code) {
-                        party.sanction.programs.push(code.to_owned());
-                    }
+                    push_unique(&mut party.sanction.programs, code);
                 }
-                Some(comment) => party.sanction.provisions.push(format!("{kind}: {comment}")),
-                None if !kind.is_empty() => party.sanction.provisions.push(kind.to_owned()),
+                Some(comment) => {
+                    push_unique(&mut party.sanction.provisions, &format!("{kind}: {comment}"))
+                }
+                None if !kind.is_empty() => push_unique(&mut party.sanction.provisions, kind),
                 None => {}
             }
         }
         for event in node.children("EntryEvent") {
-            let kind = self.references.name("EntryEventType", event.attr("EntryEventTypeID")).unwrap_or("");
+            let kind = self
+                .references
+                .name("EntryEventType", event.attr("EntryEventTypeID"))
+                .unwrap_or("");
             if let Some(date) = event.child("Date").and_then(date_of)
-                && (kind.to_ascii_lowercase().contains("creat") || node.children("EntryEvent").count() == 1)
+                && (kind.to_ascii_lowercase().contains("creat")
+                    || node.children("EntryEvent").count() == 1)
             {
-                party.sanction.listing_dates.push(date.to_string());
+                push_unique(&mut party.sanction.listing_dates, &date.to_string());
             }
         }
         self.emitted.insert(profile.to_owned());

@@ -18,7 +18,10 @@ use vigia_model::{Diagnostic, Location, Severity, prop};
 
 use super::remarks::{Kind, Party};
 use super::table::{Line, Row, Rows};
-use super::{CsvSet, LinkBook, NamedInput, PersonName, add_name, diagnostic, emit_party, parsed, party_schema, programs};
+use super::{
+    CsvSet, LinkBook, NamedInput, PersonName, add_name, diagnostic, emit_party, parsed,
+    party_schema, programs,
+};
 use crate::{Error, Parsed, Result, Sink};
 
 /// The kinds of OFAC CSV table, told apart by their columns.
@@ -54,15 +57,19 @@ impl TableKind {
 /// Which table a well-formed row belongs to, from its shape alone.
 pub(crate) fn row_kind(row: &Row) -> Option<TableKind> {
     row.number()?;
-    let numeric = |i: usize| !row.get(i).is_empty() && row.get(i).bytes().all(|b| b.is_ascii_digit());
+    let numeric =
+        |i: usize| !row.get(i).is_empty() && row.get(i).bytes().all(|b| b.is_ascii_digit());
     match row.fields.len() {
         12 => {
             let kind = row.get(2).to_ascii_lowercase();
-            (matches!(kind.as_str(), "individual" | "vessel" | "aircraft" | "" | "entity") && !row.get(1).is_empty())
-                .then_some(TableKind::Main)
+            (matches!(kind.as_str(), "individual" | "vessel" | "aircraft" | "" | "entity")
+                && !row.get(1).is_empty())
+            .then_some(TableKind::Main)
         }
         6 if numeric(1) => Some(TableKind::Addresses),
-        5 if numeric(1) && matches!(row.get(2).to_ascii_lowercase().as_str(), "aka" | "fka" | "nka") => {
+        5 if numeric(1)
+            && matches!(row.get(2).to_ascii_lowercase().as_str(), "aka" | "fka" | "nka") =>
+        {
             Some(TableKind::Aliases)
         }
         2 => Some(TableKind::Comments),
@@ -101,7 +108,12 @@ impl Companions {
 
     /// Reads a companion table into memory. Rows it cannot use are
     /// reported and skipped; only a failing reader is an error.
-    fn load<R: BufRead>(&mut self, input: NamedInput<R>, kind: TableKind, sink: &mut dyn Sink) -> Result<()> {
+    fn load<R: BufRead>(
+        &mut self,
+        input: NamedInput<R>,
+        kind: TableKind,
+        sink: &mut dyn Sink,
+    ) -> Result<()> {
         let file = input.file;
         let mut rows = Rows::new(input.reader);
         let expected = kind.columns();
@@ -109,7 +121,12 @@ impl Companions {
             let row = match line {
                 Line::Row(row) => row,
                 Line::Binary(n) => {
-                    sink.diagnostic(diagnostic(&file, Location::Line(n), Severity::Warning, "line holds binary data; row ignored".into()));
+                    sink.diagnostic(diagnostic(
+                        &file,
+                        Location::Line(n),
+                        Severity::Warning,
+                        "line holds binary data; row ignored".into(),
+                    ));
                     continue;
                 }
             };
@@ -128,7 +145,11 @@ impl Companions {
                     &file,
                     Location::Line(row.line),
                     Severity::Warning,
-                    format!("{} row has {} columns instead of {expected}; missing ones read as empty", kind.noun(), fields.len()),
+                    format!(
+                        "{} row has {} columns instead of {expected}; missing ones read as empty",
+                        kind.noun(),
+                        fields.len()
+                    ),
                 ));
                 fields.resize(expected, String::new());
             } else if fields.len() > expected {
@@ -150,8 +171,11 @@ impl Companions {
     fn leftovers(mut self, main_file: &str, sink: &mut dyn Sink) {
         for kind in [TableKind::Addresses, TableKind::Aliases, TableKind::Comments] {
             let file = self.files.get(kind.noun()).cloned().unwrap_or_default();
-            let mut rows: Vec<(String, Companion)> =
-                self.table(kind).drain().flat_map(|(n, rows)| rows.into_iter().map(move |r| (n.clone(), r))).collect();
+            let mut rows: Vec<(String, Companion)> = self
+                .table(kind)
+                .drain()
+                .flat_map(|(n, rows)| rows.into_iter().map(move |r| (n.clone(), r)))
+                .collect();
             rows.sort_by_key(|(_, row)| row.line);
             for (number, row) in rows {
                 sink.diagnostic(diagnostic(
@@ -169,10 +193,18 @@ impl Companions {
 /// to be one.
 const LEADING_GARBAGE: usize = 3;
 
-pub(super) fn parse<R: BufRead>(set: CsvSet<R>, dataset: &str, sink: &mut dyn Sink) -> Result<Parsed> {
+pub(super) fn parse<R: BufRead>(
+    set: CsvSet<R>,
+    dataset: &str,
+    sink: &mut dyn Sink,
+) -> Result<Parsed> {
     let CsvSet { main, addresses, aliases, comments } = set;
     let mut companions = Companions::default();
-    for (input, kind) in [(addresses, TableKind::Addresses), (aliases, TableKind::Aliases), (comments, TableKind::Comments)] {
+    for (input, kind) in [
+        (addresses, TableKind::Addresses),
+        (aliases, TableKind::Aliases),
+        (comments, TableKind::Comments),
+    ] {
         if let Some(input) = input {
             companions.load(input, kind, sink)?;
         }
@@ -197,7 +229,12 @@ pub(super) fn parse<R: BufRead>(set: CsvSet<R>, dataset: &str, sink: &mut dyn Si
                         reason: format!("line {n} holds binary data (NUL bytes)"),
                     });
                 }
-                sink.diagnostic(diagnostic(&file, Location::Line(n), Severity::Error, "line holds binary data; record dropped".into()));
+                sink.diagnostic(diagnostic(
+                    &file,
+                    Location::Line(n),
+                    Severity::Error,
+                    "line holds binary data; record dropped".into(),
+                ));
                 continue;
             }
         };
@@ -208,7 +245,10 @@ pub(super) fn parse<R: BufRead>(set: CsvSet<R>, dataset: &str, sink: &mut dyn Si
                     return Err(Error::Malformed {
                         file,
                         location: Location::Line(row.line),
-                        message: format!("this is an OFAC {}, not a main table (sdn.csv or cons_prim.csv)", other.noun()),
+                        message: format!(
+                            "this is an OFAC {}, not a main table (sdn.csv or cons_prim.csv)",
+                            other.noun()
+                        ),
                     });
                 }
                 // Odd columns, but an entry number and a name: readable.
@@ -250,7 +290,14 @@ pub(super) fn parse<R: BufRead>(set: CsvSet<R>, dataset: &str, sink: &mut dyn Si
 }
 
 /// Reads one main-table row into a party and emits it.
-fn read_row(row: Row, file: &str, dataset: &str, companions: &mut Companions, links: &mut LinkBook, sink: &mut dyn Sink) {
+fn read_row(
+    row: Row,
+    file: &str,
+    dataset: &str,
+    companions: &mut Companions,
+    links: &mut LinkBook,
+    sink: &mut dyn Sink,
+) {
     let location = Location::Line(row.line);
     let report = |sink: &mut dyn Sink, severity: Severity, message: String| {
         sink.diagnostic(diagnostic(file, location.clone(), severity, message));
@@ -265,14 +312,20 @@ fn read_row(row: Row, file: &str, dataset: &str, companions: &mut Companions, li
         report(
             sink,
             Severity::Warning,
-            format!("record has {} columns instead of 12{quoting}; missing ones read as empty", fields.len()),
+            format!(
+                "record has {} columns instead of 12{quoting}; missing ones read as empty",
+                fields.len()
+            ),
         );
         fields.resize(12, String::new());
     } else if fields.len() > 12 {
         report(
             sink,
             Severity::Warning,
-            format!("record has {} columns instead of 12; the extra ones are read as part of the remarks", fields.len()),
+            format!(
+                "record has {} columns instead of 12; the extra ones are read as part of the remarks",
+                fields.len()
+            ),
         );
         let tail = fields.split_off(11).join(", ");
         fields.push(tail);
@@ -300,7 +353,8 @@ fn read_row(row: Row, file: &str, dataset: &str, companions: &mut Companions, li
         party.entity.add(prop::NAME, &name);
     }
     links.primary_name(&party.entity.id, &name);
-    links.primary_name(&party.entity.id, &party.entity.caption().to_owned());
+    let caption = party.entity.caption().to_owned();
+    links.primary_name(&party.entity.id, &caption);
     party.sanction.programs = programs(&fields[3]);
     links.programs(&party.entity.id, &party.sanction.programs);
     if !fields[4].is_empty() {
@@ -339,7 +393,12 @@ fn read_row(row: Row, file: &str, dataset: &str, companions: &mut Companions, li
     }
     for address in addresses {
         let [_, _, street, city, country, address_remarks] = &address.fields[..] else { continue };
-        let text = [street, city, country].into_iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>().join(", ");
+        let text = [street, city, country]
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
         if !text.is_empty() {
             party.entity.add(prop::ADDRESS, &text);
         }

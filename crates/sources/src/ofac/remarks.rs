@@ -11,7 +11,7 @@
 
 use vigia_model::{Entity, PartialDate, Schema, Severity, country, prop};
 
-use super::{SanctionFacts, add_name, party_id, source_url};
+use super::{SanctionFacts, add_name, party_id, push_unique, source_url};
 
 /// FollowTheMoney properties the model crate has no constant for.
 mod ftm {
@@ -221,7 +221,10 @@ pub(crate) const LABELS: &[(&str, Kind)] = &[
     // The sanction itself.
     ("secondary sanctions risk", Kind::Provision),
     ("additional sanctions information -", Kind::Provision),
-    ("transactions prohibited for persons owned or controlled by u.s. financial institutions", Kind::Provision),
+    (
+        "transactions prohibited for persons owned or controlled by u.s. financial institutions",
+        Kind::Provision,
+    ),
     ("caatsa section 235 information", Kind::Provision),
     ("ifca determination -", Kind::Provision),
     ("executive order", Kind::Provision),
@@ -500,7 +503,9 @@ impl Party {
                 self.entity.add(prop::TITLE, value);
             }
             Kind::Address => self.address(value),
-            Kind::Provision => push_unique(&mut self.sanction.provisions, segment.trim_end_matches('.')),
+            Kind::Provision => {
+                push_unique(&mut self.sanction.provisions, segment.trim_end_matches('.'))
+            }
             Kind::ListingDate | Kind::EffectiveDate => {
                 // "Listing Date (EO 14024 Directive 3): 24 Feb 2022"
                 let date_text = value.rsplit_once(')').map(|(_, d)| d).unwrap_or(value);
@@ -526,7 +531,10 @@ impl Party {
     fn birth_dates(&mut self, value: &str, segment: &str) {
         let found = dates(value);
         if found.is_empty() {
-            self.issues.push((Severity::Info, format!("date of birth {value:?} not understood; kept in the notes")));
+            self.issues.push((
+                Severity::Info,
+                format!("date of birth {value:?} not understood; kept in the notes"),
+            ));
             self.note(segment);
         }
         self.entity.add_all(prop::BIRTH_DATE, found);
@@ -548,7 +556,10 @@ impl Party {
             }
             None => {
                 if !no_country(value) {
-                    self.issues.push((Severity::Info, format!("country {value:?} not recognised; kept in the notes")));
+                    self.issues.push((
+                        Severity::Info,
+                        format!("country {value:?} not recognised; kept in the notes"),
+                    ));
                 }
                 self.note(segment);
             }
@@ -593,7 +604,10 @@ impl Party {
                 self.entity.add(prop::COUNTRY, code);
             }
             None if !no_country(value) => {
-                self.issues.push((Severity::Info, format!("address country {value:?} not recognised; kept in the address text")));
+                self.issues.push((
+                    Severity::Info,
+                    format!("address country {value:?} not recognised; kept in the address text"),
+                ));
             }
             None => {}
         }
@@ -612,8 +626,10 @@ impl Party {
         self.wallets
             .iter()
             .map(|(currency, address)| {
-                let mut wallet =
-                    Entity::new(format!("{}-wallet-{address}", self.entity.id), Schema::Other("CryptoWallet".into()));
+                let mut wallet = Entity::new(
+                    format!("{}-wallet-{address}", self.entity.id),
+                    Schema::Other("CryptoWallet".into()),
+                );
                 wallet.add(ftm::PUBLIC_KEY, address);
                 wallet.add(ftm::CURRENCY, currency);
                 wallet.add(prop::HOLDER, &self.entity.id);
@@ -625,15 +641,10 @@ impl Party {
     }
 }
 
-fn push_unique(values: &mut Vec<String>, value: &str) {
-    if !value.is_empty() && !values.iter().any(|v| v == value) {
-        values.push(value.to_owned());
-    }
-}
-
 fn strip_prefix_ci<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     let n = prefix.len();
-    (text.len() >= n && text.as_bytes()[..n].eq_ignore_ascii_case(prefix.as_bytes())).then(|| &text[n..])
+    (text.len() >= n && text.as_bytes()[..n].eq_ignore_ascii_case(prefix.as_bytes()))
+        .then(|| &text[n..])
 }
 
 /// The text between the first and the last apostrophe ("'SHA'BAN, Abd'"
@@ -744,14 +755,23 @@ mod tests {
             split_label("Citizen's Card Number 211226197812154256 (China)"),
             Some((Kind::Identifier(prop::ID_NUMBER), "211226197812154256 (China)"))
         );
-        assert_eq!(split_label("Nationality of Registration Russia"), Some((Kind::RegistrationCountry, "Russia")));
-        assert_eq!(split_label("NIT # 800146749-7 (Colombia)"), Some((Kind::Identifier(prop::TAX_NUMBER), "800146749-7 (Colombia)")));
+        assert_eq!(
+            split_label("Nationality of Registration Russia"),
+            Some((Kind::RegistrationCountry, "Russia"))
+        );
+        assert_eq!(
+            split_label("NIT # 800146749-7 (Colombia)"),
+            Some((Kind::Identifier(prop::TAX_NUMBER), "800146749-7 (Colombia)"))
+        );
         assert_eq!(split_label("Imogen"), None);
     }
 
     #[test]
     fn identifiers_lose_country_and_dates() {
-        assert_eq!(identifier_value("BE5978421 (Pakistan) issued 14 Nov 2007 expires 12 Nov 2012"), "BE5978421");
+        assert_eq!(
+            identifier_value("BE5978421 (Pakistan) issued 14 Nov 2007 expires 12 Nov 2012"),
+            "BE5978421"
+        );
         assert_eq!(identifier_value("L 191609 issued 28 Feb 1996"), "L 191609");
         assert_eq!(imo_digits("IMO 9187629").as_deref(), Some("9187629"));
         assert_eq!(imo_digits("91876290"), None);

@@ -13,17 +13,25 @@ use super::xml::{Node, Records};
 use super::{LinkBook, PersonName, diagnostic, emit_party, party_schema};
 use crate::{Error, Header, Parsed, Result, Sink};
 
-pub(super) fn parse<R: BufRead>(input: R, file: &str, dataset: &str, sink: &mut dyn Sink) -> Result<Parsed> {
+pub(super) fn parse<R: BufRead>(
+    input: R,
+    file: &str,
+    dataset: &str,
+    sink: &mut dyn Sink,
+) -> Result<Parsed> {
     let mut records = Records::new(input, &["sdnList"]);
     let mut header = Header::default();
     let mut count = 0u64;
     let mut links = LinkBook::default();
-    let capture = |path: &[String], name: &str| path.len() == 1 && (name == "sdnEntry" || name == "publshInformation");
+    let capture = |path: &[String], name: &str| {
+        path.len() == 1 && (name == "sdnEntry" || name == "publshInformation")
+    };
     loop {
         match records.next(capture) {
             Ok(Some(node)) if node.name == "publshInformation" => {
                 header.published = node.child_text("Publish_Date").and_then(us_date);
-                header.stated_count = node.child_text("Record_Count").and_then(|c| c.replace(',', "").parse().ok());
+                header.stated_count =
+                    node.child_text("Record_Count").and_then(|c| c.replace(',', "").parse().ok());
             }
             Ok(Some(node)) => {
                 count += 1;
@@ -51,15 +59,31 @@ pub(super) fn parse<R: BufRead>(input: R, file: &str, dataset: &str, sink: &mut 
 pub(super) fn us_date(text: &str) -> Option<String> {
     let mut parts = text.trim().split('/');
     let (month, day, year) = (parts.next()?, parts.next()?, parts.next()?);
-    let date = vigia_model::PartialDate::ymd(year.trim().parse().ok()?, month.trim().parse().ok()?, day.trim().parse().ok()?)?;
+    let date = vigia_model::PartialDate::ymd(
+        year.trim().parse().ok()?,
+        month.trim().parse().ok()?,
+        day.trim().parse().ok()?,
+    )?;
     Some(date.to_string())
 }
 
-fn read_entry(node: &Node, number: u64, file: &str, dataset: &str, links: &mut LinkBook, sink: &mut dyn Sink) {
+fn read_entry(
+    node: &Node,
+    number: u64,
+    file: &str,
+    dataset: &str,
+    links: &mut LinkBook,
+    sink: &mut dyn Sink,
+) {
     let uid = node.child_text("uid").filter(|u| u.bytes().all(|b| b.is_ascii_digit()));
     let location = Location::Record { number, id: uid.map(str::to_owned) };
     let Some(uid) = uid else {
-        sink.diagnostic(diagnostic(file, location, Severity::Error, "sdnEntry without a numeric uid dropped".into()));
+        sink.diagnostic(diagnostic(
+            file,
+            location,
+            Severity::Error,
+            "sdnEntry without a numeric uid dropped".into(),
+        ));
         return;
     };
     let schema = party_schema(node.child_text("sdnType").unwrap_or(""));
@@ -83,7 +107,12 @@ fn read_entry(node: &Node, number: u64, file: &str, dataset: &str, links: &mut L
         party.entity.add(prop::NAME, &[first, last].join(" "));
     }
     let Some(name) = party.entity.first(prop::NAME).map(str::to_owned) else {
-        sink.diagnostic(diagnostic(file, location, Severity::Error, format!("entry {uid} has no name; dropped")));
+        sink.diagnostic(diagnostic(
+            file,
+            location,
+            Severity::Error,
+            format!("entry {uid} has no name; dropped"),
+        ));
         return;
     };
     links.primary_name(&party.entity.id, &name);
@@ -91,7 +120,12 @@ fn read_entry(node: &Node, number: u64, file: &str, dataset: &str, links: &mut L
         party.apply(Kind::Title, title, &format!("Title {title}"));
     }
     if let Some(list) = node.child("programList") {
-        party.sanction.programs = list.children("program").map(Node::text).filter(|p| !p.is_empty()).map(str::to_owned).collect();
+        party.sanction.programs = list
+            .children("program")
+            .map(Node::text)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect();
         links.programs(&party.entity.id, &party.sanction.programs);
     }
     if let Some(remarks) = node.child_text("remarks") {
@@ -114,7 +148,8 @@ fn read_entry(node: &Node, number: u64, file: &str, dataset: &str, links: &mut L
             continue;
         }
         let weak = aka.child_text("category").is_some_and(|c| c.eq_ignore_ascii_case("weak"));
-        let former = aka.child_text("type").is_some_and(|t| t.to_ascii_lowercase().starts_with("f.k.a"));
+        let former =
+            aka.child_text("type").is_some_and(|t| t.to_ascii_lowercase().starts_with("f.k.a"));
         let property = match (weak, former) {
             (_, true) => prop::PREVIOUS_NAME,
             (true, false) => prop::WEAK_ALIAS,
@@ -124,10 +159,18 @@ fn read_entry(node: &Node, number: u64, file: &str, dataset: &str, links: &mut L
         links.other_name(&party.entity.id, &alias);
     }
     for address in node.child("addressList").iter().flat_map(|l| l.children("address")) {
-        let parts: Vec<&str> = ["address1", "address2", "address3", "city", "stateOrProvince", "postalCode", "country"]
-            .iter()
-            .filter_map(|name| address.child_text(name))
-            .collect();
+        let parts: Vec<&str> = [
+            "address1",
+            "address2",
+            "address3",
+            "city",
+            "stateOrProvince",
+            "postalCode",
+            "country",
+        ]
+        .iter()
+        .filter_map(|name| address.child_text(name))
+        .collect();
         if !parts.is_empty() {
             party.entity.add(prop::ADDRESS, &parts.join(", "));
         }

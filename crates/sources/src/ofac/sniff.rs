@@ -21,8 +21,11 @@ use crate::{Error, Format, Result};
 pub(super) fn sniff_csv(head: &str) -> Option<Format> {
     let head = head.strip_prefix('\u{feff}').unwrap_or(head);
     // The last line of a head may be cut: drop it unless it is the only one.
-    let mut lines: Vec<&str> =
-        head.split('\n').map(|l| l.trim_end_matches(['\r', '\u{1a}'])).filter(|l| !l.trim().is_empty()).collect();
+    let mut lines: Vec<&str> = head
+        .split('\n')
+        .map(|l| l.trim_end_matches(['\r', '\u{1a}']))
+        .filter(|l| !l.trim().is_empty())
+        .collect();
     if !head.ends_with('\n') && lines.len() > 1 {
         lines.pop();
     }
@@ -43,7 +46,10 @@ pub(super) fn sniff_csv(head: &str) -> Option<Format> {
     }
     Some(match kind {
         TableKind::Main => {
-            let non_sdn = rows.iter().filter(|r| row_kind(r) == Some(TableKind::Main) && is_non_sdn(r)).count();
+            let non_sdn = rows
+                .iter()
+                .filter(|r| row_kind(r) == Some(TableKind::Main) && is_non_sdn(r))
+                .count();
             if non_sdn * 2 > same { Format::OfacConsCsv } else { Format::OfacSdnCsv }
         }
         TableKind::Addresses => Format::OfacAddressCsv,
@@ -73,9 +79,15 @@ pub(super) fn sniff_xml(head: &str) -> Option<Format> {
     match local {
         "sdnList" => Some(Format::OfacSdnXml),
         "Sanctions"
-            if ["ReferenceValueSets", "DateOfIssue", "DistinctParties", "sanctions/1.0", "ADVANCED_XML"]
-                .iter()
-                .any(|marker| head.contains(marker)) =>
+            if [
+                "ReferenceValueSets",
+                "DateOfIssue",
+                "DistinctParties",
+                "sanctions/1.0",
+                "ADVANCED_XML",
+            ]
+            .iter()
+            .any(|marker| head.contains(marker)) =>
         {
             Some(Format::OfacAdvancedXml)
         }
@@ -106,10 +118,13 @@ fn root_element(head: &str) -> Option<&str> {
 
 /// The entry numbers a table references (its first column).
 fn entry_numbers(path: &PathBuf) -> Result<HashSet<String>> {
-    let file = File::open(path).map_err(|source| Error::Io { file: path.display().to_string(), source })?;
+    let file = File::open(path)
+        .map_err(|source| Error::Io { file: path.display().to_string(), source })?;
     let mut rows = Rows::new(BufReader::new(file));
     let mut numbers = HashSet::new();
-    while let Some(line) = rows.next_line().map_err(|source| Error::Io { file: path.display().to_string(), source })? {
+    while let Some(line) =
+        rows.next_line().map_err(|source| Error::Io { file: path.display().to_string(), source })?
+    {
         if let Line::Row(row) = line
             && let Some(number) = row.number()
         {
@@ -125,9 +140,14 @@ pub(super) fn group_csv_sets(files: &[(PathBuf, Format)]) -> Result<Vec<Vec<Path
     for (path, format) in files {
         match format {
             Format::OfacSdnCsv | Format::OfacConsCsv => mains.push((path, entry_numbers(path)?)),
-            Format::OfacAddressCsv | Format::OfacAltCsv | Format::OfacCommentsCsv => companions.push((path, *format)),
+            Format::OfacAddressCsv | Format::OfacAltCsv | Format::OfacCommentsCsv => {
+                companions.push((path, *format))
+            }
             other => {
-                return Err(Error::FileSet(format!("{}: a {other} file is not an OFAC CSV table", path.display())));
+                return Err(Error::FileSet(format!(
+                    "{}: a {other} file is not an OFAC CSV table",
+                    path.display()
+                )));
             }
         }
     }
@@ -135,13 +155,20 @@ pub(super) fn group_csv_sets(files: &[(PathBuf, Format)]) -> Result<Vec<Vec<Path
     let mut attached: Vec<HashMap<Format, &PathBuf>> = vec![HashMap::new(); mains.len()];
     for (path, format) in companions {
         let numbers = entry_numbers(path)?;
-        let scores: Vec<usize> = mains.iter().map(|(_, main)| numbers.iter().filter(|n| main.contains(*n)).count()).collect();
+        let scores: Vec<usize> = mains
+            .iter()
+            .map(|(_, main)| numbers.iter().filter(|n| main.contains(*n)).count())
+            .collect();
         let best = scores.iter().copied().max().unwrap_or(0);
         let owner = if numbers.is_empty() && mains.len() == 1 {
             // An empty companion goes with the only main table there is.
             0
         } else if best == 0 {
-            let reason = if numbers.is_empty() { "it is empty and there are several main tables" } else { "none of the entries it references is in a main table given" };
+            let reason = if numbers.is_empty() {
+                "it is empty and there are several main tables"
+            } else {
+                "none of the entries it references is in a main table given"
+            };
             return Err(Error::FileSet(format!(
                 "{}: OFAC {} without its main table ({reason}); give sdn.csv or cons_prim.csv with it",
                 path.display(),

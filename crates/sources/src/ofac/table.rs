@@ -28,7 +28,8 @@ impl Row {
     /// The entry number in the first field, if it is one.
     pub(crate) fn number(&self) -> Option<&str> {
         let first = self.get(0);
-        (!first.is_empty() && first.len() <= 12 && first.bytes().all(|b| b.is_ascii_digit())).then_some(first)
+        (!first.is_empty() && first.len() <= 12 && first.bytes().all(|b| b.is_ascii_digit()))
+            .then_some(first)
     }
 }
 
@@ -169,7 +170,11 @@ mod tests {
 
     #[test]
     fn splits_ofac_lines() {
-        check(r#"36,"AEROCARIBBEAN AIRLINES",-0- ,"CUBA""#, &["36", "AEROCARIBBEAN AIRLINES", "", "CUBA"], false);
+        check(
+            r#"36,"AEROCARIBBEAN AIRLINES",-0- ,"CUBA""#,
+            &["36", "AEROCARIBBEAN AIRLINES", "", "CUBA"],
+            false,
+        );
         check(r#"1,"A ""B"" C",x"#, &["1", r#"A "B" C"#, "x"], false);
         check(r#"1,"SAID "THE" MAN",x"#, &["1", r#"SAID "THE" MAN"#, "x"], false);
         check(r#"1,"CECOEX, S.A." ,x"#, &["1", "CECOEX, S.A.", "x"], false);
@@ -188,6 +193,9 @@ mod tests {
                 got.push((row.line, row.fields));
             }
         }
-        assert_eq!(got, [(1, vec!["1".to_owned(), "A".to_owned()]), (3, vec!["2".to_owned(), "Bé".to_owned()])]);
+        assert_eq!(
+            got,
+            [(1, vec!["1".to_owned(), "A".to_owned()]), (3, vec!["2".to_owned(), "Bé".to_owned()])]
+        );
     }
 }

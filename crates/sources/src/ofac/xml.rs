@@ -72,9 +72,17 @@ impl XmlError {
     /// document, or one broken before its first record, is unreadable as a
     /// whole (`Err`); a document broken later keeps the records read so far
     /// and reports the loss.
-    pub(crate) fn settle(self, file: &str, records: u64, sink: &mut dyn crate::Sink) -> crate::Result<()> {
+    pub(crate) fn settle(
+        self,
+        file: &str,
+        records: u64,
+        sink: &mut dyn crate::Sink,
+    ) -> crate::Result<()> {
         if self.wrong_root {
-            return Err(crate::Error::UnknownFormat { file: file.to_owned(), reason: self.message });
+            return Err(crate::Error::UnknownFormat {
+                file: file.to_owned(),
+                reason: self.message,
+            });
         }
         if records == 0 {
             return Err(crate::Error::Malformed {
@@ -87,7 +95,10 @@ impl XmlError {
             file: file.to_owned(),
             location: vigia_model::Location::Byte(self.offset),
             severity: vigia_model::Severity::Error,
-            message: format!("XML broken after {records} records ({}); anything after this point is lost", self.message),
+            message: format!(
+                "XML broken after {records} records ({}); anything after this point is lost",
+                self.message
+            ),
         });
         Ok(())
     }
@@ -134,7 +145,14 @@ impl<R: BufRead> Records<R> {
     pub(crate) fn new(input: R, roots: &'static [&'static str]) -> Records<R> {
         let mut reader = Reader::from_reader(input);
         reader.config_mut().check_end_names = true;
-        Records { reader, buffer: Vec::with_capacity(4096), path: Vec::new(), stack: Vec::new(), root: None, roots }
+        Records {
+            reader,
+            buffer: Vec::with_capacity(4096),
+            path: Vec::new(),
+            stack: Vec::new(),
+            root: None,
+            roots,
+        }
     }
 
     /// Notes the document element and refuses a document of another kind.
@@ -144,7 +162,10 @@ impl<R: BufRead> Records<R> {
             if !self.roots.contains(&name) {
                 return Err(XmlError {
                     offset: 0,
-                    message: format!("the document element is <{name}>, not <{}>", self.roots.join("> or <")),
+                    message: format!(
+                        "the document element is <{name}>, not <{}>",
+                        self.roots.join("> or <")
+                    ),
                     wrong_root: true,
                 });
             }
@@ -157,7 +178,10 @@ impl<R: BufRead> Records<R> {
     ///
     /// # Errors
     /// The document is not well-formed XML, or ends inside an element.
-    pub(crate) fn next(&mut self, capture: impl Fn(&[String], &str) -> bool) -> Result<Option<Node>, XmlError> {
+    pub(crate) fn next(
+        &mut self,
+        capture: impl Fn(&[String], &str) -> bool,
+    ) -> Result<Option<Node>, XmlError> {
         loop {
             self.buffer.clear();
             let event = match self.reader.read_event_into(&mut self.buffer) {
@@ -225,7 +249,12 @@ impl<R: BufRead> Records<R> {
                     }
                 }
                 Event::Eof => {
-                    if let Some(open) = self.stack.last().map(|n| n.name.clone()).or_else(|| self.path.last().cloned()) {
+                    if let Some(open) = self
+                        .stack
+                        .last()
+                        .map(|n| n.name.clone())
+                        .or_else(|| self.path.last().cloned())
+                    {
                         return Err(XmlError {
                             offset: self.reader.buffer_position(),
                             message: format!("the file ends inside <{open}>: it is cut off"),
@@ -233,7 +262,11 @@ impl<R: BufRead> Records<R> {
                         });
                     }
                     if self.root.is_none() {
-                        return Err(XmlError { offset: 0, message: "no XML element found".into(), wrong_root: false });
+                        return Err(XmlError {
+                            offset: 0,
+                            message: "no XML element found".into(),
+                            wrong_root: false,
+                        });
                     }
                     return Ok(None);
                 }
@@ -252,7 +285,8 @@ mod tests {
         let xml = r#"<?xml version="1.0"?><list xmlns="urn:x"><head><n>2</n></head>
             <item id="1"><name>A &amp; B</name><empty/></item><item id="2"><name>C&#233;</name></item></list>"#;
         let mut records = Records::new(xml.as_bytes(), &["list"]);
-        let capture = |path: &[String], name: &str| path.len() == 1 && (name == "item" || name == "head");
+        let capture =
+            |path: &[String], name: &str| path.len() == 1 && (name == "item" || name == "head");
         let head = records.next(capture).unwrap().unwrap();
         assert_eq!(head.child_text("n"), Some("2"));
         let first = records.next(capture).unwrap().unwrap();
