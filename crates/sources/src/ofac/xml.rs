@@ -118,6 +118,11 @@ pub(crate) struct Records<R> {
     roots: &'static [&'static str],
 }
 
+/// How deep a record may nest. OFAC's records nest about ten levels; a
+/// limit keeps a hostile file from building a tree whose recursive drop
+/// would exhaust the stack.
+const MAX_DEPTH: usize = 64;
+
 /// An element's local name: after the last colon.
 fn local(name: &str) -> &str {
     name.rsplit(':').next().unwrap_or(name)
@@ -199,6 +204,16 @@ impl<R: BufRead> Records<R> {
                     let node = node_of(&start);
                     self.see_root(&node.name)?;
                     if !self.stack.is_empty() || capture(&self.path, &node.name) {
+                        if self.stack.len() >= MAX_DEPTH {
+                            return Err(XmlError {
+                                offset: self.reader.buffer_position(),
+                                message: format!(
+                                    "<{}> is nested more than {MAX_DEPTH} levels deep",
+                                    node.name
+                                ),
+                                wrong_root: false,
+                            });
+                        }
                         self.stack.push(node);
                     } else {
                         self.path.push(node.name);
