@@ -43,6 +43,7 @@ pub struct Import<'a> {
     received: u64,
     deleted: u64,
     merged: u64,
+    cut_off: Option<String>,
     diagnostics: DiagnosticCounts,
     stored_diagnostics: u64,
     failure: Option<crate::Error>,
@@ -65,6 +66,7 @@ impl Store {
             received: 0,
             deleted: 0,
             merged: 0,
+            cut_off: None,
             diagnostics: DiagnosticCounts::default(),
             stored_diagnostics: 0,
             failure: None,
@@ -369,6 +371,9 @@ impl Import<'_> {
     }
 
     fn check(&self, entities: u64, records: u64) -> Option<Refusal> {
+        if let Some(message) = &self.cut_off {
+            return Some(Refusal::CutOff { message: message.clone() });
+        }
         if entities == 0 {
             return Some(Refusal::Empty);
         }
@@ -417,6 +422,15 @@ impl Sink for Import<'_> {
     }
 
     fn diagnostic(&mut self, diagnostic: Diagnostic) {
+        // Parsers keep the records before a cut and report the cut as an
+        // error diagnostic saying "cut off" (the sources crate's wording; a
+        // structured flag would be better, see ADR 0043).
+        if diagnostic.severity == Severity::Error
+            && self.cut_off.is_none()
+            && diagnostic.message.contains("cut off")
+        {
+            self.cut_off = Some(format!("{}: {}", diagnostic.location, diagnostic.message));
+        }
         match diagnostic.severity {
             Severity::Info => self.diagnostics.info += 1,
             Severity::Warning => self.diagnostics.warning += 1,

@@ -101,6 +101,13 @@ pub enum Refusal {
     },
     /// The file holds no entity.
     Empty,
+    /// The parser reported the file cut off (it ends inside a record):
+    /// whatever it holds, the tail of the list is missing. No override: get
+    /// the whole file.
+    CutOff {
+        /// The parser's diagnostic.
+        message: String,
+    },
     /// Fewer than half the entities of the active version.
     Shrink {
         /// Entities in the active version.
@@ -124,6 +131,7 @@ impl fmt::Display for Refusal {
         match self {
             Refusal::Unreadable { message } => write!(f, "unreadable: {message}"),
             Refusal::Empty => f.write_str("the file holds no entity"),
+            Refusal::CutOff { message } => write!(f, "the file is cut off ({message})"),
             Refusal::Shrink { active, imported } => write!(
                 f,
                 "{imported} entities, fewer than half of the active version's {active} \

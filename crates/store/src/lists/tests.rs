@@ -249,6 +249,45 @@ fn refusal_rules() {
 }
 
 #[test]
+fn a_cut_off_file_is_refused_whatever_the_other_rules_say() {
+    let mut store = Store::open_in_memory().unwrap();
+    let ImportStart::Ready(mut import) = store
+        .begin_import(request(
+            "ds",
+            "cut",
+            Format::UnXml,
+            ImportPolicy { allow_shrink: true, max_error_share: 1.0 },
+        ))
+        .unwrap()
+    else {
+        panic!("should start");
+    };
+    for entity in entities(&["a=A", "b=B"]) {
+        import.entity(entity);
+    }
+    import.diagnostic(Diagnostic {
+        file: "un.xml".into(),
+        location: Location::Line(762),
+        severity: Severity::Error,
+        message: "file cut off: the file ends inside <INDIVIDUAL> at line 762".into(),
+    });
+    let summary = Summary {
+        format: Format::UnXml,
+        dataset: "ds".into(),
+        header: Header::default(),
+        records: 300,
+        entities: 2,
+        diagnostics: 1,
+    };
+    let report = import.finish(&summary).unwrap();
+    let Outcome::Refused(Refusal::CutOff { message }) = report.outcome else {
+        panic!("{report:?}")
+    };
+    assert!(message.starts_with("line 762: file cut off"), "{message}");
+    assert_eq!(active(&store, "ds"), None);
+}
+
+#[test]
 fn an_overridden_shrink_is_recorded() {
     let mut store = Store::open_in_memory().unwrap();
     import(&mut store, "ds", "v1", &["a=A", "b=B", "c=C"]);
