@@ -11,8 +11,9 @@
 //! remarks, resolved by name once the whole list has been read.
 //!
 //! The legacy formats hide most facts in free text (the remarks column, the
-//! `idList`): [`remarks`] mines them with one table of OFAC's labels, shared
-//! with the XML readers so that a passport is a passport in every format.
+//! `idList`): the `remarks` module mines them with one table of OFAC's
+//! labels, shared with the XML readers so that a passport is a passport in
+//! every format.
 
 use std::collections::HashMap;
 use std::io::BufRead;
