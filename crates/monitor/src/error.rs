@@ -70,6 +70,12 @@ pub enum Error {
     /// The input's format could not be recognised.
     #[error("unrecognised transaction format: {0}")]
     Format(String),
+    /// A transaction's currency has no rate in the reference table.
+    #[error("no USD rate for currency `{0}` (data/reference/fx.toml)")]
+    Currency(String),
+    /// A transaction's amount is negative or not a number.
+    #[error("amount `{0}` is not a non-negative number")]
+    Amount(String),
     /// Reading the input failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),

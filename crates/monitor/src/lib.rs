@@ -4,9 +4,20 @@
 //! This crate is pure: transactions come in, alerts go out, time is the
 //! transactions' event time, never a clock.
 
+pub mod backtest;
+pub mod engine;
 mod error;
+mod expr;
 pub mod graph;
+pub mod profile;
+pub mod reader;
 pub mod reference;
+pub mod scenario;
 pub mod window;
 
+pub use engine::{Monitor, MonitorOptions, PartyScreener, ScreeningHit, Stage, Stats};
 pub use error::{BadRow, Error, Position, Result};
+pub use profile::{AccountProfile, CustomerKind, read_profiles};
+pub use reader::{Format, Labels, ReaderOptions, Record, Step, TransactionReader, read_account_labels};
+pub use reference::ReferenceData;
+pub use scenario::{Pack, PackBuilder, Scenario};

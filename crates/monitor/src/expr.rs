@@ -1,0 +1,447 @@
+//! The expression language of scenario conditions, scores and amount
+//! filters, and its compiled form.
+//!
+//! Grammar (lowest precedence first):
+//!
+//! ```text
+//! expr    := and ("or" and)*
+//! and     := not ("and" not)*
+//! not     := "not" not | compare
+//! compare := sum (("<" | "<=" | ">" | ">=" | "==" | "!=") sum)?
+//! sum     := product (("+" | "-") product)*
+//! product := unary (("*" | "/") unary)*
+//! unary   := "-" unary | atom
+//! atom    := NUMBER | NAME | NAME "(" expr ("," expr)* ")" | "(" expr ")" | "true" | "false"
+//! ```
+//!
+//! Numbers may use `_` separators (`10_000`). Names are resolved when the
+//! scenario is compiled (aggregates, `amount`, reference thresholds), so a
+//! typo is a load error, never a silent zero. Booleans are 1 and 0;
+//! `x / 0` is 0 (a ratio over nothing is no evidence). A threshold that is
+//! not in force at the transaction's time is NaN, which makes every
+//! comparison with it false. Functions: `min`, `max`, `abs`.
+
+/// What a name in an expression refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Operand {
+    /// The value of aggregate `i`.
+    Aggregate(u8),
+    /// The current transaction's amount in USD.
+    Amount,
+    /// The scenario's `i`-th referenced threshold at the event time.
+    Threshold(u8),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+    And,
+    Or,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Func {
+    Min,
+    Max,
+    Abs,
+}
+
+/// A compiled expression.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Expr {
+    Number(f64),
+    Operand(Operand),
+    Neg(Box<Expr>),
+    Not(Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    Call(Func, Vec<Expr>),
+}
+
+/// The values an expression reads.
+pub(crate) struct Values<'a> {
+    pub(crate) aggregates: &'a [f64],
+    pub(crate) amount: f64,
+    pub(crate) thresholds: &'a [f64],
+}
+
+fn truth(v: f64) -> bool {
+    v != 0.0 && !v.is_nan()
+}
+
+fn flag(b: bool) -> f64 {
+    if b { 1.0 } else { 0.0 }
+}
+
+impl Expr {
+    /// Evaluates to a number (booleans are 1 and 0).
+    pub(crate) fn eval(&self, v: &Values<'_>) -> f64 {
+        match self {
+            Expr::Number(n) => *n,
+            Expr::Operand(Operand::Aggregate(i)) => v.aggregates.get(*i as usize).copied().unwrap_or(0.0),
+            Expr::Operand(Operand::Amount) => v.amount,
+            Expr::Operand(Operand::Threshold(i)) => v.thresholds.get(*i as usize).copied().unwrap_or(f64::NAN),
+            Expr::Neg(e) => -e.eval(v),
+            Expr::Not(e) => flag(!truth(e.eval(v))),
+            Expr::Binary(op, a, b) => {
+                // Short-circuit the logical operators.
+                match op {
+                    BinOp::And => return flag(truth(a.eval(v)) && truth(b.eval(v))),
+                    BinOp::Or => return flag(truth(a.eval(v)) || truth(b.eval(v))),
+                    _ => {}
+                }
+                let (x, y) = (a.eval(v), b.eval(v));
+                match op {
+                    BinOp::Add => x + y,
+                    BinOp::Sub => x - y,
+                    BinOp::Mul => x * y,
+                    BinOp::Div => {
+                        if y == 0.0 {
+                            0.0
+                        } else {
+                            x / y
+                        }
+                    }
+                    BinOp::Lt => flag(x < y),
+                    BinOp::Le => flag(x <= y),
+                    BinOp::Gt => flag(x > y),
+                    BinOp::Ge => flag(x >= y),
+                    BinOp::Eq => flag(x == y),
+                    BinOp::Ne => flag(x != y && !x.is_nan() && !y.is_nan()),
+                    BinOp::And | BinOp::Or => 0.0,
+                }
+            }
+            Expr::Call(f, args) => {
+                let mut it = args.iter().map(|a| a.eval(v));
+                match f {
+                    Func::Abs => it.next().unwrap_or(0.0).abs(),
+                    Func::Min => it.fold(f64::INFINITY, f64::min),
+                    Func::Max => it.fold(f64::NEG_INFINITY, f64::max),
+                }
+            }
+        }
+    }
+
+    /// Evaluates to a truth value.
+    pub(crate) fn holds(&self, v: &Values<'_>) -> bool {
+        truth(self.eval(v))
+    }
+}
+
+/// A parse error: byte offset in the expression and reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ParseError {
+    pub(crate) offset: usize,
+    pub(crate) reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    Number(f64),
+    Name(String),
+    Op(&'static str),
+    LParen,
+    RParen,
+    Comma,
+}
+
+fn tokenize(text: &str) -> Result<Vec<(usize, Token)>, ParseError> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        if c.is_ascii_digit() || (c == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) {
+            while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'_' || bytes[i] == b'.') {
+                i += 1;
+            }
+            let literal: String = text[start..i].chars().filter(|&c| c != '_').collect();
+            let n: f64 = literal
+                .parse()
+                .map_err(|_| ParseError { offset: start, reason: format!("bad number {:?}", &text[start..i]) })?;
+            out.push((start, Token::Number(n)));
+            continue;
+        }
+        if c.is_ascii_alphabetic() || c == b'_' {
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.') {
+                i += 1;
+            }
+            out.push((start, Token::Name(text[start..i].to_string())));
+            continue;
+        }
+        let two = text.get(i..i + 2).unwrap_or("");
+        let op: Option<&'static str> = match two {
+            "<=" => Some("<="),
+            ">=" => Some(">="),
+            "==" => Some("=="),
+            "!=" => Some("!="),
+            "&&" => Some("and"),
+            "||" => Some("or"),
+            _ => None,
+        };
+        if let Some(op) = op {
+            out.push((start, Token::Op(op)));
+            i += 2;
+            continue;
+        }
+        let token = match c {
+            b'<' => Token::Op("<"),
+            b'>' => Token::Op(">"),
+            b'+' => Token::Op("+"),
+            b'-' => Token::Op("-"),
+            b'*' => Token::Op("*"),
+            b'/' => Token::Op("/"),
+            b'!' => Token::Op("not"),
+            b'(' => Token::LParen,
+            b')' => Token::RParen,
+            b',' => Token::Comma,
+            _ => {
+                return Err(ParseError { offset: start, reason: format!("unexpected character {:?}", c as char) });
+            }
+        };
+        out.push((start, token));
+        i += 1;
+    }
+    Ok(out)
+}
+
+struct Parser<'a, R> {
+    tokens: Vec<(usize, Token)>,
+    pos: usize,
+    end: usize,
+    resolve: &'a mut R,
+}
+
+impl<R: FnMut(&str) -> Option<Operand>> Parser<'_, R> {
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.pos).map(|(_, t)| t)
+    }
+
+    fn offset(&self) -> usize {
+        self.tokens.get(self.pos).map_or(self.end, |(o, _)| *o)
+    }
+
+    fn fail<T>(&self, reason: impl Into<String>) -> Result<T, ParseError> {
+        Err(ParseError { offset: self.offset(), reason: reason.into() })
+    }
+
+    fn eat_op(&mut self, ops: &[&'static str]) -> Option<&'static str> {
+        let op = match self.peek() {
+            Some(Token::Op(op)) if ops.contains(op) => *op,
+            Some(Token::Name(n)) if (n == "and" || n == "or" || n == "not") && ops.contains(&n.as_str()) => {
+                ops.iter().copied().find(|o| *o == n)?
+            }
+            _ => return None,
+        };
+        self.pos += 1;
+        Some(op)
+    }
+
+    fn expr(&mut self) -> Result<Expr, ParseError> {
+        let mut left = self.and()?;
+        while self.eat_op(&["or"]).is_some() {
+            let right = self.and()?;
+            left = Expr::Binary(BinOp::Or, Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn and(&mut self) -> Result<Expr, ParseError> {
+        let mut left = self.not()?;
+        while self.eat_op(&["and"]).is_some() {
+            let right = self.not()?;
+            left = Expr::Binary(BinOp::And, Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn not(&mut self) -> Result<Expr, ParseError> {
+        if self.eat_op(&["not"]).is_some() {
+            return Ok(Expr::Not(Box::new(self.not()?)));
+        }
+        self.compare()
+    }
+
+    fn compare(&mut self) -> Result<Expr, ParseError> {
+        let left = self.sum()?;
+        let Some(op) = self.eat_op(&["<", "<=", ">", ">=", "==", "!="]) else {
+            return Ok(left);
+        };
+        let right = self.sum()?;
+        let op = match op {
+            "<" => BinOp::Lt,
+            "<=" => BinOp::Le,
+            ">" => BinOp::Gt,
+            ">=" => BinOp::Ge,
+            "==" => BinOp::Eq,
+            _ => BinOp::Ne,
+        };
+        if matches!(self.peek(), Some(Token::Op("<" | "<=" | ">" | ">=" | "==" | "!="))) {
+            return self.fail("comparisons do not chain: write `a < b and b < c`");
+        }
+        Ok(Expr::Binary(op, Box::new(left), Box::new(right)))
+    }
+
+    fn sum(&mut self) -> Result<Expr, ParseError> {
+        let mut left = self.product()?;
+        while let Some(op) = self.eat_op(&["+", "-"]) {
+            let right = self.product()?;
+            let op = if op == "+" { BinOp::Add } else { BinOp::Sub };
+            left = Expr::Binary(op, Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn product(&mut self) -> Result<Expr, ParseError> {
+        let mut left = self.unary()?;
+        while let Some(op) = self.eat_op(&["*", "/"]) {
+            let right = self.unary()?;
+            let op = if op == "*" { BinOp::Mul } else { BinOp::Div };
+            left = Expr::Binary(op, Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn unary(&mut self) -> Result<Expr, ParseError> {
+        if self.eat_op(&["-"]).is_some() {
+            return Ok(Expr::Neg(Box::new(self.unary()?)));
+        }
+        self.atom()
+    }
+
+    fn atom(&mut self) -> Result<Expr, ParseError> {
+        let offset = self.offset();
+        match self.tokens.get(self.pos).map(|(_, t)| t.clone()) {
+            Some(Token::Number(n)) => {
+                self.pos += 1;
+                Ok(Expr::Number(n))
+            }
+            Some(Token::LParen) => {
+                self.pos += 1;
+                let e = self.expr()?;
+                if self.peek() != Some(&Token::RParen) {
+                    return self.fail("expected `)`");
+                }
+                self.pos += 1;
+                Ok(e)
+            }
+            Some(Token::Name(name)) => {
+                self.pos += 1;
+                match name.as_str() {
+                    "true" => return Ok(Expr::Number(1.0)),
+                    "false" => return Ok(Expr::Number(0.0)),
+                    _ => {}
+                }
+                if self.peek() == Some(&Token::LParen) {
+                    let func = match name.as_str() {
+                        "min" => Func::Min,
+                        "max" => Func::Max,
+                        "abs" => Func::Abs,
+                        other => {
+                            return Err(ParseError { offset, reason: format!("unknown function `{other}` (min, max, abs)") });
+                        }
+                    };
+                    self.pos += 1;
+                    let mut args = vec![self.expr()?];
+                    while self.peek() == Some(&Token::Comma) {
+                        self.pos += 1;
+                        args.push(self.expr()?);
+                    }
+                    if self.peek() != Some(&Token::RParen) {
+                        return self.fail("expected `)` or `,`");
+                    }
+                    self.pos += 1;
+                    if func == Func::Abs && args.len() != 1 {
+                        return Err(ParseError { offset, reason: "abs takes one argument".into() });
+                    }
+                    return Ok(Expr::Call(func, args));
+                }
+                match (self.resolve)(&name) {
+                    Some(op) => Ok(Expr::Operand(op)),
+                    None => Err(ParseError { offset, reason: format!("unknown name `{name}`") }),
+                }
+            }
+            Some(_) => self.fail("expected a number, a name or `(`"),
+            None => self.fail("the expression ends too early"),
+        }
+    }
+}
+
+/// Parses `text`, resolving names with `resolve`.
+pub(crate) fn parse(text: &str, mut resolve: impl FnMut(&str) -> Option<Operand>) -> Result<Expr, ParseError> {
+    let tokens = tokenize(text)?;
+    if tokens.is_empty() {
+        return Err(ParseError { offset: 0, reason: "empty expression".into() });
+    }
+    let mut p = Parser { tokens, pos: 0, end: text.len(), resolve: &mut resolve };
+    let e = p.expr()?;
+    if p.pos < p.tokens.len() {
+        return p.fail("unexpected text after the expression");
+    }
+    Ok(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str, expected: Result<f64, &str>) {
+        let names = ["n", "total", "ctr_threshold"];
+        let parsed = parse(text, |name| match name {
+            "amount" => Some(Operand::Amount),
+            "ctr_threshold" => Some(Operand::Threshold(0)),
+            _ => names.iter().position(|n| *n == name).map(|i| Operand::Aggregate(i as u8)),
+        });
+        let values = Values { aggregates: &[3.0, 25_000.0], amount: 9_500.0, thresholds: &[10_000.0] };
+        match (parsed, expected) {
+            (Ok(e), Ok(want)) => assert_eq!(e.eval(&values), want, "{text}"),
+            (Err(e), Err(want)) => assert!(e.reason.contains(want), "{text}: {e:?}"),
+            (got, want) => panic!("{text}: got {got:?}, want {want:?}"),
+        }
+    }
+
+    #[test]
+    fn expressions() {
+        check("n >= 2 and total > ctr_threshold", Ok(1.0));
+        check("n >= 4 or total < 1_000", Ok(0.0));
+        check("amount >= 0.8 * ctr_threshold and amount < ctr_threshold", Ok(1.0));
+        check("not (n > 2)", Ok(0.0));
+        check("!(n > 5) && n > 1", Ok(1.0));
+        check("total / n", Ok(25_000.0 / 3.0));
+        check("total / 0", Ok(0.0));
+        check("-n + 4 * (2 - 1)", Ok(1.0));
+        check("max(n, 7, 2) + min(1, 2) + abs(-3)", Ok(11.0));
+        check("n == 3 and n != 4", Ok(1.0));
+        check("true and not false", Ok(1.0));
+        check("n > ", Err("ends too early"));
+        check("n > 2 > 1", Err("do not chain"));
+        check("bogus > 1", Err("unknown name `bogus`"));
+        check("sqrt(n)", Err("unknown function"));
+        check("n $ 2", Err("unexpected character"));
+        check("(n > 1", Err("expected `)`"));
+        check("n 2", Err("unexpected text"));
+        check("", Err("empty"));
+    }
+
+    #[test]
+    fn threshold_not_in_force_makes_comparisons_false() {
+        let e = parse("amount >= t", |n| (n == "t").then_some(Operand::Threshold(0)).or(Some(Operand::Amount))).unwrap();
+        let values = Values { aggregates: &[], amount: 500.0, thresholds: &[f64::NAN] };
+        assert!(!e.holds(&values));
+        let e = parse("amount != t", |n| (n == "t").then_some(Operand::Threshold(0)).or(Some(Operand::Amount))).unwrap();
+        assert!(!e.holds(&values));
+    }
+}

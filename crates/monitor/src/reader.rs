@@ -1,0 +1,683 @@
+//! Streaming transaction readers: AMLworld CSV, AMLSim CSV and Vigia JSONL.
+//!
+//! A reader wraps any `impl BufRead` (a file, standard input), detects the
+//! format from the first line unless told, and fills a caller-owned
+//! [`Record`] row by row, reusing its strings, so reading allocates nothing
+//! per row in the common case. A row that cannot be read is reported as a
+//! [`BadRow`] (1-based data row number and reason); whether to skip it or
+//! stop is the caller's policy. Label columns are returned in
+//! [`Record::labels`], beside the transaction, never inside it: detectors
+//! cannot read them.
+//!
+//! - **AMLworld** (`Timestamp,From Bank,Account,To Bank,Account,Amount
+//!   Received,Receiving Currency,Amount Paid,Payment Currency,Payment
+//!   Format[,Is Laundering]`): accounts are `BANK:ACCOUNT`; the amount is
+//!   the amount paid, in the payment currency (the originator's side);
+//!   the bank ids become the parties' institutions; timestamps
+//!   (`YYYY/MM/DD HH:MM`) are UTC; the id is the data row number.
+//! - **AMLSim** (`sourceNodeId,targetNodeId,value,time`): node ids are the
+//!   accounts as they are; `time` is a simulation step, one day each:
+//!   step `s` is `origin + s days` (origin 2017-01-01T00:00:00Z, AMLSim's
+//!   default start date, configurable); amounts are USD wires.
+//! - **Vigia JSONL**: one transaction per line as in DESIGN.md; `timestamp`
+//!   is RFC 3339 or epoch milliseconds; `currency` defaults to USD; a
+//!   `labels` object, if present, is returned as labels.
+
+use std::fmt::Write as _;
+use std::io::BufRead;
+
+use serde::Deserialize;
+use vigia_model::{Channel, Party, Place, Transaction};
+
+use crate::error::{BadRow, Error, Result};
+
+/// The transaction formats Vigia reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// IBM AMLworld CSV.
+    AmlWorld,
+    /// IBM AMLSim CSV.
+    AmlSim,
+    /// Vigia JSON lines.
+    Jsonl,
+}
+
+impl Format {
+    /// Parses a format name: `amlworld`, `amlsim`, `jsonl` (or `vigia`).
+    pub fn parse(name: &str) -> Option<Format> {
+        match name.to_ascii_lowercase().as_str() {
+            "amlworld" | "aml-world" | "ibm-amlworld" => Some(Format::AmlWorld),
+            "amlsim" => Some(Format::AmlSim),
+            "jsonl" | "vigia" | "ndjson" => Some(Format::Jsonl),
+            _ => None,
+        }
+    }
+
+    /// The format's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::AmlWorld => "amlworld",
+            Format::AmlSim => "amlsim",
+            Format::Jsonl => "jsonl",
+        }
+    }
+}
+
+/// Ground truth carried by an input row (for backtesting only).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Labels {
+    /// Whether the transaction is part of laundering.
+    pub laundering: bool,
+    /// The laundering typology, when the source says (`fan_in`, `cycle`,
+    /// a scenario id...).
+    pub typology: Option<String>,
+    /// The pattern (laundering attempt) the transaction belongs to.
+    pub pattern: Option<String>,
+}
+
+/// One row as read: the transaction and, separately, its labels.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// The transaction (what detectors see).
+    pub transaction: Transaction,
+    /// Labels from the row, if the input has any.
+    pub labels: Option<Labels>,
+    /// 1-based data row number.
+    pub row: u64,
+}
+
+impl Default for Record {
+    fn default() -> Self {
+        Record {
+            transaction: Transaction {
+                id: String::new(),
+                timestamp: 0,
+                amount: 0.0,
+                currency: String::new(),
+                channel: Channel::Other,
+                originator: Party::default(),
+                beneficiary: Party::default(),
+                place: None,
+                conductor: None,
+                text: None,
+                intermediaries: Vec::new(),
+            },
+            labels: None,
+            row: 0,
+        }
+    }
+}
+
+/// What one call to [`TransactionReader::read`] produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// The record was filled.
+    Record,
+    /// The row was bad (the record is unspecified).
+    Bad(BadRow),
+    /// The input is exhausted.
+    End,
+}
+
+/// Reader settings.
+#[derive(Debug, Clone)]
+pub struct ReaderOptions {
+    /// Force a format instead of detecting it.
+    pub format: Option<Format>,
+    /// Event time of AMLSim step 0 (ms).
+    pub amlsim_origin: i64,
+    /// Length of one AMLSim step (ms).
+    pub amlsim_step: i64,
+}
+
+impl Default for ReaderOptions {
+    fn default() -> Self {
+        // 2017-01-01T00:00:00Z
+        ReaderOptions { format: None, amlsim_origin: 1_483_228_800_000, amlsim_step: 86_400_000 }
+    }
+}
+
+/// A streaming reader of transactions.
+pub struct TransactionReader<R: BufRead> {
+    format: Format,
+    options: ReaderOptions,
+    csv: Option<csv::Reader<R>>,
+    lines: Option<R>,
+    record: csv::ByteRecord,
+    line: String,
+    row: u64,
+    label_column: Option<usize>,
+}
+
+/// Days from 1970-01-01 to a civil date (proleptic Gregorian).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn digits(b: &[u8]) -> Option<i64> {
+    if b.is_empty() || b.len() > 4 {
+        return None;
+    }
+    b.iter().try_fold(0i64, |acc, c| c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0')))
+}
+
+/// Parses AMLworld's `YYYY/MM/DD HH:MM` (seconds optional) as UTC ms.
+fn parse_amlworld_time(b: &[u8]) -> Option<i64> {
+    let text = std::str::from_utf8(b).ok()?.trim();
+    let (date, time) = text.split_once(' ')?;
+    let mut d = date.split(['/', '-']);
+    let (y, m, day) = (digits(d.next()?.as_bytes())?, digits(d.next()?.as_bytes())?, digits(d.next()?.as_bytes())?);
+    let mut t = time.split(':');
+    let (h, min) = (digits(t.next()?.as_bytes())?, digits(t.next()?.as_bytes())?);
+    let s = match t.next() {
+        Some(s) => digits(s.as_bytes())?,
+        None => 0,
+    };
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || h > 23 || min > 59 || s > 60 {
+        return None;
+    }
+    Some((days_from_civil(y, m, day) * 86_400 + h * 3_600 + min * 60 + s) * 1_000)
+}
+
+/// AMLworld currency names to ISO 4217 codes.
+fn amlworld_currency(name: &str) -> Option<&'static str> {
+    Some(match name.trim() {
+        "US Dollar" => "USD",
+        "Euro" => "EUR",
+        "Yuan" => "CNY",
+        "Yen" => "JPY",
+        "UK Pound" => "GBP",
+        "Rupee" => "INR",
+        "Ruble" => "RUB",
+        "Mexican Peso" => "MXN",
+        "Canadian Dollar" => "CAD",
+        "Australian Dollar" => "AUD",
+        "Swiss Franc" => "CHF",
+        "Brazil Real" => "BRL",
+        "Saudi Riyal" => "SAR",
+        "Shekel" => "ILS",
+        "Bitcoin" => "BTC",
+        _ => return None,
+    })
+}
+
+fn set(dst: &mut String, src: &[u8]) {
+    dst.clear();
+    dst.push_str(&String::from_utf8_lossy(src));
+}
+
+fn parse_amount(b: &[u8]) -> Option<f64> {
+    let text = std::str::from_utf8(b).ok()?.trim();
+    let v: f64 = text.parse().ok()?;
+    v.is_finite().then_some(v)
+}
+
+fn truthy(b: &[u8]) -> Option<bool> {
+    match std::str::from_utf8(b).ok()?.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "y" | "t" => Some(true),
+        "0" | "false" | "no" | "n" | "f" | "" => Some(false),
+        _ => None,
+    }
+}
+
+impl<R: BufRead> TransactionReader<R> {
+    /// A reader over `input`; detects the format from the first line unless
+    /// `options.format` is set.
+    pub fn new(mut input: R, options: ReaderOptions) -> Result<TransactionReader<R>> {
+        let format = match options.format {
+            Some(f) => f,
+            None => {
+                let buf = input.fill_buf()?;
+                let first = buf.iter().copied().find(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
+                match first {
+                    None => Format::Jsonl,
+                    Some(b'{') => Format::Jsonl,
+                    Some(_) => {
+                        let end = buf.iter().position(|b| *b == b'\n').unwrap_or(buf.len());
+                        let header = String::from_utf8_lossy(&buf[..end]).to_string();
+                        let h = header.trim_start_matches('\u{feff}');
+                        if h.starts_with("sourceNodeId") {
+                            Format::AmlSim
+                        } else if h.starts_with("Timestamp") && h.contains("From Bank") {
+                            Format::AmlWorld
+                        } else {
+                            return Err(Error::Format(format!(
+                                "first line {:?} is neither a Vigia JSONL object, an AMLworld header (Timestamp,From Bank,...) nor an AMLSim header (sourceNodeId,...); give --format",
+                                h.chars().take(80).collect::<String>()
+                            )));
+                        }
+                    }
+                }
+            }
+        };
+        let mut reader = TransactionReader {
+            format,
+            options,
+            csv: None,
+            lines: None,
+            record: csv::ByteRecord::new(),
+            line: String::new(),
+            row: 0,
+            label_column: None,
+        };
+        if format == Format::Jsonl {
+            reader.lines = Some(input);
+        } else {
+            let mut csv = csv::ReaderBuilder::new().has_headers(false).flexible(true).buffer_capacity(1 << 16).from_reader(input);
+            let mut header = csv::StringRecord::new();
+            if !csv.read_record(&mut header).map_err(|e| Error::Format(format!("header: {e}")))? {
+                return Err(Error::Format("empty input: no header".into()));
+            }
+            let names: Vec<String> = header.iter().map(|h| h.trim().trim_start_matches('\u{feff}').to_string()).collect();
+            let expected: &[&str] = match format {
+                Format::AmlWorld => &["Timestamp", "From Bank", "Account", "To Bank", "Account", "Amount Received", "Receiving Currency", "Amount Paid", "Payment Currency", "Payment Format"],
+                _ => &["sourceNodeId", "targetNodeId", "value", "time"],
+            };
+            if names.len() < expected.len() || names.iter().zip(expected).any(|(a, b)| a != b) {
+                return Err(Error::Format(format!("{} header must start with {}; got {}", format.name(), expected.join(","), names.join(","))));
+            }
+            reader.label_column = names.iter().position(|n| n == "Is Laundering" || n == "isFraud" || n == "is_laundering");
+            reader.csv = Some(csv);
+        }
+        Ok(reader)
+    }
+
+    /// The format being read.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Whether the input carries labels (a label column, or JSONL which
+    /// may carry a `labels` object per row).
+    pub fn has_label_column(&self) -> bool {
+        self.label_column.is_some()
+    }
+
+    /// Reads the next row into `rec`.
+    pub fn read(&mut self, rec: &mut Record) -> Result<Step> {
+        match self.format {
+            Format::Jsonl => self.read_jsonl(rec),
+            _ => self.read_csv(rec),
+        }
+    }
+
+    fn read_csv(&mut self, rec: &mut Record) -> Result<Step> {
+        let Some(csv) = &mut self.csv else { return Ok(Step::End) };
+        loop {
+            match csv.read_byte_record(&mut self.record) {
+                Ok(false) => return Ok(Step::End),
+                Ok(true) => {}
+                Err(e) => {
+                    if let csv::ErrorKind::Io(_) = e.kind() {
+                        return Err(Error::Io(std::io::Error::other(e.to_string())));
+                    }
+                    self.row += 1;
+                    return Ok(Step::Bad(BadRow { row: self.row, reason: format!("unreadable CSV: {e}") }));
+                }
+            }
+            // Skip blank lines without counting them as rows.
+            if self.record.len() == 1 && self.record.get(0).is_some_and(|f| f.iter().all(u8::is_ascii_whitespace)) {
+                continue;
+            }
+            break;
+        }
+        self.row += 1;
+        rec.row = self.row;
+        let row = self.row;
+        let bad = |reason: String| Ok(Step::Bad(BadRow { row, reason }));
+        let r = &self.record;
+        let tx = &mut rec.transaction;
+        tx.place = None;
+        tx.conductor = None;
+        tx.text = None;
+        tx.intermediaries.clear();
+        for p in [&mut tx.originator, &mut tx.beneficiary] {
+            p.customer = None;
+            p.name = None;
+            p.country = None;
+            p.state = None;
+            p.zip = None;
+            p.address = None;
+            p.id_number = None;
+            p.phone = None;
+            p.device = None;
+        }
+        tx.id.clear();
+        let _ = write!(tx.id, "{row}");
+        match self.format {
+            Format::AmlWorld => {
+                if r.len() < 10 {
+                    return bad(format!("{} columns, expected at least 10", r.len()));
+                }
+                let Some(time) = parse_amlworld_time(&r[0]) else {
+                    return bad(format!("bad timestamp {:?} (want YYYY/MM/DD HH:MM)", String::from_utf8_lossy(&r[0])));
+                };
+                let Some(amount) = parse_amount(&r[7]) else {
+                    return bad(format!("bad Amount Paid {:?}", String::from_utf8_lossy(&r[7])));
+                };
+                if amount < 0.0 {
+                    return bad(format!("negative Amount Paid {amount}"));
+                }
+                let currency_name = String::from_utf8_lossy(&r[8]);
+                let Some(currency) = amlworld_currency(&currency_name) else {
+                    return bad(format!("unknown Payment Currency {currency_name:?}"));
+                };
+                tx.timestamp = time;
+                tx.amount = amount;
+                tx.currency.clear();
+                tx.currency.push_str(currency);
+                tx.channel = Channel::parse(&String::from_utf8_lossy(&r[9]));
+                for (party, bank, account) in [(&mut tx.originator, &r[1], &r[2]), (&mut tx.beneficiary, &r[3], &r[4])] {
+                    party.account.clear();
+                    party.account.push_str(&String::from_utf8_lossy(bank));
+                    party.account.push(':');
+                    party.account.push_str(&String::from_utf8_lossy(account));
+                    let institution = party.institution.get_or_insert_with(String::new);
+                    set(institution, bank);
+                }
+            }
+            _ => {
+                if r.len() < 4 {
+                    return bad(format!("{} columns, expected 4", r.len()));
+                }
+                let Some(amount) = parse_amount(&r[2]) else {
+                    return bad(format!("bad value {:?}", String::from_utf8_lossy(&r[2])));
+                };
+                if amount < 0.0 {
+                    return bad(format!("negative value {amount}"));
+                }
+                let Some(step) = std::str::from_utf8(&r[3]).ok().and_then(|s| s.trim().parse::<i64>().ok()) else {
+                    return bad(format!("bad time step {:?}", String::from_utf8_lossy(&r[3])));
+                };
+                if r[0].is_empty() || r[1].is_empty() {
+                    return bad("empty node id".into());
+                }
+                tx.timestamp = self.options.amlsim_origin + step * self.options.amlsim_step;
+                tx.amount = amount;
+                tx.currency.clear();
+                tx.currency.push_str("USD");
+                tx.channel = Channel::Wire;
+                set(&mut tx.originator.account, &r[0]);
+                set(&mut tx.beneficiary.account, &r[1]);
+                tx.originator.institution = None;
+                tx.beneficiary.institution = None;
+            }
+        }
+        rec.labels = match self.label_column {
+            None => None,
+            Some(c) => match r.get(c).map(truthy) {
+                Some(Some(flag)) => Some(Labels { laundering: flag, typology: None, pattern: None }),
+                Some(None) => return bad(format!("bad label {:?}", String::from_utf8_lossy(&r[c]))),
+                None => None,
+            },
+        };
+        Ok(Step::Record)
+    }
+
+    fn read_jsonl(&mut self, rec: &mut Record) -> Result<Step> {
+        let Some(input) = &mut self.lines else { return Ok(Step::End) };
+        loop {
+            self.line.clear();
+            if input.read_line(&mut self.line)? == 0 {
+                return Ok(Step::End);
+            }
+            if !self.line.trim().is_empty() {
+                break;
+            }
+        }
+        self.row += 1;
+        rec.row = self.row;
+        let row = self.row;
+        let raw: RawTransaction = match serde_json::from_str(self.line.trim_start_matches('\u{feff}')) {
+            Ok(raw) => raw,
+            Err(e) => return Ok(Step::Bad(BadRow { row, reason: e.to_string() })),
+        };
+        let timestamp = match raw.timestamp {
+            RawTime::Millis(ms) => ms,
+            RawTime::Text(text) => match text.parse::<jiff::Timestamp>() {
+                Ok(t) => t.as_millisecond(),
+                Err(e) => return Ok(Step::Bad(BadRow { row, reason: format!("bad timestamp {text:?}: {e}") })),
+            },
+        };
+        if !raw.amount.is_finite() || raw.amount < 0.0 {
+            return Ok(Step::Bad(BadRow { row, reason: format!("amount {} is not a non-negative number", raw.amount) }));
+        }
+        let tx = &mut rec.transaction;
+        tx.id = match raw.id {
+            Some(RawId::Text(s)) if !s.is_empty() => s,
+            Some(RawId::Number(n)) => n.to_string(),
+            _ => row.to_string(),
+        };
+        tx.timestamp = timestamp;
+        tx.amount = raw.amount;
+        tx.currency = raw.currency.map_or_else(|| "USD".to_string(), |c| c.trim().to_ascii_uppercase());
+        tx.channel = raw.channel.as_deref().map_or(Channel::Other, Channel::parse);
+        tx.originator = raw.originator;
+        tx.beneficiary = raw.beneficiary;
+        tx.place = raw.place;
+        tx.conductor = raw.conductor;
+        tx.text = raw.text;
+        tx.intermediaries = raw.intermediaries;
+        rec.labels = raw.labels.map(|l| l.into_labels());
+        Ok(Step::Record)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawId {
+    Text(String),
+    Number(i64),
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawTime {
+    Millis(i64),
+    Text(String),
+}
+
+#[derive(Deserialize)]
+struct RawTransaction {
+    #[serde(default)]
+    id: Option<RawId>,
+    timestamp: RawTime,
+    amount: f64,
+    #[serde(default)]
+    currency: Option<String>,
+    #[serde(default)]
+    channel: Option<String>,
+    originator: Party,
+    beneficiary: Party,
+    #[serde(default)]
+    place: Option<Place>,
+    #[serde(default)]
+    conductor: Option<String>,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    intermediaries: Vec<String>,
+    #[serde(default)]
+    labels: Option<RawLabels>,
+}
+
+/// The `labels` object of Vigia JSONL (as `vigia simulate` writes it):
+/// `{"laundering": true, "typology": "fan_in", "pattern": "p17"}`; a few
+/// spellings are accepted.
+#[derive(Deserialize, Default)]
+struct RawLabels {
+    #[serde(default, alias = "is_laundering", alias = "suspicious", alias = "sar", alias = "is_sar")]
+    laundering: Option<RawBool>,
+    #[serde(default, alias = "scenario")]
+    typology: Option<String>,
+    #[serde(default, alias = "pattern_id", alias = "attempt")]
+    pattern: Option<RawId>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawBool {
+    Bool(bool),
+    Number(i64),
+}
+
+impl RawLabels {
+    fn into_labels(self) -> Labels {
+        let laundering = match self.laundering {
+            Some(RawBool::Bool(b)) => b,
+            Some(RawBool::Number(n)) => n != 0,
+            // A row with a typology or a pattern is part of one.
+            None => self.typology.is_some() || self.pattern.is_some(),
+        };
+        let pattern = self.pattern.map(|p| match p {
+            RawId::Text(s) => s,
+            RawId::Number(n) => n.to_string(),
+        });
+        Labels { laundering, typology: self.typology, pattern }
+    }
+}
+
+/// Reads account-level labels: AMLSim's `nodes.csv` (`nodeid,isFraud,...`)
+/// or any CSV whose first column is the account and which has an
+/// `isFraud`, `is_laundering`, `label` or `Is Laundering` column. Returns
+/// the positive accounts and the number of accounts read.
+pub fn read_account_labels(input: impl BufRead) -> Result<(Vec<String>, usize)> {
+    let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let headers = csv.headers().map_err(|e| Error::Format(format!("account labels: {e}")))?.clone();
+    let Some(col) = headers.iter().position(|h| ["isFraud", "is_laundering", "label", "Is Laundering", "isSAR", "is_sar"].contains(&h.trim())) else {
+        return Err(Error::Format(format!("account labels: no isFraud/is_laundering/label column in {:?}", headers.iter().collect::<Vec<_>>())));
+    };
+    let mut positives = Vec::new();
+    let mut n = 0;
+    for (i, r) in csv.records().enumerate() {
+        let r = r.map_err(|e| Error::Row(BadRow { row: i as u64 + 1, reason: e.to_string() }))?;
+        n += 1;
+        let flag = r.get(col).and_then(|v| truthy(v.as_bytes()));
+        match flag {
+            Some(true) => positives.push(r.get(0).unwrap_or("").trim().to_string()),
+            Some(false) => {}
+            None => return Err(Error::Row(BadRow { row: i as u64 + 1, reason: format!("bad label {:?}", r.get(col).unwrap_or("")) })),
+        }
+    }
+    Ok((positives, n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(text: &str, format: Option<Format>) -> Result<Vec<std::result::Result<(Transaction, Option<Labels>), BadRow>>> {
+        let mut reader = TransactionReader::new(text.as_bytes(), ReaderOptions { format, ..ReaderOptions::default() })?;
+        let mut out = Vec::new();
+        let mut rec = Record::default();
+        loop {
+            match reader.read(&mut rec)? {
+                Step::Record => out.push(Ok((rec.transaction.clone(), rec.labels.clone()))),
+                Step::Bad(b) => out.push(Err(b)),
+                Step::End => return Ok(out),
+            }
+        }
+    }
+
+    #[test]
+    fn amlworld_rows() {
+        let text = "Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,Amount Paid,Payment Currency,Payment Format,Is Laundering\n\
+2022/09/01 00:20,010,8000EBD30,010,8000EBD30,3697.34,US Dollar,3697.34,US Dollar,Reinvestment,0\n\
+2022/09/01 00:20,03208,8000F4580,001,8000F5340,0.01,Euro,0.01,Euro,Cheque,1\n\
+2022/09/01 00:21,03209,8000F4670,001,8000F5350,(null),US Dollar,(null),US Dollar,Cash,0\n\
+2022/13/01 00:21,03209,8000F4670,001,8000F5350,1,US Dollar,1,US Dollar,Cash,0\n\
+2022/09/01 00:22,03209,8000F4670,001,8000F5350,1,Dinar,1,Dinar,Wire,0\n\
+2022/09/01 00:22,03209,8000F4670,001,8000F5350,5,US Dollar,5,US Dollar,ACH,2\n\
+2022/09/01 00:22,03209\n\
+2022/09/01 00:23,1,A,2,B,-4,US Dollar,-4,US Dollar,Wire,0\n";
+        let rows = read_all(text, None).unwrap();
+        let (t, l) = rows[0].as_ref().unwrap();
+        assert_eq!(t.id, "1");
+        assert_eq!(t.originator.account, "010:8000EBD30");
+        assert_eq!(t.originator.institution.as_deref(), Some("010"));
+        assert_eq!(t.channel, Channel::Internal);
+        assert_eq!(t.timestamp, "2022-09-01T00:20:00Z".parse::<jiff::Timestamp>().unwrap().as_millisecond());
+        assert_eq!(l.as_ref().map(|l| l.laundering), Some(false));
+        let (t, l) = rows[1].as_ref().unwrap();
+        assert_eq!((t.currency.as_str(), t.channel), ("EUR", Channel::Cheque));
+        assert!(l.as_ref().unwrap().laundering);
+        fn check(row: &std::result::Result<(Transaction, Option<Labels>), BadRow>, n: u64, reason: &str) {
+            let b = row.as_ref().unwrap_err();
+            assert_eq!(b.row, n);
+            assert!(b.reason.contains(reason), "{b}");
+        }
+        check(&rows[2], 3, "bad Amount Paid \"(null)\"");
+        check(&rows[3], 4, "bad timestamp");
+        check(&rows[4], 5, "unknown Payment Currency \"Dinar\"");
+        check(&rows[5], 6, "bad label \"2\"");
+        check(&rows[6], 7, "2 columns");
+        check(&rows[7], 8, "negative");
+    }
+
+    #[test]
+    fn amlsim_rows() {
+        let text = "sourceNodeId,targetNodeId,value,time\n216,14730,163.3,1\n\n322,5431,x,1\n78,19972,192.33,step\n1,2,3,0\n";
+        let rows = read_all(text, None).unwrap();
+        let (t, l) = rows[0].as_ref().unwrap();
+        assert_eq!((t.originator.account.as_str(), t.beneficiary.account.as_str(), t.amount), ("216", "14730", 163.3));
+        assert_eq!(t.timestamp, "2017-01-02T00:00:00Z".parse::<jiff::Timestamp>().unwrap().as_millisecond());
+        assert_eq!(l, &None);
+        assert_eq!(rows[1].as_ref().unwrap_err().row, 2);
+        assert!(rows[2].as_ref().unwrap_err().reason.contains("bad time step"));
+        assert_eq!(rows[3].as_ref().unwrap().0.id, "4");
+    }
+
+    #[test]
+    fn jsonl_rows() {
+        let text = r#"{"id": "w1", "timestamp": "2025-07-01T10:00:00Z", "amount": 9500, "currency": "usd", "channel": "cash", "originator": {"account": "", "name": "Ana"}, "beneficiary": {"account": "A1", "state": "TX"}, "place": {"id": "BR1", "zip": "79901"}, "labels": {"laundering": true, "typology": "A3", "pattern": 7}}
+{"timestamp": 1751364000000, "amount": 10, "originator": {"account": "X"}, "beneficiary": {"account": "Y"}}
+
+{"timestamp": "yesterday", "amount": 1, "originator": {"account": "X"}, "beneficiary": {"account": "Y"}}
+{"amount": 1}
+not json
+{"timestamp": 1, "amount": -3, "originator": {"account": "X"}, "beneficiary": {"account": "Y"}}
+"#;
+        let rows = read_all(text, None).unwrap();
+        let (t, l) = rows[0].as_ref().unwrap();
+        assert_eq!((t.id.as_str(), t.currency.as_str(), t.channel), ("w1", "USD", Channel::Cash));
+        assert_eq!(t.place.as_ref().and_then(|p| p.zip.as_deref()), Some("79901"));
+        assert_eq!(l, &Some(Labels { laundering: true, typology: Some("A3".into()), pattern: Some("7".into()) }));
+        let (t, l) = rows[1].as_ref().unwrap();
+        assert_eq!((t.id.as_str(), t.currency.as_str(), t.timestamp), ("2", "USD", 1_751_364_000_000));
+        assert_eq!(l, &None);
+        assert_eq!(rows[2].as_ref().unwrap_err().row, 3);
+        assert!(rows[2].as_ref().unwrap_err().reason.contains("bad timestamp"));
+        assert!(rows[3].as_ref().unwrap_err().reason.contains("missing field"));
+        assert_eq!(rows[4].as_ref().unwrap_err().row, 5);
+        assert!(rows[5].as_ref().unwrap_err().reason.contains("non-negative"));
+    }
+
+    #[test]
+    fn detection_errors() {
+        let err = TransactionReader::new("a,b,c\n1,2,3\n".as_bytes(), ReaderOptions::default()).err().unwrap();
+        assert!(err.to_string().contains("give --format"), "{err}");
+        let err = TransactionReader::new("x,y\n".as_bytes(), ReaderOptions { format: Some(Format::AmlSim), ..ReaderOptions::default() }).err().unwrap();
+        assert!(err.to_string().contains("header must start with"), "{err}");
+        assert_eq!(Format::parse("AMLworld"), Some(Format::AmlWorld));
+    }
+
+    #[test]
+    fn account_labels() {
+        let (pos, n) = read_account_labels("nodeid,isFraud,init_balance,fraudStep\n0,0,1,-1\n7,1,2,22\n".as_bytes()).unwrap();
+        assert_eq!((pos, n), (vec!["7".to_string()], 2));
+        assert!(read_account_labels("a,b\n1,2\n".as_bytes()).is_err());
+    }
+
+    #[test]
+    fn civil_days() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(parse_amlworld_time(b"2022/09/01 00:20"), Some(1_661_991_600_000));
+    }
+}
