@@ -1092,16 +1092,15 @@ impl Monitor {
                 &mut self.fifo,
             );
         }
+        let n_aggregates = aggregates.len();
+        self.pack.scenarios[s].aggregates = aggregates;
         let scenario = &self.pack.scenarios[s];
-        let v = Values { aggregates: &values[..aggregates.len()], amount: ctx.usd, thresholds: &self.thresholds };
-        let fired = scenario.condition.holds(&v);
-        if !fired {
-            self.pack.scenarios[s].aggregates = aggregates;
+        let v = Values { aggregates: &values[..n_aggregates], amount: ctx.usd, thresholds: &self.thresholds };
+        if !scenario.condition.holds(&v) {
             return;
         }
         if ctx.time <= state.open_until {
             self.stats.suppressed[s] += 1;
-            self.pack.scenarios[s].aggregates = aggregates;
             return;
         }
         // Evidence: the window's events accepted by the evidence aggregates.
@@ -1135,7 +1134,6 @@ impl Monitor {
         alert.metrics.insert("evidence_transactions".into(), n as f64);
         alerts.push(alert);
         self.stats.alerts[s] += 1;
-        self.pack.scenarios[s].aggregates = aggregates;
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -596,6 +596,9 @@ impl WindowState {
 pub struct DayRing {
     /// Day number (days since the epoch) of the newest bucket.
     newest: i64,
+    /// The first day the ring saw an event: a baseline covers only days
+    /// since then (a new key has a short history, not a history of zeros).
+    first: i64,
     cents: Vec<i64>,
     counts: Vec<u32>,
 }
@@ -627,7 +630,7 @@ pub enum Statistic {
 impl DayRing {
     /// A ring covering `days` days before today plus today.
     pub fn new(days: usize) -> DayRing {
-        DayRing { newest: i64::MIN, cents: vec![0; days + 1], counts: vec![0; days + 1] }
+        DayRing { newest: i64::MIN, first: i64::MAX, cents: vec![0; days + 1], counts: vec![0; days + 1] }
     }
 
     fn slot(&self, day: i64) -> usize {
@@ -641,6 +644,7 @@ impl DayRing {
         if self.newest == i64::MIN {
             self.newest = day;
         }
+        self.first = self.first.min(day);
         if day > self.newest {
             // Clear the buckets the ring rolls over.
             let steps = (day - self.newest).min(len);
@@ -660,12 +664,13 @@ impl DayRing {
     }
 
     /// The value of `measure` on each of the `days` days before the day of
-    /// `time` (oldest first; days before the ring saw any event count as 0).
+    /// `time`, from the first day the ring saw (oldest first; quiet days
+    /// count as 0).
     fn history(&self, time: i64, measure: Measure, out: &mut Vec<f64>) {
         out.clear();
         let today = time.div_euclid(DAY);
         let len = self.cents.len() as i64;
-        for day in (today - len + 1)..today {
+        for day in (today - len + 1).max(self.first)..today {
             let v = if day > self.newest || day <= self.newest - len || self.newest == i64::MIN {
                 0.0
             } else {
@@ -807,6 +812,11 @@ mod tests {
         // Ten days later everything has rolled out.
         ring.add(14 * DAY, 100);
         assert_eq!(ring.statistic(14 * DAY, Measure::Amount, Statistic::Mean, &mut scratch), 0.0);
+        // A ring's baseline starts at its first day, not at zeros before it.
+        let mut young = DayRing::new(90);
+        young.add(10 * DAY, 5_000);
+        young.add(11 * DAY, 7_000);
+        assert_eq!(young.statistic(12 * DAY, Measure::Amount, Statistic::Mean, &mut scratch), 60.0);
     }
 
     /// What the window must hold, recomputed from scratch.
