@@ -177,18 +177,37 @@ impl Backtest {
         let (mut alerts, mut alerts_pos) = (0, 0);
         for f in flags {
             txs.extend(f.transactions.iter().map(|t| &**t));
-            accounts.extend(f.accounts.iter().map(|a| &**a).filter(|a| self.all_accounts.contains(*a)));
+            accounts
+                .extend(f.accounts.iter().map(|a| &**a).filter(|a| self.all_accounts.contains(*a)));
             alerts += f.alerts;
             alerts_pos += f.alerts_with_positive;
         }
         let tp = txs.iter().filter(|t| self.positives.contains_key(**t)).count() as u64;
-        let transactions = Score { tp, fp: txs.len() as u64 - tp, fn_: self.positives.len() as u64 - tp };
+        let transactions =
+            Score { tp, fp: txs.len() as u64 - tp, fn_: self.positives.len() as u64 - tp };
         let atp = accounts.iter().filter(|a| self.positive_accounts.contains(**a)).count() as u64;
-        let accounts_score = Score { tp: atp, fp: accounts.len() as u64 - atp, fn_: self.positive_accounts.len() as u64 - atp };
-        let found: BTreeSet<u32> = txs.iter().filter_map(|t| self.positives.get(*t)).copied().filter(|p| *p != u32::MAX).collect();
+        let accounts_score = Score {
+            tp: atp,
+            fp: accounts.len() as u64 - atp,
+            fn_: self.positive_accounts.len() as u64 - atp,
+        };
+        let found: BTreeSet<u32> = txs
+            .iter()
+            .filter_map(|t| self.positives.get(*t))
+            .copied()
+            .filter(|p| *p != u32::MAX)
+            .collect();
         let total = self.patterns.len() as u64;
         let patterns = Score { tp: alerts_pos, fp: alerts - alerts_pos, fn_: 0 };
-        Row { scope: scope.into(), name: name.into(), alerts, transactions, accounts: accounts_score, patterns, patterns_found: (found.len() as u64, total) }
+        Row {
+            scope: scope.into(),
+            name: name.into(),
+            alerts,
+            transactions,
+            accounts: accounts_score,
+            patterns,
+            patterns_found: (found.len() as u64, total),
+        }
     }
 
     /// Rows per scenario, per typology, then all.

@@ -29,10 +29,12 @@ use crate::expr::Values;
 use crate::graph::{AccountId, Detection, Edge, GraphEngine, Typology};
 use crate::profile::{AccountProfile, CustomerKind};
 use crate::scenario::{
-    Aggregate, Detector, Field, Filter, Fnv, Format, Function, KeySpec, Locus, Pack, Piece, Placeholder, ProximitySpec, Scenario,
-    ScreeningSpec, Side, channel_accepted,
+    Aggregate, Detector, Field, Filter, Fnv, Format, Function, KeySpec, Locus, Pack, Piece,
+    Placeholder, ProximitySpec, Scenario, ScreeningSpec, Side, channel_accepted,
 };
-use crate::window::{DAY, DayRing, Direction, Event, MAX_AGGREGATES, WindowClock, WindowKind, WindowState};
+use crate::window::{
+    DAY, DayRing, Direction, Event, MAX_AGGREGATES, WindowClock, WindowKind, WindowState,
+};
 
 /// A screening hit on a party name, from the screening engine.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,7 +80,13 @@ pub struct MonitorOptions {
 
 impl Default for MonitorOptions {
     fn default() -> Self {
-        MonitorOptions { lateness: 3_600_000, institution_types: Vec::new(), only: Vec::new(), sweep_every: 1 << 16, max_evidence: 200 }
+        MonitorOptions {
+            lateness: 3_600_000,
+            institution_types: Vec::new(),
+            only: Vec::new(),
+            sweep_every: 1 << 16,
+            max_evidence: 200,
+        }
     }
 }
 
@@ -162,7 +170,11 @@ const CHUNK: usize = 1 << 14;
 impl TxLog {
     fn push(&mut self, id: &str, time: i64) {
         if self.chunks.back().is_none_or(|c| c.ends.len() >= CHUNK) {
-            self.chunks.push_back(TxChunk { text: String::with_capacity(CHUNK * 8), ends: Vec::with_capacity(CHUNK), max_time: i64::MIN });
+            self.chunks.push_back(TxChunk {
+                text: String::with_capacity(CHUNK * 8),
+                ends: Vec::with_capacity(CHUNK),
+                max_time: i64::MIN,
+            });
         }
         if let Some(c) = self.chunks.back_mut() {
             c.text.push_str(id);
@@ -266,7 +278,7 @@ fn group_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -281,7 +293,7 @@ pub fn format_usd(v: f64) -> String {
     }
     let sign = if v < 0.0 { "-" } else { "" };
     let cents = (v.abs() * 100.0).round() as u64;
-    if cents % 100 == 0 {
+    if cents.is_multiple_of(100) {
         format!("{sign}${}", group_thousands(cents / 100))
     } else {
         format!("{sign}${}.{:02}", group_thousands(cents / 100), cents % 100)
@@ -297,7 +309,11 @@ fn format_value(v: f64, format: Format) -> String {
         Format::Percent => format!("{}%", (v * 100.0).round() as i64),
         Format::Integer => {
             let r = v.round();
-            if r < 0.0 { format!("-{}", group_thousands((-r) as u64)) } else { group_thousands(r as u64) }
+            if r < 0.0 {
+                format!("-{}", group_thousands((-r) as u64))
+            } else {
+                group_thousands(r as u64)
+            }
         }
         Format::Plain => {
             if v.fract() == 0.0 && v.abs() < 1e15 {
@@ -320,20 +336,43 @@ struct Shown<'a> {
     date: String,
 }
 
-fn render(pieces: &[Piece], scenario: &Scenario, aggregates: &[f64], thresholds: &[f64], shown: &Shown<'_>) -> String {
+fn render(
+    pieces: &[Piece],
+    scenario: &Scenario,
+    aggregates: &[f64],
+    thresholds: &[f64],
+    shown: &Shown<'_>,
+) -> String {
     let mut out = String::new();
     for piece in pieces {
         match piece {
             Piece::Text(t) => out.push_str(t),
             Piece::Value(p, f) => match p {
-                Placeholder::Aggregate(i) => out.push_str(&format_value(aggregates.get(*i as usize).copied().unwrap_or(0.0), *f)),
-                Placeholder::Threshold(i) => out.push_str(&format_value(thresholds.get(*i as usize).copied().unwrap_or(f64::NAN), *f)),
-                Placeholder::Amount => out.push_str(&format_value(shown.amount, if *f == Format::Plain { Format::Usd } else { *f })),
+                Placeholder::Aggregate(i) => out.push_str(&format_value(
+                    aggregates.get(*i as usize).copied().unwrap_or(0.0),
+                    *f,
+                )),
+                Placeholder::Threshold(i) => out.push_str(&format_value(
+                    thresholds.get(*i as usize).copied().unwrap_or(f64::NAN),
+                    *f,
+                )),
+                Placeholder::Amount => out.push_str(&format_value(
+                    shown.amount,
+                    if *f == Format::Plain { Format::Usd } else { *f },
+                )),
                 Placeholder::Subject => out.push_str(shown.subject),
                 Placeholder::Window => out.push_str(&scenario.window.describe()),
                 Placeholder::Channel => out.push_str(shown.channel),
-                Placeholder::Place => out.push_str(if shown.place.is_empty() { "an unrecorded location" } else { shown.place }),
-                Placeholder::Counterparty => out.push_str(if shown.counterparty.is_empty() { "an unknown party" } else { shown.counterparty }),
+                Placeholder::Place => out.push_str(if shown.place.is_empty() {
+                    "an unrecorded location"
+                } else {
+                    shown.place
+                }),
+                Placeholder::Counterparty => out.push_str(if shown.counterparty.is_empty() {
+                    "an unknown party"
+                } else {
+                    shown.counterparty
+                }),
                 Placeholder::Matched => out.push_str(shown.matched),
                 Placeholder::Date => out.push_str(&shown.date),
             },
@@ -415,7 +454,8 @@ impl Monitor {
         let mut retention: i64 = 0;
         let mut graph_wanted = false;
         for (i, s) in pack.scenarios.iter().enumerate() {
-            let applies = options.institution_types.is_empty() || s.institutions.iter().any(|t| options.institution_types.contains(t));
+            let applies = options.institution_types.is_empty()
+                || s.institutions.iter().any(|t| options.institution_types.contains(t));
             let chosen = options.only.is_empty() || options.only.contains(&s.id);
             if !s.enabled || !applies || !chosen {
                 continue;
@@ -426,14 +466,19 @@ impl Monitor {
                         stateless.push(i);
                     } else {
                         retention = retention.max(match &s.window {
-                            WindowKind::Sliding { length } | WindowKind::Tumbling { length, .. } => *length,
+                            WindowKind::Sliding { length }
+                            | WindowKind::Tumbling { length, .. } => *length,
                             WindowKind::BusinessDay(_) => 4 * DAY,
                             WindowKind::Transaction => 0,
                         });
                         if s.baseline_days > 0 {
                             retention = retention.max(s.baseline_days as i64 * DAY);
                         }
-                        windows.push(WindowRun { scenario: i, clock: WindowClock::new(s.window.clone()), states: FxHashMap::default() });
+                        windows.push(WindowRun {
+                            scenario: i,
+                            clock: WindowClock::new(s.window.clone()),
+                            states: FxHashMap::default(),
+                        });
                     }
                 }
                 Detector::Screening(_) => screenings.push(i),
@@ -562,8 +607,10 @@ impl Monitor {
     pub fn stats(&self) -> Stats {
         let mut s = self.stats.clone();
         s.states = self.windows.iter().map(|w| w.states.len()).sum();
-        s.events = self.windows.iter().flat_map(|w| w.states.values()).map(|st| st.events().len()).sum();
-        s.overflow = self.windows.iter().flat_map(|w| w.states.values()).map(|st| st.overflow).sum();
+        s.events =
+            self.windows.iter().flat_map(|w| w.states.values()).map(|st| st.events().len()).sum();
+        s.overflow =
+            self.windows.iter().flat_map(|w| w.states.values()).map(|st| st.overflow).sum();
         s.evidence_ids = self.txlog.len();
         s.accounts = self.accounts.names.len();
         s
@@ -577,7 +624,8 @@ impl Monitor {
     fn seed_proximity(&mut self) {
         let Some(p) = &self.proximity else { return };
         let Some(list) = p.spec.seeds else { return };
-        let accounts: Vec<String> = self.pack.reference.account_lists[list].accounts.keys().cloned().collect();
+        let accounts: Vec<String> =
+            self.pack.reference.account_lists[list].accounts.keys().cloned().collect();
         for a in accounts {
             let id = self.accounts.intern(&a);
             if let Some(p) = &mut self.proximity {
@@ -593,10 +641,20 @@ impl Monitor {
     }
 
     /// [`Monitor::process`], calling `stage` after each stage (for timing).
-    pub fn process_staged(&mut self, tx: &Transaction, alerts: &mut Vec<Alert>, stage: &mut impl FnMut(Stage)) -> Result<()> {
+    pub fn process_staged(
+        &mut self,
+        tx: &Transaction,
+        alerts: &mut Vec<Alert>,
+        stage: &mut impl FnMut(Stage),
+    ) -> Result<()> {
         let time = tx.timestamp;
         let currency = tx.currency.as_str();
-        let rate = self.pack.reference.fx.usd_rate(currency, time).ok_or_else(|| Error::Currency(currency.to_string()))?;
+        let rate = self
+            .pack
+            .reference
+            .fx
+            .usd_rate(currency, time)
+            .ok_or_else(|| Error::Currency(currency.to_string()))?;
         if !tx.amount.is_finite() || tx.amount < 0.0 {
             return Err(Error::Amount(tx.amount.to_string()));
         }
@@ -605,7 +663,8 @@ impl Monitor {
         self.seq += 1;
         self.stats.transactions += 1;
         self.txlog.push(&tx.id, time);
-        let late = self.watermark != i64::MIN && time < self.watermark.saturating_sub(self.options.lateness);
+        let late = self.watermark != i64::MIN
+            && time < self.watermark.saturating_sub(self.options.lateness);
         if late {
             self.stats.late += 1;
         } else {
@@ -613,7 +672,15 @@ impl Monitor {
         }
         let originator = nonempty_account(&tx.originator).map(|a| self.accounts.intern(a));
         let beneficiary = nonempty_account(&tx.beneficiary).map(|a| self.accounts.intern(a));
-        let ctx = Ctx { tx, seq, time, usd, cents: (usd * 100.0).round() as i64, originator, beneficiary };
+        let ctx = Ctx {
+            tx,
+            seq,
+            time,
+            usd,
+            cents: (usd * 100.0).round() as i64,
+            originator,
+            beneficiary,
+        };
         stage(Stage::Prepared);
 
         for k in 0..self.stateless.len() {
@@ -657,7 +724,9 @@ impl Monitor {
             let baseline_from = watermark - scenario.baseline_days as i64 * DAY;
             run.states.retain(|_, st| {
                 st.evict_before(&layout, from);
-                !st.is_empty() || st.open_until >= watermark || (st.days.is_some() && st.open_until >= baseline_from)
+                !st.is_empty()
+                    || st.open_until >= watermark
+                    || (st.days.is_some() && st.open_until >= baseline_from)
             });
         }
         if let Some(p) = &mut self.proximity {
@@ -676,10 +745,14 @@ impl Monitor {
 
     // ------------------------------------------------------------ fields
 
-    fn side_party<'t>(tx: &'t Transaction, side: Side, dir: Direction) -> Option<(&'t Party, bool)> {
+    fn side_party(tx: &Transaction, side: Side, dir: Direction) -> Option<(&Party, bool)> {
         let originator = match (side, dir) {
-            (Side::Originator, _) | (Side::Subject, Direction::Out) | (Side::Counterparty, Direction::In) => true,
-            (Side::Beneficiary, _) | (Side::Subject, Direction::In) | (Side::Counterparty, Direction::Out) => false,
+            (Side::Originator, _)
+            | (Side::Subject, Direction::Out)
+            | (Side::Counterparty, Direction::In) => true,
+            (Side::Beneficiary, _)
+            | (Side::Subject, Direction::In)
+            | (Side::Counterparty, Direction::Out) => false,
             (_, Direction::None) => return None,
         };
         Some(if originator { (&tx.originator, true) } else { (&tx.beneficiary, false) })
@@ -701,7 +774,12 @@ impl Monitor {
 
     fn institution_match(&mut self, list: usize, ctx: &Ctx<'_>) -> Option<u16> {
         let tx = ctx.tx;
-        let candidates = [tx.originator.institution.as_deref(), tx.beneficiary.institution.as_deref(), Some(tx.originator.account.as_str()), Some(tx.beneficiary.account.as_str())];
+        let candidates = [
+            tx.originator.institution.as_deref(),
+            tx.beneficiary.institution.as_deref(),
+            Some(tx.originator.account.as_str()),
+            Some(tx.beneficiary.account.as_str()),
+        ];
         let reference = &self.pack.reference.institution_lists[list];
         let memo = &mut self.institution_memo;
         let mut lookup = |text: &str| -> Option<u16> {
@@ -721,7 +799,9 @@ impl Monitor {
             memo.insert(text.into(), hit);
             hit
         };
-        for c in candidates.into_iter().flatten().chain(tx.intermediaries.iter().map(String::as_str)) {
+        for c in
+            candidates.into_iter().flatten().chain(tx.intermediaries.iter().map(String::as_str))
+        {
             if let Some(i) = lookup(c)
                 && reference.institutions[i as usize].in_force.contains(ctx.time)
             {
@@ -760,12 +840,20 @@ impl Monitor {
             let geo = &self.pack.reference.geographies[*g];
             let hit = match locus {
                 Locus::Place => tx.place.as_ref().is_some_and(|p| {
-                    geo.contains(ctx.time, nonempty(&p.zip), nonempty(&p.county), nonempty(&p.state))
+                    geo.contains(
+                        ctx.time,
+                        nonempty(&p.zip),
+                        nonempty(&p.county),
+                        nonempty(&p.state),
+                    )
                 }),
                 Locus::Party(side) => match Monitor::side_party(tx, *side, dir) {
                     None => false,
                     Some((p, _)) => {
-                        let home = self.profiles.get(Monitor::side_account(ctx, *side, dir)).and_then(|pr| pr.home_state.as_deref());
+                        let home = self
+                            .profiles
+                            .get(Monitor::side_account(ctx, *side, dir))
+                            .and_then(|pr| pr.home_state.as_deref());
                         geo.contains(ctx.time, nonempty(&p.zip), None, nonempty(&p.state).or(home))
                     }
                 },
@@ -777,14 +865,18 @@ impl Monitor {
         if let Some(list) = filter.institution_list {
             match self.institution_match(list, ctx) {
                 Some(i) => {
-                    let inst = &self.pack.reference.institution_lists[list].institutions[i as usize];
+                    let inst =
+                        &self.pack.reference.institution_lists[list].institutions[i as usize];
                     self.matched.clear();
                     self.matched.push_str(&inst.name);
                 }
                 None => return false,
             }
         }
-        if filter.subject_flags != 0 || filter.not_subject_flags != 0 || filter.subject_kind.is_some() {
+        if filter.subject_flags != 0
+            || filter.not_subject_flags != 0
+            || filter.subject_kind.is_some()
+        {
             let p = self.profiles.get(Monitor::side_account(ctx, Side::Subject, dir));
             let flags = p.map_or(0, |p| p.flags);
             if filter.subject_flags != 0 && flags & filter.subject_flags == 0 {
@@ -800,8 +892,13 @@ impl Monitor {
             }
         }
         if filter.counterparty_flags != 0 {
-            let flags = self.profiles.get(Monitor::side_account(ctx, Side::Counterparty, dir)).map_or(0, |p| p.flags);
-            let listed = filter.counterparty_list.is_some_and(|l| self.listed(l, ctx, Side::Counterparty, dir));
+            let flags = self
+                .profiles
+                .get(Monitor::side_account(ctx, Side::Counterparty, dir))
+                .map_or(0, |p| p.flags);
+            let listed = filter
+                .counterparty_list
+                .is_some_and(|l| self.listed(l, ctx, Side::Counterparty, dir));
             if flags & filter.counterparty_flags == 0 && !listed {
                 return false;
             }
@@ -818,21 +915,32 @@ impl Monitor {
         if !filter.text_contains.is_empty() {
             let Some(text) = nonempty(&tx.text) else { return false };
             let found = filter.text_contains.iter().any(|needle| {
-                text.as_bytes().windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+                text.as_bytes()
+                    .windows(needle.len())
+                    .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
             });
             if !found {
                 return false;
             }
         }
         if let Some(want) = filter.third_party {
-            let depositor = nonempty(&tx.conductor).or_else(|| nonempty(&tx.originator.name)).or_else(|| nonempty(&tx.originator.customer));
+            let depositor = nonempty(&tx.conductor)
+                .or_else(|| nonempty(&tx.originator.name))
+                .or_else(|| nonempty(&tx.originator.customer));
             let subject = Monitor::side_party(tx, Side::Subject, dir).map(|(p, _)| p);
             let profile = self.profiles.get(Monitor::side_account(ctx, Side::Subject, dir));
-            let holder = subject.and_then(|p| nonempty(&p.name)).or_else(|| profile.and_then(|p| p.name.as_deref()));
-            let holder_customer = subject.and_then(|p| nonempty(&p.customer)).or_else(|| profile.and_then(|p| p.customer.as_deref()));
+            let holder = subject
+                .and_then(|p| nonempty(&p.name))
+                .or_else(|| profile.and_then(|p| p.name.as_deref()));
+            let holder_customer = subject
+                .and_then(|p| nonempty(&p.customer))
+                .or_else(|| profile.and_then(|p| p.customer.as_deref()));
             let third = match depositor {
                 None => false,
-                Some(d) => !holder.is_some_and(|h| h.eq_ignore_ascii_case(d)) && !holder_customer.is_some_and(|h| h.eq_ignore_ascii_case(d)),
+                Some(d) => {
+                    !holder.is_some_and(|h| h.eq_ignore_ascii_case(d))
+                        && !holder_customer.is_some_and(|h| h.eq_ignore_ascii_case(d))
+                }
             };
             if third != want {
                 return false;
@@ -844,8 +952,12 @@ impl Monitor {
                 .profiles
                 .get(Monitor::side_account(ctx, Side::Subject, dir))
                 .and_then(|p| p.home_state.as_deref())
-                .or_else(|| Monitor::side_party(tx, Side::Subject, dir).and_then(|(p, _)| nonempty(&p.state)));
-            let outside = matches!((place_state, home), (Some(p), Some(h)) if !p.eq_ignore_ascii_case(h));
+                .or_else(|| {
+                    Monitor::side_party(tx, Side::Subject, dir)
+                        .and_then(|(p, _)| nonempty(&p.state))
+                });
+            let outside =
+                matches!((place_state, home), (Some(p), Some(h)) if !p.eq_ignore_ascii_case(h));
             if outside != want {
                 return false;
             }
@@ -861,7 +973,10 @@ impl Monitor {
 
     fn listed(&self, list: usize, ctx: &Ctx<'_>, side: Side, dir: Direction) -> bool {
         let Some((p, _)) = Monitor::side_party(ctx.tx, side, dir) else { return false };
-        self.pack.reference.account_lists[list].accounts.get(p.account.trim()).is_some_and(|span| span.contains(ctx.time))
+        self.pack.reference.account_lists[list]
+            .accounts
+            .get(p.account.trim())
+            .is_some_and(|span| span.contains(ctx.time))
     }
 
     // ---------------------------------------------------------- windows
@@ -887,10 +1002,14 @@ impl Monitor {
                 if self_transfer {
                     return;
                 }
-                for (side, dir) in [(Side::Originator, Direction::Out), (Side::Beneficiary, Direction::In)] {
+                for (side, dir) in
+                    [(Side::Originator, Direction::Out), (Side::Beneficiary, Direction::In)]
+                {
                     let mut buf = std::mem::take(&mut self.key_buf);
                     buf.clear();
-                    if let Some(c) = field_value(&self.profiles, ctx, Field::Customer(side), Direction::None) {
+                    if let Some(c) =
+                        field_value(&self.profiles, ctx, Field::Customer(side), Direction::None)
+                    {
                         buf.push_str(c);
                     }
                     if !buf.is_empty() {
@@ -938,8 +1057,12 @@ impl Monitor {
                 }
                 if complete {
                     let id = match fields.as_slice() {
-                        [Field::Account(Side::Originator)] if ctx.originator.is_some() => ctx.originator,
-                        [Field::Account(Side::Beneficiary)] if ctx.beneficiary.is_some() => ctx.beneficiary,
+                        [Field::Account(Side::Originator)] if ctx.originator.is_some() => {
+                            ctx.originator
+                        }
+                        [Field::Account(Side::Beneficiary)] if ctx.beneficiary.is_some() => {
+                            ctx.beneficiary
+                        }
                         [Field::Account(_)] => None,
                         _ => Some(self.keys.intern(&buf)),
                     };
@@ -974,14 +1097,18 @@ impl Monitor {
     fn subject_name(&self, s: usize, key: u32) -> String {
         match &self.pack.scenarios[s].key {
             KeySpec::Account => self.accounts.name(key).to_string(),
-            KeySpec::Fields(f) if matches!(f.as_slice(), [Field::Account(_)]) => self.accounts.name(key).to_string(),
+            KeySpec::Fields(f) if matches!(f.as_slice(), [Field::Account(_)]) => {
+                self.accounts.name(key).to_string()
+            }
             _ => self.keys.name(key).to_string(),
         }
     }
 
     fn run_stateless(&mut self, s: usize, ctx: &Ctx<'_>, alerts: &mut Vec<Alert>) {
         let scenario = &self.pack.scenarios[s];
-        if !scenario.effective.contains(ctx.time) || !channel_accepted(scenario.filter.channels, ctx.tx.channel) {
+        if !scenario.effective.contains(ctx.time)
+            || !channel_accepted(scenario.filter.channels, ctx.tx.channel)
+        {
             return;
         }
         self.resolve_thresholds(s, ctx.time);
@@ -1004,12 +1131,27 @@ impl Monitor {
                     _ => 0.0,
                 };
             }
-            let v = Values { aggregates: &values[..scenario.aggregates.len()], amount: ctx.usd, thresholds: &self.thresholds };
+            let v = Values {
+                aggregates: &values[..scenario.aggregates.len()],
+                amount: ctx.usd,
+                thresholds: &self.thresholds,
+            };
             if !scenario.condition.holds(&v) {
                 continue;
             }
             let subject = self.subject_name(s, key);
-            let alert = self.build_alert(s, ctx, &subject, dir, &[ctx.seq], ctx.time, ctx.time, &values, ctx.usd, None);
+            let alert = self.build_alert(
+                s,
+                ctx,
+                &subject,
+                dir,
+                &[ctx.seq],
+                ctx.time,
+                ctx.time,
+                &values,
+                ctx.usd,
+                None,
+            );
             alerts.push(alert);
             self.stats.alerts[s] += 1;
         }
@@ -1020,7 +1162,9 @@ impl Monitor {
         let s = self.windows[w].scenario;
         {
             let scenario = &self.pack.scenarios[s];
-            if !scenario.effective.contains(ctx.time) || !channel_accepted(scenario.filter.channels, ctx.tx.channel) {
+            if !scenario.effective.contains(ctx.time)
+                || !channel_accepted(scenario.filter.channels, ctx.tx.channel)
+            {
                 return;
             }
         }
@@ -1045,10 +1189,25 @@ impl Monitor {
     }
 
     #[allow(clippy::too_many_lines)]
-    fn window_event(&mut self, w: usize, s: usize, key: u32, dir: Direction, ctx: &Ctx<'_>, alerts: &mut Vec<Alert>) {
+    fn window_event(
+        &mut self,
+        w: usize,
+        s: usize,
+        key: u32,
+        dir: Direction,
+        ctx: &Ctx<'_>,
+        alerts: &mut Vec<Alert>,
+    ) {
         // The event: aggregate filters and distinct values.
         let aggregates = std::mem::take(&mut self.pack.scenarios[s].aggregates);
-        let mut event = Event { time: ctx.time, cents: ctx.cents, seq: ctx.seq, aux: [u32::MAX; 3], mask: 0, direction: dir };
+        let mut event = Event {
+            time: ctx.time,
+            cents: ctx.cents,
+            seq: ctx.seq,
+            aux: [u32::MAX; 3],
+            mask: 0,
+            direction: dir,
+        };
         for (i, a) in aggregates.iter().enumerate() {
             if !self.passes(s, &a.filter, ctx, dir) {
                 continue;
@@ -1071,11 +1230,14 @@ impl Monitor {
         let retain_from = run.clock.retain_from(watermark, lateness);
         let start = run.clock.start(ctx.time);
         let last_shared = run.clock.last_shared(ctx.time);
-        let state = run.states.entry(key).or_insert_with(WindowState::new);
+        let state = run.states.entry(key).or_default();
         state.evict_before(&layout, retain_from);
         state.insert(&layout, event, cap);
         if baseline_days > 0 {
-            state.days.get_or_insert_with(|| Box::new(DayRing::new(baseline_days))).add(ctx.time, ctx.cents);
+            state
+                .days
+                .get_or_insert_with(|| Box::new(DayRing::new(baseline_days)))
+                .add(ctx.time, ctx.cents);
         }
         let totals = state.totals(&layout, start, ctx.time, &mut self.totals_scratch);
         let mut values = [0.0f64; MAX_AGGREGATES];
@@ -1095,7 +1257,11 @@ impl Monitor {
         let n_aggregates = aggregates.len();
         self.pack.scenarios[s].aggregates = aggregates;
         let scenario = &self.pack.scenarios[s];
-        let v = Values { aggregates: &values[..n_aggregates], amount: ctx.usd, thresholds: &self.thresholds };
+        let v = Values {
+            aggregates: &values[..n_aggregates],
+            amount: ctx.usd,
+            thresholds: &self.thresholds,
+        };
         if !scenario.condition.holds(&v) {
             return;
         }
@@ -1130,7 +1296,18 @@ impl Monitor {
             evidence.drain(..evidence.len() - max);
         }
         let subject = self.subject_name(s, key);
-        let mut alert = self.build_alert(s, ctx, &subject, dir, &evidence, from, to, &values, total_cents as f64 / 100.0, None);
+        let mut alert = self.build_alert(
+            s,
+            ctx,
+            &subject,
+            dir,
+            &evidence,
+            from,
+            to,
+            &values,
+            total_cents as f64 / 100.0,
+            None,
+        );
         alert.metrics.insert("evidence_transactions".into(), n as f64);
         alerts.push(alert);
         self.stats.alerts[s] += 1;
@@ -1152,22 +1329,46 @@ impl Monitor {
     ) -> Alert {
         let scenario = &self.pack.scenarios[s];
         let n = scenario.aggregates.len();
-        let transactions: Vec<String> = evidence.iter().map(|seq| self.txlog.get(*seq).to_string()).collect();
+        let transactions: Vec<String> =
+            evidence.iter().map(|seq| self.txlog.get(*seq).to_string()).collect();
         let mut hash = Fnv::new();
         hash.write(scenario.id.as_bytes());
         hash.write(subject.as_bytes());
         hash.write(transactions.first().map_or("", String::as_str).as_bytes());
-        let place = ctx.tx.place.as_ref().and_then(|p| nonempty(&p.id).or_else(|| nonempty(&p.zip))).unwrap_or("");
+        let place = ctx
+            .tx
+            .place
+            .as_ref()
+            .and_then(|p| nonempty(&p.id).or_else(|| nonempty(&p.zip)))
+            .unwrap_or("");
         let counterparty = Monitor::side_party(ctx.tx, Side::Counterparty, dir)
             .map(|(p, _)| nonempty(&p.name).unwrap_or(p.account.as_str()))
             .unwrap_or("");
         let matched = matched.unwrap_or(self.matched.as_str());
         let date = rfc3339(ctx.time).get(..10).unwrap_or("").to_string();
-        let shown = Shown { subject, amount: ctx.usd, channel: ctx.tx.channel.as_str(), place, counterparty, matched, date };
+        let shown = Shown {
+            subject,
+            amount: ctx.usd,
+            channel: ctx.tx.channel.as_str(),
+            place,
+            counterparty,
+            matched,
+            date,
+        };
         let thresholds = &self.thresholds[..scenario.thresholds.len().min(16)];
-        let explanation = render(&scenario.explanation, scenario, &values[..n.min(values.len())], thresholds, &shown);
+        let explanation = render(
+            &scenario.explanation,
+            scenario,
+            &values[..n.min(values.len())],
+            thresholds,
+            &shown,
+        );
         let v = Values { aggregates: &values[..n.min(values.len())], amount: ctx.usd, thresholds };
-        let score = scenario.score.as_ref().map_or(severity_score(scenario.severity), |e| e.eval(&v)).clamp(0.0, 1.0);
+        let score = scenario
+            .score
+            .as_ref()
+            .map_or(severity_score(scenario.severity), |e| e.eval(&v))
+            .clamp(0.0, 1.0);
         let score = if score.is_nan() { severity_score(scenario.severity) } else { score };
         let mut metrics = std::collections::BTreeMap::new();
         for (a, value) in scenario.aggregates.iter().zip(values) {
@@ -1175,7 +1376,10 @@ impl Monitor {
         }
         let mut key_terms = scenario.key_terms.clone();
         if let Some(list) = scenario.filter.institution_list
-            && let Some(inst) = self.pack.reference.institution_lists[list].institutions.iter().find(|i| i.name == matched)
+            && let Some(inst) = self.pack.reference.institution_lists[list]
+                .institutions
+                .iter()
+                .find(|i| i.name == matched)
             && let Some(term) = &inst.key_term
             && !key_terms.contains(term)
         {
@@ -1216,13 +1420,18 @@ impl Monitor {
             return;
         }
         for field in &spec.fields {
-            let Some(name) = field_value(&self.profiles, ctx, *field, Direction::None) else { continue };
+            let Some(name) = field_value(&self.profiles, ctx, *field, Direction::None) else {
+                continue;
+            };
             let side = field_side(*field);
-            let country = side.and_then(|side| Monitor::side_party(ctx.tx, side, Direction::None).and_then(|(p, _)| nonempty(&p.country)));
+            let country = side.and_then(|side| {
+                Monitor::side_party(ctx.tx, side, Direction::None)
+                    .and_then(|(p, _)| nonempty(&p.country))
+            });
             let hit = match self.screen_cache.get(name) {
                 Some(hit) => hit.clone(),
                 None => {
-                    let hit = self.screener.as_ref().and_then(|sc| sc.screen(&name, country));
+                    let hit = self.screener.as_ref().and_then(|sc| sc.screen(name, country));
                     self.stats.screened += 1;
                     if self.screen_cache.len() > 1_000_000 {
                         self.screen_cache.clear();
@@ -1235,7 +1444,9 @@ impl Monitor {
             if hit.score < spec.min_score {
                 continue;
             }
-            if !spec.topics.is_empty() && !hit.topics.iter().any(|t| spec.topics.iter().any(|w| w.eq_ignore_ascii_case(t))) {
+            if !spec.topics.is_empty()
+                && !hit.topics.iter().any(|t| spec.topics.iter().any(|w| w.eq_ignore_ascii_case(t)))
+            {
                 continue;
             }
             let (account, dir) = match side {
@@ -1243,9 +1454,31 @@ impl Monitor {
                 Some(Side::Beneficiary) => (ctx.beneficiary, Direction::In),
                 _ => (None, Direction::None),
             };
-            let subject = account.map_or_else(|| name.to_string(), |a| self.accounts.name(a).to_string());
-            let matched = format!("{} ({}, score {:.2}{})", hit.caption, hit.entity_id, hit.score, if hit.topics.is_empty() { String::new() } else { format!(", {}", hit.topics.join(", ")) });
-            let mut alert = self.build_alert(s, ctx, &subject, dir, &[ctx.seq], ctx.time, ctx.time, &[], ctx.usd, Some(&matched));
+            let subject =
+                account.map_or_else(|| name.to_string(), |a| self.accounts.name(a).to_string());
+            let matched = format!(
+                "{} ({}, score {:.2}{})",
+                hit.caption,
+                hit.entity_id,
+                hit.score,
+                if hit.topics.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", hit.topics.join(", "))
+                }
+            );
+            let mut alert = self.build_alert(
+                s,
+                ctx,
+                &subject,
+                dir,
+                &[ctx.seq],
+                ctx.time,
+                ctx.time,
+                &[],
+                ctx.usd,
+                Some(&matched),
+            );
             alert.metrics.insert("screening_score".into(), hit.score);
             if !alert.subjects.iter().any(|s| s == name) {
                 alert.subjects.push(name.to_string());
@@ -1315,10 +1548,23 @@ impl Monitor {
                 self.accounts.name(root),
                 self.accounts.name(via),
                 format_usd(exposure as f64 / 100.0),
-                crate::window::format_duration(self.proximity.as_ref().map_or(0, |p| p.spec.window)),
+                crate::window::format_duration(
+                    self.proximity.as_ref().map_or(0, |p| p.spec.window)
+                ),
             );
             let dir = if a == v { Direction::In } else { Direction::Out };
-            let mut alert = self.build_alert(s, ctx, &subject, dir, &[ctx.seq], ctx.time, ctx.time, &[], exposure as f64 / 100.0, Some(&matched));
+            let mut alert = self.build_alert(
+                s,
+                ctx,
+                &subject,
+                dir,
+                &[ctx.seq],
+                ctx.time,
+                ctx.time,
+                &[],
+                exposure as f64 / 100.0,
+                Some(&matched),
+            );
             alert.subjects.push(self.accounts.name(root).to_string());
             alert.metrics.insert("hops".into(), f64::from(hop));
             alert.metrics.insert("exposure".into(), exposure as f64 / 100.0);
@@ -1336,18 +1582,34 @@ impl Monitor {
         }
         let Some(graph) = &mut self.graph else { return };
         self.detections.clear();
-        graph.observe(Edge { tx: ctx.seq, from, to, time: ctx.time, amount: ctx.usd }, &mut self.detections);
+        graph.observe(
+            Edge { tx: ctx.seq, from, to, time: ctx.time, amount: ctx.usd },
+            &mut self.detections,
+        );
         let detections = std::mem::take(&mut self.detections);
         for d in &detections {
             let Some(s) = self.graph_scenarios[d.typology.index()] else { continue };
             if !self.pack.scenarios[s].effective.contains(ctx.time) {
                 continue;
             }
-            let subjects: Vec<String> = d.accounts.iter().map(|a| self.accounts.name(*a).to_string()).collect();
+            let subjects: Vec<String> =
+                d.accounts.iter().map(|a| self.accounts.name(*a).to_string()).collect();
             let subject = subjects.first().cloned().unwrap_or_default();
             let max = self.options.max_evidence.max(1);
-            let edges = if d.edges.len() > max { &d.edges[d.edges.len() - max..] } else { &d.edges[..] };
-            let mut alert = self.build_alert(s, ctx, &subject, Direction::None, edges, d.from, d.to, &[], d.amount, Some(&d.detail));
+            let edges =
+                if d.edges.len() > max { &d.edges[d.edges.len() - max..] } else { &d.edges[..] };
+            let mut alert = self.build_alert(
+                s,
+                ctx,
+                &subject,
+                Direction::None,
+                edges,
+                d.from,
+                d.to,
+                &[],
+                d.amount,
+                Some(&d.detail),
+            );
             let mut hash = Fnv::new();
             hash.write(alert.scenario.as_bytes());
             for a in &subjects {
@@ -1369,7 +1631,12 @@ impl Monitor {
 }
 
 /// A field of the current transaction, resolved for a direction.
-fn field_value<'a>(profiles: &'a Profiles, ctx: &'a Ctx<'a>, field: Field, dir: Direction) -> Option<&'a str> {
+fn field_value<'a>(
+    profiles: &'a Profiles,
+    ctx: &'a Ctx<'a>,
+    field: Field,
+    dir: Direction,
+) -> Option<&'a str> {
     let tx = ctx.tx;
     let party = |side: Side| Monitor::side_party(tx, side, dir).map(|(p, _)| p);
     match field {
@@ -1377,7 +1644,11 @@ fn field_value<'a>(profiles: &'a Profiles, ctx: &'a Ctx<'a>, field: Field, dir: 
         Field::Customer(s) => {
             let p = party(s)?;
             nonempty(&p.customer)
-                .or_else(|| profiles.get(Monitor::side_account(ctx, s, dir)).and_then(|pr| pr.customer.as_deref()))
+                .or_else(|| {
+                    profiles
+                        .get(Monitor::side_account(ctx, s, dir))
+                        .and_then(|pr| pr.customer.as_deref())
+                })
                 .or_else(|| Some(p.account.trim()).filter(|a| !a.is_empty()))
                 .or_else(|| nonempty(&p.name))
         }
@@ -1385,7 +1656,9 @@ fn field_value<'a>(profiles: &'a Profiles, ctx: &'a Ctx<'a>, field: Field, dir: 
         Field::Institution(s) => party(s).and_then(|p| nonempty(&p.institution)),
         Field::Country(s) => party(s).and_then(|p| nonempty(&p.country)),
         Field::State(s) => party(s).and_then(|p| nonempty(&p.state)),
-        Field::Region(s) => party(s).and_then(|p| nonempty(&p.state).or_else(|| nonempty(&p.country))),
+        Field::Region(s) => {
+            party(s).and_then(|p| nonempty(&p.state).or_else(|| nonempty(&p.country)))
+        }
         Field::Zip(s) => party(s).and_then(|p| nonempty(&p.zip)),
         Field::Address(s) => party(s).and_then(|p| nonempty(&p.address)),
         Field::IdNumber(s) => party(s).and_then(|p| nonempty(&p.id_number)),
@@ -1405,7 +1678,6 @@ fn field_value<'a>(profiles: &'a Profiles, ctx: &'a Ctx<'a>, field: Field, dir: 
         Field::Currency => Some(tx.currency.as_str()),
     }
 }
-
 
 /// A cheap copy of a key's shape (so the key can be read while `self` is
 /// borrowed mutably).
@@ -1559,7 +1831,9 @@ fn aggregate_value(
             let span = (end - start + 1).max(1) as f64;
             area / span / 100.0
         }
-        Function::Baseline(statistic, measure) => state.days.as_ref().map_or(0.0, |d| d.statistic(end, measure, statistic, floats)),
+        Function::Baseline(statistic, measure) => {
+            state.days.as_ref().map_or(0.0, |d| d.statistic(end, measure, statistic, floats))
+        }
     }
 }
 

@@ -86,9 +86,13 @@ impl Expr {
     pub(crate) fn eval(&self, v: &Values<'_>) -> f64 {
         match self {
             Expr::Number(n) => *n,
-            Expr::Operand(Operand::Aggregate(i)) => v.aggregates.get(*i as usize).copied().unwrap_or(0.0),
+            Expr::Operand(Operand::Aggregate(i)) => {
+                v.aggregates.get(*i as usize).copied().unwrap_or(0.0)
+            }
             Expr::Operand(Operand::Amount) => v.amount,
-            Expr::Operand(Operand::Threshold(i)) => v.thresholds.get(*i as usize).copied().unwrap_or(f64::NAN),
+            Expr::Operand(Operand::Threshold(i)) => {
+                v.thresholds.get(*i as usize).copied().unwrap_or(f64::NAN)
+            }
             Expr::Neg(e) => -e.eval(v),
             Expr::Not(e) => flag(!truth(e.eval(v))),
             Expr::Binary(op, a, b) => {
@@ -165,18 +169,23 @@ fn tokenize(text: &str) -> Result<Vec<(usize, Token)>, ParseError> {
         }
         let start = i;
         if c.is_ascii_digit() || (c == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) {
-            while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'_' || bytes[i] == b'.') {
+            while i < bytes.len()
+                && (bytes[i].is_ascii_digit() || bytes[i] == b'_' || bytes[i] == b'.')
+            {
                 i += 1;
             }
             let literal: String = text[start..i].chars().filter(|&c| c != '_').collect();
-            let n: f64 = literal
-                .parse()
-                .map_err(|_| ParseError { offset: start, reason: format!("bad number {:?}", &text[start..i]) })?;
+            let n: f64 = literal.parse().map_err(|_| ParseError {
+                offset: start,
+                reason: format!("bad number {:?}", &text[start..i]),
+            })?;
             out.push((start, Token::Number(n)));
             continue;
         }
         if c.is_ascii_alphabetic() || c == b'_' {
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.') {
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.')
+            {
                 i += 1;
             }
             out.push((start, Token::Name(text[start..i].to_string())));
@@ -209,7 +218,10 @@ fn tokenize(text: &str) -> Result<Vec<(usize, Token)>, ParseError> {
             b')' => Token::RParen,
             b',' => Token::Comma,
             _ => {
-                return Err(ParseError { offset: start, reason: format!("unexpected character {:?}", c as char) });
+                return Err(ParseError {
+                    offset: start,
+                    reason: format!("unexpected character {:?}", c as char),
+                });
             }
         };
         out.push((start, token));
@@ -241,7 +253,9 @@ impl<R: FnMut(&str) -> Option<Operand>> Parser<'_, R> {
     fn eat_op(&mut self, ops: &[&'static str]) -> Option<&'static str> {
         let op = match self.peek() {
             Some(Token::Op(op)) if ops.contains(op) => *op,
-            Some(Token::Name(n)) if (n == "and" || n == "or" || n == "not") && ops.contains(&n.as_str()) => {
+            Some(Token::Name(n))
+                if (n == "and" || n == "or" || n == "not") && ops.contains(&n.as_str()) =>
+            {
                 ops.iter().copied().find(|o| *o == n)?
             }
             _ => return None,
@@ -351,7 +365,10 @@ impl<R: FnMut(&str) -> Option<Operand>> Parser<'_, R> {
                         "max" => Func::Max,
                         "abs" => Func::Abs,
                         other => {
-                            return Err(ParseError { offset, reason: format!("unknown function `{other}` (min, max, abs)") });
+                            return Err(ParseError {
+                                offset,
+                                reason: format!("unknown function `{other}` (min, max, abs)"),
+                            });
                         }
                     };
                     self.pos += 1;
@@ -381,7 +398,10 @@ impl<R: FnMut(&str) -> Option<Operand>> Parser<'_, R> {
 }
 
 /// Parses `text`, resolving names with `resolve`.
-pub(crate) fn parse(text: &str, mut resolve: impl FnMut(&str) -> Option<Operand>) -> Result<Expr, ParseError> {
+pub(crate) fn parse(
+    text: &str,
+    mut resolve: impl FnMut(&str) -> Option<Operand>,
+) -> Result<Expr, ParseError> {
     let tokens = tokenize(text)?;
     if tokens.is_empty() {
         return Err(ParseError { offset: 0, reason: "empty expression".into() });
@@ -405,7 +425,8 @@ mod tests {
             "ctr_threshold" => Some(Operand::Threshold(0)),
             _ => names.iter().position(|n| *n == name).map(|i| Operand::Aggregate(i as u8)),
         });
-        let values = Values { aggregates: &[3.0, 25_000.0], amount: 9_500.0, thresholds: &[10_000.0] };
+        let values =
+            Values { aggregates: &[3.0, 25_000.0], amount: 9_500.0, thresholds: &[10_000.0] };
         match (parsed, expected) {
             (Ok(e), Ok(want)) => assert_eq!(e.eval(&values), want, "{text}"),
             (Err(e), Err(want)) => assert!(e.reason.contains(want), "{text}: {e:?}"),
@@ -438,10 +459,16 @@ mod tests {
 
     #[test]
     fn threshold_not_in_force_makes_comparisons_false() {
-        let e = parse("amount >= t", |n| (n == "t").then_some(Operand::Threshold(0)).or(Some(Operand::Amount))).unwrap();
+        let e = parse("amount >= t", |n| {
+            (n == "t").then_some(Operand::Threshold(0)).or(Some(Operand::Amount))
+        })
+        .unwrap();
         let values = Values { aggregates: &[], amount: 500.0, thresholds: &[f64::NAN] };
         assert!(!e.holds(&values));
-        let e = parse("amount != t", |n| (n == "t").then_some(Operand::Threshold(0)).or(Some(Operand::Amount))).unwrap();
+        let e = parse("amount != t", |n| {
+            (n == "t").then_some(Operand::Threshold(0)).or(Some(Operand::Amount))
+        })
+        .unwrap();
         assert!(!e.holds(&values));
     }
 }

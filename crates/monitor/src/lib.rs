@@ -18,6 +18,8 @@ pub mod window;
 pub use engine::{Monitor, MonitorOptions, PartyScreener, ScreeningHit, Stage, Stats};
 pub use error::{BadRow, Error, Position, Result};
 pub use profile::{AccountProfile, CustomerKind, read_profiles};
-pub use reader::{Format, Labels, ReaderOptions, Record, Step, TransactionReader, read_account_labels};
+pub use reader::{
+    Format, Labels, ReaderOptions, Record, Step, TransactionReader, read_account_labels,
+};
 pub use reference::ReferenceData;
 pub use scenario::{Pack, PackBuilder, Scenario};

@@ -84,8 +84,8 @@ pub fn read_profiles(file: &str, input: impl BufRead) -> Result<Vec<AccountProfi
     let mut out = Vec::new();
     if first.trim_start().starts_with('{') {
         let parse = |text: &str, line: usize| -> Result<AccountProfile> {
-            let p: AccountProfile =
-                serde_json::from_str(text).map_err(|e| Error::Profile { at: at(line), reason: e.to_string() })?;
+            let p: AccountProfile = serde_json::from_str(text)
+                .map_err(|e| Error::Profile { at: at(line), reason: e.to_string() })?;
             if p.account.is_empty() {
                 return Err(Error::Profile { at: at(line), reason: "empty `account`".into() });
             }
@@ -105,18 +105,42 @@ pub fn read_profiles(file: &str, input: impl BufRead) -> Result<Vec<AccountProfi
     let header: Vec<String> = first.split(',').map(|h| h.trim().to_ascii_lowercase()).collect();
     let col = |name: &str| header.iter().position(|h| h == name);
     let Some(account_col) = col("account") else {
-        return Err(Error::Profile { at: at(line_no), reason: "the header has no `account` column".into() });
+        return Err(Error::Profile {
+            at: at(line_no),
+            reason: "the header has no `account` column".into(),
+        });
     };
-    let known = ["account", "customer", "name", "kind", "naics", "home_state", "home_country", "flags", "opened"];
+    let known = [
+        "account",
+        "customer",
+        "name",
+        "kind",
+        "naics",
+        "home_state",
+        "home_country",
+        "flags",
+        "opened",
+    ];
     if let Some(unknown) = header.iter().find(|h| !known.contains(&h.as_str())) {
-        return Err(Error::Profile { at: at(line_no), reason: format!("unknown column `{unknown}` (known: {})", known.join(", ")) });
+        return Err(Error::Profile {
+            at: at(line_no),
+            reason: format!("unknown column `{unknown}` (known: {})", known.join(", ")),
+        });
     }
     let rest: String = lines.collect::<std::io::Result<Vec<String>>>()?.join("\n");
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(rest.as_bytes());
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(rest.as_bytes());
     for record in reader.records() {
-        let record = record.map_err(|e| Error::Profile { at: at(line_no + 1), reason: e.to_string() })?;
+        let record =
+            record.map_err(|e| Error::Profile { at: at(line_no + 1), reason: e.to_string() })?;
         let line = line_no + record.position().map_or(1, |p| p.line() as usize);
-        let get = |name: &str| col(name).and_then(|i| record.get(i)).map(str::trim).filter(|v| !v.is_empty()).map(String::from);
+        let get = |name: &str| {
+            col(name)
+                .and_then(|i| record.get(i))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(String::from)
+        };
         let account = record.get(account_col).unwrap_or("").trim().to_string();
         if account.is_empty() {
             return Err(Error::Profile { at: at(line), reason: "empty `account`".into() });
@@ -126,7 +150,10 @@ pub fn read_profiles(file: &str, input: impl BufRead) -> Result<Vec<AccountProfi
             Some("individual" | "person") => CustomerKind::Individual,
             Some("business" | "company" | "organization") => CustomerKind::Business,
             Some(other) => {
-                return Err(Error::Profile { at: at(line), reason: format!("unknown kind `{other}` (individual, business)") });
+                return Err(Error::Profile {
+                    at: at(line),
+                    reason: format!("unknown kind `{other}` (individual, business)"),
+                });
             }
         };
         out.push(AccountProfile {
@@ -138,7 +165,12 @@ pub fn read_profiles(file: &str, input: impl BufRead) -> Result<Vec<AccountProfi
             home_state: get("home_state"),
             home_country: get("home_country"),
             flags: get("flags")
-                .map(|f| f.split([';', '|']).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+                .map(|f| {
+                    f.split([';', '|'])
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
                 .unwrap_or_default(),
             opened: get("opened"),
         });

@@ -172,7 +172,11 @@ fn parse_amlworld_time(b: &[u8]) -> Option<i64> {
     let text = std::str::from_utf8(b).ok()?.trim();
     let (date, time) = text.split_once(' ')?;
     let mut d = date.split(['/', '-']);
-    let (y, m, day) = (digits(d.next()?.as_bytes())?, digits(d.next()?.as_bytes())?, digits(d.next()?.as_bytes())?);
+    let (y, m, day) = (
+        digits(d.next()?.as_bytes())?,
+        digits(d.next()?.as_bytes())?,
+        digits(d.next()?.as_bytes())?,
+    );
     let mut t = time.split(':');
     let (h, min) = (digits(t.next()?.as_bytes())?, digits(t.next()?.as_bytes())?);
     let s = match t.next() {
@@ -234,7 +238,10 @@ impl<R: BufRead> TransactionReader<R> {
             Some(f) => f,
             None => {
                 let buf = input.fill_buf()?;
-                let first = buf.iter().copied().find(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
+                let first = buf
+                    .iter()
+                    .copied()
+                    .find(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
                 match first {
                     None => Format::Jsonl,
                     Some(b'{') => Format::Jsonl,
@@ -269,20 +276,45 @@ impl<R: BufRead> TransactionReader<R> {
         if format == Format::Jsonl {
             reader.lines = Some(input);
         } else {
-            let mut csv = csv::ReaderBuilder::new().has_headers(false).flexible(true).buffer_capacity(1 << 16).from_reader(input);
+            let mut csv = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .buffer_capacity(1 << 16)
+                .from_reader(input);
             let mut header = csv::StringRecord::new();
             if !csv.read_record(&mut header).map_err(|e| Error::Format(format!("header: {e}")))? {
                 return Err(Error::Format("empty input: no header".into()));
             }
-            let names: Vec<String> = header.iter().map(|h| h.trim().trim_start_matches('\u{feff}').to_string()).collect();
+            let names: Vec<String> = header
+                .iter()
+                .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+                .collect();
             let expected: &[&str] = match format {
-                Format::AmlWorld => &["Timestamp", "From Bank", "Account", "To Bank", "Account", "Amount Received", "Receiving Currency", "Amount Paid", "Payment Currency", "Payment Format"],
+                Format::AmlWorld => &[
+                    "Timestamp",
+                    "From Bank",
+                    "Account",
+                    "To Bank",
+                    "Account",
+                    "Amount Received",
+                    "Receiving Currency",
+                    "Amount Paid",
+                    "Payment Currency",
+                    "Payment Format",
+                ],
                 _ => &["sourceNodeId", "targetNodeId", "value", "time"],
             };
             if names.len() < expected.len() || names.iter().zip(expected).any(|(a, b)| a != b) {
-                return Err(Error::Format(format!("{} header must start with {}; got {}", format.name(), expected.join(","), names.join(","))));
+                return Err(Error::Format(format!(
+                    "{} header must start with {}; got {}",
+                    format.name(),
+                    expected.join(","),
+                    names.join(",")
+                )));
             }
-            reader.label_column = names.iter().position(|n| n == "Is Laundering" || n == "isFraud" || n == "is_laundering");
+            reader.label_column = names
+                .iter()
+                .position(|n| n == "Is Laundering" || n == "isFraud" || n == "is_laundering");
             reader.csv = Some(csv);
         }
         Ok(reader)
@@ -318,11 +350,16 @@ impl<R: BufRead> TransactionReader<R> {
                         return Err(Error::Io(std::io::Error::other(e.to_string())));
                     }
                     self.row += 1;
-                    return Ok(Step::Bad(BadRow { row: self.row, reason: format!("unreadable CSV: {e}") }));
+                    return Ok(Step::Bad(BadRow {
+                        row: self.row,
+                        reason: format!("unreadable CSV: {e}"),
+                    }));
                 }
             }
             // Skip blank lines without counting them as rows.
-            if self.record.len() == 1 && self.record.get(0).is_some_and(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            if self.record.len() == 1
+                && self.record.get(0).is_some_and(|f| f.iter().all(u8::is_ascii_whitespace))
+            {
                 continue;
             }
             break;
@@ -356,7 +393,10 @@ impl<R: BufRead> TransactionReader<R> {
                     return bad(format!("{} columns, expected at least 10", r.len()));
                 }
                 let Some(time) = parse_amlworld_time(&r[0]) else {
-                    return bad(format!("bad timestamp {:?} (want YYYY/MM/DD HH:MM)", String::from_utf8_lossy(&r[0])));
+                    return bad(format!(
+                        "bad timestamp {:?} (want YYYY/MM/DD HH:MM)",
+                        String::from_utf8_lossy(&r[0])
+                    ));
                 };
                 let Some(amount) = parse_amount(&r[7]) else {
                     return bad(format!("bad Amount Paid {:?}", String::from_utf8_lossy(&r[7])));
@@ -373,7 +413,9 @@ impl<R: BufRead> TransactionReader<R> {
                 tx.currency.clear();
                 tx.currency.push_str(currency);
                 tx.channel = Channel::parse(&String::from_utf8_lossy(&r[9]));
-                for (party, bank, account) in [(&mut tx.originator, &r[1], &r[2]), (&mut tx.beneficiary, &r[3], &r[4])] {
+                for (party, bank, account) in
+                    [(&mut tx.originator, &r[1], &r[2]), (&mut tx.beneficiary, &r[3], &r[4])]
+                {
                     party.account.clear();
                     party.account.push_str(&String::from_utf8_lossy(bank));
                     party.account.push(':');
@@ -392,7 +434,9 @@ impl<R: BufRead> TransactionReader<R> {
                 if amount < 0.0 {
                     return bad(format!("negative value {amount}"));
                 }
-                let Some(step) = std::str::from_utf8(&r[3]).ok().and_then(|s| s.trim().parse::<i64>().ok()) else {
+                let Some(step) =
+                    std::str::from_utf8(&r[3]).ok().and_then(|s| s.trim().parse::<i64>().ok())
+                else {
                     return bad(format!("bad time step {:?}", String::from_utf8_lossy(&r[3])));
                 };
                 if r[0].is_empty() || r[1].is_empty() {
@@ -412,8 +456,12 @@ impl<R: BufRead> TransactionReader<R> {
         rec.labels = match self.label_column {
             None => None,
             Some(c) => match r.get(c).map(truthy) {
-                Some(Some(flag)) => Some(Labels { laundering: flag, typology: None, pattern: None }),
-                Some(None) => return bad(format!("bad label {:?}", String::from_utf8_lossy(&r[c]))),
+                Some(Some(flag)) => {
+                    Some(Labels { laundering: flag, typology: None, pattern: None })
+                }
+                Some(None) => {
+                    return bad(format!("bad label {:?}", String::from_utf8_lossy(&r[c])));
+                }
                 None => None,
             },
         };
@@ -434,19 +482,28 @@ impl<R: BufRead> TransactionReader<R> {
         self.row += 1;
         rec.row = self.row;
         let row = self.row;
-        let raw: RawTransaction = match serde_json::from_str(self.line.trim_start_matches('\u{feff}')) {
-            Ok(raw) => raw,
-            Err(e) => return Ok(Step::Bad(BadRow { row, reason: e.to_string() })),
-        };
+        let raw: RawTransaction =
+            match serde_json::from_str(self.line.trim_start_matches('\u{feff}')) {
+                Ok(raw) => raw,
+                Err(e) => return Ok(Step::Bad(BadRow { row, reason: e.to_string() })),
+            };
         let timestamp = match raw.timestamp {
             RawTime::Millis(ms) => ms,
             RawTime::Text(text) => match text.parse::<jiff::Timestamp>() {
                 Ok(t) => t.as_millisecond(),
-                Err(e) => return Ok(Step::Bad(BadRow { row, reason: format!("bad timestamp {text:?}: {e}") })),
+                Err(e) => {
+                    return Ok(Step::Bad(BadRow {
+                        row,
+                        reason: format!("bad timestamp {text:?}: {e}"),
+                    }));
+                }
             },
         };
         if !raw.amount.is_finite() || raw.amount < 0.0 {
-            return Ok(Step::Bad(BadRow { row, reason: format!("amount {} is not a non-negative number", raw.amount) }));
+            return Ok(Step::Bad(BadRow {
+                row,
+                reason: format!("amount {} is not a non-negative number", raw.amount),
+            }));
         }
         let tx = &mut rec.transaction;
         tx.id = match raw.id {
@@ -456,7 +513,8 @@ impl<R: BufRead> TransactionReader<R> {
         };
         tx.timestamp = timestamp;
         tx.amount = raw.amount;
-        tx.currency = raw.currency.map_or_else(|| "USD".to_string(), |c| c.trim().to_ascii_uppercase());
+        tx.currency =
+            raw.currency.map_or_else(|| "USD".to_string(), |c| c.trim().to_ascii_uppercase());
         tx.channel = raw.channel.as_deref().map_or(Channel::Other, Channel::parse);
         tx.originator = raw.originator;
         tx.beneficiary = raw.beneficiary;
@@ -512,7 +570,13 @@ struct RawTransaction {
 /// spellings are accepted.
 #[derive(Deserialize, Default)]
 struct RawLabels {
-    #[serde(default, alias = "is_laundering", alias = "suspicious", alias = "sar", alias = "is_sar")]
+    #[serde(
+        default,
+        alias = "is_laundering",
+        alias = "suspicious",
+        alias = "sar",
+        alias = "is_sar"
+    )]
     laundering: Option<RawBool>,
     #[serde(default, alias = "scenario")]
     typology: Option<String>,
@@ -550,8 +614,14 @@ impl RawLabels {
 pub fn read_account_labels(input: impl BufRead) -> Result<(Vec<String>, usize)> {
     let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let headers = csv.headers().map_err(|e| Error::Format(format!("account labels: {e}")))?.clone();
-    let Some(col) = headers.iter().position(|h| ["isFraud", "is_laundering", "label", "Is Laundering", "isSAR", "is_sar"].contains(&h.trim())) else {
-        return Err(Error::Format(format!("account labels: no isFraud/is_laundering/label column in {:?}", headers.iter().collect::<Vec<_>>())));
+    let Some(col) = headers.iter().position(|h| {
+        ["isFraud", "is_laundering", "label", "Is Laundering", "isSAR", "is_sar"]
+            .contains(&h.trim())
+    }) else {
+        return Err(Error::Format(format!(
+            "account labels: no isFraud/is_laundering/label column in {:?}",
+            headers.iter().collect::<Vec<_>>()
+        )));
     };
     let mut positives = Vec::new();
     let mut n = 0;
@@ -562,7 +632,12 @@ pub fn read_account_labels(input: impl BufRead) -> Result<(Vec<String>, usize)> 
         match flag {
             Some(true) => positives.push(r.get(0).unwrap_or("").trim().to_string()),
             Some(false) => {}
-            None => return Err(Error::Row(BadRow { row: i as u64 + 1, reason: format!("bad label {:?}", r.get(col).unwrap_or("")) })),
+            None => {
+                return Err(Error::Row(BadRow {
+                    row: i as u64 + 1,
+                    reason: format!("bad label {:?}", r.get(col).unwrap_or("")),
+                }));
+            }
         }
     }
     Ok((positives, n))
@@ -572,8 +647,13 @@ pub fn read_account_labels(input: impl BufRead) -> Result<(Vec<String>, usize)> 
 mod tests {
     use super::*;
 
-    fn read_all(text: &str, format: Option<Format>) -> Result<Vec<std::result::Result<(Transaction, Option<Labels>), BadRow>>> {
-        let mut reader = TransactionReader::new(text.as_bytes(), ReaderOptions { format, ..ReaderOptions::default() })?;
+    type Row = std::result::Result<(Transaction, Option<Labels>), BadRow>;
+
+    fn read_all(text: &str, format: Option<Format>) -> Result<Vec<Row>> {
+        let mut reader = TransactionReader::new(
+            text.as_bytes(),
+            ReaderOptions { format, ..ReaderOptions::default() },
+        )?;
         let mut out = Vec::new();
         let mut rec = Record::default();
         loop {
@@ -602,12 +682,15 @@ mod tests {
         assert_eq!(t.originator.account, "010:8000EBD30");
         assert_eq!(t.originator.institution.as_deref(), Some("010"));
         assert_eq!(t.channel, Channel::Internal);
-        assert_eq!(t.timestamp, "2022-09-01T00:20:00Z".parse::<jiff::Timestamp>().unwrap().as_millisecond());
+        assert_eq!(
+            t.timestamp,
+            "2022-09-01T00:20:00Z".parse::<jiff::Timestamp>().unwrap().as_millisecond()
+        );
         assert_eq!(l.as_ref().map(|l| l.laundering), Some(false));
         let (t, l) = rows[1].as_ref().unwrap();
         assert_eq!((t.currency.as_str(), t.channel), ("EUR", Channel::Cheque));
         assert!(l.as_ref().unwrap().laundering);
-        fn check(row: &std::result::Result<(Transaction, Option<Labels>), BadRow>, n: u64, reason: &str) {
+        fn check(row: &Row, n: u64, reason: &str) {
             let b = row.as_ref().unwrap_err();
             assert_eq!(b.row, n);
             assert!(b.reason.contains(reason), "{b}");
@@ -625,8 +708,14 @@ mod tests {
         let text = "sourceNodeId,targetNodeId,value,time\n216,14730,163.3,1\n\n322,5431,x,1\n78,19972,192.33,step\n1,2,3,0\n";
         let rows = read_all(text, None).unwrap();
         let (t, l) = rows[0].as_ref().unwrap();
-        assert_eq!((t.originator.account.as_str(), t.beneficiary.account.as_str(), t.amount), ("216", "14730", 163.3));
-        assert_eq!(t.timestamp, "2017-01-02T00:00:00Z".parse::<jiff::Timestamp>().unwrap().as_millisecond());
+        assert_eq!(
+            (t.originator.account.as_str(), t.beneficiary.account.as_str(), t.amount),
+            ("216", "14730", 163.3)
+        );
+        assert_eq!(
+            t.timestamp,
+            "2017-01-02T00:00:00Z".parse::<jiff::Timestamp>().unwrap().as_millisecond()
+        );
         assert_eq!(l, &None);
         assert_eq!(rows[1].as_ref().unwrap_err().row, 2);
         assert!(rows[2].as_ref().unwrap_err().reason.contains("bad time step"));
@@ -647,9 +736,19 @@ not json
         let (t, l) = rows[0].as_ref().unwrap();
         assert_eq!((t.id.as_str(), t.currency.as_str(), t.channel), ("w1", "USD", Channel::Cash));
         assert_eq!(t.place.as_ref().and_then(|p| p.zip.as_deref()), Some("79901"));
-        assert_eq!(l, &Some(Labels { laundering: true, typology: Some("A3".into()), pattern: Some("7".into()) }));
+        assert_eq!(
+            l,
+            &Some(Labels {
+                laundering: true,
+                typology: Some("A3".into()),
+                pattern: Some("7".into())
+            })
+        );
         let (t, l) = rows[1].as_ref().unwrap();
-        assert_eq!((t.id.as_str(), t.currency.as_str(), t.timestamp), ("2", "USD", 1_751_364_000_000));
+        assert_eq!(
+            (t.id.as_str(), t.currency.as_str(), t.timestamp),
+            ("2", "USD", 1_751_364_000_000)
+        );
         assert_eq!(l, &None);
         assert_eq!(rows[2].as_ref().unwrap_err().row, 3);
         assert!(rows[2].as_ref().unwrap_err().reason.contains("bad timestamp"));
@@ -660,16 +759,26 @@ not json
 
     #[test]
     fn detection_errors() {
-        let err = TransactionReader::new("a,b,c\n1,2,3\n".as_bytes(), ReaderOptions::default()).err().unwrap();
+        let err = TransactionReader::new("a,b,c\n1,2,3\n".as_bytes(), ReaderOptions::default())
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("give --format"), "{err}");
-        let err = TransactionReader::new("x,y\n".as_bytes(), ReaderOptions { format: Some(Format::AmlSim), ..ReaderOptions::default() }).err().unwrap();
+        let err = TransactionReader::new(
+            "x,y\n".as_bytes(),
+            ReaderOptions { format: Some(Format::AmlSim), ..ReaderOptions::default() },
+        )
+        .err()
+        .unwrap();
         assert!(err.to_string().contains("header must start with"), "{err}");
         assert_eq!(Format::parse("AMLworld"), Some(Format::AmlWorld));
     }
 
     #[test]
     fn account_labels() {
-        let (pos, n) = read_account_labels("nodeid,isFraud,init_balance,fraudStep\n0,0,1,-1\n7,1,2,22\n".as_bytes()).unwrap();
+        let (pos, n) = read_account_labels(
+            "nodeid,isFraud,init_balance,fraudStep\n0,0,1,-1\n7,1,2,22\n".as_bytes(),
+        )
+        .unwrap();
         assert_eq!((pos, n), (vec!["7".to_string()], 2));
         assert!(read_account_labels("a,b\n1,2\n".as_bytes()).is_err());
     }

@@ -97,7 +97,13 @@ fn county_key(state: &str, county: &str) -> String {
 
 impl Geography {
     /// Whether a place (ZIP, county, state) lies in the area in force at `t`.
-    pub fn contains(&self, t: i64, zip: Option<&str>, county: Option<&str>, state: Option<&str>) -> bool {
+    pub fn contains(
+        &self,
+        t: i64,
+        zip: Option<&str>,
+        county: Option<&str>,
+        state: Option<&str>,
+    ) -> bool {
         let Some((_, area)) = self.periods.iter().find(|(span, _)| span.contains(t)) else {
             return false;
         };
@@ -174,17 +180,27 @@ impl InstitutionList {
     /// The institution a free-form identifier (name, BIC, ABA, CLABE)
     /// resolves to, regardless of dates.
     pub fn resolve(&self, identifier: &str) -> Option<usize> {
-        let compact: String = identifier.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_uppercase();
+        let compact: String = identifier
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_uppercase();
         let all_digits = !compact.is_empty() && compact.bytes().all(|b| b.is_ascii_digit());
         let normalised = words(identifier);
         self.institutions.iter().position(|inst| {
-            if (compact.len() == 8 || compact.len() == 11) && !all_digits && inst.bics.iter().any(|b| compact.starts_with(b.as_str())) {
+            if (compact.len() == 8 || compact.len() == 11)
+                && !all_digits
+                && inst.bics.iter().any(|b| compact.starts_with(b.as_str()))
+            {
                 return true;
             }
-            if all_digits && compact.len() == 9 && inst.abas.iter().any(|a| *a == compact) {
+            if all_digits && compact.len() == 9 && inst.abas.contains(&compact) {
                 return true;
             }
-            if all_digits && compact.len() == 18 && inst.clabe_banks.iter().any(|c| compact.starts_with(c.as_str())) {
+            if all_digits
+                && compact.len() == 18
+                && inst.clabe_banks.iter().any(|c| compact.starts_with(c.as_str()))
+            {
                 return true;
             }
             inst.names.iter().any(|n| normalised.contains(n.as_str()))
@@ -246,7 +262,8 @@ impl FxTable {
 
     /// The currency codes the table knows.
     pub fn currencies(&self) -> Vec<String> {
-        let mut codes: Vec<String> = self.sets.iter().flat_map(|(_, r)| r.keys().cloned()).collect();
+        let mut codes: Vec<String> =
+            self.sets.iter().flat_map(|(_, r)| r.keys().cloned()).collect();
         codes.push("USD".into());
         codes.sort();
         codes.dedup();
@@ -443,12 +460,16 @@ struct Loader<'a> {
 
 impl Loader<'_> {
     fn error(&self, span: Range<usize>, reason: impl Into<String>) -> Error {
-        Error::Reference { at: Position { file: self.file.to_string(), line: line_of(self.text, span.start) }, reason: reason.into() }
+        Error::Reference {
+            at: Position { file: self.file.to_string(), line: line_of(self.text, span.start) },
+            reason: reason.into(),
+        }
     }
 
     fn date(&self, value: &str, span: Range<usize>) -> Result<i64> {
-        let date: Date =
-            value.parse().map_err(|e| self.error(span.clone(), format!("bad date {value:?} (want YYYY-MM-DD): {e}")))?;
+        let date: Date = value.parse().map_err(|e| {
+            self.error(span.clone(), format!("bad date {value:?} (want YYYY-MM-DD): {e}"))
+        })?;
         self.midnight(date, span)
     }
 
@@ -468,9 +489,12 @@ impl Loader<'_> {
         let until = match &raw.to {
             // `to` is the last day in force: the span ends at the next midnight.
             Some(d) => {
-                let date: Date =
-                    d.parse().map_err(|e| self.error(span.clone(), format!("bad date {d:?} (want YYYY-MM-DD): {e}")))?;
-                let next = date.tomorrow().map_err(|e| self.error(span.clone(), format!("bad date: {e}")))?;
+                let date: Date = d.parse().map_err(|e| {
+                    self.error(span.clone(), format!("bad date {d:?} (want YYYY-MM-DD): {e}"))
+                })?;
+                let next = date
+                    .tomorrow()
+                    .map_err(|e| self.error(span.clone(), format!("bad date: {e}")))?;
                 self.midnight(next, span.clone())?
             }
             None => i64::MAX,
@@ -486,7 +510,10 @@ impl Loader<'_> {
         for (i, (a, _)) in spans.iter().enumerate() {
             for (b, at) in &spans[i + 1..] {
                 if a.from < b.until && b.from < a.until {
-                    return Err(self.error(at.clone(), "this period overlaps an earlier one of the same entry"));
+                    return Err(self.error(
+                        at.clone(),
+                        "this period overlaps an earlier one of the same entry",
+                    ));
                 }
             }
         }
@@ -508,13 +535,22 @@ impl ReferenceData {
     /// name (so a user's directory overrides the built-in data).
     pub fn load(&mut self, file: &str, text: &str) -> Result<()> {
         let raw: RawFile = toml::from_str(text).map_err(|e| Error::Reference {
-            at: Position { file: file.to_string(), line: e.span().map_or(1, |s| line_of(text, s.start)) },
+            at: Position {
+                file: file.to_string(),
+                line: e.span().map_or(1, |s| line_of(text, s.start)),
+            },
             reason: e.message().to_string(),
         })?;
         if *raw.format_version.get_ref() != 1 {
             return Err(Error::Reference {
-                at: Position { file: file.to_string(), line: line_of(text, raw.format_version.span().start) },
-                reason: format!("unsupported format_version {} (this Vigia reads 1)", raw.format_version.get_ref()),
+                at: Position {
+                    file: file.to_string(),
+                    line: line_of(text, raw.format_version.span().start),
+                },
+                reason: format!(
+                    "unsupported format_version {} (this Vigia reads 1)",
+                    raw.format_version.get_ref()
+                ),
             });
         }
         let zone = match &raw.time_zone {
@@ -576,7 +612,11 @@ impl ReferenceData {
                 periods.push((span, area));
             }
             ld.check_disjoint(&spans)?;
-            replace(&mut self.geographies, Geography { name: g.name.clone(), source: g.source.clone(), periods }, |x| &x.name);
+            replace(
+                &mut self.geographies,
+                Geography { name: g.name.clone(), source: g.source.clone(), periods },
+                |x| &x.name,
+            );
         }
         for entry in &raw.institution_list {
             let l = entry.get_ref();
@@ -586,27 +626,38 @@ impl ReferenceData {
                 let r = i.get_ref();
                 let _ = &r.note;
                 let in_force = ld.period(&r.period, i.span())?;
-                let mut names: Vec<String> = std::iter::once(&r.name).chain(&r.aliases).map(|n| words(n)).collect();
+                let mut names: Vec<String> =
+                    std::iter::once(&r.name).chain(&r.aliases).map(|n| words(n)).collect();
                 names.retain(|n| n.trim().len() >= 3);
                 institutions.push(Institution {
                     name: r.name.clone(),
                     names,
-                    bics: r.bics.iter().map(|b| b.to_uppercase().chars().take(8).collect()).collect(),
+                    bics: r
+                        .bics
+                        .iter()
+                        .map(|b| b.to_uppercase().chars().take(8).collect())
+                        .collect(),
                     abas: r.abas.clone(),
                     clabe_banks: r.clabe_banks.clone(),
                     in_force,
                     key_term: r.key_term.clone(),
                 });
             }
-            replace(&mut self.institution_lists, InstitutionList { name: l.name.clone(), source: l.source.clone(), institutions }, |x| {
-                &x.name
-            });
+            replace(
+                &mut self.institution_lists,
+                InstitutionList { name: l.name.clone(), source: l.source.clone(), institutions },
+                |x| &x.name,
+            );
         }
         for entry in &raw.country_group {
             let g = entry.get_ref();
             let _ = &g.description;
             let countries = g.countries.iter().map(|c| c.trim().to_lowercase()).collect();
-            replace(&mut self.country_groups, CountryGroup { name: g.name.clone(), countries }, |x| &x.name);
+            replace(
+                &mut self.country_groups,
+                CountryGroup { name: g.name.clone(), countries },
+                |x| &x.name,
+            );
         }
         for entry in &raw.account_list {
             let l = entry.get_ref();
@@ -616,7 +667,11 @@ impl ReferenceData {
                 let _ = &a.get_ref().note;
                 accounts.insert(a.get_ref().id.clone(), ld.period(&a.get_ref().period, a.span())?);
             }
-            replace(&mut self.account_lists, AccountList { name: l.name.clone(), source: l.source.clone(), accounts }, |x| &x.name);
+            replace(
+                &mut self.account_lists,
+                AccountList { name: l.name.clone(), source: l.source.clone(), accounts },
+                |x| &x.name,
+            );
         }
         if let Some(fx) = &raw.fx {
             let mut sets = Vec::new();
@@ -625,10 +680,15 @@ impl ReferenceData {
                 let mut rates = FxHashMap::default();
                 for (code, rate) in &set.get_ref().usd_per_unit {
                     if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
-                        return Err(ld.error(set.span(), format!("currency {code:?} is not an ISO 4217 code")));
+                        return Err(ld.error(
+                            set.span(),
+                            format!("currency {code:?} is not an ISO 4217 code"),
+                        ));
                     }
                     if !rate.is_finite() || *rate <= 0.0 {
-                        return Err(ld.error(set.span(), format!("rate for {code} must be positive")));
+                        return Err(
+                            ld.error(set.span(), format!("rate for {code} must be positive"))
+                        );
                     }
                     rates.insert(code.clone(), *rate);
                 }
@@ -717,7 +777,11 @@ mod tests {
         let r = ReferenceData::builtin().unwrap();
         let list = &r.institution_lists[r.institution_list("section_2313a").unwrap()];
         fn check(list: &InstitutionList, text: &str, expected: Option<&str>) {
-            assert_eq!(list.resolve(text).map(|i| list.institutions[i].name.as_str()), expected, "{text}");
+            assert_eq!(
+                list.resolve(text).map(|i| list.institutions[i].name.as_str()),
+                expected,
+                "{text}"
+            );
         }
         check(list, "CIBanco, S.A., Institucion de Banca Multiple", Some("CIBanco"));
         check(list, "CIBEMXMMXXX", Some("CIBanco"));
@@ -754,13 +818,21 @@ mod tests {
             assert!(err.contains(reason), "{err} lacks {reason}");
         }
         check("format_version = 2\n", 1, "unsupported format_version");
-        check("format_version = 1\n[[threshold]]\nname = \"t\"\nsource = \"s\"\n[[threshold.value]]\nfrom = \"2025-13-01\"\namount = 1\n", 5, "bad date");
+        check(
+            "format_version = 1\n[[threshold]]\nname = \"t\"\nsource = \"s\"\n[[threshold.value]]\nfrom = \"2025-13-01\"\namount = 1\n",
+            5,
+            "bad date",
+        );
         check(
             "format_version = 1\n[[threshold]]\nname = \"t\"\nsource = \"s\"\n[[threshold.value]]\nfrom = \"2025-01-01\"\namount = 1\n[[threshold.value]]\nfrom = \"2025-06-01\"\namount = 2\n",
             8,
             "overlaps",
         );
-        check("format_version = 1\n[[geography]]\nname = \"g\"\nsource = \"s\"\n[[geography.period]]\nzips = [\"123\"]\n", 5, "five digits");
+        check(
+            "format_version = 1\n[[geography]]\nname = \"g\"\nsource = \"s\"\n[[geography.period]]\nzips = [\"123\"]\n",
+            5,
+            "five digits",
+        );
         check("format_version = 1\nbogus = 3\n", 2, "unknown field");
         check("format_version = 1\ntime_zone = \"Nowhere/Else\"\n", 2, "unknown time zone");
     }

@@ -19,10 +19,14 @@ use vigia_model::{AlertKind, AlertSeverity, Channel};
 use crate::error::{Error, Position, Result, line_of};
 use crate::expr::{self, Expr, Operand};
 use crate::graph::{
-    BipartiteConfig, ChainConfig, CycleConfig, FanConfig, GatherScatterConfig, GraphConfig, ScatterGatherConfig, Typology,
+    BipartiteConfig, ChainConfig, CycleConfig, FanConfig, GatherScatterConfig, GraphConfig,
+    ScatterGatherConfig, Typology,
 };
 use crate::reference::{InForce, ReferenceData};
-use crate::window::{BusinessDay, Direction, Layout, MAX_AGGREGATES, MAX_DISTINCT, Measure, Statistic, WindowKind, parse_duration};
+use crate::window::{
+    BusinessDay, Direction, Layout, MAX_AGGREGATES, MAX_DISTINCT, Measure, Statistic, WindowKind,
+    parse_duration,
+};
 
 /// The scenario format version this engine reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -226,8 +230,14 @@ impl Filter {
     /// Whether any part depends on the direction (must be evaluated per side).
     pub(crate) fn is_sided(&self) -> bool {
         self.direction.is_some()
-            || self.countries.iter().any(|(s, _, _)| matches!(s, Side::Subject | Side::Counterparty))
-            || self.geographies.iter().any(|(l, _)| matches!(l, Locus::Party(Side::Subject | Side::Counterparty)))
+            || self
+                .countries
+                .iter()
+                .any(|(s, _, _)| matches!(s, Side::Subject | Side::Counterparty))
+            || self
+                .geographies
+                .iter()
+                .any(|(l, _)| matches!(l, Locus::Party(Side::Subject | Side::Counterparty)))
             || self.subject_flags != 0
             || self.not_subject_flags != 0
             || self.counterparty_flags != 0
@@ -273,7 +283,11 @@ pub(crate) struct Aggregate {
 impl Aggregate {
     /// Whether its value comes from running totals (no scan needed).
     pub(crate) fn is_running(&self) -> bool {
-        self.within.is_none() && matches!(self.function, Function::Count | Function::Sum | Function::Mean | Function::Distinct(..))
+        self.within.is_none()
+            && matches!(
+                self.function,
+                Function::Count | Function::Sum | Function::Mean | Function::Distinct(..)
+            )
     }
 }
 
@@ -497,13 +511,22 @@ impl PackBuilder {
         for (file, text) in &self.scenario_files {
             hash.write(text.as_bytes());
             let raw: RawScenarioFile = toml::from_str(text).map_err(|e| Error::Scenario {
-                at: Position { file: file.clone(), line: e.span().map_or(1, |s| line_of(text, s.start)) },
+                at: Position {
+                    file: file.clone(),
+                    line: e.span().map_or(1, |s| line_of(text, s.start)),
+                },
                 reason: e.message().trim().to_string(),
             })?;
             if *raw.format_version.get_ref() != FORMAT_VERSION {
                 return Err(Error::Scenario {
-                    at: Position { file: file.clone(), line: line_of(text, raw.format_version.span().start) },
-                    reason: format!("unsupported format_version {} (this Vigia reads {FORMAT_VERSION})", raw.format_version.get_ref()),
+                    at: Position {
+                        file: file.clone(),
+                        line: line_of(text, raw.format_version.span().start),
+                    },
+                    reason: format!(
+                        "unsupported format_version {} (this Vigia reads {FORMAT_VERSION})",
+                        raw.format_version.get_ref()
+                    ),
                 });
             }
             if let Some(v) = raw.version {
@@ -512,10 +535,18 @@ impl PackBuilder {
             let _ = raw.pack;
             for s in raw.scenario {
                 let id = s.get_ref().id.get_ref().clone();
-                if let Some(i) = raws.iter().position(|(f, _, r)| r.get_ref().id.get_ref() == &id && f == file) {
-                    let at = Position { file: file.clone(), line: line_of(text, s.get_ref().id.span().start) };
+                if let Some(i) =
+                    raws.iter().position(|(f, _, r)| r.get_ref().id.get_ref() == &id && f == file)
+                {
+                    let at = Position {
+                        file: file.clone(),
+                        line: line_of(text, s.get_ref().id.span().start),
+                    };
                     let first = line_of(&raws[i].1, raws[i].2.get_ref().id.span().start);
-                    return Err(Error::Scenario { at, reason: format!("duplicate scenario id `{id}` (first at line {first})") });
+                    return Err(Error::Scenario {
+                        at,
+                        reason: format!("duplicate scenario id `{id}` (first at line {first})"),
+                    });
                 }
                 if let Some(i) = raws.iter().position(|(_, _, r)| r.get_ref().id.get_ref() == &id) {
                     raws[i] = (file.clone(), text.clone(), s);
@@ -534,9 +565,13 @@ impl PackBuilder {
         }
         let problems = graph.validate();
         if let Some(p) = problems.first()
-            && let Some((file, text, raw)) = raws.iter().find(|(_, _, r)| r.get_ref().graph.is_some())
+            && let Some((file, text, raw)) =
+                raws.iter().find(|(_, _, r)| r.get_ref().graph.is_some())
         {
-            return Err(Error::Scenario { at: Position { file: file.clone(), line: line_of(text, raw.span().start) }, reason: p.clone() });
+            return Err(Error::Scenario {
+                at: Position { file: file.clone(), line: line_of(text, raw.span().start) },
+                reason: p.clone(),
+            });
         }
         versions.sort();
         versions.dedup();
@@ -833,7 +868,10 @@ const CHANNELS: [Channel; 10] = [
 
 impl Compiler<'_> {
     fn err(&self, span: Range<usize>, reason: impl Into<String>) -> Error {
-        Error::Scenario { at: Position { file: self.file.to_string(), line: line_of(self.text, span.start) }, reason: reason.into() }
+        Error::Scenario {
+            at: Position { file: self.file.to_string(), line: line_of(self.text, span.start) },
+            reason: reason.into(),
+        }
     }
 
     fn flag_bits(&mut self, names: &[String], span: &Range<usize>) -> Result<u64> {
@@ -843,7 +881,10 @@ impl Compiler<'_> {
                 Some(i) => i,
                 None => {
                     if self.flags.len() == 64 {
-                        return Err(self.err(span.clone(), "more than 64 distinct profile flags across the pack"));
+                        return Err(self.err(
+                            span.clone(),
+                            "more than 64 distinct profile flags across the pack",
+                        ));
                     }
                     self.flags.push(n.clone());
                     self.flags.len() - 1
@@ -865,21 +906,33 @@ impl Compiler<'_> {
                     set.insert(c);
                 }
             } else if !set.insert(entry) {
-                return Err(self.err(span.clone(), format!("`{entry}` is not a two-letter country code or `group:NAME`")));
+                return Err(self.err(
+                    span.clone(),
+                    format!("`{entry}` is not a two-letter country code or `group:NAME`"),
+                ));
             }
         }
         Ok(set)
     }
 
     fn geography(&self, name: &str, span: &Range<usize>) -> Result<usize> {
-        self.reference.geography(name).ok_or_else(|| self.err(span.clone(), format!("unknown geography `{name}` (data/reference)")))
+        self.reference.geography(name).ok_or_else(|| {
+            self.err(span.clone(), format!("unknown geography `{name}` (data/reference)"))
+        })
     }
 
     #[allow(clippy::too_many_lines)]
-    fn filter(&mut self, raw: &RawFilter, span: &Range<usize>, names: &mut Names<'_>, sided: bool) -> Result<Filter> {
+    fn filter(
+        &mut self,
+        raw: &RawFilter,
+        span: &Range<usize>,
+        names: &mut Names<'_>,
+        sided: bool,
+    ) -> Result<Filter> {
         let mut f = Filter::default();
         for c in &raw.channels {
-            let ch = parse_channel(c).ok_or_else(|| self.err(span.clone(), format!("unknown channel `{c}`")))?;
+            let ch = parse_channel(c)
+                .ok_or_else(|| self.err(span.clone(), format!("unknown channel `{c}`")))?;
             f.channels |= channel_bit(ch);
         }
         if !raw.exclude_channels.is_empty() {
@@ -887,7 +940,8 @@ impl Compiler<'_> {
                 f.channels = CHANNELS.iter().map(|c| channel_bit(*c)).fold(0, |a, b| a | b);
             }
             for c in &raw.exclude_channels {
-                let ch = parse_channel(c).ok_or_else(|| self.err(span.clone(), format!("unknown channel `{c}`")))?;
+                let ch = parse_channel(c)
+                    .ok_or_else(|| self.err(span.clone(), format!("unknown channel `{c}`")))?;
                 f.channels &= !channel_bit(ch);
             }
         }
@@ -895,12 +949,20 @@ impl Compiler<'_> {
             None => None,
             Some("in") => Some(Direction::In),
             Some("out") => Some(Direction::Out),
-            Some(other) => return Err(self.err(span.clone(), format!("direction `{other}`: want `in` or `out`"))),
+            Some(other) => {
+                return Err(
+                    self.err(span.clone(), format!("direction `{other}`: want `in` or `out`"))
+                );
+            }
         };
         if let Some(text) = &raw.amount {
             names.allow_aggregates = false;
-            let e = expr::parse(text, |n| names.resolve(n))
-                .map_err(|e| self.err(span.clone(), format!("amount filter {text:?}, at {}: {}", e.offset, e.reason)))?;
+            let e = expr::parse(text, |n| names.resolve(n)).map_err(|e| {
+                self.err(
+                    span.clone(),
+                    format!("amount filter {text:?}, at {}: {}", e.offset, e.reason),
+                )
+            })?;
             f.amount = Some(e);
         }
         for (list, side, negate) in [
@@ -918,30 +980,43 @@ impl Compiler<'_> {
         if let Some(g) = &raw.place_in {
             f.geographies.push((Locus::Place, self.geography(g, span)?));
         }
-        for (g, side) in [(&raw.originator_in, Side::Originator), (&raw.beneficiary_in, Side::Beneficiary), (&raw.subject_in, Side::Subject)] {
+        for (g, side) in [
+            (&raw.originator_in, Side::Originator),
+            (&raw.beneficiary_in, Side::Beneficiary),
+            (&raw.subject_in, Side::Subject),
+        ] {
             if let Some(g) = g {
                 f.geographies.push((Locus::Party(side), self.geography(g, span)?));
             }
         }
         if let Some(l) = &raw.institution_list {
-            f.institution_list = Some(
-                self.reference.institution_list(l).ok_or_else(|| self.err(span.clone(), format!("unknown institution list `{l}`")))?,
-            );
+            f.institution_list = Some(self.reference.institution_list(l).ok_or_else(|| {
+                self.err(span.clone(), format!("unknown institution list `{l}`"))
+            })?);
         }
         f.subject_flags = self.flag_bits(&raw.subject_flags, span)?;
         f.not_subject_flags = self.flag_bits(&raw.not_subject_flags, span)?;
         f.counterparty_flags = self.flag_bits(&raw.counterparty_flags, span)?;
-        for (l, slot) in [(&raw.counterparty_list, &mut f.counterparty_list), (&raw.subject_list, &mut f.subject_list)] {
+        for (l, slot) in [
+            (&raw.counterparty_list, &mut f.counterparty_list),
+            (&raw.subject_list, &mut f.subject_list),
+        ] {
             if let Some(l) = l {
-                *slot =
-                    Some(self.reference.account_list(l).ok_or_else(|| self.err(span.clone(), format!("unknown account list `{l}`")))?);
+                *slot = Some(self.reference.account_list(l).ok_or_else(|| {
+                    self.err(span.clone(), format!("unknown account list `{l}`"))
+                })?);
             }
         }
         f.subject_kind = match raw.subject_kind.as_deref() {
             None => None,
             Some("individual") => Some(crate::profile::CustomerKind::Individual),
             Some("business") => Some(crate::profile::CustomerKind::Business),
-            Some(other) => return Err(self.err(span.clone(), format!("subject_kind `{other}`: want `individual` or `business`"))),
+            Some(other) => {
+                return Err(self.err(
+                    span.clone(),
+                    format!("subject_kind `{other}`: want `individual` or `business`"),
+                ));
+            }
         };
         f.text_contains = raw.text_contains.iter().map(|t| t.to_uppercase()).collect();
         f.third_party = raw.third_party;
@@ -959,7 +1034,11 @@ impl Compiler<'_> {
     fn key(&self, raw: &Spanned<RawKey>) -> Result<KeySpec> {
         let fields = |list: &[String]| -> Result<Vec<Field>> {
             list.iter()
-                .map(|f| Field::parse(f).ok_or_else(|| self.err(raw.span(), format!("unknown field `{f}` in group_by"))))
+                .map(|f| {
+                    Field::parse(f).ok_or_else(|| {
+                        self.err(raw.span(), format!("unknown field `{f}` in group_by"))
+                    })
+                })
                 .collect()
         };
         let key = match raw.get_ref() {
@@ -974,7 +1053,10 @@ impl Compiler<'_> {
                 return Err(self.err(raw.span(), "group_by names no field"));
             }
             if fs.iter().any(|f| matches!(f.side(), Some(Side::Subject | Side::Counterparty))) {
-                return Err(self.err(raw.span(), "group_by cannot use subject.* or counterparty.* (they are defined by the key)"));
+                return Err(self.err(
+                    raw.span(),
+                    "group_by cannot use subject.* or counterparty.* (they are defined by the key)",
+                ));
             }
         }
         Ok(key)
@@ -991,16 +1073,26 @@ impl Compiler<'_> {
             RawWindow::Full(t) => match t.kind.as_str() {
                 "transaction" => WindowKind::Transaction,
                 "sliding" => WindowKind::Sliding {
-                    length: dur(t.length.as_deref().ok_or_else(|| self.err(raw.span(), "a sliding window needs `length`"))?)?,
+                    length: dur(t
+                        .length
+                        .as_deref()
+                        .ok_or_else(|| self.err(raw.span(), "a sliding window needs `length`"))?)?,
                 },
                 "tumbling" => WindowKind::Tumbling {
-                    length: dur(t.length.as_deref().ok_or_else(|| self.err(raw.span(), "a tumbling window needs `length`"))?)?,
+                    length: dur(t.length.as_deref().ok_or_else(|| {
+                        self.err(raw.span(), "a tumbling window needs `length`")
+                    })?)?,
                     origin: 0,
                 },
                 "business_day" => {
-                    let zone = t.time_zone.as_deref().ok_or_else(|| self.err(raw.span(), "a business_day window needs `time_zone`"))?;
+                    let zone = t.time_zone.as_deref().ok_or_else(|| {
+                        self.err(raw.span(), "a business_day window needs `time_zone`")
+                    })?;
                     let cutoff = t.cutoff.as_deref().unwrap_or("00:00");
-                    WindowKind::BusinessDay(BusinessDay::new(zone, cutoff, t.roll_weekends).map_err(|e| self.err(raw.span(), e))?)
+                    WindowKind::BusinessDay(
+                        BusinessDay::new(zone, cutoff, t.roll_weekends)
+                            .map_err(|e| self.err(raw.span(), e))?,
+                    )
                 }
                 other => {
                     return Err(self.err(
@@ -1012,7 +1104,12 @@ impl Compiler<'_> {
         })
     }
 
-    fn template(&self, raw: &Spanned<String>, names: &[String], thresholds: &mut Vec<usize>) -> Result<Vec<Piece>> {
+    fn template(
+        &self,
+        raw: &Spanned<String>,
+        names: &[String],
+        thresholds: &mut Vec<usize>,
+    ) -> Result<Vec<Piece>> {
         let text = raw.get_ref();
         let mut pieces = Vec::new();
         let mut rest = text.as_str();
@@ -1033,7 +1130,12 @@ impl Compiler<'_> {
                 "usd" => Format::Usd,
                 "pct" => Format::Percent,
                 "int" => Format::Integer,
-                other => return Err(self.err(raw.span(), format!("explanation: unknown format `{other}` (usd, pct, int)"))),
+                other => {
+                    return Err(self.err(
+                        raw.span(),
+                        format!("explanation: unknown format `{other}` (usd, pct, int)"),
+                    ));
+                }
             };
             let placeholder = match name {
                 "amount" => Placeholder::Amount,
@@ -1054,7 +1156,9 @@ impl Compiler<'_> {
                         });
                         Placeholder::Threshold(i as u8)
                     } else {
-                        return Err(self.err(raw.span(), format!("explanation: unknown name `{n}`")));
+                        return Err(
+                            self.err(raw.span(), format!("explanation: unknown name `{n}`"))
+                        );
                     }
                 }
             };
@@ -1073,17 +1177,29 @@ impl Compiler<'_> {
         let r = raw.get_ref();
         let id = r.id.get_ref().clone();
         if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            return Err(self.err(r.id.span(), format!("scenario id {id:?}: use letters, digits, `-` and `_`")));
+            return Err(self.err(
+                r.id.span(),
+                format!("scenario id {id:?}: use letters, digits, `-` and `_`"),
+            ));
         }
         if r.description.get_ref().trim().is_empty() {
-            return Err(self.err(r.description.span(), "description is empty: say what it detects and cite its source"));
+            return Err(self.err(
+                r.description.span(),
+                "description is empty: say what it detects and cite its source",
+            ));
         }
         if r.source.get_ref().trim().is_empty() {
-            return Err(self.err(r.source.span(), "source is empty: cite the regulation, advisory or research section"));
+            return Err(self.err(
+                r.source.span(),
+                "source is empty: cite the regulation, advisory or research section",
+            ));
         }
         for inst in &r.applies_to.get_ref().institutions {
             if !["B", "M", "R"].contains(&inst.as_str()) {
-                return Err(self.err(r.applies_to.span(), format!("institution type `{inst}`: want B (bank), M (MSB) or R (remittance)")));
+                return Err(self.err(
+                    r.applies_to.span(),
+                    format!("institution type `{inst}`: want B (bank), M (MSB) or R (remittance)"),
+                ));
             }
         }
         let kind = match r.kind.as_ref().map(|k| k.get_ref().as_str()) {
@@ -1092,7 +1208,9 @@ impl Compiler<'_> {
             Some("block") => AlertKind::Block,
             Some(other) => {
                 let at = r.kind.as_ref().map_or(span.clone(), Spanned::span);
-                return Err(self.err(at, format!("kind `{other}`: want alert, ctr_work_item or block")));
+                return Err(
+                    self.err(at, format!("kind `{other}`: want alert, ctr_work_item or block"))
+                );
             }
         };
         let severity = match r.severity.get_ref().as_str() {
@@ -1100,22 +1218,35 @@ impl Compiler<'_> {
             "medium" => AlertSeverity::Medium,
             "high" => AlertSeverity::High,
             "critical" => AlertSeverity::Critical,
-            other => return Err(self.err(r.severity.span(), format!("severity `{other}`: want low, medium, high or critical"))),
+            other => {
+                return Err(self.err(
+                    r.severity.span(),
+                    format!("severity `{other}`: want low, medium, high or critical"),
+                ));
+            }
         };
         let effective = match &r.effective {
             None => InForce::ALWAYS,
             Some(e) => {
                 let day = |d: &Option<String>, default: i64, next: bool| -> Result<i64> {
                     let Some(d) = d else { return Ok(default) };
-                    let date: jiff::civil::Date =
-                        d.parse().map_err(|err| self.err(e.span(), format!("effective date {d:?}: {err}")))?;
-                    let date = if next { date.tomorrow().map_err(|err| self.err(e.span(), err.to_string()))? } else { date };
+                    let date: jiff::civil::Date = d.parse().map_err(|err| {
+                        self.err(e.span(), format!("effective date {d:?}: {err}"))
+                    })?;
+                    let date = if next {
+                        date.tomorrow().map_err(|err| self.err(e.span(), err.to_string()))?
+                    } else {
+                        date
+                    };
                     jiff::tz::TimeZone::UTC
                         .to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
                         .map(|t| t.as_millisecond())
                         .map_err(|err| self.err(e.span(), err.to_string()))
                 };
-                let span = InForce { from: day(&e.get_ref().from, i64::MIN, false)?, until: day(&e.get_ref().to, i64::MAX, true)? };
+                let span = InForce {
+                    from: day(&e.get_ref().from, i64::MIN, false)?,
+                    until: day(&e.get_ref().to, i64::MAX, true)?,
+                };
                 if span.from >= span.until {
                     return Err(self.err(e.span(), "effective: `to` is before `from`"));
                 }
@@ -1161,13 +1292,19 @@ impl Compiler<'_> {
             "window" => {}
             "screening" => {
                 let Some(s) = &r.screening else {
-                    return Err(self.err(detector_span, "a screening scenario needs a [scenario.screening] table"));
+                    return Err(self.err(
+                        detector_span,
+                        "a screening scenario needs a [scenario.screening] table",
+                    ));
                 };
                 let fields = s
                     .get_ref()
                     .fields
                     .iter()
-                    .map(|f| Field::parse(f).ok_or_else(|| self.err(s.span(), format!("unknown field `{f}`"))))
+                    .map(|f| {
+                        Field::parse(f)
+                            .ok_or_else(|| self.err(s.span(), format!("unknown field `{f}`")))
+                    })
                     .collect::<Result<Vec<_>>>()?;
                 scenario.detector = Detector::Screening(ScreeningSpec {
                     fields,
@@ -1177,14 +1314,19 @@ impl Compiler<'_> {
             }
             "proximity" => {
                 let Some(p) = &r.proximity else {
-                    return Err(self.err(detector_span, "a proximity scenario needs a [scenario.proximity] table"));
+                    return Err(self.err(
+                        detector_span,
+                        "a proximity scenario needs a [scenario.proximity] table",
+                    ));
                 };
                 let pr = p.get_ref();
                 if !(1..=3).contains(&pr.max_hops) {
                     return Err(self.err(p.span(), "proximity: max_hops must be 1, 2 or 3"));
                 }
                 let seeds = match &pr.seeds {
-                    Some(l) => Some(self.reference.account_list(l).ok_or_else(|| self.err(p.span(), format!("unknown account list `{l}`")))?),
+                    Some(l) => Some(self.reference.account_list(l).ok_or_else(|| {
+                        self.err(p.span(), format!("unknown account list `{l}`"))
+                    })?),
                     None => None,
                 };
                 scenario.detector = Detector::Proximity(ProximitySpec {
@@ -1196,13 +1338,18 @@ impl Compiler<'_> {
             }
             "graph" => {
                 let Some(g) = &r.graph else {
-                    return Err(self.err(detector_span, "a graph scenario needs a [scenario.graph] table"));
+                    return Err(
+                        self.err(detector_span, "a graph scenario needs a [scenario.graph] table")
+                    );
                 };
                 let typology = self.graph(g, r.enabled, graph)?;
                 scenario.detector = Detector::Graph(typology);
             }
             other => {
-                return Err(self.err(detector_span, format!("detector `{other}`: want window, screening, proximity or graph")));
+                return Err(self.err(
+                    detector_span,
+                    format!("detector `{other}`: want window, screening, proximity or graph"),
+                ));
             }
         }
 
@@ -1211,7 +1358,10 @@ impl Compiler<'_> {
         let key = match (&r.group_by, &scenario.detector) {
             (Some(k), _) => self.key(k)?,
             (None, Detector::Window) => {
-                return Err(self.err(span.clone(), "missing `group_by` (account, customer, a field, or a list of fields)"));
+                return Err(self.err(
+                    span.clone(),
+                    "missing `group_by` (account, customer, a field, or a list of fields)",
+                ));
             }
             (None, _) => KeySpec::Account,
         };
@@ -1219,14 +1369,16 @@ impl Compiler<'_> {
             KeySpec::Account | KeySpec::Customer => true,
             KeySpec::Fields(fs) | KeySpec::Each(fs) => {
                 let sides: Vec<Option<Side>> = fs.iter().map(Field::side).collect();
-                sides.iter().all(|s| *s == Some(Side::Originator)) || sides.iter().all(|s| *s == Some(Side::Beneficiary))
+                sides.iter().all(|s| *s == Some(Side::Originator))
+                    || sides.iter().all(|s| *s == Some(Side::Beneficiary))
             }
         };
         scenario.key = key;
         scenario.window = match &r.window {
             Some(w) => self.window(w)?,
             None if matches!(scenario.detector, Detector::Window) => {
-                return Err(self.err(span.clone(), "missing `window` (\"24h\", \"transaction\", or a table)"));
+                return Err(self
+                    .err(span.clone(), "missing `window` (\"24h\", \"transaction\", or a table)"));
             }
             None => WindowKind::Transaction,
         };
@@ -1234,24 +1386,40 @@ impl Compiler<'_> {
         let agg_names: Vec<String> = r.aggregate.iter().map(|a| a.get_ref().name.clone()).collect();
         for (i, a) in r.aggregate.iter().enumerate() {
             let name = &a.get_ref().name;
-            if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
-                return Err(self.err(a.span(), format!("aggregate name `{name}`: use letters, digits and `_`")));
+            if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                || name.is_empty()
+                || name.starts_with(|c: char| c.is_ascii_digit())
+            {
+                return Err(self.err(
+                    a.span(),
+                    format!("aggregate name `{name}`: use letters, digits and `_`"),
+                ));
             }
             if agg_names[..i].contains(name) {
                 return Err(self.err(a.span(), format!("duplicate aggregate `{name}`")));
             }
             if name == "amount" || self.reference.threshold(name).is_some() {
-                return Err(self.err(a.span(), format!("aggregate `{name}` shadows `amount` or a reference threshold")));
+                return Err(self.err(
+                    a.span(),
+                    format!("aggregate `{name}` shadows `amount` or a reference threshold"),
+                ));
             }
         }
         if r.aggregate.len() > MAX_AGGREGATES {
-            return Err(self.err(span.clone(), format!("at most {MAX_AGGREGATES} aggregates per scenario")));
+            return Err(
+                self.err(span.clone(), format!("at most {MAX_AGGREGATES} aggregates per scenario"))
+            );
         }
         let mut distinct_slots = 0u8;
         let mut layout = Layout { aggregates: r.aggregate.len(), distinct: [None; MAX_DISTINCT] };
         for (i, a) in r.aggregate.iter().enumerate() {
             let ra = a.get_ref();
-            let mut names = Names { aggregates: &agg_names, thresholds: &mut thresholds, reference: self.reference, allow_aggregates: false };
+            let mut names = Names {
+                aggregates: &agg_names,
+                thresholds: &mut thresholds,
+                reference: self.reference,
+                allow_aggregates: false,
+            };
             let filter = match &ra.filter {
                 Some(f) => self.filter(f, &a.span(), &mut names, sided)?,
                 None => Filter::default(),
@@ -1260,7 +1428,9 @@ impl Compiler<'_> {
                 Some(w) => {
                     let w = parse_duration(w).map_err(|e| self.err(a.span(), e))?;
                     if !matches!(scenario.window, WindowKind::Sliding { length } if w <= length) {
-                        return Err(self.err(a.span(), "`within` needs a sliding window at least as long"));
+                        return Err(
+                            self.err(a.span(), "`within` needs a sliding window at least as long")
+                        );
                     }
                     Some(w)
                 }
@@ -1273,13 +1443,22 @@ impl Compiler<'_> {
                 "max" => Function::Max,
                 "mean" => Function::Mean,
                 "distinct" => {
-                    let Some(of) = &ra.of else { return Err(self.err(a.span(), "distinct needs `of` (a field)")) };
-                    let field = Field::parse(of).ok_or_else(|| self.err(a.span(), format!("unknown field `{of}`")))?;
+                    let Some(of) = &ra.of else {
+                        return Err(self.err(a.span(), "distinct needs `of` (a field)"));
+                    };
+                    let field = Field::parse(of)
+                        .ok_or_else(|| self.err(a.span(), format!("unknown field `{of}`")))?;
                     if matches!(field.side(), Some(Side::Subject | Side::Counterparty)) && !sided {
-                        return Err(self.err(a.span(), "subject.* and counterparty.* fields need a sided group_by"));
+                        return Err(self.err(
+                            a.span(),
+                            "subject.* and counterparty.* fields need a sided group_by",
+                        ));
                     }
                     if usize::from(distinct_slots) == MAX_DISTINCT {
-                        return Err(self.err(a.span(), format!("at most {MAX_DISTINCT} distinct aggregates per scenario")));
+                        return Err(self.err(
+                            a.span(),
+                            format!("at most {MAX_DISTINCT} distinct aggregates per scenario"),
+                        ));
                     }
                     if within.is_none() {
                         layout.distinct[usize::from(distinct_slots)] = Some(i as u8);
@@ -1289,9 +1468,12 @@ impl Compiler<'_> {
                 }
                 "forwarded" => {
                     if !sided {
-                        return Err(self.err(a.span(), "forwarded needs a sided group_by (in and out flows)"));
+                        return Err(self
+                            .err(a.span(), "forwarded needs a sided group_by (in and out flows)"));
                     }
-                    let w = ra.within.as_deref().ok_or_else(|| self.err(a.span(), "forwarded needs `within` (how soon money must leave)"))?;
+                    let w = ra.within.as_deref().ok_or_else(|| {
+                        self.err(a.span(), "forwarded needs `within` (how soon money must leave)")
+                    })?;
                     Function::Forwarded(parse_duration(w).map_err(|e| self.err(a.span(), e))?)
                 }
                 "average_balance" => {
@@ -1307,19 +1489,34 @@ impl Compiler<'_> {
                         "median" => Statistic::Median,
                         "p95" => Statistic::P95,
                         "today" => Statistic::Today,
-                        other => return Err(self.err(a.span(), format!("statistic `{other}`: want mean, std, median, p95 or today"))),
+                        other => {
+                            return Err(self.err(
+                                a.span(),
+                                format!(
+                                    "statistic `{other}`: want mean, std, median, p95 or today"
+                                ),
+                            ));
+                        }
                     };
                     let measure = match ra.measure.as_deref().unwrap_or("amount") {
                         "amount" => Measure::Amount,
                         "count" => Measure::Count,
-                        other => return Err(self.err(a.span(), format!("measure `{other}`: want amount or count"))),
+                        other => {
+                            return Err(self.err(
+                                a.span(),
+                                format!("measure `{other}`: want amount or count"),
+                            ));
+                        }
                     };
-                    let days = ra.days.ok_or_else(|| self.err(a.span(), "baseline needs `days`"))?;
+                    let days =
+                        ra.days.ok_or_else(|| self.err(a.span(), "baseline needs `days`"))?;
                     if !(1..=400).contains(&days) {
                         return Err(self.err(a.span(), "baseline days must be 1..=400"));
                     }
                     if scenario.baseline_days != 0 && scenario.baseline_days != days {
-                        return Err(self.err(a.span(), "all baselines of a scenario share one `days`"));
+                        return Err(
+                            self.err(a.span(), "all baselines of a scenario share one `days`")
+                        );
                     }
                     scenario.baseline_days = days;
                     Function::Baseline(statistic, measure)
@@ -1331,8 +1528,20 @@ impl Compiler<'_> {
                     ));
                 }
             };
-            if !matches!(function, Function::Forwarded(_)) && within.is_some() && !matches!(function, Function::Count | Function::Sum | Function::Min | Function::Max | Function::Mean | Function::Distinct(..)) {
-                return Err(self.err(a.span(), "`within` applies to count, sum, min, max, mean and distinct"));
+            if !matches!(function, Function::Forwarded(_))
+                && within.is_some()
+                && !matches!(
+                    function,
+                    Function::Count
+                        | Function::Sum
+                        | Function::Min
+                        | Function::Max
+                        | Function::Mean
+                        | Function::Distinct(..)
+                )
+            {
+                return Err(self
+                    .err(a.span(), "`within` applies to count, sum, min, max, mean and distinct"));
             }
             let within = if matches!(function, Function::Forwarded(_)) { None } else { within };
             if ra.of.is_some() && !matches!(function, Function::Distinct(..)) {
@@ -1342,7 +1551,12 @@ impl Compiler<'_> {
         }
         scenario.layout = layout;
 
-        let mut names = Names { aggregates: &agg_names, thresholds: &mut thresholds, reference: self.reference, allow_aggregates: false };
+        let mut names = Names {
+            aggregates: &agg_names,
+            thresholds: &mut thresholds,
+            reference: self.reference,
+            allow_aggregates: false,
+        };
         scenario.filter = match &r.filter {
             Some(f) => self.filter(f.get_ref(), &f.span(), &mut names, sided)?,
             None => Filter::default(),
@@ -1352,17 +1566,28 @@ impl Compiler<'_> {
                 return Err(self.err(span.clone(), "missing `condition`"));
             };
             names.allow_aggregates = true;
-            scenario.condition = expr::parse(cond.get_ref(), |n| names.resolve(n))
-                .map_err(|e| self.err(cond.span(), format!("condition, at character {}: {}", e.offset + 1, e.reason)))?;
+            scenario.condition =
+                expr::parse(cond.get_ref(), |n| names.resolve(n)).map_err(|e| {
+                    self.err(
+                        cond.span(),
+                        format!("condition, at character {}: {}", e.offset + 1, e.reason),
+                    )
+                })?;
         } else if let Some(cond) = &r.condition {
-            return Err(self.err(cond.span(), format!("a {detector_name} scenario has no `condition` (its detector decides)")));
+            return Err(self.err(
+                cond.span(),
+                format!("a {detector_name} scenario has no `condition` (its detector decides)"),
+            ));
         }
         if let Some(score) = &r.score {
             names.allow_aggregates = true;
-            scenario.score = Some(
-                expr::parse(score.get_ref(), |n| names.resolve(n))
-                    .map_err(|e| self.err(score.span(), format!("score, at character {}: {}", e.offset + 1, e.reason)))?,
-            );
+            scenario.score =
+                Some(expr::parse(score.get_ref(), |n| names.resolve(n)).map_err(|e| {
+                    self.err(
+                        score.span(),
+                        format!("score, at character {}: {}", e.offset + 1, e.reason),
+                    )
+                })?);
         }
         scenario.explanation = self.template(&r.explanation, &agg_names, &mut thresholds)?;
         scenario.evidence_mask = match &r.evidence {
@@ -1370,7 +1595,9 @@ impl Compiler<'_> {
             Some(list) => {
                 let mut mask = 0u16;
                 for n in list.get_ref() {
-                    let i = agg_names.iter().position(|a| a == n).ok_or_else(|| self.err(list.span(), format!("evidence: unknown aggregate `{n}`")))?;
+                    let i = agg_names.iter().position(|a| a == n).ok_or_else(|| {
+                        self.err(list.span(), format!("evidence: unknown aggregate `{n}`"))
+                    })?;
                     mask |= 1 << i;
                 }
                 mask
@@ -1387,18 +1614,29 @@ impl Compiler<'_> {
         Ok(scenario)
     }
 
-    fn graph(&self, raw: &Spanned<toml::Table>, enabled: bool, config: &mut GraphConfig) -> Result<Typology> {
+    fn graph(
+        &self,
+        raw: &Spanned<toml::Table>,
+        enabled: bool,
+        config: &mut GraphConfig,
+    ) -> Result<Typology> {
         let t = raw.get_ref();
         let err = |reason: String| self.err(raw.span(), reason);
-        let typology_name = t.get("typology").and_then(toml::Value::as_str).ok_or_else(|| err("graph: missing `typology`".into()))?;
-        let typology = Typology::parse(typology_name).ok_or_else(|| err(format!("graph: unknown typology `{typology_name}`")))?;
+        let typology_name = t
+            .get("typology")
+            .and_then(toml::Value::as_str)
+            .ok_or_else(|| err("graph: missing `typology`".into()))?;
+        let typology = Typology::parse(typology_name)
+            .ok_or_else(|| err(format!("graph: unknown typology `{typology_name}`")))?;
         let mut used = vec!["typology"];
         let mut dur = |key: &'static str, default: i64| -> Result<i64> {
             used.push(key);
             match t.get(key) {
                 None => Ok(default),
                 Some(v) => {
-                    let s = v.as_str().ok_or_else(|| err(format!("graph: `{key}` must be a duration string like \"7d\"")))?;
+                    let s = v.as_str().ok_or_else(|| {
+                        err(format!("graph: `{key}` must be a duration string like \"7d\""))
+                    })?;
                     parse_duration(s).map_err(|e| err(format!("graph: `{key}`: {e}")))
                 }
             }
@@ -1408,13 +1646,18 @@ impl Compiler<'_> {
         let num = |key: &str, default: f64| -> Result<f64> {
             match t.get(key) {
                 None => Ok(default),
-                Some(v) => v.as_float().or_else(|| v.as_integer().map(|i| i as f64)).ok_or_else(|| err(format!("graph: `{key}` must be a number"))),
+                Some(v) => v
+                    .as_float()
+                    .or_else(|| v.as_integer().map(|i| i as f64))
+                    .ok_or_else(|| err(format!("graph: `{key}` must be a number"))),
             }
         };
         let boolean = |key: &str, default: bool| -> Result<bool> {
             match t.get(key) {
                 None => Ok(default),
-                Some(v) => v.as_bool().ok_or_else(|| err(format!("graph: `{key}` must be true or false"))),
+                Some(v) => {
+                    v.as_bool().ok_or_else(|| err(format!("graph: `{key}` must be true or false")))
+                }
             }
         };
         let count = |key: &str, default: u32| -> Result<u32> {
@@ -1425,17 +1668,32 @@ impl Compiler<'_> {
             Ok(v as u32)
         };
         let keys: &[&str] = match typology {
-            Typology::FanOut | Typology::FanIn => &["min_counterparties", "min_total", "min_amount", "new_counterparties_only"],
+            Typology::FanOut | Typology::FanIn => {
+                &["min_counterparties", "min_total", "min_amount", "new_counterparties_only"]
+            }
             Typology::Cycle => &["min_len", "max_len", "amount_tolerance", "time_ordered"],
             Typology::ScatterGather => &["min_intermediaries", "min_reconvergence"],
             Typology::GatherScatter => &["min_sources", "min_sinks", "min_pass_through"],
             Typology::Bipartite => &["min_senders", "min_receivers", "min_pass_through"],
             Typology::RandomChain => &["min_hops", "max_hops", "min_forward", "max_forward"],
         };
-        let common = ["relationship_horizon", "regrowth", "max_scan", "max_expansions", "max_candidates", "max_detections_per_edge"];
+        let common = [
+            "relationship_horizon",
+            "regrowth",
+            "max_scan",
+            "max_expansions",
+            "max_candidates",
+            "max_detections_per_edge",
+        ];
         for k in t.keys() {
-            if !used.contains(&k.as_str()) && !keys.contains(&k.as_str()) && !common.contains(&k.as_str()) {
-                return Err(err(format!("graph: unknown key `{k}` for {typology_name} (known: {})", keys.join(", "))));
+            if !used.contains(&k.as_str())
+                && !keys.contains(&k.as_str())
+                && !common.contains(&k.as_str())
+            {
+                return Err(err(format!(
+                    "graph: unknown key `{k}` for {typology_name} (known: {})",
+                    keys.join(", ")
+                )));
             }
         }
         if window <= 0 {
@@ -1443,7 +1701,8 @@ impl Compiler<'_> {
         }
         if t.contains_key("relationship_horizon") {
             let s = t.get("relationship_horizon").and_then(toml::Value::as_str).unwrap_or("");
-            config.relationship_horizon = parse_duration(s).map_err(|e| err(format!("graph: relationship_horizon: {e}")))?;
+            config.relationship_horizon =
+                parse_duration(s).map_err(|e| err(format!("graph: relationship_horizon: {e}")))?;
         }
         if t.contains_key("regrowth") {
             config.regrowth = num("regrowth", config.regrowth)?;
@@ -1469,7 +1728,10 @@ impl Compiler<'_> {
                     min_counterparties: count("min_counterparties", d.min_counterparties)?,
                     min_total: num("min_total", d.min_total)?,
                     min_amount: num("min_amount", d.min_amount)?,
-                    new_counterparties_only: boolean("new_counterparties_only", d.new_counterparties_only)?,
+                    new_counterparties_only: boolean(
+                        "new_counterparties_only",
+                        d.new_counterparties_only,
+                    )?,
                 };
                 if typology == Typology::FanOut {
                     config.fan_out = Some(c);

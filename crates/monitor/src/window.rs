@@ -127,7 +127,12 @@ impl BusinessDay {
         let tz = TimeZone::get(zone).map_err(|e| format!("unknown time zone {zone:?}: {e}"))?;
         let cutoff_time: Time =
             cutoff.parse().map_err(|e| format!("bad cut-off {cutoff:?} (want HH:MM): {e}"))?;
-        Ok(BusinessDay { zone_name: zone.to_string(), zone: tz, cutoff: cutoff_time, roll_weekends })
+        Ok(BusinessDay {
+            zone_name: zone.to_string(),
+            zone: tz,
+            cutoff: cutoff_time,
+            roll_weekends,
+        })
     }
 
     /// The IANA name of the zone.
@@ -163,8 +168,11 @@ impl BusinessDay {
 
     /// The business date an instant belongs to.
     pub fn business_date(&self, t: i64) -> Date {
-        let local = Timestamp::from_millisecond(t).map(|ts| self.zone.to_datetime(ts).date()).unwrap_or_default();
-        let mut date = if t < self.close(local) { local } else { local.tomorrow().unwrap_or(local) };
+        let local = Timestamp::from_millisecond(t)
+            .map(|ts| self.zone.to_datetime(ts).date())
+            .unwrap_or_default();
+        let mut date =
+            if t < self.close(local) { local } else { local.tomorrow().unwrap_or(local) };
         while self.roll_weekends && BusinessDay::is_weekend(date) {
             date = date.tomorrow().unwrap_or(date);
         }
@@ -206,7 +214,9 @@ impl WindowKind {
         match self {
             WindowKind::Transaction => "one transaction".into(),
             WindowKind::Sliding { length } => format_duration(*length),
-            WindowKind::Tumbling { length, .. } => format!("one {} period", format_duration(*length)),
+            WindowKind::Tumbling { length, .. } => {
+                format!("one {} period", format_duration(*length))
+            }
             WindowKind::BusinessDay(_) => "one business day".into(),
         }
     }
@@ -301,7 +311,9 @@ impl WindowClock {
         match &self.kind {
             WindowKind::Transaction => t,
             WindowKind::Sliding { length } => t - length + 1,
-            kind => WindowClock::bucket_memo(kind, &mut self.retention_memo, t).map_or(t, |b| b.start),
+            kind => {
+                WindowClock::bucket_memo(kind, &mut self.retention_memo, t).map_or(t, |b| b.start)
+            }
         }
     }
 }
@@ -435,7 +447,7 @@ pub struct Totals {
 
 /// The events of one grouping key within a window's retention, with
 /// running totals.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct WindowState {
     events: VecDeque<Event>,
     count: [u32; MAX_AGGREGATES],
@@ -450,10 +462,24 @@ pub struct WindowState {
     pub overflow: u64,
 }
 
+impl Default for WindowState {
+    fn default() -> Self {
+        WindowState {
+            events: VecDeque::new(),
+            count: [0; MAX_AGGREGATES],
+            cents: [0; MAX_AGGREGATES],
+            distinct: Default::default(),
+            open_until: i64::MIN,
+            days: None,
+            overflow: 0,
+        }
+    }
+}
+
 impl WindowState {
     /// An empty state.
     pub fn new() -> WindowState {
-        WindowState { open_until: i64::MIN, ..WindowState::default() }
+        WindowState::default()
     }
 
     /// The retained events, oldest first.
@@ -543,7 +569,13 @@ impl WindowState {
 
     /// Totals over events with `start <= time <= end`: the running totals
     /// minus the retained events outside the range.
-    pub fn totals(&self, layout: &Layout, start: i64, end: i64, scratch: &mut Vec<(u8, u32)>) -> Totals {
+    pub fn totals(
+        &self,
+        layout: &Layout,
+        start: i64,
+        end: i64,
+        scratch: &mut Vec<(u8, u32)>,
+    ) -> Totals {
         let (lo, hi) = self.range(start, end);
         let mut t = Totals { lo, hi, count: self.count, cents: self.cents, ..Totals::default() };
         scratch.clear();
@@ -630,7 +662,12 @@ pub enum Statistic {
 impl DayRing {
     /// A ring covering `days` days before today plus today.
     pub fn new(days: usize) -> DayRing {
-        DayRing { newest: i64::MIN, first: i64::MAX, cents: vec![0; days + 1], counts: vec![0; days + 1] }
+        DayRing {
+            newest: i64::MIN,
+            first: i64::MAX,
+            cents: vec![0; days + 1],
+            counts: vec![0; days + 1],
+        }
     }
 
     fn slot(&self, day: i64) -> usize {
@@ -686,10 +723,19 @@ impl DayRing {
 
     /// A statistic of the daily `measure` over the baseline days before the
     /// day of `time` (or the value of that day itself for `Today`).
-    pub fn statistic(&self, time: i64, measure: Measure, statistic: Statistic, scratch: &mut Vec<f64>) -> f64 {
+    pub fn statistic(
+        &self,
+        time: i64,
+        measure: Measure,
+        statistic: Statistic,
+        scratch: &mut Vec<f64>,
+    ) -> f64 {
         if statistic == Statistic::Today {
             let day = time.div_euclid(DAY);
-            if self.newest == i64::MIN || day > self.newest || day <= self.newest - self.cents.len() as i64 {
+            if self.newest == i64::MIN
+                || day > self.newest
+                || day <= self.newest - self.cents.len() as i64
+            {
                 return 0.0;
             }
             let s = self.slot(day);
@@ -713,7 +759,7 @@ impl DayRing {
                 scratch.sort_by(f64::total_cmp);
                 let q = if statistic == Statistic::Median { 0.5 } else { 0.95 };
                 let rank = ((q * n).ceil() as usize).clamp(1, scratch.len());
-                if statistic == Statistic::Median && scratch.len() % 2 == 0 {
+                if statistic == Statistic::Median && scratch.len().is_multiple_of(2) {
                     let m = scratch.len() / 2;
                     (scratch[m - 1] + scratch[m]) / 2.0
                 } else {
@@ -762,7 +808,10 @@ mod tests {
         assert_eq!(day.business_date(ms("2025-07-01T21:59:00Z")).to_string(), "2025-07-01");
         assert_eq!(day.business_date(ms("2025-07-01T22:00:00Z")).to_string(), "2025-07-02");
         let b = day.bucket(ms("2025-07-01T12:00:00Z"));
-        assert_eq!(b, Bucket { start: ms("2025-06-30T22:00:00Z"), end: ms("2025-07-01T22:00:00Z") });
+        assert_eq!(
+            b,
+            Bucket { start: ms("2025-06-30T22:00:00Z"), end: ms("2025-07-01T22:00:00Z") }
+        );
         // Across the spring-forward night the day is 23 hours long.
         let b = day.bucket(ms("2025-03-09T12:00:00Z"));
         assert_eq!(b.end - b.start, 23 * HOUR);
@@ -773,7 +822,10 @@ mod tests {
         // Friday after the cut-off too.
         assert_eq!(rolled.business_date(ms("2025-07-04T23:00:00Z")).to_string(), "2025-07-07");
         let b = rolled.bucket(ms("2025-07-06T15:00:00Z"));
-        assert_eq!(b, Bucket { start: ms("2025-07-04T22:00:00Z"), end: ms("2025-07-07T22:00:00Z") });
+        assert_eq!(
+            b,
+            Bucket { start: ms("2025-07-04T22:00:00Z"), end: ms("2025-07-07T22:00:00Z") }
+        );
         assert!(BusinessDay::new("Mars/Olympus", "17:00", false).is_err());
         assert!(BusinessDay::new("UTC", "25:00", false).is_err());
     }
@@ -833,25 +885,37 @@ mod tests {
         let mut values: Vec<u32> = inside.iter().map(|e| e.aux[0]).collect();
         values.sort_unstable();
         values.dedup();
-        Naive { count: inside.len() as u32, cents: inside.iter().map(|e| e.cents).sum(), distinct: values.len() as u32 }
+        Naive {
+            count: inside.len() as u32,
+            cents: inside.iter().map(|e| e.cents).sum(),
+            distinct: values.len() as u32,
+        }
     }
 
     /// Events with times that mostly advance but jump back by up to
     /// `lateness` (and sometimes further, which must be skipped as late).
     fn stream(max_gap: i64, lateness: i64) -> impl Strategy<Value = Vec<(i64, i64, u32, u16)>> {
-        prop::collection::vec((0..max_gap, -lateness * 2..=0i64, 0..2_000_000i64, 0..6u32, 1..4u16), 1..120)
-            .prop_map(|raw| {
-                let mut t = 1_740_000_000_000i64;
-                raw.into_iter()
-                    .map(|(gap, back, cents, aux, mask)| {
-                        t += gap;
-                        (t + back, cents, aux, mask)
-                    })
-                    .collect()
-            })
+        prop::collection::vec(
+            (0..max_gap, -lateness * 2..=0i64, 0..2_000_000i64, 0..6u32, 1..4u16),
+            1..120,
+        )
+        .prop_map(|raw| {
+            let mut t = 1_740_000_000_000i64;
+            raw.into_iter()
+                .map(|(gap, back, cents, aux, mask)| {
+                    t += gap;
+                    (t + back, cents, aux, mask)
+                })
+                .collect()
+        })
     }
 
-    fn run_against_naive(kind: WindowKind, events: Vec<(i64, i64, u32, u16)>, lateness: i64, cap: usize) {
+    fn run_against_naive(
+        kind: WindowKind,
+        events: Vec<(i64, i64, u32, u16)>,
+        lateness: i64,
+        cap: usize,
+    ) {
         let mut clock = WindowClock::new(kind.clone());
         let layout = Layout { aggregates: 2, distinct: [Some(0), None, None] };
         let mut state = WindowState::new();
@@ -863,7 +927,14 @@ mod tests {
                 continue; // late: the engine skips it
             }
             watermark = watermark.max(time);
-            let e = Event { time, cents, seq: seq as u64, aux: [aux, 0, 0], mask, direction: Direction::In };
+            let e = Event {
+                time,
+                cents,
+                seq: seq as u64,
+                aux: [aux, 0, 0],
+                mask,
+                direction: Direction::In,
+            };
             state.evict_before(&layout, clock.retain_from(watermark, lateness));
             state.insert(&layout, e, cap);
             seen.push(e);
@@ -880,7 +951,8 @@ mod tests {
             }
             let (lo, hi) = (t.lo, t.hi);
             let in_range: Vec<u64> = state.events().range(lo..hi).map(|e| e.seq).collect();
-            let mut expected: Vec<&Event> = seen.iter().filter(|e| e.time >= start && e.time <= time).collect();
+            let mut expected: Vec<&Event> =
+                seen.iter().filter(|e| e.time >= start && e.time <= time).collect();
             expected.sort_by_key(|e| (e.time, e.seq));
             let mut got: Vec<u64> = in_range.clone();
             got.sort_unstable();
