@@ -50,6 +50,11 @@ fn tables() -> &'static Tables {
     })
 }
 
+/// The compiled given-name classes, for the transliteration dictionaries.
+pub(crate) fn given_classes() -> &'static [&'static [&'static str]] {
+    given::CLASSES
+}
+
 /// The equivalence class of a folded given name across spellings and
 /// scripts: "mohammed", "muhammad", "mohamed", "mehmet", "محمد" and
 /// "мухаммед" share one class. `None` when the name is in no class.

@@ -20,7 +20,9 @@ fn double_metaphone() -> &'static DoubleMetaphone {
 /// The Double Metaphone primary and alternate keys of a folded Latin token.
 /// Both are empty for a token without ASCII letters.
 pub fn metaphone(token: &str) -> (String, String) {
-    if !token.bytes().any(|b| b.is_ascii_alphabetic()) {
+    // The phonetic tables only know Latin letters; a token mixing scripts
+    // ("cst有限会社") has no meaningful key (and would upset the encoder).
+    if !token.is_ascii() || !token.bytes().any(|b| b.is_ascii_alphabetic()) {
         return (String::new(), String::new());
     }
     let r = double_metaphone().double_metaphone(token);
