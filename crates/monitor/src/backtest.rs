@@ -77,6 +77,10 @@ pub struct Row {
     pub patterns: Score,
     /// Patterns detected and patterns in the data (the recall's terms).
     pub patterns_found: (u64, u64),
+    /// Patterns injected for this scope's own scenarios (labels that name a
+    /// scenario, as `vigia simulate` writes) that it detected, and their
+    /// number: the fair recall of a targeted scenario.
+    pub own_patterns: (u64, u64),
 }
 
 #[derive(Debug, Default)]
@@ -92,7 +96,7 @@ struct Flags {
 pub struct Backtest {
     /// Laundering transaction id → pattern index (u32::MAX = none).
     positives: FxHashMap<Box<str>, u32>,
-    patterns: Vec<String>,
+    patterns: Vec<(String, Option<String>)>,
     pattern_index: FxHashMap<String, u32>,
     positive_accounts: FxHashSet<Box<str>>,
     account_labels: bool,
@@ -134,7 +138,7 @@ impl Backtest {
                 let next = self.patterns.len() as u32;
                 let i = *self.pattern_index.entry(p.clone()).or_insert(next);
                 if i == next {
-                    self.patterns.push(p.clone());
+                    self.patterns.push((p.clone(), l.scenario.clone()));
                 }
                 i
             }
@@ -171,7 +175,7 @@ impl Backtest {
         (self.transactions, self.labelled)
     }
 
-    fn score(&self, name: &str, scope: &str, flags: &[&Flags]) -> Row {
+    fn score(&self, name: &str, scope: &str, flags: &[&Flags], scenarios: &[&str]) -> Row {
         let mut txs: FxHashSet<&str> = FxHashSet::default();
         let mut accounts: FxHashSet<&str> = FxHashSet::default();
         let (mut alerts, mut alerts_pos) = (0, 0);
@@ -199,6 +203,11 @@ impl Backtest {
             .collect();
         let total = self.patterns.len() as u64;
         let patterns = Score { tp: alerts_pos, fp: alerts - alerts_pos, fn_: 0 };
+        let own = |i: usize| {
+            self.patterns[i].1.as_deref().is_some_and(|s| scope == "all" || scenarios.contains(&s))
+        };
+        let own_total = (0..self.patterns.len()).filter(|i| own(*i)).count() as u64;
+        let own_found = found.iter().filter(|i| own(**i as usize)).count() as u64;
         Row {
             scope: scope.into(),
             name: name.into(),
@@ -207,6 +216,7 @@ impl Backtest {
             accounts: accounts_score,
             patterns,
             patterns_found: (found.len() as u64, total),
+            own_patterns: (own_found, own_total),
         }
     }
 
@@ -214,18 +224,20 @@ impl Backtest {
     pub fn report(&self) -> Vec<Row> {
         let mut rows = Vec::new();
         for (id, f) in &self.by_scenario {
-            rows.push(self.score(id, "scenario", &[f]));
+            rows.push(self.score(id, "scenario", &[f], &[id.as_str()]));
         }
-        let mut typologies: BTreeMap<&str, Vec<&Flags>> = BTreeMap::new();
+        let mut typologies: BTreeMap<&str, (Vec<&Flags>, Vec<&str>)> = BTreeMap::new();
         for (id, f) in &self.by_scenario {
             let t = self.typology_of.get(id).map_or("unknown", String::as_str);
-            typologies.entry(t).or_default().push(f);
+            let entry = typologies.entry(t).or_default();
+            entry.0.push(f);
+            entry.1.push(id.as_str());
         }
-        for (t, fs) in &typologies {
-            rows.push(self.score(t, "typology", fs));
+        for (t, (fs, ids)) in &typologies {
+            rows.push(self.score(t, "typology", fs, ids));
         }
         let all: Vec<&Flags> = self.by_scenario.values().collect();
-        rows.push(self.score("all", "all", &all));
+        rows.push(self.score("all", "all", &all, &[]));
         rows
     }
 }
@@ -238,13 +250,13 @@ pub fn pattern_recall(row: &Row) -> f64 {
 /// A plain-text table of a report.
 pub fn render(rows: &[Row]) -> String {
     let mut out = String::from(
-        "scope     name                 alerts |  tx P    tx R    tx F1 |  acct P  acct R  acct F1 | pat P   pat R (found/all)\n",
+        "scope     name                 alerts |  tx P    tx R    tx F1 |  acct P  acct R  acct F1 | pat P   pat R (found/all)   own R (found/own)\n",
     );
     for r in rows {
         let t = &r.transactions;
         let a = &r.accounts;
         out.push_str(&format!(
-            "{:<9} {:<20} {:>6} | {:>6.3}  {:>6.3}  {:>6.3} | {:>6.3}  {:>6.3}  {:>6.3} | {:>6.3}  {:>6.3} ({}/{})\n",
+            "{:<9} {:<20} {:>6} | {:>6.3}  {:>6.3}  {:>6.3} | {:>6.3}  {:>6.3}  {:>6.3} | {:>6.3}  {:>6.3} ({}/{})   {:>6.3} ({}/{})\n",
             r.scope,
             r.name,
             r.alerts,
@@ -257,7 +269,10 @@ pub fn render(rows: &[Row]) -> String {
             r.patterns.precision(),
             pattern_recall(r),
             r.patterns_found.0,
-            r.patterns_found.1
+            r.patterns_found.1,
+            ratio(r.own_patterns.0, r.own_patterns.1),
+            r.own_patterns.0,
+            r.own_patterns.1
         ));
     }
     out
@@ -307,7 +322,12 @@ mod tests {
     #[test]
     fn levels_are_counted_as_documented() {
         let mut b = Backtest::new();
-        let lab = |p: &str| Labels { laundering: true, typology: None, pattern: Some(p.into()) };
+        let lab = |p: &str| Labels {
+            laundering: true,
+            pattern: Some(p.into()),
+            scenario: Some("G3".into()),
+            ..Labels::default()
+        };
         let no = Labels::default();
         b.observe(&tx("1", "A", "B"), Some(&lab("p1")));
         b.observe(&tx("2", "B", "C"), Some(&lab("p1")));
@@ -322,6 +342,9 @@ mod tests {
         assert_eq!(g3.accounts, Score { tp: 2, fp: 0, fn_: 3 });
         assert_eq!(g3.patterns_found, (1, 2));
         assert_eq!(g3.patterns, Score { tp: 1, fp: 0, fn_: 0 });
+        assert_eq!(g3.own_patterns, (1, 2));
+        let a5 = rows.iter().find(|r| r.name == "A5").unwrap();
+        assert_eq!(a5.own_patterns, (0, 0));
         let all = rows.last().unwrap();
         assert_eq!(all.alerts, 2);
         assert_eq!(all.transactions, Score { tp: 1, fp: 1, fn_: 2 });

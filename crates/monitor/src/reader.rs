@@ -73,6 +73,8 @@ pub struct Labels {
     pub typology: Option<String>,
     /// The pattern (laundering attempt) the transaction belongs to.
     pub pattern: Option<String>,
+    /// The scenario id the pattern was injected for (`vigia simulate`).
+    pub scenario: Option<String>,
 }
 
 /// One row as read: the transaction and, separately, its labels.
@@ -456,9 +458,7 @@ impl<R: BufRead> TransactionReader<R> {
         rec.labels = match self.label_column {
             None => None,
             Some(c) => match r.get(c).map(truthy) {
-                Some(Some(flag)) => {
-                    Some(Labels { laundering: flag, typology: None, pattern: None })
-                }
+                Some(Some(flag)) => Some(Labels { laundering: flag, ..Labels::default() }),
                 Some(None) => {
                     return bad(format!("bad label {:?}", String::from_utf8_lossy(&r[c])));
                 }
@@ -565,9 +565,11 @@ struct RawTransaction {
     labels: Option<RawLabels>,
 }
 
-/// The `labels` object of Vigia JSONL (as `vigia simulate` writes it):
-/// `{"laundering": true, "typology": "fan_in", "pattern": "p17"}`; a few
-/// spellings are accepted.
+/// The `labels` object of Vigia JSONL as `vigia simulate` writes it:
+/// `{"typology": "fan_in", "scenario": "G2", "pattern": "G2-17"}` (or
+/// `null`); an explicit `"laundering": true|false` (or `is_laundering`,
+/// `sar`, 0/1) is read too, and without it a row with a pattern or a
+/// typology is a positive.
 #[derive(Deserialize, Default)]
 struct RawLabels {
     #[serde(
@@ -578,8 +580,10 @@ struct RawLabels {
         alias = "is_sar"
     )]
     laundering: Option<RawBool>,
-    #[serde(default, alias = "scenario")]
+    #[serde(default)]
     typology: Option<String>,
+    #[serde(default)]
+    scenario: Option<String>,
     #[serde(default, alias = "pattern_id", alias = "attempt")]
     pattern: Option<RawId>,
 }
@@ -603,7 +607,7 @@ impl RawLabels {
             RawId::Text(s) => s,
             RawId::Number(n) => n.to_string(),
         });
-        Labels { laundering, typology: self.typology, pattern }
+        Labels { laundering, typology: self.typology, pattern, scenario: self.scenario }
     }
 }
 
@@ -724,7 +728,7 @@ mod tests {
 
     #[test]
     fn jsonl_rows() {
-        let text = r#"{"id": "w1", "timestamp": "2025-07-01T10:00:00Z", "amount": 9500, "currency": "usd", "channel": "cash", "originator": {"account": "", "name": "Ana"}, "beneficiary": {"account": "A1", "state": "TX"}, "place": {"id": "BR1", "zip": "79901"}, "labels": {"laundering": true, "typology": "A3", "pattern": 7}}
+        let text = r#"{"id": "w1", "timestamp": "2025-07-01T10:00:00Z", "amount": 9500, "currency": "usd", "channel": "cash", "originator": {"account": "", "name": "Ana"}, "beneficiary": {"account": "A1", "state": "TX"}, "place": {"id": "BR1", "zip": "79901"}, "labels": {"laundering": true, "typology": "structuring", "scenario": "A3", "pattern": 7}}
 {"timestamp": 1751364000000, "amount": 10, "originator": {"account": "X"}, "beneficiary": {"account": "Y"}}
 
 {"timestamp": "yesterday", "amount": 1, "originator": {"account": "X"}, "beneficiary": {"account": "Y"}}
@@ -740,8 +744,9 @@ not json
             l,
             &Some(Labels {
                 laundering: true,
-                typology: Some("A3".into()),
-                pattern: Some("7".into())
+                typology: Some("structuring".into()),
+                pattern: Some("7".into()),
+                scenario: Some("A3".into())
             })
         );
         let (t, l) = rows[1].as_ref().unwrap();
