@@ -138,6 +138,10 @@ fn push_after_decomposition(buf: &mut String, d: char) {
     match d {
         'ı' => buf.push('i'),
         'ς' => buf.push('σ'),
+        'ی' | 'ى' | 'ې' | 'ۍ' | 'ے' => buf.push('ي'),
+        'ک' => buf.push('ك'),
+        'ە' | 'ۀ' => buf.push('ه'),
+        'ٱ' => buf.push('ا'),
         _ => buf.push(d),
     }
 }
