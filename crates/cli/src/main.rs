@@ -32,6 +32,8 @@ enum Command {
     Screen(screen::ScreenArgs),
     /// Score pairs of entities against each other.
     Compare(screen::CompareArgs),
+    /// Generate synthetic, labelled transactions with injected typologies.
+    Simulate(simulate::SimulateArgs),
 }
 
 /// Options every command shares, resolved from the command line and the
@@ -47,6 +49,7 @@ pub(crate) struct Global {
 mod engine;
 mod lists;
 mod screen;
+mod simulate;
 mod progress;
 
 fn default_data_dir() -> PathBuf {
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
         Command::Lists(command) => lists::run(command, &global),
         Command::Screen(args) => screen::run_screen(args, &global),
         Command::Compare(args) => screen::run_compare(args, &global),
+        Command::Simulate(args) => simulate::run(args, &global),
     };
     match result {
         Ok(code) => code,
