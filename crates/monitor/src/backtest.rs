@@ -247,32 +247,50 @@ pub fn pattern_recall(row: &Row) -> f64 {
     ratio(row.patterns_found.0, row.patterns_found.1)
 }
 
-/// A plain-text table of a report.
+/// A plain-text table of a report. A level without positives in the
+/// ground truth shows `-` instead of scores.
 pub fn render(rows: &[Row]) -> String {
     let mut out = String::from(
-        "scope     name                 alerts |  tx P    tx R    tx F1 |  acct P  acct R  acct F1 | pat P   pat R (found/all)   own R (found/own)\n",
+        "scope     name                 alerts |  tx P    tx R    tx F1 |  acct P  acct R  acct F1 | pat P   pat R (found/all)  own R (found/own)\n",
     );
+    let three = |s: &Score| {
+        if s.tp + s.fn_ == 0 {
+            format!("{:>6}  {:>6}  {:>6}", "-", "-", "-")
+        } else {
+            format!("{:>6.3}  {:>6.3}  {:>6.3}", s.precision(), s.recall(), s.f1())
+        }
+    };
     for r in rows {
-        let t = &r.transactions;
-        let a = &r.accounts;
+        let patterns = if r.patterns_found.1 == 0 {
+            format!("{:>6}  {:>6}", "-", "-")
+        } else {
+            format!(
+                "{:>6.3}  {:>6.3} ({}/{})",
+                r.patterns.precision(),
+                pattern_recall(r),
+                r.patterns_found.0,
+                r.patterns_found.1
+            )
+        };
+        let own = if r.own_patterns.1 == 0 {
+            "-".to_string()
+        } else {
+            format!(
+                "{:.3} ({}/{})",
+                ratio(r.own_patterns.0, r.own_patterns.1),
+                r.own_patterns.0,
+                r.own_patterns.1
+            )
+        };
         out.push_str(&format!(
-            "{:<9} {:<20} {:>6} | {:>6.3}  {:>6.3}  {:>6.3} | {:>6.3}  {:>6.3}  {:>6.3} | {:>6.3}  {:>6.3} ({}/{})   {:>6.3} ({}/{})\n",
+            "{:<9} {:<20} {:>6} | {} | {} | {}  {}\n",
             r.scope,
             r.name,
             r.alerts,
-            t.precision(),
-            t.recall(),
-            t.f1(),
-            a.precision(),
-            a.recall(),
-            a.f1(),
-            r.patterns.precision(),
-            pattern_recall(r),
-            r.patterns_found.0,
-            r.patterns_found.1,
-            ratio(r.own_patterns.0, r.own_patterns.1),
-            r.own_patterns.0,
-            r.own_patterns.1
+            three(&r.transactions),
+            three(&r.accounts),
+            patterns,
+            own
         ));
     }
     out

@@ -1,0 +1,413 @@
+//! `vigia monitor`: run transaction monitoring over a file or stdin and
+//! write alerts as JSON lines; with `--labels`, backtest the scenarios.
+
+use std::cell::RefCell;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use vigia_model::{Entity, Schema};
+use vigia_monitor::backtest::{self, Backtest};
+use vigia_monitor::window::parse_duration;
+use vigia_monitor::{
+    Format, Monitor, MonitorOptions, PackBuilder, PartyScreener, ReaderOptions, Record,
+    ScreeningHit, Step, TransactionReader, read_account_labels, read_profiles,
+};
+use vigia_screen::{Query, ScreenConfig, Screener};
+
+use crate::Global;
+
+/// What to do with a row that cannot be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum BadRowPolicy {
+    /// Count it, report the first few on stderr, go on.
+    Skip,
+    /// Stop with an error naming the row.
+    Stop,
+}
+
+/// Run transaction monitoring over a file or stdin; alerts as JSON lines.
+///
+/// Input formats (detected from the first line, or --format): AMLworld CSV
+/// (Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving
+/// Currency,Amount Paid,Payment Currency,Payment Format[,Is Laundering];
+/// accounts become BANK:ACCOUNT), AMLSim CSV (sourceNodeId,targetNodeId,
+/// value,time; step s is day s after --amlsim-origin) and Vigia JSONL.
+/// Rows without an id get their 1-based data row number. Amounts convert to
+/// USD by the dated rates in data/reference/fx.toml.
+///
+/// Scenarios: the built-in pack (data/scenarios), extended or overridden by
+/// each --scenarios DIR (its *.toml files; reference/*.toml inside it
+/// override reference data by name; a scenario with a built-in id replaces
+/// it). --no-builtin starts from an empty pack.
+///
+/// A summary goes to stderr: transactions, bad rows, late rows, alerts per
+/// scenario, throughput. With --labels, precision, recall and F1 per
+/// scenario and typology at transaction, account and pattern level follow
+/// (docs/guide/monitoring.md defines each).
+#[derive(Debug, Args)]
+pub(crate) struct MonitorArgs {
+    /// Transactions: a file, or `-` for standard input.
+    input: PathBuf,
+    /// Write alerts here instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// A scenario directory (or a single .toml file) extending the pack;
+    /// `builtin` names the built-in pack. Repeatable.
+    #[arg(long, value_name = "PACK_OR_DIR")]
+    scenarios: Vec<String>,
+    /// Do not load the built-in scenarios (reference data stays loaded).
+    #[arg(long)]
+    no_builtin: bool,
+    /// Input format: amlworld, amlsim or jsonl (default: detected).
+    #[arg(long, value_name = "F")]
+    format: Option<String>,
+    /// Customer/account profiles (JSONL or CSV; see docs/guide/monitoring.md).
+    #[arg(long, value_name = "FILE")]
+    customers: Option<PathBuf>,
+    /// What to do with a row that cannot be read.
+    #[arg(long, value_enum, default_value = "skip")]
+    on_bad_row: BadRowPolicy,
+    /// Backtest: with no value, use the input's labels (AMLworld's
+    /// `Is Laundering` column, the `labels` object of Vigia JSONL); with a
+    /// file, read account labels from it (AMLSim nodes.csv: nodeid,isFraud).
+    #[arg(long, value_name = "COLUMN_OR_FILE", num_args = 0..=1, default_missing_value = "")]
+    labels: Option<String>,
+    /// Write the backtest report as JSON lines here.
+    #[arg(long, value_name = "FILE", requires = "labels")]
+    report: Option<PathBuf>,
+    /// How late (behind the latest event time) a transaction may arrive and
+    /// still count in windows, e.g. 15m, 1h, 1d.
+    #[arg(long, default_value = "1h", value_name = "DURATION")]
+    lateness: String,
+    /// Run only scenarios for these institution types (B bank, M MSB,
+    /// R remittance), comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "TYPES")]
+    institution_type: Vec<String>,
+    /// Run only these scenario ids, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    only: Vec<String>,
+    /// Event date of AMLSim step 0 (YYYY-MM-DD, UTC).
+    #[arg(long, default_value = "2017-01-01", value_name = "DATE")]
+    amlsim_origin: String,
+    /// Do not screen party names (E2) against the lists.
+    #[arg(long)]
+    no_screening: bool,
+}
+
+/// Screens party names with the screening engine over the active lists
+/// (or the built-in watchlist), keeping hits whose entity has a topic.
+struct ListScreener {
+    screener: Screener,
+    config: ScreenConfig,
+    scratch: RefCell<vigia_index::Scratch>,
+}
+
+impl PartyScreener for ListScreener {
+    fn screen(&self, name: &str, country: Option<&str>) -> Option<ScreeningHit> {
+        let mut entity = Entity::new("party", Schema::LegalEntity);
+        entity.add("name", name);
+        if let Some(c) = country {
+            entity.add("country", c);
+        }
+        let query = Query { id: "party".into(), entity };
+        let result = self.screener.screen(&query, &self.config, &mut self.scratch.borrow_mut());
+        let best = result.results.into_iter().find(|m| m.is_match)?;
+        let record = &self.screener.index().record(best.record).entity;
+        let mut topics: Vec<String> = record.get("topics").to_vec();
+        topics.extend(record.get("program").iter().cloned());
+        Some(ScreeningHit {
+            entity_id: best.id,
+            caption: best.caption,
+            score: best.score,
+            topics,
+            datasets: best.datasets,
+        })
+    }
+}
+
+fn open_input(path: &Path) -> Result<Box<dyn BufRead>> {
+    if path.as_os_str() == "-" {
+        return Ok(Box::new(BufReader::with_capacity(1 << 20, io::stdin())));
+    }
+    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    Ok(Box::new(BufReader::with_capacity(1 << 20, file)))
+}
+
+fn load_pack(args: &MonitorArgs) -> Result<vigia_monitor::Pack> {
+    let mut builder = if args.no_builtin {
+        let mut b = PackBuilder::new();
+        b.add_builtin_reference();
+        b
+    } else {
+        PackBuilder::builtin()
+    };
+    for source in &args.scenarios {
+        if source == "builtin" {
+            continue;
+        }
+        let path = PathBuf::from(source);
+        let mut files: Vec<PathBuf> = Vec::new();
+        let mut references: Vec<PathBuf> = Vec::new();
+        if path.is_dir() {
+            for entry in
+                std::fs::read_dir(&path).with_context(|| format!("reading {}", path.display()))?
+            {
+                let p = entry?.path();
+                if p.extension().is_some_and(|e| e == "toml") {
+                    files.push(p);
+                }
+            }
+            let reference = path.join("reference");
+            if reference.is_dir() {
+                for entry in std::fs::read_dir(&reference)? {
+                    let p = entry?.path();
+                    if p.extension().is_some_and(|e| e == "toml") {
+                        references.push(p);
+                    }
+                }
+            }
+        } else if path.is_file() {
+            files.push(path.clone());
+        } else {
+            bail!("--scenarios {source}: no such directory or file");
+        }
+        files.sort();
+        references.sort();
+        for p in references {
+            let text =
+                std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+            builder.add_reference(&p.display().to_string(), &text);
+        }
+        for p in files {
+            let text =
+                std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+            builder.add_scenarios(&p.display().to_string(), &text);
+        }
+    }
+    Ok(builder.build()?)
+}
+
+/// Runs `vigia monitor`.
+pub(crate) fn run(args: MonitorArgs, global: &Global) -> Result<ExitCode> {
+    let started = Instant::now();
+    let pack = load_pack(&args)?;
+    let lateness =
+        parse_duration(&args.lateness).map_err(|e| anyhow::anyhow!("--lateness: {e}"))?;
+    let format = match &args.format {
+        Some(f) => Some(
+            Format::parse(f)
+                .with_context(|| format!("--format {f}: want amlworld, amlsim or jsonl"))?,
+        ),
+        None => None,
+    };
+    let origin: jiff::civil::Date = args
+        .amlsim_origin
+        .parse()
+        .with_context(|| format!("--amlsim-origin {}", args.amlsim_origin))?;
+    let origin = jiff::tz::TimeZone::UTC
+        .to_timestamp(origin.to_datetime(jiff::civil::Time::midnight()))?
+        .as_millisecond();
+
+    let options = MonitorOptions {
+        lateness,
+        institution_types: args.institution_type.clone(),
+        only: args.only.clone(),
+        ..MonitorOptions::default()
+    };
+    for id in &args.only {
+        if pack.scenario(id).is_none() {
+            bail!("--only {id}: no such scenario in the pack");
+        }
+    }
+    let needs_screening =
+        pack.scenarios.iter().any(|s| s.requires.iter().any(|r| r == "screening"));
+    let mut monitor = Monitor::new(pack, options);
+    let running = monitor.running();
+    let screens = running
+        .iter()
+        .any(|i| monitor.pack().scenarios[*i].requires.iter().any(|r| r == "screening"));
+    let mut lists_label = String::from("off");
+    if needs_screening && screens && !args.no_screening {
+        let (screener, loaded) = crate::engine::load_screener(global)?;
+        let config = ScreenConfig { threshold: 0.85, limit: 1, ..ScreenConfig::default() };
+        lists_label = loaded.label.clone();
+        monitor.set_screener(Box::new(ListScreener {
+            screener,
+            config,
+            scratch: RefCell::new(vigia_index::Scratch::new()),
+        }));
+    }
+    if let Some(path) = &args.customers {
+        let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        let profiles = read_profiles(&path.display().to_string(), BufReader::new(file))?;
+        monitor.add_profiles(&profiles);
+    }
+
+    let mut backtest = None;
+    if let Some(labels) = &args.labels {
+        let mut b = Backtest::new();
+        if !labels.is_empty() {
+            let path = PathBuf::from(labels);
+            if !path.is_file() {
+                bail!(
+                    "--labels {labels}: no such file. Give an account-label file (AMLSim nodes.csv), or --labels alone to use the input's own labels"
+                );
+            }
+            let (positives, n) = read_account_labels(BufReader::new(File::open(&path)?))
+                .with_context(|| format!("reading account labels from {}", path.display()))?;
+            eprintln!("labels: {} of {n} accounts positive ({})", positives.len(), path.display());
+            b.set_account_labels(positives);
+        }
+        backtest = Some(b);
+    }
+
+    let input = open_input(&args.input)?;
+    let mut reader = TransactionReader::new(
+        input,
+        ReaderOptions { format, amlsim_origin: origin, ..ReaderOptions::default() },
+    )
+    .with_context(|| format!("reading {}", args.input.display()))?;
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(BufWriter::with_capacity(
+            1 << 16,
+            File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        )),
+        None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
+    };
+
+    let bar = crate::progress::counter(global.interactive, "transactions");
+    let mut record = Record::default();
+    let mut alerts = Vec::new();
+    let (mut bad, mut rejected, mut read) = (0u64, 0u64, 0u64);
+    let processing = Instant::now();
+    loop {
+        let step = reader.read(&mut record)?;
+        match step {
+            Step::End => break,
+            Step::Bad(row) => {
+                if args.on_bad_row == BadRowPolicy::Stop {
+                    bail!("{}: {row}", args.input.display());
+                }
+                bad += 1;
+                if bad <= 5 {
+                    bar.suspend(|| eprintln!("vigia: skipping {}: {row}", args.input.display()));
+                }
+                continue;
+            }
+            Step::Record => {}
+        }
+        read += 1;
+        if let Some(b) = &mut backtest {
+            b.observe(&record.transaction, record.labels.as_ref());
+        }
+        if let Err(e) = monitor.process(&record.transaction, &mut alerts) {
+            if args.on_bad_row == BadRowPolicy::Stop {
+                bail!("{}: row {}: {e}", args.input.display(), record.row);
+            }
+            rejected += 1;
+            if bad + rejected <= 5 {
+                bar.suspend(|| {
+                    eprintln!("vigia: skipping {}: row {}: {e}", args.input.display(), record.row)
+                });
+            }
+            continue;
+        }
+        for alert in alerts.drain(..) {
+            serde_json::to_writer(&mut out, &alert)?;
+            out.write_all(b"\n")?;
+            if let Some(b) = &mut backtest {
+                b.alert(&alert);
+            }
+        }
+        if read.is_multiple_of(1 << 16) {
+            bar.set_position(read);
+        }
+    }
+    out.flush()?;
+    bar.finish_and_clear();
+    let elapsed = processing.elapsed().as_secs_f64();
+
+    let stats = monitor.stats();
+    let pack = monitor.pack();
+    let mut err = io::stderr().lock();
+    writeln!(
+        err,
+        "monitor: {read} transactions ({} format), {bad} bad rows, {rejected} rejected (no rate or bad amount), {} late (beyond {})",
+        reader.format().name(),
+        stats.late,
+        args.lateness
+    )?;
+    let total: u64 = stats.alerts.iter().sum();
+    writeln!(
+        err,
+        "monitor: {total} alerts from {} scenarios running ({}; screening lists: {lists_label})",
+        running.len(),
+        pack.version
+    )?;
+    let mut line = String::new();
+    for i in &running {
+        let s = &pack.scenarios[*i];
+        if stats.alerts[*i] > 0 || stats.suppressed[*i] > 0 {
+            line.push_str(&format!(" {}={}", s.id, stats.alerts[*i]));
+            if stats.suppressed[*i] > 0 {
+                line.push_str(&format!("(+{} suppressed)", stats.suppressed[*i]));
+            }
+        }
+    }
+    if !line.is_empty() {
+        writeln!(err, "monitor: alerts per scenario:{line}")?;
+    }
+    if let Some(g) = monitor.graph_stats() {
+        writeln!(
+            err,
+            "monitor: graph: {} edges, {} live at the end (peak {})",
+            g.edges, g.live_edges, g.peak_live_edges
+        )?;
+    }
+    writeln!(
+        err,
+        "monitor: {:.0} transactions/s ({elapsed:.2} s processing, {:.2} s total); window state: {} keys, {} events, {} evidence ids, {} accounts",
+        read as f64 / elapsed.max(1e-9),
+        started.elapsed().as_secs_f64(),
+        stats.states,
+        stats.events,
+        stats.evidence_ids,
+        stats.accounts
+    )?;
+    if let Some(b) = &backtest {
+        if !b.has_truth() {
+            writeln!(err, "backtest: the input carries no labels and no label file was given")?;
+        } else {
+            let rows = b.report();
+            let (n, labelled) = b.counts();
+            writeln!(err, "backtest: {n} transactions, {labelled} with labels")?;
+            err.write_all(backtest::render(&rows).as_bytes())?;
+            if let Some(path) = &args.report {
+                let mut f = BufWriter::new(
+                    File::create(path).with_context(|| format!("creating {}", path.display()))?,
+                );
+                for r in &rows {
+                    let value = serde_json::json!({
+                        "scope": r.scope, "name": r.name, "alerts": r.alerts,
+                        "transaction": {"tp": r.transactions.tp, "fp": r.transactions.fp, "fn": r.transactions.fn_,
+                            "precision": r.transactions.precision(), "recall": r.transactions.recall(), "f1": r.transactions.f1()},
+                        "account": {"tp": r.accounts.tp, "fp": r.accounts.fp, "fn": r.accounts.fn_,
+                            "precision": r.accounts.precision(), "recall": r.accounts.recall(), "f1": r.accounts.f1()},
+                        "pattern": {"alerts_with_positive": r.patterns.tp, "precision": r.patterns.precision(),
+                            "found": r.patterns_found.0, "patterns": r.patterns_found.1, "recall": backtest::pattern_recall(r),
+                            "own_found": r.own_patterns.0, "own_patterns": r.own_patterns.1},
+                    });
+                    serde_json::to_writer(&mut f, &value)?;
+                    f.write_all(b"\n")?;
+                }
+                f.flush()?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
