@@ -34,6 +34,8 @@ enum Command {
     Compare(screen::CompareArgs),
     /// Generate synthetic, labelled transactions with injected typologies.
     Simulate(simulate::SimulateArgs),
+    /// Run transaction monitoring over a file or stdin; alerts as JSON lines.
+    Monitor(monitor::MonitorArgs),
 }
 
 /// Options every command shares, resolved from the command line and the
@@ -48,6 +50,7 @@ pub(crate) struct Global {
 
 mod engine;
 mod lists;
+mod monitor;
 mod screen;
 mod simulate;
 mod progress;
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         Command::Screen(args) => screen::run_screen(args, &global),
         Command::Compare(args) => screen::run_compare(args, &global),
         Command::Simulate(args) => simulate::run(args, &global),
+        Command::Monitor(args) => monitor::run(args, &global),
     };
     match result {
         Ok(code) => code,
