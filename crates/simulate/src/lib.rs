@@ -185,7 +185,7 @@ impl Simulation {
                 state: Some("Baja California"),
             });
         }
-        let fixed = Fixed { acquirer, casa_peers, exporters: world.suppliers };
+        let fixed = Fixed { acquirer, casa_peers };
 
         // Plan and generate the injected patterns.
         let per_scenario = config

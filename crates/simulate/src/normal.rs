@@ -35,8 +35,6 @@ pub(crate) struct Fixed {
     pub(crate) acquirer: u32,
     /// Per casa de cambio: its own settlement account in Mexico.
     pub(crate) casa_peers: [u32; 4],
-    /// A US exporter the casas pay for goods.
-    pub(crate) exporters: (u32, u32),
 }
 
 /// Appends the benign events of `day` to `out`.
@@ -250,7 +248,8 @@ pub(crate) fn day(
                     );
                 }
                 if c.kind == Kind::Employer && business_day && rng.random_bool(0.4) {
-                    let client = fixed.exporters.0 + rng.random_range(0..fixed.exporters.1);
+                    // Its clients are the same few firms, month after month.
+                    let client = h.suppliers[rng.random_range(0..3)];
                     out.push(
                         Event::new(
                             time_in(rng, day, 13, 23),
@@ -299,7 +298,8 @@ pub(crate) fn day(
                     );
                 }
                 if business_day && rng.random_bool(0.5) {
-                    let exporter = fixed.exporters.0 + rng.random_range(0..fixed.exporters.1);
+                    // A casa pays the same US exporters for its clients' goods.
+                    let exporter = h.suppliers[rng.random_range(0..3)];
                     out.push(
                         Event::new(
                             time_in(rng, day, 14, 22),

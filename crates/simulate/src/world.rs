@@ -291,7 +291,7 @@ impl World {
             country: "us",
             state: None,
         });
-        let beneficiaries = block(&mut outside, (n / 6).max(30), &mut |i| {
+        let beneficiaries = block(&mut outside, (n * 2 / 5).max(60), &mut |i| {
             let d = DESTINATIONS[pick_destination(&mut rng_names)];
             Outside {
                 account: format!("{}B{:07}", d.country.to_ascii_uppercase(), i + 1),
@@ -423,6 +423,7 @@ impl World {
             locality_places,
         };
         let people: Vec<u32> = world.individuals.iter().chain(&world.remitters).copied().collect();
+        let mut remitters_seen: u32 = 0;
         for i in 0..n {
             let kind = world.customers[i].kind;
             let locality = world.customers[i].locality;
@@ -456,8 +457,12 @@ impl World {
                     *f = pick(rng, &people);
                 }
                 if kind == Kind::Remitter {
-                    h.beneficiaries =
-                        [in_block(rng, world.beneficiaries), in_block(rng, world.beneficiaries)];
+                    // Each sender's family is its own: beneficiaries are not
+                    // shared by unrelated senders (that is the F2 pattern).
+                    let (first, len) = world.beneficiaries;
+                    let own = (2 * remitters_seen) % len;
+                    remitters_seen += 1;
+                    h.beneficiaries = [first + own, first + (own + 1) % len];
                     h.remit = [15_000, 20_000, 25_000, 30_000, 40_000, 50_000]
                         [rng.random_range(0..6)]
                         + if rng.random_bool(0.4) { rng.random_range(0..9_000) } else { 0 };
