@@ -21,7 +21,9 @@
 //!   licence policy);
 //! - the party's schema is the row's `type` (`Individual`, `Entity`,
 //!   `Vessel`); rows without one are classified by name
-//!   ([`crate::generic::party`]).
+//!   ([`crate::generic::party`]), never as persons on the lists that name
+//!   organisations almost only (nonproliferation sanctions, the Unverified
+//!   and Military End User lists).
 
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -41,7 +43,8 @@ const REQUIRED: [&str; 2] = ["source", "name"];
 pub(crate) fn sniff(head: &str) -> bool {
     let head = head.strip_prefix('\u{feff}').unwrap_or(head);
     let Some(line) = head.lines().next() else { return false };
-    let columns: Vec<String> = line.split(',').map(|c| normalize_header(c.trim_matches('"'))).collect();
+    let columns: Vec<String> =
+        line.split(',').map(|c| normalize_header(c.trim_matches('"'))).collect();
     let has = |name: &str| columns.iter().any(|c| c == name);
     has("source") && has("entity_number") && has("name") && (has("programs") || has("alt_names"))
 }
@@ -55,7 +58,12 @@ pub(crate) fn sniff(head: &str) -> bool {
 /// # Errors
 /// The file has no header row or lacks the `source` or `name` column
 /// ([`Error::Malformed`]); reading failed ([`Error::Io`]).
-pub fn parse<R: BufRead>(input: R, file: &str, dataset: &str, sink: &mut dyn Sink) -> Result<Parsed> {
+pub fn parse<R: BufRead>(
+    input: R,
+    file: &str,
+    dataset: &str,
+    sink: &mut dyn Sink,
+) -> Result<Parsed> {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
     let mut record = csv::StringRecord::new();
     let columns = loop {
@@ -70,7 +78,9 @@ pub fn parse<R: BufRead>(input: R, file: &str, dataset: &str, sink: &mut dyn Sin
         return Err(malformed(
             file,
             1,
-            format!("required column `{missing}` is missing: this is not a Consolidated Screening List header"),
+            format!(
+                "required column `{missing}` is missing: this is not a Consolidated Screening List header"
+            ),
         ));
     }
     let mut book = PartyBook::default();
@@ -90,7 +100,7 @@ pub fn parse<R: BufRead>(input: R, file: &str, dataset: &str, sink: &mut dyn Sin
                         if let Some(first) = book.add(party, sanction, line) {
                             notes.push((
                                 Severity::Info,
-                                format!("same party as line {first} (another listing row): merged into {id}"),
+                                format!("same party as line {first} (another listing row): merged"),
                             ));
                         }
                         report(file, line, Some(&id), notes, sink);
@@ -105,7 +115,12 @@ pub fn parse<R: BufRead>(input: R, file: &str, dataset: &str, sink: &mut dyn Sin
             Err(err) => {
                 dropped += 1;
                 let line = err.position().map(|p| p.line()).unwrap_or_default();
-                sink.diagnostic(diagnostic(file, line, Severity::Error, format!("unreadable row: {err}")));
+                sink.diagnostic(diagnostic(
+                    file,
+                    line,
+                    Severity::Error,
+                    format!("unreadable row: {err}"),
+                ));
             }
         }
     }
@@ -138,13 +153,17 @@ impl Columns {
 
     /// A cell by column name, trimmed, with C1 controls repaired.
     fn get(&self, record: &csv::StringRecord, name: &str, notes: &mut Notes) -> String {
-        let Some(text) = self.index.get(name).and_then(|i| record.get(*i)) else { return String::new() };
+        let Some(text) = self.index.get(name).and_then(|i| record.get(*i)) else {
+            return String::new();
+        };
         let text = text.trim();
         match cell::repair_c1(text) {
             Some(repaired) => {
                 notes.push((
                     Severity::Info,
-                    format!("{name}: control characters read as windows-1252 punctuation ({repaired:?})"),
+                    format!(
+                        "{name}: control characters read as windows-1252 punctuation ({repaired:?})"
+                    ),
                 ));
                 repaired
             }
@@ -155,7 +174,11 @@ impl Columns {
 
 /// Reads one row into a party and its sanction; `None` (with an error
 /// note) when the row has no name.
-fn read_row(columns: &Columns, record: &csv::StringRecord, notes: &mut Notes) -> Option<(Entity, Entity)> {
+fn read_row(
+    columns: &Columns,
+    record: &csv::StringRecord,
+    notes: &mut Notes,
+) -> Option<(Entity, Entity)> {
     let mut get = |name: &str| columns.get(record, name, notes);
     let source = get("source");
     let name = get("name");
@@ -199,14 +222,22 @@ fn read_row(columns: &Columns, record: &csv::StringRecord, notes: &mut Notes) ->
             Schema::Company => Schema::Company,
             _ => Schema::Organization,
         },
-        "" => list.schema_from_name(&name),
-        other => {
-            notes.push((Severity::Info, format!("type {other:?} is not one Vigia knows: read by name")));
-            list.schema_from_name(&name)
+        "" => list.schema_from_name(&name, true),
+        _ => {
+            notes.push((
+                Severity::Info,
+                format!("type {kind:?} is not one Vigia knows: read by name"),
+            ));
+            // The list said the party is something other than a person.
+            list.schema_from_name(&name, false)
         }
     };
     let id = if number.is_empty() {
-        format!("us-csl-{}-{}", list.abbreviation, cell::stable_key(&[&list.abbreviation, &cell::name_key(&name)]))
+        format!(
+            "us-csl-{}-{}",
+            list.abbreviation,
+            cell::stable_key(&[&list.abbreviation, &cell::name_key(&name)])
+        )
     } else {
         format!("us-csl-{}-{number}", list.abbreviation)
     };
@@ -301,12 +332,13 @@ struct SourceList {
 }
 
 impl SourceList {
-    /// The schema of an untyped row, by name (see [`schema_from_name`]);
-    /// on a list of organisations a person-like name stays a
-    /// `LegalEntity`, which persons and organisations both match.
-    fn schema_from_name(&self, name: &str) -> Schema {
+    /// The schema of a row by its name (see [`schema_from_name`]). On a
+    /// list of organisations, or when the row's type rules a person out, a
+    /// person-like name stays a `LegalEntity`, which persons and
+    /// organisations both match.
+    fn schema_from_name(&self, name: &str, may_be_person: bool) -> Schema {
         match schema_from_name(name) {
-            Schema::Person if self.organisations => Schema::LegalEntity,
+            Schema::Person if self.organisations || !may_be_person => Schema::LegalEntity,
             schema => schema,
         }
     }
@@ -346,7 +378,8 @@ impl SourceList {
         } else {
             "sanction"
         };
-        let authority = if authority.is_empty() { "US Government".to_owned() } else { authority.to_owned() };
+        let authority =
+            if authority.is_empty() { "US Government".to_owned() } else { authority.to_owned() };
         let organisations = ["isn", "uvl", "meu"].contains(&abbreviation.as_str());
         SourceList { name: name.to_owned(), abbreviation, authority, topic, organisations }
     }
@@ -374,7 +407,11 @@ fn read_address(party: &mut Entity, address: &str, notes: &mut Notes) {
 fn read_identifier(party: &mut Entity, entry: &str) {
     let parts: Vec<&str> = entry.split(", ").map(str::trim).collect();
     let (number, kind) = match parts.as_slice() {
-        [first, middle @ .., kind] if !middle.is_empty() && first.len() == 2 && first.bytes().all(|b| b.is_ascii_uppercase()) => {
+        [first, middle @ .., kind]
+            if !middle.is_empty()
+                && first.len() == 2
+                && first.bytes().all(|b| b.is_ascii_uppercase()) =>
+        {
             (middle.join(", "), *kind)
         }
         [number @ .., kind] if !number.is_empty() => (number.join(", "), *kind),
@@ -391,18 +428,31 @@ fn read_identifier(party: &mut Entity, entry: &str) {
         party.add(prop::NOTES, entry);
         return;
     }
-    let words: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> =
+        lower.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
     if number.to_ascii_uppercase().starts_with("IMO") && lower.contains("vessel") {
         party.add(prop::IMO_NUMBER, &number.replace(' ', "").to_ascii_uppercase());
         return;
     }
     let property = if lower.contains("passport") {
         prop::PASSPORT_NUMBER
-    } else if ["tax", "nit", "ruc", "rfc", "inn", "vat", "cuit", "tin", "nif", "cif"].iter().any(|k| words.contains(k)) {
-        prop::TAX_NUMBER
-    } else if ["registration id", "registration number", "company number", "commercial registry", "matricula", "business registration", "government gazette", "legal entity number"]
+    } else if ["tax", "nit", "ruc", "rfc", "inn", "vat", "cuit", "tin", "nif", "cif"]
         .iter()
-        .any(|k| lower.contains(k))
+        .any(|k| words.contains(k))
+    {
+        prop::TAX_NUMBER
+    } else if [
+        "registration id",
+        "registration number",
+        "company number",
+        "commercial registry",
+        "matricula",
+        "business registration",
+        "government gazette",
+        "legal entity number",
+    ]
+    .iter()
+    .any(|k| lower.contains(k))
     {
         prop::REGISTRATION_NUMBER
     } else if lower.contains("swift") || lower.contains("bic") {
@@ -455,8 +505,16 @@ mod tests {
         check("Specially Designated Nationals (SDN) - Treasury Department", "sdn", "sanction");
         check("ITAR Debarred (DTC) - State Department", "dtc", "debarment");
         check("Unverified List (UVL) - Bureau of Industry and Security", "uvl", "export.risk");
-        check("Non-SDN Menu-Based Sanctions List (NS-MBS List) - Treasury Department", "ns-mbs-list", "sanction");
-        check("Military End User (MEU) List - Bureau of Industry and Security", "meu", "export.control");
+        check(
+            "Non-SDN Menu-Based Sanctions List (NS-MBS List) - Treasury Department",
+            "ns-mbs-list",
+            "sanction",
+        );
+        check(
+            "Military End User (MEU) List - Bureau of Industry and Security",
+            "meu",
+            "export.control",
+        );
         check("", "unknown", "sanction");
     }
 

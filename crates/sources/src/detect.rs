@@ -106,7 +106,10 @@ pub(crate) fn describe(head: &str) -> String {
         return format!("JSON that is no known list format: `{}`", clip(first_line, 80));
     }
     let fields = first_line.split([',', '\t', ';']).count();
-    format!("a first line of {fields} field(s) that matches no known header: `{}`", clip(first_line, 100))
+    format!(
+        "a first line of {fields} field(s) that matches no known header: `{}`",
+        clip(first_line, 100)
+    )
 }
 
 /// The name of the root element of an XML head, skipping the declaration,

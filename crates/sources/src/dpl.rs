@@ -24,7 +24,7 @@ use vigia_model::entity::collapse_whitespace;
 use vigia_model::{Diagnostic, Entity, Location, Schema, Severity, prop};
 
 use crate::generic::cell::{self, Notes};
-use crate::generic::party::{HONORIFICS, PartyBook, schema_from_name};
+use crate::generic::party::{HONORIFICS, PartyBook, listed, schema_from_name};
 use crate::generic::{csv_error, mapping::normalize_header};
 use crate::{Error, Header, Parsed, Result, Sink};
 
@@ -37,10 +37,10 @@ const PROGRAM: &str = "Denied Persons List";
 /// US state and territory codes: a row with a state but no country is in
 /// the United States.
 const US_STATES: &[&str] = &[
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
-    "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC",
-    "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
-    "PR", "GU", "VI", "AS", "MP",
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
+    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
+    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
+    "WV", "WI", "WY", "PR", "GU", "VI", "AS", "MP",
 ];
 
 /// Whether the start of a decoded file is a DPL: a header row with the
@@ -48,7 +48,8 @@ const US_STATES: &[&str] = &[
 pub(crate) fn sniff(head: &str) -> bool {
     let head = head.strip_prefix('\u{feff}').unwrap_or(head);
     let Some(line) = head.lines().next() else { return false };
-    let columns: Vec<String> = line.split(['\t', ',']).map(|c| normalize_header(c.trim().trim_matches('"'))).collect();
+    let columns: Vec<String> =
+        line.split(['\t', ',']).map(|c| normalize_header(c.trim().trim_matches('"'))).collect();
     let has = |name: &str| columns.iter().any(|c| c == name);
     has("name") && has("street_address") && has("effective_date")
 }
@@ -62,11 +63,20 @@ pub(crate) fn sniff(head: &str) -> bool {
 /// # Errors
 /// The file has no header row or no `Name` column ([`Error::Malformed`]);
 /// reading failed ([`Error::Io`]).
-pub fn parse<R: BufRead>(mut input: R, file: &str, dataset: &str, sink: &mut dyn Sink) -> Result<Parsed> {
+pub fn parse<R: BufRead>(
+    mut input: R,
+    file: &str,
+    dataset: &str,
+    sink: &mut dyn Sink,
+) -> Result<Parsed> {
     let chunk = input.fill_buf().map_err(|source| Error::Io { file: file.to_owned(), source })?;
     let first_line = chunk.split(|b| *b == b'\n').next().unwrap_or_default();
     let delimiter = if first_line.contains(&b'\t') { b'\t' } else { b',' };
-    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(input);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(input);
     let mut record = csv::StringRecord::new();
     let columns: HashMap<String, usize> = loop {
         match reader.read_record(&mut record) {
@@ -83,7 +93,10 @@ pub fn parse<R: BufRead>(mut input: R, file: &str, dataset: &str, sink: &mut dyn
         }
     };
     if !columns.contains_key("name") {
-        return Err(malformed(file, "required column `Name` is missing: this is not a Denied Persons List header".into()));
+        return Err(malformed(
+            file,
+            "required column `Name` is missing: this is not a Denied Persons List header".into(),
+        ));
     }
     let mut book = PartyBook::default();
     let mut dropped = 0;
@@ -96,14 +109,21 @@ pub fn parse<R: BufRead>(mut input: R, file: &str, dataset: &str, sink: &mut dyn
                 }
                 let line = record.position().map(|p| p.line()).unwrap_or_default();
                 let get = |name: &str| {
-                    columns.get(name).and_then(|i| record.get(*i)).map(collapse_whitespace).unwrap_or_default()
+                    columns
+                        .get(name)
+                        .and_then(|i| record.get(*i))
+                        .map(collapse_whitespace)
+                        .unwrap_or_default()
                 };
                 let mut notes = Notes::new();
                 match read_row(&get, &mut notes) {
                     Some((party, sanction)) => {
                         let id = party.id.clone();
                         if let Some(first) = book.add(party, sanction, line) {
-                            notes.push((Severity::Info, format!("same party as line {first} (another address): merged")));
+                            notes.push((
+                                Severity::Info,
+                                format!("same party as line {first} (another address): merged"),
+                            ));
                         }
                         report(file, line, Some(&id), notes, sink);
                     }
@@ -117,7 +137,13 @@ pub fn parse<R: BufRead>(mut input: R, file: &str, dataset: &str, sink: &mut dyn
             Err(err) => {
                 dropped += 1;
                 let line = err.position().map(|p| p.line()).unwrap_or_default();
-                report(file, line, None, vec![(Severity::Error, format!("unreadable row: {err}"))], sink);
+                report(
+                    file,
+                    line,
+                    None,
+                    vec![(Severity::Error, format!("unreadable row: {err}"))],
+                    sink,
+                );
             }
         }
     }
@@ -207,7 +233,9 @@ fn read_row(get: &dyn Fn(&str) -> String, notes: &mut Notes) -> Option<(Entity, 
             Some(date) => {
                 sanction.add(property, &date.to_string());
             }
-            None => notes.push((Severity::Info, format!("{column}: {text:?} is not a date; left out"))),
+            None => {
+                notes.push((Severity::Info, format!("{column}: {text:?} is not a date; left out")))
+            }
         }
     }
     match get("standard_order").to_ascii_uppercase().as_str() {
@@ -310,7 +338,7 @@ fn split_names(raw: &str) -> Names {
 fn leading_honorific(name: &str) -> Option<(&str, &str)> {
     let (first, rest) = name.split_once(' ')?;
     let bare = first.trim_end_matches('.').to_uppercase();
-    (HONORIFICS.contains(&bare.as_str()) && !rest.trim().is_empty()).then_some((first, rest.trim()))
+    (listed(HONORIFICS, &bare) && !rest.trim().is_empty()).then_some((first, rest.trim()))
 }
 
 fn report(file: &str, line: u64, id: Option<&str>, notes: Notes, sink: &mut dyn Sink) {
@@ -319,7 +347,12 @@ fn report(file: &str, line: u64, id: Option<&str>, notes: Notes, sink: &mut dyn 
             Some(id) => format!("{id}: {message}"),
             None => message,
         };
-        sink.diagnostic(Diagnostic { file: file.to_owned(), location: Location::Line(line), severity, message });
+        sink.diagnostic(Diagnostic {
+            file: file.to_owned(),
+            location: Location::Line(line),
+            severity,
+            message,
+        });
     }
 }
 
@@ -346,8 +379,20 @@ mod tests {
         check("FUYI SUN A/K/A FRANK SUN", "FUYI SUN", &["FRANK SUN"], &[], &[]);
         check("PEARL (A.K.A. NEI-CHIEN CHU) LI", "PEARL LI", &["NEI-CHIEN CHU"], &[], &[]);
         check("(SEAN) NAGHIBI", "SEAN NAGHIBI", &[], &[], &[]);
-        check("AFSHIN (SEAN) NAGHIBI", "AFSHIN NAGHIBI", &[], &["SEAN NAGHIBI"], &["AFSHIN (SEAN) NAGHIBI"]);
-        check("SAMMY (IHSAN MEDHAT) ELASHI", "SAMMY ELASHI", &[], &["IHSAN MEDHAT ELASHI"], &["SAMMY (IHSAN MEDHAT) ELASHI"]);
+        check(
+            "AFSHIN (SEAN) NAGHIBI",
+            "AFSHIN NAGHIBI",
+            &[],
+            &["SEAN NAGHIBI"],
+            &["AFSHIN (SEAN) NAGHIBI"],
+        );
+        check(
+            "SAMMY (IHSAN MEDHAT) ELASHI",
+            "SAMMY ELASHI",
+            &[],
+            &["IHSAN MEDHAT ELASHI"],
+            &["SAMMY (IHSAN MEDHAT) ELASHI"],
+        );
         check(
             "SOCCER ZONE (MNC GROUP INTERNATIONAL, INC.)",
             "SOCCER ZONE",

@@ -28,7 +28,10 @@ pub(crate) fn add_date(entity: &mut Entity, property: &str, text: &str, notes: &
     }
     let dates = PartialDate::parse_loose(text);
     if dates.is_empty() {
-        notes.push((Severity::Info, format!("{property}: {text:?} is not a date Vigia can read; left out")));
+        notes.push((
+            Severity::Info,
+            format!("{property}: {text:?} is not a date Vigia can read; left out"),
+        ));
     }
     for date in dates {
         entity.add(property, &date.to_string());
@@ -65,7 +68,10 @@ pub(crate) fn country_code(text: &str, property: &str, notes: &mut Notes) -> Opt
             return Some(code);
         }
     }
-    notes.push((Severity::Info, format!("{property}: {text:?} is not a country Vigia knows; left out")));
+    notes.push((
+        Severity::Info,
+        format!("{property}: {text:?} is not a country Vigia knows; left out"),
+    ));
     None
 }
 
@@ -84,7 +90,10 @@ pub(crate) fn add_gender(entity: &mut Entity, text: &str, notes: &mut Notes) {
         "x" | "other" | "diverse" | "non-binary" => "other",
         t if is_placeholder(t) => return,
         _ => {
-            notes.push((Severity::Info, format!("gender: {text:?} is not a gender Vigia knows; left out")));
+            notes.push((
+                Severity::Info,
+                format!("gender: {text:?} is not a gender Vigia knows; left out"),
+            ));
             return;
         }
     };

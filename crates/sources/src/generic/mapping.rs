@@ -121,7 +121,8 @@ impl Mapping {
     /// # Errors
     /// The text is not JSON, has unknown keys, or a value is invalid.
     pub fn from_json_str(text: &str) -> Result<Mapping, MappingError> {
-        let file: MappingFile = serde_json::from_str(text).map_err(|e| MappingError(e.to_string()))?;
+        let file: MappingFile =
+            serde_json::from_str(text).map_err(|e| MappingError(e.to_string()))?;
         Mapping::from_file(file)
     }
 
@@ -131,7 +132,11 @@ impl Mapping {
             mapping.delimiter = Some(match delimiter.as_str() {
                 "\\t" | "\t" | "tab" => b'\t',
                 d if d.len() == 1 && d.is_ascii() && d != "\"" && d != "\n" => d.as_bytes()[0],
-                d => return Err(MappingError(format!("delimiter {d:?}: one ASCII character, or \"tab\""))),
+                d => {
+                    return Err(MappingError(format!(
+                        "delimiter {d:?}: one ASCII character, or \"tab\""
+                    )));
+                }
             });
         }
         if let Some(separator) = file.separator {
@@ -141,20 +146,28 @@ impl Mapping {
             mapping.separator = separator;
         }
         if let Some(schema) = file.schema {
-            mapping.schema = parse_schema(&schema)
-                .ok_or_else(|| MappingError(format!("schema {schema:?} is not a schema Vigia knows")))?;
+            mapping.schema = parse_schema(&schema).ok_or_else(|| {
+                MappingError(format!("schema {schema:?} is not a schema Vigia knows"))
+            })?;
         }
         if let Some(well_known) = file.well_known_headers {
             mapping.well_known_headers = well_known;
         }
         for (header, target) in file.columns {
-            let target = Target::parse(&target).map_err(|e| MappingError(format!("column {header:?}: {}", e.0)))?;
+            let target = Target::parse(&target)
+                .map_err(|e| MappingError(format!("column {header:?}: {}", e.0)))?;
             mapping = mapping.with_column(&header, target);
         }
         if mapping.delimiter.is_some_and(|d| mapping.separator.as_bytes() == [d]) {
             return Err(MappingError("separator: must differ from the delimiter".into()));
         }
         Ok(mapping)
+    }
+
+    /// The mapping with another schema for rows that give none.
+    pub fn with_schema(mut self, schema: Schema) -> Mapping {
+        self.schema = schema;
+        self
     }
 
     /// The mapping with one more column listed.
@@ -178,15 +191,21 @@ impl Mapping {
     pub fn well_known(header: &str) -> Option<Target> {
         let key = normalize_header(header);
         let target = match key.as_str() {
-            "id" | "entity_id" | "record_id" | "list_id" | "uid" | "reference" | "ref" => return Some(Target::Id),
+            "id" | "entity_id" | "record_id" | "list_id" | "uid" | "reference" | "ref" => {
+                return Some(Target::Id);
+            }
             "schema" | "type" | "entity_type" | "party_type" | "record_type" | "kind" => {
                 return Some(Target::Schema);
             }
-            "name" | "full_name" | "entity_name" | "party_name" | "primary_name" | "whole_name" => prop::NAME,
-            "alias" | "aliases" | "aka" | "a_k_a" | "also_known_as" | "alt_names" | "alternative_names"
-            | "other_names" => prop::ALIAS,
+            "name" | "full_name" | "entity_name" | "party_name" | "primary_name" | "whole_name" => {
+                prop::NAME
+            }
+            "alias" | "aliases" | "aka" | "a_k_a" | "also_known_as" | "alt_names"
+            | "alternative_names" | "other_names" => prop::ALIAS,
             "weak_alias" | "weak_aliases" | "nickname" | "nicknames" => prop::WEAK_ALIAS,
-            "previous_name" | "previous_names" | "former_name" | "former_names" | "fka" => prop::PREVIOUS_NAME,
+            "previous_name" | "previous_names" | "former_name" | "former_names" | "fka" => {
+                prop::PREVIOUS_NAME
+            }
             "first_name" | "given_name" | "given_names" | "forename" => prop::FIRST_NAME,
             "middle_name" => prop::MIDDLE_NAME,
             "last_name" | "surname" | "family_name" => prop::LAST_NAME,
@@ -202,9 +221,8 @@ impl Mapping {
             "citizenship" | "citizenships" => prop::CITIZENSHIP,
             "country" | "countries" | "country_code" => prop::COUNTRY,
             "jurisdiction" => prop::JURISDICTION,
-            "id_number" | "id_numbers" | "national_id" | "identification" | "identifier" | "document_number" => {
-                prop::ID_NUMBER
-            }
+            "id_number" | "id_numbers" | "national_id" | "identification" | "identifier"
+            | "document_number" => prop::ID_NUMBER,
             "passport" | "passport_number" | "passport_no" => prop::PASSPORT_NUMBER,
             "tax_id" | "tax_number" | "tin" | "vat_number" => prop::TAX_NUMBER,
             "registration_number" | "company_number" | "reg_number" => prop::REGISTRATION_NUMBER,
@@ -215,8 +233,12 @@ impl Mapping {
             "email" | "emails" | "email_address" => prop::EMAIL,
             "phone" | "phones" | "phone_number" | "telephone" => prop::PHONE,
             "website" | "url" | "web" => prop::WEBSITE,
-            "notes" | "note" | "remarks" | "comments" | "comment" | "reason" | "description" => prop::NOTES,
-            "program" | "programme" | "programs" | "programmes" | "list" | "sanctions_program" => prop::PROGRAM,
+            "notes" | "note" | "remarks" | "comments" | "comment" | "reason" | "description" => {
+                prop::NOTES
+            }
+            "program" | "programme" | "programs" | "programmes" | "list" | "sanctions_program" => {
+                prop::PROGRAM
+            }
             "topics" | "topic" | "risk" | "risks" => prop::TOPICS,
             "source_url" | "link" => prop::SOURCE_URL,
             "created_at" | "listed_on" | "listing_date" | "date_listed" => prop::CREATED_AT,

@@ -47,20 +47,25 @@ pub(crate) fn sniff(head: &str) -> bool {
     let head = head.strip_prefix('\u{feff}').unwrap_or(head);
     let Some(line) = head.lines().next() else { return false };
     let Some(cells) = header_cells(line, detect_delimiter(line)) else { return false };
-    let names_column = cells
-        .iter()
-        .any(|cell| matches!(Mapping::well_known(cell), Some(Target::Property(p)) if p == prop::NAME));
+    let names_column = cells.iter().any(
+        |cell| matches!(Mapping::well_known(cell), Some(Target::Property(p)) if p == prop::NAME),
+    );
     let looks_like_data = cells.iter().any(|cell| {
         let cell = cell.trim();
-        cell.len() > 64 || (!cell.is_empty() && cell.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '/')))
+        cell.len() > 64
+            || (!cell.is_empty()
+                && cell.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '/')))
     });
     names_column && !looks_like_data
 }
 
 /// The cells of one header line.
 fn header_cells(line: &str, delimiter: u8) -> Option<Vec<String>> {
-    let mut reader =
-        csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(line.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(line.as_bytes());
     let mut record = csv::StringRecord::new();
     reader.read_record(&mut record).ok().filter(|read| *read)?;
     Some(record.iter().map(str::to_owned).collect())
@@ -110,15 +115,20 @@ pub fn parse<R: BufRead>(
     let delimiter = match mapping.delimiter {
         Some(delimiter) => delimiter,
         None => {
-            let chunk = input.fill_buf().map_err(|source| Error::Io { file: file.to_owned(), source })?;
+            let chunk =
+                input.fill_buf().map_err(|source| Error::Io { file: file.to_owned(), source })?;
             let line = chunk.split(|b| *b == b'\n').next().unwrap_or_default();
             detect_delimiter(&String::from_utf8_lossy(line))
         }
     };
     // A semicolon-delimited file cannot also split cells at semicolons.
-    let separator = if mapping.separator.as_bytes() == [delimiter] { "|" } else { mapping.separator.as_str() };
-    let mut reader =
-        csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(input);
+    let separator =
+        if mapping.separator.as_bytes() == [delimiter] { "|" } else { mapping.separator.as_str() };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(input);
 
     let mut record = csv::StringRecord::new();
     let header = loop {
@@ -158,12 +168,22 @@ pub fn parse<R: BufRead>(
             file,
             Location::Line(header_line),
             Severity::Info,
-            format!("columns not read: {} (map them in a mapping file to keep them)", unmapped.join(", ")),
+            format!(
+                "columns not read: {} (map them in a mapping file to keep them)",
+                unmapped.join(", ")
+            ),
         ));
     }
     let has_id = targets.contains(&Some(Target::Id));
 
-    let mut rows = Rows { file, dataset, separator, default_schema: &mapping.schema, has_id, ids: HashSet::new() };
+    let mut rows = Rows {
+        file,
+        dataset,
+        separator,
+        default_schema: &mapping.schema,
+        has_id,
+        ids: HashSet::new(),
+    };
     let mut records = 0;
     loop {
         match reader.read_record(&mut record) {
@@ -180,12 +200,22 @@ pub fn parse<R: BufRead>(
             Err(err) => {
                 records += 1;
                 let line = err.position().map(|p| p.line()).unwrap_or_default();
-                sink.diagnostic(diagnostic(file, Location::Line(line), Severity::Error, format!("unreadable row: {err}")));
+                sink.diagnostic(diagnostic(
+                    file,
+                    Location::Line(line),
+                    Severity::Error,
+                    format!("unreadable row: {err}"),
+                ));
             }
         }
     }
     if records == 0 {
-        sink.diagnostic(diagnostic(file, Location::File, Severity::Warning, "no rows: the list names nobody".into()));
+        sink.diagnostic(diagnostic(
+            file,
+            Location::File,
+            Severity::Warning,
+            "no rows: the list names nobody".into(),
+        ));
     }
     Ok(Parsed { header: Header::default(), records })
 }
@@ -201,21 +231,41 @@ struct Rows<'a> {
 }
 
 impl Rows<'_> {
-    fn row(&mut self, record: &csv::StringRecord, targets: &[Option<Target>], line: u64, sink: &mut dyn Sink) {
+    fn row(
+        &mut self,
+        record: &csv::StringRecord,
+        targets: &[Option<Target>],
+        line: u64,
+        sink: &mut dyn Sink,
+    ) {
         let mut notes = Notes::new();
-        let cells = || record.iter().zip(targets).filter_map(|(cell, target)| Some((cell.trim(), target.as_ref()?)));
-        if record.len() > targets.len() && record.iter().skip(targets.len()).any(|c| !c.trim().is_empty()) {
+        let cells = || {
+            record
+                .iter()
+                .zip(targets)
+                .filter_map(|(cell, target)| Some((cell.trim(), target.as_ref()?)))
+        };
+        if record.len() > targets.len()
+            && record.iter().skip(targets.len()).any(|c| !c.trim().is_empty())
+        {
             notes.push((
                 Severity::Warning,
-                format!("{} value(s) beyond the last header column not read", record.len() - targets.len()),
+                format!(
+                    "{} value(s) beyond the last header column not read",
+                    record.len() - targets.len()
+                ),
             ));
         }
-        let schema_cell = cells().find(|(cell, target)| **target == Target::Schema && !cell.is_empty());
+        let schema_cell =
+            cells().find(|(cell, target)| **target == Target::Schema && !cell.is_empty());
         let schema = match schema_cell {
             Some((cell, _)) => mapping::parse_schema(cell).unwrap_or_else(|| {
                 notes.push((
                     Severity::Info,
-                    format!("schema {cell:?} is not one Vigia knows: read as {}", self.default_schema),
+                    format!(
+                        "schema {cell:?} is not one Vigia knows: read as {}",
+                        self.default_schema
+                    ),
                 ));
                 self.default_schema.clone()
             }),
@@ -243,7 +293,9 @@ impl Rows<'_> {
             let composed = parts.join(" ");
             entity.add(prop::NAME, &composed);
         }
-        let id_cell = cells().find(|(cell, target)| **target == Target::Id && !cell.is_empty()).map(|(c, _)| c);
+        let id_cell = cells()
+            .find(|(cell, target)| **target == Target::Id && !cell.is_empty())
+            .map(|(c, _)| c);
         let Some(name) = entity.first(prop::NAME).map(str::to_owned) else {
             let id = id_cell.map(str::to_owned);
             let message = match &id {
@@ -257,7 +309,10 @@ impl Rows<'_> {
             Some(id) => id.to_owned(),
             None => {
                 if self.has_id {
-                    notes.push((Severity::Info, "empty id: derived from the name and birth date".into()));
+                    notes.push((
+                        Severity::Info,
+                        "empty id: derived from the name and birth date".into(),
+                    ));
                 }
                 let birth = entity.first(prop::BIRTH_DATE).unwrap_or_default();
                 format!(
@@ -271,7 +326,12 @@ impl Rows<'_> {
         entity.target = Some(true);
         entity.add_dataset(self.dataset);
         for (severity, message) in notes {
-            sink.diagnostic(diagnostic(self.file, Location::Line(line), severity, format!("{}: {message}", entity.id)));
+            sink.diagnostic(diagnostic(
+                self.file,
+                Location::Line(line),
+                severity,
+                format!("{}: {message}", entity.id),
+            ));
         }
         sink.entity(entity);
     }
@@ -288,7 +348,8 @@ impl Rows<'_> {
             .find(|candidate| !self.ids.contains(candidate))
             .unwrap_or_default();
         self.ids.insert(renamed.clone());
-        notes.push((Severity::Warning, format!("duplicate id {id}: this row is kept as {renamed}")));
+        notes
+            .push((Severity::Warning, format!("duplicate id {id}: this row is kept as {renamed}")));
         renamed
     }
 }

@@ -22,51 +22,50 @@ use vigia_model::{Entity, Schema, prop};
 use crate::Sink;
 
 /// Legal forms that are unambiguous wherever they stand in a name.
-const LEGAL_FORMS: &[&str] = &[
-    "INC", "INCORPORATED", "LLC", "LLP", "LTD", "LTDA", "LIMITED", "CORP", "CORPORATION",
-    "COMPANY", "GMBH", "MBH", "PLC", "PVT", "PTE", "PTY", "FZCO", "FZC", "FZE", "FZ", "OOO", "ZAO",
-    "OAO", "PAO", "OJSC", "CJSC", "JSC", "PJSC", "SARL", "SRL", "SPA", "SAS", "BHD", "SDN", "TBK",
-    "EIRELI", "KFT", "ZRT", "DOO", "OYJ", "ASA", "SAC", "SAPI", "LLP", "LP",
-];
+const LEGAL_FORMS: &str = "\
+    INC INCORPORATED LLC LLP LTD LTDA LIMITED CORP CORPORATION COMPANY GMBH MBH PLC PVT PTE \
+    PTY FZCO FZC FZE FZ OOO ZAO OAO PAO OJSC CJSC JSC PJSC SARL SRL SPA SAS BHD SDN TBK \
+    EIRELI KFT ZRT DOO OYJ ASA SAC SAPI LLP LP";
 
 /// Short legal forms that are also name parts somewhere ("Sa", "Co"): they
 /// count only when written with dots ("S.A.", "CO.") or as the last word.
-const SHORT_LEGAL_FORMS: &[&str] =
-    &["SA", "SL", "CO", "AG", "AB", "BV", "NV", "AS", "KG", "CV", "SC", "AO", "OY", "KK", "SE"];
+const SHORT_LEGAL_FORMS: &str = "\
+    SA SL CO AG AB BV NV AS KG CV SC AO OY KK SE";
 
 /// Words that name organisations, not people.
-const ORGANISATION_WORDS: &[&str] = &[
-    "ACADEMY", "AERO", "AEROSPACE", "AGENCIA", "AGENCY", "AIR", "AIRLINE", "AIRLINES", "AIRWAYS",
-    "ANALOG", "ARMY", "ASSOCIATES", "ASSOCIATION", "AUTHORITY", "AVIATION", "BANCO", "BRIGADE",
-    "BUREAU", "CAPITAL", "CARGO", "CENTER", "CENTRE", "CENTRO", "CHEMICAL", "CHEMICALS", "CLINIC",
-    "CLUB", "COLLEGE", "COMERCIAL", "COMMERCIAL", "COMMERCIO", "COMMITTEE", "COMPUTER",
-    "COMPUTERS", "CONSTRUCTION", "CONSULTANTS", "CONSULTING", "CONTRACTING", "COOLING", "COUNCIL",
-    "DEPARTMENT", "DEVELOPMENT", "DIGITAL", "DIVISION", "ELECTRONIC", "ELECTRONICA",
-    "ELECTRONICS", "ELEKTRONIK", "ELEKTRONISCHE", "ENERGY", "ENGINEERING", "ENTERPRISE",
-    "ENTERPRISES", "EQUIPMENT", "EXCHANGE", "EXPORT", "EXPORTS", "FACTORY", "FINANCE",
-    "FINANCIAL", "FORCES", "FOUNDATION", "FREIGHT", "FUNDACION", "GLOBAL", "GROUP", "GRUPO",
-    "HANDEL", "HOLDING", "HOLDINGS", "HOSPITAL", "HOTEL", "IMPEX", "IMPORT", "IMPORTS",
-    "INDUSTRIAL", "INDUSTRIE", "INDUSTRIES", "INDUSTRY", "INSTITUTE", "INSTITUTO", "INSURANCE",
-    "INTERNACIONAL", "INTERNATIONAL", "INTL", "INVESTMENT", "INVESTMENTS", "LABORATORIES",
-    "LABORATORY", "LOGISTICS", "MACHINERY", "MANAGEMENT", "MANUFACTURING", "MARITIME",
-    "MATERIALS", "MEDIA", "METALS", "MICROCIRCUIT", "MICROWAVE", "MILITARY", "MINING",
-    "MINISTRY", "MOVEMENT", "NETWORK", "NETWORKS", "ORGANISATION", "ORGANIZATION", "PETROLEUM",
-    "PHARMA", "PHARMACEUTICAL", "PRECISION", "PRODUCTION", "PRODUCTS", "REFINING", "REGIMENT",
-    "RESEARCH", "RESOURCES", "RESULTS", "SCIENTIFIC", "SERVICE", "SERVICES", "SHIPPING",
-    "SHIPYARD", "SOFTWARE", "SOLUTIONS", "SUPPLIES", "SUPPLY", "SYSTEMS", "TACTICAL", "TECH",
-    "TECHNICAL", "TECHNIK", "TECHNOLOGIES", "TECHNOLOGY", "TELECOM", "TOWERS", "TRADE",
-    "TRADERS", "TRADING", "TRANSPORT", "TRANSPORTATION", "TRAVEL", "UNIVERSIDAD", "UNIVERSITY",
-    "VENTURES", "VERTRIEBS", "WORLDWIDE", "ZONE",
-];
+const ORGANISATION_WORDS: &str = "\
+    ACADEMY AERO AEROSPACE AGENCIA AGENCY AIR AIRLINE AIRLINES AIRWAYS ANALOG ARMY ASSOCIATES \
+    ASSOCIATION AUTHORITY AVIATION BANCO BATTALION BRIGADE BRIGADES BUREAU CAPITAL CARGO \
+    CARTEL CENTER CENTRE CENTRO CHARITABLE CHARITY CHEMICAL CHEMICALS CLINIC CLUB COLLEGE \
+    COMERCIAL COMMERCIAL COMMERCIO COMMITTEE COMPUTER COMPUTERS CONSTRUCTION CONSULTANTS \
+    CONSULTING CONTRACTING COOLING COOPERATIVE COUNCIL DEPARTMENT DEVELOPMENT DIGITAL \
+    DIVISION ELECTRONIC ELECTRONICA ELECTRONICS ELEKTRONIK ELEKTRONISCHE ENERGY ENGINEERING \
+    ENTERPRISE ENTERPRISES EQUIPMENT EXCHANGE EXPORT EXPORTS FACTORY FEDERATION FINANCE \
+    FINANCIAL FORCES FOUNDATION FREIGHT FUND FUNDACION FUNDS GLOBAL GROUP GRUPO HANDEL \
+    HOLDING HOLDINGS HOSPITAL HOTEL HUMANITARIAN IMPEX IMPORT IMPORTS INDUSTRIAL INDUSTRIE \
+    INDUSTRIES INDUSTRY INSTITUTE INSTITUTO INSURANCE INTERNACIONAL INTERNATIONAL INTL \
+    INVESTMENT INVESTMENTS LABORATORIES LABORATORY LEAGUE LOGISTICS MACHINERY MANAGEMENT \
+    MANUFACTURING MARITIME MATERIALS MEDIA METALS MICROCIRCUIT MICROWAVE MILITARY MINING \
+    MINISTRY MOVEMENT NETWORK NETWORKS ORGANISATION ORGANIZATION PARTNERSHIP PETROLEUM PHARMA \
+    PHARMACEUTICAL PRECISION PRODUCTION PRODUCTS REFINING REGIMENT RELIEF RESEARCH RESOURCES \
+    RESULTS SCIENTIFIC SERVICE SERVICES SHIPPING SHIPYARD SOCIETY SOFTWARE SOLUTIONS SUPPLIES \
+    SUPPLY SYSTEMS TACTICAL TECH TECHNICAL TECHNIK TECHNOLOGIES TECHNOLOGY TELECOM TOWERS \
+    TRADE TRADERS TRADING TRANSPORT TRANSPORTATION TRAVEL TRUST UNION UNIVERSIDAD UNIVERSITY \
+    VENTURES VERTRIEBS WORLDWIDE ZONE";
 
 /// Honorifics and ranks that may precede a person's name.
-pub(crate) const HONORIFICS: &[&str] = &[
-    "MR", "MRS", "MS", "MISS", "DR", "PROF", "PROFESSOR", "COLONEL", "COL", "CAPTAIN", "CAPT",
-    "GENERAL", "GEN", "MAJOR", "SHEIKH", "SHAYKH", "ING", "ENG", "SIR", "HAJI", "HAJJI", "LT",
-];
+pub(crate) const HONORIFICS: &str = "\
+    MR MRS MS MISS DR PROF PROFESSOR COLONEL COL CAPTAIN CAPT GENERAL GEN MAJOR SHEIKH SHAYKH \
+    ING ENG SIR HAJI HAJJI LT";
 
 /// Generational suffixes that may follow a person's name.
-const SUFFIXES: &[&str] = &["JR", "SR", "II", "III", "IV"];
+const SUFFIXES: &str = "\
+    JR SR II III IV";
+
+/// Whether a word is one of a space-separated list of words.
+pub(crate) fn listed(words: &str, word: &str) -> bool {
+    words.split_whitespace().any(|w| w == word)
+}
 
 /// The schema a name shows, by the rules in the module documentation.
 pub(crate) fn schema_from_name(name: &str) -> Schema {
@@ -82,11 +81,11 @@ pub(crate) fn schema_from_name(name: &str) -> Schema {
     let last = raw_words.len() - 1;
     for (i, word) in raw_words.iter().enumerate() {
         let plain = bare(word);
-        if LEGAL_FORMS.contains(&plain.as_str()) {
+        if listed(LEGAL_FORMS, plain.as_str()) {
             return Schema::Company;
         }
         let dotted = word.trim_end_matches(',').contains('.') && plain.len() >= 2;
-        if SHORT_LEGAL_FORMS.contains(&plain.as_str()) && (dotted || (i == last && i > 0)) {
+        if listed(SHORT_LEGAL_FORMS, plain.as_str()) && (dotted || (i == last && i > 0)) {
             return Schema::Company;
         }
     }
@@ -94,7 +93,7 @@ pub(crate) fn schema_from_name(name: &str) -> Schema {
         || raw_words.iter().any(|w| {
             let plain = bare(w);
             plain == "AND"
-                || ORGANISATION_WORDS.contains(&plain.as_str())
+                || listed(ORGANISATION_WORDS, plain.as_str())
                 || w.starts_with("WWW.")
                 || w.ends_with(".COM")
                 || w.ends_with(".NET")
@@ -104,16 +103,16 @@ pub(crate) fn schema_from_name(name: &str) -> Schema {
         return Schema::Organization;
     }
     let words: Vec<String> = raw_words.iter().map(|w| bare(w)).filter(|w| !w.is_empty()).collect();
-    let honorific = words.first().is_some_and(|w| HONORIFICS.contains(&w.as_str()));
+    let honorific = words.first().is_some_and(|w| listed(HONORIFICS, w.as_str()));
     let words: Vec<&String> = words
         .iter()
-        .filter(|w| !HONORIFICS.contains(&w.as_str()) && !SUFFIXES.contains(&w.as_str()))
+        .filter(|w| !listed(HONORIFICS, w.as_str()) && !listed(SUFFIXES, w.as_str()))
         .collect();
     // "COLONEL ELYAZGI": a rank makes a single surname a person.
     let person_like = ((2..=6).contains(&words.len()) || (honorific && !words.is_empty()))
-        && raw_words.iter().all(|w| {
-            w.chars().all(|c| c.is_alphabetic() || matches!(c, '.' | '\'' | '-' | '’'))
-        });
+        && raw_words
+            .iter()
+            .all(|w| w.chars().all(|c| c.is_alphabetic() || matches!(c, '.' | '\'' | '-' | '’')));
     if person_like { Schema::Person } else { Schema::LegalEntity }
 }
 

@@ -228,7 +228,10 @@ pub(crate) fn relabel_xml_declaration(text: &mut String) {
 
 /// Decodes a whole in-memory file to UTF-8, with the diagnostic an operator
 /// should see about its encoding (a guessed encoding, replaced sequences).
-pub(crate) fn decode_bytes<'a>(file: &str, bytes: &'a [u8]) -> Result<(std::borrow::Cow<'a, str>, Vec<Diagnostic>)> {
+pub(crate) fn decode_bytes<'a>(
+    file: &str,
+    bytes: &'a [u8],
+) -> Result<(std::borrow::Cow<'a, str>, Vec<Diagnostic>)> {
     use std::borrow::Cow;
     let head = &bytes[..bytes.len().min(HEAD_LEN)];
     let charset = sniff_charset(file, head, bytes.len() <= HEAD_LEN)?;
@@ -242,7 +245,9 @@ pub(crate) fn decode_bytes<'a>(file: &str, bytes: &'a [u8]) -> Result<(std::borr
     let mut reader = DecodeReader::new(body, charset.encoding(), charset.skip() as u64);
     let report = reader.report();
     let mut text = String::with_capacity(body.len());
-    reader.read_to_string(&mut text).map_err(|source| Error::Io { file: file.to_owned(), source })?;
+    reader
+        .read_to_string(&mut text)
+        .map_err(|source| Error::Io { file: file.to_owned(), source })?;
     if let Charset::Declared(_) = charset {
         relabel_xml_declaration(&mut text);
     }
@@ -429,7 +434,8 @@ mod tests {
     use super::*;
 
     fn check(bytes: &[u8], expected: std::result::Result<&str, &str>) {
-        let got = decode_bytes("f", bytes).map(|(text, _)| text.into_owned()).map_err(|e| e.to_string());
+        let got =
+            decode_bytes("f", bytes).map(|(text, _)| text.into_owned()).map_err(|e| e.to_string());
         match (got, expected) {
             (Ok(text), Ok(want)) => assert_eq!(text, want, "{bytes:?}"),
             (Err(err), Err(want)) => assert!(err.contains(want), "{err} should contain {want}"),
@@ -445,8 +451,14 @@ mod tests {
         check(b"\xFE\xFF\0a\0\xE9", Ok("aé"));
         check(b"a\0b\0c\0d\0", Ok("abcd"));
         check(b"caf\xE9 cr\xE8me", Ok("café crème"));
-        check(b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>\xE9</a>", Ok("<?xml version=\"1.0\" encoding=\"UTF-8\"?><a>é</a>"));
-        check(b"<?xml version='1.0' encoding='windows-1252'?><a>\x92</a>", Ok("<?xml version='1.0' encoding='UTF-8'?><a>\u{2019}</a>"));
+        check(
+            b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>\xE9</a>",
+            Ok("<?xml version=\"1.0\" encoding=\"UTF-8\"?><a>é</a>"),
+        );
+        check(
+            b"<?xml version='1.0' encoding='windows-1252'?><a>\x92</a>",
+            Ok("<?xml version='1.0' encoding='UTF-8'?><a>\u{2019}</a>"),
+        );
         check(b"", Ok(""));
         check(b"ab\0cd", Err("at byte 2: not text (binary data"));
         check(b"\xFF\xFE\0\0", Err("UTF-32"));

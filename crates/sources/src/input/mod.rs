@@ -111,7 +111,12 @@ pub fn decode_text<'a>(file: &str, bytes: &'a [u8]) -> Result<Cow<'a, str>> {
 ///
 /// # Errors
 /// The input as a whole is unreadable; see [`crate::Error`].
-pub fn parse_bytes(format: Format, file: &str, bytes: &[u8], sink: &mut dyn Sink) -> Result<Parsed> {
+pub fn parse_bytes(
+    format: Format,
+    file: &str,
+    bytes: &[u8],
+    sink: &mut dyn Sink,
+) -> Result<Parsed> {
     let (text, notices) = decode::decode_bytes(file, bytes)?;
     let (before, after): (Vec<_>, Vec<_>) =
         notices.into_iter().partition(|d| d.message.starts_with("not valid UTF-8"));
@@ -272,7 +277,8 @@ impl TextFile {
         let charset = sniff_charset(&name, &head, complete)?;
         let mut cursor = Cursor::new(head);
         cursor.set_position(charset.skip() as u64);
-        let reader = DecodeReader::new(cursor.chain(file), charset.encoding(), charset.skip() as u64);
+        let reader =
+            DecodeReader::new(cursor.chain(file), charset.encoding(), charset.skip() as u64);
         Ok(TextFile { name, charset, reader })
     }
 

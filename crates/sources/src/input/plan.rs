@@ -113,7 +113,9 @@ pub fn survey(paths: &[PathBuf], dataset: Option<&str>) -> Result<Survey> {
                 .iter()
                 .find(|(path, _)| path == main)
                 .map(|(_, format)| *format)
-                .ok_or_else(|| Error::FileSet(format!("{}: not among the files given", main.display())))?;
+                .ok_or_else(|| {
+                    Error::FileSet(format!("{}: not among the files given", main.display()))
+                })?;
             groups.push((format, set));
         }
     }
@@ -146,7 +148,8 @@ fn expand(dir: &Path, files: &mut Vec<(PathBuf, bool)>, skipped: &mut Vec<Skippe
     entries.sort();
     for path in entries {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let link = std::fs::symlink_metadata(&path).map(|m| m.file_type().is_symlink()).unwrap_or(false);
+        let link =
+            std::fs::symlink_metadata(&path).map(|m| m.file_type().is_symlink()).unwrap_or(false);
         if path.is_dir() {
             if name.starts_with('.') || link {
                 skipped.push(Skipped {
@@ -174,7 +177,8 @@ fn expand(dir: &Path, files: &mut Vec<(PathBuf, bool)>, skipped: &mut Vec<Skippe
 pub(crate) fn not_a_list(name: &str) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
     let stem = lower.split('.').next().unwrap_or_default();
-    let extension = lower.rsplit_once('.').map(|(_, e)| e).filter(|_| !stem.is_empty()).unwrap_or_default();
+    let extension =
+        lower.rsplit_once('.').map(|(_, e)| e).filter(|_| !stem.is_empty()).unwrap_or_default();
     if lower.starts_with('.') {
         return Some("a hidden file");
     }
@@ -225,7 +229,8 @@ mod tests {
 
     #[test]
     fn non_list_names() {
-        for name in ["README", "README.md", "SOURCES.md", "schema.xsd", "LICENSE.txt", ".DS_Store"] {
+        for name in ["README", "README.md", "SOURCES.md", "schema.xsd", "LICENSE.txt", ".DS_Store"]
+        {
             assert!(not_a_list(name).is_some(), "{name}");
         }
         for name in ["dpl.txt", "sdn.csv", "entities.ftm.json", "consolidated.xml", "sources.csv"] {

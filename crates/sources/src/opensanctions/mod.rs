@@ -77,20 +77,23 @@ fn format_of_keys(has: impl Fn(&str) -> bool) -> Option<Format> {
 ///
 /// # Errors
 /// Reading the input failed ([`Error::Io`]).
-pub fn parse_ftm<R: BufRead>(input: R, file: &str, dataset: &str, sink: &mut dyn Sink) -> Result<Parsed> {
+pub fn parse_ftm<R: BufRead>(
+    input: R,
+    file: &str,
+    dataset: &str,
+    sink: &mut dyn Sink,
+) -> Result<Parsed> {
     let mut records = 0;
-    for_each_line(input, file, sink, |line, number, sink| {
-        match read_entity(line) {
-            Ok(entity) => {
-                if entity.schema.is_matchable() {
-                    records += 1;
-                }
-                emit(entity, dataset, sink);
-            }
-            Err(message) => {
+    for_each_line(input, file, sink, |line, number, sink| match read_entity(line) {
+        Ok(entity) => {
+            if entity.schema.is_matchable() {
                 records += 1;
-                sink.diagnostic(error(file, number, format!("not a FollowTheMoney entity: {message}")));
             }
+            emit(entity, dataset, sink);
+        }
+        Err(message) => {
+            records += 1;
+            sink.diagnostic(error(file, number, format!("not a FollowTheMoney entity: {message}")));
         }
     })?;
     Ok(Parsed { header: Header::default(), records })
@@ -111,20 +114,29 @@ struct DeltaLine {
 ///
 /// # Errors
 /// Reading the input failed ([`Error::Io`]).
-pub fn parse_delta<R: BufRead>(input: R, file: &str, dataset: &str, sink: &mut dyn Sink) -> Result<Parsed> {
+pub fn parse_delta<R: BufRead>(
+    input: R,
+    file: &str,
+    dataset: &str,
+    sink: &mut dyn Sink,
+) -> Result<Parsed> {
     let mut records = 0;
     for_each_line(input, file, sink, |line, number, sink| {
         let delta: DeltaLine = match serde_json::from_slice(line) {
             Ok(delta) => delta,
             Err(err) => {
                 records += 1;
-                sink.diagnostic(error(file, number, format!("not a delta line ({{\"op\", \"entity\"}}): {err}")));
+                sink.diagnostic(error(
+                    file,
+                    number,
+                    format!("not a delta line ({{\"op\", \"entity\"}}): {}", json_error(&err)),
+                ));
                 return;
             }
         };
         match delta.op.as_str() {
             "ADD" | "MOD" => match serde_json::from_value::<Entity>(delta.entity)
-                .map_err(|e| e.to_string())
+                .map_err(|e| json_error(&e))
                 .and_then(checked)
             {
                 Ok(entity) => {
@@ -135,19 +147,30 @@ pub fn parse_delta<R: BufRead>(input: R, file: &str, dataset: &str, sink: &mut d
                 }
                 Err(message) => {
                     records += 1;
-                    sink.diagnostic(error(file, number, format!("{} of an invalid entity: {message}", delta.op)));
+                    sink.diagnostic(error(
+                        file,
+                        number,
+                        format!("{} of an invalid entity: {message}", delta.op),
+                    ));
                 }
             },
-            "DEL" => match delta.entity.get("id").and_then(|id| id.as_str()).filter(|id| !id.is_empty()) {
-                Some(id) => sink.delete(id),
-                None => {
-                    records += 1;
-                    sink.diagnostic(error(file, number, "DEL without an entity id".into()));
+            "DEL" => {
+                match delta.entity.get("id").and_then(|id| id.as_str()).filter(|id| !id.is_empty())
+                {
+                    Some(id) => sink.delete(id),
+                    None => {
+                        records += 1;
+                        sink.diagnostic(error(file, number, "DEL without an entity id".into()));
+                    }
                 }
-            },
+            }
             other => {
                 records += 1;
-                sink.diagnostic(error(file, number, format!("unknown delta operation {other:?} (ADD, MOD, DEL)")));
+                sink.diagnostic(error(
+                    file,
+                    number,
+                    format!("unknown delta operation {other:?} (ADD, MOD, DEL)"),
+                ));
             }
         }
     })?;
@@ -254,7 +277,12 @@ pub(crate) fn parse_delta_index_with<R: BufRead>(
         records: 0,
     };
     if index.versions.is_empty() {
-        sink.diagnostic(diagnostic(file, Location::File, Severity::Warning, "the index lists no versions".into()));
+        sink.diagnostic(diagnostic(
+            file,
+            Location::File,
+            Severity::Warning,
+            "the index lists no versions".into(),
+        ));
     }
     for (version, url) in &index.versions {
         match open(version, sink) {
@@ -276,7 +304,19 @@ pub(crate) fn parse_delta_index_with<R: BufRead>(
 
 /// Parses one FollowTheMoney entity and checks what serde cannot.
 fn read_entity(line: &[u8]) -> std::result::Result<Entity, String> {
-    serde_json::from_slice::<Entity>(line).map_err(|e| e.to_string()).and_then(checked)
+    serde_json::from_slice::<Entity>(line).map_err(|e| json_error(&e)).and_then(checked)
+}
+
+/// A JSON error about one line, placed by column: the line is already
+/// named by the diagnostic, so serde's "at line 1" would only confuse.
+pub(crate) fn json_error(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    let suffix = format!(" at line {} column {}", err.line(), err.column());
+    match text.strip_suffix(&suffix) {
+        Some(message) if err.column() > 0 => format!("{message} (column {})", err.column()),
+        Some(message) => message.to_owned(),
+        None => text,
+    }
 }
 
 /// Rejects an entity without an id; drops empty values.
@@ -299,7 +339,12 @@ fn emit(mut entity: Entity, dataset: &str, sink: &mut dyn Sink) {
     sink.entity(entity);
 }
 
-pub(crate) fn diagnostic(file: &str, location: Location, severity: Severity, message: String) -> Diagnostic {
+pub(crate) fn diagnostic(
+    file: &str,
+    location: Location,
+    severity: Severity,
+    message: String,
+) -> Diagnostic {
     Diagnostic { file: file.to_owned(), location, severity, message }
 }
 
@@ -355,7 +400,11 @@ pub(crate) fn for_each_line<R: BufRead>(
         }
         number += 1;
         if too_long {
-            sink.diagnostic(error(file, number, format!("line longer than {MAX_LINE_BYTES} bytes: skipped")));
+            sink.diagnostic(error(
+                file,
+                number,
+                format!("line longer than {MAX_LINE_BYTES} bytes: skipped"),
+            ));
             continue;
         }
         let text = line.trim_ascii();
@@ -372,10 +421,14 @@ mod tests {
 
     #[test]
     fn sniffing() {
-        let check = |head: &str, expected: Option<Format>| assert_eq!(sniff(head), expected, "{head}");
+        let check =
+            |head: &str, expected: Option<Format>| assert_eq!(sniff(head), expected, "{head}");
         check(r#"{"id":"x","schema":"Person","properties":{}}"#, Some(Format::FtmJson));
         check(r#"{"op":"ADD","entity":{"id":"x","schema":"Person"}}"#, Some(Format::FtmDelta));
-        check("{\"versions\": \n {\"1\": \"u\"},\n \"updated_at\": \"2024\"}", Some(Format::FtmDeltaIndex));
+        check(
+            "{\"versions\": \n {\"1\": \"u\"},\n \"updated_at\": \"2024\"}",
+            Some(Format::FtmDeltaIndex),
+        );
         check(r#"{"DATA_SOURCE":"X","RECORD_ID":"1"}"#, Some(Format::SenzingJson));
         check(r#"{"id":"x","schema":"Person","properties":{"name":["A"#, Some(Format::FtmJson));
         check(r#"{"op":"MOD","entity":{"id":"x","schema":"Pers"#, Some(Format::FtmDelta));

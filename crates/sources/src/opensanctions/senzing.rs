@@ -16,7 +16,7 @@ use std::io::BufRead;
 use serde_json::{Map, Value};
 use vigia_model::{Entity, Location, Schema, Severity, prop};
 
-use super::{diagnostic, for_each_line};
+use super::{diagnostic, for_each_line, json_error};
 use crate::generic::cell;
 use crate::{Header, Parsed, Result, Sink};
 
@@ -31,7 +31,12 @@ const WIKIDATA_ID: &str = "wikidataId";
 ///
 /// # Errors
 /// Reading the input failed.
-pub fn parse<R: BufRead>(input: R, file: &str, dataset: &str, sink: &mut dyn Sink) -> Result<Parsed> {
+pub fn parse<R: BufRead>(
+    input: R,
+    file: &str,
+    dataset: &str,
+    sink: &mut dyn Sink,
+) -> Result<Parsed> {
     let mut records = 0;
     // Attributes Vigia does not read, with the number of records that had
     // them: reported once at the end rather than once per record.
@@ -42,16 +47,31 @@ pub fn parse<R: BufRead>(input: R, file: &str, dataset: &str, sink: &mut dyn Sin
             Outcome::Party(entity) => {
                 records += 1;
                 for (severity, message) in notes {
-                    sink.diagnostic(diagnostic(file, Location::Line(number), severity, format!("{}: {message}", entity.id)));
+                    sink.diagnostic(diagnostic(
+                        file,
+                        Location::Line(number),
+                        severity,
+                        format!("{}: {message}", entity.id),
+                    ));
                 }
                 sink.entity(*entity);
             }
             Outcome::Skipped(id, message) => {
-                sink.diagnostic(diagnostic(file, Location::Line(number), Severity::Info, with_id(id, message)));
+                sink.diagnostic(diagnostic(
+                    file,
+                    Location::Line(number),
+                    Severity::Info,
+                    with_id(id, message),
+                ));
             }
             Outcome::Dropped(id, message) => {
                 records += 1;
-                sink.diagnostic(diagnostic(file, Location::Line(number), Severity::Error, with_id(id, message)));
+                sink.diagnostic(diagnostic(
+                    file,
+                    Location::Line(number),
+                    Severity::Error,
+                    with_id(id, message),
+                ));
             }
         }
     })?;
@@ -88,7 +108,12 @@ fn read_record(
 ) -> Outcome {
     let record: Map<String, Value> = match serde_json::from_slice(line) {
         Ok(record) => record,
-        Err(err) => return Outcome::Dropped(None, format!("not a Senzing JSON record: {err}")),
+        Err(err) => {
+            return Outcome::Dropped(
+                None,
+                format!("not a Senzing JSON record: {}", json_error(&err)),
+            );
+        }
     };
     let id = record.get("RECORD_ID").and_then(scalar).filter(|id| !id.is_empty());
     let Some(id) = id else {
@@ -101,7 +126,10 @@ fn read_record(
             "VESSEL" => Schema::Vessel,
             "AIRCRAFT" => Schema::Airplane,
             other => {
-                return Outcome::Skipped(Some(id), format!("RECORD_TYPE {other}: not a party, skipped"));
+                return Outcome::Skipped(
+                    Some(id),
+                    format!("RECORD_TYPE {other}: not a party, skipped"),
+                );
             }
         },
         None if is_anchor(&record) => {
@@ -158,7 +186,12 @@ fn read_record(
 /// attribute, and the record itself for flat attributes.
 fn features(record: &Map<String, Value>) -> impl Iterator<Item = (&str, &Map<String, Value>)> {
     std::iter::once(("", record)).chain(record.iter().flat_map(|(key, value)| {
-        value.as_array().into_iter().flatten().filter_map(Value::as_object).map(move |group| (key.as_str(), group))
+        value
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_object)
+            .map(move |group| (key.as_str(), group))
     }))
 }
 
@@ -211,7 +244,9 @@ fn read_group(
             "REGISTRATION_DATE" => cell::add_date(entity, prop::INCORPORATION_DATE, &text, notes),
             "NATIONALITY" => cell::add_country(entity, prop::NATIONALITY, &text, notes),
             "CITIZENSHIP" => cell::add_country(entity, prop::CITIZENSHIP, &text, notes),
-            "COUNTRY_OF_ASSOCIATION" | "COUNTRY" => cell::add_country(entity, prop::COUNTRY, &text, notes),
+            "COUNTRY_OF_ASSOCIATION" | "COUNTRY" => {
+                cell::add_country(entity, prop::COUNTRY, &text, notes)
+            }
             "REGISTRATION_COUNTRY" => cell::add_country(entity, prop::JURISDICTION, &text, notes),
             "PLACE_OF_BIRTH" => {
                 entity.add(prop::BIRTH_PLACE, &text);
@@ -223,8 +258,15 @@ fn read_group(
             "PASSPORT_NUMBER" => {
                 entity.add(prop::PASSPORT_NUMBER, &text);
             }
-            "PASSPORT_COUNTRY" | "NATIONAL_ID_COUNTRY" | "TAX_ID_COUNTRY" | "OTHER_ID_COUNTRY"
-            | "TRUSTED_ID_TYPE" | "OTHER_ID_TYPE" | "ADDR_TYPE" | "PHONE_TYPE" | "NAME_TYPE_CODE" => {}
+            "PASSPORT_COUNTRY"
+            | "NATIONAL_ID_COUNTRY"
+            | "TAX_ID_COUNTRY"
+            | "OTHER_ID_COUNTRY"
+            | "TRUSTED_ID_TYPE"
+            | "OTHER_ID_TYPE"
+            | "ADDR_TYPE"
+            | "PHONE_TYPE"
+            | "NAME_TYPE_CODE" => {}
             "NATIONAL_ID_NUMBER" | "DRIVERS_LICENSE_NUMBER" | "DUNS_NUMBER" | "NPI_NUMBER" => {
                 entity.add(prop::ID_NUMBER, &text);
             }
@@ -243,8 +285,9 @@ fn read_group(
                     read_other_ids(entity, &get, id);
                 }
             }
-            "ADDR_FULL" | "ADDR_LINE1" | "ADDR_LINE2" | "ADDR_LINE3" | "ADDR_LINE4" | "ADDR_LINE5"
-            | "ADDR_LINE6" | "ADDR_CITY" | "ADDR_STATE" | "ADDR_POSTAL_CODE" | "ADDR_COUNTRY" => {
+            "ADDR_FULL" | "ADDR_LINE1" | "ADDR_LINE2" | "ADDR_LINE3" | "ADDR_LINE4"
+            | "ADDR_LINE5" | "ADDR_LINE6" | "ADDR_CITY" | "ADDR_STATE" | "ADDR_POSTAL_CODE"
+            | "ADDR_COUNTRY" => {
                 if !address_read {
                     address_read = true;
                     read_address(entity, &get, notes);
@@ -273,7 +316,8 @@ fn read_name(entity: &mut Entity, get: &dyn Fn(&str) -> Option<String>, aliases:
         .filter_map(|key| get(key))
         .collect::<Vec<_>>()
         .join(" ");
-    let Some(full) = get("NAME_FULL").or_else(|| get("NAME_ORG")).or(Some(parts).filter(|p| !p.is_empty()))
+    let Some(full) =
+        get("NAME_FULL").or_else(|| get("NAME_ORG")).or(Some(parts).filter(|p| !p.is_empty()))
     else {
         return;
     };
@@ -299,7 +343,9 @@ fn read_name(entity: &mut Entity, get: &dyn Fn(&str) -> Option<String>, aliases:
 /// `OTHER_ID_*` and `TRUSTED_ID_*`: a Wikidata id has its own property; the
 /// OpenSanctions id that equals the record id is not repeated.
 fn read_other_ids(entity: &mut Entity, get: &dyn Fn(&str) -> Option<String>, id: &str) {
-    for (kind, number) in [("TRUSTED_ID_TYPE", "TRUSTED_ID_NUMBER"), ("OTHER_ID_TYPE", "OTHER_ID_NUMBER")] {
+    for (kind, number) in
+        [("TRUSTED_ID_TYPE", "TRUSTED_ID_NUMBER"), ("OTHER_ID_TYPE", "OTHER_ID_NUMBER")]
+    {
         let Some(number) = get(number) else { continue };
         match get(kind).map(|k| k.to_ascii_uppercase()).as_deref() {
             Some("WIKIDATA") => {
@@ -319,7 +365,11 @@ fn read_other_ids(entity: &mut Entity, get: &dyn Fn(&str) -> Option<String>, id:
 }
 
 /// One address group: `ADDR_FULL`, else the lines and parts joined.
-fn read_address(entity: &mut Entity, get: &dyn Fn(&str) -> Option<String>, notes: &mut Vec<(Severity, String)>) {
+fn read_address(
+    entity: &mut Entity,
+    get: &dyn Fn(&str) -> Option<String>,
+    notes: &mut Vec<(Severity, String)>,
+) {
     let full = get("ADDR_FULL").unwrap_or_else(|| {
         [
             "ADDR_LINE1",
