@@ -300,8 +300,9 @@ fn is_upper_word_list(text: &str) -> bool {
 }
 
 /// The given names with their first words replaced by `words`, when the
-/// first word reads as a spelling of the first given name (same first
-/// letters, allowing the `Y`/`E` of Yevgeny and Evgeny).
+/// first word reads as a spelling of the first given name (the same first
+/// letter, allowing the `Y`/`E` of Yevgeny and Evgeny; a nickname such as
+/// Batya for Pavel or Givi for Mikhail starts differently).
 fn given_name_variant(given: &str, words: &[&str]) -> Option<String> {
     let given_words: Vec<&str> = given.split(' ').filter(|w| !w.is_empty()).collect();
     let first = *words.first()?;
@@ -311,7 +312,7 @@ fn given_name_variant(given: &str, words: &[&str]) -> Option<String> {
     let key = |w: &str| {
         let lower = w.to_lowercase();
         let lower = lower.strip_prefix('y').map(str::to_owned).unwrap_or(lower);
-        lower.chars().take(2).collect::<String>()
+        lower.chars().next()
     };
     if key(first) != key(given_words.first()?) {
         return None;
@@ -380,6 +381,8 @@ mod tests {
         );
         let p = aliases_of("Evgeny Petrovich", "GRABCHAK", "Yevgeny, Evgeni");
         assert_eq!(p.get(prop::ALIAS), ["Yevgeny Petrovich GRABCHAK", "Evgeni Petrovich GRABCHAK"]);
+        let p = aliases_of("Lidia Aleksandrovna", "BASOVA", "Lydia");
+        assert_eq!(p.get(prop::ALIAS), ["Lydia Aleksandrovna BASOVA"]);
         let p = aliases_of("Arseny", "PAVLOV", "Motorola");
         assert_eq!(p.get(prop::WEAK_ALIAS), ["Motorola"]);
         let p = aliases_of("Aleksandr Aleksandrovich", "ZHAROV", "Alexander Alexandrovich");

@@ -162,7 +162,18 @@ fn read_names(party: &mut Entity, record: &Element, individual: bool) {
         .map(|tag| record.field(tag))
         .collect();
     let name = parts.iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>().join(" ");
-    party.add(prop::NAME, &name);
+    if individual {
+        party.add(prop::NAME, &name);
+    } else {
+        // An entity's name can pack two ("COMPAGNIE AERIENNE DES GRANDS
+        // LACS (CAGL) ; GREAT LAKES BUSINESS COMPANY (GLBC)"): the first is
+        // the name, the others aliases.
+        let mut names = alias_names(&name).into_iter();
+        if let Some(first) = names.next() {
+            party.add(prop::NAME, &first);
+        }
+        party.add_all(prop::ALIAS, names);
+    }
     if individual && parts.iter().filter(|p| !p.is_empty()).count() > 1 {
         party.add(prop::FIRST_NAME, &parts[0]);
         party.add(prop::SECOND_NAME, &parts[1]);
@@ -170,7 +181,7 @@ fn read_names(party: &mut Entity, record: &Element, individual: bool) {
         party.add(prop::MIDDLE_NAME, &parts[3]);
     }
     let original = record.field("NAME_ORIGINAL_SCRIPT");
-    for name in split_outside_parens(&original, &[';']) {
+    for name in alias_names(&original) {
         party.add(prop::ORIGINAL_NAME, &name);
         party.add(prop::ALIAS, &name);
     }
@@ -250,7 +261,10 @@ fn split_labels(text: &str) -> Vec<String> {
 /// more names; a lower-case remark is dropped; anything else (an acronym,
 /// a qualifier) stays part of the name.
 fn expand_parenthetical(piece: &str, names: &mut Vec<String>, depth: usize) {
-    let mut piece = piece.trim().trim_end_matches([',', ';']).trim();
+    // A stray bracket or separator at either end is a typing slip
+    // (") Abdelrahman Mouhamad ...").
+    let mut piece =
+        piece.trim().trim_start_matches([')', ',', ';', ' ']).trim_end_matches([',', ';']).trim();
     if let Some(at) = piece.to_ascii_lowercase().find(", born ") {
         piece = piece[..at].trim();
     }
@@ -269,7 +283,8 @@ fn expand_parenthetical(piece: &str, names: &mut Vec<String>, depth: usize) {
         return;
     }
     let other_script = has_non_latin(head) != has_non_latin(inner);
-    if inner.chars().next().is_some_and(char::is_lowercase) {
+    let language = LANGUAGE_LABELS.iter().any(|l| inner.eq_ignore_ascii_case(l));
+    if inner.chars().next().is_some_and(char::is_lowercase) || language {
         // A remark: "(birth name)", "(previously listed as)", "(original
         // script)".
         expand_parenthetical(head, names, depth + 1);
@@ -286,6 +301,31 @@ fn expand_parenthetical(piece: &str, names: &mut Vec<String>, depth: usize) {
         names.push(piece.to_owned());
     }
 }
+
+/// Languages and scripts the list names after an original-script name
+/// ("ፍትዊ ዓብዱረዛቕ (Tigrinya)"): a label, not a name.
+const LANGUAGE_LABELS: [&str; 20] = [
+    "Arabic",
+    "Persian",
+    "Farsi",
+    "Pashto",
+    "Dari",
+    "Urdu",
+    "Russian",
+    "Ukrainian",
+    "Belarusian",
+    "Cyrillic",
+    "Chinese",
+    "Korean",
+    "Tigrinya",
+    "Amharic",
+    "Somali",
+    "Georgian",
+    "Armenian",
+    "Hebrew",
+    "Greek",
+    "Latin",
+];
 
 /// `Some((head, inner))` when the text ends with a parenthesis that opens
 /// after its start.
@@ -495,6 +535,12 @@ mod tests {
             &["Hay’at Tahrir al-Sham (HTS)", "هيئة تحرير الشام", "Hayat Tahrir al-Sham"],
         );
         check("(Sheikh) Musa Hilal", &["(Sheikh) Musa Hilal"]);
+        check("ፍትዊ ዓብዱረዛቕ (Tigrinya)", &["ፍትዊ ዓብዱረዛቕ"]);
+        check(") Abdelrahman Juhan", &["Abdelrahman Juhan"]);
+        check(
+            "GREAT LAKES (CAGL) ; GREAT LAKES BUSINESS (GLBC)",
+            &["GREAT LAKES (CAGL)", "GREAT LAKES BUSINESS (GLBC)"],
+        );
         check("", &[]);
         check("((((", &["(((("]);
         check("a)", &[]);

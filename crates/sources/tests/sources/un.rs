@@ -413,3 +413,32 @@ fn real_versions_share_ids() {
         .collect();
     assert!(differing.is_empty(), "{differing:?}");
 }
+
+/// Any prefix of the fixture, and any fixture with a few bytes changed, is
+/// read without a panic: entities and diagnostics, or a clean error.
+#[test]
+fn never_panics_on_damaged_input() {
+    let bytes = std::fs::read(fixture("consolidated.xml")).unwrap();
+    // Every byte of the first record, then every few bytes (a full sweep is
+    // quadratic in the fixture's size).
+    for end in (0..bytes.len()).filter(|end| *end < 1500 || end % 5 == 0) {
+        let mut sink = Collect::default();
+        let _ = un::parse(&bytes[..end], "t", "d", &mut sink);
+    }
+    let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+        cases: 200,
+        ..Default::default()
+    });
+    let damage = proptest::collection::vec((0..bytes.len(), proptest::num::u8::ANY), 1..8);
+    runner
+        .run(&damage, |changes| {
+            let mut damaged = bytes.clone();
+            for (at, byte) in changes {
+                damaged[at] = byte;
+            }
+            let mut sink = Collect::default();
+            let _ = un::parse(&damaged[..], "t", "d", &mut sink);
+            Ok(())
+        })
+        .unwrap();
+}
