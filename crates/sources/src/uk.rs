@@ -372,8 +372,15 @@ fn read_ship(party: &mut Entity, ship: &Element, notes: &mut Notes) {
     for built in ship.fields(&["YearBuiltDetails", "YearBuilt"]) {
         add_uk_date(party, extra_prop::BUILD_DATE, &built, "YearBuilt", notes);
     }
+    party.add_all(
+        prop::ID_NUMBER,
+        ship.fields(&["HullIdentificationNumberDetails", "HullIdentificationNumber"]),
+    );
     for owner in ship.fields(&["CurrentOwnerOperators", "CurrentOwnerOperator"]) {
         party.add(prop::NOTES, &format!("Current owner or operator: {owner}"));
+    }
+    for owner in ship.fields(&["PreviousOwnerOperators", "PreviousOwnerOperator"]) {
+        party.add(prop::NOTES, &format!("Previous owner or operator: {owner}"));
     }
 }
 

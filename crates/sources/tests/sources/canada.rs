@@ -59,6 +59,7 @@ fn fixture_snapshot() {
     let (sink, parsed) = parse_file(&fixture("sema.xml"));
     assert_eq!(parsed.header.published, None);
     assert_eq!(parsed.records, 7);
+    assert_records_add_up(&sink, &parsed);
     insta::assert_yaml_snapshot!("canada_fixture_entities", sink.entities);
     insta::assert_yaml_snapshot!("canada_fixture_diagnostics", sink.diagnostics);
 }
@@ -228,4 +229,18 @@ fn never_panics_on_damaged_input() {
             Ok(())
         })
         .unwrap();
+}
+
+/// `records` counts every record read: listed parties plus dropped ones.
+fn assert_records_add_up(sink: &Collect, parsed: &Parsed) {
+    let listed = sink.entities.iter().filter(|e| e.target == Some(true)).count() as u64;
+    let dropped = sink
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.severity == Severity::Error
+                && (d.message.contains("dropped") || d.message.contains("is lost"))
+        })
+        .count() as u64;
+    assert_eq!(parsed.records, listed + dropped);
 }

@@ -67,6 +67,7 @@ fn xml_fixture_snapshot() {
     let (sink, parsed) = parse_xml(&fixture("sanctions.xml"));
     assert_eq!(parsed.header.published.as_deref(), Some("2026-03-02"));
     assert_eq!(parsed.records, 5);
+    assert_records_add_up(&sink, &parsed);
     insta::assert_yaml_snapshot!("uk_xml_fixture_entities", sink.entities);
     insta::assert_yaml_snapshot!("uk_xml_fixture_diagnostics", sink.diagnostics);
 }
@@ -115,6 +116,7 @@ fn csv_fixture_snapshot() {
     assert_eq!(parsed.header.published.as_deref(), Some("2026-03-02"));
     // Five groups and one row without a group id.
     assert_eq!(parsed.records, 6);
+    assert_records_add_up(&sink, &parsed);
     insta::assert_yaml_snapshot!("uk_csv_fixture_entities", sink.entities);
     insta::assert_yaml_snapshot!("uk_csv_fixture_diagnostics", sink.diagnostics);
 }
@@ -352,4 +354,18 @@ fn csv_never_panics_on_damaged_input() {
             Ok(())
         })
         .unwrap();
+}
+
+/// `records` counts every record read: listed parties plus dropped ones.
+fn assert_records_add_up(sink: &Collect, parsed: &Parsed) {
+    let listed = sink.entities.iter().filter(|e| e.target == Some(true)).count() as u64;
+    let dropped = sink
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.severity == Severity::Error
+                && (d.message.contains("dropped") || d.message.contains("is lost"))
+        })
+        .count() as u64;
+    assert_eq!(parsed.records, listed + dropped);
 }

@@ -56,6 +56,7 @@ fn fixture_snapshot() {
     let (sink, parsed) = parse_file(&fixture("consolidated.xml"));
     assert_eq!(parsed.header.published.as_deref(), Some("2026-03-01"));
     assert_eq!(parsed.records, 6);
+    assert_records_add_up(&sink, &parsed);
     insta::assert_yaml_snapshot!("un_fixture_entities", sink.entities);
     insta::assert_yaml_snapshot!("un_fixture_diagnostics", sink.diagnostics);
 }
@@ -198,6 +199,7 @@ fn bad_input() {
     let (sink, parsed) = parse_text(&fixture[..at]).unwrap();
     assert_eq!(sink.entities.len(), 4);
     assert_eq!(parsed.records, 3);
+    assert_records_add_up(&sink, &parsed);
     let cut = sink.diagnostics.last().unwrap();
     assert_eq!(cut.severity, Severity::Error);
     let line = fixture[..at].lines().count() as u64;
@@ -441,4 +443,18 @@ fn never_panics_on_damaged_input() {
             Ok(())
         })
         .unwrap();
+}
+
+/// `records` counts every record read: listed parties plus dropped ones.
+fn assert_records_add_up(sink: &Collect, parsed: &Parsed) {
+    let listed = sink.entities.iter().filter(|e| e.target == Some(true)).count() as u64;
+    let dropped = sink
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.severity == Severity::Error
+                && (d.message.contains("dropped") || d.message.contains("is lost"))
+        })
+        .count() as u64;
+    assert_eq!(parsed.records, listed + dropped);
 }
