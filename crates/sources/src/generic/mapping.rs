@@ -57,6 +57,18 @@ impl Target {
     }
 }
 
+/// How numeric dates with two small numbers (`04/05/1980`) are read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DateOrder {
+    /// Day first, as most of the world and the EU, UK and UN lists write
+    /// it (`04/05/1980` is 4 May 1980). A date impossible that way
+    /// (`12/31/1980`) is read month first.
+    #[default]
+    DayFirst,
+    /// Month first, as in the United States (`04/05/1980` is 5 April 1980).
+    MonthFirst,
+}
+
 /// A mapping file or value that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("column mapping: {0}")]
@@ -80,6 +92,8 @@ pub struct Mapping {
     pub schema: Schema,
     /// Whether columns not listed are recognised by well-known names.
     pub well_known_headers: bool,
+    /// How numeric dates are read.
+    pub date_order: DateOrder,
 }
 
 impl Default for Mapping {
@@ -90,6 +104,7 @@ impl Default for Mapping {
             separator: ";".into(),
             schema: Schema::LegalEntity,
             well_known_headers: true,
+            date_order: DateOrder::DayFirst,
         }
     }
 }
@@ -102,6 +117,7 @@ struct MappingFile {
     separator: Option<String>,
     schema: Option<String>,
     well_known_headers: Option<bool>,
+    date_order: Option<String>,
     #[serde(default)]
     columns: BTreeMap<String, String>,
 }
@@ -124,6 +140,21 @@ impl Mapping {
         let file: MappingFile =
             serde_json::from_str(text).map_err(|e| MappingError(e.to_string()))?;
         Mapping::from_file(file)
+    }
+
+    /// Reads a mapping file: JSON when its name ends in `.json`, TOML
+    /// otherwise. Errors name the file.
+    ///
+    /// # Errors
+    /// The file cannot be read or is not a valid mapping.
+    pub fn read(path: &std::path::Path) -> Result<Mapping, MappingError> {
+        let name = path.display();
+        let text =
+            std::fs::read_to_string(path).map_err(|e| MappingError(format!("{name}: {e}")))?;
+        let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let mapping =
+            if json { Mapping::from_json_str(&text) } else { Mapping::from_toml_str(&text) };
+        mapping.map_err(|e| MappingError(format!("{name}: {}", e.0)))
     }
 
     fn from_file(file: MappingFile) -> Result<Mapping, MappingError> {
@@ -153,6 +184,17 @@ impl Mapping {
         if let Some(well_known) = file.well_known_headers {
             mapping.well_known_headers = well_known;
         }
+        if let Some(order) = file.date_order {
+            mapping.date_order = match order.as_str() {
+                "day-first" | "day_first" | "dmy" => DateOrder::DayFirst,
+                "month-first" | "month_first" | "mdy" => DateOrder::MonthFirst,
+                other => {
+                    return Err(MappingError(format!(
+                        "date_order {other:?}: use \"day-first\" or \"month-first\""
+                    )));
+                }
+            };
+        }
         for (header, target) in file.columns {
             let target = Target::parse(&target)
                 .map_err(|e| MappingError(format!("column {header:?}: {}", e.0)))?;
@@ -167,6 +209,12 @@ impl Mapping {
     /// The mapping with another schema for rows that give none.
     pub fn with_schema(mut self, schema: Schema) -> Mapping {
         self.schema = schema;
+        self
+    }
+
+    /// The mapping with another way of reading numeric dates.
+    pub fn with_date_order(mut self, order: DateOrder) -> Mapping {
+        self.date_order = order;
         self
     }
 
@@ -317,6 +365,8 @@ mod tests {
         assert_eq!(mapping.target_of("BORN"), Some(Target::Property("birthDate".into())));
         assert_eq!(mapping.target_of("Wallet"), Some(Target::Property("cryptoWallet".into())));
         assert_eq!(mapping.target_of("name"), None);
+        let us = Mapping::from_toml_str("date_order = \"month-first\"").unwrap();
+        assert_eq!(us.date_order, DateOrder::MonthFirst);
         let json = r#"{"columns": {"Nom": "name"}, "delimiter": "tab"}"#;
         assert_eq!(Mapping::from_json_str(json).unwrap().delimiter, Some(b'\t'));
         for bad in [
@@ -325,6 +375,7 @@ mod tests {
             "schema = \"Dragon\"",
             "delimiter = \";;\"",
             "delimiter = \";\"\nseparator = \";\"",
+            "date_order = \"ymd\"",
         ] {
             assert!(Mapping::from_toml_str(bad).is_err(), "{bad}");
         }

@@ -21,7 +21,7 @@ pub(crate) mod cell;
 pub(crate) mod mapping;
 pub(crate) mod party;
 
-pub use mapping::{Mapping, MappingError, Target};
+pub use mapping::{DateOrder, Mapping, MappingError, Target};
 
 use cell::Notes;
 
@@ -181,6 +181,7 @@ pub fn parse<R: BufRead>(
         dataset,
         separator,
         default_schema: &mapping.schema,
+        date_order: mapping.date_order,
         has_id,
         ids: HashSet::new(),
     };
@@ -226,6 +227,7 @@ struct Rows<'a> {
     dataset: &'a str,
     separator: &'a str,
     default_schema: &'a Schema,
+    date_order: DateOrder,
     has_id: bool,
     ids: HashSet<String>,
 }
@@ -282,7 +284,7 @@ impl Rows<'_> {
                 continue;
             }
             for value in cell::split(cell, self.separator) {
-                add_value(&mut entity, property, value, &mut notes);
+                add_value(&mut entity, property, value, self.date_order, &mut notes);
             }
         }
         if !entity.has(prop::NAME) {
@@ -355,9 +357,22 @@ impl Rows<'_> {
 }
 
 /// Adds one value, converted to the property's FollowTheMoney form.
-fn add_value(entity: &mut Entity, property: &str, value: &str, notes: &mut Notes) {
+fn add_value(
+    entity: &mut Entity,
+    property: &str,
+    value: &str,
+    order: DateOrder,
+    notes: &mut Notes,
+) {
     if DATE_PROPERTIES.contains(&property) {
-        cell::add_date(entity, property, value, notes);
+        // Month first, the numeric forms only ("04/05/1980"); any other
+        // form reads the same either way.
+        match (order == DateOrder::MonthFirst).then(|| cell::us_date(value)).flatten() {
+            Some(date) => {
+                entity.add(property, &date.to_string());
+            }
+            None => cell::add_date(entity, property, value, notes),
+        }
     } else if prop::COUNTRY_PROPERTIES.contains(&property) {
         cell::add_country(entity, property, value, notes);
     } else if property == prop::GENDER {

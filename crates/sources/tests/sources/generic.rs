@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use vigia_model::{Entity, Schema, Severity};
-use vigia_sources::generic::{self, Mapping, Target};
+use vigia_sources::generic::{self, DateOrder, Mapping, Target};
 use vigia_sources::{Collect, Error, Format, Parsed, ReadOptions, Source, parse_bytes};
 
 fn fixture(name: &str) -> PathBuf {
@@ -94,8 +94,7 @@ topics: sanction | crime.fraud",
 
 #[test]
 fn custom_mapping() {
-    let mapping =
-        Mapping::from_toml_str(&std::fs::read_to_string(fixture("custom.toml")).unwrap()).unwrap();
+    let mapping = Mapping::read(&fixture("custom.toml")).unwrap();
     let source = Source::new(Format::GenericCsv, fixture("custom.csv"), Some("fiu_notices"));
     let mut sink = Collect::default();
     let options = ReadOptions { mapping: Some(mapping) };
@@ -129,6 +128,18 @@ fn mapping_built_in_code() {
     let person = Mapping::default().with_schema(Schema::Person);
     let (sink, _) = parse_with("name\nRosa Díaz\n", Some(&person)).unwrap();
     assert_eq!(sink.entities[0].schema, Schema::Person);
+}
+
+#[test]
+fn date_orders() {
+    let dates = |mapping: &Mapping| {
+        let csv = "name,dob\nA,04/05/1980\nB,12/31/1980\nC,1980-04-05\nD,Apr 1980\n";
+        let (sink, _) = parse_with(csv, Some(mapping)).unwrap();
+        sink.entities.iter().map(|e| e.get("birthDate").join(" ")).collect::<Vec<_>>()
+    };
+    assert_eq!(dates(&Mapping::default()), ["1980-05-04", "1980-12-31", "1980-04-05", "1980-04"]);
+    let us = Mapping::default().with_date_order(DateOrder::MonthFirst);
+    assert_eq!(dates(&us), ["1980-04-05", "1980-12-31", "1980-04-05", "1980-04"]);
 }
 
 #[test]
@@ -170,6 +181,8 @@ fn mapping_files() {
         parse_with("Razón social,RFC\nAcme S.A.,AAA010101AAA\n", Some(&mapping)).unwrap();
     assert_eq!(render(&sink.entities[0]).lines().next(), Some("Company internal-1dbe3facd4410e98"));
     assert_eq!(sink.entities[0].get("taxNumber"), ["AAA010101AAA"]);
+    let err = Mapping::read(&fixture("missing.toml")).unwrap_err().to_string();
+    assert!(err.contains("missing.toml"), "{err}");
     let err = Mapping::from_toml_str("[columns]\n\"x\" = \"Not valid\"").unwrap_err().to_string();
     assert!(err.contains("column \"x\""), "{err}");
 }

@@ -225,3 +225,18 @@ fn ids_are_unique_within_each_source() {
         assert_eq!(ids.len(), total, "{file}");
     }
 }
+
+/// The persons and organisations of the DPL, told apart by name (ADR 0033):
+/// a change to the word lists shows here.
+#[test]
+fn dpl_parties_by_schema() {
+    let Some(path) = vigia_testdata::shared_data("lists/us_bis_dpl/dpl.txt") else { return };
+    let sources = vigia_sources::plan(&[path], None).unwrap();
+    let (sink, _) = vigia_sources::read_all(&sources[0]).unwrap();
+    let mut schemas: BTreeMap<String, usize> = BTreeMap::new();
+    for entity in sink.entities.iter().filter(|e| e.schema.is_matchable()) {
+        *schemas.entry(entity.schema.name().to_owned()).or_default() += 1;
+    }
+    let expected = [("Company", 71), ("LegalEntity", 3), ("Organization", 34), ("Person", 307)];
+    assert_eq!(schemas, expected.map(|(s, n)| (s.to_owned(), n)).into_iter().collect());
+}
