@@ -33,6 +33,20 @@ fn bench(c: &mut Criterion) {
             }
         });
     });
+    c.bench_function("phonetic/metaphone (x4)", |b| {
+        b.iter(|| {
+            for t in ["guzman", "archivaldo", "mohammed", "zambada"] {
+                black_box(vigia_text::phonetic::metaphone(black_box(t)));
+            }
+        });
+    });
+    c.bench_function("phonetic/skeleton (x4)", |b| {
+        b.iter(|| {
+            for t in ["guzman", "archivaldo", "mohammed", "zambada"] {
+                black_box(vigia_text::phonetic::skeleton(black_box(t)));
+            }
+        });
+    });
     c.bench_function("fold/ascii", |b| {
         b.iter(|| black_box(normalize::fold(black_box("JOHN SMITH"))))
     });

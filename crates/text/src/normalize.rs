@@ -35,8 +35,18 @@ pub fn fold(text: &str) -> String {
         return fold_ascii(text);
     }
     let mut buf = String::with_capacity(text.len() + 8);
-    for c in text.nfkc() {
-        push_folded_char(&mut buf, c);
+    // Most names are already in NFKC (accented Latin typed on a keyboard):
+    // the quick check spares them the normaliser.
+    if unicode_normalization::is_nfkc_quick(text.chars())
+        == unicode_normalization::IsNormalized::Yes
+    {
+        for c in text.chars() {
+            push_folded_char(&mut buf, c);
+        }
+    } else {
+        for c in text.nfkc() {
+            push_folded_char(&mut buf, c);
+        }
     }
     let cleaned = clean_punctuation(&buf);
     fold_homoglyphs(cleaned)
@@ -44,12 +54,27 @@ pub fn fold(text: &str) -> String {
 
 /// The fold of an ASCII string: a single pass without any table.
 fn fold_ascii(text: &str) -> String {
-    let mut buf = String::with_capacity(text.len());
-    for b in text.bytes() {
-        let c = b.to_ascii_lowercase() as char;
-        buf.push(c);
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b.is_ascii_alphanumeric() {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.push(b.to_ascii_lowercase() as char);
+            continue;
+        }
+        let prev_word = i > 0 && bytes[i - 1].is_ascii_alphanumeric();
+        let next_word = bytes.get(i + 1).is_some_and(u8::is_ascii_alphanumeric);
+        match b {
+            b'\'' | b'`' if prev_word && next_word => {}
+            b'-' if prev_word && next_word => out.push('-'),
+            _ => pending_space = true,
+        }
     }
-    clean_punctuation(&buf)
+    out
 }
 
 /// Lower-cases, strips marks and spells out special letters of one char,
@@ -187,24 +212,26 @@ fn is_hangul(c: char) -> bool {
 /// word chars stay as `-`, everything else becomes a single space.
 fn clean_punctuation(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let chars: Vec<char> = s.chars().collect();
+    let mut chars = s.chars().peekable();
     let mut pending_space = false;
-    for (i, &c) in chars.iter().enumerate() {
+    let mut prev_word = false;
+    while let Some(c) = chars.next() {
         if is_word_char(c) {
             if pending_space && !out.is_empty() {
                 out.push(' ');
             }
             pending_space = false;
             out.push(c);
+            prev_word = true;
             continue;
         }
-        let prev_word = i > 0 && is_word_char(chars[i - 1]);
-        let next_word = chars.get(i + 1).is_some_and(|&n| is_word_char(n));
+        let next_word = chars.peek().is_some_and(|&n| is_word_char(n));
         match c {
             '\'' | '`' if prev_word && next_word && !pending_space => {}
             '-' if prev_word && next_word && !pending_space => out.push('-'),
             _ => pending_space = true,
         }
+        prev_word = false;
     }
     out
 }

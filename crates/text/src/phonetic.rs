@@ -6,7 +6,10 @@
 //! ("mhmd") meet their vowelled spellings ("mohammed"); Soundex is what
 //! OFAC's own search tool uses, for the OFAC-compatible mode.
 
+use std::cell::RefCell;
 use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
 
 use rphonetic::{DoubleMetaphone, Encoder, Soundex};
 
@@ -25,9 +28,29 @@ pub fn metaphone(token: &str) -> (String, String) {
     if !token.is_ascii() || !token.bytes().any(|b| b.is_ascii_alphabetic()) {
         return (String::new(), String::new());
     }
+    // Names repeat (Zipf): a small per-thread memo of recent tokens saves
+    // the encoder's allocations on most calls. It changes no result.
+    thread_local! {
+        static MEMO: RefCell<FxHashMap<Box<str>, (String, String)>> = RefCell::new(FxHashMap::default());
+    }
+    if let Some(hit) = MEMO.with(|m| m.borrow().get(token).cloned()) {
+        return hit;
+    }
     let r = double_metaphone().double_metaphone(token);
-    (r.primary(), r.alternate())
+    let keys = (r.primary(), r.alternate());
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= MEMO_CAPACITY {
+            m.clear();
+        }
+        m.insert(token.into(), keys.clone());
+    });
+    keys
 }
+
+/// The most tokens the per-thread metaphone memo holds before it starts
+/// over (a few MB at worst).
+const MEMO_CAPACITY: usize = 1 << 15;
 
 /// The consonant skeleton of a folded Latin token: vowels (and y, w, h
 /// between vowels) dropped, doubled letters squeezed ("mohammed" → "mhmd"),
@@ -40,24 +63,23 @@ pub fn metaphone(token: &str) -> (String, String) {
 /// a word-final `h` after a vowel is dropped ("abdullah" → "abdl"); runs of
 /// one consonant squeeze to one, also across a dropped vowel ("mohammed").
 pub fn skeleton(token: &str) -> String {
-    let bytes: Vec<u8> =
-        token.bytes().filter(u8::is_ascii_alphanumeric).map(|b| b.to_ascii_lowercase()).collect();
-    let mut out = String::with_capacity(bytes.len());
+    let mut out = String::with_capacity(token.len());
     let mut last: Option<u8> = None;
-    for (i, &b) in bytes.iter().enumerate() {
-        let keep = if i == 0 {
-            true
-        } else if is_vowel(b) || b == b'y' || b == b'w' {
-            false
-        } else if b == b'h' {
-            !(i + 1 == bytes.len() && is_vowel(bytes[i - 1]))
-        } else {
-            true
+    let mut prev: Option<u8> = None;
+    let mut bytes =
+        token.bytes().filter(u8::is_ascii_alphanumeric).map(|b| b.to_ascii_lowercase()).peekable();
+    while let Some(b) = bytes.next() {
+        let keep = match prev {
+            None => true,
+            Some(_) if is_vowel(b) || b == b'y' || b == b'w' => false,
+            Some(p) if b == b'h' => !(bytes.peek().is_none() && is_vowel(p)),
+            Some(_) => true,
         };
         if keep && last != Some(b) {
             out.push(b as char);
             last = Some(b);
         }
+        prev = Some(b);
     }
     out
 }
@@ -122,6 +144,9 @@ mod tests {
         assert_eq!(metaphone("mohammed").0, metaphone("muhammad").0);
         assert_eq!(metaphone("shoigu").0, metaphone("shoygu").0);
         assert_eq!(metaphone("13"), (String::new(), String::new()));
+        // Regression: the encoder must never see non-ASCII letters.
+        assert_eq!(metaphone("cst有限会社"), (String::new(), String::new()));
+        assert_eq!(metaphone("müller"), (String::new(), String::new()));
     }
 
     #[test]

@@ -428,8 +428,12 @@ fn mark_phrases(
 /// Marks the leading run of honorifics ("his excellency sheikh ...") and a
 /// trailing generational suffix ("jr", "iii"), always leaving a name.
 fn mark_honorifics(texts: &[String], spans: &mut [Option<Span>], lex: &Lexicon) {
-    let units: Vec<Unit> =
-        texts.iter().enumerate().map(|(i, t)| Unit { text: t.clone(), start: i, len: 1 }).collect();
+    // Most names have no honorific: skip building units for them.
+    let units: Vec<Unit> = if lex.honorific.first.contains_key(texts[0].as_str()) {
+        texts.iter().enumerate().map(|(i, t)| Unit { text: t.clone(), start: i, len: 1 }).collect()
+    } else {
+        Vec::new()
+    };
     let mut u = 0;
     while u < units.len() {
         let Some((class, _, k)) = lex.honorific.longest_at(&units, u) else { break };
