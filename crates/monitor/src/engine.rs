@@ -983,8 +983,16 @@ impl Monitor {
 
     /// The grouping keys of a transaction for a scenario, with directions.
     fn keys_of(&mut self, s: usize, ctx: &Ctx<'_>) {
+        // Borrow the key out of the pack for the duration (no clone: this
+        // runs for every transaction and scenario).
+        let spec = std::mem::replace(&mut self.pack.scenarios[s].key, KeySpec::Account);
+        self.keys_of_spec(s, &spec, ctx);
+        self.pack.scenarios[s].key = spec;
+    }
+
+    fn keys_of_spec(&mut self, s: usize, spec: &KeySpec, ctx: &Ctx<'_>) {
         self.keys_scratch.clear();
-        let key = self.pack.scenarios[s].key.clone_shallow();
+        let key = spec.clone_shallow();
         let self_transfer = ctx.originator.is_some() && ctx.originator == ctx.beneficiary;
         match key {
             KeyRef::Account => {
@@ -1027,11 +1035,8 @@ impl Monitor {
                 }
             }
             KeyRef::Fields(n) => {
-                let fields = match &self.pack.scenarios[s].key {
-                    KeySpec::Fields(f) => f.clone(),
-                    _ => return,
-                };
-                let dir = side_direction(&fields);
+                let KeySpec::Fields(fields) = spec else { return };
+                let dir = side_direction(fields);
                 // A per-transaction check never drops a transaction for a
                 // missing key part (E1 must see every transfer).
                 let lenient = matches!(self.pack.scenarios[s].window, WindowKind::Transaction);
@@ -1073,12 +1078,9 @@ impl Monitor {
                 self.key_buf = buf;
             }
             KeyRef::Each => {
-                let fields = match &self.pack.scenarios[s].key {
-                    KeySpec::Each(f) => f.clone(),
-                    _ => return,
-                };
-                let dir = side_direction(&fields);
-                for f in fields {
+                let KeySpec::Each(fields) = spec else { return };
+                let dir = side_direction(fields);
+                for &f in fields {
                     let mut buf = std::mem::take(&mut self.key_buf);
                     buf.clear();
                     if let Some(v) = field_value(&self.profiles, ctx, f, Direction::None) {
@@ -1719,10 +1721,9 @@ fn field_side(f: Field) -> Option<Side> {
 
 /// The direction a one-sided key implies.
 fn side_direction(fields: &[Field]) -> Direction {
-    let sides: Vec<Option<Side>> = fields.iter().map(|f| field_side(*f)).collect();
-    if sides.iter().all(|s| *s == Some(Side::Originator)) {
+    if fields.iter().all(|f| field_side(*f) == Some(Side::Originator)) {
         Direction::Out
-    } else if sides.iter().all(|s| *s == Some(Side::Beneficiary)) {
+    } else if fields.iter().all(|f| field_side(*f) == Some(Side::Beneficiary)) {
         Direction::In
     } else {
         Direction::None
@@ -1760,6 +1761,12 @@ fn aggregate_value(
                 }
             }
             Function::Distinct(_, slot) => f64::from(totals.distinct[slot as usize]),
+            Function::Forwarded(_) => totals.forwarded_cents as f64 / 100.0,
+            // The balance is not floored at zero: an outflow of money that
+            // arrived before the window lowers it (documented).
+            Function::AverageBalance => {
+                (totals.balance_area / (end - start + 1).max(1) as f64 / 100.0).max(0.0)
+            }
             _ => 0.0,
         };
     }

@@ -286,7 +286,12 @@ impl Aggregate {
         self.within.is_none()
             && matches!(
                 self.function,
-                Function::Count | Function::Sum | Function::Mean | Function::Distinct(..)
+                Function::Count
+                    | Function::Sum
+                    | Function::Mean
+                    | Function::Distinct(..)
+                    | Function::Forwarded(_)
+                    | Function::AverageBalance
             )
     }
 }
@@ -1411,7 +1416,7 @@ impl Compiler<'_> {
             );
         }
         let mut distinct_slots = 0u8;
-        let mut layout = Layout { aggregates: r.aggregate.len(), distinct: [None; MAX_DISTINCT] };
+        let mut layout = Layout { aggregates: r.aggregate.len(), ..Layout::default() };
         for (i, a) in r.aggregate.iter().enumerate() {
             let ra = a.get_ref();
             let mut names = Names {
@@ -1474,12 +1479,24 @@ impl Compiler<'_> {
                     let w = ra.within.as_deref().ok_or_else(|| {
                         self.err(a.span(), "forwarded needs `within` (how soon money must leave)")
                     })?;
-                    Function::Forwarded(parse_duration(w).map_err(|e| self.err(a.span(), e))?)
+                    let delay = parse_duration(w).map_err(|e| self.err(a.span(), e))?;
+                    if layout.forwarded.is_some() {
+                        return Err(
+                            self.err(a.span(), "at most one forwarded aggregate per scenario")
+                        );
+                    }
+                    layout.forwarded = Some((i as u8, delay));
+                    Function::Forwarded(delay)
                 }
                 "average_balance" => {
                     if !sided {
                         return Err(self.err(a.span(), "average_balance needs a sided group_by"));
                     }
+                    if layout.balance.is_some() {
+                        return Err(self
+                            .err(a.span(), "at most one average_balance aggregate per scenario"));
+                    }
+                    layout.balance = Some(i as u8);
                     Function::AverageBalance
                 }
                 "baseline" => {

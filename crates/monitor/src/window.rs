@@ -347,6 +347,17 @@ pub struct Event {
     pub direction: Direction,
 }
 
+impl Event {
+    /// Cents with the sign of the flow: in positive, out negative.
+    pub fn signed_cents(&self) -> i64 {
+        match self.direction {
+            Direction::In => self.cents,
+            Direction::Out => -self.cents,
+            Direction::None => 0,
+        }
+    }
+}
+
 /// Which aggregates a state keeps running totals for: bit `i` of
 /// `distinct_masks[k]` says distinct slot `k` counts `aux[k]` of events
 /// accepted by aggregate `i`.
@@ -357,6 +368,20 @@ pub struct Layout {
     /// For each distinct slot in use, the aggregate bit whose events it
     /// counts (`None` = slot unused).
     pub distinct: [Option<u8>; MAX_DISTINCT],
+    /// The aggregate bit of a time-to-forward aggregate and its delay (ms):
+    /// outflows are matched first-in first-out against inflows at most
+    /// that old.
+    pub forwarded: Option<(u8, i64)>,
+    /// The aggregate bit of an average-balance aggregate.
+    pub balance: Option<u8>,
+}
+
+/// Inflows waiting to be forwarded, and the outflows matched to them.
+#[derive(Debug, Clone, Default)]
+pub struct Flow {
+    inflows: VecDeque<(i64, i64)>,
+    matched: VecDeque<(i64, i64)>,
+    matched_total: i64,
 }
 
 /// Occurrence counts of interned values: a small vector while it is small
@@ -443,6 +468,12 @@ pub struct Totals {
     pub cents: [i64; MAX_AGGREGATES],
     /// Per distinct slot: distinct values.
     pub distinct: [u32; MAX_DISTINCT],
+    /// Cents of outflows in range matched to an inflow within the delay.
+    pub forwarded_cents: i64,
+    /// Sum over events in range of signed cents (in +, out -) times the
+    /// time from the event to the range's end: the area under the balance
+    /// curve, in cent-milliseconds.
+    pub balance_area: f64,
 }
 
 /// The events of one grouping key within a window's retention, with
@@ -460,6 +491,9 @@ pub struct WindowState {
     pub days: Option<Box<DayRing>>,
     /// Events dropped because the key hit its per-key cap.
     pub overflow: u64,
+    flow: Option<Box<Flow>>,
+    balance_cents: i64,
+    balance_weighted: i128,
 }
 
 impl Default for WindowState {
@@ -472,6 +506,9 @@ impl Default for WindowState {
             open_until: i64::MIN,
             days: None,
             overflow: 0,
+            flow: None,
+            balance_cents: 0,
+            balance_weighted: 0,
         }
     }
 }
@@ -515,6 +552,50 @@ impl WindowState {
                 }
             }
         }
+        if let Some(bit) = layout.balance
+            && e.mask & (1 << bit) != 0
+        {
+            let signed = sign * e.signed_cents();
+            self.balance_cents += signed;
+            self.balance_weighted += i128::from(signed) * i128::from(e.time);
+        }
+    }
+
+    /// Matches an outflow against waiting inflows, or queues an inflow.
+    /// Matching follows arrival order (exact for in-order streams; an
+    /// out-of-order event within the lateness is matched as it arrives).
+    fn forward(&mut self, layout: &Layout, e: &Event) {
+        let Some((bit, delay)) = layout.forwarded else { return };
+        if e.mask & (1 << bit) == 0 {
+            return;
+        }
+        let flow = self.flow.get_or_insert_with(Box::default);
+        match e.direction {
+            Direction::In => flow.inflows.push_back((e.time, e.cents)),
+            Direction::Out => {
+                let mut need = e.cents;
+                let mut matched = 0;
+                while need > 0 {
+                    let Some(front) = flow.inflows.front_mut() else { break };
+                    if front.0 < e.time - delay {
+                        flow.inflows.pop_front();
+                        continue;
+                    }
+                    let take = need.min(front.1);
+                    front.1 -= take;
+                    need -= take;
+                    matched += take;
+                    if front.1 == 0 {
+                        flow.inflows.pop_front();
+                    }
+                }
+                if matched > 0 {
+                    flow.matched.push_back((e.time, matched));
+                    flow.matched_total += matched;
+                }
+            }
+            Direction::None => {}
+        }
     }
 
     /// Adds an event in time order (equal times keep arrival order) and
@@ -528,6 +609,7 @@ impl WindowState {
             self.overflow += 1;
         }
         self.account(layout, &event, 1);
+        self.forward(layout, &event);
         // In-order arrival is the common case: append.
         let at = if self.events.back().is_none_or(|last| last.time <= event.time) {
             self.events.len()
@@ -547,6 +629,16 @@ impl WindowState {
             let e = *first;
             self.events.pop_front();
             self.account(layout, &e, -1);
+        }
+        if let Some(flow) = &mut self.flow {
+            while flow.matched.front().is_some_and(|m| m.0 < from) {
+                if let Some((_, c)) = flow.matched.pop_front() {
+                    flow.matched_total -= c;
+                }
+            }
+            while flow.inflows.front().is_some_and(|m| m.0 < from) {
+                flow.inflows.pop_front();
+            }
         }
     }
 
@@ -579,8 +671,20 @@ impl WindowState {
         let (lo, hi) = self.range(start, end);
         let mut t = Totals { lo, hi, count: self.count, cents: self.cents, ..Totals::default() };
         scratch.clear();
+        let (mut balance_cents, mut balance_weighted) = (self.balance_cents, self.balance_weighted);
+        if let Some(flow) = &self.flow {
+            t.forwarded_cents = flow.matched_total
+                - flow.matched.iter().take_while(|m| m.0 < start).map(|m| m.1).sum::<i64>()
+                - flow.matched.iter().rev().take_while(|m| m.0 > end).map(|m| m.1).sum::<i64>();
+        }
         let outside = self.events.range(..lo).chain(self.events.range(hi..));
         for e in outside {
+            if let Some(bit) = layout.balance
+                && e.mask & (1 << bit) != 0
+            {
+                balance_cents -= e.signed_cents();
+                balance_weighted -= i128::from(e.signed_cents()) * i128::from(e.time);
+            }
             for bit in 0..layout.aggregates {
                 if e.mask & (1 << bit) != 0 {
                     t.count[bit] -= 1;
@@ -594,6 +698,10 @@ impl WindowState {
                     scratch.push((slot as u8, e.aux[slot]));
                 }
             }
+        }
+        if layout.balance.is_some() {
+            t.balance_area =
+                (i128::from(end) * i128::from(balance_cents) - balance_weighted) as f64;
         }
         for (slot, owner) in layout.distinct.iter().enumerate() {
             if owner.is_some() {
@@ -917,7 +1025,7 @@ mod tests {
         cap: usize,
     ) {
         let mut clock = WindowClock::new(kind.clone());
-        let layout = Layout { aggregates: 2, distinct: [Some(0), None, None] };
+        let layout = Layout { aggregates: 2, distinct: [Some(0), None, None], ..Layout::default() };
         let mut state = WindowState::new();
         let mut seen: Vec<Event> = Vec::new();
         let mut watermark = i64::MIN;
@@ -1017,8 +1125,57 @@ mod tests {
         }
 
         #[test]
+        fn forwarded_and_balance_match_naive(
+            raw in prop::collection::vec((0..6 * HOUR, 1..500_000i64, any::<bool>()), 1..80),
+            delay in 1..72i64,
+            len in 24..240i64,
+        ) {
+            // In-order stream; naive FIFO matching and balance integral
+            // recomputed from the events in the window.
+            let layout = Layout { aggregates: 1, forwarded: Some((0, delay * HOUR)), balance: Some(0), ..Layout::default() };
+            let kind = WindowKind::Sliding { length: len * HOUR };
+            let mut state = WindowState::new();
+            let mut scratch = Vec::new();
+            let mut t = 1_740_000_000_000i64;
+            let mut seen: Vec<Event> = Vec::new();
+            let mut matched_log: Vec<(i64, i64)> = Vec::new();
+            let mut queue: VecDeque<(i64, i64)> = VecDeque::new();
+            for (seq, (gap, cents, inflow)) in raw.into_iter().enumerate() {
+                t += gap;
+                let direction = if inflow { Direction::In } else { Direction::Out };
+                let e = Event { time: t, cents, seq: seq as u64, aux: [0; 3], mask: 1, direction };
+                state.evict_before(&layout, kind.start(t));
+                state.insert(&layout, e, usize::MAX);
+                seen.push(e);
+                // Naive FIFO over every event seen (inflows older than the
+                // window are expired by the delay or the window anyway).
+                match direction {
+                    Direction::In => queue.push_back((t, cents)),
+                    _ => {
+                        let mut need = cents;
+                        let mut got = 0;
+                        while need > 0 {
+                            let Some(f) = queue.front_mut() else { break };
+                            if f.0 < t - delay * HOUR || f.0 < kind.start(t) { queue.pop_front(); continue; }
+                            let take = need.min(f.1);
+                            f.1 -= take; need -= take; got += take;
+                            if f.1 == 0 { queue.pop_front(); }
+                        }
+                        if got > 0 { matched_log.push((t, got)); }
+                    }
+                }
+                let start = kind.start(t);
+                let totals = state.totals(&layout, start, t, &mut scratch);
+                let want: i64 = matched_log.iter().filter(|m| m.0 >= start).map(|m| m.1).sum();
+                prop_assert_eq!(totals.forwarded_cents, want);
+                let area: i128 = seen.iter().filter(|e| e.time >= start).map(|e| i128::from(e.signed_cents()) * i128::from(t - e.time)).sum();
+                prop_assert_eq!(totals.balance_area, area as f64);
+            }
+        }
+
+        #[test]
         fn capped_state_never_exceeds_cap(events in stream(MINUTE, 0), cap in 1..20usize) {
-            let layout = Layout { aggregates: 1, distinct: [Some(0), None, None] };
+            let layout = Layout { aggregates: 1, distinct: [Some(0), None, None], ..Layout::default() };
             let mut state = WindowState::new();
             let mut scratch = Vec::new();
             for (seq, (time, cents, aux, _)) in events.into_iter().enumerate() {
