@@ -226,21 +226,30 @@ pub(crate) fn relabel_xml_declaration(text: &mut String) {
     text.replace_range(open + 1..close, "UTF-8");
 }
 
-/// Decodes a whole in-memory file to UTF-8, with the diagnostic an operator
-/// should see about its encoding (a guessed encoding, replaced sequences).
-pub(crate) fn decode_bytes<'a>(
-    file: &str,
-    bytes: &'a [u8],
-) -> Result<(std::borrow::Cow<'a, str>, Vec<Diagnostic>)> {
+/// A whole in-memory file decoded to UTF-8.
+#[derive(Debug)]
+pub(crate) struct Decoded<'a> {
+    /// The text.
+    pub(crate) text: std::borrow::Cow<'a, str>,
+    /// About the encoding, reported before what the text holds (a guessed
+    /// encoding).
+    pub(crate) before: Option<Diagnostic>,
+    /// About the decoding, reported after (invalid sequences replaced).
+    pub(crate) after: Option<Diagnostic>,
+}
+
+/// Decodes a whole in-memory file to UTF-8, with the diagnostics an
+/// operator should see about its encoding.
+pub(crate) fn decode_bytes<'a>(file: &str, bytes: &'a [u8]) -> Result<Decoded<'a>> {
     use std::borrow::Cow;
     let head = &bytes[..bytes.len().min(HEAD_LEN)];
     let charset = sniff_charset(file, head, bytes.len() <= HEAD_LEN)?;
-    let mut notices: Vec<Diagnostic> = charset.notice(file).into_iter().collect();
+    let before = charset.notice(file);
     let body = &bytes[charset.skip()..];
     if let Charset::Utf8 { .. } = charset
         && let Ok(text) = std::str::from_utf8(body)
     {
-        return Ok((Cow::Borrowed(text), notices));
+        return Ok(Decoded { text: Cow::Borrowed(text), before, after: None });
     }
     let mut reader = DecodeReader::new(body, charset.encoding(), charset.skip() as u64);
     let report = reader.report();
@@ -251,8 +260,8 @@ pub(crate) fn decode_bytes<'a>(
     if let Charset::Declared(_) = charset {
         relabel_xml_declaration(&mut text);
     }
-    notices.extend(report.borrow().notice(file, charset.encoding()));
-    Ok((Cow::Owned(text), notices))
+    let after = report.borrow().notice(file, charset.encoding());
+    Ok(Decoded { text: Cow::Owned(text), before, after })
 }
 
 /// What a [`DecodeReader`] met on its way: invalid sequences replaced.
@@ -434,8 +443,7 @@ mod tests {
     use super::*;
 
     fn check(bytes: &[u8], expected: std::result::Result<&str, &str>) {
-        let got =
-            decode_bytes("f", bytes).map(|(text, _)| text.into_owned()).map_err(|e| e.to_string());
+        let got = decode_bytes("f", bytes).map(|d| d.text.into_owned()).map_err(|e| e.to_string());
         match (got, expected) {
             (Ok(text), Ok(want)) => assert_eq!(text, want, "{bytes:?}"),
             (Err(err), Err(want)) => assert!(err.contains(want), "{err} should contain {want}"),

@@ -101,7 +101,7 @@ pub fn read_all(source: &Source) -> Result<(Collect, Summary)> {
 /// # Errors
 /// The bytes are not text in an encoding Vigia can tell.
 pub fn decode_text<'a>(file: &str, bytes: &'a [u8]) -> Result<Cow<'a, str>> {
-    decode::decode_bytes(file, bytes).map(|(text, _)| text)
+    decode::decode_bytes(file, bytes).map(|decoded| decoded.text)
 }
 
 /// Parses one in-memory file of a known format (for a set format, the main
@@ -117,14 +117,13 @@ pub fn parse_bytes(
     bytes: &[u8],
     sink: &mut dyn Sink,
 ) -> Result<Parsed> {
-    let (text, notices) = decode::decode_bytes(file, bytes)?;
-    let (before, after): (Vec<_>, Vec<_>) =
-        notices.into_iter().partition(|d| d.message.starts_with("not valid UTF-8"));
-    for notice in before {
+    let decoded = decode::decode_bytes(file, bytes)?;
+    if let Some(notice) = decoded.before {
         sink.diagnostic(notice);
     }
-    let parsed = dispatch_one(format, text.as_bytes(), file, format.default_dataset(), None, sink);
-    for notice in after {
+    let parsed =
+        dispatch_one(format, decoded.text.as_bytes(), file, format.default_dataset(), None, sink);
+    if let Some(notice) = decoded.after {
         sink.diagnostic(notice);
     }
     parsed

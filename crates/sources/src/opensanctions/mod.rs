@@ -46,7 +46,11 @@ pub(crate) fn sniff(head: &str) -> Option<Format> {
     // A first line longer than the head: look for the keys' spelling in its
     // start (FollowTheMoney writers put `id` and `schema` first; the delta
     // writer puts `op` first).
-    let start = &first_line[..first_line.len().min(4096)];
+    let mut end = first_line.len().min(4096);
+    while !first_line.is_char_boundary(end) {
+        end -= 1;
+    }
+    let start = &first_line[..end];
     let at = |key: &str| start.find(&format!("\"{key}\""));
     if at("op").is_some_and(|op| at("entity").is_some_and(|entity| op < entity)) {
         return Some(Format::FtmDelta);
@@ -433,6 +437,13 @@ mod tests {
         check(r#"{"id":"x","schema":"Person","properties":{"name":["A"#, Some(Format::FtmJson));
         check(r#"{"op":"MOD","entity":{"id":"x","schema":"Pers"#, Some(Format::FtmDelta));
         check(r#"{"a":1}"#, None);
+        // A long first line cut by the head, with characters of several
+        // bytes around the point where it is looked at.
+        let long = format!(
+            "{{\"id\":\"x\",\"schema\":\"Person\",\"properties\":{{\"name\":[\"{}",
+            "é".repeat(3000)
+        );
+        check(&long, Some(Format::FtmJson));
     }
 
     #[test]

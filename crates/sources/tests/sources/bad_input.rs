@@ -305,3 +305,42 @@ fn no_panic_on_broken_bits_of_every_format() {
         }
     }
 }
+
+/// Text shaped like each format (its real header or first keys, then
+/// anything): parsing never panics, and what it gives names the file.
+mod shaped {
+    use proptest::prelude::*;
+    use vigia_sources::Format;
+
+    const STARTS: &[(Format, &str)] = &[
+        (Format::TradeGovCsl, "source,entity_number,type,programs,name,addresses,ids,alt_names\n"),
+        (
+            Format::BisDpl,
+            "\"Name\"\t\"Street_Address\"\t\"City\"\t\"Country\"\t\"Effective_Date\"\n",
+        ),
+        (Format::GenericCsv, "id,name,aliases,schema,birth_date,nationality\n"),
+        (
+            Format::FtmJson,
+            "{\"id\":\"x\",\"schema\":\"Person\",\"properties\":{\"name\":[\"A\"]}}\n",
+        ),
+        (Format::FtmDelta, "{\"op\":\"ADD\",\"entity\":{\"id\":\"x\",\"schema\":\"Person\"}}\n"),
+        (Format::FtmDeltaIndex, "{\"versions\": {\"1\": \"u\"}, \"updated_at\": \"2024\"}"),
+        (
+            Format::SenzingJson,
+            "{\"RECORD_ID\":\"1\",\"RECORD_TYPE\":\"PERSON\",\"NAMES\":[{\"NAME_FULL\":\"A\"}]}\n",
+        ),
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn parsing_never_panics(which in 0..STARTS.len(), rest in "[\\PC\t\n\",;{}\\[\\]:]{0,300}") {
+            let (format, start) = STARTS[which];
+            let (result, _) = super::parse_named(format, "shaped", format!("{start}{rest}").as_bytes());
+            if let Ok(parsed) = result {
+                prop_assert!(parsed.records <= 1 + rest.lines().count() as u64);
+            }
+        }
+    }
+}
