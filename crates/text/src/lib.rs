@@ -98,7 +98,12 @@ pub fn analyze(name: &str, kind: NameKind) -> AnalyzedName {
     }
     let mut acronyms: Vec<String> = Vec::new();
     if matches!(kind, NameKind::Organization | NameKind::Unknown) {
-        for form in &forms {
+        // Latin forms first: their acronyms are the ones lists write.
+        let latin_first = forms
+            .iter()
+            .filter(|f| f.script == Script::Latin)
+            .chain(forms.iter().filter(|f| f.script != Script::Latin));
+        for form in latin_first {
             for a in tag::acronyms(&form.parts) {
                 if acronyms.len() < MAX_ACRONYMS && !acronyms.contains(&a) {
                     acronyms.push(a);

@@ -574,8 +574,37 @@ fn number_value(t: &str, kind: NameKind, first: bool, last: bool) -> Option<u32>
 ///
 /// Legal forms and honorifics never contribute; only names with at least
 /// two significant parts have acronyms; at most four are returned, longest
-/// (all parts) first.
+/// (all parts) first. A name that already ends with its acronym ("Cártel
+/// del Golfo (CDG)", "Mara Salvatrucha (MS-13)") yields that acronym, not
+/// one with its initial appended.
 pub fn acronyms(parts: &[Part]) -> Vec<String> {
+    let n = parts.len();
+    for k in 1..=2.min(n.saturating_sub(2)) {
+        let (prefix, tail) = parts.split_at(n - k);
+        if tail.iter().any(|p| !matches!(p.tag, PartTag::Word | PartTag::Number | PartTag::Initial))
+        {
+            continue;
+        }
+        let written: String = tail.iter().flat_map(|p| p.raw.split(' ')).collect();
+        let of_prefix = acronyms_of(prefix);
+        let head_matches =
+            k == 2 && tail[1].tag == PartTag::Number && of_prefix.iter().any(|a| *a == tail[0].raw);
+        if of_prefix.contains(&written) || head_matches {
+            let mut out = vec![written];
+            for a in of_prefix {
+                if !out.contains(&a) {
+                    out.push(a);
+                }
+            }
+            out.truncate(4);
+            return out;
+        }
+    }
+    acronyms_of(parts)
+}
+
+/// Initials of all parts and of the significant parts.
+fn acronyms_of(parts: &[Part]) -> Vec<String> {
     let significant = |p: &&Part| {
         !matches!(
             p.tag,
@@ -613,7 +642,6 @@ pub fn acronyms(parts: &[Part]) -> Vec<String> {
             out.push(acronym);
         }
     }
-    out.truncate(4);
     out
 }
 
@@ -773,5 +801,9 @@ mod tests {
         check_acronyms("Grupo Rodríguez S.A. de C.V.", &["gr"]);
         check_acronyms("Hezbollah", &[]);
         check_acronyms("Acme Ltd", &[]);
+        check_acronyms("Cártel del Golfo (CDG)", &["cdg", "cg"]);
+        check_acronyms("Mara Salvatrucha (MS-13)", &["ms13", "ms"]);
+        check_acronyms("Tren de Aragua (TdA)", &["tda", "ta"]);
+        check_acronyms("Cártel de Jalisco Nueva Generación CJNG", &["cjng", "cdjng"]);
     }
 }
