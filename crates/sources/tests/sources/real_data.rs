@@ -20,6 +20,42 @@ struct Row {
     listed: u64,
     deleted: u64,
     by_severity: BTreeMap<Severity, u64>,
+    /// Diagnostics by kind (see [`kind`]).
+    kinds: BTreeMap<String, u64>,
+}
+
+/// What a diagnostic is about, without the particulars: the severity and
+/// the message without a leading record id, digits as `#`, quoted values
+/// as `"…"`, cut at 80 characters.
+fn kind(diagnostic: &vigia_model::Diagnostic) -> String {
+    let message = match diagnostic.message.split_once(": ") {
+        Some((id, rest))
+            if !id.contains(' ') && id.contains(|c: char| c == '-' || c.is_ascii_digit()) =>
+        {
+            rest
+        }
+        _ => diagnostic.message.as_str(),
+    };
+    let mut out = String::new();
+    let mut quoted = false;
+    for c in message.chars() {
+        match c {
+            '"' if !quoted => {
+                quoted = true;
+                out.push_str("\"…");
+            }
+            '"' => quoted = false,
+            _ if quoted => {}
+            '0'..='9' => {
+                if !out.ends_with('#') {
+                    out.push('#');
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    let cut: String = out.chars().take(80).collect();
+    format!("{:?} {cut}", diagnostic.severity)
 }
 
 fn read_everything(root: &Path) -> (Vec<Row>, Vec<String>) {
@@ -33,8 +69,10 @@ fn read_everything(root: &Path) -> (Vec<Row>, Vec<String>) {
     for source in &survey.sources {
         let (sink, summary) = vigia_sources::read_all(source).unwrap_or_else(|e| panic!("{e}"));
         let mut by_severity = BTreeMap::new();
+        let mut kinds = BTreeMap::new();
         for diagnostic in &sink.diagnostics {
             *by_severity.entry(diagnostic.severity).or_default() += 1;
+            *kinds.entry(kind(diagnostic)).or_default() += 1;
         }
         rows.push(Row {
             file: source.files[0].strip_prefix(root).unwrap().display().to_string(),
@@ -42,6 +80,7 @@ fn read_everything(root: &Path) -> (Vec<Row>, Vec<String>) {
             listed: sink.entities.iter().filter(|e| e.schema.is_matchable()).count() as u64,
             deleted: sink.deleted.len() as u64,
             by_severity,
+            kinds,
             summary,
         });
         assert_eq!(rows.last().map(|r| r.summary.diagnostics), Some(sink.diagnostics.len() as u64));
@@ -69,6 +108,9 @@ fn print_table(rows: &[Row]) {
             count(Severity::Warning),
             count(Severity::Error),
         );
+        for (kind, count) in &row.kinds {
+            println!("    {count:>5} × {kind}");
+        }
     }
 }
 
@@ -140,6 +182,47 @@ fn every_list_is_read_without_loss() {
             count(Severity::Error),
         ];
         assert_eq!((row.format, got), (*format, *expected), "{file}");
+    }
+
+    // And every diagnostic of those files, by kind.
+    let explained: &[(&str, &[(&str, u64)])] = &[
+        (
+            "us_csl/csl.csv",
+            &[
+                ("Info addresses: control characters read as windows-# punctuation (\"…)", 1),
+                ("Info name: control characters read as windows-# punctuation (\"…)", 1),
+                ("Info same party as line # (another listing row): merged", 5),
+            ],
+        ),
+        (
+            "us_bis_dpl/dpl.txt",
+            &[
+                ("Info country: \"… is not a country Vigia knows; left out", 1),
+                ("Info same party as line # (another address): merged", 131),
+            ],
+        ),
+        (
+            "opensanctions/senzing/us_congress_senzing.json",
+            &[
+                ("Info attribute RELATIONSHIPS is not read (# record(s) have it)", 1),
+                ("Info no RECORD_TYPE, a relationship anchor (\"…): not a party, skipped", 2),
+            ],
+        ),
+        (
+            "opensanctions/t2/delta.json",
+            &[(
+                "Warning version #-zbn: delta file not found beside the index (expected #-zbn/entities.de",
+                1,
+            )],
+        ),
+        ("opensanctions/t1/entities.ftm.json", &[]),
+        ("opensanctions/zala/entities.ftm.json", &[]),
+    ];
+    for (file, expected) in explained {
+        let row = rows.iter().find(|r| r.file == *file).unwrap();
+        let expected: BTreeMap<String, u64> =
+            expected.iter().map(|(k, n)| ((*k).to_owned(), *n)).collect();
+        assert_eq!(row.kinds, expected, "{file}");
     }
 
     // Every file is in exactly one source: the delta files through their
