@@ -65,7 +65,8 @@ pub fn survey(paths: &[PathBuf], dataset: Option<&str>) -> Result<Survey> {
         }
     }
     let mut seen = BTreeSet::new();
-    files.retain(|(path, _)| seen.insert(path.clone()));
+    // The same file named twice, or by two spellings, is read once.
+    files.retain(|(path, _)| seen.insert(identity(path)));
 
     let mut detected: Vec<(PathBuf, Format)> = Vec::new();
     for (path, in_directory) in files {
@@ -95,7 +96,10 @@ pub fn survey(paths: &[PathBuf], dataset: Option<&str>) -> Result<Survey> {
             | Format::OfacAddressCsv
             | Format::OfacAltCsv
             | Format::OfacCommentsCsv => ofac_csv.push((path.clone(), *format)),
-            Format::FtmDelta if covered.iter().any(|(_, files)| files.contains(path)) => {}
+            Format::FtmDelta
+                if covered
+                    .iter()
+                    .any(|(_, files)| files.iter().any(|f| identity(f) == identity(path))) => {}
             Format::FtmDeltaIndex => {
                 let mut files = vec![path.clone()];
                 if let Some((_, deltas)) = covered.iter().find(|(index, _)| index == path) {
@@ -170,6 +174,11 @@ fn expand(dir: &Path, files: &mut Vec<(PathBuf, bool)>, skipped: &mut Vec<Skippe
         }
     }
     Ok(())
+}
+
+/// A path as compared for sameness: canonical when it exists.
+fn identity(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
 }
 
 /// Why a file found in a directory is evidently not a list, judged by its

@@ -211,3 +211,12 @@ fn detected() {
     check("delta/delta.json", Format::FtmDeltaIndex);
     check("delta/20240101000000-aaa/entities.delta.json", Format::FtmDelta);
 }
+
+#[test]
+fn delta_files_named_beside_their_index_are_read_once() {
+    let index = fixture("delta/delta.json");
+    let spelled = fixture("delta/./20240101000000-aaa/entities.delta.json");
+    let sources = vigia_sources::plan(&[spelled, index.clone(), index], None).unwrap();
+    let formats: Vec<Format> = sources.iter().map(|s| s.format).collect();
+    assert_eq!(formats, [Format::FtmDeltaIndex]);
+}
