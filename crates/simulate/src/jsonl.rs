@@ -82,36 +82,101 @@ fn field(out: &mut String, name: &str, value: &str) {
     string(out, value);
 }
 
-/// What the writer needs beside the world.
+/// What the writer needs beside the world: the parties' and places' JSON,
+/// rendered once (a transaction line is then mostly copies).
 pub(crate) struct Names<'a> {
     pub(crate) conductors: &'a [String],
+    pub(crate) rendered: &'a Rendered,
 }
 
-fn account_party(out: &mut String, world: &World, i: u32, sender_identity: Option<u32>) {
-    let c = &world.customers[i as usize];
-    let l = LOCALITIES[c.locality as usize];
-    out.push_str("{\"account\":\"AC");
-    padded(out, u64::from(i) + 1, 8);
-    out.push_str("\",\"customer\":\"CU");
-    padded(out, u64::from(i) + 1, 8);
-    out.push('"');
-    field(out, "name", &c.name);
-    let institution = if c.kind == Kind::CasaDeCambio {
-        "Vigia Community Bank (correspondent)"
-    } else {
-        HOME_BANK
-    };
-    field(out, "institution", institution);
-    let country = if c.flags & flag::MX_BASED != 0 { "mx" } else { "us" };
-    field(out, "country", country);
-    if country == "us" {
-        field(out, "state", l.state);
-        field(out, "zip", l.zip);
+/// Pre-rendered JSON fragments.
+#[derive(Debug, Default)]
+pub(crate) struct Rendered {
+    /// Per customer account: the party object without its closing brace.
+    accounts: Vec<String>,
+    /// Per outside party: the whole party object.
+    outside: Vec<String>,
+    /// Per place: `,"place":{...}`.
+    places: Vec<String>,
+}
+
+impl Rendered {
+    pub(crate) fn new(world: &World) -> Rendered {
+        let accounts = (0..world.customers.len() as u32)
+            .map(|i| {
+                let c = &world.customers[i as usize];
+                let l = LOCALITIES[c.locality as usize];
+                let mut out = String::with_capacity(160);
+                out.push_str("{\"account\":\"AC");
+                padded(&mut out, u64::from(i) + 1, 8);
+                out.push_str("\",\"customer\":\"CU");
+                padded(&mut out, u64::from(i) + 1, 8);
+                out.push('"');
+                field(&mut out, "name", &c.name);
+                let institution = if c.kind == Kind::CasaDeCambio {
+                    "Vigia Community Bank (correspondent)"
+                } else {
+                    HOME_BANK
+                };
+                field(&mut out, "institution", institution);
+                let country = if c.flags & flag::MX_BASED != 0 { "mx" } else { "us" };
+                field(&mut out, "country", country);
+                if country == "us" {
+                    field(&mut out, "state", l.state);
+                    field(&mut out, "zip", l.zip);
+                }
+                out
+            })
+            .collect();
+        let outside = world
+            .outside
+            .iter()
+            .map(|p| {
+                let mut out = String::with_capacity(128);
+                out.push_str("{\"account\":");
+                string(&mut out, &p.account);
+                field(&mut out, "name", &p.name);
+                field(&mut out, "institution", &p.institution);
+                field(&mut out, "country", p.country);
+                if let Some(state) = p.state {
+                    field(&mut out, "state", state);
+                }
+                out.push('}');
+                out
+            })
+            .collect();
+        let places = world
+            .places
+            .iter()
+            .map(|place| {
+                let l = LOCALITIES[place.locality as usize];
+                let mut out = String::with_capacity(96);
+                out.push_str(",\"place\":{\"id\":");
+                string(&mut out, &place.id);
+                field(&mut out, "zip", l.zip);
+                field(&mut out, "county", l.county);
+                field(&mut out, "state", l.state);
+                out.push_str(",\"country\":\"us\"}");
+                out
+            })
+            .collect();
+        Rendered { accounts, outside, places }
     }
+}
+
+fn account_party(
+    out: &mut String,
+    world: &World,
+    names: &Names<'_>,
+    i: u32,
+    sender_identity: Option<u32>,
+) {
+    out.push_str(names.rendered.accounts.get(i as usize).map_or("{", String::as_str));
     if let Some(identity) = sender_identity {
         // Remittance senders give a phone and an identity document; an F3
         // pattern makes several senders give the same ones.
         if identity == NONE {
+            let c = &world.customers[i as usize];
             out.push_str(",\"id_number\":\"DL");
             padded(out, u64::from(i) * 7 + 1_000_003, 9);
             out.push_str("\",\"phone\":\"+1");
@@ -141,19 +206,10 @@ fn party(
         Side::Account(i) => {
             let identity = (sender && event.channel == vigia_model::Channel::Remittance)
                 .then_some(event.identity);
-            account_party(out, world, i, identity);
+            account_party(out, world, names, i, identity);
         }
         Side::Outside(o) => {
-            let p = &world.outside[o as usize];
-            out.push_str("{\"account\":");
-            string(out, &p.account);
-            field(out, "name", &p.name);
-            field(out, "institution", &p.institution);
-            field(out, "country", p.country);
-            if let Some(state) = p.state {
-                field(out, "state", state);
-            }
-            out.push('}');
+            out.push_str(names.rendered.outside.get(o as usize).map_or("{}", String::as_str))
         }
         Side::Cash => {
             // Cash over the counter: the depositor (or the one who takes
@@ -212,16 +268,8 @@ pub(crate) fn transaction(
     party(out, world, names, event.from, event.to, event, true);
     out.push_str(",\"beneficiary\":");
     party(out, world, names, event.to, event.from, event, false);
-    if event.place != NONE
-        && let Some(place) = world.places.get(event.place as usize)
-    {
-        let l = LOCALITIES[place.locality as usize];
-        out.push_str(",\"place\":{\"id\":");
-        string(out, &place.id);
-        field(out, "zip", l.zip);
-        field(out, "county", l.county);
-        field(out, "state", l.state);
-        out.push_str(",\"country\":\"us\"}");
+    if let Some(place) = names.rendered.places.get(event.place as usize) {
+        out.push_str(place);
     }
     if event.conductor != NONE {
         field(

@@ -44,7 +44,7 @@ pub use inject::INJECTED;
 
 use event::{Event, NONE, Pattern, Side};
 use inject::{GTO_1, GTO_2, Injector};
-use jsonl::{Label, Names};
+use jsonl::{Label, Names, Rendered};
 use normal::Fixed;
 use tables::LOCALITIES;
 use world::{Outside, World};
@@ -130,6 +130,7 @@ pub struct Simulation {
     limit: u64,
     written: u64,
     today: Vec<Event>,
+    rendered: Rendered,
     summary: Summary,
 }
 
@@ -239,6 +240,7 @@ impl Simulation {
             summary.scenarios.entry(p.scenario.to_owned()).or_default().0 += 1;
         }
         Ok(Simulation {
+            rendered: Rendered::new(&world),
             world,
             fixed,
             rng: component_rng(config.seed, 2),
@@ -286,7 +288,7 @@ impl Simulation {
         // deterministic.
         today.sort_by_key(|e| e.time);
         let ctr = self.reporting_duties(day, &today);
-        let names = Names { conductors: &self.conductors };
+        let names = Names { conductors: &self.conductors, rendered: &self.rendered };
         let date_key = iso_date(day);
         for (k, event) in today.iter().enumerate() {
             if self.written >= self.limit {
