@@ -270,7 +270,7 @@ impl Entity {
             return false;
         }
         let values = self.properties.entry(property.to_owned()).or_default();
-        if values.iter().any(|v| *v == value) {
+        if values.contains(&value) {
             return false;
         }
         values.push(value);
