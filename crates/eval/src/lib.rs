@@ -103,20 +103,65 @@ pub fn load_lists(dir: &Path) -> Result<(Vec<Entity>, Vec<String>)> {
     files.sort();
     let mut entities = Vec::new();
     let mut notes = Vec::new();
-    let sources = vigia_sources::plan(&files, None).context("planning the list files")?;
+    // A file no parser reads is reported and left out, so that one unknown
+    // file does not hide every other list.
+    let sources = loop {
+        match vigia_sources::plan(&files, None) {
+            Ok(sources) => break sources,
+            Err(err) => {
+                let bad = files.iter().position(|f| err.to_string().starts_with(&f.display().to_string()));
+                match bad {
+                    Some(i) => {
+                        notes.push(format!("skipped: {err}"));
+                        files.remove(i);
+                    }
+                    None => return Err(err).context("planning the list files"),
+                }
+            }
+        }
+    };
+    // One version per dataset, as an installation would have after
+    // `vigia lists import`: the newest published file, unless it is a small
+    // excerpt of a larger one.
+    let mut read: Vec<(vigia_sources::Source, vigia_sources::Summary, Vec<Entity>)> = Vec::new();
     for source in sources {
         match vigia_sources::read_all(&source) {
-            Ok((collect, summary)) => {
-                notes.push(format!(
-                    "{}: {} {} entities ({} diagnostics)",
-                    source.files[0].display(),
-                    summary.format,
-                    collect.entities.len(),
-                    collect.diagnostics.len()
-                ));
-                entities.extend(collect.entities);
-            }
+            Ok((collect, summary)) => read.push((source, summary, collect.entities)),
             Err(err) => notes.push(format!("{}: skipped: {err}", source.files[0].display())),
+        }
+    }
+    let mut keep = vec![true; read.len()];
+    for i in 0..read.len() {
+        for j in 0..read.len() {
+            if i == j || read[i].0.dataset != read[j].0.dataset || !keep[i] || !keep[j] {
+                continue;
+            }
+            let (a, b) = (&read[i].1, &read[j].1);
+            let newer = match (&a.header.published, &b.header.published) {
+                (Some(x), Some(y)) => x > y,
+                (Some(_), None) => false,
+                _ => false,
+            };
+            let larger = a.records > b.records;
+            // j loses to i if i is newer and not a small excerpt, or i is
+            // much larger.
+            if (newer && a.records * 2 >= b.records) || (larger && a.records >= 2 * b.records.max(1)) {
+                keep[j] = false;
+            }
+        }
+    }
+    for (k, (source, summary, found)) in read.into_iter().enumerate() {
+        let verdict = if keep[k] { "indexed" } else { "left out (another version of the dataset is indexed)" };
+        notes.push(format!(
+            "{}: {} {} {} entities, {}",
+            source.files[0].display(),
+            summary.format,
+            source.dataset,
+            found.len(),
+            verdict
+        ));
+        if keep[k] {
+            entities.extend(found);
         }
     }
     Ok((entities, notes))
@@ -241,10 +286,22 @@ pub fn evaluate(screener: &Screener, set: &EvalSet, config: &ScreenConfig, examp
         .map_init(Scratch::new, |scratch, labelled| screener.screen(&labelled.query, config, scratch))
         .collect();
     let elapsed = started.elapsed();
-    report(set, &results, elapsed, examples)
+    report(screener.index(), set, &results, elapsed, examples)
 }
 
-fn report(set: &EvalSet, results: &[ScreenResult], elapsed: Duration, examples: usize) -> SetReport {
+/// The name keys of every listed entity with one of these ids: a result
+/// sharing one of them is the same party listed again (on another list),
+/// not a wrong match.
+fn same_party_keys(index: &Index, ids: &[String]) -> std::collections::HashSet<String> {
+    index
+        .records()
+        .iter()
+        .filter(|r| ids.contains(&r.entity.id))
+        .flat_map(|r| r.entity.names().map(|(_, n)| name_key(n)).collect::<Vec<_>>())
+        .collect()
+}
+
+fn report(index: &Index, set: &EvalSet, results: &[ScreenResult], elapsed: Duration, examples: usize) -> SetReport {
     let mut report = SetReport { name: set.name.clone(), queries: set.queries.len(), ..SetReport::default() };
     for (labelled, result) in set.queries.iter().zip(results) {
         let matched: Vec<&vigia_screen::MatchResult> = result.results.iter().filter(|r| r.is_match).collect();
@@ -278,7 +335,14 @@ fn report(set: &EvalSet, results: &[ScreenResult], elapsed: Duration, examples: 
                 if result.results.first().is_some_and(|r| r.is_match && ids.contains(&r.id)) {
                     report.top1 += 1;
                 }
-                report.wrong_matches += matched.iter().filter(|r| !ids.contains(&r.id)).count();
+                let keys = same_party_keys(index, ids);
+                report.wrong_matches += matched
+                    .iter()
+                    .filter(|r| {
+                        !ids.contains(&r.id)
+                            && !index.record(r.record).entity.names().any(|(_, n)| keys.contains(&name_key(n)))
+                    })
+                    .count();
             }
             Expectation::Unmapped => {}
             Expectation::NoMatch => {
@@ -333,4 +397,50 @@ pub fn cross_script(path: &Path) -> Result<(Vec<Entity>, EvalSet)> {
         });
     }
     Ok((entities, EvalSet { name: "cross-script pairs".into(), queries }))
+}
+
+/// Writes the listed entities of an index (`entities.ftm.json`), the
+/// cross-script entities (`cross_script.ftm.json`) and every labelled query
+/// (`sets.jsonl`: `{"set", "id", "schema", "properties", "expected"}`,
+/// `expected` being the ids to match, `[]` for a negative, `null` for an
+/// unmapped positive) into a folder.
+///
+/// # Errors
+/// The folder or a file cannot be written.
+pub fn export(dir: &Path, index: &Index, sets: &[EvalSet], cross_entities: &[Entity], cross: &EvalSet) -> Result<()> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut entities = std::io::BufWriter::new(std::fs::File::create(dir.join("entities.ftm.json"))?);
+    for record in index.records() {
+        serde_json::to_writer(&mut entities, &record.entity)?;
+        entities.write_all(b"\n")?;
+    }
+    entities.flush()?;
+    let mut cross_file = std::io::BufWriter::new(std::fs::File::create(dir.join("cross_script.ftm.json"))?);
+    for entity in cross_entities {
+        serde_json::to_writer(&mut cross_file, entity)?;
+        cross_file.write_all(b"\n")?;
+    }
+    cross_file.flush()?;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(dir.join("sets.jsonl"))?);
+    for set in sets.iter().chain(std::iter::once(cross)) {
+        for labelled in &set.queries {
+            let expected = match &labelled.expectation {
+                Expectation::MatchOneOf(ids) => serde_json::json!(ids),
+                Expectation::NoMatch => serde_json::json!([]),
+                Expectation::Unmapped => serde_json::Value::Null,
+            };
+            let line = serde_json::json!({
+                "set": set.name,
+                "id": labelled.query.id,
+                "schema": labelled.query.entity.schema.name(),
+                "properties": labelled.query.entity.properties,
+                "expected": expected,
+            });
+            serde_json::to_writer(&mut out, &line)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    out.flush()?;
+    Ok(())
 }

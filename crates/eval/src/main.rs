@@ -34,6 +34,22 @@ struct Args {
     /// Print the reports as JSON.
     #[arg(long)]
     json: bool,
+    /// Write the listed entities (FollowTheMoney JSON lines) and the
+    /// labelled query sets (`sets.jsonl`: set, query, expected ids) into
+    /// this folder, so that a peer engine can be run on exactly the same
+    /// data and labels.
+    #[arg(long, value_name = "DIR")]
+    export: Option<PathBuf>,
+    /// Screen these queries (JSON lines, as `vigia screen` reads) against
+    /// the lists and print the full results with explanations, instead of
+    /// running the sets.
+    #[arg(long, value_name = "FILE")]
+    probe: Option<PathBuf>,
+    /// Time the pipeline's stages (analysis and expansion, candidate
+    /// generation, scoring) on one thread over one fixture file of
+    /// ../shared/data/eval/yente (e.g. negatives_global.csv), and exit.
+    #[arg(long, value_name = "FILE")]
+    stages: Option<String>,
 }
 
 fn main() -> Result<()> {
@@ -64,21 +80,100 @@ fn main() -> Result<()> {
         eprintln!("  {note}");
     }
     let screener = Screener::new(index.clone(), "shared-data");
-    let mut config = ScreenConfig { threshold: args.threshold, ..ScreenConfig::default() };
+    let mut config = ScreenConfig { threshold: args.threshold, limit: 10, ..ScreenConfig::default() };
     config.score = vigia_screen::vigia_score::ScoreConfig::for_algorithm(algorithm);
 
+    if let Some(probe) = &args.probe {
+        let file = std::io::BufReader::new(std::fs::File::open(probe).with_context(|| format!("opening {}", probe.display()))?);
+        let mut warnings = Vec::new();
+        let queries = vigia_screen::input::read_queries(file, &mut warnings).map_err(|e| anyhow::anyhow!("{e}"))?;
+        for query in queries {
+            let query = query.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let result = screener.screen(&query, &config, &mut vigia_index::Scratch::new());
+            println!("{}", serde_json::to_string_pretty(&result)?);
+        }
+        return Ok(());
+    }
     let yente = eval.join("yente");
-    let untreated = yente_queries(&yente.join("positives_un_untreated.csv"), "un")?;
-    let untreated = label_positives(&index, untreated, &["un_sc_sanctions"]);
-    let treated = align_treated(&untreated, yente_queries(&yente.join("positives_un_treated.csv"), "unt")?);
-    let congress = yente_queries(&yente.join("positives_us_congress_untreated.csv"), "us")?;
-    let congress = label_positives(&index, congress, &[]);
     let take = |mut v: Vec<vigia_screen::Query>| {
         if args.negatives > 0 {
             v.truncate(args.negatives);
         }
         v
     };
+    if let Some(file) = &args.stages {
+        let queries = take(yente_queries(&yente.join(file), "st")?);
+        let mut scratch = vigia_index::Scratch::new();
+        let (mut prepare, mut candidates, mut scoring) = (0.0f64, 0.0f64, 0.0f64);
+        let (mut names, mut scored, mut touched) = (0usize, 0usize, 0usize);
+        for query in &queries {
+            let t = Instant::now();
+            let prepared = index.prepare_with(&query.entity, &mut scratch);
+            let evidence = vigia_index::Evidence::of(&query.entity);
+            prepare += t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            let set = index.candidates(&prepared, config.cutoff, &|r| query.entity.schema.can_match(&index.record(r).entity.schema), &mut scratch);
+            candidates += t.elapsed().as_secs_f64();
+            touched += set.names_touched;
+            let t = Instant::now();
+            for candidate in &set.candidates {
+                names += candidate.names.len();
+                scored += 1;
+                std::hint::black_box(vigia_screen::vigia_score::score_candidate(&index, &prepared, &evidence, candidate, &config.score, false));
+            }
+            scoring += t.elapsed().as_secs_f64();
+        }
+        let mut tokens: Vec<String> = queries
+            .iter()
+            .flat_map(|q| q.entity.names().flat_map(|(_, n)| vigia_text::token::tokenize(&vigia_text::normalize::fold(n))).collect::<Vec<_>>())
+            .collect();
+        tokens.sort();
+        tokens.dedup();
+        let t = Instant::now();
+        let mut expanded = 0usize;
+        for token in &tokens {
+            let chars: Vec<char> = token.chars().collect();
+            let (m, _) = vigia_text::phonetic::metaphone(token);
+            let (e, _) = index.expand(&chars, vigia_text::PartTag::Word, &m, &vigia_text::phonetic::skeleton(token), None);
+            expanded += e.len();
+        }
+        println!(
+            "{} distinct tokens expanded in {:.1} µs each ({:.1} expansions each)",
+            tokens.len(),
+            t.elapsed().as_secs_f64() / tokens.len() as f64 * 1e6,
+            expanded as f64 / tokens.len() as f64
+        );
+        let t = Instant::now();
+        for query in &queries {
+            std::hint::black_box(vigia_index::Evidence::of(&query.entity));
+        }
+        println!("evidence: {:.1} µs per query", t.elapsed().as_secs_f64() / queries.len() as f64 * 1e6);
+        let t = Instant::now();
+        for query in &queries {
+            for (_, name) in query.entity.names() {
+                std::hint::black_box(vigia_text::analyze(name, vigia_model::NameKind::Person));
+            }
+        }
+        let analyze = t.elapsed().as_secs_f64();
+        let n = queries.len() as f64;
+        println!("text analysis alone: {:.1} µs per query", analyze / n * 1e6);
+        println!(
+            "{} queries: prepare {:.1} µs, candidates {:.1} µs, scoring {:.1} µs ({:.1} candidates, {:.1} names, {:.0} names touched per query)",
+            queries.len(),
+            prepare / n * 1e6,
+            candidates / n * 1e6,
+            scoring / n * 1e6,
+            scored as f64 / n,
+            names as f64 / n,
+            touched as f64 / n
+        );
+        return Ok(());
+    }
+    let untreated = yente_queries(&yente.join("positives_un_untreated.csv"), "un")?;
+    let untreated = label_positives(&index, untreated, &["un_sc_sanctions"]);
+    let treated = align_treated(&untreated, yente_queries(&yente.join("positives_un_treated.csv"), "unt")?);
+    let congress = yente_queries(&yente.join("positives_us_congress_untreated.csv"), "us")?;
+    let congress = label_positives(&index, congress, &[]);
     let sets = vec![
         EvalSet { name: "UN positives, clean".into(), queries: untreated },
         EvalSet { name: "UN positives, treated".into(), queries: treated },
@@ -86,9 +181,13 @@ fn main() -> Result<()> {
         EvalSet { name: "negatives, global".into(), queries: negatives(take(yente_queries(&yente.join("negatives_global.csv"), "ng")?)) },
         EvalSet { name: "negatives, US".into(), queries: negatives(take(yente_queries(&yente.join("negatives_us.csv"), "nu")?)) },
     ];
+    let (xs_entities, xs_set) = cross_script(&eval.join("watchman/cross_script_pairs.csv")).context("cross-script pairs")?;
+    if let Some(dir) = &args.export {
+        vigia_eval::export(dir, &index, &sets, &xs_entities, &xs_set)?;
+        eprintln!("exported the entities and labelled sets to {}", dir.display());
+    }
     let mut reports: Vec<SetReport> = sets.iter().map(|set| evaluate(&screener, set, &config, args.examples)).collect();
 
-    let (xs_entities, xs_set) = cross_script(&eval.join("watchman/cross_script_pairs.csv")).context("cross-script pairs")?;
     let mut builder = IndexBuilder::new(IndexConfig::default());
     builder.extend(xs_entities);
     let xs_screener = Screener::new(Arc::new(builder.finish()), "cross-script");

@@ -165,7 +165,11 @@ impl IndexBuilder {
         }
         let postings: Vec<NameId> = postings.into_iter().map(|(_, name)| name).collect();
 
+        // Ids only tell indexes apart for caches; they never influence a
+        // result.
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let mut index = Index {
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             config,
             dictionary,
             records,

@@ -17,9 +17,13 @@
 use crate::{Index, NameId, PreparedQuery, QueryForm, QueryPart, RecordId};
 
 /// Per-thread scratch space, reused across queries so that candidate
-/// generation does not allocate per name.
+/// generation does not allocate per name, with a memo of part expansions:
+/// customer names repeat ("maria", "garcia"), and an expansion is a pure
+/// function of the part and the index.
 #[derive(Debug, Default)]
 pub struct Scratch {
+    pub(crate) index_id: u64,
+    pub(crate) expansions: rustc_hash::FxHashMap<crate::query::MemoKey, crate::query::MemoEntry>,
     acc: Vec<f32>,
     stamp: Vec<u32>,
     generation: u32,
@@ -34,6 +38,17 @@ impl Scratch {
     /// Empty scratch space; it grows to the index's size on first use.
     pub fn new() -> Scratch {
         Scratch::default()
+    }
+
+    /// The expansion memo, emptied when it belongs to another index or grows
+    /// past its bound.
+    pub(crate) fn memo(&mut self, index_id: u64) -> &mut rustc_hash::FxHashMap<crate::query::MemoKey, crate::query::MemoEntry> {
+        const MEMO_ENTRIES: usize = 200_000;
+        if self.index_id != index_id || self.expansions.len() >= MEMO_ENTRIES {
+            self.expansions.clear();
+            self.index_id = index_id;
+        }
+        &mut self.expansions
     }
 
     fn fit(&mut self, names: usize) {
@@ -103,6 +118,8 @@ pub struct CandidateSet {
     /// Whether no name reached the cut-off and the safety net supplied the
     /// best-bounded names instead.
     pub safety_net: bool,
+    /// How many listed names the essential parts reached (a cost measure).
+    pub names_touched: usize,
 }
 
 impl Index {
@@ -118,10 +135,12 @@ impl Index {
     ) -> CandidateSet {
         scratch.fit(self.names().len());
         let mut hits: Vec<(RecordId, NameHit)> = Vec::new();
-        let mut best_below: Vec<(RecordId, NameHit)> = Vec::new();
+        let mut best_below = BestBelow::new(self.config().safety_net);
+        let mut names_touched = 0;
         for (qn, name) in query.names.iter().enumerate() {
             for (qf, form) in name.forms.iter().enumerate() {
                 self.form_candidates(form, qn as u16, qf as u16, cutoff, allow, scratch, &mut hits, &mut best_below);
+                names_touched += scratch.touched.len();
                 if let Some(acronym) = single_informative_part(form) {
                     // "CJNG" against "Cártel de Jalisco Nueva Generación".
                     for &name_id in self.acronym_postings(&acronym.text) {
@@ -137,7 +156,12 @@ impl Index {
                 if let Some(token) = self.dictionary().get(acronym) {
                     for &name_id in self.postings(token) {
                         let record = self.name(name_id).record;
-                        if allow(record) && self.parts(self.name(name_id)).len() == 1 {
+                        let informative = self
+                            .parts(self.name(name_id))
+                            .iter()
+                            .filter(|p| crate::Weights::is_informative(p.tag))
+                            .count();
+                        if allow(record) && informative == 1 {
                             hits.push((record, NameHit { name: name_id, query_name: qn as u16, form: 0, bound: 1.0 }));
                         }
                     }
@@ -146,9 +170,7 @@ impl Index {
         }
         let mut safety_net = false;
         if hits.is_empty() && !best_below.is_empty() {
-            best_below.sort_by(|a, b| b.1.bound.total_cmp(&a.1.bound));
-            best_below.truncate(self.config().safety_net);
-            hits = best_below;
+            hits = best_below.into_sorted();
             safety_net = true;
         }
         let mut identifier_records: Vec<RecordId> = Vec::new();
@@ -165,7 +187,7 @@ impl Index {
             caps_hit += 1;
             candidates.truncate(self.config().max_candidates);
         }
-        CandidateSet { candidates, caps_hit, safety_net }
+        CandidateSet { candidates, caps_hit, safety_net, names_touched }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -178,7 +200,7 @@ impl Index {
         allow: &dyn Fn(RecordId) -> bool,
         scratch: &mut Scratch,
         hits: &mut Vec<(RecordId, NameHit)>,
-        best_below: &mut Vec<(RecordId, NameHit)>,
+        best_below: &mut BestBelow,
     ) {
         if form.parts.is_empty() {
             return;
@@ -187,12 +209,17 @@ impl Index {
         let needed = cutoff * denominator;
         // Lightest parts first: those whose weights together stay below
         // what a match needs are non-essential.
+        // Initials always come first (non-essential): their postings ("j")
+        // are long and they only ever top up a name found by a full part.
         let mut order: Vec<usize> = (0..form.parts.len()).collect();
-        order.sort_by(|&a, &b| form.parts[a].weight.total_cmp(&form.parts[b].weight));
+        order.sort_by(|&a, &b| {
+            let initial = |p: usize| form.parts[p].tag != vigia_text::PartTag::Initial;
+            initial(a).cmp(&initial(b)).then(form.parts[a].weight.total_cmp(&form.parts[b].weight))
+        });
         let mut light_sum = 0.0;
         let mut split = 0;
         for (i, &p) in order.iter().enumerate() {
-            if light_sum + form.parts[p].weight < needed {
+            if light_sum + form.parts[p].weight < needed || form.parts[p].tag == vigia_text::PartTag::Initial {
                 light_sum += form.parts[p].weight;
                 split = i + 1;
             } else {
@@ -213,7 +240,7 @@ impl Index {
         // part's expansions.
         for &p in non_essential {
             let part = &form.parts[p];
-            if part.expansions.is_empty() {
+            if part.expansions.is_empty() && part.tag != vigia_text::PartTag::Initial {
                 continue;
             }
             for i in 0..scratch.touched.len() {
@@ -223,6 +250,10 @@ impl Index {
                 for listed in self.parts(name) {
                     if let Some(e) = part.similarity(listed.token) {
                         best = best.max(e.sim);
+                    } else if part.tag == vigia_text::PartTag::Initial
+                        && self.dictionary().info(listed.token).chars.first() == part.chars.first()
+                    {
+                        best = best.max(crate::Similarities::default().initial);
                     }
                 }
                 for join in self.joins(name) {
@@ -242,15 +273,8 @@ impl Index {
             let hit = NameHit { name: name_id, query_name, form: query_form, bound };
             if bound >= cutoff {
                 hits.push((record, hit));
-            } else if bound > 0.0 {
-                // Kept small: only the safety net reads it.
-                if best_below.len() < 4 * self.config().safety_net {
-                    best_below.push((record, hit));
-                } else if let Some(worst) = best_below.iter_mut().min_by(|a, b| a.1.bound.total_cmp(&b.1.bound)) {
-                    if worst.1.bound < bound {
-                        *worst = (record, hit);
-                    }
-                }
+            } else if bound > 0.0 && hits.is_empty() {
+                best_below.offer(record, hit);
             }
         }
     }
@@ -258,7 +282,7 @@ impl Index {
     /// Adds a part's contribution to every name its expansions reach.
     fn accumulate(&self, part: &QueryPart, weight: f32, generation: u32, scratch: &mut Scratch) {
         let part_generation = scratch.next_part_generation();
-        for expansion in &part.expansions {
+        for expansion in part.expansions.iter() {
             for &name_id in self.postings(expansion.token) {
                 let n = name_id as usize;
                 if scratch.part_stamp[n] != part_generation {
@@ -279,6 +303,66 @@ impl Index {
             }
             scratch.acc[n] += weight * scratch.part_best[n];
         }
+    }
+}
+
+/// The best-bounded names below the cut-off, kept for the safety net in a
+/// bounded min-heap (no allocation beyond its capacity).
+struct BestBelow {
+    capacity: usize,
+    heap: std::collections::BinaryHeap<std::cmp::Reverse<(OrderedBound, RecordId, NameId, u16, u16)>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct OrderedBound(f32);
+
+impl Eq for OrderedBound {}
+
+impl PartialOrd for OrderedBound {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for OrderedBound {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+impl BestBelow {
+    fn new(capacity: usize) -> BestBelow {
+        BestBelow { capacity, heap: std::collections::BinaryHeap::with_capacity(capacity + 1) }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+
+    fn offer(&mut self, record: RecordId, hit: NameHit) {
+        if self.capacity == 0 {
+            return;
+        }
+        if self.heap.len() == self.capacity {
+            match self.heap.peek() {
+                Some(std::cmp::Reverse((worst, ..))) if worst.0 >= hit.bound => return,
+                _ => {}
+            }
+            self.heap.pop();
+        }
+        self.heap.push(std::cmp::Reverse((OrderedBound(hit.bound), record, hit.name, hit.query_name, hit.form)));
+    }
+
+    fn into_sorted(self) -> Vec<(RecordId, NameHit)> {
+        let mut out: Vec<(RecordId, NameHit)> = self
+            .heap
+            .into_iter()
+            .map(|std::cmp::Reverse((bound, record, name, query_name, form))| {
+                (record, NameHit { name, query_name, form, bound: bound.0 })
+            })
+            .collect();
+        out.sort_by(|a, b| b.1.bound.total_cmp(&a.1.bound));
+        out
     }
 }
 

@@ -170,6 +170,15 @@ impl Dictionary {
         });
     }
 
+    /// As [`Dictionary::deletion_candidates`] with an explicit depth.
+    pub(crate) fn deletion_candidates_at(&self, chars: &[char], depth: usize, out: &mut Vec<TokenId>) {
+        fuzzy::for_each_deletion(chars, depth.min(fuzzy::deletion_depth(chars.len())), &mut |key| {
+            if let Some(&(start, len)) = self.deletions.get(&key) {
+                out.extend_from_slice(&self.deletion_tokens[start as usize..(start + len) as usize]);
+            }
+        });
+    }
+
     /// Tokens with this Double Metaphone key.
     pub(crate) fn phonetic(&self, key: &str) -> &[TokenId] {
         self.phonetic.get(key).map(Vec::as_slice).unwrap_or(&[])

@@ -177,6 +177,9 @@ pub struct IndexStats {
 /// The immutable matching index.
 #[derive(Debug)]
 pub struct Index {
+    /// A process-unique id, so that per-thread caches of query expansions
+    /// ([`Scratch`]) know when the index they were filled from is replaced.
+    id: u64,
     config: IndexConfig,
     dictionary: Dictionary,
     records: Vec<Record>,
@@ -196,6 +199,11 @@ pub struct Index {
 }
 
 impl Index {
+    /// The process-unique id of this index.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
     /// The configuration the index was built with.
     pub fn config(&self) -> &IndexConfig {
         &self.config

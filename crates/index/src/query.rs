@@ -7,6 +7,53 @@ use vigia_text::{PartTag, Script, analyze, normalize, token};
 
 use crate::{Index, NameOrigin, PartRole, TokenId, fuzzy};
 
+/// What an expansion depends on besides the index: the part's text, tag
+/// and equivalence symbol (its phonetic keys follow from its text). The
+/// text is hashed for the lookup and kept in the entry to rule out
+/// collisions, so a lookup allocates nothing.
+pub(crate) type MemoKey = (u64, PartTag, Option<u32>);
+
+/// A memoised expansion.
+#[derive(Debug, Clone)]
+pub(crate) struct MemoEntry {
+    pub(crate) text: Box<str>,
+    pub(crate) expansions: std::sync::Arc<[Expansion]>,
+    pub(crate) caps: u32,
+}
+
+fn text_hash(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = rustc_hash::FxHasher::default();
+    text.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Looks a part up in the memo, or computes and stores it.
+fn memoised(
+    scratch: Option<&mut crate::Scratch>,
+    index_id: u64,
+    text: &str,
+    tag: PartTag,
+    symbol: Option<u32>,
+    compute: impl FnOnce() -> (Vec<Expansion>, u32),
+) -> (std::sync::Arc<[Expansion]>, u32) {
+    let Some(scratch) = scratch else {
+        let (expansions, caps) = compute();
+        return (expansions.into(), caps);
+    };
+    let key: MemoKey = (text_hash(text), tag, symbol);
+    let memo = scratch.memo(index_id);
+    if let Some(entry) = memo.get(&key) {
+        if &*entry.text == text {
+            return (entry.expansions.clone(), entry.caps);
+        }
+    }
+    let (expansions, caps) = compute();
+    let expansions: std::sync::Arc<[Expansion]> = expansions.into();
+    memo.insert(key, MemoEntry { text: text.into(), expansions: expansions.clone(), caps });
+    (expansions, caps)
+}
+
 /// How a query part reaches a dictionary token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MatchHow {
@@ -25,6 +72,8 @@ pub enum MatchHow {
     /// the budget raised by one: the safety net for parts that match
     /// nothing otherwise.
     Relaxed(u8),
+    /// A name against a listed initial ("john" against "j").
+    Initial,
 }
 
 impl MatchHow {
@@ -38,6 +87,7 @@ impl MatchHow {
             MatchHow::Phonetic => "sounds alike".into(),
             MatchHow::Skeleton => "same consonants".into(),
             MatchHow::Relaxed(n) => format!("{n} edits (relaxed)"),
+            MatchHow::Initial => "initial".into(),
         }
     }
 }
@@ -60,6 +110,8 @@ pub struct Similarities {
     pub skeleton: f32,
     /// Reached only by the relaxed safety-net lookup.
     pub relaxed: f32,
+    /// A name against an initial, either way round.
+    pub initial: f32,
 }
 
 impl Default for Similarities {
@@ -72,6 +124,7 @@ impl Default for Similarities {
             phonetic: 0.72,
             skeleton: 0.72,
             relaxed: 0.68,
+            initial: 0.6,
         }
     }
 }
@@ -100,8 +153,9 @@ pub struct QueryPart {
     pub role: PartRole,
     /// Its weight.
     pub weight: f32,
-    /// The dictionary tokens it may match, sorted by token id.
-    pub expansions: Vec<Expansion>,
+    /// The dictionary tokens it may match, sorted by token id (shared with
+    /// the memo of the scratch space that computed them).
+    pub expansions: std::sync::Arc<[Expansion]>,
 }
 
 impl QueryPart {
@@ -168,6 +222,16 @@ impl Index {
     /// Prepares a query entity: analyses its names (or composes one from
     /// firstName/lastName) and expands every part.
     pub fn prepare(&self, query: &Entity) -> PreparedQuery {
+        self.prepare_inner(query, None)
+    }
+
+    /// As [`Index::prepare`], reusing the part expansions memoised in the
+    /// scratch space (the same result, faster on repeated names).
+    pub fn prepare_with(&self, query: &Entity, scratch: &mut crate::Scratch) -> PreparedQuery {
+        self.prepare_inner(query, Some(scratch))
+    }
+
+    fn prepare_inner(&self, query: &Entity, mut scratch: Option<&mut crate::Scratch>) -> PreparedQuery {
         let kind = query.schema.name_kind();
         let family = fold_set(query, &[prop::LAST_NAME]);
         let given = fold_set(query, &[prop::FIRST_NAME, prop::SECOND_NAME, prop::MIDDLE_NAME]);
@@ -181,6 +245,19 @@ impl Index {
                     .collect();
             if !composed.is_empty() {
                 names.push((NameOrigin::Name, composed.join(" ")));
+            }
+        }
+        // "GUZMAN LOERA, Joaquin": a person's name written family name
+        // first, as lists and core banking systems often do.
+        let mut family = family;
+        if kind == NameKind::Person {
+            for (_, name) in &mut names {
+                if let Some((last, first)) = name.split_once(',') {
+                    if !first.contains(',') && !first.trim().is_empty() && !last.trim().is_empty() {
+                        family.extend(token::tokenize(&normalize::fold(last)));
+                        *name = format!("{} {}", first.trim(), last.trim());
+                    }
+                }
             }
         }
         let mut caps_hit = 0;
@@ -204,7 +281,15 @@ impl Index {
                     } else {
                         PartRole::Unknown
                     };
-                    let (query_part, caps) = self.query_part(&part.text, part.tag, role, &part.metaphone, &part.skeleton, part.symbol);
+                    let (query_part, caps) = self.query_part(
+                        &part.text,
+                        part.tag,
+                        role,
+                        &part.metaphone,
+                        &part.skeleton,
+                        part.symbol,
+                        scratch.as_deref_mut(),
+                    );
                     caps_hit += caps;
                     parts.push(query_part);
                 }
@@ -214,13 +299,23 @@ impl Index {
                         && matches!(pair[1].tag, PartTag::Word | PartTag::Particle)
                     {
                         let text = format!("{}{}", pair[0].text, pair[1].text);
-                        let (mut part, caps) = self.query_part(&text, PartTag::Word, PartRole::Unknown, "", "", None);
+                        let (mut part, caps) =
+                            self.join_part(&text, scratch.as_deref_mut());
                         caps_hit += caps;
                         // Only worth keeping when the joined form reaches a
                         // listed token the separate parts do not.
-                        part.expansions.retain(|e| {
-                            parts[i].similarity(e.token).is_none() && parts[i + 1].similarity(e.token).is_none()
-                        });
+                        if part.expansions.iter().any(|e| {
+                            parts[i].similarity(e.token).is_some() || parts[i + 1].similarity(e.token).is_some()
+                        }) {
+                            part.expansions = part
+                                .expansions
+                                .iter()
+                                .filter(|e| {
+                                    parts[i].similarity(e.token).is_none() && parts[i + 1].similarity(e.token).is_none()
+                                })
+                                .copied()
+                                .collect();
+                        }
                         if !part.expansions.is_empty() {
                             part.weight = parts[i].weight + parts[i + 1].weight;
                             joins.push(QueryJoin { first: i, part });
@@ -247,6 +342,7 @@ impl Index {
 
     /// Builds and expands one query part. Returns the part and the number of
     /// caps hit while expanding it.
+    #[allow(clippy::too_many_arguments)]
     fn query_part(
         &self,
         text: &str,
@@ -255,9 +351,11 @@ impl Index {
         metaphone: &str,
         skeleton: &str,
         symbol: Option<u32>,
+        scratch: Option<&mut crate::Scratch>,
     ) -> (QueryPart, u32) {
         let chars: Vec<char> = text.chars().collect();
-        let (expansions, caps) = self.expand(&chars, tag, metaphone, skeleton, symbol);
+        let (expansions, caps) =
+            memoised(scratch, self.id(), text, tag, symbol, || self.expand(&chars, tag, metaphone, skeleton, symbol));
         // The part weighs what the commonest token it reaches weighs: a
         // misspelt common name must not count as a rare one.
         let rarity = expansions
@@ -267,6 +365,34 @@ impl Index {
             .fold(1.0f32, f32::min);
         let weight = self.config().weights.part(tag, rarity, role);
         (QueryPart { text: text.to_owned(), chars, tag, role, weight, expansions }, caps)
+    }
+
+    /// A joined pair of query parts, expanded more cheaply than a part: only
+    /// the listed tokens it equals or is one edit from (a joined listed
+    /// name written as one word, or two joined parts).
+    fn join_part(&self, text: &str, scratch: Option<&mut crate::Scratch>) -> (QueryPart, u32) {
+        let chars: Vec<char> = text.chars().collect();
+        let compute = || {
+            let dictionary = self.dictionary();
+            let mut out = Vec::new();
+            if let Some(token) = dictionary.get(text) {
+                out.push(Expansion { token, sim: 1.0, how: MatchHow::Exact });
+            }
+            let mut candidates = Vec::new();
+            dictionary.deletion_candidates_at(&chars, 1, &mut candidates);
+            candidates.sort_unstable();
+            candidates.dedup();
+            for token in candidates {
+                let other = &dictionary.info(token).chars;
+                if fuzzy::osa_within(&chars, other, 1) == Some(1) {
+                    out.push(Expansion { token, sim: Similarities::default().one_edit, how: MatchHow::Fuzzy(1) });
+                }
+            }
+            dedupe(out)
+        };
+        // A distinct symbol keeps joins apart from parts in the memo.
+        let (expansions, _) = memoised(scratch, self.id(), text, PartTag::Word, Some(u32::MAX), || (compute(), 0));
+        (QueryPart { text: text.to_owned(), chars, tag: PartTag::Word, role: PartRole::Unknown, weight: 0.0, expansions }, 0)
     }
 
     /// Expands a query part to the dictionary tokens it may match.
@@ -302,6 +428,12 @@ impl Index {
             }
             for &token in tokens.iter().take(config.max_key_expansion) {
                 push(&mut out, token, sims.symbol, MatchHow::Symbol);
+            }
+        }
+        // A listed initial may stand for this name: "john" reaches "j".
+        if tag == PartTag::Word && chars.len() >= 2 {
+            if let Some(initial) = chars.first().and_then(|c| dictionary.get(c.encode_utf8(&mut [0; 4]))) {
+                push(&mut out, initial, sims.initial, MatchHow::Initial);
             }
         }
         if chars.len() >= 3 {
@@ -348,7 +480,7 @@ impl Index {
                 let mut taken = 0;
                 for &token in tokens {
                     let other = &dictionary.info(token).chars;
-                    if phonetic_compatible(chars, other) {
+                    if skeleton_compatible(chars, other) {
                         if taken == config.max_key_expansion {
                             caps += 1;
                             break;
@@ -386,9 +518,9 @@ impl Index {
     }
 }
 
-/// Whether two tokens with the same phonetic key or skeleton are plausible
+/// Whether two tokens with the same consonant skeleton are plausible
 /// variants: same first letter (or both vowels) and comparable lengths.
-fn phonetic_compatible(a: &[char], b: &[char]) -> bool {
+fn skeleton_compatible(a: &[char], b: &[char]) -> bool {
     let vowel = |c: &char| "aeiouy".contains(*c);
     let first = match (a.first(), b.first()) {
         (Some(x), Some(y)) => x == y || (vowel(x) && vowel(y)),
@@ -396,6 +528,24 @@ fn phonetic_compatible(a: &[char], b: &[char]) -> bool {
     };
     let (short, long) = if a.len() < b.len() { (a.len(), b.len()) } else { (b.len(), a.len()) };
     first && short * 3 >= long * 2 && short >= 3
+}
+
+/// Whether two tokens with the same phonetic key are plausible
+/// variants: same first letter (or both vowels), comparable lengths, and
+/// not too many edits apart for their length — "paul" and "powell" share a
+/// key, but are three edits apart in six letters: different names.
+fn phonetic_compatible(a: &[char], b: &[char]) -> bool {
+    let vowel = |c: &char| "aeiouy".contains(*c);
+    let first = match (a.first(), b.first()) {
+        (Some(x), Some(y)) => x == y || (vowel(x) && vowel(y)),
+        _ => false,
+    };
+    let (short, long) = if a.len() < b.len() { (a.len(), b.len()) } else { (b.len(), a.len()) };
+    if !(first && short * 3 >= long * 2 && short >= 3) {
+        return false;
+    }
+    let allowed = (long / 3).max(1);
+    fuzzy::distance_within(a, b, allowed).is_some()
 }
 
 /// Keeps the best way to reach each token, sorted by token id.

@@ -121,7 +121,11 @@ pub fn name_of(code: &str) -> Option<&'static str> {
 
 /// Whether a string is a FollowTheMoney country code Vigia knows.
 pub fn is_code(code: &str) -> bool {
-    COUNTRIES.iter().any(|(c, ..)| *c == code)
+    // Codes are short and lower case; the lookup table holds every code
+    // under itself, so one hash lookup answers (names are keyed too, but no
+    // name is also a code).
+    code.len() <= 6
+        && lookup().by_key.get(code).is_some_and(|&i| COUNTRIES[i].0 == code)
 }
 
 /// Every country Vigia knows, sorted by code.

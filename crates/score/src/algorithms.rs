@@ -67,6 +67,7 @@ pub fn algorithms() -> Vec<AlgorithmInfo> {
         feature("uninformative_cap", "highest name score when only generic words matched", c.uninformative_cap),
         feature("number_mismatch", "subtracted when both names carry numbers and none agree", c.number_mismatch),
         feature("swap_penalty", "subtracted per given name paired with a family name", c.swap_penalty),
+        feature("order_penalty", "subtracted per pair of parts in opposite order (at most two)", c.order_penalty),
         feature("weak_alias_factor", "factor for a match on a weak alias (nickname)", c.weak_alias_factor),
         feature("previous_name_factor", "factor for a match on a former name", c.previous_name_factor),
     ];

@@ -26,14 +26,10 @@ pub enum PairKind {
 /// One pairing in an alignment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlignedPair {
-    /// The query parts covered (one, or two when joined).
-    pub query: Vec<usize>,
-    /// The listed parts covered (one, or two when joined).
-    pub listed: Vec<usize>,
-    /// The query text of the pairing.
-    pub query_text: String,
-    /// The listed text of the pairing.
-    pub listed_text: String,
+    /// The query parts covered: first and last (one, or two when joined).
+    pub query: (usize, usize),
+    /// The listed parts covered: first and last.
+    pub listed: (usize, usize),
     /// Similarity in 0..=1.
     pub sim: f32,
     /// The weight it carries.
@@ -51,15 +47,15 @@ pub struct Alignment {
     pub score: f32,
     /// The pairings, heaviest first.
     pub pairs: Vec<AlignedPair>,
-    /// Query parts left unmatched (texts).
-    pub unmatched_query: Vec<String>,
-    /// Listed parts left unmatched (texts).
-    pub unmatched_listed: Vec<String>,
+    /// Query parts left unmatched (positions).
+    pub unmatched_query: Vec<usize>,
+    /// Listed parts left unmatched (positions).
+    pub unmatched_listed: Vec<usize>,
     /// What the unmatched listed parts cost.
     pub extra_penalty: f32,
     /// Penalties applied after the ratio (numbers that differ, swaps,
     /// no informative part matched), with a reason each.
-    pub adjustments: Vec<(String, f32)>,
+    pub adjustments: Vec<(&'static str, f32)>,
     /// Set when the match is an acronym of the other name.
     pub acronym: Option<String>,
 }
@@ -96,6 +92,19 @@ pub fn align(
         }
     }
     for join in &form.joins {
+        // Two against two: "arefullaha ref" ~ "arefullah aref".
+        for listed_join in index.joins(name) {
+            if let Some(e) = join.part.similarity(listed_join.token) {
+                let j = listed_join.first as usize;
+                edges.push(Edge {
+                    query: (join.first, join.first + 1),
+                    listed: (j, j + 1),
+                    sim: e.sim,
+                    weight: join.part.weight,
+                    kind: PairKind::Token(e.how),
+                });
+            }
+        }
         for (j, lp) in listed.iter().enumerate() {
             if let Some(e) = join.part.similarity(lp.token) {
                 edges.push(Edge {
@@ -130,8 +139,6 @@ pub fn align(
         q.clone().for_each(|i| query_used[i] = true);
         l.clone().for_each(|j| listed_used[j] = true);
         matched += edge.weight * edge.sim;
-        let query_text = q.clone().map(|i| form.parts[i].text.as_str()).collect::<Vec<_>>().join(" ");
-        let listed_text = l.clone().map(|j| index.token_text(listed[j].token)).collect::<Vec<_>>().join(" ");
         let swapped = q.clone().zip(l.clone()).any(|(i, j)| {
             matches!(
                 (form.parts[i].role, listed[j].role),
@@ -139,24 +146,21 @@ pub fn align(
             )
         });
         pairs.push(AlignedPair {
-            query: q.collect(),
-            listed: l.collect(),
-            query_text,
-            listed_text,
+            query: edge.query,
+            listed: edge.listed,
             sim: edge.sim,
             weight: edge.weight,
             kind: edge.kind,
             swapped,
         });
     }
-    let unmatched_query: Vec<String> =
-        form.parts.iter().zip(&query_used).filter(|(_, used)| !**used).map(|(p, _)| p.text.clone()).collect();
+    let unmatched_query: Vec<usize> = (0..form.parts.len()).filter(|&i| !query_used[i]).collect();
     let mut extra_weight = 0.0f32;
     let mut unmatched_listed = Vec::new();
-    for (lp, used) in listed.iter().zip(&listed_used) {
+    for (j, (lp, used)) in listed.iter().zip(&listed_used).enumerate() {
         if !used {
             extra_weight += lp.weight;
-            unmatched_listed.push(index.token_text(lp.token).to_owned());
+            unmatched_listed.push(j);
         }
     }
     let extra_penalty = config.extra_listed_penalty * extra_weight.min(config.extra_listed_cap);
@@ -166,24 +170,32 @@ pub fn align(
     let mut adjustments = Vec::new();
     let informative_matched = pairs
         .iter()
-        .any(|p| p.sim >= 0.5 && p.query.iter().any(|&i| Weights::is_informative(form.parts[i].tag)));
+        .any(|p| p.sim >= 0.5 && (p.query.0..=p.query.1).any(|i| Weights::is_informative(form.parts[i].tag)));
     if !informative_matched && score > config.uninformative_cap {
-        adjustments.push(("only generic words matched".to_owned(), score - config.uninformative_cap));
+        adjustments.push(("only generic words matched", score - config.uninformative_cap));
         score = config.uninformative_cap;
     }
     let query_numbers: Vec<&QueryPart> = form.parts.iter().filter(|p| p.tag == PartTag::Number).collect();
     let listed_has_number = listed.iter().any(|p| p.tag == PartTag::Number);
     if !query_numbers.is_empty() && listed_has_number {
-        let number_matched = pairs.iter().any(|p| p.query.iter().any(|&i| form.parts[i].tag == PartTag::Number));
+        let number_matched = pairs.iter().any(|p| (p.query.0..=p.query.1).any(|i| form.parts[i].tag == PartTag::Number));
         if !number_matched {
-            adjustments.push(("numbers differ".to_owned(), config.number_mismatch));
+            adjustments.push(("numbers differ", config.number_mismatch));
             score -= config.number_mismatch;
         }
+    }
+    // Order: a name is rarely written backwards; an inverted alignment is
+    // a small doubt, never a literal match.
+    let inversions = count_inversions(&pairs);
+    if inversions > 0 {
+        let penalty = config.order_penalty * inversions.min(2) as f32;
+        adjustments.push(("parts in a different order", penalty));
+        score -= penalty;
     }
     let swaps = pairs.iter().filter(|p| p.swapped).count();
     if swaps > 0 {
         let penalty = config.swap_penalty * swaps.min(2) as f32;
-        adjustments.push(("given and family names swapped".to_owned(), penalty));
+        adjustments.push(("given and family names swapped", penalty));
         score -= penalty;
     }
     let mut acronym = None;
@@ -205,6 +217,19 @@ pub fn align(
     }
 }
 
+/// How many pairs of the alignment are in opposite order on the two sides.
+fn count_inversions(pairs: &[AlignedPair]) -> usize {
+    let mut count = 0;
+    for (i, a) in pairs.iter().enumerate() {
+        for b in &pairs[i + 1..] {
+            if (a.query.0 < b.query.0) != (a.listed.0 < b.listed.0) {
+                count += 1;
+            }
+        }
+    }
+    count
+}
+
 /// The similarity of a query part to a listed part, if they may pair.
 fn part_similarity(
     index: &Index,
@@ -215,14 +240,12 @@ fn part_similarity(
     if let Some(e) = part.similarity(token) {
         return Some((e.sim, PairKind::Token(e.how)));
     }
-    // Initials: "J." against "John", "John" against "J.".
+    // A query initial against a listed name: "J." against "John". (A
+    // listed initial against a query name is an index expansion.)
     let listed_text = index.token_text(token);
-    let query_initial = part.tag == PartTag::Initial;
-    let listed_initial = listed_tag == PartTag::Initial;
-    if query_initial != listed_initial {
-        let (initial, word) = if query_initial { (part.text.as_str(), listed_text) } else { (listed_text, part.text.as_str()) };
-        if word.chars().count() > 1 && word.chars().next() == initial.chars().next() {
-            return Some((0.6, PairKind::Initial));
+    if part.tag == PartTag::Initial && listed_tag != PartTag::Initial {
+        if listed_text.chars().count() > 1 && listed_text.chars().next() == part.text.chars().next() {
+            return Some((vigia_index::Similarities::default().initial, PairKind::Initial));
         }
     }
     None

@@ -32,12 +32,20 @@ pub struct EvidenceFinding {
 }
 
 /// Compares all evidence of a query and a listed entity.
-pub(crate) fn compare(query: &Evidence, listed: &Evidence, config: &ScoreConfig) -> (Vec<EvidenceFinding>, bool) {
+pub(crate) fn compare(
+    query: &Evidence,
+    listed: &Evidence,
+    config: &ScoreConfig,
+    describe: bool,
+) -> (Vec<EvidenceFinding>, bool) {
+    if query.birth_dates.is_empty() && query.countries.is_empty() && query.gender.is_none() && query.identifiers.is_empty() {
+        return (Vec::new(), false);
+    }
     let mut findings = Vec::new();
-    if let Some(f) = birth_dates(&query.birth_dates, &listed.birth_dates, config) {
+    if let Some(f) = birth_dates(&query.birth_dates, &listed.birth_dates, config, describe) {
         findings.push(f);
     }
-    if let Some(f) = countries(&query.countries, &listed.countries, config) {
+    if let Some(f) = countries(&query.countries, &listed.countries, config, describe) {
         findings.push(f);
     }
     if let (Some(q), Some(l)) = (query.gender, listed.gender) {
@@ -94,16 +102,22 @@ fn join_dates(dates: &[PartialDate]) -> String {
     shown.join(", ")
 }
 
-fn birth_dates(query: &[PartialDate], listed: &[PartialDate], config: &ScoreConfig) -> Option<EvidenceFinding> {
+fn birth_dates(
+    query: &[PartialDate],
+    listed: &[PartialDate],
+    config: &ScoreConfig,
+    describe: bool,
+) -> Option<EvidenceFinding> {
     if query.is_empty() || listed.is_empty() {
         return None;
     }
-    let (q_text, l_text) = (join_dates(query), join_dates(listed));
+    let (q_text, l_text) =
+        if describe { (join_dates(query), join_dates(listed)) } else { (String::new(), String::new()) };
     let finding = |feature, corroboration, penalty, detail: String| EvidenceFinding {
         feature,
         corroboration,
         penalty,
-        detail,
+        detail: if describe { detail } else { String::new() },
         query: q_text.clone(),
         candidate: l_text.clone(),
     };
@@ -147,11 +161,23 @@ fn birth_dates(query: &[PartialDate], listed: &[PartialDate], config: &ScoreConf
     Some(finding(feature, 0.0, penalty, detail))
 }
 
-fn countries(query: &[String], listed: &[String], config: &ScoreConfig) -> Option<EvidenceFinding> {
+fn countries(query: &[String], listed: &[String], config: &ScoreConfig, describe: bool) -> Option<EvidenceFinding> {
     if query.is_empty() || listed.is_empty() {
         return None;
     }
     let shared: Vec<&String> = query.iter().filter(|q| listed.contains(q)).collect();
+    if !describe {
+        let (feature, corroboration, penalty) =
+            if shared.is_empty() { ("country_mismatch", 0.0, config.country_mismatch) } else { ("country_match", 0.4, 0.0) };
+        return Some(EvidenceFinding {
+            feature,
+            corroboration,
+            penalty,
+            detail: String::new(),
+            query: String::new(),
+            candidate: String::new(),
+        });
+    }
     let q_text = query.join(", ");
     let l_text = listed.join(", ");
     Some(if shared.is_empty() {

@@ -88,6 +88,8 @@ pub struct ScoreConfig {
     pub number_mismatch: f32,
     /// Subtracted per given name paired with a family name.
     pub swap_penalty: f32,
+    /// Subtracted per pair of matched parts in opposite order (at most two).
+    pub order_penalty: f32,
     /// Factor for matches on a weak alias (a nickname).
     pub weak_alias_factor: f32,
     /// Factor for matches on a former name.
@@ -124,6 +126,7 @@ impl Default for ScoreConfig {
             uninformative_cap: 0.5,
             number_mismatch: 0.3,
             swap_penalty: 0.03,
+            order_penalty: 0.02,
             weak_alias_factor: 0.85,
             previous_name_factor: 0.95,
             name_only_factor: 0.9,
@@ -193,13 +196,27 @@ fn round(value: f32) -> f64 {
     (f64::from(value) * 1000.0).round() / 1000.0
 }
 
-/// Scores one candidate for a prepared query.
+/// Scores one candidate for a prepared query, with explanations.
 pub fn score(
     index: &Index,
     query: &PreparedQuery,
     query_evidence: &Evidence,
     candidate: &Candidate,
     config: &ScoreConfig,
+) -> Scored {
+    score_candidate(index, query, query_evidence, candidate, config, true)
+}
+
+/// Scores one candidate; explanations are written only when `explain` (the
+/// score is the same either way; explanations cost more than scoring, so
+/// screening writes them only for the results it returns).
+pub fn score_candidate(
+    index: &Index,
+    query: &PreparedQuery,
+    query_evidence: &Evidence,
+    candidate: &Candidate,
+    config: &ScoreConfig,
+    explain: bool,
 ) -> Scored {
     let record = index.record(candidate.record);
     let mut explanations = BTreeMap::new();
@@ -219,19 +236,19 @@ pub fn score(
     };
 
     let name_score = match config.algorithm {
-        Algorithm::Ofac => ofac_names(index, query, &pairs, &mut explanations),
-        _ => vigia_names(index, query, &pairs, config, &mut explanations),
+        Algorithm::Ofac => ofac_names(index, query, &pairs, explain, &mut explanations),
+        _ => vigia_names(index, query, &pairs, config, explain, &mut explanations),
     };
 
     let mut score = name_score;
     if config.algorithm != Algorithm::VigiaName {
-        let (findings, identifier_match) = evidence::compare(query_evidence, &record.evidence, config);
+        let (findings, identifier_match) = evidence::compare(query_evidence, &record.evidence, config, explain);
         let corroboration: f32 = findings.iter().map(|f| f.corroboration).sum::<f32>().min(1.0);
         let penalty: f32 = findings.iter().map(|f| f.penalty).sum();
         if config.algorithm == Algorithm::Vigia {
             let factor = config.name_only_factor + (1.0 - config.name_only_factor) * corroboration;
             score = name_score * factor;
-            if factor < 1.0 {
+            if factor < 1.0 && explain {
                 explanations.insert(
                     "corroboration".to_owned(),
                     Explanation {
@@ -251,7 +268,7 @@ pub fn score(
         if identifier_match {
             score = score.max(config.identifier_floor + (1.0 - config.identifier_floor) * name_score);
         }
-        for finding in findings {
+        for finding in findings.into_iter().filter(|_| explain) {
             let value = if finding.penalty > 0.0 { -finding.penalty } else { finding.corroboration };
             explanations.insert(
                 finding.feature.to_owned(),
@@ -280,6 +297,7 @@ fn vigia_names(
     query: &PreparedQuery,
     pairs: &[NameHit],
     config: &ScoreConfig,
+    explain: bool,
     explanations: &mut BTreeMap<String, Explanation>,
 ) -> f32 {
     let mut best: Option<(f32, Alignment, &NameHit)> = None;
@@ -300,6 +318,9 @@ fn vigia_names(
     let Some((value, alignment, hit)) = best else {
         return 0.0;
     };
+    if !explain {
+        return value;
+    }
     let query_name = &query.names[hit.query_name as usize];
     let form = &query_name.forms[hit.form as usize];
     let name = index.name(hit.name);
@@ -309,7 +330,7 @@ fn vigia_names(
         feature.to_owned(),
         Explanation {
             score: round(value),
-            detail: describe_alignment(&alignment, &form.text, &listed_text.join(" "), name.origin, config),
+            detail: describe_alignment(index, &alignment, form, name, &listed_text.join(" "), config),
             query: Some(query_name.original.clone()),
             candidate: Some(name.original.to_string()),
         },
@@ -321,12 +342,19 @@ fn vigia_names(
 /// loera' (alias): joaquin = joaquin (exact); guzman = guzman (exact, family
 /// name); not in the query: archivaldo, loera (−0.23)".
 fn describe_alignment(
+    index: &Index,
     alignment: &Alignment,
-    query_text: &str,
+    form: &vigia_index::QueryForm,
+    name: &vigia_index::IndexedName,
     listed_text: &str,
-    origin: NameOrigin,
     config: &ScoreConfig,
 ) -> String {
+    let query_text = &form.text;
+    let origin = name.origin;
+    let listed = index.parts(name);
+    let query_span = |(a, b): (usize, usize)| (a..=b).map(|i| form.parts[i].text.as_str()).collect::<Vec<_>>().join(" ");
+    let listed_span =
+        |(a, b): (usize, usize)| (a..=b).map(|j| index.token_text(listed[j].token)).collect::<Vec<_>>().join(" ");
     let origin_word = match origin {
         NameOrigin::Name => "name",
         NameOrigin::Alias => "alias",
@@ -348,7 +376,7 @@ fn describe_alignment(
             };
             let relation = if p.sim >= 0.999 { "=" } else { "≈" };
             let swap = if p.swapped { ", given/family swapped" } else { "" };
-            format!("{} {relation} {} ({how}, {:.2}{swap})", p.query_text, p.listed_text, p.sim)
+            format!("{} {relation} {} ({how}, {:.2}{swap})", query_span(p.query), listed_span(p.listed), p.sim)
         })
         .collect();
     if !pairs.is_empty() {
@@ -356,14 +384,12 @@ fn describe_alignment(
         out.push_str(&pairs.join("; "));
     }
     if !alignment.unmatched_query.is_empty() {
-        out.push_str(&format!("; not found in the listed name: {}", alignment.unmatched_query.join(", ")));
+        let texts: Vec<&str> = alignment.unmatched_query.iter().map(|&i| form.parts[i].text.as_str()).collect();
+        out.push_str(&format!("; not found in the listed name: {}", texts.join(", ")));
     }
     if !alignment.unmatched_listed.is_empty() {
-        out.push_str(&format!(
-            "; not in the query: {} (penalty {:.2})",
-            alignment.unmatched_listed.join(", "),
-            alignment.extra_penalty
-        ));
+        let texts: Vec<&str> = alignment.unmatched_listed.iter().map(|&j| index.token_text(listed[j].token)).collect();
+        out.push_str(&format!("; not in the query: {} (penalty {:.2})", texts.join(", "), alignment.extra_penalty));
     }
     for (reason, amount) in &alignment.adjustments {
         out.push_str(&format!("; {reason} (−{amount:.2})"));
@@ -380,6 +406,7 @@ fn ofac_names(
     index: &Index,
     query: &PreparedQuery,
     pairs: &[NameHit],
+    explain: bool,
     explanations: &mut BTreeMap<String, Explanation>,
 ) -> f32 {
     let mut best: Option<(f32, String, &NameHit, String)> = None;
@@ -400,6 +427,9 @@ fn ofac_names(
     let Some((value, detail, hit, listed)) = best else {
         return 0.0;
     };
+    if !explain {
+        return value;
+    }
     let query_name = &query.names[hit.query_name as usize];
     let form = &query_name.forms[hit.form as usize];
     explanations.insert(

@@ -132,8 +132,11 @@ pub struct ScreenResult {
     /// Results, best first, at most `limit`.
     pub results: Vec<MatchResult>,
     /// How many listed entities scored at or above the cut-off (before
-    /// `limit`).
+    /// `limit`); a lower bound when `total_exact` is false.
     pub total: usize,
+    /// Whether `total` is exact (false when scoring stopped early because
+    /// no further candidate could enter the results).
+    pub total_exact: bool,
     /// The list versions screened against.
     pub lists_version: String,
     /// The algorithm.
@@ -183,35 +186,57 @@ impl Screener {
     /// Screens one query.
     pub fn screen(&self, query: &Query, config: &ScreenConfig, scratch: &mut Scratch) -> ScreenResult {
         let index = &*self.index;
-        let prepared = index.prepare(&query.entity);
+        let prepared = index.prepare_with(&query.entity, scratch);
         let evidence = Evidence::of(&query.entity);
         let filter = RecordFilter::new(index, &query.entity.schema, config);
         let allow = |record: RecordId| filter.allows(index, record);
         let cutoff = config.cutoff.min(config.threshold);
         let candidates = index.candidates(&prepared, cutoff, &allow, scratch);
-        let mut scored: Vec<vigia_score::Scored> = candidates
-            .candidates
-            .iter()
-            .map(|candidate| vigia_score::score(index, &prepared, &evidence, candidate, &config.score))
-            .filter(|s| s.score >= cutoff)
-            .collect();
+        // Score best bound first. A score never exceeds its candidate's
+        // bound, so once `limit` results are in hand and the next bound is
+        // below the lowest of them, nothing further can enter the results;
+        // the rest only counts towards `total`, which is then a lower bound.
+        let mut scored: Vec<vigia_score::Scored> = Vec::new();
+        let mut exhaustive = true;
+        for candidate in &candidates.candidates {
+            if scored.len() >= config.limit {
+                let floor = scored.iter().map(|s| s.score).fold(f32::INFINITY, f32::min);
+                if candidate.bound < floor {
+                    exhaustive = false;
+                    break;
+                }
+            }
+            let s = vigia_score::score_candidate(index, &prepared, &evidence, candidate, &config.score, false);
+            if s.score >= cutoff {
+                scored.push(s);
+                if scored.len() > 4 * config.limit.max(1) {
+                    scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.record.cmp(&b.record)));
+                    scored.truncate(config.limit.max(1));
+                    exhaustive = false;
+                }
+            }
+        }
         scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.record.cmp(&b.record)));
         let total = scored.len();
         let results = scored
             .into_iter()
             .take(config.limit)
             .map(|s| {
-                let entity = &index.record(s.record).entity;
-                let score = (f64::from(s.score) * 1000.0).round() / 1000.0;
+                let candidate = candidates.candidates.iter().find(|c| c.record == s.record);
+                let explained = candidate
+                    .map(|c| vigia_score::score_candidate(index, &prepared, &evidence, c, &config.score, true))
+                    .unwrap_or(s);
+                let entity = &index.record(explained.record).entity;
+                let score = (f64::from(explained.score) * 1000.0).round() / 1000.0;
                 MatchResult {
                     id: entity.id.clone(),
                     caption: entity.caption().to_owned(),
                     schema: entity.schema.name().to_owned(),
                     datasets: entity.datasets.clone(),
                     score,
-                    is_match: s.score >= config.threshold,
-                    explanations: s.explanations,
-                    record: s.record,
+                    is_match: explained.score >= config.threshold,
+                    explanations: explained.explanations,
+                    record: explained.record,
                 }
             })
             .collect();
@@ -219,6 +244,7 @@ impl Screener {
             query_id: query.id.clone(),
             results,
             total,
+            total_exact: exhaustive,
             lists_version: self.lists_version.clone(),
             algorithm: config.score.algorithm.name().to_owned(),
             config: config.fingerprint(),
@@ -238,6 +264,8 @@ impl Screener {
 /// configuration's filters, resolved once per query.
 struct RecordFilter<'a> {
     schema: &'a Schema,
+    /// Schema compatibility, decided once per listed schema.
+    compatible: std::cell::RefCell<Vec<(Schema, bool)>>,
     config: &'a ScreenConfig,
     include: Vec<u16>,
     exclude: Vec<u16>,
@@ -250,7 +278,7 @@ impl<'a> RecordFilter<'a> {
         let include: Vec<u16> = config.include_datasets.iter().filter_map(|d| index.dataset_id(d)).collect();
         let exclude = config.exclude_datasets.iter().filter_map(|d| index.dataset_id(d)).collect();
         let impossible = !config.include_datasets.is_empty() && include.is_empty();
-        RecordFilter { schema, config, include, exclude, impossible }
+        RecordFilter { schema, compatible: std::cell::RefCell::new(Vec::new()), config, include, exclude, impossible }
     }
 
     fn allows(&self, index: &Index, record: RecordId) -> bool {
@@ -258,7 +286,18 @@ impl<'a> RecordFilter<'a> {
             return false;
         }
         let r = index.record(record);
-        if !self.schema.can_match(&r.entity.schema) {
+        let compatible = {
+            let mut cache = self.compatible.borrow_mut();
+            match cache.iter().find(|(s, _)| *s == r.entity.schema) {
+                Some((_, ok)) => *ok,
+                None => {
+                    let ok = self.schema.can_match(&r.entity.schema);
+                    cache.push((r.entity.schema.clone(), ok));
+                    ok
+                }
+            }
+        };
+        if !compatible {
             return false;
         }
         if !self.include.is_empty() && !r.datasets.iter().any(|d| self.include.contains(d)) {
@@ -267,7 +306,7 @@ impl<'a> RecordFilter<'a> {
         if r.datasets.iter().any(|d| self.exclude.contains(d)) {
             return false;
         }
-        if self.config.exclude_schemata.contains(&r.entity.schema) {
+        if !self.config.exclude_schemata.is_empty() && self.config.exclude_schemata.contains(&r.entity.schema) {
             return false;
         }
         if !self.config.topics.is_empty()
@@ -281,7 +320,7 @@ impl<'a> RecordFilter<'a> {
                 _ => return false,
             }
         }
-        if self.config.exclude_entity_ids.contains(&r.entity.id) {
+        if !self.config.exclude_entity_ids.is_empty() && self.config.exclude_entity_ids.contains(&r.entity.id) {
             return false;
         }
         true

@@ -4,3 +4,4 @@
 //! on the labelled sets.
 
 mod builtin;
+mod recall;
