@@ -95,6 +95,33 @@ pub fn is_common_family_name(token: &str) -> bool {
     tables().family.contains(token)
 }
 
+/// What a token usually is in a person's name, from the frequency
+/// tables: the scorer can tell "joaquin guzman" (given + family) from
+/// "joaquin archivaldo guzman loera" (two given, two family names) and
+/// let a query that omits the second given name or the second family name
+/// still match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NameRole {
+    /// A frequent given name and not a frequent family name.
+    Given,
+    /// A frequent family name and not a frequent given name.
+    Family,
+    /// Frequent as both ("ali", "thomas", "jung").
+    Either,
+    /// In neither table (rare names, and most non-Latin tokens).
+    Unknown,
+}
+
+/// The usual role of a folded token in a person's name.
+pub fn name_role(token: &str) -> NameRole {
+    match (is_common_given_name(token), is_common_family_name(token)) {
+        (true, false) => NameRole::Given,
+        (false, true) => NameRole::Family,
+        (true, true) => NameRole::Either,
+        (false, false) => NameRole::Unknown,
+    }
+}
+
 /// Whether a folded token is a kunya or teknonym element: "abu" (father
 /// of), "umm" (mother of). Tagged [`crate::PartTag::Particle`], but unlike
 /// "bin" or "al" it carries meaning: "Abu Bakr" and "Bakr" are different
@@ -161,8 +188,8 @@ fn is_nickname_article(token: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::{
-        given, given_name_class, given_name_class_name, is_common_family_name,
-        is_common_given_name, is_kunya, is_nickname_form,
+        NameRole, given, given_name_class, given_name_class_name, is_common_family_name,
+        is_common_given_name, is_kunya, is_nickname_form, name_role,
     };
     use crate::normalize::fold;
 
@@ -243,6 +270,10 @@ mod tests {
         assert!(is_common_family_name("kim"));
         assert!(!is_common_family_name("archivaldo"));
         assert!(is_kunya("abu"));
+        assert_eq!(name_role("joaquin"), NameRole::Given);
+        assert_eq!(name_role("loera"), NameRole::Unknown);
+        assert_eq!(name_role("guzman"), NameRole::Family);
+        assert_eq!(name_role("ali"), NameRole::Either);
         assert!(!is_kunya("bin"));
     }
 
