@@ -207,7 +207,7 @@ pub(crate) const LEGAL_FORMS: &[(Position, &[&str])] = {
         (Suffix, &["wll", "with limited liability", "w l l", "co wll", "spc"]),
         (Suffix, &["psc", "private shareholding company"]),
         (
-            Suffix,
+            Either,
             &[
                 "pjsc",
                 "public joint stock company",
@@ -221,7 +221,7 @@ pub(crate) const LEGAL_FORMS: &[(Position, &[&str])] = {
             ],
         ),
         (
-            Suffix,
+            Either,
             &[
                 "ojsc",
                 "open joint stock company",
@@ -235,7 +235,7 @@ pub(crate) const LEGAL_FORMS: &[(Position, &[&str])] = {
             ],
         ),
         (
-            Suffix,
+            Either,
             &[
                 "cjsc",
                 "closed joint stock company",
@@ -250,7 +250,7 @@ pub(crate) const LEGAL_FORMS: &[(Position, &[&str])] = {
             ],
         ),
         (
-            Suffix,
+            Either,
             &[
                 "jsc",
                 "joint stock company",
@@ -259,20 +259,15 @@ pub(crate) const LEGAL_FORMS: &[(Position, &[&str])] = {
                 "акционерное общество",
                 "aktsionernoye obshchestvo",
                 "aktsionernoe obshchestvo",
-                "at",
-                "ат",
                 "акціонерне товариство",
                 "jsco",
                 "jstock co",
                 "joint stock co",
-                "ad",
-                "ад",
-                "dd",
             ],
         ),
-        (Suffix, &["nao", "нао", "непубличное акционерное общество"]),
+        (Either, &["nao", "нао", "непубличное акционерное общество"]),
         (
-            Suffix,
+            Either,
             &[
                 "ip",
                 "ип",
@@ -282,12 +277,13 @@ pub(crate) const LEGAL_FORMS: &[(Position, &[&str])] = {
                 "фоп",
             ],
         ),
-        (Suffix, &["fgup", "фгуп", "federalnoye gosudarstvennoye unitarnoye predpriyatiye"]),
-        (Suffix, &["gup", "гуп", "gosudarstvennoye unitarnoye predpriyatiye"]),
-        (Suffix, &["mup", "муп"]),
-        (Suffix, &["ano", "ано", "avtonomnaya nekommercheskaya organizatsiya"]),
-        (Suffix, &["nko", "нко"]),
-        (Suffix, &["ruep", "rup", "руп"]),
+        (Either, &["fgup", "фгуп", "federalnoye gosudarstvennoye unitarnoye predpriyatiye"]),
+        (Either, &["gup", "гуп", "gosudarstvennoye unitarnoye predpriyatiye"]),
+        (Either, &["mup", "муп"]),
+        (Either, &["ano", "ано", "avtonomnaya nekommercheskaya organizatsiya"]),
+        (Either, &["nko", "нко"]),
+        (Either, &["ruep", "rup", "руп"]),
+        (Suffix, &["ad", "ад", "at", "ат", "dd", "aktsionerno druzhestvo", "akcionarsko drustvo"]),
         // Dutch, Nordic, Baltic, Central Europe.
         (Suffix, &["bv", "besloten vennootschap", "bvba", "bv ba"]),
         (Suffix, &["nv", "naamloze vennootschap"]),
@@ -539,7 +535,7 @@ pub(crate) const HONORIFICS: &[&[&str]] = &[
     &["governor", "gobernador", "gov"],
     &["judge", "juez"],
     &["ambassador", "embajador", "amb"],
-    &["his excellency", "her excellency", "excellency"],
+    &["his excellency", "her excellency", "excellency", "h e"],
     &[
         "sheikh", "shaikh", "shaykh", "sheik", "cheikh", "cheik", "shaikha", "sheikha", "shaykha",
         "шейх", "شيخ",

@@ -111,7 +111,10 @@ struct PhraseTable {
 }
 
 impl PhraseTable {
-    fn build<'a>(rows: impl Iterator<Item = (Position, &'a [&'a str])>) -> PhraseTable {
+    fn build<'a>(
+        rows: impl Iterator<Item = (Position, &'a [&'a str])>,
+        merge: bool,
+    ) -> PhraseTable {
         let mut phrases = FxHashMap::default();
         let mut first: FxHashMap<String, usize> = FxHashMap::default();
         let mut canonical = Vec::new();
@@ -119,8 +122,8 @@ impl PhraseTable {
             let class = u32::try_from(class).unwrap_or(u32::MAX);
             let mut canon = None;
             for phrase in row {
-                let tokens =
-                    merge_initials(&crate::token::tokenize(&crate::normalize::fold(phrase)));
+                let tokens = crate::token::tokenize(&crate::normalize::fold(phrase));
+                let tokens = if merge { merge_initials(&tokens) } else { tokens };
                 if tokens.is_empty() {
                     continue;
                 }
@@ -179,9 +182,11 @@ fn lexicon() -> &'static Lexicon {
             map
         };
         Lexicon {
-            legal: PhraseTable::build(lexicon::LEGAL_FORMS.iter().map(|(p, r)| (*p, *r))),
-            org: PhraseTable::build(anywhere(lexicon::ORG_WORDS)),
-            honorific: PhraseTable::build(anywhere(lexicon::HONORIFICS)),
+            legal: PhraseTable::build(lexicon::LEGAL_FORMS.iter().map(|(p, r)| (*p, *r)), true),
+            org: PhraseTable::build(anywhere(lexicon::ORG_WORDS), true),
+            // Honorifics keep dotted initials apart: "h e" (H.E.) is a
+            // title, "he" a surname.
+            honorific: PhraseTable::build(anywhere(lexicon::HONORIFICS), false),
             particle: flat(lexicon::PARTICLES),
             stopword: flat(lexicon::STOPWORDS),
         }
@@ -334,16 +339,46 @@ fn covered(spans: &[Option<Span>], i: usize) -> bool {
 
 /// Marks legal forms, honouring where each may stand, and never turning
 /// the whole name into legal forms ("Limited" alone stays a word).
+///
+/// A run of single letters may hold an initial before the form ("X S.A.B.
+/// de C.V."): when the whole run starts no form, its tails are tried.
 fn mark_legal_forms(units: &[Unit], spans: &mut [Option<Span>], lex: &Lexicon) {
-    let mut found: Vec<(usize, usize, u32, Position)> = Vec::new(); // (unit, units, class, position)
+    let n_tokens = units.last().map_or(0, |u| u.start + u.len);
+    // (first token, tokens, class, position)
+    let mut found: Vec<(usize, usize, u32, Position)> = Vec::new();
     let mut u = 0;
     while u < units.len() {
         if let Some((class, position, k)) = lex.legal.longest_at(units, u) {
-            found.push((u, k, class, position));
+            let start = units[u].start;
+            let len: usize = units[u..u + k].iter().map(|x| x.len).sum();
+            found.push((start, len, class, position));
             u += k;
-        } else {
-            u += 1;
+            continue;
         }
+        if units[u].len > 1 {
+            let run = &units[u];
+            let mut matched = None;
+            for skip in 1..run.len {
+                let mut tail = Vec::with_capacity(units.len() - u);
+                tail.push(Unit {
+                    text: run.text[skip..].to_owned(),
+                    start: run.start + skip,
+                    len: run.len - skip,
+                });
+                tail.extend_from_slice(&units[u + 1..]);
+                if let Some((class, position, k)) = lex.legal.longest_at(&tail, 0) {
+                    let len: usize = tail[..k].iter().map(|x| x.len).sum();
+                    matched = Some((run.start + skip, len, class, position, k));
+                    break;
+                }
+            }
+            if let Some((start, len, class, position, k)) = matched {
+                found.push((start, len, class, position));
+                u += k;
+                continue;
+            }
+        }
+        u += 1;
     }
     if found.is_empty() {
         return;
@@ -351,31 +386,29 @@ fn mark_legal_forms(units: &[Unit], spans: &mut [Option<Span>], lex: &Lexicon) {
     // Validate from the right: a suffix form is valid when only valid legal
     // forms follow it.
     let mut valid = vec![false; found.len()];
-    let mut tail_start = units.len();
-    for (f, &(unit, k, _, position)) in found.iter().enumerate().rev() {
-        let at_tail = unit + k == tail_start;
+    let mut tail_start = n_tokens;
+    for (f, &(start, len, _, position)) in found.iter().enumerate().rev() {
+        let at_tail = start + len == tail_start;
         let ok = match position {
             Position::Anywhere => true,
             Position::Suffix => at_tail,
-            Position::Either => at_tail || unit == 0,
+            Position::Either => at_tail || start == 0,
         };
-        valid[f] = ok && !(unit == 0 && k == units.len());
+        valid[f] = ok && !(start == 0 && len == n_tokens);
         if valid[f] && at_tail {
-            tail_start = unit;
+            tail_start = start;
         }
     }
-    // Never leave the name without a non-legal-form unit.
-    let covered_units: usize =
+    // Never leave the name without a token outside legal forms.
+    let covered_tokens: usize =
         found.iter().zip(&valid).filter(|(_, v)| **v).map(|(f, _)| f.1).sum();
-    if covered_units >= units.len() {
+    if covered_tokens >= n_tokens {
         return;
     }
-    for (f, &(unit, k, class, _)) in found.iter().enumerate() {
+    for (f, &(start, len, class, _)) in found.iter().enumerate() {
         if !valid[f] {
             continue;
         }
-        let start = units[unit].start;
-        let len: usize = units[unit..unit + k].iter().map(|x| x.len).sum();
         spans[start] = Some(Span {
             start,
             len,
@@ -712,6 +745,69 @@ mod tests {
             ("Tren de Aragua", "tren:W de:P aragua:W"),
             ("CECOEX, S.A.", "cecoex:W sa:L"),
             ("Compañía Minera del Sur Cía. Ltda.", "compania:W minera:W del:P sur:W cia ltda:L"),
+            ("Inversiones Alfa S.A.P.I. de C.V.", "investment:O alfa:W sapi de cv:L"),
+            ("Grupo Financiero X, S.A.B. de C.V.", "group:O financiero:W x:I sab de cv:L"),
+            ("Agropecuaria Santa Elena Ltda.", "agropecuaria:W santa:W elena:W ltda:L"),
+            ("Importadora Y Exportadora Z S.A.", "import export:O y:S import export:O z:I sa:L"),
+            ("Lorena del Mar, S.A. de C.V.", "lorena:W del:P mar:W sa de cv:L"),
+            ("Acme Inc.", "acme:W inc:L"),
+            ("Acme Incorporated", "acme:W inc:L"),
+            ("Acme Corp", "acme:W corp:L"),
+            ("Acme Corporation", "acme:W corp:L"),
+            ("Acme PLC", "acme:W plc:L"),
+            ("Acme LLP", "acme:W llp:L"),
+            ("Acme B.V.", "acme:W bv:L"),
+            ("Acme N.V.", "acme:W nv:L"),
+            ("Acme Oy", "acme:W oy:L"),
+            ("Acme AB", "acme:W ab:L"),
+            ("Acme A/S", "acme:W as:L"),
+            ("Acme ApS", "acme:W aps:L"),
+            ("Acme S.p.A.", "acme:W spa:L"),
+            ("Acme S.r.l.", "acme:W srl:L"),
+            ("Acme SARL", "acme:W sarl:L"),
+            ("Acme S.A.S.", "acme:W sas:L"),
+            ("Acme Sp. z o.o.", "acme:W sp zoo:L"),
+            ("Acme s.r.o.", "acme:W llc:L"),
+            ("Acme d.o.o.", "acme:W llc:L"),
+            ("Acme Kft.", "acme:W llc:L"),
+            ("Acme Ltd. Şti.", "acme:W ltd sti:L"),
+            ("Acme A.Ş.", "acme:W as:L"),
+            ("Acme Pvt. Ltd.", "acme:W pvt ltd:L"),
+            ("Acme Private Limited", "acme:W pvt ltd:L"),
+            ("Acme Pty Ltd", "acme:W pty ltd:L"),
+            ("Acme K.K.", "acme:W kk:L"),
+            ("Acme Kabushiki Kaisha", "acme:W kk:L"),
+            ("Acme FZCO", "acme:W fzco:L"),
+            ("Acme DMCC", "acme:W dmcc:L"),
+            ("Acme W.L.L.", "acme:W wll:L"),
+            ("Acme Company W.L.L.", "acme:W co:L wll:L"),
+            ("ZAO Acme", "cjsc:L acme:W"),
+            ("Acme CJSC", "acme:W cjsc:L"),
+            ("OAO Acme", "ojsc:L acme:W"),
+            ("PAO Acme", "pjsc:L acme:W"),
+            ("AO Acme", "jsc:L acme:W"),
+            ("Acme JSC", "acme:W jsc:L"),
+            ("Acme Joint Stock Company", "acme:W jsc:L"),
+            ("ПАО «Сбербанк»", "pjsc:L сбербанк:W"),
+            ("АО Акме", "jsc:L акме:W"),
+            ("ТОВ Акме", "llc:L акме:W"),
+            ("Общество с ограниченной ответственностью Ромашка", "llc:L ромашка:W"),
+            ("Shirkat Acme", "shirkat:W acme:W"),
+            ("Sharikat Acme", "sharikat:O acme:W"),
+            ("Acme Establishment", "acme:W est:L"),
+            ("Acme Holding GmbH", "acme:W holding:O gmbh:L"),
+            ("Acme International Trading LLC", "acme:W international:O trading:O llc:L"),
+            ("Banco Nacional de Cuba", "bank:O nacional:W de:P cuba:W"),
+            ("Casas de Cambio Acme", "exchange:O acme:W"),
+            ("Los Zetas", "los:P zetas:W"),
+            ("Hizballah", "hizballah:W"),
+            ("Kata'ib Hizballah", "brigade:O hizballah:W"),
+            ("Jaish-e-Mohammed", "army:O+ e:S+ mohammed:W"),
+            ("Lashkar-e-Tayyiba", "lashkar:W+ e:S+ tayyiba:W"),
+            ("Harakat al-Shabaab al-Mujahideen", "movement:O al:P+ shabaab:W al:P+ mujahideen:W"),
+            ("Corp", "corp:W"),
+            ("Cartel", "cartel:W"),
+            ("Co", "co:W"),
         ];
         for (input, expected) in cases {
             check(O, input, expected);
@@ -748,6 +844,40 @@ mod tests {
             ("Guzmán y Loera", "guzman:W y:S loera:W"),
             ("A. B. Smith", "a:I b:I smith:W"),
             ("Mаria Lopez", "maria:W lopez:W"),
+            ("Dr. Ayman al-Zawahiri", "dr:H ayman:W al:P+ zawahiri:W"),
+            ("Mullah Mohammed Omar", "mullah:H mohammed:W omar:W"),
+            ("Maulavi Abdul Kabir", "maulavi:H abdul:W kabir:W"),
+            ("Ayatollah Ali Khamenei", "ayatollah:H ali:W khamenei:W"),
+            ("H.E. Sheikh Tamim", "his excellency:H sheikh:H tamim:W"),
+            ("His Excellency Sheikh Tamim", "his excellency:H sheikh:H tamim:W"),
+            ("Colonel Muammar Gaddafi", "col:H muammar:W gaddafi:W"),
+            ("Mrs. Imelda Marcos", "mrs:H imelda:W marcos:W"),
+            ("Lic. Juan Pérez", "lic:H juan:W perez:W"),
+            ("Ing. Carlos Slim", "ing:H carlos:W slim:W"),
+            ("Hamada Ould Mohamed Kheirou", "hamada:W ould:P mohamed:W kheirou:W"),
+            ("Hasan Mammad oglu", "hasan:W mammad:W oglu:W"),
+            ("Ramzan Akhmatovich Kadyrov", "ramzan:W akhmatovich:W kadyrov:W"),
+            ("Vincent van Gogh", "vincent:W van:P gogh:W"),
+            ("Ursula von der Leyen", "ursula:W von:P der:P leyen:W"),
+            ("Charles de Gaulle", "charles:W de:P gaulle:W"),
+            ("Juan de la Cruz", "juan:W de:P la:P cruz:W"),
+            ("De la Cruz", "de:W la:P cruz:W"),
+            ("Van Damme", "van:W damme:W"),
+            ("Umm Sayyaf", "umm:P sayyaf:W"),
+            ("Abu Mohammed al-Jawlani", "abu:P mohammed:W al:P+ jawlani:W"),
+            ("Nur Muhammad bin Abdullah", "nur:W muhammad:W bin:P abdullah:W"),
+            ("Siti binti Aisyah", "siti:W binti:P aisyah:W"),
+            ("Le Duc Tho", "le:W duc:W tho:W"),
+            ("Do Muoi", "do:W muoi:W"),
+            ("Kim Jong-un", "kim:W jong:W+ un:W"),
+            ("Kim Jong Un", "kim:W jong:W un:W"),
+            ("Xi Jin Ping", "xi:W jin:W ping:W"),
+            ("A", "a:I"),
+            ("Jr.", "jr:W"),
+            ("Smith Jr.", "smith:W jr:H"),
+            ("John Smith Jr.", "john:W smith:W jr:H"),
+            ("El Chapo", "el:P chapo:W"),
+            ("Zine el-Abidine Ben Ali", "zine:W el:P+ abidine:W ben:P ali:W"),
         ];
         for (input, expected) in cases {
             check(P, input, expected);

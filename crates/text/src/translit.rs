@@ -61,7 +61,9 @@ pub fn latin_variants(folded: &str) -> Vec<String> {
             }
         }
         _ => {
-            let units = units_of(folded);
+            // Only the words the tokenizer will keep are worth rendering.
+            let words: Vec<&str> = folded.split(' ').take(crate::token::MAX_TOKENS).collect();
+            let units = units_of(&words.join(" "));
             combine(&units, &mut out);
         }
     }
