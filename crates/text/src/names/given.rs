@@ -218,7 +218,7 @@ pub(crate) const CLASSES: &[&[&str]] = &[
     &["jalaluddin", "jalaleddine", "jalaladdin", "جلالالدين"],
     &["sirajuddin", "sirajeddine", "سراجالدين"],
     &["zubair", "zubayr", "zoubeir", "zubeir", "зубайр", "الزبير", "زبير"],
-    &["qasim", "kassem", "qassem", "kasim", "qasem", "kacem", "касим", "قاسم"],
+    &["qasim", "qassem", "qasem", "kassem", "kasim", "kacem", "касим", "قاسم"],
     &["qadir", "kadir", "qader", "kader", "кадыр", "قادر"],
     &["rahman", "rehman", "rahmon", "рахман", "رحمن"],
     &["rahim", "raheem", "rakhim", "рахим", "رحيم"],

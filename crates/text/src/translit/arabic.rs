@@ -27,6 +27,12 @@ use crate::normalize::fold;
 /// Latin spellings, most common first.
 const WORDS: &[(&str, &[&str])] = &[
     ("الله", &["allah"]),
+    ("معمر", &["muammar", "moammar", "muamar"]),
+    ("عبدالعزيز", &["abdulaziz", "abdelaziz", "abd al-aziz"]),
+    ("بوتفليقة", &["bouteflika"]),
+    ("مغنية", &["mughniyeh", "mughniyah"]),
+    ("اسد", &["assad", "asad"]),
+    ("جواد", &["javad", "jawad"]),
     ("الدين", &["al-din", "uddin"]),
     ("لادن", &["laden", "ladin"]),
     ("ظواهري", &["zawahiri", "zawahri"]),
@@ -236,7 +242,7 @@ fn dictionary() -> &'static FxHashMap<String, Vec<&'static str>> {
         // first Latin spellings.
         for class in crate::names::given_classes() {
             let latin: Vec<&'static str> =
-                class.iter().copied().filter(|s| s.is_ascii()).take(4).collect();
+                class.iter().copied().filter(|s| s.is_ascii()).take(5).collect();
             if latin.is_empty() {
                 continue;
             }
