@@ -84,9 +84,10 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        // 64 MiB of page cache: an import of a large list stays in memory
-        // until commit without growing with the file beyond this.
-        conn.pragma_update(None, "cache_size", -65_536)?;
+        // 16 MiB of page cache per connection: enough for the indexes of
+        // the lists screened here, and a bound on memory however large the
+        // imported file (dirty pages beyond it spill to the WAL).
+        conn.pragma_update(None, "cache_size", -16_384)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         migrate::migrate(&mut conn)?;
         Ok(Store { conn, path })

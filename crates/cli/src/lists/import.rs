@@ -4,12 +4,13 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::mpsc;
 
 use clap::{ArgAction, Args};
 use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 use vigia_model::{Diagnostic, Entity};
-use vigia_sources::{Format, Sink, Source};
+use vigia_sources::{Format, Sink, Source, Summary};
 use vigia_store::{
     AuditLog, ImportPolicy, ImportReport, ImportRequest, ImportStart, ListImport, ListStore,
     NewAuditEvent, Outcome, Store,
@@ -293,7 +294,7 @@ fn import_source(
             diagnostics: options.verbose.then_some(&mut diagnostics),
             entities: 0,
         };
-        let read = vigia_sources::read(source, &mut feed);
+        let read = read_in_parallel(source, &mut feed);
         bar.finish_and_clear();
         let report = match read {
             Ok(summary) => import.finish(&summary)?,
@@ -372,6 +373,56 @@ fn hash_file(path: &Path) -> io::Result<String> {
         hasher.update(&buffer[..n]);
     }
     Ok(hex::encode(hasher.finalize()))
+}
+
+/// What the parser thread sends to the writer.
+enum Event {
+    Entity(Entity),
+    Delete(String),
+    Diagnostic(Diagnostic),
+}
+
+/// A sink that forwards to the writer thread.
+struct Channel(mpsc::SyncSender<Event>);
+
+impl Sink for Channel {
+    fn entity(&mut self, entity: Entity) {
+        // The receiver lives until the parser is joined: a send cannot fail
+        // before then, and after it there is no one to tell.
+        let _ = self.0.send(Event::Entity(entity));
+    }
+
+    fn delete(&mut self, id: &str) {
+        let _ = self.0.send(Event::Delete(id.to_owned()));
+    }
+
+    fn diagnostic(&mut self, diagnostic: Diagnostic) {
+        let _ = self.0.send(Event::Diagnostic(diagnostic));
+    }
+}
+
+/// Reads a source on a second thread while this one writes what it finds
+/// into the store: parsing and SQLite work overlap on two cores. The
+/// bounded channel keeps memory flat whichever side is faster.
+fn read_in_parallel(source: &Source, feed: &mut Feed<'_, '_>) -> vigia_sources::Result<Summary> {
+    let (sender, receiver) = mpsc::sync_channel::<Event>(1024);
+    std::thread::scope(|scope| {
+        let parser = scope.spawn(move || vigia_sources::read(source, &mut Channel(sender)));
+        for event in receiver {
+            match event {
+                Event::Entity(entity) => feed.entity(entity),
+                Event::Delete(id) => feed.delete(&id),
+                Event::Diagnostic(diagnostic) => feed.diagnostic(diagnostic),
+            }
+        }
+        parser.join().unwrap_or_else(|_| {
+            Err(vigia_sources::Error::FileSet(format!(
+                "{}: the {} parser stopped on an internal error; please report it",
+                source.files.first().map(|p| shown(p)).unwrap_or_default(),
+                source.format
+            )))
+        })
+    })
 }
 
 /// Passes what the parser reads to the import, counting it on the progress
