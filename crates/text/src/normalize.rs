@@ -106,6 +106,11 @@ fn push_folded_char(buf: &mut String, c: char) {
         'ё' | 'Ё' => buf.push('е'),
         // Arabic tatweel (kashida) is only a stretch of the line.
         '\u{0640}' => {}
+        // Arabic-Indic, Persian and Devanagari digits: vessel and unit
+        // numbers compare as numbers.
+        '\u{0660}'..='\u{0669}' => push_digit(buf, c as u32 - 0x0660),
+        '\u{06F0}'..='\u{06F9}' => push_digit(buf, c as u32 - 0x06F0),
+        '\u{0966}'..='\u{096F}' => push_digit(buf, c as u32 - 0x0966),
         // Typographic apostrophes, the modifier letter apostrophe and the
         // half rings scholars write for ayn and hamza (ʿAbd, Qurʾan).
         '\u{2018}' | '\u{2019}' | '\u{02BC}' | '\u{02BB}' | '\u{2032}' | '\u{00B4}'
@@ -122,6 +127,13 @@ fn push_folded_char(buf: &mut String, c: char) {
             buf.push('-');
         }
         _ => push_decomposed(buf, c),
+    }
+}
+
+/// Pushes an ASCII digit (the value is below 10 by the callers' ranges).
+fn push_digit(buf: &mut String, value: u32) {
+    if let Some(d) = char::from_digit(value, 10) {
+        buf.push(d);
     }
 }
 
@@ -489,6 +501,8 @@ mod tests {
             ("Sеrgеi", "sergei"),
             ("Раvel", "pavel"),
             ("ΑΒΒΑ Ltd", "abba ltd"),
+            ("كتيبة ١٣", "كتيبة 13"),
+            ("۱۴۰۰", "1400"),
         ];
         for (input, expected) in cases {
             check(input, expected);
