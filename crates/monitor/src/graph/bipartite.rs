@@ -45,8 +45,9 @@ pub(crate) fn bipartite(
     let (u, v, now) = (edge.from, edge.to, edge.time);
     let none = |scan, candidates| Block {
         senders: Vec::new(),
-        outcome: Outcome { detection: None, scan, candidates },
+        outcome: Outcome { detection: None, scan, candidates, hub: false },
     };
+    let hub = || Block { senders: Vec::new(), outcome: Outcome::hub() };
     let (smin, rmin) = (config.min_senders.max(2) as usize, config.min_receivers.max(1) as usize);
     if store.node(u).out.len() < rmin || store.node(v).inn.len() < smin {
         return none(false, false);
@@ -54,7 +55,12 @@ pub(crate) fn bipartite(
     let lo = now.saturating_sub(config.window);
     let FlowScratch { first, first_values, second, second_values, third, list, best } = scratch;
     // R: u's payees.
-    let (payees, mut scan) = last(store.node(u).out.between(lo, now), caps.max_scan);
+    let payees = store.node(u).out.between(lo, now);
+    let payers = store.node(v).inn.between(lo, now);
+    if payees.len() > caps.max_hub_degree || payers.len() > caps.max_hub_degree {
+        return hub();
+    }
+    let (payees, mut scan) = last(payees, caps.max_scan);
     first.clear();
     list.clear();
     for adj in payees {
@@ -67,7 +73,7 @@ pub(crate) fn bipartite(
         return none(scan, false);
     }
     // S: v's payers that paid at least `rmin` of R.
-    let (payers, cut) = last(store.node(v).inn.between(lo, now), caps.max_scan);
+    let (payers, cut) = last(payers, caps.max_scan);
     scan |= cut;
     second.clear();
     best.clear();
@@ -83,7 +89,11 @@ pub(crate) fn bipartite(
             candidates = true;
             break;
         }
-        let (paid, cut) = last(store.node(s).out.between(lo, now), caps.max_scan);
+        let payments = store.node(s).out.between(lo, now);
+        if payments.len() > caps.max_hub_degree {
+            continue;
+        }
+        let (paid, cut) = last(payments, caps.max_scan);
         scan |= cut;
         third.clear();
         let overlap =
@@ -191,6 +201,7 @@ pub(crate) fn bipartite(
             }),
             scan,
             candidates,
+            hub: false,
         },
     }
 }

@@ -147,7 +147,10 @@ impl GraphConfig {
         if self.regrowth < 1.0 {
             problems.push("regrowth must be at least 1".to_owned());
         }
-        if self.caps.max_scan == 0 || self.caps.max_expansions == 0 || self.caps.max_candidates == 0
+        if self.caps.max_scan == 0
+            || self.caps.max_expansions == 0
+            || self.caps.max_candidates == 0
+            || self.caps.max_hub_degree == 0
         {
             problems.push("caps must be positive".to_owned());
         }
@@ -336,10 +339,22 @@ pub struct Caps {
     pub max_candidates: usize,
     /// Detections of one typology reported for one new edge.
     pub max_detections_per_edge: usize,
+    /// An account with more transfers than this on one side within a
+    /// typology's window is a hub (a merchant, an acquirer, a payroll
+    /// account): scatter-gather, gather-scatter and bipartite are not
+    /// evaluated through that side of it. Laundering intermediaries, sinks
+    /// and conduits have few counterparties; each skip is counted.
+    pub max_hub_degree: usize,
 }
 
 impl Default for Caps {
     fn default() -> Self {
-        Caps { max_scan: 256, max_expansions: 4096, max_candidates: 64, max_detections_per_edge: 8 }
+        Caps {
+            max_scan: 256,
+            max_expansions: 4096,
+            max_candidates: 64,
+            max_detections_per_edge: 8,
+            max_hub_degree: 64,
+        }
     }
 }

@@ -54,12 +54,15 @@ pub struct CapHits {
     /// Detections dropped at
     /// [`Caps::max_detections_per_edge`](super::Caps::max_detections_per_edge).
     pub detections: u64,
+    /// Evaluations skipped at a hub with more than
+    /// [`Caps::max_hub_degree`](super::Caps::max_hub_degree) transfers.
+    pub hubs: u64,
 }
 
 impl CapHits {
     /// Whether any cap was reached.
     pub fn any(&self) -> bool {
-        self.scan + self.expansions + self.candidates + self.detections > 0
+        self.scan + self.expansions + self.candidates + self.detections + self.hubs > 0
     }
 }
 
@@ -129,8 +132,8 @@ impl fmt::Display for GraphStats {
             if caps.any() {
                 write!(
                     f,
-                    ", caps hit: scan {}, expansions {}, candidates {}, detections {}",
-                    caps.scan, caps.expansions, caps.candidates, caps.detections
+                    ", caps hit: scan {}, expansions {}, candidates {}, detections {}, hubs skipped {}",
+                    caps.scan, caps.expansions, caps.candidates, caps.detections, caps.hubs
                 )?;
             }
         }

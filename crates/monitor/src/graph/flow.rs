@@ -45,11 +45,17 @@ pub(crate) struct Outcome {
     pub(crate) detection: Option<Detection>,
     pub(crate) scan: bool,
     pub(crate) candidates: bool,
+    /// The search stopped (or skipped a candidate) at a hub.
+    pub(crate) hub: bool,
 }
 
 impl Outcome {
     fn none(scan: bool, candidates: bool) -> Self {
-        Outcome { detection: None, scan, candidates }
+        Outcome { detection: None, scan, candidates, hub: false }
+    }
+
+    pub(crate) fn hub() -> Self {
+        Outcome { detection: None, scan: false, candidates: false, hub: true }
     }
 }
 
@@ -73,7 +79,11 @@ pub(crate) fn scatter_gather(
     if sink.inn.len() < k || store.node(m).inn.len() == 0 {
         return Outcome::none(false, false);
     }
-    let (gathered, mut scan) = last(sink.inn.between(lo, now), caps.max_scan);
+    let receipts = sink.inn.between(lo, now);
+    if receipts.len() > caps.max_hub_degree {
+        return Outcome::hub();
+    }
+    let (gathered, mut scan) = last(receipts, caps.max_scan);
     // Mark the sink's senders: latest time each paid the sink, and how much.
     let FlowScratch { first, first_values, second, second_values, third, list, best, .. } = scratch;
     first.clear();
@@ -88,7 +98,11 @@ pub(crate) fn scatter_gather(
     if senders < k {
         return Outcome::none(scan, false);
     }
-    let (sources, cut) = last(store.node(m).inn.between(lo, now), caps.max_scan);
+    let receipts = store.node(m).inn.between(lo, now);
+    if receipts.len() > caps.max_hub_degree {
+        return Outcome::hub();
+    }
+    let (sources, cut) = last(receipts, caps.max_scan);
     scan |= cut;
     let mut candidates = false;
     third.clear();
@@ -96,6 +110,7 @@ pub(crate) fn scatter_gather(
     let mut best_source = None;
     let mut best_ratio = 0.0;
     let mut tried = 0;
+    let mut hub = false;
     for source in sources.iter().rev() {
         let s = source.other;
         if s == d || s == m || !third.insert(s) {
@@ -109,7 +124,12 @@ pub(crate) fn scatter_gather(
         // Intermediaries this source paid before they paid the sink.
         second.clear();
         list.clear();
-        let (paid, cut) = last(store.node(s).out.between(lo, now), caps.max_scan);
+        let payments = store.node(s).out.between(lo, now);
+        if payments.len() > caps.max_hub_degree {
+            hub = true;
+            continue;
+        }
+        let (paid, cut) = last(payments, caps.max_scan);
         scan |= cut;
         for adj in paid {
             let i = adj.other;
@@ -135,7 +155,9 @@ pub(crate) fn scatter_gather(
             best_ratio = ratio;
         }
     }
-    let Some(source) = best_source else { return Outcome::none(scan, candidates) };
+    let Some(source) = best_source else {
+        return Outcome { detection: None, scan, candidates, hub };
+    };
     // Build the report: the source's payments to the intermediaries and
     // their payments to the sink, in the window.
     second.clear();
@@ -190,6 +212,7 @@ pub(crate) fn scatter_gather(
         }),
         scan,
         candidates,
+        hub,
     }
 }
 
@@ -208,7 +231,12 @@ pub(crate) fn gather_scatter(
         return Outcome::none(false, false);
     }
     let lo = now.saturating_sub(config.window);
-    let (gathered, cut_in) = last(hub.inn.between(lo, now), caps.max_scan);
+    let receipts = hub.inn.between(lo, now);
+    if receipts.len() > caps.max_hub_degree || hub.out.between(lo, now).len() > caps.max_hub_degree
+    {
+        return Outcome::hub();
+    }
+    let (gathered, cut_in) = last(receipts, caps.max_scan);
     let FlowScratch { first, second, .. } = scratch;
     first.clear();
     let (mut sources, mut gathered_value) = (0, 0.0);
@@ -282,5 +310,6 @@ pub(crate) fn gather_scatter(
         }),
         scan,
         candidates: false,
+        hub: false,
     }
 }

@@ -413,6 +413,7 @@ impl GraphEngine {
             let hits = &mut self.stats.cap_hits[Typology::ScatterGather.index()];
             hits.scan += u64::from(outcome.scan);
             hits.candidates += u64::from(outcome.candidates);
+            hits.hubs += u64::from(outcome.hub);
             if let Some(detection) = outcome.detection {
                 let source = detection.accounts.first().copied().unwrap_or_default();
                 self.emit(pair_key(source, edge.to), window, detection, detections);
@@ -423,6 +424,7 @@ impl GraphEngine {
             let outcome = flow::gather_scatter(&self.store, config, &caps, &mut self.flow, edge);
             let hits = &mut self.stats.cap_hits[Typology::GatherScatter.index()];
             hits.scan += u64::from(outcome.scan);
+            hits.hubs += u64::from(outcome.hub);
             if let Some(detection) = outcome.detection {
                 self.emit(u64::from(edge.from), window, detection, detections);
             }
@@ -433,6 +435,7 @@ impl GraphEngine {
             let hits = &mut self.stats.cap_hits[Typology::Bipartite.index()];
             hits.scan += u64::from(block.outcome.scan);
             hits.candidates += u64::from(block.outcome.candidates);
+            hits.hubs += u64::from(block.outcome.hub);
             if let Some(detection) = block.outcome.detection {
                 self.emit(set_key(&mut block.senders), window, detection, detections);
             }
