@@ -30,6 +30,10 @@ enum Convention {
     /// The Belarusian national system: г → h, ў → u, і → i, ы → y, э → e,
     /// ё → io, ю → iu, я → ia.
     Belarusian,
+    /// Serbian and Macedonian: the Latin alphabet of the language (Gaj's
+    /// alphabet) with its marks folded: ч/ћ → c, ш → s, ж → z, ђ → dj,
+    /// џ → dz, ј → j, љ → lj, њ → nj, х → h, ц → c.
+    South,
 }
 
 /// The language of a Cyrillic name, guessed from its letters.
@@ -38,6 +42,7 @@ enum Language {
     Russian,
     Ukrainian,
     Belarusian,
+    South,
 }
 
 /// Given names whose spelling is Ukrainian though they use no
@@ -59,7 +64,9 @@ const UKRAINIAN_FORMS: &[&str] = &[
 
 fn language_of(words: &[&str]) -> Language {
     let has = |cs: &[char]| words.iter().any(|w| w.chars().any(|c| cs.contains(&c)));
-    if has(&['ў']) || (has(&['і']) && has(&['ы', 'э'])) {
+    if has(&['ђ', 'ј', 'љ', 'њ', 'ћ', 'џ', 'ѓ', 'ќ', 'ѕ']) {
+        Language::South
+    } else if has(&['ў']) || (has(&['і']) && has(&['ы', 'э'])) {
         Language::Belarusian
     } else if has(&['ї', 'є', 'ґ', 'і'])
         || words
@@ -82,6 +89,7 @@ pub(super) fn units(words: &[&str]) -> Vec<Unit> {
             &[Convention::Ukrainian, Convention::Icao, Convention::Bgn, Convention::Popular]
         }
         Language::Belarusian => &[Convention::Belarusian, Convention::Icao, Convention::Bgn],
+        Language::South => &[Convention::South, Convention::Bgn, Convention::Popular],
     };
     words
         .iter()
@@ -106,7 +114,7 @@ fn is_vowel(c: char) -> bool {
 
 /// Renders one word in one convention.
 fn render(word: &str, conv: Convention) -> String {
-    use Convention::{Belarusian, Bgn, Icao, Popular, Scholarly, Ukrainian};
+    use Convention::{Belarusian, Bgn, Icao, Popular, Scholarly, South, Ukrainian};
     let chars: Vec<char> = word.chars().collect();
     let mut out = String::with_capacity(word.len() + 4);
     let n = chars.len();
@@ -151,7 +159,10 @@ fn render(word: &str, conv: Convention) -> String {
                 Scholarly => "je",
                 _ => "ye",
             },
-            'ж' => "zh",
+            'ж' => match conv {
+                South => "z",
+                _ => "zh",
+            },
             'з' => "z",
             'и' => match conv {
                 Ukrainian => "y",
@@ -165,7 +176,7 @@ fn render(word: &str, conv: Convention) -> String {
             },
             'й' => match conv {
                 Icao => "i",
-                Scholarly => "j",
+                Scholarly | South => "j",
                 Ukrainian | Belarusian if !start => "i",
                 _ => "y",
             },
@@ -182,16 +193,37 @@ fn render(word: &str, conv: Convention) -> String {
             'ў' => "u",
             'ф' => "f",
             'х' => match conv {
-                Scholarly => "h",
-                Belarusian => "kh",
+                Scholarly | South => "h",
                 _ => "kh",
             },
             'ц' => match conv {
                 Scholarly => "tz",
+                South => "c",
                 _ => "ts",
             },
-            'ч' => "ch",
-            'ш' => "sh",
+            'ч' => match conv {
+                South => "c",
+                _ => "ch",
+            },
+            'ш' => match conv {
+                South => "s",
+                _ => "sh",
+            },
+            'ђ' => "dj",
+            'ј' => "j",
+            'љ' => "lj",
+            'њ' => "nj",
+            'ћ' => match conv {
+                South => "c",
+                _ => "ch",
+            },
+            'џ' => match conv {
+                South => "dz",
+                _ => "dzh",
+            },
+            'ѓ' => "gj",
+            'ќ' => "kj",
+            'ѕ' => "dz",
             'щ' => match conv {
                 Scholarly => "sch",
                 _ => "shch",
@@ -216,7 +248,7 @@ fn render(word: &str, conv: Convention) -> String {
                 _ => "ya",
             },
             _ => {
-                out.push(c);
+                out.push_str(&super::fallback_char(c));
                 continue;
             }
         };

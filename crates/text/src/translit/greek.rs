@@ -123,7 +123,7 @@ fn render(word: &str, phonetic: bool) -> String {
             'ψ' => "ps",
             'ω' => "o",
             other => {
-                out.push(other);
+                out.push_str(&super::fallback_char(other));
                 i += 1;
                 continue;
             }

@@ -161,7 +161,7 @@ pub(super) fn romanise(text: &str) -> String {
         }
         let Some(syl) = base(c) else {
             if !c.is_whitespace() {
-                out.push(c);
+                out.push_str(&super::fallback_char(c));
             }
             continue;
         };
