@@ -660,7 +660,12 @@ fn read_row_into(group: &mut Group, columns: &Columns, row: &[String], group_id:
         party.add(prop::PASSPORT_NUMBER, strip_trailing_note(&passport));
     }
     party.add(prop::NOTES, get("passport details"));
-    for number in enumerated(get("national identification number")) {
+    // Older ConList files call the column `NI Number`.
+    let national_id = match get("national identification number") {
+        "" => get("ni number"),
+        number => number,
+    };
+    for number in enumerated(national_id) {
         party.add(prop::ID_NUMBER, strip_trailing_note(&number));
     }
     party.add(prop::NOTES, get("ni details"));
