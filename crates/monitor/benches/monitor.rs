@@ -8,7 +8,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use vigia_model::Transaction;
 use vigia_monitor::{Monitor, MonitorOptions, Pack};
 
-#[path = "common.rs"]
+#[path = "common/mod.rs"]
 mod common;
 
 const N: u64 = 200_000;
@@ -21,8 +21,16 @@ fn transactions() -> (Vec<Transaction>, Vec<vigia_monitor::AccountProfile>) {
     (txs, profiles)
 }
 
-fn run(pack: &Pack, only: &[&str], txs: &[Transaction], profiles: &[vigia_monitor::AccountProfile]) -> usize {
-    let options = MonitorOptions { only: only.iter().map(|s| s.to_string()).collect(), ..MonitorOptions::default() };
+fn run(
+    pack: &Pack,
+    only: &[&str],
+    txs: &[Transaction],
+    profiles: &[vigia_monitor::AccountProfile],
+) -> usize {
+    let options = MonitorOptions {
+        only: only.iter().map(|s| s.to_string()).collect(),
+        ..MonitorOptions::default()
+    };
     let mut monitor = Monitor::new(pack.clone(), options);
     monitor.add_profiles(profiles);
     let mut alerts = Vec::new();
@@ -42,8 +50,10 @@ fn engine(c: &mut Criterion) {
         Ok(p) => p,
         Err(e) => panic!("{e}"),
     };
-    let rules: Vec<&str> = pack.scenarios.iter().filter(|s| !s.is_graph()).map(|s| s.id.as_str()).collect();
-    let graph: Vec<&str> = pack.scenarios.iter().filter(|s| s.is_graph()).map(|s| s.id.as_str()).collect();
+    let rules: Vec<&str> =
+        pack.scenarios.iter().filter(|s| !s.is_graph()).map(|s| s.id.as_str()).collect();
+    let graph: Vec<&str> =
+        pack.scenarios.iter().filter(|s| s.is_graph()).map(|s| s.id.as_str()).collect();
     let mut group = c.benchmark_group("monitor");
     group.sample_size(10);
     group.throughput(Throughput::Elements(txs.len() as u64));

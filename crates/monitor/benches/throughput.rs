@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use vigia_monitor::{Monitor, MonitorOptions, Pack, Stage};
 
-#[path = "common.rs"]
+#[path = "common/mod.rs"]
 mod common;
 
 /// Latencies in 10 ns buckets up to 1 ms, the rest counted above.
@@ -92,7 +92,8 @@ fn main() {
         running.iter().map(|i| monitor.pack().scenarios[*i].typology.as_str()).collect();
     let typologies = typologies.len();
 
-    let (mut prepare, mut rules, mut graph_stage, mut whole) = (Histogram::new(), Histogram::new(), Histogram::new(), Histogram::new());
+    let (mut prepare, mut rules, mut graph_stage, mut whole) =
+        (Histogram::new(), Histogram::new(), Histogram::new(), Histogram::new());
     let mut chunk = Vec::new();
     let mut alerts = Vec::new();
     let (mut n, mut n_alerts) = (0u64, 0u64);
@@ -130,10 +131,18 @@ fn main() {
     }
     let stats = monitor.stats();
     println!("transactions        {n}");
-    println!("scenarios           {} ({} window/screening/proximity, {graph} graph)", running.len(), running.len() - graph);
+    println!(
+        "scenarios           {} ({} window/screening/proximity, {graph} graph)",
+        running.len(),
+        running.len() - graph
+    );
     println!("typologies          {typologies}");
     println!("alerts              {n_alerts}");
-    println!("engine throughput   {:.0} transactions/s on one core ({:.2} s)", n as f64 / busy.as_secs_f64(), busy.as_secs_f64());
+    println!(
+        "engine throughput   {:.0} transactions/s on one core ({:.2} s)",
+        n as f64 / busy.as_secs_f64(),
+        busy.as_secs_f64()
+    );
     println!("{}", prepare.line("prepare"));
     println!("{}", rules.line("rules"));
     println!("{}", graph_stage.line("graph"));

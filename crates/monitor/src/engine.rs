@@ -1013,6 +1013,15 @@ impl Monitor {
                 for (side, dir) in
                     [(Side::Originator, Direction::Out), (Side::Beneficiary, Direction::In)]
                 {
+                    // Only parties with an account are customers: the
+                    // walk-in depositor of a cash deposit is not "cashing
+                    // out" (the conductor is the CTR's business, not a
+                    // second customer day).
+                    let account =
+                        if side == Side::Originator { ctx.originator } else { ctx.beneficiary };
+                    if account.is_none() {
+                        continue;
+                    }
                     let mut buf = std::mem::take(&mut self.key_buf);
                     buf.clear();
                     if let Some(c) =

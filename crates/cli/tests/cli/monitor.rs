@@ -1,0 +1,272 @@
+//! `vigia monitor` end to end: the real binary on hand-made inputs in the
+//! three formats, from a file and from stdin, with bad rows, scenario
+//! directories, profiles and backtesting; and on the shared AMLSim run and
+//! a simulated labelled set when available.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+fn monitor(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vigia"))
+        .arg("monitor")
+        .args(args)
+        .env("VIGIA_DATA_DIR", std::env::temp_dir().join("vigia-monitor-test-empty-store"))
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(text) = stdin {
+        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn alerts(output: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).to_string()
+}
+
+/// Four cash deposits at four branches in a day, as Vigia JSONL.
+const STRUCTURING: &str = r#"{"id": "d1", "timestamp": "2025-07-01T09:00:00Z", "amount": 8000, "channel": "cash", "originator": {"account": "", "name": "P1"}, "beneficiary": {"account": "ACC7"}, "place": {"id": "BR1", "state": "TX"}}
+{"id": "d2", "timestamp": "2025-07-01T11:00:00Z", "amount": 9900, "channel": "cash", "originator": {"account": "", "name": "P1"}, "beneficiary": {"account": "ACC7"}, "place": {"id": "BR2", "state": "TX"}}
+{"id": "d3", "timestamp": "2025-07-01T13:00:00Z", "amount": 9500, "channel": "cash", "originator": {"account": "", "name": "P1"}, "beneficiary": {"account": "ACC7"}, "place": {"id": "BR3", "state": "TX"}}
+{"id": "d4", "timestamp": "2025-07-01T14:00:00Z", "amount": 8800, "channel": "cash", "originator": {"account": "", "name": "P1"}, "beneficiary": {"account": "ACC7"}, "place": {"id": "BR4", "state": "TX"}}
+"#;
+
+#[test]
+fn jsonl_from_stdin_gives_explained_alerts_and_a_summary() {
+    let output = monitor(&["-", "--only", "A5,A1,A3"], Some(STRUCTURING));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let alerts = alerts(&output);
+    let a5: Vec<&Value> = alerts.iter().filter(|a| a["scenario"] == "A5").collect();
+    assert_eq!(a5.len(), 1);
+    assert_eq!(a5[0]["subjects"], serde_json::json!(["ACC7"]));
+    assert_eq!(a5[0]["transactions"], serde_json::json!(["d1", "d2", "d3"]));
+    assert_eq!(
+        a5[0]["explanation"],
+        "Account ACC7 received 3 cash deposits totalling $27,400 in 1d at 3 branches from 1 depositors, each between $8,000 and $9,900 (threshold $10,000)."
+    );
+    assert_eq!(a5[0]["key_terms"], serde_json::json!(["STRUCTURING"]));
+    for key in [
+        "id",
+        "scenario",
+        "typology",
+        "score",
+        "subjects",
+        "transactions",
+        "from",
+        "to",
+        "explanation",
+        "key_terms",
+        "kind",
+        "severity",
+        "amount",
+    ] {
+        assert!(a5[0].get(key).is_some(), "alert lacks {key}");
+    }
+    // The CTR candidate is a work item, not an alert.
+    let a1: Vec<&Value> = alerts.iter().filter(|a| a["scenario"] == "A1").collect();
+    assert_eq!(a1.len(), 1);
+    assert_eq!(a1[0]["kind"], "ctr_work_item");
+    let err = stderr(&output);
+    assert!(err.contains("monitor: 4 transactions (jsonl format), 0 bad rows"), "{err}");
+    assert!(err.contains("transactions/s"), "{err}");
+    assert!(err.contains("A5=1"), "{err}");
+    // Same input, same alert ids.
+    let again = alerts_of(monitor(&["-", "--only", "A5,A1,A3"], Some(STRUCTURING)));
+    assert_eq!(again, alerts);
+}
+
+fn alerts_of(output: Output) -> Vec<Value> {
+    alerts(&output)
+}
+
+#[test]
+fn bad_rows_are_skipped_and_counted_or_stop_the_run() {
+    let input = format!(
+        "{STRUCTURING}{{\"timestamp\": \"soon\", \"amount\": 1, \"originator\": {{\"account\": \"X\"}}, \"beneficiary\": {{\"account\": \"Y\"}}}}\nnot json\n"
+    );
+    let output = monitor(&["-", "--only", "A5"], Some(&input));
+    assert!(output.status.success());
+    let err = stderr(&output);
+    assert!(err.contains("skipping -: row 5: bad timestamp \"soon\""), "{err}");
+    assert!(err.contains("2 bad rows"), "{err}");
+    let output = monitor(&["-", "--on-bad-row", "stop"], Some(&input));
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    assert!(err.contains("row 5: bad timestamp"), "{err}");
+    assert_eq!(err.lines().count(), 1, "one-line reason: {err}");
+}
+
+#[test]
+fn amlworld_csv_with_labels_is_backtested() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("trans.csv");
+    let mut csv = String::from(
+        "Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,Amount Paid,Payment Currency,Payment Format,Is Laundering\n",
+    );
+    // A cycle of three transfers (laundering) and noise.
+    csv.push_str("2022/09/01 00:20,001,A,002,B,10000,US Dollar,10000,US Dollar,Wire,1\n");
+    csv.push_str("2022/09/02 00:20,002,B,003,C,9500.00,US Dollar,9500.00,US Dollar,Wire,1\n");
+    csv.push_str("2022/09/03 00:20,003,C,001,A,8500,Euro,8500,Euro,Wire,1\n");
+    csv.push_str("2022/09/03 01:00,004,D,005,E,12.5,US Dollar,12.5,US Dollar,Credit Card,0\n");
+    csv.push_str("2022/09/03 01:00,004,D,005,E,(null),US Dollar,(null),US Dollar,Credit Card,0\n");
+    std::fs::write(&path, csv).unwrap();
+    let report = dir.path().join("report.jsonl");
+    let output = monitor(
+        &[path.to_str().unwrap(), "--labels", "--only", "G3", "--report", report.to_str().unwrap()],
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let alerts = alerts(&output);
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0]["subjects"], serde_json::json!(["001:A", "002:B", "003:C"]));
+    assert_eq!(alerts[0]["transactions"], serde_json::json!(["1", "2", "3"]));
+    let err = stderr(&output);
+    assert!(err.contains("(amlworld format), 1 bad rows"), "{err}");
+    assert!(err.contains("scenario  G3"), "{err}");
+    let rows: Vec<Value> = std::fs::read_to_string(&report)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let g3 = rows.iter().find(|r| r["name"] == "G3").unwrap();
+    assert_eq!(g3["transaction"]["precision"], 1.0);
+    assert_eq!(g3["transaction"]["recall"], 1.0);
+    assert_eq!(g3["account"]["recall"], 1.0);
+}
+
+#[test]
+fn a_scenario_directory_extends_the_pack_and_bad_scenarios_name_their_line() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("big.toml"),
+        r#"format_version = 1
+
+[[scenario]]
+id = "X1"
+name = "Large wire"
+description = "Any wire of at least $50,000 (an institution's own rule)."
+source = "internal policy"
+typology = "large_wire"
+applies_to = { institutions = ["B"] }
+severity = "low"
+group_by = "originator.account"
+window = "transaction"
+filter = { channels = ["wire"], amount = "amount >= 50_000" }
+condition = "true"
+explanation = "Wire of {amount:usd} from {subject}."
+"#,
+    )
+    .unwrap();
+    let input = r#"{"id": "w1", "timestamp": "2025-07-01T09:00:00Z", "amount": 60000, "channel": "wire", "originator": {"account": "S"}, "beneficiary": {"account": "B"}}"#;
+    let output =
+        monitor(&["-", "--scenarios", dir.path().to_str().unwrap(), "--only", "X1"], Some(input));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let alerts = alerts(&output);
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0]["explanation"], "Wire of $60,000 from S.");
+
+    std::fs::write(dir.path().join("broken.toml"), "format_version = 1\n[[scenario]]\nid = \"X2\"\nname = \"x\"\ndescription = \"d\"\nsource = \"s\"\ntypology = \"t\"\napplies_to = { institutions = [\"B\"] }\nseverity = \"urgent\"\nexplanation = \"e\"\n").unwrap();
+    let output = monitor(&["-", "--scenarios", dir.path().to_str().unwrap()], Some(input));
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    assert!(err.contains("broken.toml:9: severity `urgent`"), "{err}");
+}
+
+#[test]
+fn amlsim_account_labels_from_the_shared_run() {
+    let Some(transactions) = vigia_testdata::shared_data("aml/amlsim/transactions.csv") else {
+        return;
+    };
+    let Some(nodes) = vigia_testdata::shared_data("aml/amlsim/nodes.csv") else { return };
+    let output = monitor(
+        &[
+            transactions.to_str().unwrap(),
+            "--labels",
+            nodes.to_str().unwrap(),
+            "--only",
+            "G2,G3",
+            "-o",
+            "/dev/null",
+        ],
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(err.contains("labels: 1804 of 20000 accounts positive"), "{err}");
+    assert!(err.contains("monitor: 120558 transactions (amlsim format), 0 bad rows"), "{err}");
+    assert!(err.contains("scenario  G3"), "{err}");
+}
+
+#[test]
+fn simulated_labelled_set_with_profiles_is_backtested_per_scenario() {
+    let dir = TempDir::new().unwrap();
+    let tx = dir.path().join("tx.jsonl");
+    let profiles = dir.path().join("profiles.jsonl");
+    let simulate = Command::new(env!("CARGO_BIN_EXE_vigia"))
+        .args([
+            "simulate",
+            "--transactions",
+            "60000",
+            "--accounts",
+            "400",
+            "--seed",
+            "3",
+            "--patterns",
+            "3",
+            "-o",
+        ])
+        .arg(&tx)
+        .arg("--customers")
+        .arg(&profiles)
+        .output()
+        .unwrap();
+    assert!(simulate.status.success(), "{}", String::from_utf8_lossy(&simulate.stderr));
+    let report = dir.path().join("report.jsonl");
+    let output = monitor(
+        &[
+            tx.to_str().unwrap(),
+            "--customers",
+            profiles.to_str().unwrap(),
+            "--labels",
+            "--report",
+            report.to_str().unwrap(),
+            "-o",
+            "/dev/null",
+            "--no-screening",
+        ],
+        None,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows: Vec<Value> = std::fs::read_to_string(&report)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Scenarios whose patterns the generator injects find their own
+    // patterns (the floor is loose: the generator's noise is random).
+    for id in ["A5", "B1", "C2", "E1", "F3", "G2", "G3"] {
+        let row = rows
+            .iter()
+            .find(|r| r["name"] == id)
+            .unwrap_or_else(|| panic!("no row for {id}: {rows:?}"));
+        let (found, own) = (
+            row["pattern"]["own_found"].as_u64().unwrap(),
+            row["pattern"]["own_patterns"].as_u64().unwrap(),
+        );
+        assert!(own > 0 && found * 3 >= own * 2, "{id}: found {found} of {own} injected patterns");
+    }
+}

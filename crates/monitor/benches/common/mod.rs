@@ -1,12 +1,14 @@
 //! Shared by the benchmarks: simulated transactions, parsed in memory.
 
 use vigia_model::Transaction;
-use vigia_monitor::{AccountProfile, ReaderOptions, Record, Step, TransactionReader, read_profiles};
+use vigia_monitor::{
+    AccountProfile, ReaderOptions, Record, Step, TransactionReader, read_profiles,
+};
 use vigia_simulate::{Simulation, SimulationConfig};
 
 /// A stream of simulated days, parsed into transactions chunk by chunk so
 /// that ten million never sit in memory at once.
-pub struct Days {
+pub(crate) struct Days {
     simulation: Simulation,
     text: String,
 }
@@ -14,8 +16,9 @@ pub struct Days {
 impl Days {
     /// `transactions` over `accounts` accounts (None: the generator's
     /// default density), from `seed`.
-    pub fn new(transactions: u64, accounts: Option<u32>, seed: u64) -> Days {
-        let config = SimulationConfig { transactions, accounts, seed, ..SimulationConfig::default() };
+    pub(crate) fn new(transactions: u64, accounts: Option<u32>, seed: u64) -> Days {
+        let config =
+            SimulationConfig { transactions, accounts, seed, ..SimulationConfig::default() };
         let simulation = match Simulation::new(&config) {
             Ok(s) => s,
             Err(e) => panic!("simulation config: {e}"),
@@ -24,7 +27,7 @@ impl Days {
     }
 
     /// The simulated customers' profiles.
-    pub fn profiles(&self) -> Vec<AccountProfile> {
+    pub(crate) fn profiles(&self) -> Vec<AccountProfile> {
         let text = self.simulation.profiles_jsonl();
         match read_profiles("simulated", text.as_bytes()) {
             Ok(p) => p,
@@ -34,14 +37,15 @@ impl Days {
 
     /// Appends about `at_least` transactions (whole days) to `out`; false
     /// when the simulation is exhausted.
-    pub fn next_chunk(&mut self, out: &mut Vec<Transaction>, at_least: usize) -> bool {
+    pub(crate) fn next_chunk(&mut self, out: &mut Vec<Transaction>, at_least: usize) -> bool {
         self.text.clear();
         let mut more = true;
         let before = out.len();
         while more && self.text.len() < at_least * 300 {
             more = self.simulation.next_day(&mut self.text);
         }
-        let Ok(mut reader) = TransactionReader::new(self.text.as_bytes(), ReaderOptions::default()) else {
+        let Ok(mut reader) = TransactionReader::new(self.text.as_bytes(), ReaderOptions::default())
+        else {
             return false;
         };
         let mut rec = Record::default();
