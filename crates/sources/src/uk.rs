@@ -501,9 +501,17 @@ pub fn parse_conlist_csv<R: BufRead>(
             continue;
         }
         if fields.len() < header_width {
-            // A cut-off file ends in a short row; a damaged row is short too.
-            let message =
+            // A cut-off file ends in a short row; a damaged row is short
+            // too, and one whose unbalanced quote swallowed the rows after
+            // it spans several lines.
+            let mut message =
                 format!("short row: {} fields where the header has {header_width}", fields.len());
+            let lines = reader.position().line().saturating_sub(line);
+            if lines > 1 {
+                message.push_str(&format!(
+                    "; it spans {lines} lines: an unbalanced quote may have swallowed the rows after it"
+                ));
+            }
             out.diagnostic(Location::Line(line), Severity::Warning, message);
         }
         let group_id = columns.get(&fields, "group id");
