@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# End-to-end monitoring benchmark: the full built-in pack over simulated
+# transactions, reported in Tazama's terms (transactions/s, scenarios,
+# typologies, per-stage p99).
+#
+#   bench/monitor.sh                 # 10 million transactions
+#   N=2000000 bench/monitor.sh       # fewer
+#
+# Three figures:
+#   1. the in-memory engine on one core (criterion-free bench that times
+#      only Monitor::process, with a per-stage latency histogram);
+#   2. end to end from an AMLworld-layout CSV file (read + convert + detect
+#      + write alerts), the wall-clock throughput and peak memory;
+#   3. the same from the Vigia JSONL the generator writes, with profiles.
+# Generated files are kept in $OUT and reused.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N=${N:-10000000}
+ACCOUNTS=${ACCOUNTS:-$((N / 50))}
+OUT=${OUT:-target/bench-monitor}
+mkdir -p "$OUT"
+
+cargo build --release -p vigia-cli
+VIGIA=target/release/vigia
+
+JSONL="$OUT/tx-$N.jsonl"
+CUSTOMERS="$OUT/customers-$N.jsonl"
+CSV="$OUT/tx-$N.csv"
+if [ ! -s "$JSONL" ]; then
+  echo "== generating $N transactions over $ACCOUNTS accounts" >&2
+  "$VIGIA" simulate -n "$N" --accounts "$ACCOUNTS" --seed 42 -o "$JSONL" --customers "$CUSTOMERS"
+fi
+if [ ! -s "$CSV" ]; then
+  echo "== converting to the AMLworld CSV layout" >&2
+  python3 bench/monitor_to_csv.py < "$JSONL" > "$CSV"
+fi
+
+echo "== 1. in-memory engine, full pack, one core" >&2
+VIGIA_BENCH_TRANSACTIONS=$N VIGIA_BENCH_ACCOUNTS=$ACCOUNTS \
+  cargo bench -p vigia-monitor --bench throughput
+
+run() {
+  local label=$1; shift
+  echo "== $label" >&2
+  /usr/bin/time -f "wall %e s, peak RSS %M KiB" "$VIGIA" monitor "$@" -o /dev/null --no-screening 2>&1 \
+    | grep -E "monitor: [0-9]+ transactions|alerts from|transactions/s|wall" || true
+}
+run "2. end to end from CSV (AMLworld layout)" "$CSV"
+run "3. end to end from Vigia JSONL with profiles" "$JSONL" --customers "$CUSTOMERS"
