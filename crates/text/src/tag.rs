@@ -294,7 +294,7 @@ pub fn tag_tokens(tokens: &[Token], kind: NameKind) -> Vec<Part> {
             })
         {
             spans[i] = tag(PartTag::Stopword, Some(STOPWORD_SYMBOLS + class));
-        } else if t.chars().count() == 1 && t.chars().all(char::is_alphabetic) {
+        } else if t.chars().count() == 1 && t.chars().all(is_initial_letter) {
             spans[i] = tag(PartTag::Initial, None);
         } else {
             let symbol = if person_like { names::given_name_class(t) } else { None };
@@ -330,6 +330,21 @@ pub fn tag_tokens(tokens: &[Token], kind: NameKind) -> Vec<Part> {
         i = end;
     }
     parts
+}
+
+/// A letter that abbreviates a name when it stands alone: alphabets with
+/// separate letters. A lone Han character or Hangul syllable is a whole
+/// name part ("李 明"), not an initial.
+fn is_initial_letter(c: char) -> bool {
+    c.is_alphabetic()
+        && matches!(
+            crate::script::of_char(c),
+            crate::Script::Latin
+                | crate::Script::Cyrillic
+                | crate::Script::Greek
+                | crate::Script::Armenian
+                | crate::Script::Georgian
+        )
 }
 
 /// Whether token `i` lies inside a multi-token span that starts earlier.
@@ -873,6 +888,9 @@ mod tests {
             ("Kim Jong Un", "kim:W jong:W un:W"),
             ("Xi Jin Ping", "xi:W jin:W ping:W"),
             ("A", "a:I"),
+            ("李 明", "李:W 明:W"),
+            ("김 정은", "김:W 정은:W"),
+            ("В. Путин", "в:I путин:W"),
             ("Jr.", "jr:W"),
             ("Smith Jr.", "smith:W jr:H"),
             ("John Smith Jr.", "john:W smith:W jr:H"),
