@@ -1232,6 +1232,13 @@ impl Monitor {
             event.mask |= 1 << i;
         }
         let scenario = &self.pack.scenarios[s];
+        // An event no aggregate counts can neither change a total nor
+        // complete a pattern: keep it out of the state (most of a 30-day
+        // account history, for scenarios that count only some flows).
+        if event.mask == 0 && !aggregates.is_empty() && scenario.baseline_days == 0 {
+            self.pack.scenarios[s].aggregates = aggregates;
+            return;
+        }
         let layout = scenario.layout;
         let cap = scenario.max_events_per_key;
         let baseline_days = scenario.baseline_days;
