@@ -485,7 +485,7 @@ fn mark_honorifics(texts: &[String], spans: &mut [Option<Span>], lex: &Lexicon) 
     let mut u = 0;
     while u < units.len() {
         let Some((class, _, k)) = lex.honorific.longest_at(&units, u) else { break };
-        if u + k >= units.len() || spans[u].is_some() {
+        if u + k >= units.len() || (u..u + k).any(|t| spans[t].is_some() || covered(spans, t)) {
             break;
         }
         spans[u] = Some(Span {
