@@ -64,6 +64,11 @@ pub struct NameForm {
     pub parts: Vec<Part>,
 }
 
+/// The most chars of a folded name that are analysed: real names are far
+/// shorter; the cap bounds the work and the token lengths for junk input
+/// (a pasted paragraph, a name without spaces in a script without them).
+pub const MAX_NAME_CHARS: usize = 256;
+
 /// The most acronyms kept for one name (over all its forms).
 pub const MAX_ACRONYMS: usize = 4;
 
@@ -72,10 +77,16 @@ pub const MAX_ACRONYMS: usize = 4;
 /// `kind` decides which tags apply (legal forms only for organisations and
 /// unknown kinds; given-name classes only for persons and unknown kinds).
 ///
-/// Never panics; the work is bounded by [`token::MAX_TOKENS`] tokens per
-/// form and [`translit::MAX_VARIANTS`] Latin variants.
+/// Never panics; the work is bounded by [`MAX_NAME_CHARS`] folded chars,
+/// [`token::MAX_TOKENS`] tokens per form and [`translit::MAX_VARIANTS`]
+/// Latin variants.
 pub fn analyze(name: &str, kind: NameKind) -> AnalyzedName {
-    let folded = normalize::fold(name);
+    let mut folded = normalize::fold(name);
+    if let Some((cut, _)) = folded.char_indices().nth(MAX_NAME_CHARS) {
+        folded.truncate(cut);
+        let trimmed = folded.trim_end_matches([' ', '-']).len();
+        folded.truncate(trimmed);
+    }
     let script = script::dominant(&folded);
     let mut forms: Vec<NameForm> = Vec::with_capacity(1);
     let mut push = |script: Script, text: &str| {

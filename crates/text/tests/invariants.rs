@@ -88,6 +88,15 @@ proptest! {
     }
 
     #[test]
+    fn long_input_is_bounded(c in prop_oneof![Just('金'), Just('a'), Just('ж'), Just('م')], n in 300usize..3000) {
+        let s: String = std::iter::repeat_n(c, n).collect();
+        let a = analyze(&s, NameKind::Unknown);
+        for f in &a.forms {
+            prop_assert!(f.text.chars().count() <= 4 * vigia_text::MAX_NAME_CHARS);
+        }
+    }
+
+    #[test]
     fn analyze_names(s in name_like(), k in kind()) {
         let a = analyze(&s, k);
         prop_assert!(a.forms.len() <= translit::MAX_VARIANTS + 1);
