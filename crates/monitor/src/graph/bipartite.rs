@@ -20,50 +20,54 @@
 
 use super::config::{BipartiteConfig, Caps};
 use super::fan::{duration, money};
-use super::flow::{FlowScratch, Outcome};
+use super::flow::last;
+use super::flow::{FlowScratch, Outcome, Scope};
+use super::scratch::set_key;
 use super::store::Store;
-use super::{AccountId, Detection, Edge, Typology};
-
-fn last<T>(items: &[T], cap: usize) -> (&[T], bool) {
-    (&items[items.len().saturating_sub(cap)..], items.len() > cap)
-}
-
-/// The block found around the new edge.
-pub(crate) struct Block {
-    pub(crate) senders: Vec<AccountId>,
-    pub(crate) outcome: Outcome,
-}
+use super::{Detection, Edge, Typology};
 
 /// G6 on the new edge `u → v`.
 pub(crate) fn bipartite(
     store: &Store,
     config: &BipartiteConfig,
     caps: &Caps,
+    scope: Scope,
     scratch: &mut FlowScratch,
     edge: &Edge,
-) -> Block {
+    admit: &mut dyn FnMut(u64, u32) -> bool,
+) -> Outcome {
     let (u, v, now) = (edge.from, edge.to, edge.time);
-    let none = |scan, candidates| Block {
-        senders: Vec::new(),
-        outcome: Outcome { detection: None, scan, candidates, hub: false },
+    let none = |scan, candidates| Outcome {
+        detection: None,
+        scan,
+        candidates,
+        hub: false,
+        suppressed: false,
+        key: 0,
     };
-    let hub = || Block { senders: Vec::new(), outcome: Outcome::hub() };
     let (smin, rmin) = (config.min_senders.max(2) as usize, config.min_receivers.max(1) as usize);
     if store.node(u).out.len() < rmin || store.node(v).inn.len() < smin {
         return none(false, false);
     }
     let lo = now.saturating_sub(config.window);
-    let FlowScratch { first, first_values, second, second_values, third, list, best } = scratch;
+    let FlowScratch { first, first_values, second, second_values, third, list, best, .. } = scratch;
     // R: u's payees.
     let payees = store.node(u).out.between(lo, now);
     let payers = store.node(v).inn.between(lo, now);
     if payees.len() > caps.max_hub_degree || payers.len() > caps.max_hub_degree {
-        return hub();
+        return Outcome::hub();
     }
     let (payees, mut scan) = last(payees, caps.max_scan);
     first.clear();
     list.clear();
     for adj in payees {
+        // Hubs (merchants, utilities) are not block receivers.
+        if adj.amount < scope.floor
+            || first.contains(adj.other)
+            || store.node(adj.other).inn.between(lo, now).len() > caps.max_hub_degree
+        {
+            continue;
+        }
         if first.insert(adj.other) {
             first_values.reset(adj.other);
             list.push(adj.other);
@@ -81,7 +85,7 @@ pub(crate) fn bipartite(
     let mut tried = 0;
     for payer in payers.iter().rev() {
         let s = payer.other;
-        if !second.insert(s) || first.contains(s) {
+        if payer.amount < scope.floor || !second.insert(s) || first.contains(s) {
             continue;
         }
         tried += 1;
@@ -104,7 +108,7 @@ pub(crate) fn bipartite(
         best.push(s);
         third.clear();
         for adj in paid {
-            if first.contains(adj.other) && third.insert(adj.other) {
+            if adj.amount >= scope.floor && first.contains(adj.other) && third.insert(adj.other) {
                 first_values.add(adj.other, adj.time, 0.0);
             }
         }
@@ -132,7 +136,8 @@ pub(crate) fn bipartite(
         scan |= cut;
         let mut first_payment = now;
         for adj in paid {
-            if first.contains(adj.other)
+            if adj.amount >= scope.floor
+                && first.contains(adj.other)
                 && let Some(record) = store.record(adj.seq)
             {
                 block += adj.amount;
@@ -164,6 +169,12 @@ pub(crate) fn bipartite(
     }
     upstream.retain(|&w| second_values.count(w) >= 2 && !best.contains(&w));
     let layers = if upstream.len() >= smin { 2 } else { 1 };
+    let size = (best.len() + list.len()) as u32;
+    let mut senders = best.clone();
+    let key = set_key(&mut senders);
+    if !admit(key, size) {
+        return Outcome { detection: None, scan, candidates, hub: false, suppressed: true, key: 0 };
+    }
     edges.sort_unstable();
     let mut accounts = Vec::with_capacity(best.len() + list.len() + upstream.len());
     accounts.extend_from_slice(best);
@@ -184,24 +195,22 @@ pub(crate) fn bipartite(
         list.len(),
         duration(now - from)
     );
-    let size = (best.len() + list.len()) as u32;
-    Block {
-        senders: best.clone(),
-        outcome: Outcome {
-            detection: Some(Detection {
-                typology: Typology::Bipartite,
-                accounts,
-                edges: edges.into_iter().map(|(_, tx)| tx).collect(),
-                from,
-                to: now,
-                amount: block,
-                size,
-                capped: scan || candidates,
-                detail,
-            }),
-            scan,
-            candidates,
-            hub: false,
-        },
+    Outcome {
+        detection: Some(Detection {
+            typology: Typology::Bipartite,
+            accounts,
+            edges: edges.into_iter().map(|(_, tx)| tx).collect(),
+            from,
+            to: now,
+            amount: block,
+            size,
+            capped: scan || candidates,
+            detail,
+        }),
+        scan,
+        candidates,
+        hub: false,
+        suppressed: false,
+        key,
     }
 }

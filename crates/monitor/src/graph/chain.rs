@@ -30,7 +30,13 @@ pub(crate) struct Link {
 }
 
 /// The link for a new edge (before it is inserted).
-pub(crate) fn link(store: &Store, config: &ChainConfig, caps: &Caps, edge: &Edge) -> Link {
+pub(crate) fn link(
+    store: &Store,
+    config: &ChainConfig,
+    caps: &Caps,
+    floor: f64,
+    edge: &Edge,
+) -> Link {
     let mut best = Link { hops: 1, prev: u32::MAX, start: edge.time, capped: false };
     let lo = edge.time.saturating_sub(config.max_hop_delay);
     let receipts = store.node(edge.from).inn.between(lo, edge.time);
@@ -38,7 +44,7 @@ pub(crate) fn link(store: &Store, config: &ChainConfig, caps: &Caps, edge: &Edge
     let receipts = &receipts[receipts.len().saturating_sub(caps.max_scan)..];
     let window_start = edge.time.saturating_sub(config.window);
     for adj in receipts {
-        if adj.other == edge.to || adj.amount <= 0.0 {
+        if adj.other == edge.to || adj.amount <= 0.0 || adj.amount < floor {
             continue;
         }
         let ratio = edge.amount / adj.amount;

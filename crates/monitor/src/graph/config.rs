@@ -31,6 +31,26 @@ pub struct GraphConfig {
     /// It lengthens the retention of edges, so it costs memory; 35 days
     /// covers a monthly payroll or rent cycle with a few days' slack.
     pub relationship_horizon: EventTime,
+    /// Transfers below this amount (USD) are not edges of the structural
+    /// typologies (cycle, scatter-gather, gather-scatter, bipartite,
+    /// chain): card-size spending and small transfers between friends do
+    /// not move laundered value in these shapes, and they are most of the
+    /// traffic. Fan typologies have their own `min_amount`. 0 considers
+    /// every transfer.
+    pub min_amount: f64,
+    /// Scatter-gather and gather-scatter count only legs between accounts
+    /// with no transfer in the retention window before the typology's
+    /// window (as fans do with `new_counterparties_only`): an employer,
+    /// its staff and their landlord, or a business with its regular
+    /// clients and suppliers, are established relationships.
+    pub flows_new_counterparties_only: bool,
+    /// For this long after the first edge of the stream, typologies that
+    /// count new counterparties report nothing: without history every
+    /// counterparty looks new (a stream that starts with a payroll run
+    /// would report it as a fan-out). Set it to the relationship horizon
+    /// when the stream starts without history; 0 (the default) reports
+    /// from the first edge.
+    pub warm_up: EventTime,
     /// A pattern already reported is reported again only when it has grown
     /// to at least this multiple of its reported size (counterparties,
     /// intermediaries, hops), or once its episode has left the window.
@@ -50,6 +70,9 @@ impl Default for GraphConfig {
             bipartite: Some(BipartiteConfig::default()),
             chain: Some(ChainConfig::default()),
             relationship_horizon: 35 * DAY,
+            min_amount: 1_000.0,
+            flows_new_counterparties_only: true,
+            warm_up: 0,
             regrowth: 2.0,
             caps: Caps::default(),
         }
@@ -79,7 +102,9 @@ impl GraphConfig {
         let novelty = [&self.fan_out, &self.fan_in]
             .into_iter()
             .flatten()
-            .any(|fan| fan.new_counterparties_only);
+            .any(|fan| fan.new_counterparties_only)
+            || (self.flows_new_counterparties_only
+                && (self.scatter_gather.is_some() || self.gather_scatter.is_some()));
         let windows = [
             self.fan_out.as_ref().map(|c| c.window),
             self.fan_in.as_ref().map(|c| c.window),

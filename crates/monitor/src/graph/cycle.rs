@@ -42,6 +42,7 @@ struct Search<'a> {
     caps: &'a Caps,
     preds: &'a Marks,
     max_len: usize,
+    floor: f64,
     target: AccountId,
     start: AccountId,
     closing_amount: f64,
@@ -76,6 +77,9 @@ impl Search<'_> {
         for adj in edges {
             if self.truncation.expansions || self.truncation.detections {
                 return;
+            }
+            if adj.amount < self.floor {
+                continue;
             }
             self.expansions += 1;
             if self.expansions > self.caps.max_expansions {
@@ -129,10 +133,12 @@ impl Search<'_> {
 }
 
 /// Finds the cycles the new edge closes (at most `limit` of them).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn search(
     store: &Store,
     config: &CycleConfig,
     caps: &Caps,
+    floor: f64,
     preds: &mut Marks,
     edge: &Edge,
     limit: usize,
@@ -152,7 +158,9 @@ pub(crate) fn search(
     }
     preds.clear();
     for adj in target_in.iter().rev().take(caps.max_scan) {
-        preds.insert(adj.other);
+        if adj.amount >= floor {
+            preds.insert(adj.other);
+        }
     }
     let mut search = Search {
         store,
@@ -160,6 +168,7 @@ pub(crate) fn search(
         caps,
         preds,
         max_len,
+        floor,
         target: edge.from,
         start: edge.to,
         closing_amount: edge.amount,

@@ -17,6 +17,7 @@ use rustc_hash::FxHashMap;
 use vigia_model::EventTime;
 
 use super::config::FanConfig;
+use super::scratch::Marks;
 use super::store::{Record, Store};
 use super::{AccountId, Detection, Typology};
 
@@ -241,9 +242,11 @@ impl Fans {
 
 /// Builds the detection for a hub that qualifies: walks its list in the
 /// window and keeps the counted edges to new counterparties.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn detection(
     store: &Store,
     fans: &Fans,
+    seen: &mut Marks,
     config: &FanConfig,
     typology: Typology,
     hub: AccountId,
@@ -257,6 +260,8 @@ pub(crate) fn detection(
     let capped = window.len() > max_scan;
     let window = &window[window.len().saturating_sub(max_scan)..];
     let mut accounts = vec![hub];
+    seen.clear();
+    seen.insert(hub);
     let mut edges = Vec::new();
     let (mut from, mut amount) = (now, 0.0);
     for adj in window {
@@ -267,7 +272,7 @@ pub(crate) fn detection(
         if !fans.novel(record.pair, out) {
             continue;
         }
-        if !accounts[1..].contains(&adj.other) {
+        if seen.insert(adj.other) {
             accounts.push(adj.other);
         }
         edges.push(record.tx);

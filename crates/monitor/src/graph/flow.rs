@@ -5,17 +5,26 @@
 //! senders in the window are marked with their latest time and total, then
 //! every source `s` that paid `m` is tried: its out-edges that reach a
 //! marked intermediary no later than that intermediary paid `d` count.
-//! Cost: deg_in(d) + Σ_s deg_out(s), each bounded by `max_scan`, with at
-//! most `max_candidates` sources.
+//! Cost: deg_in(d) + Σ_s deg_out(s), each bounded by `max_hub_degree`
+//! (a larger side is a hub and is skipped), with at most `max_candidates`
+//! sources.
 //!
 //! Gather-scatter is checked on the scattering edge `h → x`: the hub's
 //! senders in the window, then its receivers since the first of those
-//! payments. Cost: deg_in(h) + deg_out(h), bounded by `max_scan`.
+//! payments. Cost: deg_in(h) + deg_out(h), bounded the same way.
+//!
+//! Both count transfers of at least the engine's `min_amount` only, and,
+//! with `flows_new_counterparties_only`, only legs between accounts with no
+//! earlier transfer in the retention window (an employer paying its staff
+//! who pay the same landlord, or a business's regular clients and
+//! suppliers, are established relationships).
+
+use vigia_model::EventTime;
 
 use super::config::{Caps, GatherScatterConfig, ScatterGatherConfig};
 use super::fan::{duration, money};
 use super::scratch::{Marks, Values};
-use super::store::Store;
+use super::store::{Adj, Store};
 use super::{AccountId, Detection, Edge, Typology};
 
 /// Scratch state of the flow searches.
@@ -26,6 +35,7 @@ pub(crate) struct FlowScratch {
     pub(crate) second: Marks,
     pub(crate) second_values: Values,
     pub(crate) third: Marks,
+    pub(crate) old: Marks,
     pub(crate) list: Vec<AccountId>,
     pub(crate) best: Vec<AccountId>,
 }
@@ -37,7 +47,17 @@ impl FlowScratch {
         self.second.ensure(len);
         self.second_values.ensure(len);
         self.third.ensure(len);
+        self.old.ensure(len);
     }
+}
+
+/// What the structural searches share: the amount floor, whether only
+/// new relationships count, and whether the engine has seen enough history
+/// to tell.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scope {
+    pub(crate) floor: f64,
+    pub(crate) novelty: bool,
 }
 
 /// What a search found, and whether it hit a cap.
@@ -47,30 +67,55 @@ pub(crate) struct Outcome {
     pub(crate) candidates: bool,
     /// The search stopped (or skipped a candidate) at a hub.
     pub(crate) hub: bool,
+    /// A qualifying pattern was not built because the materiality rule
+    /// suppressed it.
+    pub(crate) suppressed: bool,
+    /// The materiality key of the detection.
+    pub(crate) key: u64,
 }
 
 impl Outcome {
     fn none(scan: bool, candidates: bool) -> Self {
-        Outcome { detection: None, scan, candidates, hub: false }
+        Outcome { detection: None, scan, candidates, hub: false, suppressed: false, key: 0 }
     }
 
     pub(crate) fn hub() -> Self {
-        Outcome { detection: None, scan: false, candidates: false, hub: true }
+        Outcome {
+            detection: None,
+            scan: false,
+            candidates: false,
+            hub: true,
+            suppressed: false,
+            key: 0,
+        }
     }
 }
 
 /// The last `cap` entries of a slice, and whether it was cut.
-fn last<T>(items: &[T], cap: usize) -> (&[T], bool) {
+pub(crate) fn last<T>(items: &[T], cap: usize) -> (&[T], bool) {
     (&items[items.len().saturating_sub(cap)..], items.len() > cap)
 }
 
-/// G4 on the gathering edge `m → d`.
+/// Marks in `old` the counterparties of `side` with a transfer before
+/// `lo` still in the retention window (at most `cap`, the latest).
+pub(crate) fn mark_established(old: &mut Marks, side: &[Adj], lo: EventTime, cap: usize) {
+    old.clear();
+    let before = &side[..side.partition_point(|a| a.time < lo)];
+    for adj in last(before, cap).0 {
+        old.insert(adj.other);
+    }
+}
+
+/// G4 on the gathering edge `m → d`. `admit(key, size)` is asked before a
+/// detection is built.
 pub(crate) fn scatter_gather(
     store: &Store,
     config: &ScatterGatherConfig,
     caps: &Caps,
+    scope: Scope,
     scratch: &mut FlowScratch,
     edge: &Edge,
+    admit: &mut dyn FnMut(u64, u32) -> bool,
 ) -> Outcome {
     let (m, d, now) = (edge.from, edge.to, edge.time);
     let k = config.min_intermediaries.max(1) as usize;
@@ -83,37 +128,44 @@ pub(crate) fn scatter_gather(
     if receipts.len() > caps.max_hub_degree {
         return Outcome::hub();
     }
-    let (gathered, mut scan) = last(receipts, caps.max_scan);
+    let FlowScratch { first, first_values, second, second_values, third, old, list, best } =
+        scratch;
+    // The sink's established payers do not count as intermediaries.
+    if scope.novelty {
+        mark_established(old, sink.inn.live(), lo, caps.max_scan);
+    } else {
+        old.clear();
+    }
     // Mark the sink's senders: latest time each paid the sink, and how much.
-    let FlowScratch { first, first_values, second, second_values, third, list, best, .. } = scratch;
     first.clear();
     let mut senders = 0;
-    for adj in gathered {
+    for adj in receipts {
+        if adj.amount < scope.floor || old.contains(adj.other) {
+            continue;
+        }
         if first.insert(adj.other) {
             first_values.reset(adj.other);
             senders += 1;
         }
         first_values.add(adj.other, adj.time, adj.amount);
     }
-    if senders < k {
-        return Outcome::none(scan, false);
+    if senders < k || !first.contains(m) {
+        return Outcome::none(false, false);
     }
     let receipts = store.node(m).inn.between(lo, now);
     if receipts.len() > caps.max_hub_degree {
         return Outcome::hub();
     }
-    let (sources, cut) = last(receipts, caps.max_scan);
-    scan |= cut;
     let mut candidates = false;
+    let mut hub = false;
     third.clear();
     best.clear();
     let mut best_source = None;
     let mut best_ratio = 0.0;
     let mut tried = 0;
-    let mut hub = false;
-    for source in sources.iter().rev() {
+    for source in receipts.iter().rev() {
         let s = source.other;
-        if s == d || s == m || !third.insert(s) {
+        if s == d || s == m || source.amount < scope.floor || !third.insert(s) {
             continue;
         }
         tried += 1;
@@ -121,19 +173,27 @@ pub(crate) fn scatter_gather(
             candidates = true;
             break;
         }
-        // Intermediaries this source paid before they paid the sink.
-        second.clear();
-        list.clear();
         let payments = store.node(s).out.between(lo, now);
         if payments.len() > caps.max_hub_degree {
             hub = true;
             continue;
         }
-        let (paid, cut) = last(payments, caps.max_scan);
-        scan |= cut;
-        for adj in paid {
+        // Intermediaries this source newly paid before they paid the sink.
+        if scope.novelty {
+            mark_established(old, store.node(s).out.live(), lo, caps.max_scan);
+        } else {
+            old.clear();
+        }
+        second.clear();
+        list.clear();
+        for adj in payments {
             let i = adj.other;
-            if i == d || !first.contains(i) || adj.time > first_values.time(i) {
+            if i == d
+                || adj.amount < scope.floor
+                || !first.contains(i)
+                || old.contains(i)
+                || adj.time > first_values.time(i)
+            {
                 continue;
             }
             if second.insert(i) {
@@ -156,8 +216,20 @@ pub(crate) fn scatter_gather(
         }
     }
     let Some(source) = best_source else {
-        return Outcome { detection: None, scan, candidates, hub };
+        return Outcome {
+            detection: None,
+            scan: false,
+            candidates,
+            hub,
+            suppressed: false,
+            key: 0,
+        };
     };
+    let size = best.len() as u32;
+    let key = super::scratch::pair_key(source, d);
+    if !admit(key, size) {
+        return Outcome { detection: None, scan: false, candidates, hub, suppressed: true, key: 0 };
+    }
     // Build the report: the source's payments to the intermediaries and
     // their payments to the sink, in the window.
     second.clear();
@@ -168,6 +240,7 @@ pub(crate) fn scatter_gather(
     let (mut from, mut scattered) = (now, 0.0);
     for adj in store.node(source).out.between(lo, now) {
         if second.contains(adj.other)
+            && adj.amount >= scope.floor
             && adj.time <= first_values.time(adj.other)
             && let Some(record) = store.record(adj.seq)
         {
@@ -177,8 +250,9 @@ pub(crate) fn scatter_gather(
         }
     }
     let mut gathered_edges = Vec::new();
-    for adj in gathered {
+    for adj in sink.inn.between(lo, now) {
         if second.contains(adj.other)
+            && adj.amount >= scope.floor
             && let Some(record) = store.record(adj.seq)
         {
             gathered_edges.push((adj.time, record.tx));
@@ -197,7 +271,6 @@ pub(crate) fn scatter_gather(
         duration(now - from),
         best_ratio * 100.0
     );
-    let size = best.len() as u32;
     Outcome {
         detection: Some(Detection {
             typology: Typology::ScatterGather,
@@ -207,12 +280,14 @@ pub(crate) fn scatter_gather(
             to: now,
             amount: scattered,
             size,
-            capped: scan || candidates,
+            capped: candidates,
             detail,
         }),
-        scan,
+        scan: false,
         candidates,
         hub,
+        suppressed: false,
+        key,
     }
 }
 
@@ -221,8 +296,10 @@ pub(crate) fn gather_scatter(
     store: &Store,
     config: &GatherScatterConfig,
     caps: &Caps,
+    scope: Scope,
     scratch: &mut FlowScratch,
     edge: &Edge,
+    admit: &mut dyn FnMut(u64, u32) -> bool,
 ) -> Outcome {
     let (h, now) = (edge.from, edge.time);
     let hub = store.node(h);
@@ -232,60 +309,90 @@ pub(crate) fn gather_scatter(
     }
     let lo = now.saturating_sub(config.window);
     let receipts = hub.inn.between(lo, now);
-    if receipts.len() > caps.max_hub_degree || hub.out.between(lo, now).len() > caps.max_hub_degree
-    {
+    let payments = hub.out.between(lo, now);
+    if receipts.len() > caps.max_hub_degree || payments.len() > caps.max_hub_degree {
         return Outcome::hub();
     }
-    let (gathered, cut_in) = last(receipts, caps.max_scan);
-    let FlowScratch { first, second, .. } = scratch;
+    let FlowScratch { first, second, old, list, best, .. } = scratch;
+    if scope.novelty {
+        mark_established(old, hub.inn.live(), lo, caps.max_scan);
+    } else {
+        old.clear();
+    }
     first.clear();
-    let (mut sources, mut gathered_value) = (0, 0.0);
+    list.clear();
+    let mut gathered_value = 0.0;
     let mut first_gather = now;
-    for adj in gathered {
+    for adj in receipts {
+        if adj.amount < scope.floor || old.contains(adj.other) {
+            continue;
+        }
         if first.insert(adj.other) {
-            sources += 1;
+            list.push(adj.other);
         }
         gathered_value += adj.amount;
         first_gather = first_gather.min(adj.time);
     }
+    let sources = list.len();
     if sources < k {
-        return Outcome::none(cut_in, false);
+        return Outcome::none(false, false);
     }
-    let (scattered, cut_out) = last(hub.out.between(first_gather, now), caps.max_scan);
+    if scope.novelty {
+        mark_established(old, hub.out.live(), lo, caps.max_scan);
+    } else {
+        old.clear();
+    }
     second.clear();
-    let (mut sinks, mut scattered_value) = (0, 0.0);
-    for adj in scattered {
+    best.clear();
+    let mut scattered_value = 0.0;
+    let scatter_from = payments.partition_point(|a| a.time < first_gather);
+    for adj in &payments[scatter_from..] {
+        if adj.amount < scope.floor || old.contains(adj.other) {
+            continue;
+        }
         if second.insert(adj.other) {
-            sinks += 1;
+            best.push(adj.other);
         }
         scattered_value += adj.amount;
     }
-    let scan = cut_in || cut_out;
+    let sinks = best.len();
     if sinks < m {
-        return Outcome::none(scan, false);
+        return Outcome::none(false, false);
     }
     let ratio = gathered_value.min(scattered_value) / gathered_value.max(scattered_value);
     if ratio.is_nan() || ratio < config.min_pass_through {
-        return Outcome::none(scan, false);
+        return Outcome::none(false, false);
+    }
+    let size = (sources + sinks) as u32;
+    let key = u64::from(h);
+    if !admit(key, size) {
+        return Outcome {
+            detection: None,
+            scan: false,
+            candidates: false,
+            hub: false,
+            suppressed: true,
+            key: 0,
+        };
     }
     let mut accounts = Vec::with_capacity(1 + sources + sinks);
     accounts.push(h);
-    let mut edges = Vec::with_capacity(gathered.len() + scattered.len());
-    first.clear();
-    for adj in gathered {
-        if first.insert(adj.other) {
-            accounts.push(adj.other);
-        }
-        if let Some(record) = store.record(adj.seq) {
+    accounts.extend_from_slice(list);
+    accounts.extend_from_slice(best);
+    let mut edges = Vec::new();
+    for adj in receipts {
+        if adj.amount >= scope.floor
+            && first.contains(adj.other)
+            && let Some(record) = store.record(adj.seq)
+        {
             edges.push(record.tx);
         }
     }
-    second.clear();
-    for adj in scattered {
-        if second.insert(adj.other) {
-            accounts.push(adj.other);
-        }
-        if let Some(record) = store.record(adj.seq) {
+    for adj in &payments[scatter_from..] {
+        if adj.amount >= scope.floor
+            && second.contains(adj.other)
+            && let Some(record) = store.record(adj.seq)
+        {
             edges.push(record.tx);
         }
     }
@@ -304,12 +411,14 @@ pub(crate) fn gather_scatter(
             from: first_gather,
             to: now,
             amount: gathered_value,
-            size: (sources + sinks) as u32,
-            capped: scan,
+            size,
+            capped: false,
             detail,
         }),
-        scan,
+        scan: false,
         candidates: false,
         hub: false,
+        suppressed: false,
+        key,
     }
 }

@@ -43,7 +43,7 @@ pub use detection::{CapHits, Detection, GraphStats};
 
 use fan::Fans;
 use flow::FlowScratch;
-use scratch::{Episodes, Marks, pair_key, set_key};
+use scratch::{Episodes, Marks, set_key};
 use store::{Record, Store};
 
 /// An interned account id (the scenario engine owns the interning table).
@@ -173,6 +173,8 @@ pub struct GraphEngine {
     cycles: Vec<cycle::Found>,
     episodes: [Episodes; 7],
     stats: GraphStats,
+    /// Time of the first edge seen (for the novelty warm-up).
+    first_time: Option<EventTime>,
 }
 
 impl GraphEngine {
@@ -188,6 +190,7 @@ impl GraphEngine {
             cycles: Vec::new(),
             episodes: Default::default(),
             stats: GraphStats::default(),
+            first_time: None,
             config,
         }
     }
@@ -212,6 +215,7 @@ impl GraphEngine {
     /// retention window is dropped (and counted).
     pub fn observe(&mut self, edge: Edge, detections: &mut Vec<Detection>) {
         self.stats.edges += 1;
+        self.first_time.get_or_insert(edge.time);
         // Every edge moves the clock, even one that forms no pattern.
         let late = edge.time < self.store.now;
         if edge.time > self.store.now {
@@ -234,8 +238,10 @@ impl GraphEngine {
         self.flow.ensure(len);
         self.preds.ensure(len);
         let link = match &self.config.chain {
-            Some(config) => chain::link(&self.store, config, &self.config.caps, &edge),
-            None => chain::Link { hops: 1, prev: u32::MAX, start: edge.time, capped: false },
+            Some(config) if edge.amount >= self.config.min_amount => {
+                chain::link(&self.store, config, &self.config.caps, self.config.min_amount, &edge)
+            }
+            _ => chain::Link { hops: 1, prev: u32::MAX, start: edge.time, capped: false },
         };
         let pair = match &mut self.fans {
             Some(fans) => {
@@ -256,9 +262,11 @@ impl GraphEngine {
             chain_start: link.start,
         }) as u32;
         self.check_fans(&edge, detections);
-        self.check_cycles(&edge, detections);
-        self.check_flows(&edge, detections);
-        self.check_chain(&edge, seq, link.capped, detections);
+        if edge.amount >= self.config.min_amount {
+            self.check_cycles(&edge, detections);
+            self.check_flows(&edge, detections);
+            self.check_chain(&edge, seq, link.capped, detections);
+        }
     }
 
     /// Moves the windows to `now` and drops what left the retention window.
@@ -294,52 +302,69 @@ impl GraphEngine {
         }
     }
 
+    /// Whether the warm-up is over, so that "new counterparty" means
+    /// something (see [`GraphConfig::warm_up`]).
+    fn warmed_up(&self, time: EventTime) -> bool {
+        self.first_time.is_some_and(|first| time >= first.saturating_add(self.config.warm_up))
+    }
+
     fn check_fans(&mut self, edge: &Edge, detections: &mut Vec<Detection>) {
         let Some(fans) = &self.fans else { return };
-        let agg = fans.agg.get(edge.from as usize).copied().unwrap_or_default();
-        let fan_out = self.config.fan_out.as_ref().filter(|c| {
-            edge.amount >= c.min_amount
-                && agg.out_count >= c.min_counterparties
-                && agg.out_total >= c.min_total
-        });
-        let out = fan_out.map(|c| {
-            let caps = &self.config.caps;
-            let d = fan::detection(
-                &self.store,
-                fans,
-                c,
+        let out_agg = fans.agg.get(edge.from as usize).copied().unwrap_or_default();
+        let in_agg = fans.agg.get(edge.to as usize).copied().unwrap_or_default();
+        let candidates = [
+            (
                 Typology::FanOut,
+                self.config.fan_out.clone(),
                 edge.from,
-                edge.time,
-                caps.max_scan,
-            );
-            (d, c.window)
-        });
-        let agg = fans.agg.get(edge.to as usize).copied().unwrap_or_default();
-        let fan_in = self.config.fan_in.as_ref().filter(|c| {
-            edge.amount >= c.min_amount
-                && agg.in_count >= c.min_counterparties
-                && agg.in_total >= c.min_total
-        });
-        let inn = fan_in.map(|c| {
-            let caps = &self.config.caps;
-            let d = fan::detection(
+                out_agg.out_count,
+                out_agg.out_total,
+            ),
+            (
+                Typology::FanIn,
+                self.config.fan_in.clone(),
+                edge.to,
+                in_agg.in_count,
+                in_agg.in_total,
+            ),
+        ];
+        for (typology, config, hub, count, total) in candidates {
+            let Some(config) = config else { continue };
+            if edge.amount < config.min_amount
+                || count < config.min_counterparties
+                || total < config.min_total
+            {
+                continue;
+            }
+            let i = typology.index();
+            let key = u64::from(hub);
+            if (config.new_counterparties_only && !self.warmed_up(edge.time))
+                || !self.episodes[i].fresh(
+                    key,
+                    edge.time,
+                    config.window,
+                    count,
+                    self.config.regrowth,
+                )
+            {
+                self.stats.suppressed[i] += 1;
+                continue;
+            }
+            let Some(fans) = &self.fans else { return };
+            let detection = fan::detection(
                 &self.store,
                 fans,
-                c,
-                Typology::FanIn,
-                edge.to,
+                &mut self.preds,
+                &config,
+                typology,
+                hub,
                 edge.time,
-                caps.max_scan,
+                self.config.caps.max_scan,
             );
-            (d, c.window)
-        });
-        for (detection, window) in [out, inn].into_iter().flatten() {
             if detection.capped {
-                self.stats.cap_hits[detection.typology.index()].scan += 1;
+                self.stats.cap_hits[i].scan += 1;
             }
-            let hub = detection.accounts.first().copied().unwrap_or_default();
-            self.emit(u64::from(hub), window, detection, detections);
+            self.emit(key, config.window, detection, detections);
         }
     }
 
@@ -351,6 +376,7 @@ impl GraphEngine {
             &self.store,
             config,
             caps,
+            self.config.min_amount,
             &mut self.preds,
             edge,
             caps.max_detections_per_edge,
@@ -407,38 +433,61 @@ impl GraphEngine {
 
     fn check_flows(&mut self, edge: &Edge, detections: &mut Vec<Detection>) {
         let caps = self.config.caps.clone();
-        if let Some(config) = &self.config.scatter_gather {
-            let window = config.window;
-            let outcome = flow::scatter_gather(&self.store, config, &caps, &mut self.flow, edge);
-            let hits = &mut self.stats.cap_hits[Typology::ScatterGather.index()];
-            hits.scan += u64::from(outcome.scan);
-            hits.candidates += u64::from(outcome.candidates);
-            hits.hubs += u64::from(outcome.hub);
-            if let Some(detection) = outcome.detection {
-                let source = detection.accounts.first().copied().unwrap_or_default();
-                self.emit(pair_key(source, edge.to), window, detection, detections);
-            }
+        let regrowth = self.config.regrowth;
+        let novelty = self.config.flows_new_counterparties_only;
+        let scope = flow::Scope { floor: self.config.min_amount, novelty };
+        let warmed_up = self.warmed_up(edge.time);
+        let GraphEngine { config, store, flow: scratch, episodes, stats, .. } = self;
+        if let Some(c) = &config.scatter_gather {
+            let i = Typology::ScatterGather.index();
+            let (episodes, window) = (&mut episodes[i], c.window);
+            let mut admit = |key, size| {
+                (!novelty || warmed_up) && episodes.fresh(key, edge.time, window, size, regrowth)
+            };
+            let outcome = flow::scatter_gather(store, c, &caps, scope, scratch, edge, &mut admit);
+            Self::record(stats, episodes, i, window, regrowth, outcome, detections);
         }
-        if let Some(config) = &self.config.gather_scatter {
-            let window = config.window;
-            let outcome = flow::gather_scatter(&self.store, config, &caps, &mut self.flow, edge);
-            let hits = &mut self.stats.cap_hits[Typology::GatherScatter.index()];
-            hits.scan += u64::from(outcome.scan);
-            hits.hubs += u64::from(outcome.hub);
-            if let Some(detection) = outcome.detection {
-                self.emit(u64::from(edge.from), window, detection, detections);
-            }
+        if let Some(c) = &config.gather_scatter {
+            let i = Typology::GatherScatter.index();
+            let (episodes, window) = (&mut episodes[i], c.window);
+            let mut admit = |key, size| {
+                (!novelty || warmed_up) && episodes.fresh(key, edge.time, window, size, regrowth)
+            };
+            let outcome = flow::gather_scatter(store, c, &caps, scope, scratch, edge, &mut admit);
+            Self::record(stats, episodes, i, window, regrowth, outcome, detections);
         }
-        if let Some(config) = &self.config.bipartite {
-            let window = config.window;
-            let mut block = bipartite::bipartite(&self.store, config, &caps, &mut self.flow, edge);
-            let hits = &mut self.stats.cap_hits[Typology::Bipartite.index()];
-            hits.scan += u64::from(block.outcome.scan);
-            hits.candidates += u64::from(block.outcome.candidates);
-            hits.hubs += u64::from(block.outcome.hub);
-            if let Some(detection) = block.outcome.detection {
-                self.emit(set_key(&mut block.senders), window, detection, detections);
-            }
+        if let Some(c) = &config.bipartite {
+            let i = Typology::Bipartite.index();
+            let (episodes, window) = (&mut episodes[i], c.window);
+            let scope = flow::Scope { novelty: false, ..scope };
+            let mut admit = |key, size| episodes.fresh(key, edge.time, window, size, regrowth);
+            let outcome = bipartite::bipartite(store, c, &caps, scope, scratch, edge, &mut admit);
+            Self::record(stats, episodes, i, window, regrowth, outcome, detections);
+        }
+    }
+
+    /// Counts a search's caps and reports its detection (already admitted
+    /// by the materiality rule).
+    fn record(
+        stats: &mut GraphStats,
+        episodes: &mut Episodes,
+        i: usize,
+        window: EventTime,
+        regrowth: f64,
+        outcome: flow::Outcome,
+        detections: &mut Vec<Detection>,
+    ) {
+        let hits = &mut stats.cap_hits[i];
+        hits.scan += u64::from(outcome.scan);
+        hits.candidates += u64::from(outcome.candidates);
+        hits.hubs += u64::from(outcome.hub);
+        if outcome.suppressed {
+            stats.suppressed[i] += 1;
+        }
+        if let Some(detection) = outcome.detection {
+            episodes.admit(outcome.key, detection.to, window, detection.size, regrowth);
+            stats.detections[i] += 1;
+            detections.push(detection);
         }
     }
 

@@ -115,6 +115,21 @@ pub(crate) struct Episodes {
 }
 
 impl Episodes {
+    /// Whether a pattern with this key and size would be reported now
+    /// (without recording it).
+    pub(crate) fn fresh(
+        &self,
+        key: u64,
+        time: EventTime,
+        window: EventTime,
+        size: u32,
+        regrowth: f64,
+    ) -> bool {
+        !self.map.get(&key).is_some_and(|&(last, last_size)| {
+            last >= time.saturating_sub(window) && f64::from(size) < f64::from(last_size) * regrowth
+        })
+    }
+
     /// Whether a pattern with this key and size should be reported now;
     /// records the report when it should.
     pub(crate) fn admit(

@@ -98,6 +98,8 @@ fn amlsim_cycles_precision_and_recall() {
             amount_tolerance: 0.05,
             ..CycleConfig::default()
         }),
+        // AMLSim amounts are unit-less and small.
+        min_amount: 0.0,
         ..GraphConfig::none()
     };
     let (precision, recall, _) = measure(&data, config, Typology::Cycle);
