@@ -1631,6 +1631,9 @@ impl Compiler<'_> {
         Ok(scenario)
     }
 
+    // `..d` on complete struct literals: fields the graph engine adds later
+    // take their defaults instead of breaking the pack compiler.
+    #[allow(clippy::needless_update)]
     fn graph(
         &self,
         raw: &Spanned<toml::Table>,
@@ -1749,6 +1752,7 @@ impl Compiler<'_> {
                         "new_counterparties_only",
                         d.new_counterparties_only,
                     )?,
+                    ..d
                 };
                 if typology == Typology::FanOut {
                     config.fan_out = Some(c);
@@ -1764,6 +1768,7 @@ impl Compiler<'_> {
                     max_len: count("max_len", d.max_len as u32)? as usize,
                     amount_tolerance: num("amount_tolerance", d.amount_tolerance)?,
                     time_ordered: boolean("time_ordered", d.time_ordered)?,
+                    ..d
                 });
             }
             Typology::ScatterGather => {
@@ -1772,6 +1777,7 @@ impl Compiler<'_> {
                     window,
                     min_intermediaries: count("min_intermediaries", d.min_intermediaries)?,
                     min_reconvergence: num("min_reconvergence", d.min_reconvergence)?,
+                    ..d
                 });
             }
             Typology::GatherScatter => {
@@ -1781,6 +1787,7 @@ impl Compiler<'_> {
                     min_sources: count("min_sources", d.min_sources)?,
                     min_sinks: count("min_sinks", d.min_sinks)?,
                     min_pass_through: num("min_pass_through", d.min_pass_through)?,
+                    ..d
                 });
             }
             Typology::Bipartite => {
@@ -1790,6 +1797,7 @@ impl Compiler<'_> {
                     min_senders: count("min_senders", d.min_senders)?,
                     min_receivers: count("min_receivers", d.min_receivers)?,
                     min_pass_through: num("min_pass_through", d.min_pass_through)?,
+                    ..d
                 });
             }
             Typology::RandomChain => {
@@ -1801,6 +1809,7 @@ impl Compiler<'_> {
                     max_hop_delay: if hop_delay > 0 { hop_delay } else { d.max_hop_delay },
                     min_forward: num("min_forward", d.min_forward)?,
                     max_forward: num("max_forward", d.max_forward)?,
+                    ..d
                 });
             }
         }
