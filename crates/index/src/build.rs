@@ -154,8 +154,9 @@ impl IndexBuilder {
             part.weight = config.weights.part(tag, dictionary.info(token).rarity, role);
         }
 
-        postings.sort_unstable();
-        postings.dedup();
+        // Postings in CSR layout by a counting sort: names were visited in
+        // increasing id order, so each token's list comes out sorted; only
+        // a name holding the same token twice ("ali ali") needs deduping.
         let mut posting_offsets = vec![0u32; dictionary.len() + 1];
         for (token, _) in &postings {
             posting_offsets[*token as usize + 1] += 1;
@@ -163,7 +164,28 @@ impl IndexBuilder {
         for i in 1..posting_offsets.len() {
             posting_offsets[i] += posting_offsets[i - 1];
         }
-        let postings: Vec<NameId> = postings.into_iter().map(|(_, name)| name).collect();
+        let mut cursor: Vec<u32> = posting_offsets[..posting_offsets.len() - 1].to_vec();
+        let mut placed = vec![0 as NameId; postings.len()];
+        for (token, name) in &postings {
+            let slot = &mut cursor[*token as usize];
+            placed[*slot as usize] = *name;
+            *slot += 1;
+        }
+        let mut deduped: Vec<NameId> = Vec::with_capacity(placed.len());
+        let mut offsets = vec![0u32; posting_offsets.len()];
+        for t in 0..posting_offsets.len() - 1 {
+            let list = &placed[posting_offsets[t] as usize..posting_offsets[t + 1] as usize];
+            let mut last = None;
+            for &name in list {
+                if last != Some(name) {
+                    deduped.push(name);
+                    last = Some(name);
+                }
+            }
+            offsets[t + 1] = deduped.len() as u32;
+        }
+        let posting_offsets = offsets;
+        let postings = deduped;
 
         // Ids only tell indexes apart for caches; they never influence a
         // result.

@@ -32,6 +32,12 @@ pub struct Scratch {
     part_generation: u32,
     touched: Vec<NameId>,
     part_touched: Vec<NameId>,
+    /// Token → similarity of the query part being topped up, valid where
+    /// `token_stamp` equals `token_generation`: an O(1) lookup per listed
+    /// part instead of a search of the part's expansions.
+    token_sim: Vec<f32>,
+    token_stamp: Vec<u32>,
+    token_generation: u32,
 }
 
 impl Scratch {
@@ -46,6 +52,7 @@ impl Scratch {
         const MEMO_ENTRIES: usize = 200_000;
         if self.index_id != index_id || self.expansions.len() >= MEMO_ENTRIES {
             self.expansions.clear();
+            self.expansions.reserve(16_384);
             self.index_id = index_id;
         }
         &mut self.expansions
@@ -58,6 +65,29 @@ impl Scratch {
             self.part_best.resize(names, 0.0);
             self.part_stamp.resize(names, 0);
         }
+    }
+
+    fn fit_tokens(&mut self, tokens: usize) {
+        if self.token_sim.len() < tokens {
+            self.token_sim.resize(tokens, 0.0);
+            self.token_stamp.resize(tokens, 0);
+        }
+    }
+
+    /// Marks a part's expansions in the dense token table.
+    fn mark_tokens(&mut self, part: &QueryPart) -> u32 {
+        self.token_generation = self.token_generation.wrapping_add(1);
+        if self.token_generation == 0 {
+            self.token_stamp.fill(0);
+            self.token_generation = 1;
+        }
+        let generation = self.token_generation;
+        for e in part.expansions.iter() {
+            let t = e.token as usize;
+            self.token_stamp[t] = generation;
+            self.token_sim[t] = e.sim;
+        }
+        generation
     }
 
     fn next_generation(&mut self) -> u32 {
@@ -134,6 +164,7 @@ impl Index {
         scratch: &mut Scratch,
     ) -> CandidateSet {
         scratch.fit(self.names().len());
+        scratch.fit_tokens(self.dictionary().len());
         let mut hits: Vec<(RecordId, NameHit)> = Vec::new();
         let mut best_below = BestBelow::new(self.config().safety_net);
         let mut names_touched = 0;
@@ -238,27 +269,30 @@ impl Index {
         // Top up the names already reached with the non-essential parts,
         // looking the other way: from each name's parts into the query
         // part's expansions.
+        let initial_sim = crate::Similarities::default().initial;
         for &p in non_essential {
             let part = &form.parts[p];
-            if part.expansions.is_empty() && part.tag != vigia_text::PartTag::Initial {
+            let is_initial = part.tag == vigia_text::PartTag::Initial;
+            if part.expansions.is_empty() && !is_initial {
                 continue;
             }
+            let generation = scratch.mark_tokens(part);
             for i in 0..scratch.touched.len() {
                 let name_id = scratch.touched[i];
                 let name = self.name(name_id);
                 let mut best = 0.0f32;
                 for listed in self.parts(name) {
-                    if let Some(e) = part.similarity(listed.token) {
-                        best = best.max(e.sim);
-                    } else if part.tag == vigia_text::PartTag::Initial
-                        && self.dictionary().info(listed.token).chars.first() == part.chars.first()
-                    {
-                        best = best.max(crate::Similarities::default().initial);
+                    let t = listed.token as usize;
+                    if scratch.token_stamp[t] == generation {
+                        best = best.max(scratch.token_sim[t]);
+                    } else if is_initial && self.dictionary().info(listed.token).chars.first() == part.chars.first() {
+                        best = best.max(initial_sim);
                     }
                 }
                 for join in self.joins(name) {
-                    if let Some(e) = part.similarity(join.token) {
-                        best = best.max(e.sim);
+                    let t = join.token as usize;
+                    if scratch.token_stamp[t] == generation {
+                        best = best.max(scratch.token_sim[t]);
                     }
                 }
                 scratch.acc[name_id as usize] += part.weight * best;

@@ -28,9 +28,15 @@ pub struct TokenInfo {
 pub struct Dictionary {
     pub(crate) tokens: Vec<TokenInfo>,
     by_text: FxHashMap<Box<str>, TokenId>,
-    /// Deletion key → range in `deletion_tokens`.
-    deletions: FxHashMap<u64, (u32, u32)>,
+    /// Deletion keys grouped by their leading `deletion_bits` bits, with the
+    /// token each belongs to (parallel vectors), and where each group
+    /// starts: a lookup is one table read and a scan of a dozen keys, and
+    /// building it is a counting sort, with no hash map of millions of
+    /// entries.
+    deletion_keys: Vec<u64>,
     deletion_tokens: Vec<TokenId>,
+    deletion_buckets: Vec<u32>,
+    deletion_bits: u32,
     phonetic: FxHashMap<Box<str>, Vec<TokenId>>,
     skeleton: FxHashMap<Box<str>, Vec<TokenId>>,
     symbol: FxHashMap<u32, Vec<TokenId>>,
@@ -104,25 +110,37 @@ impl DictionaryBuilder {
             let idf = (1.0 + total / token.records.max(1) as f32).ln();
             token.rarity = (0.4 + 0.6 * (idf / reference)).clamp(0.4, 1.0);
         }
-        let mut pairs: Vec<(u64, TokenId)> = Vec::new();
+        let mut pairs: Vec<(u64, TokenId)> = Vec::with_capacity(dictionary.tokens.len() * 24);
         for (id, token) in dictionary.tokens.iter().enumerate() {
             fuzzy::for_each_deletion(&token.chars, fuzzy::deletion_depth(token.chars.len()), &mut |key| {
                 pairs.push((key, id as TokenId));
             });
         }
-        pairs.sort_unstable();
-        pairs.dedup();
-        dictionary.deletion_tokens = pairs.iter().map(|(_, id)| *id).collect();
-        let mut start = 0;
-        while start < pairs.len() {
-            let key = pairs[start].0;
-            let mut end = start;
-            while end < pairs.len() && pairs[end].0 == key {
-                end += 1;
-            }
-            dictionary.deletions.insert(key, (start as u32, (end - start) as u32));
-            start = end;
+        // A counting sort on the key prefix, sized so that a bucket holds a
+        // dozen keys on average: lookups scan one short bucket, and millions
+        // of keys are laid out in two linear passes, with no comparison sort.
+        let bits = (pairs.len().max(1) / 12).next_power_of_two().trailing_zeros().clamp(8, 24);
+        let bucket_of = |key: u64| (key >> (64 - bits)) as usize;
+        let mut buckets = vec![0u32; (1usize << bits) + 1];
+        for (key, _) in &pairs {
+            buckets[bucket_of(*key) + 1] += 1;
         }
+        for i in 1..buckets.len() {
+            buckets[i] += buckets[i - 1];
+        }
+        let mut keys = vec![0u64; pairs.len()];
+        let mut tokens = vec![0 as TokenId; pairs.len()];
+        let mut cursor: Vec<u32> = buckets[..buckets.len() - 1].to_vec();
+        for (key, token) in pairs {
+            let slot = &mut cursor[bucket_of(key)];
+            keys[*slot as usize] = key;
+            tokens[*slot as usize] = token;
+            *slot += 1;
+        }
+        dictionary.deletion_keys = keys;
+        dictionary.deletion_tokens = tokens;
+        dictionary.deletion_buckets = buckets;
+        dictionary.deletion_bits = bits;
         dictionary.phonetic = group(self.phonetic);
         dictionary.skeleton = group(self.skeleton);
         dictionary.symbol = group(self.symbol);
@@ -163,18 +181,22 @@ impl Dictionary {
     /// length calls for, with repeats. Candidates only: verify with
     /// [`fuzzy::neighbour_distance`].
     pub(crate) fn deletion_candidates(&self, chars: &[char], out: &mut Vec<TokenId>) {
-        fuzzy::for_each_deletion(chars, fuzzy::deletion_depth(chars.len()), &mut |key| {
-            if let Some(&(start, len)) = self.deletions.get(&key) {
-                out.extend_from_slice(&self.deletion_tokens[start as usize..(start + len) as usize]);
-            }
-        });
+        self.deletion_candidates_at(chars, fuzzy::deletion_depth(chars.len()), out);
     }
 
     /// As [`Dictionary::deletion_candidates`] with an explicit depth.
     pub(crate) fn deletion_candidates_at(&self, chars: &[char], depth: usize, out: &mut Vec<TokenId>) {
+        if self.deletion_buckets.is_empty() {
+            return;
+        }
+        let bits = self.deletion_bits;
         fuzzy::for_each_deletion(chars, depth.min(fuzzy::deletion_depth(chars.len())), &mut |key| {
-            if let Some(&(start, len)) = self.deletions.get(&key) {
-                out.extend_from_slice(&self.deletion_tokens[start as usize..(start + len) as usize]);
+            let bucket = (key >> (64 - bits)) as usize;
+            let (start, end) = (self.deletion_buckets[bucket] as usize, self.deletion_buckets[bucket + 1] as usize);
+            for (i, k) in self.deletion_keys[start..end].iter().enumerate() {
+                if *k == key {
+                    out.push(self.deletion_tokens[start + i]);
+                }
             }
         });
     }
@@ -200,8 +222,9 @@ impl Dictionary {
             self.tokens.iter().map(|t| t.text.len() + t.chars.len() * 4 + std::mem::size_of::<TokenInfo>()).sum();
         tokens
             + self.by_text.len() * 32
-            + self.deletions.len() * 24
+            + self.deletion_keys.len() * 8
             + self.deletion_tokens.len() * 4
+            + self.deletion_buckets.len() * 4
             + (self.phonetic.len() + self.skeleton.len() + self.symbol.len()) * 48
     }
 }

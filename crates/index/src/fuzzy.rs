@@ -57,22 +57,12 @@ pub fn key(chars: &[char]) -> u64 {
 }
 
 /// Calls `f` with the key of the token and of every string obtained by
-/// deleting up to `depth` (at most [`MAX_EDITS`]) characters from it. Keys
-/// are deduplicated within one call; no allocation for tokens of up to 64
-/// characters.
+/// deleting up to `depth` (at most [`MAX_EDITS`]) characters from it.
+/// Deleting either letter of a run gives the same string and is done once;
+/// other repeats are possible and harmless (callers deduplicate what they
+/// find). No allocation for tokens of up to 64 characters.
 pub fn for_each_deletion(token: &[char], depth: usize, f: &mut impl FnMut(u64)) {
-    let mut seen: [u64; 128] = [0; 128];
-    let mut seen_len = 0usize;
-    let mut emit = |key: u64, f: &mut dyn FnMut(u64)| {
-        if seen[..seen_len].contains(&key) {
-            return;
-        }
-        if seen_len < seen.len() {
-            seen[seen_len] = key;
-            seen_len += 1;
-        }
-        f(key);
-    };
+    let emit = |key: u64, f: &mut dyn FnMut(u64)| f(key);
     emit(self::key(token), f);
     let n = token.len();
     if depth == 0 || n <= 1 || n > 64 {

@@ -1,7 +1,6 @@
 //! Preparing a query: its names analysed, each part expanded to the
 //! dictionary tokens it may match, with a similarity for each.
 
-use rustc_hash::FxHashSet;
 use vigia_model::{Entity, NameKind, Schema, prop};
 use vigia_text::{PartTag, Script, analyze, normalize, token};
 
@@ -262,14 +261,16 @@ impl Index {
         }
         let mut caps_hit = 0;
         let mut prepared = Vec::new();
-        let mut seen: FxHashSet<String> = FxHashSet::default();
+        // A handful of forms per query: a vector beats a hash set.
+        let mut seen: Vec<String> = Vec::new();
         for (origin, original) in names {
             let analysed = analyze(&original, kind);
             let mut forms = Vec::new();
             for form in &analysed.forms {
-                if !seen.insert(form.text.clone()) {
+                if seen.contains(&form.text) {
                     continue;
                 }
+                seen.push(form.text.clone());
                 let mut parts = Vec::with_capacity(form.parts.len());
                 for part in &form.parts {
                     let role = if kind != NameKind::Person {
@@ -298,7 +299,9 @@ impl Index {
                     if matches!(pair[0].tag, PartTag::Word | PartTag::Particle)
                         && matches!(pair[1].tag, PartTag::Word | PartTag::Particle)
                     {
-                        let text = format!("{}{}", pair[0].text, pair[1].text);
+                        let mut text = String::with_capacity(pair[0].text.len() + pair[1].text.len());
+                        text.push_str(&pair[0].text);
+                        text.push_str(&pair[1].text);
                         let (mut part, caps) =
                             self.join_part(&text, scratch.as_deref_mut());
                         caps_hit += caps;
@@ -555,10 +558,12 @@ fn dedupe(mut out: Vec<Expansion>) -> Vec<Expansion> {
     out
 }
 
-fn fold_set(entity: &Entity, properties: &[&str]) -> FxHashSet<String> {
-    properties
-        .iter()
-        .flat_map(|p| entity.get(p))
-        .flat_map(|value| token::tokenize(&normalize::fold(value)))
-        .collect()
+fn fold_set(entity: &Entity, properties: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for property in properties {
+        for value in entity.get(property) {
+            out.extend(token::tokenize(&normalize::fold(value)));
+        }
+    }
+    out
 }
