@@ -145,7 +145,7 @@ for mode in "${modes[@]}"; do
 done
 
 say "side by side"
-report=(python3 bench/peer/report.py --vigia "$out/vigia-eval.json" --vigia-threads 1 "${peer_args[@]}" --screen "$tmp/screen-1.json")
+report=(python3 bench/peer/report.py --vigia "$out/vigia-eval.json" --vigia-threads 1 --negatives "$negatives" "${peer_args[@]}" --screen "$tmp/screen-1.json")
 "${report[@]}" | tee "$out/table.txt"
 "${report[@]}" --markdown >"$out/table.md"
 {

@@ -90,6 +90,7 @@ def main() -> int:
     parser.add_argument("--peer", required=True, action="append", help="run_peer.py --json output (repeatable)")
     parser.add_argument("--screen", help="vigia screen timings on one thread (JSON)")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    parser.add_argument("--negatives", type=int, default=0, help="the negatives sample the run used (first N rows; 0: all)")
     args = parser.parse_args()
 
     vigia = {r["name"]: r for r in load(args.vigia)}
@@ -103,13 +104,13 @@ def main() -> int:
     main_sets = [s["name"] for s in peers[0]["sets"] if s["name"] != "cross-script pairs"]
     vq = sum(vigia[n]["queries"] for n in main_sets if n in vigia)
     vs = sum(vigia[n]["seconds"] for n in main_sets if n in vigia)
-    vigia_rows = [(f"vigia-eval, the same sets in process ({vq} queries), wall", vq / vs / args.vigia_threads if vs > 0 else 0.0)]
+    vigia_rows = [(f"vigia-eval, the same sets in process ({vq} queries), wall", vq / vs / args.vigia_threads if vs > 0 else 0.0, "wall")]
     if screen:
         t, n = screen["threads"], screen["queries"]
         vigia_rows += [
-            (f"vigia screen FILE -o /dev/null ({n} queries): screening loop incl. CSV in/JSONL out, wall", n / screen["loop_seconds"] / t),
-            ("vigia screen, whole command incl. loading lists and index, wall", n / screen["wall_seconds"] / t),
-            ("vigia screen, whole command, CPU time (user+sys)", n / screen["cpu_seconds"]),
+            (f"vigia screen FILE -o /dev/null ({n} queries): screening loop incl. CSV in/JSONL out, wall", n / screen["loop_seconds"] / t, "wall"),
+            ("vigia screen, whole command incl. loading lists and index, wall", n / screen["wall_seconds"] / t, "wall"),
+            ("vigia screen, whole command, CPU time (user+sys)", n / screen["cpu_seconds"], "cpu"),
         ]
     peer_rows = []
     for peer in peers:
@@ -128,35 +129,41 @@ def main() -> int:
     if md:
         lines.append("| throughput, per core | queries/s |")
         lines.append("|---|---:|")
-        for label, q in vigia_rows:
+        for label, q, _ in vigia_rows:
             lines.append(f"| Vigia: {label} | {q:,.1f} |")
         for label, q in peer_rows:
             lines.append(f"| peer: {label} | {q:,.1f} |")
     else:
         lines.append(f"{'throughput, per core':<118} {'queries/s':>10}")
-        for label, q in vigia_rows:
+        for label, q, _ in vigia_rows:
             lines.append(f"{'vigia: ' + label:<118} {q:>10,.1f}")
         for label, q in peer_rows:
             lines.append(f"{'peer:  ' + label:<118} {q:>10,.1f}")
 
-    # Ratios: every Vigia figure over each peer's logic-v2 and logic-v1.
+    # Ratios: every Vigia figure over each peer configuration, measured on
+    # the same clock (wall over wall, CPU time over CPU time).
     lines.append("")
     cols = []
     for peer in peers:
-        pc = peer["throughput"]["cpu"]["per_core_qps"]
+        tp = peer["throughput"]
         b = short(peer)
-        cols.append((f"v2 ({b}) b+s", pc["logic-v2 blocking+scoring"]))
-        cols.append((f"v2 ({b}) scoring", pc["logic-v2 scoring only"]))
-        cols.append((f"v1 ({b}) b+s", pc["logic-v1 blocking+scoring"]))
+        for label, key in (("v2 b+s", "logic-v2 blocking+scoring"), ("v2 scoring", "logic-v2 scoring only"), ("v1 b+s", "logic-v1 blocking+scoring")):
+            cols.append((f"{label} ({b})", tp["cpu"]["per_core_qps"][key], tp["wall"]["per_core_qps"][key]))
+
+    def ratio(q, clock, col):
+        d = col[1] if clock == "cpu" else col[2]
+        return q / d if d else 0.0
+
+    title = "ratio Vigia / peer per core (same clock)"
     if md:
-        lines.append("| ratio Vigia / peer per core (peer in CPU time) | " + " | ".join(c for c, _ in cols) + " |")
+        lines.append(f"| {title} | " + " | ".join(c[0] for c in cols) + " |")
         lines.append("|---|" + "---:|" * len(cols))
-        for label, q in vigia_rows:
-            lines.append(f"| {label} | " + " | ".join(f"{q / d:,.0f}×" if d else "-" for _, d in cols) + " |")
+        for label, q, clock in vigia_rows:
+            lines.append(f"| {label} | " + " | ".join(f"{ratio(q, clock, c):,.0f}×" for c in cols) + " |")
     else:
-        lines.append(f"{'ratio Vigia / peer per core (peer in CPU time)':<96}" + "".join(f"{c:>17}" for c, _ in cols))
-        for label, q in vigia_rows:
-            lines.append(f"{label:<96}" + "".join(f"{(q / d if d else 0):>16,.0f}x" for _, d in cols))
+        lines.append(f"{title:<96}" + "".join(f"{c[0]:>17}" for c in cols))
+        for label, q, clock in vigia_rows:
+            lines.append(f"{label:<96}" + "".join(f"{ratio(q, clock, c):>16,.0f}x" for c in cols))
 
     lines.append("")
     meta = peers[0]["meta"]
@@ -165,7 +172,7 @@ def main() -> int:
         f"peer: nomenklatura {ver.get('nomenklatura')}, followthemoney {ver.get('followthemoney')}, rigour {ver.get('rigour')}, "
         f"rapidfuzz {ver.get('rapidfuzz')}, duckdb {ver.get('duckdb', '?')}, Python {ver.get('python')}; {meta['workers']} worker processes "
         f"on {meta['cpus']} cores; per-core rates are queries over the summed seconds of all workers; threshold {meta['threshold']}; "
-        f"{meta['entities']} listed entities; negatives: first {meta['negatives']} rows per file."
+        f"{meta['entities']} listed entities; negatives: first {args.negatives or 'all'} rows of each file."
     )
     for peer in peers:
         lines.append(f"peer blocking ({short(peer)}): {peer['meta']['blocking']}")
