@@ -4,8 +4,29 @@
 //! `../shared/data` next to the repository (or in `$VIGIA_SHARED_DATA`).
 //! On a fresh clone that folder is absent: such tests must skip with a
 //! notice, not fail. [`shared_data`] does both.
+//!
+//! The repository is found at run time, from the test's working directory
+//! upwards (cargo and nextest run tests in the crate's directory), so a test
+//! binary built from one checkout never looks into another.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// The repository root: the nearest directory, from the working directory
+/// upwards, that holds a `Cargo.lock`; else the directory this crate was
+/// built from.
+pub fn repo_root() -> PathBuf {
+    if let Ok(start) = std::env::current_dir() {
+        let mut dir: Option<&Path> = Some(&start);
+        while let Some(current) = dir {
+            if current.join("Cargo.lock").is_file() && current.join("crates").is_dir() {
+                return current.to_path_buf();
+            }
+            dir = current.parent();
+        }
+    }
+    let built = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    built.canonicalize().unwrap_or(built)
+}
 
 /// The shared data folder, if present: `$VIGIA_SHARED_DATA`, else
 /// `../shared/data` beside the repository.
@@ -14,8 +35,7 @@ pub fn shared_data_root() -> Option<PathBuf> {
         let dir = PathBuf::from(dir);
         return dir.is_dir().then_some(dir);
     }
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let dir = repo.join("../shared/data");
+    let dir = repo_root().join("../shared/data");
     dir.is_dir().then(|| dir.canonicalize().unwrap_or(dir))
 }
 
@@ -37,10 +57,4 @@ pub fn shared_data(relative: &str) -> Option<PathBuf> {
         eprintln!("skipping: {} not found", path.display());
         None
     }
-}
-
-/// The repository root (for tests that read committed fixtures or data).
-pub fn repo_root() -> PathBuf {
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    repo.canonicalize().unwrap_or(repo)
 }
