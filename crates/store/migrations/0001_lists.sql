@@ -2,7 +2,7 @@
 --
 -- An entity body is stored once per distinct canonical form
 -- (`Entity::canonical_json`), keyed by its SHA-256. A list version is a set
--- of (entity id, body hash) rows, so an entity that did not change between
+-- of (entity id, body) rows, so an entity that did not change between
 -- two versions costs one small row, not a second copy of its body.
 
 CREATE TABLE list_versions (
@@ -37,16 +37,19 @@ CREATE TABLE active_versions (
     version_id INTEGER NOT NULL REFERENCES list_versions (id)
 );
 
+-- Bodies get a rowid in insertion order: a version's bodies lie together,
+-- and versions point at them by integer rather than by 32-byte hash.
 CREATE TABLE entity_bodies (
-    hash   BLOB PRIMARY KEY,
+    id     INTEGER PRIMARY KEY,
+    hash   BLOB NOT NULL UNIQUE,
     schema TEXT NOT NULL,
     body   TEXT NOT NULL
-) WITHOUT ROWID;
+);
 
 CREATE TABLE version_entities (
     version_id  INTEGER NOT NULL REFERENCES list_versions (id),
     entity_id   TEXT    NOT NULL,
-    hash        BLOB    NOT NULL REFERENCES entity_bodies (hash),
+    body_id     INTEGER NOT NULL REFERENCES entity_bodies (id),
     -- The publisher's bookkeeping timestamps are kept per version, outside
     -- the content hash, so that a daily `last_seen` bump is not a change.
     first_seen  TEXT,
@@ -60,9 +63,9 @@ CREATE TABLE version_entities (
 CREATE TABLE entity_refs (
     target_id TEXT NOT NULL,
     source_id TEXT NOT NULL,
-    hash      BLOB NOT NULL,
+    body_id   INTEGER NOT NULL,
     property  TEXT NOT NULL,
-    PRIMARY KEY (target_id, source_id, hash, property)
+    PRIMARY KEY (target_id, source_id, body_id, property)
 ) WITHOUT ROWID;
 
 -- What the parser noticed while reading a version (kept for audits: it

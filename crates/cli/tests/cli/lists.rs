@@ -2,6 +2,10 @@
 //! directories, with hand-written fixtures and (when present) the official
 //! list files in ../shared/data.
 
+// Test helpers outside `#[test]` functions unwrap too: a failure is a test
+// failure, with the panic message pointing at it.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -242,6 +246,13 @@ fn bad_input_is_refused_naming_the_file() {
                 .to_vec(),
             "not a list format",
         ),
+        (
+            "sdn-missing-column.csv",
+            b"36,\"AEROCARIBBEAN AIRLINES\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n\
+              173,\"ANGLO-CARIBBEAN CO., LTD.\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n"
+                .to_vec(),
+            "not a list format",
+        ),
         ("empty.json", Vec::new(), "empty"),
         ("notes.txt", b"hello, this is just some text\nnot a list\n".to_vec(), "not a list format"),
         ("image.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(), "not text"),
@@ -293,7 +304,7 @@ fn bad_input_is_refused_naming_the_file() {
         .iter()
         .filter(|e| e.action == "lists.import.refused")
         .count();
-    assert_eq!(refused, 8);
+    assert_eq!(refused, 9);
     assert!(store.verify().unwrap().is_intact());
 }
 

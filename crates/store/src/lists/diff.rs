@@ -7,19 +7,20 @@ use super::query::{active_version_row, decode, version_row};
 use super::{DiffEntry, VersionDiff};
 use crate::{Error, Result};
 
-/// (entity id, body hash) of a version, by id.
-fn members(conn: &Connection, version_id: i64) -> Result<Vec<(String, Vec<u8>)>> {
+/// (entity id, body row id) of a version, by id. A body row id stands for
+/// one content: equal ids, equal entities.
+fn members(conn: &Connection, version_id: i64) -> Result<Vec<(String, i64)>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT entity_id, hash FROM version_entities WHERE version_id = ?1 ORDER BY entity_id",
+        "SELECT entity_id, body_id FROM version_entities WHERE version_id = ?1 ORDER BY entity_id",
     )?;
     let rows = stmt.query_map([version_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-fn body(conn: &Connection, hash: &[u8]) -> Result<Entity> {
+fn body(conn: &Connection, id: i64) -> Result<Entity> {
     let body: String = conn
-        .prepare_cached("SELECT body FROM entity_bodies WHERE hash = ?1")?
-        .query_row([hash], |row| row.get(0))?;
+        .prepare_cached("SELECT body FROM entity_bodies WHERE id = ?1")?
+        .query_row([id], |row| row.get(0))?;
     decode(&body, None, None, None)
 }
 
@@ -91,17 +92,17 @@ pub(super) fn diff(
         };
         match order {
             std::cmp::Ordering::Less => {
-                result.removed.push(entry(&body(conn, &older[i].1)?, Vec::new()));
+                result.removed.push(entry(&body(conn, older[i].1)?, Vec::new()));
                 i += 1;
             }
             std::cmp::Ordering::Greater => {
-                result.added.push(entry(&body(conn, &newer[j].1)?, Vec::new()));
+                result.added.push(entry(&body(conn, newer[j].1)?, Vec::new()));
                 j += 1;
             }
             std::cmp::Ordering::Equal => {
                 if older[i].1 != newer[j].1 {
-                    let old = body(conn, &older[i].1)?;
-                    let new = body(conn, &newer[j].1)?;
+                    let old = body(conn, older[i].1)?;
+                    let new = body(conn, newer[j].1)?;
                     result.changed.push(entry(&new, changed_fields(&old, &new)));
                 }
                 i += 1;

@@ -108,8 +108,8 @@ impl Store {
             // only, the bodies are shared.
             conn.execute(
                 "INSERT INTO version_entities
-                     (version_id, entity_id, hash, first_seen, last_seen, last_change)
-                 SELECT ?1, entity_id, hash, first_seen, last_seen, last_change
+                     (version_id, entity_id, body_id, first_seen, last_seen, last_change)
+                 SELECT ?1, entity_id, body_id, first_seen, last_seen, last_change
                  FROM version_entities WHERE version_id = ?2",
                 params![import.version_id, base.id],
             )?;
@@ -205,47 +205,50 @@ impl Import<'_> {
     }
 
     /// Stores an entity's body if new (with its references) and returns
-    /// its hash.
-    fn store_body(&self, entity: &Entity) -> Result<Vec<u8>> {
+    /// its row id.
+    fn store_body(&self, entity: &Entity) -> Result<i64> {
         let json = entity.canonical_json();
         let hash = Sha256::digest(json.as_bytes()).to_vec();
-        let inserted = self
+        let existing: Option<i64> = self
             .conn
-            .prepare_cached(
-                "INSERT INTO entity_bodies (hash, schema, body) VALUES (?1, ?2, ?3)
-                 ON CONFLICT DO NOTHING",
-            )?
+            .prepare_cached("SELECT id FROM entity_bodies WHERE hash = ?1")?
+            .query_row([&hash], |row| row.get(0))
+            .optional()?;
+        if let Some(id) = existing {
+            return Ok(id);
+        }
+        self.conn
+            .prepare_cached("INSERT INTO entity_bodies (hash, schema, body) VALUES (?1, ?2, ?3)")?
             .execute(params![hash, entity.schema.name(), json])?;
-        if inserted == 1 {
-            let mut refs = self.conn.prepare_cached(
-                "INSERT INTO entity_refs (target_id, source_id, hash, property)
-                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
-            )?;
-            for property in prop::ENTITY_PROPERTIES {
-                for target in entity.get(property) {
-                    refs.execute(params![target, entity.id, hash, property])?;
-                }
+        let id = self.conn.last_insert_rowid();
+        let mut refs = self.conn.prepare_cached(
+            "INSERT INTO entity_refs (target_id, source_id, body_id, property)
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+        )?;
+        for property in prop::ENTITY_PROPERTIES {
+            for target in entity.get(property) {
+                refs.execute(params![target, entity.id, id, property])?;
             }
         }
-        Ok(hash)
+        Ok(id)
     }
 
     fn put(&mut self, mut entity: Entity) -> Result<()> {
         if entity.datasets.is_empty() {
             entity.add_dataset(&self.request.dataset);
         }
-        let hash = self.store_body(&entity)?;
+        let body = self.store_body(&entity)?;
         let inserted = self
             .conn
             .prepare_cached(
                 "INSERT INTO version_entities
-                     (version_id, entity_id, hash, first_seen, last_seen, last_change)
+                     (version_id, entity_id, body_id, first_seen, last_seen, last_change)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
             )?
             .execute(params![
                 self.version_id,
                 entity.id,
-                hash,
+                body,
                 entity.first_seen,
                 entity.last_seen,
                 entity.last_change
@@ -253,9 +256,9 @@ impl Import<'_> {
         if inserted == 1 {
             return Ok(());
         }
-        let (hash, entity) = if self.delta {
+        let (body, entity) = if self.delta {
             // ADD/MOD: the new record replaces the old one.
-            (hash, entity)
+            (body, entity)
         } else {
             // The same id twice in one complete list: unite the records
             // rather than let either silently win.
@@ -276,13 +279,13 @@ impl Import<'_> {
         self.conn
             .prepare_cached(
                 "UPDATE version_entities
-                 SET hash = ?3, first_seen = ?4, last_seen = ?5, last_change = ?6
+                 SET body_id = ?3, first_seen = ?4, last_seen = ?5, last_change = ?6
                  WHERE version_id = ?1 AND entity_id = ?2",
             )?
             .execute(params![
                 self.version_id,
                 entity.id,
-                hash,
+                body,
                 entity.first_seen,
                 entity.last_seen,
                 entity.last_change
@@ -295,7 +298,7 @@ impl Import<'_> {
             .conn
             .prepare_cached(
                 "SELECT b.body, ve.first_seen, ve.last_seen, ve.last_change
-                 FROM version_entities ve JOIN entity_bodies b ON b.hash = ve.hash
+                 FROM version_entities ve JOIN entity_bodies b ON b.id = ve.body_id
                  WHERE ve.version_id = ?1 AND ve.entity_id = ?2",
             )?
             .query_row(params![self.version_id, id], |row| {
@@ -336,7 +339,9 @@ impl Import<'_> {
 
     fn set_hash(&self) -> Result<(u64, String)> {
         let mut stmt = self.conn.prepare(
-            "SELECT entity_id, hash FROM version_entities WHERE version_id = ?1 ORDER BY entity_id",
+            "SELECT ve.entity_id, b.hash FROM version_entities ve
+             JOIN entity_bodies b ON b.id = ve.body_id
+             WHERE ve.version_id = ?1 ORDER BY ve.entity_id",
         )?;
         let mut rows = stmt.query([self.version_id])?;
         let mut hasher = Sha256::new();

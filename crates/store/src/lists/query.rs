@@ -199,7 +199,7 @@ impl ListStore for Store {
             "SELECT b.body, ve.first_seen, ve.last_seen, ve.last_change
              FROM active_versions a
              JOIN version_entities ve ON ve.version_id = a.version_id
-             JOIN entity_bodies b ON b.hash = ve.hash
+             JOIN entity_bodies b ON b.id = ve.body_id
              WHERE 1 = 1",
         );
         let mut values: Vec<&str> = Vec::new();
@@ -232,7 +232,7 @@ impl ListStore for Store {
              FROM active_versions a
              JOIN list_versions lv ON lv.id = a.version_id
              JOIN version_entities ve ON ve.version_id = a.version_id AND ve.entity_id = ?1
-             JOIN entity_bodies b ON b.hash = ve.hash
+             JOIN entity_bodies b ON b.id = ve.body_id
              ORDER BY a.dataset",
         )?;
         let mut rows = stmt.query([id])?;
@@ -258,8 +258,9 @@ impl ListStore for Store {
              FROM entity_refs r
              JOIN active_versions a
              JOIN version_entities ve
-                  ON ve.version_id = a.version_id AND ve.entity_id = r.source_id AND ve.hash = r.hash
-             JOIN entity_bodies b ON b.hash = r.hash
+                  ON ve.version_id = a.version_id AND ve.entity_id = r.source_id
+                  AND ve.body_id = r.body_id
+             JOIN entity_bodies b ON b.id = r.body_id
              WHERE r.target_id = ?1",
         )?;
         let mut rows = incoming.query([id])?;
@@ -271,7 +272,7 @@ impl ListStore for Store {
             "SELECT b.body, ve.first_seen, ve.last_seen, ve.last_change
              FROM active_versions a
              JOIN version_entities ve ON ve.version_id = a.version_id AND ve.entity_id = ?1
-             JOIN entity_bodies b ON b.hash = ve.hash",
+             JOIN entity_bodies b ON b.id = ve.body_id",
         )?;
         for property in prop::ENTITY_PROPERTIES {
             for target in entity.get(property) {
