@@ -233,9 +233,12 @@ pub(crate) fn day(
                         .memo("card settlement"),
                     );
                 }
-                if business_day && rng.random_bool(0.3) {
-                    let supplier = h.suppliers[rng.random_range(0..3)];
-                    let channel = if rng.random_bool(0.3) { Channel::Wire } else { Channel::Ach };
+                // Each supplier is paid weekly, on its own weekday.
+                for (k, &supplier) in h.suppliers.iter().enumerate() {
+                    if !business_day || (i as usize + k) % 5 != wd as usize {
+                        continue;
+                    }
+                    let channel = if k == 0 { Channel::Wire } else { Channel::Ach };
                     out.push(
                         Event::new(
                             time_in(rng, day, 13, 23),
@@ -249,7 +252,7 @@ pub(crate) fn day(
                 }
                 if c.kind == Kind::Employer && business_day && rng.random_bool(0.4) {
                     // Its clients are the same few firms, month after month.
-                    let client = h.suppliers[rng.random_range(0..3)];
+                    let client = h.clients[rng.random_range(0..3)];
                     out.push(
                         Event::new(
                             time_in(rng, day, 13, 23),

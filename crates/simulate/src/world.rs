@@ -108,6 +108,8 @@ pub(crate) struct Habit {
     /// indices), employees (customer indices).
     pub(crate) cash_daily: i64,
     pub(crate) suppliers: [u32; 3],
+    /// Employers: the client firms that pay them (outside indices).
+    pub(crate) clients: [u32; 3],
     pub(crate) employees: Vec<u32>,
     /// Businesses whose cash is collected by an armored-car service
     /// (customer index of the service).
@@ -480,6 +482,11 @@ impl World {
                     in_block(rng, world.suppliers),
                     in_block(rng, world.suppliers),
                     in_block(rng, world.suppliers),
+                ];
+                h.clients = [
+                    in_block(rng, world.employers),
+                    in_block(rng, world.employers),
+                    in_block(rng, world.employers),
                 ];
                 h.card_rate = 1.0;
                 if kind == Kind::CashBusiness && !world.armored.is_empty() && rng.random_bool(0.25)

@@ -20,11 +20,14 @@
 
 use super::config::{BipartiteConfig, Caps};
 use super::fan::{duration, money};
-use super::flow::last;
 use super::flow::{FlowScratch, Outcome, Scope};
+use super::flow::{last, mark_established};
+use super::scratch::Marks;
 use super::scratch::set_key;
+use super::store::Adj;
 use super::store::Store;
 use super::{Detection, Edge, Typology};
+use vigia_model::EventTime;
 
 /// G6 on the new edge `u → v`.
 pub(crate) fn bipartite(
@@ -50,20 +53,23 @@ pub(crate) fn bipartite(
         return none(false, false);
     }
     let lo = now.saturating_sub(config.window);
-    let FlowScratch { first, first_values, second, second_values, third, list, best, .. } = scratch;
-    // R: u's payees.
+    let FlowScratch { first, first_values, second, second_values, third, old, list, best } =
+        scratch;
+    // R: u's new payees (not established relationships, not hubs).
     let payees = store.node(u).out.between(lo, now);
     let payers = store.node(v).inn.between(lo, now);
     if payees.len() > caps.max_hub_degree || payers.len() > caps.max_hub_degree {
         return Outcome::hub();
     }
     let (payees, mut scan) = last(payees, caps.max_scan);
+    established(old, scope, store.node(u).out.live(), lo, caps.max_scan);
     first.clear();
     list.clear();
     for adj in payees {
         // Hubs (merchants, utilities) are not block receivers.
         if adj.amount < scope.floor
             || first.contains(adj.other)
+            || old.contains(adj.other)
             || store.node(adj.other).inn.between(lo, now).len() > caps.max_hub_degree
         {
             continue;
@@ -99,16 +105,28 @@ pub(crate) fn bipartite(
         }
         let (paid, cut) = last(payments, caps.max_scan);
         scan |= cut;
+        established(old, scope, store.node(s).out.live(), lo, caps.max_scan);
         third.clear();
-        let overlap =
-            paid.iter().filter(|a| first.contains(a.other) && third.insert(a.other)).count();
+        let overlap = paid
+            .iter()
+            .filter(|a| {
+                a.amount >= scope.floor
+                    && first.contains(a.other)
+                    && !old.contains(a.other)
+                    && third.insert(a.other)
+            })
+            .count();
         if overlap < rmin {
             continue;
         }
         best.push(s);
         third.clear();
         for adj in paid {
-            if adj.amount >= scope.floor && first.contains(adj.other) && third.insert(adj.other) {
+            if adj.amount >= scope.floor
+                && first.contains(adj.other)
+                && !old.contains(adj.other)
+                && third.insert(adj.other)
+            {
                 first_values.add(adj.other, adj.time, 0.0);
             }
         }
@@ -212,5 +230,15 @@ pub(crate) fn bipartite(
         hub: false,
         suppressed: false,
         key,
+    }
+}
+
+/// Marks the established counterparties of `side` when novelty counts,
+/// else empties the set.
+fn established(old: &mut Marks, scope: Scope, side: &[Adj], lo: EventTime, cap: usize) {
+    if scope.novelty {
+        mark_established(old, side, lo, cap);
+    } else {
+        old.clear();
     }
 }

@@ -26,10 +26,12 @@ pub struct GraphConfig {
     pub bipartite: Option<BipartiteConfig>,
     /// G7: pass-through chains.
     pub chain: Option<ChainConfig>,
-    /// How far back a prior transfer between two accounts makes them an
-    /// established relationship (for [`FanConfig::new_counterparties_only`]).
-    /// It lengthens the retention of edges, so it costs memory; 35 days
-    /// covers a monthly payroll or rent cycle with a few days' slack.
+    /// How far back, from the start of a typology's window, a prior
+    /// transfer between two accounts makes them an established
+    /// relationship (for [`FanConfig::new_counterparties_only`] and
+    /// `flows_new_counterparties_only`). Edges are kept for this horizon
+    /// plus the window, so it costs memory; 35 days covers a monthly
+    /// payroll or rent cycle with a few days' slack.
     pub relationship_horizon: EventTime,
     /// Transfers below this amount (USD) are not edges of the structural
     /// typologies (cycle, scatter-gather, gather-scatter, bipartite,
@@ -38,11 +40,11 @@ pub struct GraphConfig {
     /// traffic. Fan typologies have their own `min_amount`. 0 considers
     /// every transfer.
     pub min_amount: f64,
-    /// Scatter-gather and gather-scatter count only legs between accounts
-    /// with no transfer in the retention window before the typology's
-    /// window (as fans do with `new_counterparties_only`): an employer,
-    /// its staff and their landlord, or a business with its regular
-    /// clients and suppliers, are established relationships.
+    /// Scatter-gather, gather-scatter and bipartite count only legs between
+    /// accounts with no transfer in the retention window before the
+    /// typology's window (as fans do with `new_counterparties_only`): an
+    /// employer, its staff and their landlord, or businesses with their
+    /// regular clients and suppliers, are established relationships.
     pub flows_new_counterparties_only: bool,
     /// For this long after the first edge of the stream, typologies that
     /// count new counterparties report nothing: without history every
@@ -99,12 +101,22 @@ impl GraphConfig {
     /// typology, and the relationship horizon when a fan typology asks
     /// for new counterparties only.
     pub fn retention(&self) -> EventTime {
-        let novelty = [&self.fan_out, &self.fan_in]
+        // Novelty looks back a relationship horizon from the start of the
+        // typology's window, so those typologies keep horizon + window.
+        let fans = [&self.fan_out, &self.fan_in]
             .into_iter()
             .flatten()
-            .any(|fan| fan.new_counterparties_only)
-            || (self.flows_new_counterparties_only
-                && (self.scatter_gather.is_some() || self.gather_scatter.is_some()));
+            .filter(|fan| fan.new_counterparties_only)
+            .map(|fan| fan.window);
+        let flows = [
+            self.scatter_gather.as_ref().map(|c| c.window),
+            self.gather_scatter.as_ref().map(|c| c.window),
+            self.bipartite.as_ref().map(|c| c.window),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|_| self.flows_new_counterparties_only);
+        let novelty = fans.chain(flows).max().map(|w| w.saturating_add(self.relationship_horizon));
         let windows = [
             self.fan_out.as_ref().map(|c| c.window),
             self.fan_in.as_ref().map(|c| c.window),
@@ -113,7 +125,7 @@ impl GraphConfig {
             self.gather_scatter.as_ref().map(|c| c.window),
             self.bipartite.as_ref().map(|c| c.window),
             self.chain.as_ref().map(|c| c.window),
-            novelty.then_some(self.relationship_horizon),
+            novelty,
         ];
         windows.into_iter().flatten().max().unwrap_or(0).max(0)
     }

@@ -459,8 +459,9 @@ impl GraphEngine {
         if let Some(c) = &config.bipartite {
             let i = Typology::Bipartite.index();
             let (episodes, window) = (&mut episodes[i], c.window);
-            let scope = flow::Scope { novelty: false, ..scope };
-            let mut admit = |key, size| episodes.fresh(key, edge.time, window, size, regrowth);
+            let mut admit = |key, size| {
+                (!novelty || warmed_up) && episodes.fresh(key, edge.time, window, size, regrowth)
+            };
             let outcome = bipartite::bipartite(store, c, &caps, scope, scratch, edge, &mut admit);
             Self::record(stats, episodes, i, window, regrowth, outcome, detections);
         }
