@@ -64,18 +64,21 @@ impl Side {
         }
     }
 
-    /// Drops entries older than `cutoff`.
+    /// Drops entries older than `cutoff`. Edges expire in time order, so
+    /// the expired entries are at the front: a linear step from `head`
+    /// is O(1) amortised.
     fn trim(&mut self, cutoff: EventTime) {
-        let live = self.items.get(self.head..).unwrap_or(&[]);
-        self.head += live.partition_point(|a| a.time < cutoff);
+        while self.items.get(self.head).is_some_and(|a| a.time < cutoff) {
+            self.head += 1;
+        }
         if self.head == self.items.len() {
             self.items.clear();
             self.head = 0;
-            // An account that goes quiet gives its memory back.
-            if self.items.capacity() > 64 {
+            // An account that goes quiet gives large buffers back.
+            if self.items.capacity() > 1024 {
                 self.items.shrink_to_fit();
             }
-        } else if self.head >= 32 && self.head * 2 >= self.items.len() {
+        } else if self.head >= 64 && self.head * 2 >= self.items.len() {
             self.items.drain(..self.head);
             self.head = 0;
         }
