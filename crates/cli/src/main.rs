@@ -51,9 +51,9 @@ pub(crate) struct Global {
 mod engine;
 mod lists;
 mod monitor;
+mod progress;
 mod screen;
 mod simulate;
-mod progress;
 
 fn default_data_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
