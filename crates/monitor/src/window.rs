@@ -384,6 +384,15 @@ pub struct Flow {
     matched_total: i64,
 }
 
+impl Flow {
+    /// The oldest time either queue holds (`i64::MAX` when both are empty).
+    fn first(&self) -> i64 {
+        let a = self.inflows.front().map_or(i64::MAX, |e| e.0);
+        let b = self.matched.front().map_or(i64::MAX, |e| e.0);
+        a.min(b)
+    }
+}
+
 /// Occurrence counts of interned values: a small vector while it is small
 /// (the common case: a handful of counterparties), a hash map beyond.
 #[derive(Debug, Clone, Default)]
@@ -492,6 +501,14 @@ pub struct WindowState {
     /// Events dropped because the key hit its per-key cap.
     pub overflow: u64,
     flow: Option<Box<Flow>>,
+    /// Times of the oldest and newest retained events (and the oldest
+    /// entry of the flow queues), kept beside the totals so the common
+    /// "nothing to evict, query ends at the newest event" path never
+    /// touches the event buffers: at millions of keys each buffer is a
+    /// cache miss.
+    first_time: i64,
+    last_time: i64,
+    flow_first: i64,
     balance_cents: i64,
     balance_weighted: i128,
 }
@@ -509,6 +526,9 @@ impl Default for WindowState {
             flow: None,
             balance_cents: 0,
             balance_weighted: 0,
+            first_time: i64::MAX,
+            last_time: i64::MIN,
+            flow_first: i64::MAX,
         }
     }
 }
@@ -596,6 +616,7 @@ impl WindowState {
             }
             Direction::None => {}
         }
+        self.flow_first = flow.first();
     }
 
     /// Adds an event in time order (equal times keep arrival order) and
@@ -607,21 +628,27 @@ impl WindowState {
         {
             self.account(layout, &old, -1);
             self.overflow += 1;
+            self.first_time = self.events.front().map_or(i64::MAX, |e| e.time);
         }
         self.account(layout, &event, 1);
         self.forward(layout, &event);
         // In-order arrival is the common case: append.
-        let at = if self.events.back().is_none_or(|last| last.time <= event.time) {
+        let at = if self.last_time <= event.time {
             self.events.len()
         } else {
             self.events.partition_point(|e| e.time <= event.time)
         };
         self.events.insert(at, event);
+        self.first_time = self.first_time.min(event.time);
+        self.last_time = self.last_time.max(event.time);
         at
     }
 
     /// Drops the events older than `from`.
     pub fn evict_before(&mut self, layout: &Layout, from: i64) {
+        if self.first_time >= from && self.flow_first >= from {
+            return;
+        }
         while let Some(first) = self.events.front() {
             if first.time >= from {
                 break;
@@ -629,6 +656,10 @@ impl WindowState {
             let e = *first;
             self.events.pop_front();
             self.account(layout, &e, -1);
+        }
+        self.first_time = self.events.front().map_or(i64::MAX, |e| e.time);
+        if self.events.is_empty() {
+            self.last_time = i64::MIN;
         }
         if let Some(flow) = &mut self.flow {
             while flow.matched.front().is_some_and(|m| m.0 < from) {
@@ -639,19 +670,21 @@ impl WindowState {
             while flow.inflows.front().is_some_and(|m| m.0 < from) {
                 flow.inflows.pop_front();
             }
+            self.flow_first = flow.first();
         }
     }
 
     /// The index range of events with `start <= time <= end`.
     pub fn range(&self, start: i64, end: i64) -> (usize, usize) {
         let len = self.events.len();
-        // Most queries end at the newest event: check before searching.
-        let hi = if self.events.back().is_none_or(|e| e.time <= end) {
+        // Most queries end at the newest event and start before the
+        // oldest: answer from the cached times.
+        let hi = if self.last_time <= end {
             len
         } else {
             self.events.partition_point(|e| e.time <= end)
         };
-        let lo = if self.events.front().is_none_or(|e| e.time >= start) {
+        let lo = if self.first_time >= start {
             0
         } else {
             self.events.partition_point(|e| e.time < start)
