@@ -252,6 +252,18 @@ fn import_source(
 ) -> anyhow::Result<Outcome> {
     let main = source.files.first().map(|p| shown(p)).unwrap_or_default();
     let shown_source = options.origin.clone().unwrap_or_else(|| shown_files(&source.files));
+    // `lists update`: a download in another format than the source's is
+    // refused before anything else (the URL serves something else now).
+    if let Some(expected) = options.expect_format.filter(|f| *f != source.format) {
+        let reason = format!(
+            "expected {} but the file is {} (the publisher changed its format, or the URL \
+             serves something else)",
+            expected.name(),
+            source.format.name()
+        );
+        refuse_unplanned(store, Path::new(&main), &reason, options)?;
+        return Ok(Outcome::Refused(vigia_store::Refusal::Unreadable { message: reason }));
+    }
     let content_hash = match hash_files(&source.files) {
         Ok(hash) => hash,
         Err(err) => {
@@ -277,33 +289,22 @@ fn import_source(
         }
         ImportStart::Ready(import) => import,
     };
-    let report = if let Some(expected) = options.expect_format.filter(|f| *f != source.format) {
-        import.refuse(&format!(
-            "expected {} but the file is {} (the publisher changed its format, or the URL \
-             serves something else)",
-            expected.name(),
-            source.format.name()
-        ))?
-    } else {
-        let bar = progress::counter(global.interactive, &source.dataset);
-        bar.set_message("entities");
-        let mut diagnostics = Vec::new();
-        let mut feed = Feed {
-            import: &mut import,
-            bar: &bar,
-            diagnostics: options.verbose.then_some(&mut diagnostics),
-            entities: 0,
-        };
-        let read = read_in_parallel(source, &mut feed);
-        bar.finish_and_clear();
-        let report = match read {
-            Ok(summary) => import.finish(&summary)?,
-            Err(err) => import.refuse(&err.to_string())?,
-        };
-        print_report(&shown_source, &report, &diagnostics);
-        return finish_line(&main, &shown_source, report);
+    let bar = progress::counter(global.interactive, &source.dataset);
+    bar.set_message("entities");
+    let mut diagnostics = Vec::new();
+    let mut feed = Feed {
+        import: &mut import,
+        bar: &bar,
+        diagnostics: options.verbose.then_some(&mut diagnostics),
+        entities: 0,
     };
-    print_report(&shown_source, &report, &[]);
+    let read = read_in_parallel(source, &mut feed);
+    bar.finish_and_clear();
+    let report = match read {
+        Ok(summary) => import.finish(&summary)?,
+        Err(err) => import.refuse(&err.to_string())?,
+    };
+    print_report(&shown_source, &report, &diagnostics);
     finish_line(&main, &shown_source, report)
 }
 

@@ -570,8 +570,30 @@ fn update_downloads_verifies_and_imports() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("SHA-256"), "{}", stderr(&output));
 
+    // Another format than the one expected, and a file over the size
+    // limit: both refused, active untouched.
+    let checks =
+        [("format = \"ftm_json\"\n", "expected ftm_json"), ("max_bytes = 1000\n", "limit of 1000")];
+    for (extra, expected) in checks {
+        let mut text =
+            std::fs::read_to_string(server.config(tmp.path(), "ok/consolidated.xml")).unwrap();
+        text += extra;
+        std::fs::write(&config, text).unwrap();
+        let output = vigia(
+            &data,
+            &["lists", "update", "--config", path_str(&config), "--only", "un_sc_sanctions"],
+        );
+        assert_eq!(output.status.code(), Some(1), "{extra}");
+        assert!(stderr(&output).contains(expected), "{extra}: {}", stderr(&output));
+        assert!(!stderr(&output).contains("retrying"), "{extra}: {}", stderr(&output));
+        assert_eq!(status(&data)["un_sc_sanctions"], (1, entities));
+    }
+
     let store = Store::open(&data).unwrap();
     assert!(store.verify().unwrap().is_intact());
+    let actions: Vec<String> =
+        store.events(0, 100).unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(actions.iter().filter(|a| *a == "lists.download.failed").count(), 3, "{actions:?}");
 }
 
 #[test]
