@@ -38,7 +38,9 @@ fn designated() -> &'static [Designated] {
                     for value in
                         properties.get(key).and_then(|v| v.as_array()).into_iter().flatten()
                     {
-                        if let Some(text) = value.as_str() {
+                        // Acronyms ("CDN", "TdA") are not what a payment
+                        // names as its beneficiary.
+                        if let Some(text) = value.as_str().filter(|t| t.chars().count() >= 8) {
                             names.push(text.to_owned());
                         }
                     }

@@ -166,8 +166,14 @@ pub(crate) fn bipartite(
         from = from.min(first_payment);
         let (received, cut) = last(node.inn.between(lo, now), caps.max_scan);
         scan |= cut;
+        // What passes through is what came from new counterparties: a
+        // mule's own salary is not part of the layer's value.
+        established(old, scope, node.inn.live(), lo, caps.max_scan);
         third.clear();
         for adj in received {
+            if old.contains(adj.other) {
+                continue;
+            }
             inflow += adj.amount;
             from = from.min(adj.time);
             let w = adj.other;
