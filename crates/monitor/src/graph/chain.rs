@@ -9,6 +9,9 @@
 //! receipts of one account in a 72-hour span, bounded by `max_scan`. A
 //! chain whose start has left the window restarts at the previous hop.
 //!
+//! With `flows_new_counterparties_only`, a transfer between accounts that
+//! already dealt with each other in the retention window is not a hop.
+//!
 //! A chain of `min_hops` or more is reported by walking the links back
 //! (at most `max_hops`) and keeping the longest suffix in which no account
 //! repeats (a path, not a loop; loops are cycles).
@@ -35,9 +38,20 @@ pub(crate) fn link(
     config: &ChainConfig,
     caps: &Caps,
     floor: f64,
+    novelty: bool,
     edge: &Edge,
 ) -> Link {
     let mut best = Link { hops: 1, prev: u32::MAX, start: edge.time, capped: false };
+    // With novelty, a transfer between accounts that already dealt with
+    // each other in the retention window is no hop of a chain (hops 0:
+    // not linkable): salary passed on to the landlord is not layering.
+    if novelty {
+        let earlier = store.node(edge.from).out.live();
+        let earlier = &earlier[earlier.len().saturating_sub(caps.max_scan)..];
+        if earlier.iter().any(|a| a.other == edge.to) {
+            return Link { hops: 0, ..best };
+        }
+    }
     let lo = edge.time.saturating_sub(config.max_hop_delay);
     let receipts = store.node(edge.from).inn.between(lo, edge.time);
     let capped = receipts.len() > caps.max_scan;
@@ -52,6 +66,9 @@ pub(crate) fn link(
             continue;
         }
         let Some(previous) = store.record(adj.seq) else { continue };
+        if previous.chain_hops == 0 {
+            continue;
+        }
         let (hops, start) = if previous.chain_start >= window_start {
             (previous.chain_hops.saturating_add(1), previous.chain_start)
         } else {

@@ -42,8 +42,9 @@ pub struct GraphConfig {
     pub min_amount: f64,
     /// Scatter-gather, gather-scatter and bipartite count only legs between
     /// accounts with no transfer in the retention window before the
-    /// typology's window (as fans do with `new_counterparties_only`): an
-    /// employer, its staff and their landlord, or businesses with their
+    /// typology's window (as fans do with `new_counterparties_only`), and a
+    /// chain hop must be the pair's first transfer in the retention window:
+    /// an employer, its staff and their landlord, or businesses with their
     /// regular clients and suppliers, are established relationships.
     pub flows_new_counterparties_only: bool,
     /// For this long after the first edge of the stream, typologies that

@@ -239,7 +239,15 @@ impl GraphEngine {
         self.preds.ensure(len);
         let link = match &self.config.chain {
             Some(config) if edge.amount >= self.config.min_amount => {
-                chain::link(&self.store, config, &self.config.caps, self.config.min_amount, &edge)
+                let novelty = self.config.flows_new_counterparties_only;
+                chain::link(
+                    &self.store,
+                    config,
+                    &self.config.caps,
+                    self.config.min_amount,
+                    novelty,
+                    &edge,
+                )
             }
             _ => chain::Link { hops: 1, prev: u32::MAX, start: edge.time, capped: false },
         };

@@ -308,6 +308,21 @@ fn chain_with_a_slow_hop_is_broken() {
 }
 
 #[test]
+fn the_same_pass_through_every_month_is_a_chain_once() {
+    // Established pairs are no hops: only the first month forms a chain.
+    let mut edges = String::new();
+    for month in 0..3 {
+        let d = 30 * month;
+        edges.push_str(&format!(
+            "client>firm @{d} 9000\n firm>agent @{} 8800\n agent>owner @{} 8600\n",
+            d + 1,
+            d + 2
+        ));
+    }
+    check(Typology::RandomChain, &edges, &[("agent client firm owner", 2)]);
+}
+
+#[test]
 fn salary_then_rent_is_not_a_chain() {
     check(
         Typology::RandomChain,
