@@ -428,6 +428,7 @@ pub struct Monitor {
     watermark: i64,
     seq: u64,
     retention: i64,
+    sweep_cursor: usize,
     stats: Stats,
     // Scratch buffers reused across transactions (no allocation per
     // transaction on the hot path).
@@ -540,6 +541,7 @@ impl Monitor {
             watermark: i64::MIN,
             seq: 0,
             retention,
+            sweep_cursor: 0,
             stats: Stats { alerts: vec![0; n], suppressed: vec![0; n], ..Stats::default() },
             key_buf: String::new(),
             totals_scratch: Vec::new(),
@@ -704,30 +706,46 @@ impl Monitor {
             self.run_graph(&ctx, alerts);
         }
         stage(Stage::Graph);
-        if self.seq.is_multiple_of(self.options.sweep_every.max(1)) {
-            self.sweep();
+        // Every `sweep_every` transactions each unit has been swept once.
+        let units = self.windows.len() as u64 + 1;
+        if self.seq.is_multiple_of((self.options.sweep_every / units).max(1)) {
+            let unit = self.sweep_cursor;
+            self.sweep_cursor = (self.sweep_cursor + 1) % units as usize;
+            self.sweep_unit(unit);
         }
         Ok(())
     }
 
     /// Drops idle window states and old evidence ids.
     pub fn sweep(&mut self) {
+        for unit in 0..=self.windows.len() {
+            self.sweep_unit(unit);
+        }
+    }
+
+    /// Sweeps one unit: a window scenario's states, or (the last unit)
+    /// proximity state and evidence ids. Sweeping one unit at a time keeps
+    /// each pause short (O(states of one scenario)).
+    fn sweep_unit(&mut self, unit: usize) {
         let watermark = self.watermark;
         if watermark == i64::MIN {
             return;
         }
         let lateness = self.options.lateness;
-        for run in &mut self.windows {
+        if let Some(run) = self.windows.get_mut(unit) {
             let scenario = &self.pack.scenarios[run.scenario];
             let from = run.clock.retain_from(watermark, lateness);
             let layout = scenario.layout;
-            let baseline_from = watermark - scenario.baseline_days as i64 * DAY;
+            // A state with a baseline ring lives while its ring still holds
+            // a day inside the baseline, even with no event in the window.
+            let baseline_day = (watermark - scenario.baseline_days as i64 * DAY).div_euclid(DAY);
             run.states.retain(|_, st| {
                 st.evict_before(&layout, from);
                 !st.is_empty()
                     || st.open_until >= watermark
-                    || (st.days.is_some() && st.open_until >= baseline_from)
+                    || st.days.as_ref().is_some_and(|d| d.newest_day() >= baseline_day)
             });
+            return;
         }
         if let Some(p) = &mut self.proximity {
             let from = watermark - p.spec.window;

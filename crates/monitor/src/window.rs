@@ -815,6 +815,11 @@ impl DayRing {
         day.rem_euclid(self.cents.len() as i64) as usize
     }
 
+    /// Day number (days since the epoch) of the newest bucket written.
+    pub fn newest_day(&self) -> i64 {
+        self.newest
+    }
+
     /// Adds an event; events older than the ring are ignored.
     pub fn add(&mut self, time: i64, cents: i64) {
         let day = time.div_euclid(DAY);

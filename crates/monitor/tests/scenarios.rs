@@ -885,3 +885,37 @@ fn a_directory_overrides_builtin_scenarios_by_id() {
     assert!(!pack.scenario("X1").unwrap().enabled);
     assert_ne!(pack.version, builtin.version);
 }
+
+/// Regression: sweeping idle states must not drop a key's baseline ring
+/// (a correspondent wiring every other day looked new after each gap, and
+/// its first large-but-ordinary wire alerted against a baseline of zero).
+#[test]
+fn sweeps_keep_baselines_of_quiet_keys() {
+    let profiles = [profile("CDC", "business", "", &["casa_de_cambio"])];
+    let options =
+        MonitorOptions { only: vec!["B3".into()], sweep_every: 1, ..MonitorOptions::default() };
+    let mut monitor = Monitor::new(Pack::builtin().unwrap(), options);
+    monitor.add_profiles(&profiles);
+    let mut alerts = Vec::new();
+    for d in 1..=29 {
+        // Traffic elsewhere moves the watermark while the correspondent is quiet.
+        let other = tx(
+            &format!("o{d}"),
+            &format!("2025-06-{d:02}T06:00:00Z"),
+            10.0,
+            Channel::Wire,
+            "X",
+            "Y",
+        );
+        monitor.process(&other.0, &mut alerts).unwrap();
+        if d % 2 == 1 {
+            // $40,000 every other day: a $20,000 daily mean; the last is
+            // $55,000, under three times the mean.
+            let amount = if d == 29 { 55_000.0 } else { 40_000.0 };
+            let t =
+                tx(&format!("d{d}"), &format!("2025-06-{d:02}"), amount, Channel::Wire, "X", "CDC");
+            monitor.process(&t.0, &mut alerts).unwrap();
+        }
+    }
+    assert!(alerts.is_empty(), "{:#?}", alerts.iter().map(|a| &a.explanation).collect::<Vec<_>>());
+}
