@@ -2,6 +2,8 @@
 //! subject.
 
 mod cases;
+mod props;
+mod rules;
 
 use std::path::PathBuf;
 
