@@ -109,7 +109,9 @@ pub fn load_lists(dir: &Path) -> Result<(Vec<Entity>, Vec<String>)> {
         match vigia_sources::plan(&files, None) {
             Ok(sources) => break sources,
             Err(err) => {
-                let bad = files.iter().position(|f| err.to_string().starts_with(&f.display().to_string()));
+                let bad = files
+                    .iter()
+                    .position(|f| err.to_string().starts_with(&f.display().to_string()));
                 match bad {
                     Some(i) => {
                         notes.push(format!("skipped: {err}"));
@@ -145,13 +147,19 @@ pub fn load_lists(dir: &Path) -> Result<(Vec<Entity>, Vec<String>)> {
             let larger = a.records > b.records;
             // j loses to i if i is newer and not a small excerpt, or i is
             // much larger.
-            if (newer && a.records * 2 >= b.records) || (larger && a.records >= 2 * b.records.max(1)) {
+            if (newer && a.records * 2 >= b.records)
+                || (larger && a.records >= 2 * b.records.max(1))
+            {
                 keep[j] = false;
             }
         }
     }
     for (k, (source, summary, found)) in read.into_iter().enumerate() {
-        let verdict = if keep[k] { "indexed" } else { "left out (another version of the dataset is indexed)" };
+        let verdict = if keep[k] {
+            "indexed"
+        } else {
+            "left out (another version of the dataset is indexed)"
+        };
         notes.push(format!(
             "{}: {} {} {} entities, {}",
             source.files[0].display(),
@@ -187,7 +195,8 @@ fn collect_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<()> {
 /// Reads one of yente's fixture CSVs into Person queries, as yente's
 /// `csv_row_to_ftm_entity` builds them.
 pub fn yente_queries(path: &Path, prefix: &str) -> Result<Vec<Query>> {
-    let mut reader = csv::Reader::from_path(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut reader =
+        csv::Reader::from_path(path).with_context(|| format!("opening {}", path.display()))?;
     let headers = reader.headers()?.clone();
     let column = |name: &str| headers.iter().position(|h| h == name);
     let columns = [
@@ -224,10 +233,17 @@ pub fn name_key(name: &str) -> String {
 
 /// Maps positives to the listed entities (of the given datasets) one of
 /// whose names has the query's name key; birth years break ties.
-pub fn label_positives(index: &Index, queries: Vec<Query>, datasets: &[&str]) -> Vec<LabelledQuery> {
-    let mut by_key: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+pub fn label_positives(
+    index: &Index,
+    queries: Vec<Query>,
+    datasets: &[&str],
+) -> Vec<LabelledQuery> {
+    let mut by_key: std::collections::HashMap<String, Vec<usize>> =
+        std::collections::HashMap::new();
     for (i, record) in index.records().iter().enumerate() {
-        if !datasets.is_empty() && !record.entity.datasets.iter().any(|d| datasets.contains(&d.as_str())) {
+        if !datasets.is_empty()
+            && !record.entity.datasets.iter().any(|d| datasets.contains(&d.as_str()))
+        {
             continue;
         }
         for (_, name) in record.entity.names() {
@@ -243,17 +259,28 @@ pub fn label_positives(index: &Index, queries: Vec<Query>, datasets: &[&str]) ->
             let key = query.entity.first(prop::NAME).map(name_key).unwrap_or_default();
             let expectation = match by_key.get(&key) {
                 Some(records) => {
-                    let year = query.entity.first(prop::BIRTH_DATE).and_then(|d| d.get(..4)).map(str::to_owned);
+                    let year = query
+                        .entity
+                        .first(prop::BIRTH_DATE)
+                        .and_then(|d| d.get(..4))
+                        .map(str::to_owned);
                     let same_year: Vec<&usize> = records
                         .iter()
                         .filter(|&&r| {
                             year.as_ref().is_some_and(|y| {
-                                index.records()[r].entity.get(prop::BIRTH_DATE).iter().any(|d| d.starts_with(y.as_str()))
+                                index.records()[r]
+                                    .entity
+                                    .get(prop::BIRTH_DATE)
+                                    .iter()
+                                    .any(|d| d.starts_with(y.as_str()))
                             })
                         })
                         .collect();
-                    let chosen: Vec<&usize> = if same_year.is_empty() { records.iter().collect() } else { same_year };
-                    Expectation::MatchOneOf(chosen.iter().map(|&&r| index.records()[r].entity.id.clone()).collect())
+                    let chosen: Vec<&usize> =
+                        if same_year.is_empty() { records.iter().collect() } else { same_year };
+                    Expectation::MatchOneOf(
+                        chosen.iter().map(|&&r| index.records()[r].entity.id.clone()).collect(),
+                    )
                 }
                 None => Expectation::Unmapped,
             };
@@ -274,16 +301,26 @@ pub fn align_treated(untreated: &[LabelledQuery], treated: Vec<Query>) -> Vec<La
 
 /// Marks every query as a negative.
 pub fn negatives(queries: Vec<Query>) -> Vec<LabelledQuery> {
-    queries.into_iter().map(|query| LabelledQuery { query, expectation: Expectation::NoMatch }).collect()
+    queries
+        .into_iter()
+        .map(|query| LabelledQuery { query, expectation: Expectation::NoMatch })
+        .collect()
 }
 
 /// Runs a set and computes its figures.
-pub fn evaluate(screener: &Screener, set: &EvalSet, config: &ScreenConfig, examples: usize) -> SetReport {
+pub fn evaluate(
+    screener: &Screener,
+    set: &EvalSet,
+    config: &ScreenConfig,
+    examples: usize,
+) -> SetReport {
     let started = Instant::now();
     let results: Vec<ScreenResult> = set
         .queries
         .par_iter()
-        .map_init(Scratch::new, |scratch, labelled| screener.screen(&labelled.query, config, scratch))
+        .map_init(Scratch::new, |scratch, labelled| {
+            screener.screen(&labelled.query, config, scratch)
+        })
         .collect();
     let elapsed = started.elapsed();
     report(screener.index(), set, &results, elapsed, examples)
@@ -301,10 +338,18 @@ fn same_party_keys(index: &Index, ids: &[String]) -> std::collections::HashSet<S
         .collect()
 }
 
-fn report(index: &Index, set: &EvalSet, results: &[ScreenResult], elapsed: Duration, examples: usize) -> SetReport {
-    let mut report = SetReport { name: set.name.clone(), queries: set.queries.len(), ..SetReport::default() };
+fn report(
+    index: &Index,
+    set: &EvalSet,
+    results: &[ScreenResult],
+    elapsed: Duration,
+    examples: usize,
+) -> SetReport {
+    let mut report =
+        SetReport { name: set.name.clone(), queries: set.queries.len(), ..SetReport::default() };
     for (labelled, result) in set.queries.iter().zip(results) {
-        let matched: Vec<&vigia_screen::MatchResult> = result.results.iter().filter(|r| r.is_match).collect();
+        let matched: Vec<&vigia_screen::MatchResult> =
+            result.results.iter().filter(|r| r.is_match).collect();
         if !matched.is_empty() {
             report.any_match += 1;
         }
@@ -323,11 +368,17 @@ fn report(index: &Index, set: &EvalSet, results: &[ScreenResult], elapsed: Durat
                     if report.examples.len() < examples {
                         let best = result.results.iter().find(|r| ids.contains(&r.id));
                         report.examples.push(match best {
-                            Some(r) => format!("missed {name:?}: {} scored {:.3}", r.caption, r.score),
+                            Some(r) => {
+                                format!("missed {name:?}: {} scored {:.3}", r.caption, r.score)
+                            }
                             None => format!(
                                 "missed {name:?}: expected {} not among results {:?}",
                                 ids.join("|"),
-                                result.results.iter().map(|r| format!("{} {:.2}", r.caption, r.score)).collect::<Vec<_>>()
+                                result
+                                    .results
+                                    .iter()
+                                    .map(|r| format!("{} {:.2}", r.caption, r.score))
+                                    .collect::<Vec<_>>()
                             ),
                         });
                     }
@@ -340,7 +391,11 @@ fn report(index: &Index, set: &EvalSet, results: &[ScreenResult], elapsed: Durat
                     .iter()
                     .filter(|r| {
                         !ids.contains(&r.id)
-                            && !index.record(r.record).entity.names().any(|(_, n)| keys.contains(&name_key(n)))
+                            && !index
+                                .record(r.record)
+                                .entity
+                                .names()
+                                .any(|(_, n)| keys.contains(&name_key(n)))
                     })
                     .count();
             }
@@ -349,7 +404,10 @@ fn report(index: &Index, set: &EvalSet, results: &[ScreenResult], elapsed: Durat
                 report.wrong_matches += matched.len();
                 if !matched.is_empty() && report.examples.len() < examples {
                     let top = matched[0];
-                    report.examples.push(format!("false positive {name:?} → {} ({:.3})", top.caption, top.score));
+                    report.examples.push(format!(
+                        "false positive {name:?} → {} ({:.3})",
+                        top.caption, top.score
+                    ));
                 }
             }
         }
@@ -364,7 +422,8 @@ fn report(index: &Index, set: &EvalSet, results: &[ScreenResult], elapsed: Durat
     };
     report.match_rate = ratio(report.any_match, report.queries);
     report.seconds = elapsed.as_secs_f64();
-    report.queries_per_second = if report.seconds > 0.0 { report.queries as f64 / report.seconds } else { 0.0 };
+    report.queries_per_second =
+        if report.seconds > 0.0 { report.queries as f64 / report.seconds } else { 0.0 };
     report
 }
 
@@ -372,7 +431,8 @@ fn report(index: &Index, set: &EvalSet, results: &[ScreenResult], elapsed: Durat
 /// `#` comments): each expected name becomes a listed Person; each query
 /// must match its own.
 pub fn cross_script(path: &Path) -> Result<(Vec<Entity>, EvalSet)> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let mut entities = Vec::new();
     let mut queries = Vec::new();
     for line in text.lines() {
@@ -407,16 +467,24 @@ pub fn cross_script(path: &Path) -> Result<(Vec<Entity>, EvalSet)> {
 ///
 /// # Errors
 /// The folder or a file cannot be written.
-pub fn export(dir: &Path, index: &Index, sets: &[EvalSet], cross_entities: &[Entity], cross: &EvalSet) -> Result<()> {
+pub fn export(
+    dir: &Path,
+    index: &Index,
+    sets: &[EvalSet],
+    cross_entities: &[Entity],
+    cross: &EvalSet,
+) -> Result<()> {
     use std::io::Write;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut entities = std::io::BufWriter::new(std::fs::File::create(dir.join("entities.ftm.json"))?);
+    let mut entities =
+        std::io::BufWriter::new(std::fs::File::create(dir.join("entities.ftm.json"))?);
     for record in index.records() {
         serde_json::to_writer(&mut entities, &record.entity)?;
         entities.write_all(b"\n")?;
     }
     entities.flush()?;
-    let mut cross_file = std::io::BufWriter::new(std::fs::File::create(dir.join("cross_script.ftm.json"))?);
+    let mut cross_file =
+        std::io::BufWriter::new(std::fs::File::create(dir.join("cross_script.ftm.json"))?);
     for entity in cross_entities {
         serde_json::to_writer(&mut cross_file, entity)?;
         cross_file.write_all(b"\n")?;
@@ -443,4 +511,99 @@ pub fn export(dir: &Path, index: &Index, sets: &[EvalSet], cross_entities: &[Ent
     }
     out.flush()?;
     Ok(())
+}
+
+/// `n` synthetic listed entities for scale tests: persons (given names,
+/// one or two family names, an alias in a third of cases, birth dates,
+/// nationalities), companies (words and a legal form) and vessels, with
+/// name parts drawn from a Zipf-like distribution over generated syllable
+/// words, as real lists have a few very common parts and many rare ones.
+/// Deterministic for a seed.
+pub fn synthetic_entities(n: usize, seed: u64) -> Vec<Entity> {
+    const SYLLABLES: &[&str] = &[
+        "ma", "ri", "an", "to", "ka", "le", "mo", "ha", "med", "al", "ja", "qu", "in", "go", "mez",
+        "ro", "sa", "la", "fer", "nan", "dez", "lu", "is", "car", "los", "gar", "cia", "ab", "dul",
+        "rah", "man", "ser", "gei", "iv", "ov", "pe", "tro", "vich", "ko", "zh", "ang", "wei",
+        "li", "xu", "ta", "na", "be", "ni", "or", "ul",
+    ];
+    const FORMS: &[&str] =
+        &["LLC", "S.A. de C.V.", "Ltd", "GmbH", "OOO", "Trading Co", "Holdings", "SA", "Inc"];
+    const COUNTRIES: &[&str] =
+        &["mx", "us", "ve", "sv", "co", "ru", "ir", "cn", "af", "sy", "kp", "gt"];
+    let mut state = seed | 1;
+    let mut next = move || {
+        // xorshift64*: deterministic, no dependency.
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    };
+    let vocabulary: Vec<String> = (0..200_000)
+        .map(|i| {
+            let mut word = String::new();
+            let mut x = i as u64 * 2_654_435_761 + 1;
+            for _ in 0..(2 + (x % 3)) {
+                word.push_str(SYLLABLES[(x % SYLLABLES.len() as u64) as usize]);
+                x /= SYLLABLES.len() as u64;
+                x = x
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407)
+                    >> 7;
+            }
+            word
+        })
+        .collect();
+    let mut word = |next: &mut dyn FnMut() -> u64| {
+        // Zipf-like: the square of a uniform draw favours low ranks.
+        let u = (next() % 1_000_000) as f64 / 1_000_000.0;
+        let rank = ((u * u) * vocabulary.len() as f64) as usize;
+        let w = &vocabulary[rank.min(vocabulary.len() - 1)];
+        let mut c = w.chars();
+        c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
+    };
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let kind = next() % 10;
+        let mut e;
+        if kind < 6 {
+            e = Entity::new(format!("syn-{i}"), Schema::Person);
+            let name = format!(
+                "{} {} {}",
+                word(&mut next),
+                word(&mut next).to_uppercase(),
+                word(&mut next).to_uppercase()
+            );
+            e.add(prop::NAME, &name);
+            if next() % 3 == 0 {
+                e.add(
+                    prop::ALIAS,
+                    &format!("{} {}", word(&mut next), word(&mut next).to_uppercase()),
+                );
+            }
+            e.add(
+                prop::BIRTH_DATE,
+                &format!("{}-{:02}-{:02}", 1940 + next() % 60, 1 + next() % 12, 1 + next() % 28),
+            );
+            e.add(prop::NATIONALITY, COUNTRIES[(next() % COUNTRIES.len() as u64) as usize]);
+        } else if kind < 9 {
+            e = Entity::new(format!("syn-{i}"), Schema::Company);
+            e.add(
+                prop::NAME,
+                &format!(
+                    "{} {} {}",
+                    word(&mut next),
+                    word(&mut next),
+                    FORMS[(next() % FORMS.len() as u64) as usize]
+                ),
+            );
+            e.add(prop::COUNTRY, COUNTRIES[(next() % COUNTRIES.len() as u64) as usize]);
+        } else {
+            e = Entity::new(format!("syn-{i}"), Schema::Vessel);
+            e.add(prop::NAME, &format!("{} {}", word(&mut next).to_uppercase(), next() % 100));
+            e.add(prop::IMO_NUMBER, &format!("IMO{}", 9_000_000 + next() % 999_999));
+        }
+        e.add_dataset("synthetic");
+        out.push(e);
+    }
+    out
 }

@@ -9,7 +9,10 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use vigia_eval::{EvalSet, SetReport, align_treated, cross_script, evaluate, label_positives, load_lists, negatives, yente_queries};
+use vigia_eval::{
+    EvalSet, SetReport, align_treated, cross_script, evaluate, label_positives, load_lists,
+    negatives, yente_queries,
+};
 use vigia_index::{IndexBuilder, IndexConfig};
 use vigia_screen::{ScreenConfig, Screener};
 
@@ -52,6 +55,11 @@ struct Args {
     /// running the sets.
     #[arg(long, value_name = "FILE")]
     probe: Option<PathBuf>,
+    /// Build an index of this many synthetic entities (persons, companies,
+    /// vessels with names, aliases, birth dates, countries), report its
+    /// build time, size and the process's peak memory, and exit.
+    #[arg(long, value_name = "N")]
+    synthetic: Option<usize>,
     /// Time the pipeline's stages (analysis and expansion, candidate
     /// generation, scoring) on one thread over one fixture file of
     /// ../shared/data/eval/yente (e.g. negatives_global.csv), and exit.
@@ -64,6 +72,9 @@ fn main() -> Result<()> {
     let Some(algorithm) = vigia_screen::algorithm(&args.algorithm) else {
         bail!("unknown algorithm {:?}", args.algorithm);
     };
+    if let Some(n) = args.synthetic {
+        return synthetic_build(n);
+    }
     let lists = args.data.join("lists");
     let eval = args.data.join("eval");
     let started = Instant::now();
@@ -96,9 +107,12 @@ fn main() -> Result<()> {
     config.score = vigia_screen::vigia_score::ScoreConfig::for_algorithm(algorithm);
 
     if let Some(probe) = &args.probe {
-        let file = std::io::BufReader::new(std::fs::File::open(probe).with_context(|| format!("opening {}", probe.display()))?);
+        let file = std::io::BufReader::new(
+            std::fs::File::open(probe).with_context(|| format!("opening {}", probe.display()))?,
+        );
         let mut warnings = Vec::new();
-        let queries = vigia_screen::input::read_queries(file, &mut warnings).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let queries = vigia_screen::input::read_queries(file, &mut warnings)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         for query in queries {
             let query = query.map_err(|e| anyhow::anyhow!("{e}"))?;
             let result = screener.screen(&query, &config, &mut vigia_index::Scratch::new());
@@ -118,7 +132,12 @@ fn main() -> Result<()> {
         stage_loop(&index, &queries, &config);
         let mut tokens: Vec<String> = queries
             .iter()
-            .flat_map(|q| q.entity.names().flat_map(|(_, n)| vigia_text::token::tokenize(&vigia_text::normalize::fold(n))).collect::<Vec<_>>())
+            .flat_map(|q| {
+                q.entity
+                    .names()
+                    .flat_map(|(_, n)| vigia_text::token::tokenize(&vigia_text::normalize::fold(n)))
+                    .collect::<Vec<_>>()
+            })
             .collect();
         tokens.sort();
         tokens.dedup();
@@ -127,7 +146,13 @@ fn main() -> Result<()> {
         for token in &tokens {
             let chars: Vec<char> = token.chars().collect();
             let (m, _) = vigia_text::phonetic::metaphone(token);
-            let (e, _) = index.expand(&chars, vigia_text::PartTag::Word, &m, &vigia_text::phonetic::skeleton(token), None);
+            let (e, _) = index.expand(
+                &chars,
+                vigia_text::PartTag::Word,
+                &m,
+                &vigia_text::phonetic::skeleton(token),
+                None,
+            );
             expanded += e.len();
         }
         println!(
@@ -140,7 +165,10 @@ fn main() -> Result<()> {
         for query in &queries {
             std::hint::black_box(vigia_index::Evidence::of(&query.entity));
         }
-        println!("evidence: {:.1} µs per query", t.elapsed().as_secs_f64() / queries.len() as f64 * 1e6);
+        println!(
+            "evidence: {:.1} µs per query",
+            t.elapsed().as_secs_f64() / queries.len() as f64 * 1e6
+        );
         let t = Instant::now();
         for query in &queries {
             for (_, name) in query.entity.names() {
@@ -154,22 +182,31 @@ fn main() -> Result<()> {
     }
     let untreated = yente_queries(&yente.join("positives_un_untreated.csv"), "un")?;
     let untreated = label_positives(&index, untreated, &["un_sc_sanctions"]);
-    let treated = align_treated(&untreated, yente_queries(&yente.join("positives_un_treated.csv"), "unt")?);
+    let treated =
+        align_treated(&untreated, yente_queries(&yente.join("positives_un_treated.csv"), "unt")?);
     let congress = yente_queries(&yente.join("positives_us_congress_untreated.csv"), "us")?;
     let congress = label_positives(&index, congress, &[]);
     let sets = vec![
         EvalSet { name: "UN positives, clean".into(), queries: untreated },
         EvalSet { name: "UN positives, treated".into(), queries: treated },
         EvalSet { name: "US Congress positives".into(), queries: congress },
-        EvalSet { name: "negatives, global".into(), queries: negatives(take(yente_queries(&yente.join("negatives_global.csv"), "ng")?)) },
-        EvalSet { name: "negatives, US".into(), queries: negatives(take(yente_queries(&yente.join("negatives_us.csv"), "nu")?)) },
+        EvalSet {
+            name: "negatives, global".into(),
+            queries: negatives(take(yente_queries(&yente.join("negatives_global.csv"), "ng")?)),
+        },
+        EvalSet {
+            name: "negatives, US".into(),
+            queries: negatives(take(yente_queries(&yente.join("negatives_us.csv"), "nu")?)),
+        },
     ];
-    let (xs_entities, xs_set) = cross_script(&eval.join("watchman/cross_script_pairs.csv")).context("cross-script pairs")?;
+    let (xs_entities, xs_set) = cross_script(&eval.join("watchman/cross_script_pairs.csv"))
+        .context("cross-script pairs")?;
     if let Some(dir) = &args.export {
         vigia_eval::export(dir, &index, &sets, &xs_entities, &xs_set)?;
         eprintln!("exported the entities and labelled sets to {}", dir.display());
     }
-    let mut reports: Vec<SetReport> = sets.iter().map(|set| evaluate(&screener, set, &config, args.examples)).collect();
+    let mut reports: Vec<SetReport> =
+        sets.iter().map(|set| evaluate(&screener, set, &config, args.examples)).collect();
 
     let mut builder = IndexBuilder::new(IndexConfig::default());
     builder.extend(xs_entities);
@@ -207,7 +244,8 @@ fn main() -> Result<()> {
             }
         }
     }
-    let total_negatives: usize = reports.iter().filter(|r| r.name.starts_with("negatives")).map(|r| r.queries).sum();
+    let total_negatives: usize =
+        reports.iter().filter(|r| r.name.starts_with("negatives")).map(|r| r.queries).sum();
     let false_positive_queries: usize =
         reports.iter().filter(|r| r.name.starts_with("negatives")).map(|r| r.any_match).sum();
     println!(
@@ -262,4 +300,37 @@ fn stage_loop(index: &vigia_index::Index, queries: &[vigia_screen::Query], confi
         names as f64 / n,
         touched as f64 / n
     );
+}
+
+/// Builds an index of `n` synthetic entities and reports time and memory.
+fn synthetic_build(n: usize) -> Result<()> {
+    let started = Instant::now();
+    let entities = vigia_eval::synthetic_entities(n, 20261127);
+    let generated = started.elapsed();
+    let started = Instant::now();
+    let mut builder = IndexBuilder::new(IndexConfig::default());
+    builder.extend(entities);
+    let index = builder.finish();
+    let built = started.elapsed();
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_owned())
+        })
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .unwrap_or(0);
+    println!(
+        "{n} synthetic entities (generated in {:.2}s): index of {} records, {} names, {} tokens built in {:.2}s on {} threads; index ~{} MB; peak RSS {} MB",
+        generated.as_secs_f64(),
+        index.stats().records,
+        index.stats().names,
+        index.stats().tokens,
+        built.as_secs_f64(),
+        rayon::current_num_threads(),
+        index.stats().heap_bytes / 1_000_000,
+        peak / 1024
+    );
+    Ok(())
 }

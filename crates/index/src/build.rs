@@ -7,8 +7,8 @@ use vigia_text::{AnalyzedName, PartTag, analyze, normalize, token};
 
 use crate::dictionary::DictionaryBuilder;
 use crate::{
-    Evidence, Index, IndexConfig, IndexStats, IndexedJoin, IndexedName, IndexedPart, NameId, NameOrigin, PartRole,
-    Record, RecordId, TokenId,
+    Evidence, Index, IndexConfig, IndexStats, IndexedJoin, IndexedName, IndexedPart, NameId,
+    NameOrigin, PartRole, Record, RecordId, TokenId,
 };
 
 /// Collects entities and builds an [`Index`].
@@ -37,7 +37,9 @@ impl IndexBuilder {
     /// sanctions, addresses) and entities without any name are skipped;
     /// returns whether the entity was taken.
     pub fn add(&mut self, entity: Entity) -> bool {
-        if !entity.schema.is_matchable() || (entity.names().next().is_none() && composed_name(&entity).is_none()) {
+        if !entity.schema.is_matchable()
+            || (entity.names().next().is_none() && composed_name(&entity).is_none())
+        {
             self.skipped += 1;
             return false;
         }
@@ -55,13 +57,13 @@ impl IndexBuilder {
     /// Builds the index. Name analysis runs in parallel.
     pub fn finish(self) -> Index {
         let IndexBuilder { config, entities, skipped } = self;
-        let analysed: Vec<Vec<AnalysedName>> = entities.par_iter().map(analyse_entity).collect();
 
         let mut dictionary = DictionaryBuilder::default();
         let mut records = Vec::with_capacity(entities.len());
         let mut names: Vec<IndexedName> = Vec::new();
         let mut parts: Vec<IndexedPart> = Vec::new();
         let mut joins: Vec<IndexedJoin> = Vec::new();
+        let mut join_postings: Vec<(u64, NameId)> = Vec::new();
         let mut acronyms: Vec<Box<str>> = Vec::new();
         let mut postings: Vec<(TokenId, NameId)> = Vec::new();
         let mut acronym_postings: FxHashMap<Box<str>, Vec<NameId>> = FxHashMap::default();
@@ -71,81 +73,121 @@ impl IndexBuilder {
         // rarities are known, then turned into weights.
         let mut pending_weights: Vec<(TokenId, PartTag, PartRole)> = Vec::new();
 
-        for (entity, entity_names) in entities.into_iter().zip(analysed) {
-            let record = records.len() as RecordId;
-            let first_name = names.len() as NameId;
-            let mut seen_forms: FxHashSet<String> = FxHashSet::default();
-            for name in entity_names {
-                let transliterated_from = name.analysed.script;
-                for (form_index, form) in name.analysed.forms.iter().enumerate() {
-                    if form.parts.is_empty() || !seen_forms.insert(form.text.clone()) {
-                        continue;
-                    }
-                    let name_id = names.len() as NameId;
-                    let part_start = parts.len() as u32;
-                    for part in &form.parts {
-                        let token =
-                            dictionary.intern(&part.text, record, &part.metaphone, &part.skeleton, part.symbol);
-                        let role = if name.family.contains(&part.text) {
-                            PartRole::Family
-                        } else if name.given.contains(&part.text) {
-                            PartRole::Given
-                        } else {
-                            PartRole::Unknown
-                        };
-                        parts.push(IndexedPart { token, tag: part.tag, role, weight: 0.0 });
-                        pending_weights.push((token, part.tag, role));
-                        postings.push((token, name_id));
-                    }
-                    let join_start = joins.len() as u32;
-                    for (i, pair) in form.parts.windows(2).enumerate() {
-                        if joinable(pair[0].tag) && joinable(pair[1].tag) {
-                            let text = format!("{}{}", pair[0].text, pair[1].text);
-                            let token = dictionary.intern(&text, record, "", "", None);
-                            joins.push(IndexedJoin { token, first: i as u16 });
+        // Names are analysed in parallel a chunk at a time, and each chunk's
+        // analyses are dropped once interned: memory holds one chunk of
+        // analyses, not the whole list's.
+        const CHUNK: usize = 4096;
+        let mut entities = entities.into_iter().peekable();
+        let mut chunk: Vec<Entity> = Vec::with_capacity(CHUNK);
+        while entities.peek().is_some() {
+            chunk.clear();
+            chunk.extend(entities.by_ref().take(CHUNK));
+            let analysed: Vec<Vec<AnalysedName>> = chunk.par_iter().map(analyse_entity).collect();
+            for (entity, entity_names) in chunk.drain(..).zip(analysed) {
+                let record = records.len() as RecordId;
+                let first_name = names.len() as NameId;
+                let mut seen_forms: FxHashSet<String> = FxHashSet::default();
+                for name in entity_names {
+                    let transliterated_from = name.analysed.script;
+                    for (form_index, form) in name.analysed.forms.iter().enumerate() {
+                        if form.parts.is_empty() || !seen_forms.insert(form.text.clone()) {
+                            continue;
+                        }
+                        let name_id = names.len() as NameId;
+                        let part_start = parts.len() as u32;
+                        for part in &form.parts {
+                            let token = dictionary.intern(
+                                &part.text,
+                                record,
+                                &part.metaphone,
+                                &part.skeleton,
+                                part.symbol,
+                            );
+                            let role = if name.family.contains(&part.text) {
+                                PartRole::Family
+                            } else if name.given.contains(&part.text) {
+                                PartRole::Given
+                            } else {
+                                PartRole::Unknown
+                            };
+                            parts.push(IndexedPart { token, tag: part.tag, role, weight: 0.0 });
+                            pending_weights.push((token, part.tag, role));
                             postings.push((token, name_id));
                         }
-                    }
-                    let acronym_start = acronyms.len() as u32;
-                    if form_index == 0 || form.script == vigia_text::Script::Latin {
-                        for acronym in &name.analysed.acronyms {
-                            if !acronyms[acronym_start as usize..].iter().any(|a| **a == **acronym) {
-                                acronyms.push(acronym.as_str().into());
-                                acronym_postings.entry(acronym.as_str().into()).or_default().push(name_id);
+                        let join_start = joins.len() as u32;
+                        for (i, pair) in form.parts.windows(2).enumerate() {
+                            if joinable(pair[0].tag) && joinable(pair[1].tag) {
+                                let mut text =
+                                    String::with_capacity(pair[0].text.len() + pair[1].text.len());
+                                text.push_str(&pair[0].text);
+                                text.push_str(&pair[1].text);
+                                let hash = crate::text_hash(&text);
+                                let token = pair[0].joined_with_next.then(|| {
+                                    let token = dictionary.intern(&text, record, "", "", None);
+                                    postings.push((token, name_id));
+                                    token
+                                });
+                                joins.push(IndexedJoin { hash, token, first: i as u16 });
+                                join_postings.push((hash, name_id));
                             }
                         }
+                        let acronym_start = acronyms.len() as u32;
+                        if form_index == 0 || form.script == vigia_text::Script::Latin {
+                            for acronym in &name.analysed.acronyms {
+                                if !acronyms[acronym_start as usize..]
+                                    .iter()
+                                    .any(|a| **a == **acronym)
+                                {
+                                    acronyms.push(acronym.as_str().into());
+                                    acronym_postings
+                                        .entry(acronym.as_str().into())
+                                        .or_default()
+                                        .push(name_id);
+                                }
+                            }
+                        }
+                        names.push(IndexedName {
+                            record,
+                            origin: name.origin,
+                            original: name.analysed.original.as_str().into(),
+                            script: form.script,
+                            transliterated: form.script != transliterated_from,
+                            parts: (part_start, (parts.len() as u32 - part_start) as u16),
+                            joins: (join_start, (joins.len() as u32 - join_start) as u16),
+                            acronyms: (
+                                acronym_start,
+                                (acronyms.len() as u32 - acronym_start) as u16,
+                            ),
+                        });
                     }
-                    names.push(IndexedName {
-                        record,
-                        origin: name.origin,
-                        original: name.analysed.original.as_str().into(),
-                        script: form.script,
-                        transliterated: form.script != transliterated_from,
-                        parts: (part_start, (parts.len() as u32 - part_start) as u16),
-                        joins: (join_start, (joins.len() as u32 - join_start) as u16),
-                        acronyms: (acronym_start, (acronyms.len() as u32 - acronym_start) as u16),
-                    });
                 }
-            }
-            let evidence = Evidence::of(&entity);
-            for identifier in &evidence.identifiers {
-                let list = identifier_postings.entry(identifier.normalized.as_str().into()).or_default();
-                if list.last() != Some(&record) {
-                    list.push(record);
-                }
-            }
-            let mut datasets = Vec::new();
-            for dataset in &entity.datasets {
-                let id = match dataset_names.iter().position(|d| d == dataset) {
-                    Some(id) => id,
-                    None => {
-                        dataset_names.push(dataset.clone());
-                        dataset_names.len() - 1
+                let evidence = Evidence::of(&entity);
+                for identifier in &evidence.identifiers {
+                    let list = identifier_postings
+                        .entry(identifier.normalized.as_str().into())
+                        .or_default();
+                    if list.last() != Some(&record) {
+                        list.push(record);
                     }
-                };
-                datasets.push(id as u16);
+                }
+                let mut datasets = Vec::new();
+                for dataset in &entity.datasets {
+                    let id = match dataset_names.iter().position(|d| d == dataset) {
+                        Some(id) => id,
+                        None => {
+                            dataset_names.push(dataset.clone());
+                            dataset_names.len() - 1
+                        }
+                    };
+                    datasets.push(id as u16);
+                }
+                records.push(Record {
+                    entity,
+                    evidence,
+                    datasets,
+                    names: first_name..names.len() as NameId,
+                });
             }
-            records.push(Record { entity, evidence, datasets, names: first_name..names.len() as NameId });
         }
 
         let record_count = records.len();
@@ -198,6 +240,11 @@ impl IndexBuilder {
             names,
             parts,
             joins,
+            join_postings: {
+                join_postings.sort_unstable();
+                join_postings.dedup();
+                join_postings
+            },
             acronyms,
             posting_offsets,
             postings,
@@ -223,7 +270,11 @@ fn heap_size(index: &Index) -> usize {
         .iter()
         .map(|r| {
             std::mem::size_of::<Record>()
-                + r.entity.properties.iter().map(|(k, v)| k.len() + v.iter().map(|s| s.len() + 24).sum::<usize>()).sum::<usize>()
+                + r.entity
+                    .properties
+                    .iter()
+                    .map(|(k, v)| k.len() + v.iter().map(|s| s.len() + 24).sum::<usize>())
+                    .sum::<usize>()
         })
         .sum();
     records
@@ -245,10 +296,16 @@ fn joinable(tag: PartTag) -> bool {
 /// A name composed from name-part properties, for entities that have no
 /// `name` (some lists give only first and last names).
 fn composed_name(entity: &Entity) -> Option<String> {
-    let parts: Vec<&str> = [prop::FIRST_NAME, prop::SECOND_NAME, prop::MIDDLE_NAME, prop::FATHER_NAME, prop::LAST_NAME]
-        .iter()
-        .filter_map(|p| entity.first(p))
-        .collect();
+    let parts: Vec<&str> = [
+        prop::FIRST_NAME,
+        prop::SECOND_NAME,
+        prop::MIDDLE_NAME,
+        prop::FATHER_NAME,
+        prop::LAST_NAME,
+    ]
+    .iter()
+    .filter_map(|p| entity.first(p))
+    .collect();
     (!parts.is_empty()).then(|| parts.join(" "))
 }
 
@@ -265,25 +322,33 @@ fn folded_tokens(entity: &Entity, properties: &[&str]) -> FxHashSet<String> {
 /// names in capitals and given names capitalised ("Joaquín Archivaldo
 /// GUZMÁN LOERA"). Only applies when the name mixes both styles.
 pub(crate) fn family_by_case(name: &str) -> FxHashSet<String> {
-    let words: Vec<&str> = name.split(|c: char| c.is_whitespace() || c == ',').filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> =
+        name.split(|c: char| c.is_whitespace() || c == ',').filter(|w| !w.is_empty()).collect();
     let is_upper = |w: &str| {
         let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
         letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase())
     };
     let is_capitalised = |w: &str| {
         let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
-        letters.len() >= 2 && letters[0].is_uppercase() && letters[1..].iter().any(|c| c.is_lowercase())
+        letters.len() >= 2
+            && letters[0].is_uppercase()
+            && letters[1..].iter().any(|c| c.is_lowercase())
     };
     if !(words.iter().any(|w| is_upper(w)) && words.iter().any(|w| is_capitalised(w))) {
         return FxHashSet::default();
     }
-    words.into_iter().filter(|w| is_upper(w)).flat_map(|w| token::tokenize(&normalize::fold(w))).collect()
+    words
+        .into_iter()
+        .filter(|w| is_upper(w))
+        .flat_map(|w| token::tokenize(&normalize::fold(w)))
+        .collect()
 }
 
 fn analyse_entity(entity: &Entity) -> Vec<AnalysedName> {
     let kind = entity.schema.name_kind();
     let stated_family = folded_tokens(entity, &[prop::LAST_NAME]);
-    let stated_given = folded_tokens(entity, &[prop::FIRST_NAME, prop::SECOND_NAME, prop::MIDDLE_NAME]);
+    let stated_given =
+        folded_tokens(entity, &[prop::FIRST_NAME, prop::SECOND_NAME, prop::MIDDLE_NAME]);
     let mut out = Vec::new();
     let mut push = |origin: NameOrigin, value: &str| {
         let analysed = analyze(value, kind);

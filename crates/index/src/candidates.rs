@@ -48,7 +48,10 @@ impl Scratch {
 
     /// The expansion memo, emptied when it belongs to another index or grows
     /// past its bound.
-    pub(crate) fn memo(&mut self, index_id: u64) -> &mut rustc_hash::FxHashMap<crate::query::MemoKey, crate::query::MemoEntry> {
+    pub(crate) fn memo(
+        &mut self,
+        index_id: u64,
+    ) -> &mut rustc_hash::FxHashMap<crate::query::MemoKey, crate::query::MemoEntry> {
         const MEMO_ENTRIES: usize = 200_000;
         if self.index_id != index_id || self.expansions.len() >= MEMO_ENTRIES {
             self.expansions.clear();
@@ -170,14 +173,31 @@ impl Index {
         let mut names_touched = 0;
         for (qn, name) in query.names.iter().enumerate() {
             for (qf, form) in name.forms.iter().enumerate() {
-                self.form_candidates(form, qn as u16, qf as u16, cutoff, allow, scratch, &mut hits, &mut best_below);
+                self.form_candidates(
+                    form,
+                    qn as u16,
+                    qf as u16,
+                    cutoff,
+                    allow,
+                    scratch,
+                    &mut hits,
+                    &mut best_below,
+                );
                 names_touched += scratch.touched.len();
                 if let Some(acronym) = single_informative_part(form) {
                     // "CJNG" against "Cártel de Jalisco Nueva Generación".
                     for &name_id in self.acronym_postings(&acronym.text) {
                         let record = self.name(name_id).record;
                         if allow(record) {
-                            hits.push((record, NameHit { name: name_id, query_name: qn as u16, form: qf as u16, bound: 1.0 }));
+                            hits.push((
+                                record,
+                                NameHit {
+                                    name: name_id,
+                                    query_name: qn as u16,
+                                    form: qf as u16,
+                                    bound: 1.0,
+                                },
+                            ));
                         }
                     }
                 }
@@ -193,7 +213,15 @@ impl Index {
                             .filter(|p| crate::Weights::is_informative(p.tag))
                             .count();
                         if allow(record) && informative == 1 {
-                            hits.push((record, NameHit { name: name_id, query_name: qn as u16, form: 0, bound: 1.0 }));
+                            hits.push((
+                                record,
+                                NameHit {
+                                    name: name_id,
+                                    query_name: qn as u16,
+                                    form: 0,
+                                    bound: 1.0,
+                                },
+                            ));
                         }
                     }
                 }
@@ -250,7 +278,9 @@ impl Index {
         let mut light_sum = 0.0;
         let mut split = 0;
         for (i, &p) in order.iter().enumerate() {
-            if light_sum + form.parts[p].weight < needed || form.parts[p].tag == vigia_text::PartTag::Initial {
+            if light_sum + form.parts[p].weight < needed
+                || form.parts[p].tag == vigia_text::PartTag::Initial
+            {
                 light_sum += form.parts[p].weight;
                 split = i + 1;
             } else {
@@ -285,14 +315,19 @@ impl Index {
                     let t = listed.token as usize;
                     if scratch.token_stamp[t] == generation {
                         best = best.max(scratch.token_sim[t]);
-                    } else if is_initial && self.dictionary().info(listed.token).chars.first() == part.chars.first() {
+                    } else if is_initial
+                        && self.dictionary().info(listed.token).chars.first() == part.chars.first()
+                    {
                         best = best.max(initial_sim);
                     }
                 }
                 for join in self.joins(name) {
-                    let t = join.token as usize;
-                    if scratch.token_stamp[t] == generation {
-                        best = best.max(scratch.token_sim[t]);
+                    if join.hash == part.hash {
+                        best = 1.0;
+                    } else if let Some(t) = join.token {
+                        if scratch.token_stamp[t as usize] == generation {
+                            best = best.max(scratch.token_sim[t as usize]);
+                        }
                     }
                 }
                 scratch.acc[name_id as usize] += part.weight * best;
@@ -313,9 +348,20 @@ impl Index {
         }
     }
 
-    /// Adds a part's contribution to every name its expansions reach.
+    /// Adds a part's contribution to every name its expansions (and, exactly,
+    /// the listed joins equal to it) reach.
     fn accumulate(&self, part: &QueryPart, weight: f32, generation: u32, scratch: &mut Scratch) {
         let part_generation = scratch.next_part_generation();
+        for name_id in self.join_postings(part.hash) {
+            let n = name_id as usize;
+            if scratch.part_stamp[n] != part_generation {
+                scratch.part_stamp[n] = part_generation;
+                scratch.part_best[n] = 1.0;
+                scratch.part_touched.push(name_id);
+            } else {
+                scratch.part_best[n] = 1.0;
+            }
+        }
         for expansion in part.expansions.iter() {
             for &name_id in self.postings(expansion.token) {
                 let n = name_id as usize;
@@ -344,7 +390,8 @@ impl Index {
 /// bounded min-heap (no allocation beyond its capacity).
 struct BestBelow {
     capacity: usize,
-    heap: std::collections::BinaryHeap<std::cmp::Reverse<(OrderedBound, RecordId, NameId, u16, u16)>>,
+    heap:
+        std::collections::BinaryHeap<std::cmp::Reverse<(OrderedBound, RecordId, NameId, u16, u16)>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -384,7 +431,13 @@ impl BestBelow {
             }
             self.heap.pop();
         }
-        self.heap.push(std::cmp::Reverse((OrderedBound(hit.bound), record, hit.name, hit.query_name, hit.form)));
+        self.heap.push(std::cmp::Reverse((
+            OrderedBound(hit.bound),
+            record,
+            hit.name,
+            hit.query_name,
+            hit.form,
+        )));
     }
 
     fn into_sorted(self) -> Vec<(RecordId, NameHit)> {
@@ -405,7 +458,8 @@ impl BestBelow {
 fn single_informative_part(form: &QueryForm) -> Option<&QueryPart> {
     let mut informative = form.parts.iter().filter(|p| crate::Weights::is_informative(p.tag));
     let first = informative.next()?;
-    (informative.next().is_none() && first.chars.len() >= 2 && first.chars.len() <= 8).then_some(first)
+    (informative.next().is_none() && first.chars.len() >= 2 && first.chars.len() <= 8)
+        .then_some(first)
 }
 
 /// Groups name hits by record, best bound first.
@@ -415,11 +469,18 @@ fn group(mut hits: Vec<(RecordId, NameHit)>, identifier_records: Vec<RecordId>) 
     for (record, hit) in hits {
         match candidates.last_mut() {
             Some(last) if last.record == record => {
-                if !last.names.iter().any(|h| h.name == hit.name && h.query_name == hit.query_name && h.form == hit.form) {
+                if !last.names.iter().any(|h| {
+                    h.name == hit.name && h.query_name == hit.query_name && h.form == hit.form
+                }) {
                     last.names.push(hit);
                 }
             }
-            _ => candidates.push(Candidate { record, bound: hit.bound, names: vec![hit], identifier_hit: false }),
+            _ => candidates.push(Candidate {
+                record,
+                bound: hit.bound,
+                names: vec![hit],
+                identifier_hit: false,
+            }),
         }
     }
     for record in identifier_records {
@@ -428,7 +489,12 @@ fn group(mut hits: Vec<(RecordId, NameHit)>, identifier_records: Vec<RecordId>) 
                 candidate.identifier_hit = true;
                 candidate.bound = 1.0;
             }
-            None => candidates.push(Candidate { record, bound: 1.0, names: Vec::new(), identifier_hit: true }),
+            None => candidates.push(Candidate {
+                record,
+                bound: 1.0,
+                names: Vec::new(),
+                identifier_hit: true,
+            }),
         }
     }
     candidates.sort_by(|a, b| b.bound.total_cmp(&a.bound).then(a.record.cmp(&b.record)));

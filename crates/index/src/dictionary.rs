@@ -110,32 +110,48 @@ impl DictionaryBuilder {
             let idf = (1.0 + total / token.records.max(1) as f32).ln();
             token.rarity = (0.4 + 0.6 * (idf / reference)).clamp(0.4, 1.0);
         }
-        let mut pairs: Vec<(u64, TokenId)> = Vec::with_capacity(dictionary.tokens.len() * 24);
-        for (id, token) in dictionary.tokens.iter().enumerate() {
-            fuzzy::for_each_deletion(&token.chars, fuzzy::deletion_depth(token.chars.len()), &mut |key| {
-                pairs.push((key, id as TokenId));
-            });
-        }
         // A counting sort on the key prefix, sized so that a bucket holds a
-        // dozen keys on average: lookups scan one short bucket, and millions
-        // of keys are laid out in two linear passes, with no comparison sort.
-        let bits = (pairs.len().max(1) / 12).next_power_of_two().trailing_zeros().clamp(8, 24);
+        // dozen keys on average: lookups scan one short bucket. Keys are
+        // generated twice (once to count, once to place) so that no
+        // intermediate list of millions of pairs is ever held.
+        let mut total = 0usize;
+        for token in &dictionary.tokens {
+            fuzzy::for_each_deletion(
+                &token.chars,
+                fuzzy::deletion_depth(token.chars.len()),
+                &mut |_| total += 1,
+            );
+        }
+        let bits = (total.max(1) / 12).next_power_of_two().trailing_zeros().clamp(8, 24);
         let bucket_of = |key: u64| (key >> (64 - bits)) as usize;
         let mut buckets = vec![0u32; (1usize << bits) + 1];
-        for (key, _) in &pairs {
-            buckets[bucket_of(*key) + 1] += 1;
+        for token in &dictionary.tokens {
+            fuzzy::for_each_deletion(
+                &token.chars,
+                fuzzy::deletion_depth(token.chars.len()),
+                &mut |key| {
+                    buckets[bucket_of(key) + 1] += 1;
+                },
+            );
         }
         for i in 1..buckets.len() {
             buckets[i] += buckets[i - 1];
         }
-        let mut keys = vec![0u64; pairs.len()];
-        let mut tokens = vec![0 as TokenId; pairs.len()];
+        let total = buckets[buckets.len() - 1] as usize;
+        let mut keys = vec![0u64; total];
+        let mut tokens = vec![0 as TokenId; total];
         let mut cursor: Vec<u32> = buckets[..buckets.len() - 1].to_vec();
-        for (key, token) in pairs {
-            let slot = &mut cursor[bucket_of(key)];
-            keys[*slot as usize] = key;
-            tokens[*slot as usize] = token;
-            *slot += 1;
+        for (id, token) in dictionary.tokens.iter().enumerate() {
+            fuzzy::for_each_deletion(
+                &token.chars,
+                fuzzy::deletion_depth(token.chars.len()),
+                &mut |key| {
+                    let slot = &mut cursor[bucket_of(key)];
+                    keys[*slot as usize] = key;
+                    tokens[*slot as usize] = id as TokenId;
+                    *slot += 1;
+                },
+            );
         }
         dictionary.deletion_keys = keys;
         dictionary.deletion_tokens = tokens;
@@ -185,20 +201,32 @@ impl Dictionary {
     }
 
     /// As [`Dictionary::deletion_candidates`] with an explicit depth.
-    pub(crate) fn deletion_candidates_at(&self, chars: &[char], depth: usize, out: &mut Vec<TokenId>) {
+    pub(crate) fn deletion_candidates_at(
+        &self,
+        chars: &[char],
+        depth: usize,
+        out: &mut Vec<TokenId>,
+    ) {
         if self.deletion_buckets.is_empty() {
             return;
         }
         let bits = self.deletion_bits;
-        fuzzy::for_each_deletion(chars, depth.min(fuzzy::deletion_depth(chars.len())), &mut |key| {
-            let bucket = (key >> (64 - bits)) as usize;
-            let (start, end) = (self.deletion_buckets[bucket] as usize, self.deletion_buckets[bucket + 1] as usize);
-            for (i, k) in self.deletion_keys[start..end].iter().enumerate() {
-                if *k == key {
-                    out.push(self.deletion_tokens[start + i]);
+        fuzzy::for_each_deletion(
+            chars,
+            depth.min(fuzzy::deletion_depth(chars.len())),
+            &mut |key| {
+                let bucket = (key >> (64 - bits)) as usize;
+                let (start, end) = (
+                    self.deletion_buckets[bucket] as usize,
+                    self.deletion_buckets[bucket + 1] as usize,
+                );
+                for (i, k) in self.deletion_keys[start..end].iter().enumerate() {
+                    if *k == key {
+                        out.push(self.deletion_tokens[start + i]);
+                    }
                 }
-            }
-        });
+            },
+        );
     }
 
     /// Tokens with this Double Metaphone key.
@@ -218,8 +246,11 @@ impl Dictionary {
 
     /// Approximate heap size in bytes.
     pub fn heap_size(&self) -> usize {
-        let tokens: usize =
-            self.tokens.iter().map(|t| t.text.len() + t.chars.len() * 4 + std::mem::size_of::<TokenInfo>()).sum();
+        let tokens: usize = self
+            .tokens
+            .iter()
+            .map(|t| t.text.len() + t.chars.len() * 4 + std::mem::size_of::<TokenInfo>())
+            .sum();
         tokens
             + self.by_text.len() * 32
             + self.deletion_keys.len() * 8

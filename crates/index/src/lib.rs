@@ -28,7 +28,9 @@ mod weight;
 pub use build::IndexBuilder;
 pub use candidates::{Candidate, CandidateSet, NameHit, Scratch};
 pub use dictionary::{Dictionary, TokenId, TokenInfo};
-pub use query::{Expansion, MatchHow, PreparedQuery, QueryForm, QueryJoin, QueryName, QueryPart, Similarities};
+pub use query::{
+    Expansion, MatchHow, PreparedQuery, QueryForm, QueryJoin, QueryName, QueryPart, Similarities,
+};
 pub use record::{Evidence, Gender, Identifier, IdentifierKind, normalize_identifier};
 pub use weight::{PartRole, Weights};
 
@@ -150,13 +152,29 @@ pub struct IndexedPart {
 }
 
 /// Two adjacent parts of a listed name, joined: "abdul rahman" is also
-/// indexed as "abdulrahman" so that either spelling finds the other.
+/// found as "abdulrahman". Joins are matched exactly, by the hash of the
+/// joined text, and kept out of the token dictionary: every adjacent pair
+/// of every name is a distinct string, and indexing them for fuzzy lookup
+/// would double the dictionary for little recall.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IndexedJoin {
-    /// The joined token.
-    pub token: TokenId,
+    /// The hash of the joined text ([`text_hash`]).
+    pub hash: u64,
+    /// For a name written with a hyphen ("yu-ro", "abdul-rahman"), the
+    /// joined form is a dictionary token too, reachable by fuzzy lookup:
+    /// the hyphenated form is one name, and "yuro"/"yu ro"/"yyu-ro" must
+    /// meet.
+    pub token: Option<TokenId>,
     /// The position of the first of the two parts within the name.
     pub first: u16,
+}
+
+/// The hash of a folded text, as joins are matched by.
+pub fn text_hash(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = rustc_hash::FxHasher::default();
+    text.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Counts describing an index.
@@ -190,6 +208,8 @@ pub struct Index {
     /// Token → names containing it (a part or a join), CSR layout.
     posting_offsets: Vec<u32>,
     postings: Vec<NameId>,
+    /// Join hash → names holding that join, sorted by hash.
+    join_postings: Vec<(u64, NameId)>,
     /// Acronym text → names it abbreviates.
     acronym_postings: rustc_hash::FxHashMap<Box<str>, Vec<NameId>>,
     /// Normalised identifier → records carrying it.
@@ -262,6 +282,15 @@ impl Index {
         let start = self.posting_offsets[token as usize] as usize;
         let end = self.posting_offsets[token as usize + 1] as usize;
         &self.postings[start..end]
+    }
+
+    /// The names holding a join with this hash.
+    pub fn join_postings(&self, hash: u64) -> impl Iterator<Item = NameId> + '_ {
+        let start = self.join_postings.partition_point(|(h, _)| *h < hash);
+        self.join_postings[start..]
+            .iter()
+            .take_while(move |(h, _)| *h == hash)
+            .map(|(_, name)| *name)
     }
 
     /// The names an acronym abbreviates.

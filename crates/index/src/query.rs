@@ -20,13 +20,6 @@ pub(crate) struct MemoEntry {
     pub(crate) caps: u32,
 }
 
-fn text_hash(text: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = rustc_hash::FxHasher::default();
-    text.hash(&mut hasher);
-    hasher.finish()
-}
-
 /// Looks a part up in the memo, or computes and stores it.
 fn memoised(
     scratch: Option<&mut crate::Scratch>,
@@ -40,7 +33,7 @@ fn memoised(
         let (expansions, caps) = compute();
         return (expansions.into(), caps);
     };
-    let key: MemoKey = (text_hash(text), tag, symbol);
+    let key: MemoKey = (crate::text_hash(text), tag, symbol);
     let memo = scratch.memo(index_id);
     if let Some(entry) = memo.get(&key) {
         if &*entry.text == text {
@@ -67,9 +60,8 @@ pub enum MatchHow {
     Phonetic,
     /// The same consonant skeleton.
     Skeleton,
-    /// Within the edit budget only once the first-letter rule is relaxed or
-    /// the budget raised by one: the safety net for parts that match
-    /// nothing otherwise.
+    /// Within the edit budget only once the first-letter rule is relaxed:
+    /// the safety net for parts that match nothing otherwise.
     Relaxed(u8),
     /// A name against a listed initial ("john" against "j").
     Initial,
@@ -97,11 +89,11 @@ impl MatchHow {
 pub struct Similarities {
     /// Same equivalence symbol.
     pub symbol: f32,
-    /// One edit, pair of five letters or more.
+    /// One edit, the shorter token of five letters or more.
     pub one_edit: f32,
-    /// One edit, pair of three or four letters.
+    /// One edit, the shorter token of three or four letters.
     pub one_edit_short: f32,
-    /// Two edits (pairs of eight letters or more).
+    /// Two edits (both tokens of nine letters or more).
     pub two_edits: f32,
     /// Same phonetic key.
     pub phonetic: f32,
@@ -155,6 +147,8 @@ pub struct QueryPart {
     /// The dictionary tokens it may match, sorted by token id (shared with
     /// the memo of the scratch space that computed them).
     pub expansions: std::sync::Arc<[Expansion]>,
+    /// The hash of the text, matched exactly against listed joins.
+    pub hash: u64,
 }
 
 impl QueryPart {
@@ -230,18 +224,27 @@ impl Index {
         self.prepare_inner(query, Some(scratch))
     }
 
-    fn prepare_inner(&self, query: &Entity, mut scratch: Option<&mut crate::Scratch>) -> PreparedQuery {
+    fn prepare_inner(
+        &self,
+        query: &Entity,
+        mut scratch: Option<&mut crate::Scratch>,
+    ) -> PreparedQuery {
         let kind = query.schema.name_kind();
         let family = fold_set(query, &[prop::LAST_NAME]);
         let given = fold_set(query, &[prop::FIRST_NAME, prop::SECOND_NAME, prop::MIDDLE_NAME]);
         let mut names: Vec<(NameOrigin, String)> =
             query.names().map(|(p, v)| (NameOrigin::of_property(p), v.to_owned())).collect();
         if names.is_empty() {
-            let composed: Vec<&str> =
-                [prop::FIRST_NAME, prop::SECOND_NAME, prop::MIDDLE_NAME, prop::FATHER_NAME, prop::LAST_NAME]
-                    .iter()
-                    .filter_map(|p| query.first(p))
-                    .collect();
+            let composed: Vec<&str> = [
+                prop::FIRST_NAME,
+                prop::SECOND_NAME,
+                prop::MIDDLE_NAME,
+                prop::FATHER_NAME,
+                prop::LAST_NAME,
+            ]
+            .iter()
+            .filter_map(|p| query.first(p))
+            .collect();
             if !composed.is_empty() {
                 names.push((NameOrigin::Name, composed.join(" ")));
             }
@@ -299,27 +302,32 @@ impl Index {
                     if matches!(pair[0].tag, PartTag::Word | PartTag::Particle)
                         && matches!(pair[1].tag, PartTag::Word | PartTag::Particle)
                     {
-                        let mut text = String::with_capacity(pair[0].text.len() + pair[1].text.len());
+                        let mut text =
+                            String::with_capacity(pair[0].text.len() + pair[1].text.len());
                         text.push_str(&pair[0].text);
                         text.push_str(&pair[1].text);
-                        let (mut part, caps) =
-                            self.join_part(&text, scratch.as_deref_mut());
+                        let (mut part, caps) = self.join_part(&text, scratch.as_deref_mut());
                         caps_hit += caps;
                         // Only worth keeping when the joined form reaches a
                         // listed token the separate parts do not.
                         if part.expansions.iter().any(|e| {
-                            parts[i].similarity(e.token).is_some() || parts[i + 1].similarity(e.token).is_some()
+                            parts[i].similarity(e.token).is_some()
+                                || parts[i + 1].similarity(e.token).is_some()
                         }) {
                             part.expansions = part
                                 .expansions
                                 .iter()
                                 .filter(|e| {
-                                    parts[i].similarity(e.token).is_none() && parts[i + 1].similarity(e.token).is_none()
+                                    parts[i].similarity(e.token).is_none()
+                                        && parts[i + 1].similarity(e.token).is_none()
                                 })
                                 .copied()
                                 .collect();
                         }
-                        if !part.expansions.is_empty() {
+                        // Kept when it reaches a listed token the parts do
+                        // not, or may equal a listed join.
+                        let listed_join = self.join_postings(part.hash).next().is_some();
+                        if !part.expansions.is_empty() || listed_join {
                             part.weight = parts[i].weight + parts[i + 1].weight;
                             joins.push(QueryJoin { first: i, part });
                         }
@@ -336,10 +344,16 @@ impl Index {
                 });
             }
             if !forms.is_empty() {
-                prepared.push(QueryName { origin, original, forms, acronyms: analysed.acronyms.clone() });
+                prepared.push(QueryName {
+                    origin,
+                    original,
+                    forms,
+                    acronyms: analysed.acronyms.clone(),
+                });
             }
         }
-        let identifiers = crate::Evidence::of(query).identifiers.into_iter().map(|i| i.normalized).collect();
+        let identifiers =
+            crate::Evidence::of(query).identifiers.into_iter().map(|i| i.normalized).collect();
         PreparedQuery { schema: query.schema.clone(), names: prepared, caps_hit, identifiers }
     }
 
@@ -357,8 +371,9 @@ impl Index {
         scratch: Option<&mut crate::Scratch>,
     ) -> (QueryPart, u32) {
         let chars: Vec<char> = text.chars().collect();
-        let (expansions, caps) =
-            memoised(scratch, self.id(), text, tag, symbol, || self.expand(&chars, tag, metaphone, skeleton, symbol));
+        let (expansions, caps) = memoised(scratch, self.id(), text, tag, symbol, || {
+            self.expand(&chars, tag, metaphone, skeleton, symbol)
+        });
         // The part weighs what the commonest token it reaches weighs: a
         // misspelt common name must not count as a rare one.
         let rarity = expansions
@@ -367,7 +382,8 @@ impl Index {
             .map(|e| self.dictionary().info(e.token).rarity)
             .fold(1.0f32, f32::min);
         let weight = self.config().weights.part(tag, rarity, role);
-        (QueryPart { text: text.to_owned(), chars, tag, role, weight, expansions }, caps)
+        let hash = crate::text_hash(text);
+        (QueryPart { text: text.to_owned(), chars, tag, role, weight, expansions, hash }, caps)
     }
 
     /// A joined pair of query parts, expanded more cheaply than a part: only
@@ -388,14 +404,30 @@ impl Index {
             for token in candidates {
                 let other = &dictionary.info(token).chars;
                 if fuzzy::osa_within(&chars, other, 1) == Some(1) {
-                    out.push(Expansion { token, sim: Similarities::default().one_edit, how: MatchHow::Fuzzy(1) });
+                    out.push(Expansion {
+                        token,
+                        sim: Similarities::default().one_edit,
+                        how: MatchHow::Fuzzy(1),
+                    });
                 }
             }
             dedupe(out)
         };
         // A distinct symbol keeps joins apart from parts in the memo.
-        let (expansions, _) = memoised(scratch, self.id(), text, PartTag::Word, Some(u32::MAX), || (compute(), 0));
-        (QueryPart { text: text.to_owned(), chars, tag: PartTag::Word, role: PartRole::Unknown, weight: 0.0, expansions }, 0)
+        let (expansions, _) =
+            memoised(scratch, self.id(), text, PartTag::Word, Some(u32::MAX), || (compute(), 0));
+        (
+            QueryPart {
+                text: text.to_owned(),
+                chars,
+                tag: PartTag::Word,
+                role: PartRole::Unknown,
+                weight: 0.0,
+                expansions,
+                hash: crate::text_hash(text),
+            },
+            0,
+        )
     }
 
     /// Expands a query part to the dictionary tokens it may match.
@@ -435,7 +467,9 @@ impl Index {
         }
         // A listed initial may stand for this name: "john" reaches "j".
         if tag == PartTag::Word && chars.len() >= 2 {
-            if let Some(initial) = chars.first().and_then(|c| dictionary.get(c.encode_utf8(&mut [0; 4]))) {
+            if let Some(initial) =
+                chars.first().and_then(|c| dictionary.get(c.encode_utf8(&mut [0; 4])))
+            {
                 push(&mut out, initial, sims.initial, MatchHow::Initial);
             }
         }
@@ -448,9 +482,9 @@ impl Index {
             for token in candidates {
                 let other = &dictionary.info(token).chars;
                 if let Some(d) = fuzzy::neighbour_distance(chars, other, false).filter(|d| *d > 0) {
-                    let longer = chars.len().max(other.len());
+                    let shorter = chars.len().min(other.len());
                     let sim = match d {
-                        1 if longer >= 5 => sims.one_edit,
+                        1 if shorter >= 5 => sims.one_edit,
                         1 => sims.one_edit_short,
                         _ => sims.two_edits,
                     };
@@ -494,7 +528,7 @@ impl Index {
                 }
             }
             // The safety net: a part that reaches nothing gets a second
-            // chance with the first-letter rule relaxed and one more edit.
+            // chance with the first-letter rule relaxed.
             if out.is_empty() && tag == PartTag::Word {
                 let mut candidates = Vec::new();
                 dictionary.deletion_candidates(chars, &mut candidates);
@@ -502,9 +536,9 @@ impl Index {
                 candidates.dedup();
                 for token in candidates {
                     let other = &dictionary.info(token).chars;
-                    let budget = fuzzy::edit_budget(chars.len().max(other.len())) + 1;
+                    let budget = fuzzy::edit_budget(chars.len().min(other.len()));
                     if other.len() >= 3 {
-                        if let Some(d) = fuzzy::distance_within(chars, other, budget.min(fuzzy::MAX_EDITS)) {
+                        if let Some(d) = fuzzy::osa_within(chars, other, budget) {
                             if d > 0 {
                                 push(&mut out, token, sims.relaxed, MatchHow::Relaxed(d as u8));
                             }

@@ -70,7 +70,10 @@ impl IdentifierKind {
     /// contradiction (a person has one passport number per passport, but an
     /// "other" identifier on one side says nothing about the other side's).
     pub fn contradicts_when_different(self) -> bool {
-        matches!(self, IdentifierKind::Lei | IdentifierKind::Imo | IdentifierKind::Mmsi | IdentifierKind::Bic)
+        matches!(
+            self,
+            IdentifierKind::Lei | IdentifierKind::Imo | IdentifierKind::Mmsi | IdentifierKind::Bic
+        )
     }
 
     /// A short name for explanations.
@@ -105,7 +108,8 @@ pub struct Identifier {
 /// "IMO" prefix of ship numbers dropped. Returns `None` for values too short
 /// to identify anything (fewer than 4 characters).
 pub fn normalize_identifier(value: &str) -> Option<String> {
-    let mut out: String = value.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase).collect();
+    let mut out: String =
+        value.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase).collect();
     if let Some(rest) = out.strip_prefix("IMO") {
         if rest.chars().all(|c| c.is_ascii_digit()) {
             out = rest.to_owned();
@@ -144,7 +148,11 @@ impl Evidence {
                 continue;
             }
             for value in entity.get(property) {
-                let code = if country::is_code(value) { Some(value.as_str()) } else { country::code_for(value) };
+                let code = if country::is_code(value) {
+                    Some(value.as_str())
+                } else {
+                    country::code_for(value)
+                };
                 if let Some(code) = code {
                     if !evidence.countries.iter().any(|c| c == code) {
                         evidence.countries.push(code.to_owned());
@@ -152,7 +160,8 @@ impl Evidence {
                 }
             }
         }
-        let genders: Vec<Gender> = entity.get(prop::GENDER).iter().filter_map(|g| Gender::parse(g)).collect();
+        let genders: Vec<Gender> =
+            entity.get(prop::GENDER).iter().filter_map(|g| Gender::parse(g)).collect();
         if let Some(first) = genders.first() {
             if genders.iter().all(|g| g == first) {
                 evidence.gender = Some(*first);
@@ -162,8 +171,16 @@ impl Evidence {
             for value in entity.get(property) {
                 if let Some(normalized) = normalize_identifier(value) {
                     let kind = IdentifierKind::of_property(property);
-                    if !evidence.identifiers.iter().any(|i| i.kind == kind && i.normalized == normalized) {
-                        evidence.identifiers.push(Identifier { kind, normalized, value: value.clone() });
+                    if !evidence
+                        .identifiers
+                        .iter()
+                        .any(|i| i.kind == kind && i.normalized == normalized)
+                    {
+                        evidence.identifiers.push(Identifier {
+                            kind,
+                            normalized,
+                            value: value.clone(),
+                        });
                     }
                 }
             }

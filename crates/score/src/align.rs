@@ -85,25 +85,41 @@ pub fn align(
             }
         }
         for join in index.joins(name) {
-            if let Some(e) = part.similarity(join.token) {
-                let j = join.first as usize;
-                edges.push(Edge { query: (i, i), listed: (j, j + 1), sim: e.sim, weight: part.weight, kind: PairKind::Token(e.how) });
-            }
+            let j = join.first as usize;
+            let (sim, how) = if join.hash == part.hash {
+                (1.0, MatchHow::Exact)
+            } else if let Some(e) = join.token.and_then(|t| part.similarity(t)) {
+                (e.sim, e.how)
+            } else {
+                continue;
+            };
+            edges.push(Edge {
+                query: (i, i),
+                listed: (j, j + 1),
+                sim,
+                weight: part.weight,
+                kind: PairKind::Token(how),
+            });
         }
     }
     for join in &form.joins {
         // Two against two: "arefullaha ref" ~ "arefullah aref".
         for listed_join in index.joins(name) {
-            if let Some(e) = join.part.similarity(listed_join.token) {
-                let j = listed_join.first as usize;
-                edges.push(Edge {
-                    query: (join.first, join.first + 1),
-                    listed: (j, j + 1),
-                    sim: e.sim,
-                    weight: join.part.weight,
-                    kind: PairKind::Token(e.how),
-                });
-            }
+            let j = listed_join.first as usize;
+            let (sim, how) = if listed_join.hash == join.part.hash {
+                (1.0, MatchHow::Exact)
+            } else if let Some(e) = listed_join.token.and_then(|t| join.part.similarity(t)) {
+                (e.sim, e.how)
+            } else {
+                continue;
+            };
+            edges.push(Edge {
+                query: (join.first, join.first + 1),
+                listed: (j, j + 1),
+                sim,
+                weight: join.part.weight,
+                kind: PairKind::Token(how),
+            });
         }
         for (j, lp) in listed.iter().enumerate() {
             if let Some(e) = join.part.similarity(lp.token) {
@@ -168,17 +184,20 @@ pub fn align(
     let mut score = if denominator > 0.0 { matched / denominator } else { 0.0 };
 
     let mut adjustments = Vec::new();
-    let informative_matched = pairs
-        .iter()
-        .any(|p| p.sim >= 0.5 && (p.query.0..=p.query.1).any(|i| Weights::is_informative(form.parts[i].tag)));
+    let informative_matched = pairs.iter().any(|p| {
+        p.sim >= 0.5 && (p.query.0..=p.query.1).any(|i| Weights::is_informative(form.parts[i].tag))
+    });
     if !informative_matched && score > config.uninformative_cap {
         adjustments.push(("only generic words matched", score - config.uninformative_cap));
         score = config.uninformative_cap;
     }
-    let query_numbers: Vec<&QueryPart> = form.parts.iter().filter(|p| p.tag == PartTag::Number).collect();
+    let query_numbers: Vec<&QueryPart> =
+        form.parts.iter().filter(|p| p.tag == PartTag::Number).collect();
     let listed_has_number = listed.iter().any(|p| p.tag == PartTag::Number);
     if !query_numbers.is_empty() && listed_has_number {
-        let number_matched = pairs.iter().any(|p| (p.query.0..=p.query.1).any(|i| form.parts[i].tag == PartTag::Number));
+        let number_matched = pairs
+            .iter()
+            .any(|p| (p.query.0..=p.query.1).any(|i| form.parts[i].tag == PartTag::Number));
         if !number_matched {
             adjustments.push(("numbers differ", config.number_mismatch));
             score -= config.number_mismatch;
@@ -244,7 +263,8 @@ fn part_similarity(
     // listed initial against a query name is an index expansion.)
     let listed_text = index.token_text(token);
     if part.tag == PartTag::Initial && listed_tag != PartTag::Initial {
-        if listed_text.chars().count() > 1 && listed_text.chars().next() == part.text.chars().next() {
+        if listed_text.chars().count() > 1 && listed_text.chars().next() == part.text.chars().next()
+        {
             return Some((vigia_index::Similarities::default().initial, PairKind::Initial));
         }
     }
@@ -253,8 +273,14 @@ fn part_similarity(
 
 /// "CJNG" against "cartel de jalisco nueva generacion" (either way round):
 /// a single-word name that is an acronym of the other scores 0.9.
-fn acronym_match(index: &Index, form: &QueryForm, query_acronyms: &[String], name: &IndexedName) -> Option<(String, f32)> {
-    let informative: Vec<&QueryPart> = form.parts.iter().filter(|p| Weights::is_informative(p.tag)).collect();
+fn acronym_match(
+    index: &Index,
+    form: &QueryForm,
+    query_acronyms: &[String],
+    name: &IndexedName,
+) -> Option<(String, f32)> {
+    let informative: Vec<&QueryPart> =
+        form.parts.iter().filter(|p| Weights::is_informative(p.tag)).collect();
     if informative.len() == 1 {
         let text = &informative[0].text;
         if index.acronyms(name).iter().any(|a| **a == **text) {

@@ -38,7 +38,11 @@ pub(crate) fn compare(
     config: &ScoreConfig,
     describe: bool,
 ) -> (Vec<EvidenceFinding>, bool) {
-    if query.birth_dates.is_empty() && query.countries.is_empty() && query.gender.is_none() && query.identifiers.is_empty() {
+    if query.birth_dates.is_empty()
+        && query.countries.is_empty()
+        && query.gender.is_none()
+        && query.identifiers.is_empty()
+    {
         return (Vec::new(), false);
     }
     let mut findings = Vec::new();
@@ -77,7 +81,8 @@ pub(crate) fn compare(
     }
     if !identifier_match {
         for q in query.identifiers.iter().filter(|q| q.kind.contradicts_when_different()) {
-            let same_kind: Vec<_> = listed.identifiers.iter().filter(|l| l.kind == q.kind).collect();
+            let same_kind: Vec<_> =
+                listed.identifiers.iter().filter(|l| l.kind == q.kind).collect();
             if !same_kind.is_empty() {
                 findings.push(EvidenceFinding {
                     feature: "identifier_mismatch",
@@ -85,7 +90,11 @@ pub(crate) fn compare(
                     penalty: config.identifier_mismatch,
                     detail: format!("different {} (one entity has one)", q.kind.label()),
                     query: q.value.clone(),
-                    candidate: same_kind.iter().map(|l| l.value.as_str()).collect::<Vec<_>>().join(", "),
+                    candidate: same_kind
+                        .iter()
+                        .map(|l| l.value.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 });
                 break;
             }
@@ -111,8 +120,11 @@ fn birth_dates(
     if query.is_empty() || listed.is_empty() {
         return None;
     }
-    let (q_text, l_text) =
-        if describe { (join_dates(query), join_dates(listed)) } else { (String::new(), String::new()) };
+    let (q_text, l_text) = if describe {
+        (join_dates(query), join_dates(listed))
+    } else {
+        (String::new(), String::new())
+    };
     let finding = |feature, corroboration, penalty, detail: String| EvidenceFinding {
         feature,
         corroboration,
@@ -145,7 +157,12 @@ fn birth_dates(
         return Some(finding("dob_match", corroboration, 0.0, what.to_owned()));
     }
     if query.iter().any(|q| listed.iter().any(|l| q.is_day_month_swap(l))) {
-        return Some(finding("dob_day_disjoint", 0.0, config.dob_swap, "birth dates with day and month swapped".into()));
+        return Some(finding(
+            "dob_day_disjoint",
+            0.0,
+            config.dob_swap,
+            "birth dates with day and month swapped".into(),
+        ));
     }
     let distance = query
         .iter()
@@ -153,22 +170,38 @@ fn birth_dates(
         .min()
         .unwrap_or(u16::MAX);
     let (feature, penalty, detail) = match distance {
-        0 => ("dob_day_disjoint", config.dob_same_year, "same birth year, different day or month".to_owned()),
+        0 => (
+            "dob_day_disjoint",
+            config.dob_same_year,
+            "same birth year, different day or month".to_owned(),
+        ),
         1 => ("dob_year_disjoint", config.dob_one_year, "birth years one year apart".to_owned()),
-        2..=3 => ("dob_year_disjoint", config.dob_few_years, format!("birth years {distance} years apart")),
+        2..=3 => (
+            "dob_year_disjoint",
+            config.dob_few_years,
+            format!("birth years {distance} years apart"),
+        ),
         _ => ("dob_year_disjoint", config.dob_far, format!("birth years {distance} years apart")),
     };
     Some(finding(feature, 0.0, penalty, detail))
 }
 
-fn countries(query: &[String], listed: &[String], config: &ScoreConfig, describe: bool) -> Option<EvidenceFinding> {
+fn countries(
+    query: &[String],
+    listed: &[String],
+    config: &ScoreConfig,
+    describe: bool,
+) -> Option<EvidenceFinding> {
     if query.is_empty() || listed.is_empty() {
         return None;
     }
     let shared: Vec<&String> = query.iter().filter(|q| listed.contains(q)).collect();
     if !describe {
-        let (feature, corroboration, penalty) =
-            if shared.is_empty() { ("country_mismatch", 0.0, config.country_mismatch) } else { ("country_match", 0.4, 0.0) };
+        let (feature, corroboration, penalty) = if shared.is_empty() {
+            ("country_mismatch", 0.0, config.country_mismatch)
+        } else {
+            ("country_match", 0.4, 0.0)
+        };
         return Some(EvidenceFinding {
             feature,
             corroboration,
@@ -194,7 +227,10 @@ fn countries(query: &[String], listed: &[String], config: &ScoreConfig, describe
             feature: "country_match",
             corroboration: 0.4,
             penalty: 0.0,
-            detail: format!("country in common: {}", shared.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")),
+            detail: format!(
+                "country in common: {}",
+                shared.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            ),
             query: q_text,
             candidate: l_text,
         }

@@ -19,8 +19,8 @@
 //! matched which listed name, part by part, and what each feature added or
 //! took away.
 
-mod align;
 mod algorithms;
+mod align;
 mod evidence;
 pub mod ofac;
 
@@ -29,8 +29,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use vigia_index::{Candidate, Evidence, Index, NameHit, NameOrigin, PreparedQuery, RecordId};
 
-pub use align::{AlignedPair, Alignment, PairKind, align};
 pub use algorithms::{AlgorithmInfo, FeatureInfo, algorithms};
+pub use align::{AlignedPair, Alignment, PairKind, align};
 pub use evidence::EvidenceFinding;
 
 /// A scoring algorithm.
@@ -58,9 +58,8 @@ impl Algorithm {
     /// Parses an algorithm name, accepting yente's names as aliases.
     pub fn parse(name: &str) -> Option<Algorithm> {
         match name.trim().to_ascii_lowercase().as_str() {
-            "vigia" | "best" | "default" | "logic-v2" | "logic-v1" | "name-qualified" | "regression-v1" => {
-                Some(Algorithm::Vigia)
-            }
+            "vigia" | "best" | "default" | "logic-v2" | "logic-v1" | "name-qualified"
+            | "regression-v1" => Some(Algorithm::Vigia),
             "vigia-name" | "name-based" => Some(Algorithm::VigiaName),
             "ofac" => Some(Algorithm::Ofac),
             _ => None,
@@ -226,7 +225,12 @@ pub fn score_candidate(
         for (qn, name) in query.names.iter().enumerate() {
             for qf in 0..name.forms.len() {
                 for name_id in record.names.clone() {
-                    all.push(NameHit { name: name_id, query_name: qn as u16, form: qf as u16, bound: 1.0 });
+                    all.push(NameHit {
+                        name: name_id,
+                        query_name: qn as u16,
+                        form: qf as u16,
+                        bound: 1.0,
+                    });
                 }
             }
         }
@@ -242,7 +246,8 @@ pub fn score_candidate(
 
     let mut score = name_score;
     if config.algorithm != Algorithm::VigiaName {
-        let (findings, identifier_match) = evidence::compare(query_evidence, &record.evidence, config, explain);
+        let (findings, identifier_match) =
+            evidence::compare(query_evidence, &record.evidence, config, explain);
         let corroboration: f32 = findings.iter().map(|f| f.corroboration).sum::<f32>().min(1.0);
         let penalty: f32 = findings.iter().map(|f| f.penalty).sum();
         if config.algorithm == Algorithm::Vigia {
@@ -266,10 +271,12 @@ pub fn score_candidate(
         }
         score -= penalty;
         if identifier_match {
-            score = score.max(config.identifier_floor + (1.0 - config.identifier_floor) * name_score);
+            score =
+                score.max(config.identifier_floor + (1.0 - config.identifier_floor) * name_score);
         }
         for finding in findings.into_iter().filter(|_| explain) {
-            let value = if finding.penalty > 0.0 { -finding.penalty } else { finding.corroboration };
+            let value =
+                if finding.penalty > 0.0 { -finding.penalty } else { finding.corroboration };
             explanations.insert(
                 finding.feature.to_owned(),
                 Explanation {
@@ -324,13 +331,22 @@ fn vigia_names(
     let query_name = &query.names[hit.query_name as usize];
     let form = &query_name.forms[hit.form as usize];
     let name = index.name(hit.name);
-    let listed_text: Vec<&str> = index.parts(name).iter().map(|p| index.token_text(p.token)).collect();
-    let feature = if name.origin == NameOrigin::WeakAlias { "weak_alias_match" } else { "name_match" };
+    let listed_text: Vec<&str> =
+        index.parts(name).iter().map(|p| index.token_text(p.token)).collect();
+    let feature =
+        if name.origin == NameOrigin::WeakAlias { "weak_alias_match" } else { "name_match" };
     explanations.insert(
         feature.to_owned(),
         Explanation {
             score: round(value),
-            detail: describe_alignment(index, &alignment, form, name, &listed_text.join(" "), config),
+            detail: describe_alignment(
+                index,
+                &alignment,
+                form,
+                name,
+                &listed_text.join(" "),
+                config,
+            ),
             query: Some(query_name.original.clone()),
             candidate: Some(name.original.to_string()),
         },
@@ -352,9 +368,12 @@ fn describe_alignment(
     let query_text = &form.text;
     let origin = name.origin;
     let listed = index.parts(name);
-    let query_span = |(a, b): (usize, usize)| (a..=b).map(|i| form.parts[i].text.as_str()).collect::<Vec<_>>().join(" ");
-    let listed_span =
-        |(a, b): (usize, usize)| (a..=b).map(|j| index.token_text(listed[j].token)).collect::<Vec<_>>().join(" ");
+    let query_span = |(a, b): (usize, usize)| {
+        (a..=b).map(|i| form.parts[i].text.as_str()).collect::<Vec<_>>().join(" ")
+    };
+    let listed_span = |(a, b): (usize, usize)| {
+        (a..=b).map(|j| index.token_text(listed[j].token)).collect::<Vec<_>>().join(" ")
+    };
     let origin_word = match origin {
         NameOrigin::Name => "name",
         NameOrigin::Alias => "alias",
@@ -376,7 +395,12 @@ fn describe_alignment(
             };
             let relation = if p.sim >= 0.999 { "=" } else { "≈" };
             let swap = if p.swapped { ", given/family swapped" } else { "" };
-            format!("{} {relation} {} ({how}, {:.2}{swap})", query_span(p.query), listed_span(p.listed), p.sim)
+            format!(
+                "{} {relation} {} ({how}, {:.2}{swap})",
+                query_span(p.query),
+                listed_span(p.listed),
+                p.sim
+            )
         })
         .collect();
     if !pairs.is_empty() {
@@ -384,19 +408,29 @@ fn describe_alignment(
         out.push_str(&pairs.join("; "));
     }
     if !alignment.unmatched_query.is_empty() {
-        let texts: Vec<&str> = alignment.unmatched_query.iter().map(|&i| form.parts[i].text.as_str()).collect();
+        let texts: Vec<&str> =
+            alignment.unmatched_query.iter().map(|&i| form.parts[i].text.as_str()).collect();
         out.push_str(&format!("; not found in the listed name: {}", texts.join(", ")));
     }
     if !alignment.unmatched_listed.is_empty() {
-        let texts: Vec<&str> = alignment.unmatched_listed.iter().map(|&j| index.token_text(listed[j].token)).collect();
-        out.push_str(&format!("; not in the query: {} (penalty {:.2})", texts.join(", "), alignment.extra_penalty));
+        let texts: Vec<&str> =
+            alignment.unmatched_listed.iter().map(|&j| index.token_text(listed[j].token)).collect();
+        out.push_str(&format!(
+            "; not in the query: {} (penalty {:.2})",
+            texts.join(", "),
+            alignment.extra_penalty
+        ));
     }
     for (reason, amount) in &alignment.adjustments {
         out.push_str(&format!("; {reason} (−{amount:.2})"));
     }
     match origin {
-        NameOrigin::WeakAlias => out.push_str(&format!("; weak alias × {:.2}", config.weak_alias_factor)),
-        NameOrigin::PreviousName => out.push_str(&format!("; former name × {:.2}", config.previous_name_factor)),
+        NameOrigin::WeakAlias => {
+            out.push_str(&format!("; weak alias × {:.2}", config.weak_alias_factor))
+        }
+        NameOrigin::PreviousName => {
+            out.push_str(&format!("; former name × {:.2}", config.previous_name_factor))
+        }
         _ => {}
     }
     out
@@ -417,7 +451,8 @@ fn ofac_names(
         if form.script != vigia_text::Script::Latin && name.script != form.script {
             continue;
         }
-        let listed: Vec<&str> = index.parts(name).iter().map(|p| index.token_text(p.token)).collect();
+        let listed: Vec<&str> =
+            index.parts(name).iter().map(|p| index.token_text(p.token)).collect();
         let listed = listed.join(" ");
         let (value, detail) = ofac::name_score(&form.text, &listed);
         if best.as_ref().is_none_or(|(b, ..)| value > *b) {

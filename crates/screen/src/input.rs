@@ -107,19 +107,28 @@ fn json_lines<R: BufRead>(reader: R) -> impl Iterator<Item = Result<Query, Input
 
 /// Parses one JSON query line (`{"id", "schema", "properties"}`).
 pub fn parse_json_query(line: &str, number: u64) -> Result<Query, InputError> {
-    let parsed: JsonQuery = serde_json::from_str(line)
-        .map_err(|e| InputError::Malformed { line: number, message: format!("not a query object: {e}") })?;
+    let parsed: JsonQuery = serde_json::from_str(line).map_err(|e| InputError::Malformed {
+        line: number,
+        message: format!("not a query object: {e}"),
+    })?;
     let id = match parsed.id {
         Some(serde_json::Value::String(s)) => s,
         Some(serde_json::Value::Number(n)) => n.to_string(),
-        Some(other) => return Err(InputError::Malformed { line: number, message: format!("id must be a string, not {other}") }),
+        Some(other) => {
+            return Err(InputError::Malformed {
+                line: number,
+                message: format!("id must be a string, not {other}"),
+            });
+        }
         None => number.to_string(),
     };
     let schema = Schema::parse(parsed.schema.as_deref().unwrap_or("LegalEntity"));
     if !schema.is_matchable() {
         return Err(InputError::Malformed {
             line: number,
-            message: format!("schema {schema} cannot be screened (use Person, Organization, Company, LegalEntity, Vessel or Airplane)"),
+            message: format!(
+                "schema {schema} cannot be screened (use Person, Organization, Company, LegalEntity, Vessel or Airplane)"
+            ),
         });
     }
     let mut entity = Entity::new(id.clone(), schema);
@@ -132,7 +141,10 @@ pub fn parse_json_query(line: &str, number: u64) -> Result<Query, InputError> {
         && !entity.has(prop::FIRST_NAME)
         && !entity.has(prop::LAST_NAME)
     {
-        return Err(InputError::Malformed { line: number, message: "the query has no name".into() });
+        return Err(InputError::Malformed {
+            line: number,
+            message: "the query has no name".into(),
+        });
     }
     Ok(Query { id, entity })
 }
@@ -175,7 +187,10 @@ fn csv_rows<R: BufRead + 'static>(
     let mut csv = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(reader);
     let headers = csv
         .headers()
-        .map_err(|e| InputError::Malformed { line: 1, message: format!("unreadable CSV header: {e}") })?
+        .map_err(|e| InputError::Malformed {
+            line: 1,
+            message: format!("unreadable CSV header: {e}"),
+        })?
         .clone();
     let columns: Vec<Column> = headers.iter().map(column).collect();
     for (header, column) in headers.iter().zip(&columns) {
@@ -183,17 +198,22 @@ fn csv_rows<R: BufRead + 'static>(
             warnings.push(format!("column {header:?} is not recognised and is ignored"));
         }
     }
-    if !columns.iter().any(|c| matches!(c, Column::Property(prop::NAME | prop::FIRST_NAME | prop::LAST_NAME))) {
+    if !columns
+        .iter()
+        .any(|c| matches!(c, Column::Property(prop::NAME | prop::FIRST_NAME | prop::LAST_NAME)))
+    {
         return Err(InputError::Malformed {
             line: 1,
-            message: "the CSV header has no name column (name, full_name, first_name or last_name)".into(),
+            message: "the CSV header has no name column (name, full_name, first_name or last_name)"
+                .into(),
         });
     }
     let mut row_number = 0u64;
     Ok(Box::new(csv.into_records().map(move |record| {
         row_number += 1;
         let line = row_number + 1;
-        let record = record.map_err(|e| InputError::Malformed { line, message: format!("unreadable row: {e}") })?;
+        let record = record
+            .map_err(|e| InputError::Malformed { line, message: format!("unreadable row: {e}") })?;
         let mut id = None;
         let mut schema = None;
         let mut entity = Entity::new(String::new(), Schema::LegalEntity);
@@ -211,12 +231,21 @@ fn csv_rows<R: BufRead + 'static>(
                 Column::Ignored => {}
             }
         }
-        let person_like = [prop::FIRST_NAME, prop::LAST_NAME, prop::BIRTH_DATE, prop::GENDER].iter().any(|p| entity.has(p));
-        entity.schema = schema.unwrap_or(if person_like { Schema::Person } else { Schema::LegalEntity });
+        let person_like = [prop::FIRST_NAME, prop::LAST_NAME, prop::BIRTH_DATE, prop::GENDER]
+            .iter()
+            .any(|p| entity.has(p));
+        entity.schema =
+            schema.unwrap_or(if person_like { Schema::Person } else { Schema::LegalEntity });
         if !entity.schema.is_matchable() {
-            return Err(InputError::Malformed { line, message: format!("schema {} cannot be screened", entity.schema) });
+            return Err(InputError::Malformed {
+                line,
+                message: format!("schema {} cannot be screened", entity.schema),
+            });
         }
-        if entity.names().next().is_none() && !entity.has(prop::FIRST_NAME) && !entity.has(prop::LAST_NAME) {
+        if entity.names().next().is_none()
+            && !entity.has(prop::FIRST_NAME)
+            && !entity.has(prop::LAST_NAME)
+        {
             return Err(InputError::Malformed { line, message: "the row has no name".into() });
         }
         let id = id.unwrap_or_else(|| row_number.to_string());
@@ -231,13 +260,17 @@ mod tests {
 
     fn read(input: &str) -> (Vec<Result<Query, InputError>>, Vec<String>) {
         let mut warnings = Vec::new();
-        let queries = read_queries(std::io::Cursor::new(input.as_bytes().to_vec()), &mut warnings).unwrap().collect();
+        let queries = read_queries(std::io::Cursor::new(input.as_bytes().to_vec()), &mut warnings)
+            .unwrap()
+            .collect();
         (queries, warnings)
     }
 
     #[test]
     fn csv_with_known_and_unknown_columns() {
-        let (queries, warnings) = read("full_name,date_of_birth,nationality,shoe_size\nJoaquin Guzman,1957-04-04,mx,44\n");
+        let (queries, warnings) = read(
+            "full_name,date_of_birth,nationality,shoe_size\nJoaquin Guzman,1957-04-04,mx,44\n",
+        );
         let query = queries[0].as_ref().unwrap();
         assert_eq!(query.id, "1");
         assert_eq!(query.entity.schema, Schema::Person);
@@ -252,7 +285,11 @@ mod tests {
         );
         assert_eq!(queries.len(), 3);
         assert_eq!(queries[0].as_ref().unwrap().entity.schema, Schema::Company);
-        assert!(queries[1].as_ref().unwrap_err().to_string().contains("line 3: the query has no name"));
-        assert!(queries[2].as_ref().unwrap_err().to_string().starts_with("line 4: not a query object"));
+        assert!(
+            queries[1].as_ref().unwrap_err().to_string().contains("line 3: the query has no name")
+        );
+        assert!(
+            queries[2].as_ref().unwrap_err().to_string().starts_with("line 4: not a query object")
+        );
     }
 }

@@ -184,7 +184,12 @@ impl Screener {
     }
 
     /// Screens one query.
-    pub fn screen(&self, query: &Query, config: &ScreenConfig, scratch: &mut Scratch) -> ScreenResult {
+    pub fn screen(
+        &self,
+        query: &Query,
+        config: &ScreenConfig,
+        scratch: &mut Scratch,
+    ) -> ScreenResult {
         let index = &*self.index;
         let prepared = index.prepare_with(&query.entity, scratch);
         let evidence = Evidence::of(&query.entity);
@@ -206,11 +211,19 @@ impl Screener {
                     break;
                 }
             }
-            let s = vigia_score::score_candidate(index, &prepared, &evidence, candidate, &config.score, false);
+            let s = vigia_score::score_candidate(
+                index,
+                &prepared,
+                &evidence,
+                candidate,
+                &config.score,
+                false,
+            );
             if s.score >= cutoff {
                 scored.push(s);
                 if scored.len() > 4 * config.limit.max(1) {
-                    scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.record.cmp(&b.record)));
+                    scored
+                        .sort_by(|a, b| b.score.total_cmp(&a.score).then(a.record.cmp(&b.record)));
                     scored.truncate(config.limit.max(1));
                     exhaustive = false;
                 }
@@ -224,7 +237,16 @@ impl Screener {
             .map(|s| {
                 let candidate = candidates.candidates.iter().find(|c| c.record == s.record);
                 let explained = candidate
-                    .map(|c| vigia_score::score_candidate(index, &prepared, &evidence, c, &config.score, true))
+                    .map(|c| {
+                        vigia_score::score_candidate(
+                            index,
+                            &prepared,
+                            &evidence,
+                            c,
+                            &config.score,
+                            true,
+                        )
+                    })
                     .unwrap_or(s);
                 let entity = &index.record(explained.record).entity;
                 let score = (f64::from(explained.score) * 1000.0).round() / 1000.0;
@@ -256,7 +278,10 @@ impl Screener {
 
     /// Screens many queries in parallel; results come back in query order.
     pub fn screen_batch(&self, queries: &[Query], config: &ScreenConfig) -> Vec<ScreenResult> {
-        queries.par_iter().map_init(Scratch::new, |scratch, query| self.screen(query, config, scratch)).collect()
+        queries
+            .par_iter()
+            .map_init(Scratch::new, |scratch, query| self.screen(query, config, scratch))
+            .collect()
     }
 }
 
@@ -275,10 +300,18 @@ struct RecordFilter<'a> {
 
 impl<'a> RecordFilter<'a> {
     fn new(index: &Index, schema: &'a Schema, config: &'a ScreenConfig) -> RecordFilter<'a> {
-        let include: Vec<u16> = config.include_datasets.iter().filter_map(|d| index.dataset_id(d)).collect();
+        let include: Vec<u16> =
+            config.include_datasets.iter().filter_map(|d| index.dataset_id(d)).collect();
         let exclude = config.exclude_datasets.iter().filter_map(|d| index.dataset_id(d)).collect();
         let impossible = !config.include_datasets.is_empty() && include.is_empty();
-        RecordFilter { schema, compatible: std::cell::RefCell::new(Vec::new()), config, include, exclude, impossible }
+        RecordFilter {
+            schema,
+            compatible: std::cell::RefCell::new(Vec::new()),
+            config,
+            include,
+            exclude,
+            impossible,
+        }
     }
 
     fn allows(&self, index: &Index, record: RecordId) -> bool {
@@ -306,11 +339,17 @@ impl<'a> RecordFilter<'a> {
         if r.datasets.iter().any(|d| self.exclude.contains(d)) {
             return false;
         }
-        if !self.config.exclude_schemata.is_empty() && self.config.exclude_schemata.contains(&r.entity.schema) {
+        if !self.config.exclude_schemata.is_empty()
+            && self.config.exclude_schemata.contains(&r.entity.schema)
+        {
             return false;
         }
         if !self.config.topics.is_empty()
-            && !r.entity.get(prop::TOPICS).iter().any(|t| self.config.topics.iter().any(|want| want == t))
+            && !r
+                .entity
+                .get(prop::TOPICS)
+                .iter()
+                .any(|t| self.config.topics.iter().any(|want| want == t))
         {
             return false;
         }
@@ -320,7 +359,9 @@ impl<'a> RecordFilter<'a> {
                 _ => return false,
             }
         }
-        if !self.config.exclude_entity_ids.is_empty() && self.config.exclude_entity_ids.contains(&r.entity.id) {
+        if !self.config.exclude_entity_ids.is_empty()
+            && self.config.exclude_entity_ids.contains(&r.entity.id)
+        {
             return false;
         }
         true

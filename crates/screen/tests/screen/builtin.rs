@@ -65,7 +65,12 @@ fn finds_persons_by_partial_and_reordered_names() {
     check(person.clone(), "Joaquin Guzman Loera", &[], Some("vigia-guzman-loera"));
     check(person.clone(), "GUZMAN LOERA, Joaquin", &[], Some("vigia-guzman-loera"));
     check(person.clone(), "Joaquin Guzmann", &[], Some("vigia-guzman-loera"));
-    check(person.clone(), "Ismael Zambada", &[(prop::BIRTH_DATE, "1948-01-01")], Some("vigia-zambada-garcia"));
+    check(
+        person.clone(),
+        "Ismael Zambada",
+        &[(prop::BIRTH_DATE, "1948-01-01")],
+        Some("vigia-zambada-garcia"),
+    );
     check(person.clone(), "Nemesio Oseguera", &[], Some("vigia-oseguera-cervantes"));
 }
 

@@ -11,8 +11,9 @@ use vigia_model::{Entity, Schema, prop};
 use vigia_score::ScoreConfig;
 
 const SYLLABLES: &[&str] = &[
-    "ma", "ri", "an", "to", "ka", "le", "mo", "ha", "med", "al", "ja", "qu", "in", "go", "mez", "ro", "sa", "la", "fer",
-    "nan", "dez", "lu", "is", "car", "los", "gar", "cia", "ab", "dul", "rah", "man", "ser", "gei", "ivan", "ov",
+    "ma", "ri", "an", "to", "ka", "le", "mo", "ha", "med", "al", "ja", "qu", "in", "go", "mez",
+    "ro", "sa", "la", "fer", "nan", "dez", "lu", "is", "car", "los", "gar", "cia", "ab", "dul",
+    "rah", "man", "ser", "gei", "ivan", "ov",
 ];
 
 fn word() -> impl Strategy<Value = String> {
@@ -39,7 +40,8 @@ enum Perturbation {
 fn perturbation() -> impl Strategy<Value = Perturbation> {
     prop_oneof![
         Just(Perturbation::Same),
-        (0usize..5, 0usize..12, proptest::char::range('a', 'z')).prop_map(|(part, at, letter)| Perturbation::Typo { part, at, letter }),
+        (0usize..5, 0usize..12, proptest::char::range('a', 'z'))
+            .prop_map(|(part, at, letter)| Perturbation::Typo { part, at, letter }),
         (0usize..5, 0usize..12).prop_map(|(part, at)| Perturbation::Transpose { part, at }),
         (0usize..5).prop_map(|part| Perturbation::Drop { part }),
         word().prop_map(|word| Perturbation::Add { word }),
