@@ -55,7 +55,15 @@ pub(crate) fn load_index(global: &Global) -> Result<(Arc<Index>, LoadedLists)> {
     builder.extend(entities);
     let index = Arc::new(builder.finish());
     let index_seconds = index_started.elapsed().as_secs_f64();
-    Ok((index, LoadedLists { versions, label, load_seconds: started.elapsed().as_secs_f64(), index_seconds }))
+    Ok((
+        index,
+        LoadedLists {
+            versions,
+            label,
+            load_seconds: started.elapsed().as_secs_f64(),
+            index_seconds,
+        },
+    ))
 }
 
 /// A screener over the active lists (or the built-in watchlist).

@@ -83,7 +83,9 @@ fn main() -> ExitCode {
         Err(err) => {
             // A closed pipe (`vigia ... | head`) is not a failure.
             if err.chain().any(|cause| {
-                cause.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+                cause
+                    .downcast_ref::<io::Error>()
+                    .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
             }) {
                 return ExitCode::SUCCESS;
             }

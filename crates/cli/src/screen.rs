@@ -89,7 +89,9 @@ fn open_output(path: &Option<PathBuf>) -> Result<Box<dyn Write>> {
 fn algorithm(name: &str) -> Result<Algorithm> {
     match Algorithm::parse(name) {
         Some(algorithm) => Ok(algorithm),
-        None => bail!("unknown algorithm {name:?} (vigia, vigia-name, ofac, or yente's best, logic-v2, name-based)"),
+        None => bail!(
+            "unknown algorithm {name:?} (vigia, vigia-name, ofac, or yente's best, logic-v2, name-based)"
+        ),
     }
 }
 
@@ -108,11 +110,16 @@ pub(crate) fn run_screen(args: ScreenArgs, global: &Global) -> Result<ExitCode> 
     let input = open_input(&args.input)?;
     let (screener, loaded) = engine::load_screener(global)?;
     if loaded.versions.is_empty() {
-        eprintln!("vigia: no list imported: screening against the built-in watchlist ({})", loaded.label);
+        eprintln!(
+            "vigia: no list imported: screening against the built-in watchlist ({})",
+            loaded.label
+        );
     }
     for dataset in &args.datasets {
         if screener.index().dataset_id(dataset).is_none() {
-            bail!("--dataset {dataset}: no active list has this dataset (see `vigia lists status`)");
+            bail!(
+                "--dataset {dataset}: no active list has this dataset (see `vigia lists status`)"
+            );
         }
     }
     let config = ScreenConfig {
@@ -124,7 +131,8 @@ pub(crate) fn run_screen(args: ScreenArgs, global: &Global) -> Result<ExitCode> 
         ..ScreenConfig::default()
     };
     let mut warnings = Vec::new();
-    let queries = read_queries(input, &mut warnings).map_err(|e| anyhow::anyhow!("{}: {e}", args.input.display()))?;
+    let queries = read_queries(input, &mut warnings)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.input.display()))?;
     for warning in warnings {
         eprintln!("vigia: {}: {warning}", args.input.display());
     }
@@ -156,7 +164,8 @@ pub(crate) fn run_screen(args: ScreenArgs, global: &Global) -> Result<ExitCode> 
                 }
             }
             Err(InputError::Io { line, source }) => {
-                return Err(source).with_context(|| format!("{}: line {line}", args.input.display()));
+                return Err(source)
+                    .with_context(|| format!("{}: line {line}", args.input.display()));
             }
             Err(err) => {
                 failed += 1;
@@ -238,7 +247,11 @@ fn entity(side: PairEntity, fallback_id: &str) -> Entity {
 }
 
 /// Scores one pair with the given configuration.
-pub(crate) fn compare_pair(query: &Entity, candidate: &Entity, config: &ScoreConfig) -> (f32, std::collections::BTreeMap<String, Explanation>) {
+pub(crate) fn compare_pair(
+    query: &Entity,
+    candidate: &Entity,
+    config: &ScoreConfig,
+) -> (f32, std::collections::BTreeMap<String, Explanation>) {
     let mut explanations = std::collections::BTreeMap::new();
     if !query.schema.can_match(&candidate.schema) {
         explanations.insert(
@@ -295,7 +308,10 @@ pub(crate) fn run_compare(args: CompareArgs, _global: &Global) -> Result<ExitCod
             Ok(pair) => pair,
             Err(err) => {
                 failed += 1;
-                eprintln!("vigia: {}: line {number}: not a pair object: {err}", args.input.display());
+                eprintln!(
+                    "vigia: {}: line {number}: not a pair object: {err}",
+                    args.input.display()
+                );
                 continue;
             }
         };
@@ -308,7 +324,8 @@ pub(crate) fn run_compare(args: CompareArgs, _global: &Global) -> Result<ExitCod
         let candidate = entity(pair.candidate, "candidate");
         let (score, explanations) = compare_pair(&query, &candidate, &config);
         let score = (f64::from(score) * 1000.0).round() / 1000.0;
-        let result = PairScore { id, score, is_match: score >= f64::from(args.threshold), explanations };
+        let result =
+            PairScore { id, score, is_match: score >= f64::from(args.threshold), explanations };
         serde_json::to_writer(&mut output, &result)?;
         output.write_all(b"\n")?;
     }
@@ -319,4 +336,3 @@ pub(crate) fn run_compare(args: CompareArgs, _global: &Global) -> Result<ExitCod
     }
     Ok(ExitCode::SUCCESS)
 }
-

@@ -2,6 +2,6 @@
 //! program on fixtures and checks its output and exit code.
 
 mod lists;
-mod screen;
 mod monitor;
+mod screen;
 mod simulate;
