@@ -375,3 +375,18 @@ const CTR_PARTY: &[Item] = &[
         ],
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use crate::xml::schema::outline;
+
+    #[test]
+    fn sar_schema_subset() {
+        insta::assert_snapshot!(outline(&super::SAR_ROOT));
+    }
+
+    #[test]
+    fn ctr_schema_subset() {
+        insta::assert_snapshot!(outline(&super::CTR_ROOT));
+    }
+}

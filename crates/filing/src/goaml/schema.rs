@@ -236,3 +236,13 @@ const ADDRESS: &[Item] = &[
     opt("state", 255),
     opt("comments", 4000),
 ];
+
+#[cfg(test)]
+mod tests {
+    use crate::xml::schema::outline;
+
+    #[test]
+    fn goaml_schema_subset() {
+        insta::assert_snapshot!(outline(&super::REPORT));
+    }
+}

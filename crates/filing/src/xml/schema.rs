@@ -377,3 +377,78 @@ pub(crate) fn check_root(
     }
     true
 }
+
+/// The schema subset as an indented outline (name, occurrences, value
+/// format), for reviewers: the snapshot tests keep it in the repository
+/// next to the code it describes.
+#[cfg(test)]
+pub(crate) fn outline(decl: &Decl) -> String {
+    fn occurs(min: u32, max: u32) -> String {
+        match (min, max) {
+            (a, b) if a == b => format!("[{a}]"),
+            (a, MANY) => format!("[{a}..*]"),
+            (a, b) => format!("[{a}..{b}]"),
+        }
+    }
+    fn value(v: Value) -> String {
+        match v {
+            Value::Text(max) => format!("text, at most {max} characters"),
+            Value::Code(codes) => format!("one of {}", codes.join(" ")),
+            Value::Lookup(list, _) => format!("code from the profile's {list} list"),
+            Value::Indicator => "Y".into(),
+            Value::Date8 => "date YYYYMMDD".into(),
+            Value::BirthDate8 => "date YYYYMMDD, 00 for an unknown month or day".into(),
+            Value::Dollars => "whole dollars, at most 15 digits".into(),
+            Value::Digits(a, b) if a == b => format!("{a} digits"),
+            Value::Digits(a, b) => format!("{a} to {b} digits"),
+            Value::Alnum(a, b) => format!("{a} to {b} letters or digits"),
+            Value::DateTime => "date-time YYYY-MM-DDThh:mm:ss".into(),
+            Value::Decimal => "amount, at most two decimals".into(),
+            Value::Country => "ISO 3166-1 alpha-2 country code".into(),
+            Value::Currency => "ISO 4217 currency code".into(),
+            Value::Boolean => "true or false".into(),
+        }
+    }
+    /// Types given by a function (a party, a person) are spelled out once;
+    /// later uses refer back to the first element that had them.
+    type Seen = Vec<(*const Item, &'static str)>;
+    fn walk(decl: &Decl, min: u32, max: u32, depth: usize, seen: &mut Seen, out: &mut String) {
+        let pad = "  ".repeat(depth);
+        let items = match decl.body {
+            Body::Leaf(v) => {
+                out.push_str(&format!("{pad}{} {} {}\n", decl.name, occurs(min, max), value(v)));
+                return;
+            }
+            Body::Seq(items) => items,
+            Body::Rec(items) => {
+                let items = items();
+                let first = seen.iter().find(|(p, _)| std::ptr::eq(*p, items.as_ptr()));
+                if let Some((_, first)) = first {
+                    let occurs = occurs(min, max);
+                    out.push_str(&format!(
+                        "{pad}{} {occurs} (content as {first} above)\n",
+                        decl.name
+                    ));
+                    return;
+                }
+                seen.push((items.as_ptr(), decl.name));
+                items
+            }
+        };
+        out.push_str(&format!("{pad}{} {}\n", decl.name, occurs(min, max)));
+        for item in items {
+            match item {
+                Item::One(d) => walk(d, d.min, d.max, depth + 1, seen, out),
+                Item::Choice { min, max, options } => {
+                    out.push_str(&format!("{pad}  one of {}:\n", occurs(*min, *max)));
+                    for d in *options {
+                        walk(d, 1, 1, depth + 2, seen, out);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = String::new();
+    walk(decl, decl.min, decl.max, 0, &mut Vec::new(), &mut out);
+    out
+}
