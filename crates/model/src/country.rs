@@ -68,7 +68,9 @@ fn fold(text: &str) -> String {
     let mut space = false;
     for c in text.chars() {
         let c = match c {
-            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' => 'a',
+            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' => {
+                'a'
+            }
             'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => 'e',
             'í' | 'ì' | 'î' | 'ï' | 'Í' | 'Ì' | 'Î' | 'Ï' => 'i',
             'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' => 'o',
@@ -124,8 +126,7 @@ pub fn is_code(code: &str) -> bool {
     // Codes are short and lower case; the lookup table holds every code
     // under itself, so one hash lookup answers (names are keyed too, but no
     // name is also a code).
-    code.len() <= 6
-        && lookup().by_key.get(code).is_some_and(|&i| COUNTRIES[i].0 == code)
+    code.len() <= 6 && lookup().by_key.get(code).is_some_and(|&i| COUNTRIES[i].0 == code)
 }
 
 /// Every country Vigia knows, sorted by code.

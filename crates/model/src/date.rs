@@ -108,7 +108,9 @@ impl PartialDate {
         let text = text.trim();
         // A timestamp keeps its date part only: "1957-04-04T00:00:00".
         let date_part = match text.as_bytes().get(10) {
-            Some(b'T' | b' ') if text.as_bytes().get(11).is_some_and(u8::is_ascii_digit) => &text[..10],
+            Some(b'T' | b' ') if text.as_bytes().get(11).is_some_and(u8::is_ascii_digit) => {
+                &text[..10]
+            }
             _ => text,
         };
         let mut parts = date_part.split('-');
@@ -185,10 +187,10 @@ fn single_loose(text: &str) -> Option<PartialDate> {
     if let Ok(date) = PartialDate::parse_iso(text) {
         return Some(date);
     }
-    let tokens: Vec<&str> =
-        text.split(|c: char| c.is_whitespace() || c == '/' || c == '.' || c == ',' || c == '-')
-            .filter(|t| !t.is_empty())
-            .collect();
+    let tokens: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || c == '/' || c == '.' || c == ',' || c == '-')
+        .filter(|t| !t.is_empty())
+        .collect();
     match tokens.as_slice() {
         [year] => year_of(year).and_then(PartialDate::year),
         [a, b] => {
@@ -261,7 +263,9 @@ fn days_in(year: u16, month: u8) -> u8 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => 29,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
         2 => 28,
         _ => 0,
     }
@@ -306,7 +310,8 @@ mod tests {
     use super::*;
 
     fn check(input: &str, expected: &[&str]) {
-        let got: Vec<String> = PartialDate::parse_loose(input).iter().map(|d| d.to_string()).collect();
+        let got: Vec<String> =
+            PartialDate::parse_loose(input).iter().map(|d| d.to_string()).collect();
         assert_eq!(got, expected, "input {input:?}");
     }
 

@@ -18,9 +18,9 @@ pub mod list;
 pub mod schema;
 pub mod transaction;
 
+pub use alert::{Alert, AlertKind, AlertSeverity};
 pub use date::{PartialDate, Precision};
 pub use entity::{Entity, Properties, prop};
 pub use list::{Diagnostic, ListVersion, Location, Severity};
 pub use schema::{NameKind, Schema};
-pub use alert::{Alert, AlertKind, AlertSeverity};
 pub use transaction::{Channel, EventTime, Party, Place, Transaction};
