@@ -33,7 +33,8 @@ pub mod un;
 
 pub use detect::{detect, detect_file};
 pub use input::{
-    ReadOptions, Skipped, Source, Survey, decode_text, parse_bytes, plan, read, read_all, read_with, survey,
+    ReadOptions, Skipped, Source, Survey, decode_text, parse_bytes, plan, read, read_all,
+    read_with, survey,
 };
 
 /// A list file format Vigia reads.

@@ -12,11 +12,8 @@ fn every_line_parses() {
 #[test]
 fn holds_the_february_2025_designations() {
     let entities = builtin::entities();
-    let names: Vec<&str> = entities
-        .iter()
-        .filter(|e| e.schema == Schema::Organization)
-        .map(|e| e.caption())
-        .collect();
+    let names: Vec<&str> =
+        entities.iter().filter(|e| e.schema == Schema::Organization).map(|e| e.caption()).collect();
     for expected in [
         "Tren de Aragua",
         "Mara Salvatrucha",

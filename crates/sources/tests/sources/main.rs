@@ -2,16 +2,16 @@
 //! snapshot tests over committed fixtures, real-data tests over
 //! `../shared/data/lists`, and bad-input tests.
 
-mod ofac;
-mod un;
-mod eu;
-mod uk;
+mod bad_input;
+mod builtin;
 mod canada;
 mod csl;
-mod dpl;
-mod opensanctions;
-mod generic;
-mod builtin;
 mod detect;
-mod bad_input;
+mod dpl;
+mod eu;
+mod generic;
+mod ofac;
+mod opensanctions;
 mod real_data;
+mod uk;
+mod un;
