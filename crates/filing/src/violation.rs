@@ -89,6 +89,41 @@ pub enum Rule {
 }
 
 impl Rule {
+    /// Every rule.
+    pub const ALL: &[Rule] = &[
+        Rule::WellFormed,
+        Rule::Characters,
+        Rule::Root,
+        Rule::Unexpected,
+        Rule::Order,
+        Rule::Missing,
+        Rule::TooMany,
+        Rule::Empty,
+        Rule::Length,
+        Rule::Code,
+        Rule::Format,
+        Rule::SeqNum,
+        Rule::SeqNumUnique,
+        Rule::BatchCounts,
+        Rule::FilingType,
+        Rule::PriorReport,
+        Rule::PartyRoles,
+        Rule::PartyContent,
+        Rule::Identification,
+        Rule::Address,
+        Rule::DateOrder,
+        Rule::Amount,
+        Rule::Classification,
+        Rule::Narrative,
+        Rule::KeyTerms,
+        Rule::CashTotals,
+        Rule::CtrThreshold,
+        Rule::GtoBand,
+        Rule::MyClient,
+        Rule::ProfileRequired,
+        Rule::TransactionNumber,
+    ];
+
     /// The stable id, e.g. `fincen.seqnum-unique`.
     pub fn id(self) -> &'static str {
         match self {
@@ -112,7 +147,7 @@ impl Rule {
             Rule::PartyContent => "fincen.party-content",
             Rule::Identification => "fincen.identification",
             Rule::Address => "fincen.address",
-            Rule::DateOrder => "fincen.date-order",
+            Rule::DateOrder => "dates.order",
             Rule::Amount => "fincen.amount",
             Rule::Classification => "fincen.classification",
             Rule::Narrative => "fincen.narrative",
@@ -152,7 +187,12 @@ impl Rule {
             Rule::FilingType | Rule::PartyRoles | Rule::PartyContent | Rule::Identification => {
                 BOTH_GUIDES
             }
-            Rule::Address | Rule::DateOrder => BOTH_GUIDES,
+            Rule::Address => BOTH_GUIDES,
+            Rule::DateOrder => {
+                "FinCEN SAR and CTR XML Schema User Guides (activity dates, transaction date, \
+                 date of birth against the filing date); goAML schema documentation (transaction \
+                 dates against the submission date)"
+            }
             Rule::Amount | Rule::Classification | Rule::Narrative => SAR_GUIDE,
             Rule::KeyTerms => {
                 "FinCEN advisories and alerts (e.g. the 21 USC 2313a orders of 25 Jun 2025, \

@@ -672,3 +672,22 @@ fn sar_violation_report() {
     let error = write_sar(&filing).expect_err("broken");
     insta::assert_yaml_snapshot!("sar_violation_report", error.violations());
 }
+
+/// Every rule has a unique id and a source, is documented in the filings
+/// guide, and has a failing case in this file.
+#[test]
+fn every_rule_is_documented_and_tested() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let guide = std::fs::read_to_string(root.join("docs/guide/filings.md")).expect("guide");
+    let tests = include_str!("rules.rs");
+    let mut ids = Vec::new();
+    for rule in Rule::ALL {
+        let id = rule.id();
+        assert!(!ids.contains(&id), "{id} twice");
+        ids.push(id);
+        assert!(!rule.source().is_empty());
+        assert!(guide.contains(&format!("`{id}`")), "{id} is not in docs/guide/filings.md");
+        let variant = format!("Rule::{rule:?}");
+        assert!(tests.contains(&variant), "{variant} has no failing case");
+    }
+}
