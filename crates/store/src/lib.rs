@@ -14,6 +14,7 @@
 //!   that stream entities in and activate atomically or not at all.
 //! - [`audit`] ([`AuditLog`]): the append-only, hash-chained trail of every
 //!   change.
+//! - [`keys`] ([`KeyStore`]): the HTTP server's API keys, stored hashed.
 //!
 //! **Invariants.** Exactly one version per dataset is active. An import
 //! either commits as a whole (entities, version row, activation and audit
@@ -27,11 +28,13 @@ use rusqlite::Connection;
 
 pub mod audit;
 mod error;
+pub mod keys;
 pub mod lists;
 mod migrate;
 
 pub use audit::{AuditEvent, AuditLog, NewAuditEvent, Verification};
 pub use error::{Error, Result};
+pub use keys::{ApiKey, KeyStore, NewApiKey};
 pub use lists::{
     DiagnosticCounts, DiffEntry, EntityDetail, EntityFilter, Import, ImportPolicy, ImportReport,
     ImportRequest, ImportStart, ListImport, ListStore, Outcome, Refusal, VersionDiff,

@@ -22,10 +22,15 @@ struct Migration {
 const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "lists", sql: include_str!("../migrations/0001_lists.sql") },
     Migration { version: 2, name: "audit", sql: include_str!("../migrations/0002_audit.sql") },
+    Migration {
+        version: 3,
+        name: "api_keys",
+        sql: include_str!("../migrations/0003_api_keys.sql"),
+    },
 ];
 
 /// The schema version this build writes.
-pub(crate) const SCHEMA_VERSION: u32 = 2;
+pub(crate) const SCHEMA_VERSION: u32 = 3;
 
 /// Brings the database up to [`SCHEMA_VERSION`].
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
