@@ -180,6 +180,12 @@ impl Checker<'_> {
         if !node.text.trim().is_empty() {
             self.push(Rule::Unexpected, &node.path, "a container element holds text");
         }
+        // An empty container whose content is all optional is reported as
+        // empty; one with required content gets its missing elements below.
+        if node.children.is_empty() && items.iter().all(|item| item.bounds().0 == 0) {
+            self.push(Rule::Empty, &node.path, "the element holds nothing");
+            return;
+        }
         let children = &node.children;
         let mut i = 0;
         for item in items {

@@ -11,6 +11,9 @@ use quick_xml::name::ResolveResult;
 use crate::violation::{Rule, Violation};
 use crate::xml::writer::xml_char;
 
+/// The deepest nesting read (a SAR goes about eight levels deep).
+const MAX_DEPTH: usize = 64;
+
 /// An element: namespace, local name, attributes, children and own text.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Node {
@@ -83,6 +86,11 @@ pub(crate) fn parse(xml: &str) -> Result<Node, Violation> {
         };
         match event {
             Event::Start(start) => {
+                // No filing nests deeply; a limit keeps hostile input from
+                // exhausting the stack of the recursive checks.
+                if stack.len() >= MAX_DEPTH {
+                    return Err(fail(offset, format!("elements nested deeper than {MAX_DEPTH}")));
+                }
                 let node = element(&start, ns, stack.last()).map_err(|e| fail(offset, e))?;
                 stack.push(node);
             }

@@ -99,6 +99,25 @@ fn sar_xml_rules() {
             Rule::TooMany,
         ),
         (
+            "too deep",
+            |x| {
+                let deep = format!("{}{}", "<fc2:A>".repeat(70), "</fc2:A>".repeat(70));
+                once(x, "</fc2:FilingDateText>", &format!("</fc2:FilingDateText>{deep}"))
+            },
+            Rule::WellFormed,
+        ),
+        (
+            "empty container",
+            |x| {
+                once(
+                    x,
+                    "<fc2:ActivityAssociation SeqNum=\"2\">\n      <fc2:InitialReportIndicator>Y</fc2:InitialReportIndicator>\n    </fc2:ActivityAssociation>",
+                    "<fc2:ActivityAssociation SeqNum=\"2\"/>",
+                )
+            },
+            Rule::Empty,
+        ),
+        (
             "empty city",
             |x| {
                 once(
