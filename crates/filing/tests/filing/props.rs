@@ -806,3 +806,27 @@ proptest! {
         prop_assert!(xml.contains(&count));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// The validators take any text, including a valid batch cut or
+    /// spliced anywhere, and answer with violations, never a panic.
+    #[test]
+    fn validators_never_panic(junk in ".{0,200}", cut in 0usize..20_000, splice in 0usize..20_000) {
+        let base = crate::ok(write_sar(&crate::load::<SarFiling>("sar-funnel.json")));
+        let at = |n: usize| {
+            let mut n = n.min(base.len());
+            while !base.is_char_boundary(n) {
+                n -= 1;
+            }
+            n
+        };
+        let spliced = format!("{}{junk}{}", &base[..at(splice)], &base[at(splice)..]);
+        for text in [junk.as_str(), &base[..at(cut)], spliced.as_str()] {
+            let _ = validate_sar(text);
+            let _ = validate_ctr(text);
+            let _ = validate_goaml(text, &GoamlProfile::default());
+        }
+    }
+}
