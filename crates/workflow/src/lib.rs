@@ -1,1 +1,3 @@
 //! The compliance workflow rules: decisions on hits, re-opening, case states and four-eyes approval.
+
+pub mod cases;
