@@ -553,7 +553,7 @@ pub fn synthetic_entities(n: usize, seed: u64) -> Vec<Entity> {
             word
         })
         .collect();
-    let mut word = |next: &mut dyn FnMut() -> u64| {
+    let word = |next: &mut dyn FnMut() -> u64| {
         // Zipf-like: the square of a uniform draw favours low ranks.
         let u = (next() % 1_000_000) as f64 / 1_000_000.0;
         let rank = ((u * u) * vocabulary.len() as f64) as usize;

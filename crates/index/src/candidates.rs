@@ -27,11 +27,7 @@ pub struct Scratch {
     acc: Vec<f32>,
     stamp: Vec<u32>,
     generation: u32,
-    part_best: Vec<f32>,
-    part_stamp: Vec<u32>,
-    part_generation: u32,
     touched: Vec<NameId>,
-    part_touched: Vec<NameId>,
     /// Token → similarity of the query part being topped up, valid where
     /// `token_stamp` equals `token_generation`: an O(1) lookup per listed
     /// part instead of a search of the part's expansions.
@@ -65,8 +61,6 @@ impl Scratch {
         if self.acc.len() < names {
             self.acc.resize(names, 0.0);
             self.stamp.resize(names, 0);
-            self.part_best.resize(names, 0.0);
-            self.part_stamp.resize(names, 0);
         }
     }
 
@@ -101,16 +95,6 @@ impl Scratch {
         }
         self.touched.clear();
         self.generation
-    }
-
-    fn next_part_generation(&mut self) -> u32 {
-        self.part_generation = self.part_generation.wrapping_add(1);
-        if self.part_generation == 0 {
-            self.part_stamp.fill(0);
-            self.part_generation = 1;
-        }
-        self.part_touched.clear();
-        self.part_generation
     }
 }
 
@@ -266,44 +250,85 @@ impl Index {
         }
         let denominator = form.total_weight.max(1.0);
         let needed = cutoff * denominator;
-        // Lightest parts first: those whose weights together stay below
-        // what a match needs are non-essential.
-        // Initials always come first (non-essential): their postings ("j")
-        // are long and they only ever top up a name found by a full part.
-        let mut order: Vec<usize> = (0..form.parts.len()).collect();
-        order.sort_by(|&a, &b| {
-            let initial = |p: usize| form.parts[p].tag != vigia_text::PartTag::Initial;
-            initial(a).cmp(&initial(b)).then(form.parts[a].weight.total_cmp(&form.parts[b].weight))
-        });
-        let mut light_sum = 0.0;
-        let mut split = 0;
-        for (i, &p) in order.iter().enumerate() {
-            if light_sum + form.parts[p].weight < needed
-                || form.parts[p].tag == vigia_text::PartTag::Initial
-            {
-                light_sum += form.parts[p].weight;
-                split = i + 1;
-            } else {
-                break;
+        let initial_sim = crate::Similarities::default().initial;
+        // What each part can contribute at most: its weight times the best
+        // similarity among its expansions (1.0 if it may equal a listed join).
+        let ceiling = |part: &QueryPart| -> f32 {
+            let mut best = part.expansions.iter().map(|e| e.sim).fold(0.0f32, f32::max);
+            if part.tag == vigia_text::PartTag::Initial {
+                best = best.max(initial_sim);
+            }
+            if best < 1.0 && self.join_postings(part.hash).next().is_some() {
+                best = 1.0;
+            }
+            part.weight * best
+        };
+        let ceilings: Vec<f32> = form.parts.iter().map(ceiling).collect();
+        let join_ceilings: Vec<f32> = form.joins.iter().map(|j| ceiling(&j.part)).collect();
+        let total: f32 = ceilings.iter().sum::<f32>() + join_ceilings.iter().sum::<f32>();
+        // Which parts to walk. A name reached by none of the walked parts
+        // must be unable to reach the cut-off: the parts left out (with the
+        // joins, as pseudo-parts) must together stay below what a match
+        // needs, at their ceilings. Among the sets that qualify, walk the
+        // cheapest (fewest postings): for "Patricia Lucas Wheeler" every
+        // part is needed, so walking the rarest one alone is enough.
+        // Initials are never walked (their postings, "j", are long; they
+        // only top up a name a full part found).
+        let parts: Vec<(&QueryPart, f32)> = form
+            .parts
+            .iter()
+            .zip(ceilings.iter().copied())
+            .chain(form.joins.iter().map(|j| &j.part).zip(join_ceilings.iter().copied()))
+            .collect();
+        let floors: Vec<f32> = parts
+            .iter()
+            .map(|(part, c)| (needed - (total - c)) / part.weight.max(f32::MIN_POSITIVE))
+            .collect();
+        let costs: Vec<usize> = parts
+            .iter()
+            .zip(&floors)
+            .map(|((part, _), &floor)| {
+                if part.tag == vigia_text::PartTag::Initial {
+                    return usize::MAX / 64;
+                }
+                let joins = if floor <= 1.0 { self.join_postings(part.hash).count() } else { 0 };
+                joins
+                    + part
+                        .expansions
+                        .iter()
+                        .filter(|e| e.sim >= floor)
+                        .map(|e| self.postings(e.token).len())
+                        .sum::<usize>()
+            })
+            .collect();
+        // Initials count as nothing when choosing (they are left out
+        // whatever their weight: a query needs at least one full part).
+        let choice_ceilings: Vec<f32> = parts
+            .iter()
+            .map(|(part, c)| if part.tag == vigia_text::PartTag::Initial { 0.0 } else { *c })
+            .collect();
+        let walked = cheapest_walk(&choice_ceilings, &costs, needed);
+
+        // Phase 1: reach names. A walked part only walks the postings of
+        // expansions similar enough that, with every other part at its
+        // ceiling, a name could still reach the cut-off through them.
+        let generation = scratch.next_generation();
+        for (i, (part, _)) in parts.iter().enumerate() {
+            if walked & (1 << i) != 0 {
+                self.touch(part, floors[i], generation, scratch);
             }
         }
-        let (non_essential, essential) = order.split_at(split);
-
-        let generation = scratch.next_generation();
-        for &p in essential {
-            self.accumulate(&form.parts[p], form.parts[p].weight, generation, scratch);
+        // Phase 2: the bound of every name reached, from all parts, looking
+        // from each name's parts into the query part's expansions.
+        for &name_id in &scratch.touched {
+            scratch.acc[name_id as usize] = 0.0;
         }
-        for join in &form.joins {
-            self.accumulate(&join.part, join.part.weight, generation, scratch);
-        }
-        // Top up the names already reached with the non-essential parts,
-        // looking the other way: from each name's parts into the query
-        // part's expansions.
-        let initial_sim = crate::Similarities::default().initial;
-        for &p in non_essential {
-            let part = &form.parts[p];
+        for part in form.parts.iter().chain(form.joins.iter().map(|j| &j.part)) {
             let is_initial = part.tag == vigia_text::PartTag::Initial;
-            if part.expansions.is_empty() && !is_initial {
+            if part.expansions.is_empty()
+                && !is_initial
+                && self.join_postings(part.hash).next().is_none()
+            {
                 continue;
             }
             let generation = scratch.mark_tokens(part);
@@ -348,42 +373,71 @@ impl Index {
         }
     }
 
-    /// Adds a part's contribution to every name its expansions (and, exactly,
-    /// the listed joins equal to it) reach.
-    fn accumulate(&self, part: &QueryPart, weight: f32, generation: u32, scratch: &mut Scratch) {
-        let part_generation = scratch.next_part_generation();
-        for name_id in self.join_postings(part.hash) {
+    /// Marks every name reached by a part's expansions of similarity at
+    /// least `floor` (and, exactly, by the listed joins equal to it).
+    fn touch(&self, part: &QueryPart, floor: f32, generation: u32, scratch: &mut Scratch) {
+        let reach = |name_id: NameId, scratch: &mut Scratch| {
             let n = name_id as usize;
-            if scratch.part_stamp[n] != part_generation {
-                scratch.part_stamp[n] = part_generation;
-                scratch.part_best[n] = 1.0;
-                scratch.part_touched.push(name_id);
-            } else {
-                scratch.part_best[n] = 1.0;
+            if scratch.stamp[n] != generation {
+                scratch.stamp[n] = generation;
+                scratch.touched.push(name_id);
+            }
+        };
+        if floor <= 1.0 {
+            for name_id in self.join_postings(part.hash) {
+                reach(name_id, scratch);
             }
         }
         for expansion in part.expansions.iter() {
+            if expansion.sim < floor {
+                continue;
+            }
             for &name_id in self.postings(expansion.token) {
-                let n = name_id as usize;
-                if scratch.part_stamp[n] != part_generation {
-                    scratch.part_stamp[n] = part_generation;
-                    scratch.part_best[n] = expansion.sim;
-                    scratch.part_touched.push(name_id);
-                } else if scratch.part_best[n] < expansion.sim {
-                    scratch.part_best[n] = expansion.sim;
-                }
+                reach(name_id, scratch);
             }
-        }
-        for i in 0..scratch.part_touched.len() {
-            let n = scratch.part_touched[i] as usize;
-            if scratch.stamp[n] != generation {
-                scratch.stamp[n] = generation;
-                scratch.acc[n] = 0.0;
-                scratch.touched.push(n as NameId);
-            }
-            scratch.acc[n] += weight * scratch.part_best[n];
         }
     }
+}
+
+/// The cheapest set of parts to walk (a bit mask over `ceilings`): the
+/// parts left out must have ceilings summing below `needed`. Exhaustive over
+/// subsets for up to 12 parts; beyond that, the lightest parts are left out
+/// greedily.
+fn cheapest_walk(ceilings: &[f32], costs: &[usize], needed: f32) -> u32 {
+    let n = ceilings.len();
+    if n == 0 {
+        return 0;
+    }
+    if n > 12 {
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| ceilings[a].total_cmp(&ceilings[b]));
+        let mut left_out = 0.0;
+        let mut mask = 0u32;
+        for &i in &order {
+            if left_out + ceilings[i] < needed && costs[i] < usize::MAX / 64 + 1 {
+                left_out += ceilings[i];
+            } else if i < 32 {
+                mask |= 1 << i;
+            }
+        }
+        return mask;
+    }
+    let all = (1u32 << n) - 1;
+    let mut best = (usize::MAX, all);
+    for walked in 1..=all {
+        let left_out: f32 = (0..n).filter(|i| walked & (1 << i) == 0).map(|i| ceilings[i]).sum();
+        if left_out >= needed {
+            continue;
+        }
+        let cost: usize = (0..n)
+            .filter(|i| walked & (1 << i) != 0)
+            .map(|i| costs[i])
+            .fold(0usize, usize::saturating_add);
+        if cost < best.0 || (cost == best.0 && walked.count_ones() < best.1.count_ones()) {
+            best = (cost, walked);
+        }
+    }
+    best.1
 }
 
 /// The best-bounded names below the cut-off, kept for the safety net in a
