@@ -59,7 +59,7 @@ say() { echo "== $*" >&2; }
 if [ -z "$bin_dir" ]; then
   say "building vigia and vigia-eval (release)"
   cargo build --release --locked -q -p vigia-cli -p vigia-eval
-  bin_dir="$root/target/release"
+  bin_dir="${CARGO_TARGET_DIR:-$root/target}/release"
 fi
 # Copies, so that another build in this tree cannot swap them mid-run.
 cp "$bin_dir/vigia" "$bin_dir/vigia-eval" "$tmp/"
@@ -140,7 +140,7 @@ peer_args=()
 for mode in "${modes[@]}"; do
   say "peer: nomenklatura logic-v2 and logic-v1 on the exported data ($workers workers, $mode blocking)"
   bench/.venv/bin/python bench/peer/run_peer.py "$tmp/export" --workers "$workers" --blocking "$mode" \
-    --json "$out/peer-$mode.json" 2>&1 | tee "$out/peer-$mode.log" >&2
+    --json "$out/peer-$mode.json" --rows "$out/peer-$mode-rows.jsonl" 2>&1 | tee "$out/peer-$mode.log" >&2
   peer_args+=(--peer "$out/peer-$mode.json")
 done
 

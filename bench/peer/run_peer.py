@@ -315,8 +315,10 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, math.ceil(q * len(values)) - 1)]
 
 
-def figures(name: str, rows: list[dict], algo: str, threshold: float, captions: dict, examples: int) -> dict:
-    """The figures of vigia-eval's SetReport, computed the same way."""
+def figures(name: str, rows: list[dict], algo: str, threshold: float, captions: dict, examples: int, results: int) -> dict:
+    """The figures of vigia-eval's SetReport, computed the same way: over
+    the best `results` results of each query (vigia-eval's and yente's
+    default limit is 5), a result being a match at `threshold`."""
     r = {
         "name": name,
         "queries": len(rows),
@@ -330,7 +332,7 @@ def figures(name: str, rows: list[dict], algo: str, threshold: float, captions: 
     }
     for row in rows:
         scored = row[algo]
-        matched = [(i, s) for i, s in scored if s >= threshold]
+        matched = [(i, s) for i, s in scored[:results] if s >= threshold]
         if matched:
             r["any_match"] += 1
         expected = row["expected"]
@@ -389,6 +391,10 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=LIMIT, help="candidates per query (default 20)")
     parser.add_argument("--examples", type=int, default=10)
     parser.add_argument(
+        "--results", type=int, default=5, help="results kept per query, best first, as vigia-eval's --limit (default 5)"
+    )
+    parser.add_argument("--rows", metavar="FILE", help="write every query's candidates and scores here (JSON lines)")
+    parser.add_argument(
         "--blocking",
         choices=("rapidfuzz", "nomenklatura"),
         default="rapidfuzz",
@@ -412,6 +418,7 @@ def main() -> int:
         ),
         "blocking_mode": args.blocking,
         "scoring": "LogicV2 and LogicV1 .compare(query, candidate, ScoringConfig.defaults()).score",
+        "results": args.results,
         "negatives": args.negatives or "as exported",
     }
     print(f"peer: loading {args.export}", file=sys.stderr)
@@ -452,6 +459,11 @@ def main() -> int:
         if q["set"] not in export_order:
             export_order.append(q["set"])
 
+    if args.rows:
+        with open(args.rows, "w", encoding="utf-8") as fh:
+            for row in sorted(rows, key=lambda r: r["n"]):
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
     sets = []
     for name in export_order:
         set_rows = by_set[name]
@@ -464,8 +476,8 @@ def main() -> int:
                 "mapped": len(mapped),
                 "blocking_found": found,
                 "blocking_recall": found / len(mapped) if mapped else None,
-                "logic-v2": figures(name, set_rows, "logic-v2", args.threshold, captions, args.examples),
-                "logic-v1": figures(name, set_rows, "logic-v1", args.threshold, captions, args.examples),
+                "logic-v2": figures(name, set_rows, "logic-v2", args.threshold, captions, args.examples, args.results),
+                "logic-v1": figures(name, set_rows, "logic-v1", args.threshold, captions, args.examples, args.results),
                 "timing": timing(set_rows),
             }
         )
