@@ -36,6 +36,11 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Run transaction monitoring over a file or stdin; alerts as JSON lines.
     Monitor(monitor::MonitorArgs),
+    /// Serve the HTTP API (yente-compatible screening, search, entities).
+    Serve(serve::ServeArgs),
+    /// Create, list and revoke the HTTP API's keys.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 /// Options every command shares, resolved from the command line and the
@@ -49,10 +54,12 @@ pub(crate) struct Global {
 }
 
 mod engine;
+mod keys;
 mod lists;
 mod monitor;
 mod progress;
 mod screen;
+mod serve;
 mod simulate;
 
 fn default_data_dir() -> PathBuf {
@@ -77,6 +84,8 @@ fn main() -> ExitCode {
         Command::Compare(args) => screen::run_compare(args, &global),
         Command::Simulate(args) => simulate::run(args, &global),
         Command::Monitor(args) => monitor::run(args, &global),
+        Command::Serve(args) => serve::run(args, &global),
+        Command::Keys(command) => keys::run(command, &global),
     };
     match result {
         Ok(code) => code,
