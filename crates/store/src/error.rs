@@ -28,6 +28,14 @@ pub enum Error {
     /// A dataset or version that does not exist was asked for.
     #[error("{0}")]
     NotFound(String),
+    /// The workflow rules refuse the change (a role missing, a state that
+    /// does not allow it, the four-eyes rule); the message says why.
+    #[error("refused: {0}")]
+    Refused(String),
+    /// The input cannot be stored as given (an empty comment, an alert
+    /// already in a case); the message says what to fix.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// `Result` with the store's [`Error`].

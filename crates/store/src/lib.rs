@@ -15,6 +15,10 @@
 //! - [`audit`] ([`AuditLog`]): the append-only, hash-chained trail of every
 //!   change.
 //! - [`keys`] ([`KeyStore`]): the HTTP server's API keys, stored hashed.
+//! - [`alerts`] ([`AlertStore`]): the alert queue (monitoring alerts and
+//!   screening hits, once per id, with their evidence and due dates).
+//! - [`cases`] ([`CaseStore`]): cases, their states, comments, attachments,
+//!   four-eyes requests and filings, each change with its audit event.
 //!
 //! **Invariants.** Exactly one version per dataset is active. An import
 //! either commits as a whole (entities, version row, activation and audit
@@ -26,13 +30,23 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+pub mod alerts;
 pub mod audit;
+pub mod cases;
 mod error;
 pub mod keys;
 pub mod lists;
 mod migrate;
 
+pub use alerts::{
+    AlertBatch, AlertFilter, AlertSource, AlertStatus, AlertStore, ImportedAlerts, Inserted,
+    Raised, StoredAlert, raise_alert_in,
+};
 pub use audit::{AuditEvent, AuditLog, NewAuditEvent, Verification};
+pub use cases::{
+    Attachment, CaseEdit, CaseFilter, CaseRecord, CaseStore, CaseSubject, CaseSummary, Change,
+    CloseRequest, Comment, FilingRecord, NewCase, NewFiling, StoredAttachment,
+};
 pub use error::{Error, Result};
 pub use keys::{ApiKey, KeyStore, NewApiKey};
 pub use lists::{

@@ -27,10 +27,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "api_keys",
         sql: include_str!("../migrations/0003_api_keys.sql"),
     },
+    Migration { version: 5, name: "cases", sql: include_str!("../migrations/0005_cases.sql") },
 ];
 
 /// The schema version this build writes.
-pub(crate) const SCHEMA_VERSION: u32 = 3;
+pub(crate) const SCHEMA_VERSION: u32 = 5;
 
 /// Brings the database up to [`SCHEMA_VERSION`].
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
