@@ -27,6 +27,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "api_keys",
         sql: include_str!("../migrations/0003_api_keys.sql"),
     },
+    Migration {
+        version: 4,
+        name: "customers_decisions",
+        sql: include_str!("../migrations/0004_customers_decisions.sql"),
+    },
     Migration { version: 5, name: "cases", sql: include_str!("../migrations/0005_cases.sql") },
 ];
 
