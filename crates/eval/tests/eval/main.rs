@@ -5,7 +5,10 @@
 
 use std::sync::{Arc, OnceLock};
 
-use vigia_eval::{EvalSet, SetReport, align_treated, cross_script, evaluate, label_positives, load_lists, negatives, yente_queries};
+use vigia_eval::{
+    EvalSet, SetReport, align_treated, cross_script, evaluate, label_positives, load_lists,
+    negatives, yente_queries,
+};
 use vigia_index::{IndexBuilder, IndexConfig};
 use vigia_screen::{ScreenConfig, Screener};
 
@@ -41,10 +44,16 @@ fn run(set: EvalSet) -> SetReport {
 
 #[test]
 fn un_positives_are_found_clean_and_treated() {
-    let (Some(screener), Some(yente)) = (screener(), vigia_testdata::shared_data("eval/yente")) else { return };
+    let (Some(screener), Some(yente)) = (screener(), vigia_testdata::shared_data("eval/yente"))
+    else {
+        return;
+    };
     let clean = yente_queries(&yente.join("positives_un_untreated.csv"), "un").unwrap();
     let clean = label_positives(screener.index(), clean, &["un_sc_sanctions"]);
-    let treated = align_treated(&clean, yente_queries(&yente.join("positives_un_treated.csv"), "unt").unwrap());
+    let treated = align_treated(
+        &clean,
+        yente_queries(&yente.join("positives_un_treated.csv"), "unt").unwrap(),
+    );
     let clean = run(EvalSet { name: "UN positives, clean".into(), queries: clean });
     assert!(clean.recall >= 0.99, "UN clean recall {}", clean.recall);
     let treated = run(EvalSet { name: "UN positives, treated".into(), queries: treated });
@@ -53,7 +62,10 @@ fn un_positives_are_found_clean_and_treated() {
 
 #[test]
 fn us_congress_positives_are_found() {
-    let (Some(screener), Some(yente)) = (screener(), vigia_testdata::shared_data("eval/yente")) else { return };
+    let (Some(screener), Some(yente)) = (screener(), vigia_testdata::shared_data("eval/yente"))
+    else {
+        return;
+    };
     let congress = yente_queries(&yente.join("positives_us_congress_untreated.csv"), "us").unwrap();
     let congress = label_positives(screener.index(), congress, &[]);
     let report = run(EvalSet { name: "US Congress positives".into(), queries: congress });
@@ -62,7 +74,9 @@ fn us_congress_positives_are_found() {
 
 #[test]
 fn negatives_rarely_match() {
-    let (Some(_), Some(yente)) = (screener(), vigia_testdata::shared_data("eval/yente")) else { return };
+    let (Some(_), Some(yente)) = (screener(), vigia_testdata::shared_data("eval/yente")) else {
+        return;
+    };
     let mut queries = 0;
     let mut matched = 0;
     for (file, prefix) in [("negatives_global.csv", "ng"), ("negatives_us.csv", "nu")] {
@@ -78,7 +92,9 @@ fn negatives_rarely_match() {
 
 #[test]
 fn cross_script_pairs_are_found() {
-    let Some(pairs) = vigia_testdata::shared_data("eval/watchman/cross_script_pairs.csv") else { return };
+    let Some(pairs) = vigia_testdata::shared_data("eval/watchman/cross_script_pairs.csv") else {
+        return;
+    };
     let (entities, set) = cross_script(&pairs).unwrap();
     let mut builder = IndexBuilder::new(IndexConfig::default());
     builder.extend(entities);
