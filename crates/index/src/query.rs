@@ -115,7 +115,7 @@ impl Default for Similarities {
             phonetic: 0.72,
             skeleton: 0.72,
             relaxed: 0.68,
-            initial: 0.6,
+            initial: 0.45,
         }
     }
 }
@@ -274,6 +274,7 @@ impl Index {
                     continue;
                 }
                 seen.push(form.text.clone());
+                let transliterated = form.script != analysed.script;
                 let mut parts = Vec::with_capacity(form.parts.len());
                 for part in &form.parts {
                     let role = if kind != NameKind::Person {
@@ -295,7 +296,7 @@ impl Index {
                         scratch.as_deref_mut(),
                     );
                     caps_hit += caps;
-                    parts.push(query_part);
+                    parts.push(if transliterated { exact_for_short(query_part) } else { query_part });
                 }
                 let mut joins = Vec::new();
                 for (i, pair) in form.parts.windows(2).enumerate() {
@@ -308,6 +309,9 @@ impl Index {
                         text.push_str(&pair[1].text);
                         let (mut part, caps) = self.join_part(&text, scratch.as_deref_mut());
                         caps_hit += caps;
+                        if transliterated {
+                            part = exact_for_short(part);
+                        }
                         // Only worth keeping when the joined form reaches a
                         // listed token the separate parts do not.
                         if part.expansions.iter().any(|e| {
@@ -397,8 +401,13 @@ impl Index {
             if let Some(token) = dictionary.get(text) {
                 out.push(Expansion { token, sim: 1.0, how: MatchHow::Exact });
             }
+            // An edit inside a join is only trusted in long joins
+            // ("abdulrahman"/"abdurrahman"): in short ones it turns "alf
+            // ahmed" into "al-ahmed".
             let mut candidates = Vec::new();
-            dictionary.deletion_candidates_at(&chars, 1, &mut candidates);
+            if chars.len() >= 9 {
+                dictionary.deletion_candidates_at(&chars, 1, &mut candidates);
+            }
             candidates.sort_unstable();
             candidates.dedup();
             for token in candidates {
@@ -555,6 +564,20 @@ impl Index {
     }
 }
 
+/// A part of a transliterated form keeps only its exact and symbol
+/// expansions when it is short (six letters or fewer): a romanisation is already an approximation,
+/// and allowing an edit on top of it lets two-syllable names ("yu li")
+/// meet unrelated names ("yuri"). Longer parts keep their fuzzy matches.
+fn exact_for_short(mut part: QueryPart) -> QueryPart {
+    if part.chars.len() <= 6
+        && part.expansions.iter().any(|e| !matches!(e.how, MatchHow::Exact | MatchHow::Symbol))
+    {
+        part.expansions =
+            part.expansions.iter().filter(|e| matches!(e.how, MatchHow::Exact | MatchHow::Symbol)).copied().collect();
+    }
+    part
+}
+
 /// Whether two tokens with the same consonant skeleton are plausible
 /// variants: same first letter (or both vowels) and comparable lengths.
 fn skeleton_compatible(a: &[char], b: &[char]) -> bool {
@@ -564,13 +587,18 @@ fn skeleton_compatible(a: &[char], b: &[char]) -> bool {
         _ => false,
     };
     let (short, long) = if a.len() < b.len() { (a.len(), b.len()) } else { (b.len(), a.len()) };
-    first && short * 3 >= long * 2 && short >= 3
+    // Skeletons exist for consonant-only romanisations ("mhmd"): at least
+    // one side must look like one (at most one vowel). Two fully vowelled
+    // names with the same consonants ("stephen", "stephanie") are
+    // different names.
+    let vowels = |t: &[char]| t.iter().filter(|c| vowel(c)).count();
+    first && short * 3 >= long * 2 && short >= 3 && vowels(a).min(vowels(b)) <= 1
 }
 
 /// Whether two tokens with the same phonetic key are plausible
 /// variants: same first letter (or both vowels), comparable lengths, and
-/// not too many edits apart for their length — "paul" and "powell" share a
-/// key, but are three edits apart in six letters: different names.
+/// at most one edit per four letters — "paul" and "powell", "stephen" and
+/// "stephanie" share a key, but are different names.
 fn phonetic_compatible(a: &[char], b: &[char]) -> bool {
     let vowel = |c: &char| "aeiouy".contains(*c);
     let first = match (a.first(), b.first()) {
@@ -581,7 +609,7 @@ fn phonetic_compatible(a: &[char], b: &[char]) -> bool {
     if !(first && short * 3 >= long * 2 && short >= 3) {
         return false;
     }
-    let allowed = (long / 3).max(1);
+    let allowed = (long / 4).max(1);
     fuzzy::distance_within(a, b, allowed).is_some()
 }
 

@@ -84,7 +84,7 @@ pub fn algorithms() -> Vec<AlgorithmInfo> {
         ),
         feature("sim_skeleton", "similarity of parts with the same consonant skeleton", s.skeleton),
         feature("sim_relaxed", "similarity found only by the relaxed safety-net lookup", s.relaxed),
-        feature("sim_initial", "similarity of an initial and a name starting with it", 0.6),
+        feature("sim_initial", "similarity of an initial and a name starting with it", s.initial),
         feature("sim_acronym", "name score of an acronym against the name it abbreviates", 0.9),
         feature(
             "extra_listed_penalty",

@@ -171,15 +171,26 @@ pub fn align(
         });
     }
     let unmatched_query: Vec<usize> = (0..form.parts.len()).filter(|&i| !query_used[i]).collect();
+    // Unmatched listed parts cost less than unmatched query parts, and
+    // their weight is capped: a query may omit middle names and a second
+    // family name, and a rare family name alone finds its bearer. But when
+    // the listed name has a known family name and none of it matched, the
+    // query only found given names: those family names count in full.
     let mut extra_weight = 0.0f32;
+    let mut family_missing = 0.0f32;
     let mut unmatched_listed = Vec::new();
+    let family_matched = listed.iter().zip(&listed_used).any(|(lp, used)| *used && lp.role == PartRole::Family);
     for (j, (lp, used)) in listed.iter().zip(&listed_used).enumerate() {
         if !used {
-            extra_weight += lp.weight;
+            if lp.role == PartRole::Family && !family_matched {
+                family_missing += lp.weight;
+            } else {
+                extra_weight += lp.weight;
+            }
             unmatched_listed.push(j);
         }
     }
-    let extra_penalty = config.extra_listed_penalty * extra_weight.min(config.extra_listed_cap);
+    let extra_penalty = config.extra_listed_penalty * (extra_weight.min(config.extra_listed_cap) + family_missing);
     let denominator = form.total_weight.max(1.0) + extra_penalty;
     let mut score = if denominator > 0.0 { matched / denominator } else { 0.0 };
 

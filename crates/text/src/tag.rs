@@ -484,6 +484,11 @@ fn mark_honorifics(texts: &[String], spans: &mut [Option<Span>], lex: &Lexicon) 
     };
     let mut u = 0;
     while u < units.len() {
+        // Generational suffixes are honorifics only at the end: a leading
+        // "Junior" is a given name (common in Brazil), not a title.
+        if matches!(units[u].text.as_str(), "jr" | "junior" | "jnr" | "snr" | "senior" | "sr") {
+            break;
+        }
         let Some((class, _, k)) = lex.honorific.longest_at(&units, u) else { break };
         if u + k >= units.len() || (u..u + k).any(|t| spans[t].is_some() || covered(spans, t)) {
             break;
