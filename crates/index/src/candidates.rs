@@ -51,7 +51,7 @@ impl Scratch {
         const MEMO_ENTRIES: usize = 200_000;
         if self.index_id != index_id || self.expansions.len() >= MEMO_ENTRIES {
             self.expansions.clear();
-            self.expansions.reserve(16_384);
+            self.expansions.reserve(65_536);
             self.index_id = index_id;
         }
         &mut self.expansions

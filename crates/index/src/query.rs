@@ -2,7 +2,7 @@
 //! dictionary tokens it may match, with a similarity for each.
 
 use vigia_model::{Entity, NameKind, Schema, prop};
-use vigia_text::{PartTag, Script, analyze, normalize, token};
+use vigia_text::{PartTag, Script, analyze_without_keys, normalize, phonetic, token};
 
 use crate::{Index, NameOrigin, PartRole, TokenId, fuzzy};
 
@@ -267,7 +267,7 @@ impl Index {
         // A handful of forms per query: a vector beats a hash set.
         let mut seen: Vec<String> = Vec::new();
         for (origin, original) in names {
-            let analysed = analyze(&original, kind);
+            let analysed = analyze_without_keys(&original, kind);
             let mut forms = Vec::new();
             for form in &analysed.forms {
                 if seen.contains(&form.text) {
@@ -296,7 +296,11 @@ impl Index {
                         scratch.as_deref_mut(),
                     );
                     caps_hit += caps;
-                    parts.push(if transliterated { exact_for_short(query_part) } else { query_part });
+                    parts.push(if transliterated {
+                        exact_for_short(query_part)
+                    } else {
+                        query_part
+                    });
                 }
                 let mut joins = Vec::new();
                 for (i, pair) in form.parts.windows(2).enumerate() {
@@ -376,7 +380,18 @@ impl Index {
     ) -> (QueryPart, u32) {
         let chars: Vec<char> = text.chars().collect();
         let (expansions, caps) = memoised(scratch, self.id(), text, tag, symbol, || {
-            self.expand(&chars, tag, metaphone, skeleton, symbol)
+            // Phonetic keys are derived here, for parts the memo has not
+            // seen, rather than for every part of every query.
+            if metaphone.is_empty()
+                && tag == PartTag::Word
+                && text.bytes().any(|b| b.is_ascii_alphabetic())
+            {
+                let metaphone = phonetic::metaphone(text).0;
+                let skeleton = phonetic::skeleton(text);
+                self.expand(&chars, tag, &metaphone, &skeleton, symbol)
+            } else {
+                self.expand(&chars, tag, metaphone, skeleton, symbol)
+            }
         });
         // The part weighs what the commonest token it reaches weighs: a
         // misspelt common name must not count as a rare one.
@@ -572,8 +587,12 @@ fn exact_for_short(mut part: QueryPart) -> QueryPart {
     if part.chars.len() <= 6
         && part.expansions.iter().any(|e| !matches!(e.how, MatchHow::Exact | MatchHow::Symbol))
     {
-        part.expansions =
-            part.expansions.iter().filter(|e| matches!(e.how, MatchHow::Exact | MatchHow::Symbol)).copied().collect();
+        part.expansions = part
+            .expansions
+            .iter()
+            .filter(|e| matches!(e.how, MatchHow::Exact | MatchHow::Symbol))
+            .copied()
+            .collect();
     }
     part
 }
@@ -624,7 +643,14 @@ fn fold_set(entity: &Entity, properties: &[&str]) -> Vec<String> {
     let mut out = Vec::new();
     for property in properties {
         for value in entity.get(property) {
-            out.extend(token::tokenize(&normalize::fold(value)));
+            // Plain ASCII names (most of them) need no Unicode folding:
+            // lower-case words split on anything else, as fold + tokenize
+            // would give.
+            if value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ') {
+                out.extend(value.split(' ').filter(|w| !w.is_empty()).map(str::to_ascii_lowercase));
+            } else {
+                out.extend(token::tokenize(&normalize::fold(value)));
+            }
         }
     }
     out

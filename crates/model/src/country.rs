@@ -102,6 +102,12 @@ fn country_at(i: usize) -> Country {
 /// Resolves a country code (alpha-2, alpha-3, FollowTheMoney), name, alias
 /// or demonym to the country. Case, accents and punctuation are ignored.
 pub fn lookup_country(text: &str) -> Option<Country> {
+    // The common case, a code already ("mx", "us"), needs no folding.
+    if text.len() <= 3 && text.bytes().all(|b| b.is_ascii_lowercase()) {
+        if let Some(&i) = lookup().by_key.get(text) {
+            return Some(country_at(i));
+        }
+    }
     let key = fold(text);
     if key.is_empty() {
         return None;

@@ -81,6 +81,18 @@ pub const MAX_ACRONYMS: usize = 4;
 /// [`token::MAX_TOKENS`] tokens per form and [`translit::MAX_VARIANTS`]
 /// Latin variants.
 pub fn analyze(name: &str, kind: NameKind) -> AnalyzedName {
+    analyze_keyed(name, kind, true)
+}
+
+/// As [`analyze`], but without phonetic keys (`metaphone` and `skeleton`
+/// stay empty): for a caller that memoises what it derives from a part and
+/// computes the keys (with [`phonetic::metaphone`] and
+/// [`phonetic::skeleton`]) only for parts it has not seen.
+pub fn analyze_without_keys(name: &str, kind: NameKind) -> AnalyzedName {
+    analyze_keyed(name, kind, false)
+}
+
+fn analyze_keyed(name: &str, kind: NameKind, keys: bool) -> AnalyzedName {
     let mut folded = normalize::fold(name);
     if let Some((cut, _)) = folded.char_indices().nth(MAX_NAME_CHARS) {
         folded.truncate(cut);
@@ -91,7 +103,7 @@ pub fn analyze(name: &str, kind: NameKind) -> AnalyzedName {
     let mut forms: Vec<NameForm> = Vec::with_capacity(1);
     let mut push = |script: Script, text: &str| {
         let tokens = token::tokenize_parts(text);
-        let parts = tag::tag_tokens(&tokens, kind);
+        let parts = tag::tag_tokens_keyed(&tokens, kind, keys);
         if parts.is_empty() {
             return;
         }

@@ -252,6 +252,12 @@ struct Span {
 /// Tags tokens that carry their hyphen joins (from
 /// [`crate::token::tokenize_parts`]).
 pub fn tag_tokens(tokens: &[Token], kind: NameKind) -> Vec<Part> {
+    tag_tokens_keyed(tokens, kind, true)
+}
+
+/// As [`tag_tokens`]; phonetic keys (`metaphone`, `skeleton`) are left
+/// empty unless `keys`, for callers that compute them only when needed.
+pub(crate) fn tag_tokens_keyed(tokens: &[Token], kind: NameKind, keys: bool) -> Vec<Part> {
     let n = tokens.len();
     if n == 0 {
         return Vec::new();
@@ -313,7 +319,7 @@ pub fn tag_tokens(tokens: &[Token], kind: NameKind) -> Vec<Part> {
         let raw = texts[span.start..end].join(" ");
         let text = span.canonical.unwrap_or_else(|| raw.clone());
         let (metaphone, skeleton) =
-            if span.tag == PartTag::Word && text.bytes().any(|b| b.is_ascii_alphabetic()) {
+            if keys && span.tag == PartTag::Word && text.bytes().any(|b| b.is_ascii_alphabetic()) {
                 (phonetic::metaphone(&text).0, phonetic::skeleton(&text))
             } else {
                 (String::new(), String::new())
