@@ -19,6 +19,10 @@
 //!   screening hits, once per id, with their evidence and due dates).
 //! - [`cases`] ([`CaseStore`]): cases, their states, comments, attachments,
 //!   four-eyes requests and filings, each change with its audit event.
+//! - [`customers`] ([`CustomerStore`]): registered customers and
+//!   counterparties, versioned by what screening reads of them.
+//! - [`decisions`] ([`HitStore`]): screening hits bound to the versions of
+//!   both sides, the decisions taken on them, and the rescreen watermark.
 //!
 //! **Invariants.** Exactly one version per dataset is active. An import
 //! either commits as a whole (entities, version row, activation and audit
@@ -33,6 +37,8 @@ use rusqlite::Connection;
 pub mod alerts;
 pub mod audit;
 pub mod cases;
+pub mod customers;
+pub mod decisions;
 mod error;
 pub mod keys;
 pub mod lists;
@@ -46,6 +52,14 @@ pub use audit::{AuditEvent, AuditLog, NewAuditEvent, Verification};
 pub use cases::{
     Attachment, CaseEdit, CaseFilter, CaseRecord, CaseStore, CaseSubject, CaseSummary, Change,
     CloseRequest, Comment, FilingRecord, NewCase, NewFiling, StoredAttachment,
+};
+pub use customers::{
+    Customer, CustomerCounts, CustomerFilter, CustomerImportReport, CustomerImportRequest,
+    CustomerStore, CustomerVersion, ScreeningSubject,
+};
+pub use decisions::{
+    Decision, DecisionRequest, HitFilter, HitStore, ListDelta, RunMode, RunReport, Screened,
+    ScreeningRun, ScreeningSettings, StoredHit,
 };
 pub use error::{Error, Result};
 pub use keys::{ApiKey, KeyStore, NewApiKey};
