@@ -14,7 +14,7 @@ use vigia_model::{Entity, Schema};
 use vigia_monitor::backtest::{self, Backtest};
 use vigia_monitor::window::parse_duration;
 use vigia_monitor::{
-    Format, Monitor, MonitorOptions, PackBuilder, PartyScreener, ReaderOptions, Record,
+    Format, Monitor, MonitorOptions, PackBuilder, PartyQuery, PartyScreener, ReaderOptions, Record,
     ScreeningHit, Step, TransactionReader, read_account_labels, read_profiles,
 };
 use vigia_screen::{Query, ScreenConfig, Screener};
@@ -101,21 +101,28 @@ pub(crate) struct MonitorArgs {
 
 /// Screens party names with the screening engine over the active lists
 /// (or the built-in watchlist), keeping hits whose entity has a topic.
+/// A party of unknown kind is screened as a `LegalEntity` (it matches
+/// people and organisations alike), a known individual as a `Person`; the
+/// party's country goes with the name as evidence; the threshold is the
+/// scenario's.
 struct ListScreener {
     screener: Screener,
-    config: ScreenConfig,
+    config: RefCell<ScreenConfig>,
     scratch: RefCell<vigia_index::Scratch>,
 }
 
 impl PartyScreener for ListScreener {
-    fn screen(&self, name: &str, country: Option<&str>) -> Option<ScreeningHit> {
-        let mut entity = Entity::new("party", Schema::LegalEntity);
-        entity.add("name", name);
-        if let Some(c) = country {
+    fn screen(&self, party: &PartyQuery<'_>) -> Option<ScreeningHit> {
+        let schema = if party.person == Some(true) { Schema::Person } else { Schema::LegalEntity };
+        let mut entity = Entity::new("party", schema);
+        entity.add("name", party.name);
+        if let Some(c) = party.country {
             entity.add("country", c);
         }
         let query = Query { id: "party".into(), entity };
-        let result = self.screener.screen(&query, &self.config, &mut self.scratch.borrow_mut());
+        let mut config = self.config.borrow_mut();
+        config.threshold = party.threshold as f32;
+        let result = self.screener.screen(&query, &config, &mut self.scratch.borrow_mut());
         let best = result.results.into_iter().find(|m| m.is_match)?;
         let record = &self.screener.index().record(best.record).entity;
         let mut topics: Vec<String> = record.get("topics").to_vec();
@@ -234,11 +241,13 @@ pub(crate) fn run(args: MonitorArgs, global: &Global) -> Result<ExitCode> {
     let mut lists_label = String::from("off");
     if needs_screening && screens && !args.no_screening {
         let (screener, loaded) = crate::engine::load_screener(global)?;
-        let config = ScreenConfig { threshold: 0.85, limit: 1, ..ScreenConfig::default() };
+        // The threshold is each screening scenario's (default 0.7, the
+        // screening engine's own default).
+        let config = ScreenConfig { limit: 1, ..ScreenConfig::default() };
         lists_label = loaded.label.clone();
         monitor.set_screener(Box::new(ListScreener {
             screener,
-            config,
+            config: RefCell::new(config),
             scratch: RefCell::new(vigia_index::Scratch::new()),
         }));
     }

@@ -23,4 +23,4 @@ pub use date::{PartialDate, Precision};
 pub use entity::{Entity, Properties, prop};
 pub use list::{Diagnostic, ListVersion, Location, Severity};
 pub use schema::{NameKind, Schema};
-pub use transaction::{Channel, EventTime, Party, Place, Transaction};
+pub use transaction::{Channel, EventTime, Party, Place, PlaceKind, Transaction};

@@ -95,12 +95,56 @@ pub struct Party {
     pub device: Option<String>,
 }
 
+/// What kind of place a transaction was conducted at. Rules of record
+/// differ by it: the south-west border Geographic Targeting Orders cover
+/// money services businesses, not bank branches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlaceKind {
+    /// A bank or credit-union branch.
+    Branch,
+    /// A money services business location: a money transmitter's agent, a
+    /// check casher, a currency exchange (casa de cambio).
+    #[serde(alias = "msb")]
+    Agent,
+    /// An automated teller machine.
+    Atm,
+    /// Anything else (an office, a kiosk).
+    Other,
+}
+
+impl PlaceKind {
+    /// Parses `branch`, `agent` (or `msb`), `atm`, `other`.
+    pub fn parse(name: &str) -> Option<PlaceKind> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "branch" => Some(PlaceKind::Branch),
+            "agent" | "msb" => Some(PlaceKind::Agent),
+            "atm" => Some(PlaceKind::Atm),
+            "other" => Some(PlaceKind::Other),
+            _ => None,
+        }
+    }
+
+    /// The kind's name as written in Vigia JSONL.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PlaceKind::Branch => "branch",
+            PlaceKind::Agent => "agent",
+            PlaceKind::Atm => "atm",
+            PlaceKind::Other => "other",
+        }
+    }
+}
+
 /// Where a transaction was conducted: a branch or an agent location.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Place {
     /// Branch or agent id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// What kind of place it is, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<PlaceKind>,
     /// Postal code (ZIP).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,

@@ -1,10 +1,18 @@
 //! The monitoring engine: transactions in, alerts out.
 //!
-//! For each transaction the engine converts the amount to USD, interns the
-//! accounts, then runs every enabled scenario of the pack:
+//! For each transaction the engine converts the amount to USD and interns
+//! the two accounts (dense ids), then:
 //!
-//! - window scenarios: typed filter → grouping key(s) → the key's window
-//!   state (insert, evict, aggregate) → condition → alert, deduplicated;
+//! - window scenarios, by *family* (the scenarios that group by one key
+//!   space: accounts, customers, conductors...): a prefilter of one AND
+//!   (channel × in force) picks the family's scenarios that can apply; the
+//!   transaction's keys in that space are computed once; for each key, each
+//!   scenario's filter and aggregate filters are bitmask tests over the
+//!   transaction's facts (see [`crate::facts`]); the key's shared state is
+//!   touched once, with one event carrying every scenario's bits (see
+//!   [`crate::state`]); then each scenario whose aggregates changed
+//!   evaluates its condition, reading aggregates on demand;
+//! - per-transaction scenarios (A2, E1): filter, condition, alert;
 //! - screening scenarios: the parties' names through a [`PartyScreener`];
 //! - the proximity scenario: exposure to designated subjects within a few
 //!   hops;
@@ -25,16 +33,18 @@ use rustc_hash::FxHashMap;
 use vigia_model::{Alert, AlertSeverity, Party, Transaction};
 
 use crate::error::{Error, Result};
-use crate::expr::Values;
+use crate::expr::{Operand, Operands, Polarity, ProfileValue, Values};
+use crate::facts::{Atoms, Env, Facts, Profile, Profiles, Test, nonempty, side_party};
 use crate::graph::{AccountId, Detection, Edge, GraphEngine, Typology};
+use crate::intern::Interner;
 use crate::profile::{AccountProfile, CustomerKind};
+use crate::reference::{InForce, ReferenceData};
 use crate::scenario::{
-    Aggregate, Detector, Field, Filter, Fnv, Format, Function, KeySpec, Locus, Pack, Piece,
-    Placeholder, ProximitySpec, Scenario, ScreeningSpec, Side, channel_accepted,
+    Aggregate, Detector, Field, Fnv, Format, Function, KeySpec, Pack, Piece, Placeholder,
+    ProximitySpec, Scenario, Side,
 };
-use crate::window::{
-    DAY, DayRing, Direction, Event, MAX_AGGREGATES, WindowClock, WindowKind, WindowState,
-};
+use crate::state::{FAMILY_BITS, Family, NewEvent, Range, Scratch, Slots};
+use crate::window::{DAY, Direction, MAX_AGGREGATES, MAX_DISTINCT, WindowClock, WindowKind};
 
 /// A screening hit on a party name, from the screening engine.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,12 +61,28 @@ pub struct ScreeningHit {
     pub datasets: Vec<String>,
 }
 
+/// A party of a transaction to screen.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PartyQuery<'a> {
+    /// The name as written on the transaction.
+    pub name: &'a str,
+    /// The party's country, when the transaction or its profile gives one:
+    /// evidence for or against a candidate.
+    pub country: Option<&'a str>,
+    /// `Some(true)` when the party is known to be a person (an individual
+    /// customer, the conductor of a cash transaction), `Some(false)` when
+    /// known to be an organisation, `None` when unknown (screen it as a
+    /// legal entity, which matches people and organisations alike).
+    pub person: Option<bool>,
+    /// Hits scoring at least this are returned.
+    pub threshold: f64,
+}
+
 /// Screens a party name in the transaction stream (E2). The CLI implements
 /// it with the screening engine; tests use a double.
 pub trait PartyScreener {
-    /// The best hit for `name` (with the party's country when known), if
-    /// any reaches the screener's own threshold.
-    fn screen(&self, name: &str, country: Option<&str>) -> Option<ScreeningHit>;
+    /// The best hit for the party, if any reaches `query.threshold`.
+    fn screen(&self, query: &PartyQuery<'_>) -> Option<ScreeningHit>;
 }
 
 /// Engine settings that are not part of the pack.
@@ -71,7 +97,10 @@ pub struct MonitorOptions {
     pub institution_types: Vec<String>,
     /// Scenario ids to run (empty = all enabled).
     pub only: Vec<String>,
-    /// Transactions between sweeps of idle window states.
+    /// Transactions over which the incremental sweep visits every window
+    /// state once (dropping what no window needs any more, giving idle
+    /// keys' memory back). The sweep does a few keys per transaction, so it
+    /// never pauses.
     pub sweep_every: u64,
     /// Most evidence transactions listed in one alert (the count is always
     /// in the metrics).
@@ -84,7 +113,7 @@ impl Default for MonitorOptions {
             lateness: 3_600_000,
             institution_types: Vec::new(),
             only: Vec::new(),
-            sweep_every: 1 << 16,
+            sweep_every: 1 << 20,
             max_evidence: 200,
         }
     }
@@ -101,11 +130,12 @@ pub struct Stats {
     pub alerts: Vec<u64>,
     /// Alerts suppressed because one was open, per scenario.
     pub suppressed: Vec<u64>,
-    /// Events dropped because a key hit its per-key cap.
+    /// Events dropped because a key hit a scenario's per-key cap.
     pub overflow: u64,
-    /// Window states alive.
+    /// Keys holding window state.
     pub states: usize,
-    /// Events held in window states.
+    /// Events held in window states (one per key and transaction, shared
+    /// by the scenarios of the key's family).
     pub events: usize,
     /// Transaction ids held for evidence.
     pub evidence_ids: usize,
@@ -125,29 +155,6 @@ pub enum Stage {
     Rules,
     /// Graph typologies done.
     Graph,
-}
-
-/// String interning: dense `u32` ids for accounts, keys and values.
-#[derive(Debug, Default)]
-struct Interner {
-    ids: FxHashMap<Box<str>, u32>,
-    names: Vec<Box<str>>,
-}
-
-impl Interner {
-    fn intern(&mut self, s: &str) -> u32 {
-        if let Some(id) = self.ids.get(s) {
-            return *id;
-        }
-        let id = self.names.len() as u32;
-        self.names.push(s.into());
-        self.ids.insert(s.into(), id);
-        id
-    }
-
-    fn name(&self, id: u32) -> &str {
-        self.names.get(id as usize).map_or("", |n| n)
-    }
 }
 
 /// Transaction ids by stream position, for the evidence of alerts, in
@@ -171,7 +178,7 @@ impl TxLog {
     fn push(&mut self, id: &str, time: i64) {
         if self.chunks.back().is_none_or(|c| c.ends.len() >= CHUNK) {
             self.chunks.push_back(TxChunk {
-                text: String::with_capacity(CHUNK * 8),
+                text: String::with_capacity(CHUNK * 12),
                 ends: Vec::with_capacity(CHUNK),
                 max_time: i64::MIN,
             });
@@ -203,35 +210,92 @@ impl TxLog {
     }
 }
 
-/// A profile as the engine keeps it.
-#[derive(Debug, Clone, Default)]
-struct Profile {
-    customer: Option<String>,
-    name: Option<String>,
-    kind: CustomerKind,
-    home_state: Option<String>,
-    flags: u64,
+/// The key space of a family.
+#[derive(Debug, Clone, PartialEq)]
+enum Space {
+    /// Interned accounts (the engine's account ids).
+    Accounts,
+    /// Customers (the party's customer id, else its profile's, else the
+    /// account, else the name).
+    Customers,
+    /// A tuple of fields joined with ` / `, with the direction it implies.
+    Fields(Vec<Field>, Direction),
+    /// Each present field of a list, separately.
+    Each(Vec<Field>, Direction),
 }
 
-/// Profiles by interned account.
-#[derive(Debug, Default)]
-struct Profiles {
-    list: Vec<Profile>,
-    /// AccountId → profile index + 1 (0 = none).
-    of: Vec<u32>,
+/// A family's space without its field list (so the engine can borrow
+/// itself while walking the fields).
+#[derive(Clone, Copy)]
+enum Shape {
+    Accounts,
+    Customers,
+    Fields(Direction, usize),
+    Each(Direction, usize),
 }
 
-impl Profiles {
-    fn get(&self, account: Option<AccountId>) -> Option<&Profile> {
-        let idx = *self.of.get(account? as usize)?;
-        if idx == 0 { None } else { self.list.get(idx as usize - 1) }
-    }
+/// Which of a transaction's keys in its family's space a scenario uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    /// Both sides (accounts or customers), not a transfer to oneself.
+    Both,
+    /// The originator side only (outflow).
+    Out,
+    /// The beneficiary side only (inflow).
+    In,
+    /// The family's single key (fields, each).
+    Single,
 }
 
-struct WindowRun {
+/// A window scenario as the engine runs it.
+#[derive(Debug)]
+struct Plan {
     scenario: usize,
     clock: WindowClock,
-    states: FxHashMap<u32, WindowState>,
+    rule: Rule,
+    /// Distinct aggregates: (aggregate, field, slot).
+    distinct: Vec<(usize, Field, usize)>,
+    has_aggregates: bool,
+    baseline: bool,
+    /// Family bits of the evidence aggregates (or the participation bit).
+    evidence: u32,
+    /// Aggregate bits (unshifted) the condition reads.
+    condition_aggs: u32,
+    /// The condition cannot become true without a change to an aggregate
+    /// it reads (it grows with them, and they only shrink as time passes):
+    /// a scenario whose event leaves them unchanged need not evaluate it.
+    skippable: bool,
+    /// Per-transaction cache: the window start and its transaction.
+    start: i64,
+    start_seq: u64,
+}
+
+/// A family and its per-transaction scratch.
+#[derive(Debug)]
+struct FamilyRun {
+    space: Space,
+    state: Family,
+    /// Keys of non-account spaces.
+    names: Interner,
+    /// Plan index of each scenario of the family.
+    plans: Vec<usize>,
+    /// Family scenarios accepting each channel.
+    by_channel: [u32; 16],
+    /// Family scenarios whose `effective` is not always.
+    dated: u32,
+    /// Retention start per scenario and their minimum, for `retain_seq`.
+    retain: Vec<i64>,
+    min_retain: i64,
+    retain_seq: u64,
+    /// Scratch per scenario: distinct values and aggregate bits.
+    aux: Vec<[u32; MAX_DISTINCT]>,
+    bits: Vec<u32>,
+}
+
+/// A per-transaction scenario.
+#[derive(Debug)]
+struct Stateless {
+    scenario: usize,
 }
 
 struct ProximityRun {
@@ -256,8 +320,171 @@ struct Ctx<'t> {
     beneficiary: Option<AccountId>,
 }
 
-fn nonempty(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|v| !v.is_empty())
+/// Facts of the current transaction and what they need.
+#[derive(Debug, Default)]
+struct Derive {
+    atoms: Atoms,
+    facts: Facts,
+    /// Pack thresholds at the current time and the span each holds for.
+    thresholds: Vec<f64>,
+    spans: Vec<InForce>,
+    /// Per institution list: resolved identifiers by text.
+    institution_text: Vec<FxHashMap<Box<str>, Option<u16>>>,
+    /// Per institution list, by account id: 0 unknown, 1 none, 2 + i.
+    institution_account: Vec<Vec<u16>>,
+    /// Per institution list: this transaction's institution.
+    institution_hit: Vec<Option<Option<u16>>>,
+}
+
+impl Derive {
+    fn refresh_thresholds(&mut self, reference: &ReferenceData, time: i64) {
+        for (i, t) in reference.thresholds.iter().enumerate() {
+            if self.spans[i].contains(time) {
+                continue;
+            }
+            // The value in force and the largest span around `time` where
+            // it stays the same.
+            let mut span = InForce::ALWAYS;
+            let mut value = f64::NAN;
+            for (s, v) in &t.values {
+                if s.contains(time) {
+                    value = *v;
+                    span = *s;
+                    break;
+                }
+                if s.until <= time {
+                    span.from = span.from.max(s.until);
+                } else if s.from > time {
+                    span.until = span.until.min(s.from);
+                }
+            }
+            self.thresholds[i] = value;
+            self.spans[i] = span;
+        }
+    }
+}
+
+/// The institution of `list` the transaction involves, if any.
+fn institution(
+    list: usize,
+    ctx: &Ctx<'_>,
+    reference: &ReferenceData,
+    text_memo: &mut [FxHashMap<Box<str>, Option<u16>>],
+    account_memo: &mut [Vec<u16>],
+    hits: &mut [Option<Option<u16>>],
+) -> Option<u16> {
+    if let Some(hit) = hits[list] {
+        return hit;
+    }
+    let tx = ctx.tx;
+    let inst = &reference.institution_lists[list];
+    let memo = &mut text_memo[list];
+    let mut lookup = |text: &str| -> Option<u16> {
+        let text = text.trim();
+        if text.is_empty() {
+            return None;
+        }
+        if let Some(hit) = memo.get(text) {
+            return *hit;
+        }
+        // Institution strings are few; bound the memo anyway.
+        if memo.len() > 100_000 {
+            memo.clear();
+        }
+        let hit = inst.resolve(text).map(|i| i as u16);
+        memo.insert(text.into(), hit);
+        hit
+    };
+    let in_force = |i: u16| inst.institutions[i as usize].in_force.contains(ctx.time);
+    let mut found = None;
+    for text in [tx.originator.institution.as_deref(), tx.beneficiary.institution.as_deref()]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(i) = lookup(text).filter(|i| in_force(*i)) {
+            found = Some(i);
+            break;
+        }
+    }
+    if found.is_none() {
+        for (party, id) in [(&tx.originator, ctx.originator), (&tx.beneficiary, ctx.beneficiary)] {
+            let hit = match id {
+                Some(a) => {
+                    let memo = &mut account_memo[list];
+                    if memo.len() <= a as usize {
+                        memo.resize(a as usize + 1, 0);
+                    }
+                    match memo[a as usize] {
+                        0 => {
+                            let hit = inst.resolve(party.account.trim()).map(|i| i as u16);
+                            memo[a as usize] = hit.map_or(1, |i| i + 2);
+                            hit
+                        }
+                        1 => None,
+                        i => Some(i - 2),
+                    }
+                }
+                None => None,
+            };
+            if let Some(i) = hit.filter(|i| in_force(*i)) {
+                found = Some(i);
+                break;
+            }
+        }
+    }
+    if found.is_none() {
+        for text in &tx.intermediaries {
+            if let Some(i) = lookup(text).filter(|i| in_force(*i)) {
+                found = Some(i);
+                break;
+            }
+        }
+    }
+    hits[list] = Some(found);
+    found
+}
+
+/// Whether a compiled filter passes for a key of direction `dir`.
+fn passes(
+    d: &mut Derive,
+    reference: &ReferenceData,
+    profiles: &Profiles,
+    ctx: &Ctx<'_>,
+    test: &Test,
+    dir: Direction,
+) -> bool {
+    if !crate::scenario::channel_accepted(test.channels, ctx.tx.channel)
+        || test.direction.is_some_and(|want| want != dir)
+    {
+        return false;
+    }
+    if test.trivial() {
+        return true;
+    }
+    let Derive {
+        atoms,
+        facts,
+        thresholds,
+        institution_text,
+        institution_account,
+        institution_hit,
+        ..
+    } = d;
+    let mut inst = |list: usize| {
+        institution(list, ctx, reference, institution_text, institution_account, institution_hit)
+    };
+    let mut env = Env {
+        tx: ctx.tx,
+        time: ctx.time,
+        usd: ctx.usd,
+        originator: ctx.originator,
+        beneficiary: ctx.beneficiary,
+        reference,
+        profiles,
+        thresholds,
+        institution: &mut inst,
+    };
+    facts.all(atoms, test.atoms, dir, &mut env)
 }
 
 fn severity_score(s: AlertSeverity) -> f64 {
@@ -406,39 +633,179 @@ fn field_label(f: Field) -> &'static str {
     }
 }
 
+fn side_account(ctx: &Ctx<'_>, side: Side, dir: Direction) -> Option<AccountId> {
+    let (_, originator) = side_party(ctx.tx, side, dir)?;
+    if originator { ctx.originator } else { ctx.beneficiary }
+}
+
+/// A field of the current transaction, resolved for a direction.
+fn field_value<'a>(
+    profiles: &'a Profiles,
+    ctx: &'a Ctx<'a>,
+    field: Field,
+    dir: Direction,
+) -> Option<&'a str> {
+    let tx = ctx.tx;
+    let party = |side: Side| side_party(tx, side, dir).map(|(p, _)| p);
+    match field {
+        Field::Account(s) => party(s).map(|p| p.account.trim()).filter(|a| !a.is_empty()),
+        Field::Customer(s) => {
+            let p = party(s)?;
+            nonempty(&p.customer)
+                .or_else(|| {
+                    profiles.get(side_account(ctx, s, dir)).and_then(|pr| pr.customer.as_deref())
+                })
+                .or_else(|| Some(p.account.trim()).filter(|a| !a.is_empty()))
+                .or_else(|| nonempty(&p.name))
+        }
+        Field::Name(s) => party(s).and_then(|p| nonempty(&p.name)),
+        Field::Institution(s) => party(s).and_then(|p| nonempty(&p.institution)),
+        Field::Country(s) => party(s).and_then(|p| nonempty(&p.country)),
+        Field::State(s) => party(s).and_then(|p| nonempty(&p.state)),
+        Field::Region(s) => {
+            party(s).and_then(|p| nonempty(&p.state).or_else(|| nonempty(&p.country)))
+        }
+        Field::Zip(s) => party(s).and_then(|p| nonempty(&p.zip)),
+        Field::Address(s) => party(s).and_then(|p| nonempty(&p.address)),
+        Field::IdNumber(s) => party(s).and_then(|p| nonempty(&p.id_number)),
+        Field::Phone(s) => party(s).and_then(|p| nonempty(&p.phone)),
+        Field::Device(s) => party(s).and_then(|p| nonempty(&p.device)),
+        Field::Conductor => nonempty(&tx.conductor)
+            .or_else(|| nonempty(&tx.originator.id_number))
+            .or_else(|| nonempty(&tx.originator.name))
+            .or_else(|| nonempty(&tx.originator.customer))
+            .or_else(|| Some(tx.originator.account.trim()).filter(|a| !a.is_empty())),
+        Field::PlaceId => tx.place.as_ref().and_then(|p| nonempty(&p.id)),
+        Field::PlaceZip => tx.place.as_ref().and_then(|p| nonempty(&p.zip)),
+        Field::PlaceCounty => tx.place.as_ref().and_then(|p| nonempty(&p.county)),
+        Field::PlaceState => tx.place.as_ref().and_then(|p| nonempty(&p.state)),
+        Field::PlaceCountry => tx.place.as_ref().and_then(|p| nonempty(&p.country)),
+        Field::Channel => Some(tx.channel.as_str()),
+        Field::Currency => Some(tx.currency.as_str()),
+    }
+}
+
+fn field_side(f: Field) -> Option<Side> {
+    match f {
+        Field::Account(s)
+        | Field::Customer(s)
+        | Field::Name(s)
+        | Field::Institution(s)
+        | Field::Country(s)
+        | Field::State(s)
+        | Field::Region(s)
+        | Field::Zip(s)
+        | Field::Address(s)
+        | Field::IdNumber(s)
+        | Field::Phone(s)
+        | Field::Device(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// The direction a one-sided key implies.
+fn side_direction(fields: &[Field]) -> Direction {
+    if fields.iter().all(|f| field_side(*f) == Some(Side::Originator)) {
+        Direction::Out
+    } else if fields.iter().all(|f| field_side(*f) == Some(Side::Beneficiary)) {
+        Direction::In
+    } else {
+        Direction::None
+    }
+}
+
+fn nonempty_account(p: &Party) -> Option<&str> {
+    let a = p.account.trim();
+    (!a.is_empty()).then_some(a)
+}
+
+/// The key space and rule of a window scenario's `group_by`.
+fn space_of(key: &KeySpec) -> (Space, Rule) {
+    match key {
+        KeySpec::Account => (Space::Accounts, Rule::Both),
+        KeySpec::Customer => (Space::Customers, Rule::Both),
+        KeySpec::Fields(f) => match f.as_slice() {
+            [Field::Account(Side::Originator)] => (Space::Accounts, Rule::Out),
+            [Field::Account(Side::Beneficiary)] => (Space::Accounts, Rule::In),
+            [Field::Customer(Side::Originator)] => (Space::Customers, Rule::Out),
+            [Field::Customer(Side::Beneficiary)] => (Space::Customers, Rule::In),
+            _ => (Space::Fields(f.clone(), side_direction(f)), Rule::Single),
+        },
+        KeySpec::Each(f) => (Space::Each(f.clone(), side_direction(f)), Rule::Single),
+    }
+}
+
+/// Which aggregates a condition reads, and whether it can be skipped when
+/// none of them changed: it reads no amount, only aggregates that shrink
+/// as time passes (counts, sums, distinct counts, forwarded amounts), each
+/// only where a larger value makes it truer, and only thresholds that
+/// never change.
+fn condition_shape(s: &Scenario, reference: &ReferenceData) -> (u32, bool) {
+    let mut aggs = 0u32;
+    let mut ok = true;
+    s.condition.polarity(&mut |operand, polarity| match operand {
+        Operand::Aggregate(i) => {
+            aggs |= 1 << i;
+            let shrinking = s.aggregates.get(i as usize).is_some_and(|a| {
+                matches!(
+                    a.function,
+                    Function::Count
+                        | Function::Sum
+                        | Function::Distinct(..)
+                        | Function::Forwarded(_)
+                )
+            });
+            if !shrinking || polarity != Polarity::Up {
+                ok = false;
+            }
+        }
+        Operand::Amount => ok = false,
+        Operand::Threshold(t) => {
+            let fixed = s
+                .thresholds
+                .get(t as usize)
+                .and_then(|t| reference.thresholds.get(*t))
+                .is_some_and(|t| t.values.len() == 1 && t.values[0].0 == InForce::ALWAYS);
+            if !fixed {
+                ok = false;
+            }
+        }
+        Operand::Profile(_) => {}
+    });
+    (aggs, ok)
+}
+
 /// The monitoring engine. Feed transactions in event-time order (small
 /// disorder within the lateness is fine) with [`Monitor::process`].
 pub struct Monitor {
     pack: Pack,
     options: MonitorOptions,
     accounts: Interner,
-    keys: Interner,
     values: Interner,
     profiles: Profiles,
-    windows: Vec<WindowRun>,
-    stateless: Vec<usize>,
+    derive: Derive,
+    families: Vec<FamilyRun>,
+    plans: Vec<Plan>,
+    stateless: Vec<Stateless>,
     screenings: Vec<usize>,
     proximity: Option<ProximityRun>,
     graph: Option<GraphEngine>,
     graph_scenarios: [Option<usize>; 7],
     screener: Option<Box<dyn PartyScreener>>,
     screen_cache: FxHashMap<Box<str>, Option<ScreeningHit>>,
-    institution_memo: FxHashMap<Box<str>, Option<u16>>,
     txlog: TxLog,
     watermark: i64,
     seq: u64,
     retention: i64,
-    sweep_cursor: usize,
     stats: Stats,
-    // Scratch buffers reused across transactions (no allocation per
-    // transaction on the hot path).
+    /// Incremental sweep: (family, next key), keys swept so far.
+    sweep_at: (usize, usize),
+    swept: u128,
+    // Scratch reused across transactions (no allocation per transaction
+    // on the hot path).
+    scratch: Scratch,
     key_buf: String,
-    totals_scratch: Vec<(u8, u32)>,
-    float_scratch: Vec<f64>,
-    aux_scratch: Vec<u32>,
-    fifo: VecDeque<(i64, i64)>,
     detections: Vec<Detection>,
-    keys_scratch: Vec<(u32, Direction)>,
     thresholds: [f64; 16],
     matched: String,
     provenance: String,
@@ -447,7 +814,11 @@ pub struct Monitor {
 impl Monitor {
     /// An engine running `pack`.
     pub fn new(pack: Pack, options: MonitorOptions) -> Monitor {
-        let mut windows = Vec::new();
+        let mut plans: Vec<Plan> = Vec::new();
+        let mut families: Vec<FamilyRun> = Vec::new();
+        // Per family under construction: its scenarios' layouts, scalars,
+        // forwarded columns, extras and bits used.
+        let mut building: Vec<(Vec<Slots>, usize, usize, usize, u32)> = Vec::new();
         let mut stateless = Vec::new();
         let mut screenings = Vec::new();
         let mut proximity = None;
@@ -464,22 +835,98 @@ impl Monitor {
             match &s.detector {
                 Detector::Window => {
                     if matches!(s.window, WindowKind::Transaction) {
-                        stateless.push(i);
-                    } else {
-                        retention = retention.max(match &s.window {
-                            WindowKind::Sliding { length }
-                            | WindowKind::Tumbling { length, .. } => *length,
-                            WindowKind::BusinessDay(_) => 4 * DAY,
-                            WindowKind::Transaction => 0,
-                        });
-                        if s.baseline_days > 0 {
-                            retention = retention.max(s.baseline_days as i64 * DAY);
+                        stateless.push(Stateless { scenario: i });
+                        continue;
+                    }
+                    retention = retention.max(match &s.window {
+                        WindowKind::Sliding { length } | WindowKind::Tumbling { length, .. } => {
+                            *length
                         }
-                        windows.push(WindowRun {
-                            scenario: i,
-                            clock: WindowClock::new(s.window.clone()),
-                            states: FxHashMap::default(),
-                        });
+                        WindowKind::BusinessDay(_) => 4 * DAY,
+                        WindowKind::Transaction => 0,
+                    });
+                    if s.baseline_days > 0 {
+                        retention = retention.max(s.baseline_days as i64 * DAY);
+                    }
+                    let (space, rule) = space_of(&s.key);
+                    let need = s.aggregates.len() as u32 + 1;
+                    let f =
+                        match families.iter().enumerate().position(|(k, f)| {
+                            f.space == space && building[k].4 + need <= FAMILY_BITS
+                        }) {
+                            Some(f) => f,
+                            None => {
+                                families.push(FamilyRun {
+                                    space: space.clone(),
+                                    state: Family::new(Vec::new(), 0, 0, 0),
+                                    names: Interner::default(),
+                                    plans: Vec::new(),
+                                    by_channel: [0; 16],
+                                    dated: 0,
+                                    retain: Vec::new(),
+                                    min_retain: i64::MIN,
+                                    retain_seq: u64::MAX,
+                                    aux: Vec::new(),
+                                    bits: Vec::new(),
+                                });
+                                building.push((Vec::new(), 0, 0, 0, 0));
+                                families.len() - 1
+                            }
+                        };
+                    let local = families[f].plans.len();
+                    let b = &mut building[f];
+                    let forwarded = usize::from(s.layout.forwarded.is_some());
+                    let (slots, scalars) = Slots::new(
+                        &s.aggregates,
+                        &s.layout,
+                        s.baseline_days,
+                        s.max_events_per_key,
+                        b.4,
+                        b.1,
+                        b.2,
+                        &mut b.3,
+                    );
+                    b.1 += scalars;
+                    b.2 += forwarded;
+                    b.4 += need;
+                    let evidence = if s.evidence_mask == u16::MAX {
+                        slots.part
+                    } else {
+                        u32::from(s.evidence_mask) << slots.shift
+                    };
+                    b.0.push(slots);
+                    let (condition_aggs, skippable) = condition_shape(s, &pack.reference);
+                    let distinct = s
+                        .aggregates
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(a, agg)| match agg.function {
+                            Function::Distinct(field, slot) => Some((a, field, usize::from(slot))),
+                            _ => None,
+                        })
+                        .collect();
+                    plans.push(Plan {
+                        scenario: i,
+                        clock: WindowClock::new(s.window.clone()),
+                        rule,
+                        distinct,
+                        has_aggregates: !s.aggregates.is_empty(),
+                        baseline: s.baseline_days > 0,
+                        evidence,
+                        condition_aggs,
+                        skippable,
+                        start: 0,
+                        start_seq: u64::MAX,
+                    });
+                    let fam = &mut families[f];
+                    fam.plans.push(plans.len() - 1);
+                    for c in 0..16u16 {
+                        if s.test.channels == 0 || s.test.channels & (1 << c) != 0 {
+                            fam.by_channel[usize::from(c)] |= 1 << local;
+                        }
+                    }
+                    if s.effective != InForce::ALWAYS {
+                        fam.dated |= 1 << local;
                     }
                 }
                 Detector::Screening(_) => screenings.push(i),
@@ -498,6 +945,14 @@ impl Monitor {
                     graph_wanted = true;
                 }
             }
+        }
+        for (f, (slots, stride, forwarded, extras, _)) in building.into_iter().enumerate() {
+            let fam = &mut families[f];
+            let n = slots.len();
+            fam.state = Family::new(slots, stride, forwarded, extras);
+            fam.retain = vec![i64::MIN; n];
+            fam.aux = vec![[u32::MAX; MAX_DISTINCT]; n];
+            fam.bits = vec![0; n];
         }
         let graph = if graph_wanted {
             let mut config = pack.graph.clone();
@@ -521,14 +976,26 @@ impl Monitor {
             None
         };
         let n = pack.scenarios.len();
+        let lists = pack.reference.institution_lists.len();
+        let thresholds = pack.reference.thresholds.len();
+        let derive = Derive {
+            atoms: pack.atoms.clone(),
+            facts: Facts::default(),
+            thresholds: vec![f64::NAN; thresholds],
+            spans: vec![InForce { from: 0, until: 0 }; thresholds],
+            institution_text: vec![FxHashMap::default(); lists],
+            institution_account: vec![Vec::new(); lists],
+            institution_hit: vec![None; lists],
+        };
         let provenance = format!("{} vigia-monitor {}", pack.version, env!("CARGO_PKG_VERSION"));
         let mut monitor = Monitor {
             options,
             accounts: Interner::default(),
-            keys: Interner::default(),
             values: Interner::default(),
             profiles: Profiles::default(),
-            windows,
+            derive,
+            families,
+            plans,
             stateless,
             screenings,
             proximity,
@@ -536,20 +1003,16 @@ impl Monitor {
             graph_scenarios,
             screener: None,
             screen_cache: FxHashMap::default(),
-            institution_memo: FxHashMap::default(),
             txlog: TxLog::default(),
             watermark: i64::MIN,
             seq: 0,
             retention,
-            sweep_cursor: 0,
             stats: Stats { alerts: vec![0; n], suppressed: vec![0; n], ..Stats::default() },
+            sweep_at: (0, 0),
+            swept: 0,
+            scratch: Scratch::default(),
             key_buf: String::new(),
-            totals_scratch: Vec::new(),
-            float_scratch: Vec::new(),
-            aux_scratch: Vec::new(),
-            fifo: VecDeque::new(),
             detections: Vec::new(),
-            keys_scratch: Vec::new(),
             thresholds: [f64::NAN; 16],
             matched: String::new(),
             provenance,
@@ -566,8 +1029,8 @@ impl Monitor {
 
     /// Scenario indexes that run in this engine.
     pub fn running(&self) -> Vec<usize> {
-        let mut v: Vec<usize> = self.windows.iter().map(|w| w.scenario).collect();
-        v.extend(&self.stateless);
+        let mut v: Vec<usize> = self.plans.iter().map(|p| p.scenario).collect();
+        v.extend(self.stateless.iter().map(|s| s.scenario));
         v.extend(&self.screenings);
         v.extend(self.proximity.as_ref().map(|p| p.scenario));
         v.extend(self.graph_scenarios.iter().flatten());
@@ -597,6 +1060,8 @@ impl Monitor {
                 kind: p.kind,
                 home_state: p.home_state.as_ref().map(|s| s.trim().to_uppercase()),
                 flags,
+                expected_cash: p.expected_monthly_cash.unwrap_or(0.0),
+                expected_volume: p.expected_monthly_volume.unwrap_or(0.0),
             });
             if self.profiles.of.len() <= id as usize {
                 self.profiles.of.resize(id as usize + 1, 0);
@@ -608,13 +1073,14 @@ impl Monitor {
     /// Counters so far.
     pub fn stats(&self) -> Stats {
         let mut s = self.stats.clone();
-        s.states = self.windows.iter().map(|w| w.states.len()).sum();
-        s.events =
-            self.windows.iter().flat_map(|w| w.states.values()).map(|st| st.events().len()).sum();
-        s.overflow =
-            self.windows.iter().flat_map(|w| w.states.values()).map(|st| st.overflow).sum();
+        for f in &self.families {
+            let (keys, events) = f.state.census();
+            s.states += keys;
+            s.events += events;
+            s.overflow += f.state.overflow;
+        }
         s.evidence_ids = self.txlog.len();
-        s.accounts = self.accounts.names.len();
+        s.accounts = self.accounts.len();
         s
     }
 
@@ -683,15 +1149,17 @@ impl Monitor {
             originator,
             beneficiary,
         };
+        self.derive.facts.reset();
+        self.derive.institution_hit.iter_mut().for_each(|h| *h = None);
+        self.derive.refresh_thresholds(&self.pack.reference, time);
         stage(Stage::Prepared);
 
         for k in 0..self.stateless.len() {
-            let s = self.stateless[k];
-            self.run_stateless(s, &ctx, alerts);
+            self.run_stateless(k, &ctx, alerts);
         }
         if !late {
-            for w in 0..self.windows.len() {
-                self.run_window(w, &ctx, alerts);
+            for f in 0..self.families.len() {
+                self.run_family(f, &ctx, alerts);
             }
         }
         for k in 0..self.screenings.len() {
@@ -706,45 +1174,84 @@ impl Monitor {
             self.run_graph(&ctx, alerts);
         }
         stage(Stage::Graph);
-        // Every `sweep_every` transactions each unit has been swept once.
-        let units = self.windows.len() as u64 + 1;
-        if self.seq.is_multiple_of((self.options.sweep_every / units).max(1)) {
-            let unit = self.sweep_cursor;
-            self.sweep_cursor = (self.sweep_cursor + 1) % units as usize;
-            self.sweep_unit(unit);
-        }
+        self.sweep_step();
         Ok(())
     }
 
-    /// Drops idle window states and old evidence ids.
+    /// Sweeps every window state now (see [`MonitorOptions::sweep_every`]
+    /// for the incremental sweep that runs anyway).
     pub fn sweep(&mut self) {
-        for unit in 0..=self.windows.len() {
-            self.sweep_unit(unit);
+        for f in 0..self.families.len() {
+            for key in 0..self.families[f].state.key_count() {
+                self.sweep_key(f, key as u32);
+            }
+        }
+        self.sweep_rest();
+    }
+
+    /// The incremental sweep: a few keys per transaction, so that every
+    /// key is visited once per `sweep_every` transactions.
+    fn sweep_step(&mut self) {
+        let total: usize = self.families.iter().map(|f| f.state.key_count()).sum();
+        if total > 0 {
+            let every = u128::from(self.options.sweep_every.max(1));
+            let due = u128::from(self.seq) * total as u128 / every;
+            let mut budget = due.saturating_sub(self.swept).min(total as u128);
+            self.swept = self.swept.max(due.saturating_sub(total as u128));
+            while budget > 0 {
+                let (f, key) = self.sweep_at;
+                if f >= self.families.len() {
+                    self.sweep_at = (0, 0);
+                    continue;
+                }
+                if key >= self.families[f].state.key_count() {
+                    self.sweep_at = (f + 1, 0);
+                    continue;
+                }
+                self.sweep_key(f, key as u32);
+                self.sweep_at = (f, key + 1);
+                self.swept += 1;
+                budget -= 1;
+            }
+        }
+        if self.seq.is_multiple_of(1 << 16) {
+            self.sweep_rest();
         }
     }
 
-    /// Sweeps one unit: a window scenario's states, or (the last unit)
-    /// proximity state and evidence ids. Sweeping one unit at a time keeps
-    /// each pause short (O(states of one scenario)).
-    fn sweep_unit(&mut self, unit: usize) {
-        let watermark = self.watermark;
-        if watermark == i64::MIN {
+    fn family_retain(&mut self, f: usize) {
+        let seq = self.seq;
+        let fam = &mut self.families[f];
+        if fam.retain_seq == seq {
             return;
         }
-        let lateness = self.options.lateness;
-        if let Some(run) = self.windows.get_mut(unit) {
-            let scenario = &self.pack.scenarios[run.scenario];
-            let from = run.clock.retain_from(watermark, lateness);
-            let layout = scenario.layout;
-            // A state with a baseline ring lives while its ring still holds
-            // a day inside the baseline, even with no event in the window.
-            let baseline_day = (watermark - scenario.baseline_days as i64 * DAY).div_euclid(DAY);
-            run.states.retain(|_, st| {
-                st.evict_before(&layout, from);
-                !st.is_empty()
-                    || st.open_until >= watermark
-                    || st.days.as_ref().is_some_and(|d| d.newest_day() >= baseline_day)
-            });
+        fam.retain_seq = seq;
+        let mut min = i64::MAX;
+        for (j, &p) in fam.plans.iter().enumerate() {
+            let r = self.plans[p].clock.retain_from(self.watermark, self.options.lateness);
+            fam.retain[j] = r;
+            min = min.min(r);
+        }
+        fam.min_retain = min;
+    }
+
+    fn sweep_key(&mut self, f: usize, key: u32) {
+        if self.watermark == i64::MIN {
+            return;
+        }
+        self.family_retain(f);
+        let watermark = self.watermark;
+        let fam = &mut self.families[f];
+        fam.state.evict(key, &fam.retain, fam.min_retain);
+        if fam.state.idle(key, watermark) {
+            fam.state.release(key);
+        }
+    }
+
+    /// Proximity state and evidence ids.
+    fn sweep_rest(&mut self) {
+        let watermark = self.watermark;
+        if watermark == i64::MIN {
             return;
         }
         if let Some(p) = &mut self.proximity {
@@ -758,564 +1265,321 @@ impl Monitor {
             p.hops.retain(|_, h| h.1 >= watermark);
             p.open_until.retain(|_, t| *t >= watermark);
         }
-        self.txlog.prune(watermark.saturating_sub(self.retention + lateness));
+        self.txlog.prune(watermark.saturating_sub(self.retention + self.options.lateness));
     }
 
-    // ------------------------------------------------------------ fields
-
-    fn side_party(tx: &Transaction, side: Side, dir: Direction) -> Option<(&Party, bool)> {
-        let originator = match (side, dir) {
-            (Side::Originator, _)
-            | (Side::Subject, Direction::Out)
-            | (Side::Counterparty, Direction::In) => true,
-            (Side::Beneficiary, _)
-            | (Side::Subject, Direction::In)
-            | (Side::Counterparty, Direction::Out) => false,
-            (_, Direction::None) => return None,
-        };
-        Some(if originator { (&tx.originator, true) } else { (&tx.beneficiary, false) })
-    }
-
-    fn side_account(ctx: &Ctx<'_>, side: Side, dir: Direction) -> Option<AccountId> {
-        let (_, originator) = Monitor::side_party(ctx.tx, side, dir)?;
-        if originator { ctx.originator } else { ctx.beneficiary }
-    }
-
-    // ----------------------------------------------------------- filters
-
-    fn resolve_thresholds(&mut self, s: usize, time: i64) {
+    fn resolve_thresholds(&mut self, s: usize) {
         let scenario = &self.pack.scenarios[s];
         for (k, t) in scenario.thresholds.iter().enumerate().take(16) {
-            self.thresholds[k] = self.pack.reference.thresholds[*t].at(time).unwrap_or(f64::NAN);
+            self.thresholds[k] = self.derive.thresholds.get(*t).copied().unwrap_or(f64::NAN);
         }
-    }
-
-    fn institution_match(&mut self, list: usize, ctx: &Ctx<'_>) -> Option<u16> {
-        let tx = ctx.tx;
-        let candidates = [
-            tx.originator.institution.as_deref(),
-            tx.beneficiary.institution.as_deref(),
-            Some(tx.originator.account.as_str()),
-            Some(tx.beneficiary.account.as_str()),
-        ];
-        let reference = &self.pack.reference.institution_lists[list];
-        let memo = &mut self.institution_memo;
-        let mut lookup = |text: &str| -> Option<u16> {
-            let text = text.trim();
-            if text.is_empty() {
-                return None;
-            }
-            if let Some(hit) = memo.get(text) {
-                return *hit;
-            }
-            // Bound the memo: institution strings are few, but account
-            // numbers are not; forget everything rather than grow forever.
-            if memo.len() > 1_000_000 {
-                memo.clear();
-            }
-            let hit = reference.resolve(text).map(|i| i as u16);
-            memo.insert(text.into(), hit);
-            hit
-        };
-        for c in
-            candidates.into_iter().flatten().chain(tx.intermediaries.iter().map(String::as_str))
-        {
-            if let Some(i) = lookup(c)
-                && reference.institutions[i as usize].in_force.contains(ctx.time)
-            {
-                return Some(i);
-            }
-        }
-        None
-    }
-
-    #[allow(clippy::too_many_lines)]
-    fn passes(&mut self, s: usize, filter: &Filter, ctx: &Ctx<'_>, dir: Direction) -> bool {
-        let tx = ctx.tx;
-        if !channel_accepted(filter.channels, tx.channel) {
-            return false;
-        }
-        if let Some(d) = filter.direction
-            && d != dir
-        {
-            return false;
-        }
-        if let Some(e) = &filter.amount {
-            let _ = s;
-            let v = Values { aggregates: &[], amount: ctx.usd, thresholds: &self.thresholds };
-            if !e.holds(&v) {
-                return false;
-            }
-        }
-        for (side, set, negate) in &filter.countries {
-            let c = Monitor::side_party(tx, *side, dir).and_then(|(p, _)| nonempty(&p.country));
-            let inside = c.is_some_and(|c| set.contains(c));
-            if inside == *negate {
-                return false;
-            }
-        }
-        for (locus, g) in &filter.geographies {
-            let geo = &self.pack.reference.geographies[*g];
-            let hit = match locus {
-                Locus::Place => tx.place.as_ref().is_some_and(|p| {
-                    geo.contains(
-                        ctx.time,
-                        nonempty(&p.zip),
-                        nonempty(&p.county),
-                        nonempty(&p.state),
-                    )
-                }),
-                Locus::Party(side) => match Monitor::side_party(tx, *side, dir) {
-                    None => false,
-                    Some((p, _)) => {
-                        let home = self
-                            .profiles
-                            .get(Monitor::side_account(ctx, *side, dir))
-                            .and_then(|pr| pr.home_state.as_deref());
-                        geo.contains(ctx.time, nonempty(&p.zip), None, nonempty(&p.state).or(home))
-                    }
-                },
-            };
-            if !hit {
-                return false;
-            }
-        }
-        if let Some(list) = filter.institution_list {
-            match self.institution_match(list, ctx) {
-                Some(i) => {
-                    let inst =
-                        &self.pack.reference.institution_lists[list].institutions[i as usize];
-                    self.matched.clear();
-                    self.matched.push_str(&inst.name);
-                }
-                None => return false,
-            }
-        }
-        if filter.subject_flags != 0
-            || filter.not_subject_flags != 0
-            || filter.subject_kind.is_some()
-        {
-            let p = self.profiles.get(Monitor::side_account(ctx, Side::Subject, dir));
-            let flags = p.map_or(0, |p| p.flags);
-            if filter.subject_flags != 0 && flags & filter.subject_flags == 0 {
-                return false;
-            }
-            if flags & filter.not_subject_flags != 0 {
-                return false;
-            }
-            if let Some(kind) = filter.subject_kind
-                && p.map(|p| p.kind) != Some(kind)
-            {
-                return false;
-            }
-        }
-        if filter.counterparty_flags != 0 {
-            let flags = self
-                .profiles
-                .get(Monitor::side_account(ctx, Side::Counterparty, dir))
-                .map_or(0, |p| p.flags);
-            let listed = filter
-                .counterparty_list
-                .is_some_and(|l| self.listed(l, ctx, Side::Counterparty, dir));
-            if flags & filter.counterparty_flags == 0 && !listed {
-                return false;
-            }
-        } else if let Some(l) = filter.counterparty_list
-            && !self.listed(l, ctx, Side::Counterparty, dir)
-        {
-            return false;
-        }
-        if let Some(l) = filter.subject_list
-            && !self.listed(l, ctx, Side::Subject, dir)
-        {
-            return false;
-        }
-        if !filter.text_contains.is_empty() {
-            let Some(text) = nonempty(&tx.text) else { return false };
-            let found = filter.text_contains.iter().any(|needle| {
-                text.as_bytes()
-                    .windows(needle.len())
-                    .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-            });
-            if !found {
-                return false;
-            }
-        }
-        if let Some(want) = filter.third_party {
-            let depositor = nonempty(&tx.conductor)
-                .or_else(|| nonempty(&tx.originator.name))
-                .or_else(|| nonempty(&tx.originator.customer));
-            let subject = Monitor::side_party(tx, Side::Subject, dir).map(|(p, _)| p);
-            let profile = self.profiles.get(Monitor::side_account(ctx, Side::Subject, dir));
-            let holder = subject
-                .and_then(|p| nonempty(&p.name))
-                .or_else(|| profile.and_then(|p| p.name.as_deref()));
-            let holder_customer = subject
-                .and_then(|p| nonempty(&p.customer))
-                .or_else(|| profile.and_then(|p| p.customer.as_deref()));
-            let third = match depositor {
-                None => false,
-                Some(d) => {
-                    !holder.is_some_and(|h| h.eq_ignore_ascii_case(d))
-                        && !holder_customer.is_some_and(|h| h.eq_ignore_ascii_case(d))
-                }
-            };
-            if third != want {
-                return false;
-            }
-        }
-        if let Some(want) = filter.outside_home_state {
-            let place_state = tx.place.as_ref().and_then(|p| nonempty(&p.state));
-            let home = self
-                .profiles
-                .get(Monitor::side_account(ctx, Side::Subject, dir))
-                .and_then(|p| p.home_state.as_deref())
-                .or_else(|| {
-                    Monitor::side_party(tx, Side::Subject, dir)
-                        .and_then(|(p, _)| nonempty(&p.state))
-                });
-            let outside =
-                matches!((place_state, home), (Some(p), Some(h)) if !p.eq_ignore_ascii_case(h));
-            if outside != want {
-                return false;
-            }
-        }
-        if let Some(want) = filter.cross_border {
-            let cross = matches!((nonempty(&tx.originator.country), nonempty(&tx.beneficiary.country)), (Some(a), Some(b)) if !a.eq_ignore_ascii_case(b));
-            if cross != want {
-                return false;
-            }
-        }
-        true
-    }
-
-    fn listed(&self, list: usize, ctx: &Ctx<'_>, side: Side, dir: Direction) -> bool {
-        let Some((p, _)) = Monitor::side_party(ctx.tx, side, dir) else { return false };
-        self.pack.reference.account_lists[list]
-            .accounts
-            .get(p.account.trim())
-            .is_some_and(|span| span.contains(ctx.time))
     }
 
     // ---------------------------------------------------------- windows
 
-    /// The grouping keys of a transaction for a scenario, with directions.
-    fn keys_of(&mut self, s: usize, ctx: &Ctx<'_>) {
-        // Borrow the key out of the pack for the duration (no clone: this
-        // runs for every transaction and scenario).
-        let spec = std::mem::replace(&mut self.pack.scenarios[s].key, KeySpec::Account);
-        self.keys_of_spec(s, &spec, ctx);
-        self.pack.scenarios[s].key = spec;
+    /// The customer key of one side: the party's customer, else its
+    /// profile's, else its account, else its name.
+    fn customer_key(&mut self, f: usize, ctx: &Ctx<'_>, side: Side) -> Option<u32> {
+        let v = field_value(&self.profiles, ctx, Field::Customer(side), Direction::None)?;
+        Some(self.families[f].names.intern(v))
     }
 
-    fn keys_of_spec(&mut self, s: usize, spec: &KeySpec, ctx: &Ctx<'_>) {
-        self.keys_scratch.clear();
-        let key = spec.clone_shallow();
-        let self_transfer = ctx.originator.is_some() && ctx.originator == ctx.beneficiary;
-        match key {
-            KeyRef::Account => {
-                if self_transfer {
-                    return;
-                }
-                if let Some(a) = ctx.originator {
-                    self.keys_scratch.push((a, Direction::Out));
-                }
-                if let Some(a) = ctx.beneficiary {
-                    self.keys_scratch.push((a, Direction::In));
-                }
-            }
-            KeyRef::Customer => {
-                if self_transfer {
-                    return;
-                }
-                for (side, dir) in
-                    [(Side::Originator, Direction::Out), (Side::Beneficiary, Direction::In)]
+    /// Runs one family's scenarios on the transaction.
+    fn run_family(&mut self, f: usize, ctx: &Ctx<'_>, alerts: &mut Vec<Alert>) {
+        let fam = &self.families[f];
+        let mut active = fam.by_channel[ctx.tx.channel as usize & 15];
+        if fam.dated & active != 0 {
+            for (j, &p) in fam.plans.iter().enumerate() {
+                if fam.dated & (1 << j) != 0
+                    && !self.pack.scenarios[self.plans[p].scenario].effective.contains(ctx.time)
                 {
-                    // Only parties with an account are customers: the
-                    // walk-in depositor of a cash deposit is not "cashing
-                    // out" (the conductor is the CTR's business, not a
-                    // second customer day).
-                    let account =
-                        if side == Side::Originator { ctx.originator } else { ctx.beneficiary };
-                    if account.is_none() {
-                        continue;
-                    }
-                    let mut buf = std::mem::take(&mut self.key_buf);
-                    buf.clear();
-                    if let Some(c) =
-                        field_value(&self.profiles, ctx, Field::Customer(side), Direction::None)
-                    {
-                        buf.push_str(c);
-                    }
-                    if !buf.is_empty() {
-                        let id = self.keys.intern(&buf);
-                        // Two accounts of one customer: a transfer between
-                        // them is internal, not a flow.
-                        if self.keys_scratch.iter().any(|(k, _)| *k == id) {
-                            self.keys_scratch.clear();
-                            self.key_buf = buf;
-                            return;
-                        }
-                        self.keys_scratch.push((id, dir));
-                    }
-                    self.key_buf = buf;
+                    active &= !(1 << j);
                 }
             }
-            KeyRef::Fields(n) => {
-                let KeySpec::Fields(fields) = spec else { return };
-                let dir = side_direction(fields);
-                // A per-transaction check never drops a transaction for a
-                // missing key part (E1 must see every transfer).
-                let lenient = matches!(self.pack.scenarios[s].window, WindowKind::Transaction);
+        }
+        if active == 0 {
+            return;
+        }
+        // Which plans use each side.
+        let (mut both, mut outs, mut ins, mut single) = (0u32, 0u32, 0u32, 0u32);
+        for (j, &p) in fam.plans.iter().enumerate() {
+            match self.plans[p].rule {
+                Rule::Both => both |= 1 << j,
+                Rule::Out => outs |= 1 << j,
+                Rule::In => ins |= 1 << j,
+                Rule::Single => single |= 1 << j,
+            }
+        }
+        let (both, outs, ins, single) =
+            (both & active, outs & active, ins & active, single & active);
+        let shape = match &fam.space {
+            Space::Accounts => Shape::Accounts,
+            Space::Customers => Shape::Customers,
+            Space::Fields(fields, dir) => Shape::Fields(*dir, fields.len()),
+            Space::Each(fields, dir) => Shape::Each(*dir, fields.len()),
+        };
+        match shape {
+            Shape::Accounts => {
+                let self_transfer = ctx.originator.is_some() && ctx.originator == ctx.beneficiary;
+                let both = if self_transfer { 0 } else { both };
+                if let Some(a) = ctx.originator
+                    && both | outs != 0
+                {
+                    self.key_event(f, a, Direction::Out, both | outs, ctx, alerts);
+                }
+                if let Some(a) = ctx.beneficiary
+                    && both | ins != 0
+                {
+                    self.key_event(f, a, Direction::In, both | ins, ctx, alerts);
+                }
+            }
+            Shape::Customers => {
+                let self_transfer = ctx.originator.is_some() && ctx.originator == ctx.beneficiary;
+                let out_key = if both | outs != 0 {
+                    self.customer_key(f, ctx, Side::Originator)
+                } else {
+                    None
+                };
+                let in_key = if both | ins != 0 {
+                    self.customer_key(f, ctx, Side::Beneficiary)
+                } else {
+                    None
+                };
+                // Only parties with an account are customers (the walk-in
+                // depositor of a cash deposit is the CTR's conductor, not a
+                // second customer day); two accounts of one customer: a
+                // transfer between them is internal, not a flow.
+                let out_account = ctx.originator.and(out_key);
+                let in_account = ctx.beneficiary.and(in_key);
+                let internal =
+                    self_transfer || (out_account.is_some() && out_account == in_account);
+                let both_out = if internal || ctx.originator.is_none() { 0 } else { both };
+                let both_in = if internal || ctx.beneficiary.is_none() { 0 } else { both };
+                if let Some(k) = out_key
+                    && both_out | outs != 0
+                {
+                    self.key_event(f, k, Direction::Out, both_out | outs, ctx, alerts);
+                }
+                if let Some(k) = in_key
+                    && both_in | ins != 0
+                {
+                    self.key_event(f, k, Direction::In, both_in | ins, ctx, alerts);
+                }
+            }
+            Shape::Fields(dir, n) => {
                 let mut buf = std::mem::take(&mut self.key_buf);
                 buf.clear();
                 let mut complete = true;
-                for (i, f) in fields.iter().enumerate().take(n) {
-                    match field_value(&self.profiles, ctx, *f, Direction::None) {
+                for i in 0..n {
+                    let field = self.space_field(f, i);
+                    match field_value(&self.profiles, ctx, field, Direction::None) {
                         Some(v) => {
                             if i > 0 {
                                 buf.push_str(" / ");
                             }
                             buf.push_str(v);
                         }
-                        None if lenient => {
-                            if i > 0 {
-                                buf.push_str(" / ");
-                            }
-                            buf.push('-');
+                        None => {
+                            complete = false;
+                            break;
                         }
-                        None => complete = false,
                     }
                 }
                 if complete {
-                    let id = match fields.as_slice() {
-                        [Field::Account(Side::Originator)] if ctx.originator.is_some() => {
-                            ctx.originator
-                        }
-                        [Field::Account(Side::Beneficiary)] if ctx.beneficiary.is_some() => {
-                            ctx.beneficiary
-                        }
-                        [Field::Account(_)] => None,
-                        _ => Some(self.keys.intern(&buf)),
-                    };
-                    if let Some(id) = id {
-                        self.keys_scratch.push((id, dir));
-                    }
-                }
-                self.key_buf = buf;
-            }
-            KeyRef::Each => {
-                let KeySpec::Each(fields) = spec else { return };
-                let dir = side_direction(fields);
-                for &f in fields {
-                    let mut buf = std::mem::take(&mut self.key_buf);
-                    buf.clear();
-                    if let Some(v) = field_value(&self.profiles, ctx, f, Direction::None) {
-                        buf.push_str(field_label(f));
-                        buf.push(' ');
-                        buf.push_str(v);
-                        let id = self.keys.intern(&buf);
-                        self.keys_scratch.push((id, dir));
-                    }
+                    let key = self.families[f].names.intern(&buf);
+                    self.key_buf = buf;
+                    self.key_event(f, key, dir, single, ctx, alerts);
+                } else {
                     self.key_buf = buf;
                 }
             }
+            Shape::Each(dir, n) => {
+                for i in 0..n {
+                    let field = self.space_field(f, i);
+                    let mut buf = std::mem::take(&mut self.key_buf);
+                    buf.clear();
+                    let present = match field_value(&self.profiles, ctx, field, Direction::None) {
+                        Some(v) => {
+                            buf.push_str(field_label(field));
+                            buf.push(' ');
+                            buf.push_str(v);
+                            true
+                        }
+                        None => false,
+                    };
+                    let key = present.then(|| self.families[f].names.intern(&buf));
+                    self.key_buf = buf;
+                    if let Some(key) = key {
+                        self.key_event(f, key, dir, single, ctx, alerts);
+                    }
+                }
+            }
         }
     }
 
-    fn subject_name(&self, s: usize, key: u32) -> String {
-        match &self.pack.scenarios[s].key {
-            KeySpec::Account => self.accounts.name(key).to_string(),
-            KeySpec::Fields(f) if matches!(f.as_slice(), [Field::Account(_)]) => {
-                self.accounts.name(key).to_string()
-            }
-            _ => self.keys.name(key).to_string(),
+    fn space_field(&self, f: usize, i: usize) -> Field {
+        match &self.families[f].space {
+            Space::Fields(fields, _) | Space::Each(fields, _) => fields[i],
+            _ => Field::Channel,
         }
     }
 
-    fn run_stateless(&mut self, s: usize, ctx: &Ctx<'_>, alerts: &mut Vec<Alert>) {
-        let scenario = &self.pack.scenarios[s];
-        if !scenario.effective.contains(ctx.time)
-            || !channel_accepted(scenario.filter.channels, ctx.tx.channel)
-        {
-            return;
-        }
-        self.resolve_thresholds(s, ctx.time);
-        self.keys_of(s, ctx);
-        let keys = std::mem::take(&mut self.keys_scratch);
-        for &(key, dir) in &keys {
-            let filter = std::mem::take(&mut self.pack.scenarios[s].filter);
-            let ok = self.passes(s, &filter, ctx, dir);
-            self.pack.scenarios[s].filter = filter;
-            if !ok {
-                continue;
-            }
-            // One event: every aggregate sees just this transaction.
-            let mut values = [0.0f64; MAX_AGGREGATES];
-            let scenario = &self.pack.scenarios[s];
-            for (i, a) in scenario.aggregates.iter().enumerate() {
-                values[i] = match a.function {
-                    Function::Count | Function::Distinct(..) => 1.0,
-                    Function::Sum | Function::Min | Function::Max | Function::Mean => ctx.usd,
-                    _ => 0.0,
-                };
-            }
-            let v = Values {
-                aggregates: &values[..scenario.aggregates.len()],
-                amount: ctx.usd,
-                thresholds: &self.thresholds,
-            };
-            if !scenario.condition.holds(&v) {
-                continue;
-            }
-            let subject = self.subject_name(s, key);
-            let alert = self.build_alert(
-                s,
-                ctx,
-                &subject,
-                dir,
-                &[ctx.seq],
-                ctx.time,
-                ctx.time,
-                &values,
-                ctx.usd,
-                None,
-            );
-            alerts.push(alert);
-            self.stats.alerts[s] += 1;
-        }
-        self.keys_scratch = keys;
-    }
-
-    fn run_window(&mut self, w: usize, ctx: &Ctx<'_>, alerts: &mut Vec<Alert>) {
-        let s = self.windows[w].scenario;
-        {
-            let scenario = &self.pack.scenarios[s];
-            if !scenario.effective.contains(ctx.time)
-                || !channel_accepted(scenario.filter.channels, ctx.tx.channel)
-            {
-                return;
-            }
-        }
-        self.resolve_thresholds(s, ctx.time);
-        let filter = std::mem::take(&mut self.pack.scenarios[s].filter);
-        let sided = filter.is_sided();
-        let unsided_ok = sided || self.passes(s, &filter, ctx, Direction::None);
-        if !unsided_ok {
-            self.pack.scenarios[s].filter = filter;
-            return;
-        }
-        self.keys_of(s, ctx);
-        let keys = std::mem::take(&mut self.keys_scratch);
-        for &(key, dir) in &keys {
-            if sided && !self.passes(s, &filter, ctx, dir) {
-                continue;
-            }
-            self.window_event(w, s, key, dir, ctx, alerts);
-        }
-        self.keys_scratch = keys;
-        self.pack.scenarios[s].filter = filter;
-    }
-
-    #[allow(clippy::too_many_lines)]
-    fn window_event(
+    /// One key of a family: filters, one shared event, evaluations.
+    fn key_event(
         &mut self,
-        w: usize,
-        s: usize,
+        f: usize,
+        key: u32,
+        dir: Direction,
+        candidates: u32,
+        ctx: &Ctx<'_>,
+        alerts: &mut Vec<Alert>,
+    ) {
+        let mut bits = 0u32;
+        let mut participants = 0u32;
+        let mut rest = candidates;
+        while rest != 0 {
+            let j = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            let p = self.families[f].plans[j];
+            let s = self.plans[p].scenario;
+            let scenario = &self.pack.scenarios[s];
+            if !passes(
+                &mut self.derive,
+                &self.pack.reference,
+                &self.profiles,
+                ctx,
+                &scenario.test,
+                dir,
+            ) {
+                continue;
+            }
+            let mut mask = 0u32;
+            for (i, a) in scenario.aggregates.iter().enumerate() {
+                if passes(&mut self.derive, &self.pack.reference, &self.profiles, ctx, &a.test, dir)
+                {
+                    mask |= 1 << i;
+                }
+            }
+            let mut aux = [u32::MAX; MAX_DISTINCT];
+            for &(i, field, slot) in &self.plans[p].distinct {
+                if mask & (1 << i) == 0 {
+                    continue;
+                }
+                match field_value(&self.profiles, ctx, field, dir) {
+                    Some(v) => aux[slot] = self.values.intern(v),
+                    None => mask &= !(1 << i),
+                }
+            }
+            let plan = &self.plans[p];
+            // An event no aggregate counts can neither change a total nor
+            // complete a pattern: keep it out (unless a baseline counts
+            // every event).
+            if mask == 0 && plan.has_aggregates && !plan.baseline {
+                continue;
+            }
+            let slots = &self.families[f].state.scenarios[j];
+            bits |= (mask << slots.shift) | slots.part;
+            participants |= 1 << j;
+            let fam = &mut self.families[f];
+            fam.aux[j] = aux;
+            fam.bits[j] = mask;
+        }
+        if participants == 0 {
+            return;
+        }
+        self.family_retain(f);
+        let fam = &mut self.families[f];
+        fam.state.evict(key, &fam.retain, fam.min_retain);
+        let event =
+            NewEvent { time: ctx.time, cents: ctx.cents, seq: ctx.seq, bits, direction: dir };
+        fam.state.insert(key, event, &fam.aux);
+        for j in 0..fam.aux.len() {
+            fam.aux[j] = [u32::MAX; MAX_DISTINCT];
+        }
+        let mut rest = participants;
+        while rest != 0 {
+            let j = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            let p = self.families[f].plans[j];
+            let plan = &self.plans[p];
+            if plan.skippable
+                && self.families[f].bits[j] & plan.condition_aggs == 0
+                && self.families[f].state.last_held(key, j) == Some(false)
+            {
+                continue;
+            }
+            self.evaluate(f, j, key, dir, ctx, alerts);
+        }
+    }
+
+    /// Evaluates scenario `j` of family `f` on `key` after an event.
+    fn evaluate(
+        &mut self,
+        f: usize,
+        j: usize,
         key: u32,
         dir: Direction,
         ctx: &Ctx<'_>,
         alerts: &mut Vec<Alert>,
     ) {
-        // The event: aggregate filters and distinct values.
-        let aggregates = std::mem::take(&mut self.pack.scenarios[s].aggregates);
-        let mut event = Event {
-            time: ctx.time,
-            cents: ctx.cents,
-            seq: ctx.seq,
-            aux: [u32::MAX; 3],
-            mask: 0,
-            direction: dir,
+        let p = self.families[f].plans[j];
+        let s = self.plans[p].scenario;
+        let start = {
+            let plan = &mut self.plans[p];
+            if plan.start_seq != ctx.seq {
+                plan.start = plan.clock.start(ctx.time);
+                plan.start_seq = ctx.seq;
+            }
+            plan.start
         };
-        for (i, a) in aggregates.iter().enumerate() {
-            if !self.passes(s, &a.filter, ctx, dir) {
-                continue;
-            }
-            if let Function::Distinct(field, slot) = a.function {
-                match field_value(&self.profiles, ctx, field, dir) {
-                    Some(v) => event.aux[slot as usize] = self.values.intern(v),
-                    None => continue,
-                }
-            }
-            event.mask |= 1 << i;
-        }
-        let scenario = &self.pack.scenarios[s];
-        // An event no aggregate counts can neither change a total nor
-        // complete a pattern: keep it out of the state (most of a 30-day
-        // account history, for scenarios that count only some flows).
-        if event.mask == 0 && !aggregates.is_empty() && scenario.baseline_days == 0 {
-            self.pack.scenarios[s].aggregates = aggregates;
-            return;
-        }
-        let layout = scenario.layout;
-        let cap = scenario.max_events_per_key;
-        let baseline_days = scenario.baseline_days;
-        let lateness = self.options.lateness;
-        let watermark = self.watermark;
-        let run = &mut self.windows[w];
-        let retain_from = run.clock.retain_from(watermark, lateness);
-        let start = run.clock.start(ctx.time);
-        let last_shared = run.clock.last_shared(ctx.time);
-        let state = run.states.entry(key).or_default();
-        state.evict_before(&layout, retain_from);
-        state.insert(&layout, event, cap);
-        if baseline_days > 0 {
-            state
-                .days
-                .get_or_insert_with(|| Box::new(DayRing::new(baseline_days)))
-                .add(ctx.time, ctx.cents);
-        }
-        let totals = state.totals(&layout, start, ctx.time, &mut self.totals_scratch);
-        let mut values = [0.0f64; MAX_AGGREGATES];
-        for (i, a) in aggregates.iter().enumerate() {
-            values[i] = aggregate_value(
-                a,
-                i,
-                state,
-                &totals,
-                start,
-                ctx.time,
-                &mut self.aux_scratch,
-                &mut self.float_scratch,
-                &mut self.fifo,
-            );
-        }
-        let n_aggregates = aggregates.len();
-        self.pack.scenarios[s].aggregates = aggregates;
-        let scenario = &self.pack.scenarios[s];
-        let v = Values {
-            aggregates: &values[..n_aggregates],
+        self.resolve_thresholds(s);
+        let range = self.families[f].state.query(key, j, start, ctx.time);
+        let n = self.pack.scenarios[s].aggregates.len();
+        let subject_profile = self.profiles.get(side_account(ctx, Side::Subject, dir));
+        let mut lazy = Lazy {
+            family: &self.families[f].state,
+            aggregates: &self.pack.scenarios[s].aggregates,
+            key,
+            j,
+            range,
+            start,
+            t: ctx.time,
             amount: ctx.usd,
             thresholds: &self.thresholds,
+            profile: subject_profile,
+            scratch: &mut self.scratch,
+            values: [0.0; MAX_AGGREGATES],
+            known: 0,
         };
-        if !scenario.condition.holds(&v) {
+        let held = self.pack.scenarios[s].condition.holds_with(&mut lazy);
+        if !held {
+            self.families[f].state.set_last_held(key, j, false);
             return;
         }
-        if ctx.time <= state.open_until {
+        for i in 0..n {
+            lazy.aggregate(i as u8);
+        }
+        let values = lazy.values;
+        let fam = &mut self.families[f];
+        fam.state.set_last_held(key, j, true);
+        if ctx.time <= fam.state.open_until(key, j) {
             self.stats.suppressed[s] += 1;
             return;
         }
         // Evidence: the window's events accepted by the evidence aggregates.
-        let mask = scenario.evidence_mask;
+        let mask = self.plans[p].evidence;
         let mut evidence: Vec<u64> = Vec::new();
-        let (mut from, mut to, mut total_cents, mut n) = (i64::MAX, i64::MIN, 0i64, 0usize);
-        for e in state.events().range(totals.lo..totals.hi) {
-            if mask == u16::MAX || e.mask & mask != 0 {
-                evidence.push(e.seq);
+        let (mut from, mut to, mut total_cents, mut count) = (i64::MAX, i64::MIN, 0i64, 0usize);
+        for pos in range.lo..range.hi {
+            let e = fam.state.event(key, pos);
+            if e.bits & mask != 0 {
+                // The full stream position from its low 32 bits.
+                let full = ctx.seq - u64::from((ctx.seq as u32).wrapping_sub(e.seq));
+                evidence.push(full);
                 from = from.min(e.time);
                 to = to.max(e.time);
                 total_cents += e.cents;
-                n += 1;
+                count += 1;
             }
         }
         if evidence.is_empty() {
@@ -1323,15 +1587,19 @@ impl Monitor {
             from = ctx.time;
             to = ctx.time;
             total_cents = ctx.cents;
-            n = 1;
+            count = 1;
         }
-        state.open_until = last_shared.max(to);
-        let _ = start;
+        let last_shared = self.plans[p].clock.last_shared(ctx.time);
+        self.families[f].state.set_open_until(key, j, last_shared.max(to));
         let max = self.options.max_evidence.max(1);
         if evidence.len() > max {
             evidence.drain(..evidence.len() - max);
         }
-        let subject = self.subject_name(s, key);
+        let subject = match self.families[f].space {
+            Space::Accounts => self.accounts.name(key).to_string(),
+            _ => self.families[f].names.name(key).to_string(),
+        };
+        self.set_matched(s);
         let mut alert = self.build_alert(
             s,
             ctx,
@@ -1340,13 +1608,170 @@ impl Monitor {
             &evidence,
             from,
             to,
-            &values,
+            &values[..n],
             total_cents as f64 / 100.0,
             None,
         );
-        alert.metrics.insert("evidence_transactions".into(), n as f64);
+        alert.metrics.insert("evidence_transactions".into(), count as f64);
         alerts.push(alert);
         self.stats.alerts[s] += 1;
+    }
+
+    /// Sets `matched` to the institution a scenario's filter matched.
+    fn set_matched(&mut self, s: usize) {
+        self.matched.clear();
+        if let Some(list) = self.pack.scenarios[s].filter.institution_list
+            && let Some(i) = self.derive.institution_hit.get(list).copied().flatten().flatten()
+        {
+            self.matched.push_str(
+                &self.pack.reference.institution_lists[list].institutions[i as usize].name,
+            );
+        }
+    }
+
+    fn run_stateless(&mut self, k: usize, ctx: &Ctx<'_>, alerts: &mut Vec<Alert>) {
+        let s = self.stateless[k].scenario;
+        let scenario = &self.pack.scenarios[s];
+        if !scenario.effective.contains(ctx.time)
+            || !crate::scenario::channel_accepted(scenario.test.channels, ctx.tx.channel)
+        {
+            return;
+        }
+        let sided = scenario.filter.is_sided();
+        // An unsided filter is decided once, before any key is built.
+        if !sided
+            && !passes(
+                &mut self.derive,
+                &self.pack.reference,
+                &self.profiles,
+                ctx,
+                &scenario.test,
+                Direction::None,
+            )
+        {
+            return;
+        }
+        // The keys, with their directions (a per-transaction check never
+        // drops a transaction for a missing key part: E1 must see every
+        // transfer).
+        let mut keys: Vec<(String, Direction)> = Vec::new();
+        let self_transfer = ctx.originator.is_some() && ctx.originator == ctx.beneficiary;
+        match &scenario.key {
+            KeySpec::Account => {
+                if !self_transfer {
+                    for (id, dir) in
+                        [(ctx.originator, Direction::Out), (ctx.beneficiary, Direction::In)]
+                    {
+                        if let Some(a) = id {
+                            keys.push((self.accounts.name(a).to_string(), dir));
+                        }
+                    }
+                }
+            }
+            KeySpec::Customer => {
+                if !self_transfer {
+                    let mut found: Vec<(String, Direction)> = Vec::new();
+                    for (side, dir, id) in [
+                        (Side::Originator, Direction::Out, ctx.originator),
+                        (Side::Beneficiary, Direction::In, ctx.beneficiary),
+                    ] {
+                        if id.is_none() {
+                            continue;
+                        }
+                        if let Some(c) =
+                            field_value(&self.profiles, ctx, Field::Customer(side), Direction::None)
+                        {
+                            found.push((c.to_string(), dir));
+                        }
+                    }
+                    let internal = found.len() == 2 && found[0].0 == found[1].0;
+                    if !internal {
+                        keys = found;
+                    }
+                }
+            }
+            KeySpec::Fields(fields) => {
+                let dir = side_direction(fields);
+                let missing_account = match fields.as_slice() {
+                    [Field::Account(Side::Originator)] => ctx.originator.is_none(),
+                    [Field::Account(Side::Beneficiary)] => ctx.beneficiary.is_none(),
+                    _ => false,
+                };
+                if missing_account {
+                    return;
+                }
+                let mut buf = String::new();
+                for (i, f) in fields.iter().enumerate() {
+                    if i > 0 {
+                        buf.push_str(" / ");
+                    }
+                    buf.push_str(
+                        field_value(&self.profiles, ctx, *f, Direction::None).unwrap_or("-"),
+                    );
+                }
+                keys.push((buf, dir));
+            }
+            KeySpec::Each(fields) => {
+                let dir = side_direction(fields);
+                for &f in fields {
+                    if let Some(v) = field_value(&self.profiles, ctx, f, Direction::None) {
+                        keys.push((format!("{} {v}", field_label(f)), dir));
+                    }
+                }
+            }
+        }
+        self.resolve_thresholds(s);
+        for (subject, dir) in keys {
+            let scenario = &self.pack.scenarios[s];
+            if sided
+                && !passes(
+                    &mut self.derive,
+                    &self.pack.reference,
+                    &self.profiles,
+                    ctx,
+                    &scenario.test,
+                    dir,
+                )
+            {
+                continue;
+            }
+            // One event: every aggregate sees just this transaction.
+            let mut values = [0.0f64; MAX_AGGREGATES];
+            for (i, a) in scenario.aggregates.iter().enumerate() {
+                values[i] = match a.function {
+                    Function::Count | Function::Distinct(..) => 1.0,
+                    Function::Sum | Function::Min | Function::Max | Function::Mean => ctx.usd,
+                    _ => 0.0,
+                };
+            }
+            let n = scenario.aggregates.len();
+            let mut v = WithProfile {
+                values: Values {
+                    aggregates: &values[..n],
+                    amount: ctx.usd,
+                    thresholds: &self.thresholds,
+                },
+                profile: self.profiles.get(side_account(ctx, Side::Subject, dir)),
+            };
+            if !scenario.condition.holds_with(&mut v) {
+                continue;
+            }
+            self.set_matched(s);
+            let alert = self.build_alert(
+                s,
+                ctx,
+                &subject,
+                dir,
+                &[ctx.seq],
+                ctx.time,
+                ctx.time,
+                &values[..n],
+                ctx.usd,
+                None,
+            );
+            alerts.push(alert);
+            self.stats.alerts[s] += 1;
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1377,7 +1802,7 @@ impl Monitor {
             .as_ref()
             .and_then(|p| nonempty(&p.id).or_else(|| nonempty(&p.zip)))
             .unwrap_or("");
-        let counterparty = Monitor::side_party(ctx.tx, Side::Counterparty, dir)
+        let counterparty = side_party(ctx.tx, Side::Counterparty, dir)
             .map(|(p, _)| nonempty(&p.name).unwrap_or(p.account.as_str()))
             .unwrap_or("");
         let matched = matched.unwrap_or(self.matched.as_str());
@@ -1392,18 +1817,16 @@ impl Monitor {
             date,
         };
         let thresholds = &self.thresholds[..scenario.thresholds.len().min(16)];
-        let explanation = render(
-            &scenario.explanation,
-            scenario,
-            &values[..n.min(values.len())],
-            thresholds,
-            &shown,
-        );
-        let v = Values { aggregates: &values[..n.min(values.len())], amount: ctx.usd, thresholds };
+        let values = &values[..n.min(values.len())];
+        let explanation = render(&scenario.explanation, scenario, values, thresholds, &shown);
+        let mut v = WithProfile {
+            values: Values { aggregates: values, amount: ctx.usd, thresholds },
+            profile: self.profiles.get(side_account(ctx, Side::Subject, dir)),
+        };
         let score = scenario
             .score
             .as_ref()
-            .map_or(severity_score(scenario.severity), |e| e.eval(&v))
+            .map_or(severity_score(scenario.severity), |e| e.eval_with(&mut v))
             .clamp(0.0, 1.0);
         let score = if score.is_nan() { severity_score(scenario.severity) } else { score };
         let mut metrics = std::collections::BTreeMap::new();
@@ -1443,52 +1866,83 @@ impl Monitor {
     // -------------------------------------------------------- screening
 
     fn run_screening(&mut self, s: usize, ctx: &Ctx<'_>, alerts: &mut Vec<Alert>) {
-        let Detector::Screening(spec) = &self.pack.scenarios[s].detector else { return };
-        let spec: ScreeningSpec = spec.clone();
         if self.screener.is_none() || !self.pack.scenarios[s].effective.contains(ctx.time) {
             return;
         }
-        self.resolve_thresholds(s, ctx.time);
-        let filter = std::mem::take(&mut self.pack.scenarios[s].filter);
-        let ok = self.passes(s, &filter, ctx, Direction::None);
-        self.pack.scenarios[s].filter = filter;
-        if !ok {
+        let scenario = &self.pack.scenarios[s];
+        let Detector::Screening(spec) = &scenario.detector else { return };
+        let fields = spec.fields.len();
+        if !passes(
+            &mut self.derive,
+            &self.pack.reference,
+            &self.profiles,
+            ctx,
+            &scenario.test,
+            Direction::None,
+        ) {
             return;
         }
-        for field in &spec.fields {
-            let Some(name) = field_value(&self.profiles, ctx, *field, Direction::None) else {
+        self.resolve_thresholds(s);
+        for k in 0..fields {
+            let Detector::Screening(spec) = &self.pack.scenarios[s].detector else { return };
+            let field = spec.fields[k];
+            let (threshold, min_score) = (spec.threshold, spec.min_score);
+            let Some(name) = field_value(&self.profiles, ctx, field, Direction::None) else {
                 continue;
             };
-            let side = field_side(*field);
-            let country = side.and_then(|side| {
-                Monitor::side_party(ctx.tx, side, Direction::None)
-                    .and_then(|(p, _)| nonempty(&p.country))
+            let side = field_side(field);
+            let party = side.and_then(|side| side_party(ctx.tx, side, Direction::None));
+            let account = side.and_then(|side| {
+                if side == Side::Originator { ctx.originator } else { ctx.beneficiary }
             });
-            let hit = match self.screen_cache.get(name) {
+            let profile = self.profiles.get(account);
+            let country = party.and_then(|(p, _)| nonempty(&p.country));
+            // A person when the profile says so, or when the name is the
+            // one who physically conducted the transaction.
+            let person = match (field, profile.map(|p| p.kind)) {
+                (Field::Conductor, _) | (_, Some(CustomerKind::Individual)) => Some(true),
+                (_, Some(CustomerKind::Business)) => Some(false),
+                _ => None,
+            };
+            let mut cache_key = String::with_capacity(name.len() + 24);
+            cache_key.push_str(name);
+            cache_key.push('\u{1f}');
+            cache_key.push_str(country.unwrap_or(""));
+            cache_key.push('\u{1f}');
+            cache_key.push_str(match person {
+                Some(true) => "p",
+                Some(false) => "o",
+                None => "",
+            });
+            cache_key.push('\u{1f}');
+            cache_key.push_str(&threshold.to_string());
+            let hit = match self.screen_cache.get(cache_key.as_str()) {
                 Some(hit) => hit.clone(),
                 None => {
-                    let hit = self.screener.as_ref().and_then(|sc| sc.screen(name, country));
+                    let query = PartyQuery { name, country, person, threshold };
+                    let hit = self.screener.as_ref().and_then(|sc| sc.screen(&query));
                     self.stats.screened += 1;
                     if self.screen_cache.len() > 1_000_000 {
                         self.screen_cache.clear();
                     }
-                    self.screen_cache.insert(name.into(), hit.clone());
+                    self.screen_cache.insert(cache_key.into(), hit.clone());
                     hit
                 }
             };
             let Some(hit) = hit else { continue };
-            if hit.score < spec.min_score {
+            if hit.score < min_score {
                 continue;
             }
+            let Detector::Screening(spec) = &self.pack.scenarios[s].detector else { return };
             if !spec.topics.is_empty()
                 && !hit.topics.iter().any(|t| spec.topics.iter().any(|w| w.eq_ignore_ascii_case(t)))
             {
                 continue;
             }
-            let (account, dir) = match side {
-                Some(Side::Originator) => (ctx.originator, Direction::Out),
-                Some(Side::Beneficiary) => (ctx.beneficiary, Direction::In),
-                _ => (None, Direction::None),
+            let dir = match side {
+                Some(Side::Originator) => Direction::Out,
+                Some(Side::Beneficiary) => Direction::In,
+                _ => Direction::None,
             };
             let subject =
                 account.map_or_else(|| name.to_string(), |a| self.accounts.name(a).to_string());
@@ -1522,13 +1976,20 @@ impl Monitor {
             alerts.push(alert);
             self.stats.alerts[s] += 1;
             // A blocked party seeds network proximity (E3).
-            if let (Some(p), Some(a)) = (&mut self.proximity, account) {
-                p.hops.insert(a, (0, i64::MAX, a));
+            if let Some(a) = account {
+                self.seed(a, ctx.time);
             }
         }
     }
 
     // -------------------------------------------------------- proximity
+
+    /// Makes `account` a designated subject (hop 0) for proximity.
+    fn seed(&mut self, account: AccountId, _time: i64) {
+        if let Some(p) = &mut self.proximity {
+            p.hops.insert(account, (0, i64::MAX, account));
+        }
+    }
 
     fn run_proximity(&mut self, ctx: &Ctx<'_>, alerts: &mut Vec<Alert>) {
         let (Some(u), Some(v)) = (ctx.originator, ctx.beneficiary) else { return };
@@ -1536,6 +1997,9 @@ impl Monitor {
             return;
         }
         let Some(p) = &mut self.proximity else { return };
+        if p.hops.is_empty() {
+            return;
+        }
         let s = p.scenario;
         if !self.pack.scenarios[s].effective.contains(ctx.time) {
             return;
@@ -1622,6 +2086,9 @@ impl Monitor {
             Edge { tx: ctx.seq, from, to, time: ctx.time, amount: ctx.usd },
             &mut self.detections,
         );
+        if self.detections.is_empty() {
+            return;
+        }
         let detections = std::mem::take(&mut self.detections);
         for d in &detections {
             let Some(s) = self.graph_scenarios[d.typology.index()] else { continue };
@@ -1666,215 +2133,79 @@ impl Monitor {
     }
 }
 
-/// A field of the current transaction, resolved for a direction.
-fn field_value<'a>(
-    profiles: &'a Profiles,
-    ctx: &'a Ctx<'a>,
-    field: Field,
-    dir: Direction,
-) -> Option<&'a str> {
-    let tx = ctx.tx;
-    let party = |side: Side| Monitor::side_party(tx, side, dir).map(|(p, _)| p);
-    match field {
-        Field::Account(s) => party(s).map(|p| p.account.trim()).filter(|a| !a.is_empty()),
-        Field::Customer(s) => {
-            let p = party(s)?;
-            nonempty(&p.customer)
-                .or_else(|| {
-                    profiles
-                        .get(Monitor::side_account(ctx, s, dir))
-                        .and_then(|pr| pr.customer.as_deref())
-                })
-                .or_else(|| Some(p.account.trim()).filter(|a| !a.is_empty()))
-                .or_else(|| nonempty(&p.name))
-        }
-        Field::Name(s) => party(s).and_then(|p| nonempty(&p.name)),
-        Field::Institution(s) => party(s).and_then(|p| nonempty(&p.institution)),
-        Field::Country(s) => party(s).and_then(|p| nonempty(&p.country)),
-        Field::State(s) => party(s).and_then(|p| nonempty(&p.state)),
-        Field::Region(s) => {
-            party(s).and_then(|p| nonempty(&p.state).or_else(|| nonempty(&p.country)))
-        }
-        Field::Zip(s) => party(s).and_then(|p| nonempty(&p.zip)),
-        Field::Address(s) => party(s).and_then(|p| nonempty(&p.address)),
-        Field::IdNumber(s) => party(s).and_then(|p| nonempty(&p.id_number)),
-        Field::Phone(s) => party(s).and_then(|p| nonempty(&p.phone)),
-        Field::Device(s) => party(s).and_then(|p| nonempty(&p.device)),
-        Field::Conductor => nonempty(&tx.conductor)
-            .or_else(|| nonempty(&tx.originator.id_number))
-            .or_else(|| nonempty(&tx.originator.name))
-            .or_else(|| nonempty(&tx.originator.customer))
-            .or_else(|| Some(tx.originator.account.trim()).filter(|a| !a.is_empty())),
-        Field::PlaceId => tx.place.as_ref().and_then(|p| nonempty(&p.id)),
-        Field::PlaceZip => tx.place.as_ref().and_then(|p| nonempty(&p.zip)),
-        Field::PlaceCounty => tx.place.as_ref().and_then(|p| nonempty(&p.county)),
-        Field::PlaceState => tx.place.as_ref().and_then(|p| nonempty(&p.state)),
-        Field::PlaceCountry => tx.place.as_ref().and_then(|p| nonempty(&p.country)),
-        Field::Channel => Some(tx.channel.as_str()),
-        Field::Currency => Some(tx.currency.as_str()),
+/// Operands with every aggregate known, plus the subject's profile.
+struct WithProfile<'a> {
+    values: Values<'a>,
+    profile: Option<&'a Profile>,
+}
+
+impl Operands for WithProfile<'_> {
+    fn aggregate(&mut self, i: u8) -> f64 {
+        self.values.aggregate(i)
+    }
+
+    fn amount(&self) -> f64 {
+        self.values.amount
+    }
+
+    fn threshold(&self, i: u16) -> f64 {
+        self.values.threshold(i)
+    }
+
+    fn profile(&self, value: ProfileValue) -> f64 {
+        profile_value(self.profile, value)
     }
 }
 
-/// A cheap copy of a key's shape (so the key can be read while `self` is
-/// borrowed mutably).
-enum KeyRef {
-    Account,
-    Customer,
-    Fields(usize),
-    Each,
+fn profile_value(p: Option<&Profile>, value: ProfileValue) -> f64 {
+    p.map_or(0.0, |p| match value {
+        ProfileValue::ExpectedCash => p.expected_cash,
+        ProfileValue::ExpectedVolume => p.expected_volume,
+    })
 }
 
-impl KeySpec {
-    fn clone_shallow(&self) -> KeyRef {
-        match self {
-            KeySpec::Account => KeyRef::Account,
-            KeySpec::Customer => KeyRef::Customer,
-            KeySpec::Fields(f) => KeyRef::Fields(f.len()),
-            KeySpec::Each(_) => KeyRef::Each,
-        }
-    }
-}
-
-fn field_side(f: Field) -> Option<Side> {
-    match f {
-        Field::Account(s)
-        | Field::Customer(s)
-        | Field::Name(s)
-        | Field::Institution(s)
-        | Field::Country(s)
-        | Field::State(s)
-        | Field::Region(s)
-        | Field::Zip(s)
-        | Field::Address(s)
-        | Field::IdNumber(s)
-        | Field::Phone(s)
-        | Field::Device(s) => Some(s),
-        _ => None,
-    }
-}
-
-/// The direction a one-sided key implies.
-fn side_direction(fields: &[Field]) -> Direction {
-    if fields.iter().all(|f| field_side(*f) == Some(Side::Originator)) {
-        Direction::Out
-    } else if fields.iter().all(|f| field_side(*f) == Some(Side::Beneficiary)) {
-        Direction::In
-    } else {
-        Direction::None
-    }
-}
-
-fn nonempty_account(p: &Party) -> Option<&str> {
-    let a = p.account.trim();
-    (!a.is_empty()).then_some(a)
-}
-
-/// The value of aggregate `i` over the window `[start, end]`.
-#[allow(clippy::too_many_arguments)]
-fn aggregate_value(
-    a: &Aggregate,
-    i: usize,
-    state: &WindowState,
-    totals: &crate::window::Totals,
+/// Operands of a window scenario's condition: aggregates computed from the
+/// key's state the first time the condition reads them.
+struct Lazy<'a> {
+    family: &'a Family,
+    aggregates: &'a [Aggregate],
+    key: u32,
+    j: usize,
+    range: Range,
     start: i64,
-    end: i64,
-    aux: &mut Vec<u32>,
-    floats: &mut Vec<f64>,
-    fifo: &mut VecDeque<(i64, i64)>,
-) -> f64 {
-    let bit = 1u16 << i;
-    if a.is_running() {
-        return match a.function {
-            Function::Count => f64::from(totals.count[i]),
-            Function::Sum => totals.cents[i] as f64 / 100.0,
-            Function::Mean => {
-                if totals.count[i] == 0 {
-                    0.0
-                } else {
-                    totals.cents[i] as f64 / 100.0 / f64::from(totals.count[i])
-                }
-            }
-            Function::Distinct(_, slot) => f64::from(totals.distinct[slot as usize]),
-            Function::Forwarded(_) => totals.forwarded_cents as f64 / 100.0,
-            // The balance is not floored at zero: an outflow of money that
-            // arrived before the window lowers it (documented).
-            Function::AverageBalance => {
-                (totals.balance_area / (end - start + 1).max(1) as f64 / 100.0).max(0.0)
-            }
-            _ => 0.0,
-        };
+    t: i64,
+    amount: f64,
+    thresholds: &'a [f64],
+    profile: Option<&'a Profile>,
+    scratch: &'a mut Scratch,
+    values: [f64; MAX_AGGREGATES],
+    known: u16,
+}
+
+impl Operands for Lazy<'_> {
+    fn aggregate(&mut self, i: u8) -> f64 {
+        let i = usize::from(i);
+        if self.known & (1 << i) != 0 {
+            return self.values[i];
+        }
+        let Some(a) = self.aggregates.get(i) else { return 0.0 };
+        let v =
+            self.family.value(self.key, self.j, i, a, self.range, self.start, self.t, self.scratch);
+        self.values[i] = v;
+        self.known |= 1 << i;
+        v
     }
-    let (lo, hi) = match a.within {
-        Some(w) => state.range((end - w + 1).max(start), end),
-        None => (totals.lo, totals.hi),
-    };
-    let events = state.events().range(lo..hi).filter(|e| e.mask & bit != 0);
-    match a.function {
-        Function::Count => events.count() as f64,
-        Function::Sum => events.map(|e| e.cents).sum::<i64>() as f64 / 100.0,
-        Function::Mean => {
-            let (n, sum) = events.fold((0i64, 0i64), |(n, s), e| (n + 1, s + e.cents));
-            if n == 0 { 0.0 } else { sum as f64 / 100.0 / n as f64 }
-        }
-        Function::Min => events.map(|e| e.cents).min().map_or(0.0, |c| c as f64 / 100.0),
-        Function::Max => events.map(|e| e.cents).max().map_or(0.0, |c| c as f64 / 100.0),
-        Function::Distinct(_, slot) => {
-            aux.clear();
-            aux.extend(events.map(|e| e.aux[slot as usize]));
-            aux.sort_unstable();
-            aux.dedup();
-            aux.len() as f64
-        }
-        Function::Forwarded(within) => {
-            // First in, first out: each outflow consumes the oldest inflow
-            // still within `within` of it.
-            fifo.clear();
-            let mut matched = 0i64;
-            for e in events {
-                match e.direction {
-                    Direction::In => fifo.push_back((e.time, e.cents)),
-                    Direction::Out => {
-                        let mut need = e.cents;
-                        while need > 0 {
-                            let Some(front) = fifo.front_mut() else { break };
-                            if front.0 < e.time - within {
-                                fifo.pop_front();
-                                continue;
-                            }
-                            let take = need.min(front.1);
-                            front.1 -= take;
-                            need -= take;
-                            matched += take;
-                            if front.1 == 0 {
-                                fifo.pop_front();
-                            }
-                        }
-                    }
-                    Direction::None => {}
-                }
-            }
-            matched as f64 / 100.0
-        }
-        Function::AverageBalance => {
-            // Integrate the balance over time: each event changes it, and
-            // it holds until the next event (or the window's end).
-            let (mut balance, mut area, mut last) = (0i64, 0f64, start);
-            for e in events {
-                area += balance.max(0) as f64 * (e.time - last).max(0) as f64;
-                last = e.time;
-                match e.direction {
-                    Direction::In => balance += e.cents,
-                    Direction::Out => balance -= e.cents,
-                    Direction::None => {}
-                }
-            }
-            area += balance.max(0) as f64 * (end - last).max(0) as f64;
-            let span = (end - start + 1).max(1) as f64;
-            area / span / 100.0
-        }
-        Function::Baseline(statistic, measure) => {
-            state.days.as_ref().map_or(0.0, |d| d.statistic(end, measure, statistic, floats))
-        }
+
+    fn amount(&self) -> f64 {
+        self.amount
+    }
+
+    fn threshold(&self, i: u16) -> f64 {
+        self.thresholds.get(i as usize).copied().unwrap_or(f64::NAN)
+    }
+
+    fn profile(&self, value: ProfileValue) -> f64 {
+        profile_value(self.profile, value)
     }
 }
 

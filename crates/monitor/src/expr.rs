@@ -28,8 +28,33 @@ pub(crate) enum Operand {
     Aggregate(u8),
     /// The current transaction's amount in USD.
     Amount,
-    /// The scenario's `i`-th referenced threshold at the event time.
-    Threshold(u8),
+    /// The `i`-th referenced threshold at the event time (the scenario's
+    /// list when compiled, the pack's once remapped).
+    Threshold(u16),
+    /// A value declared in the subject's profile (0 when not declared).
+    Profile(ProfileValue),
+}
+
+/// Values of a customer profile an expression can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ProfileValue {
+    /// `expected_monthly_cash`: cash the customer said it would deposit
+    /// and withdraw in a month (USD).
+    ExpectedCash,
+    /// `expected_monthly_volume`: everything it said would move through
+    /// the account in a month (USD).
+    ExpectedVolume,
+}
+
+impl ProfileValue {
+    /// The name expressions use.
+    pub(crate) fn parse(name: &str) -> Option<ProfileValue> {
+        match name {
+            "expected_monthly_cash" => Some(ProfileValue::ExpectedCash),
+            "expected_monthly_volume" => Some(ProfileValue::ExpectedVolume),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,11 +91,40 @@ pub(crate) enum Expr {
     Call(Func, Vec<Expr>),
 }
 
-/// The values an expression reads.
+/// What an expression reads: aggregates (possibly computed on demand),
+/// the transaction's amount and thresholds.
+pub(crate) trait Operands {
+    /// The value of aggregate `i`.
+    fn aggregate(&mut self, i: u8) -> f64;
+    /// The transaction's amount in USD.
+    fn amount(&self) -> f64;
+    /// Threshold `i` at the event time (NaN when none is in force).
+    fn threshold(&self, i: u16) -> f64;
+    /// A value of the subject's profile (0 when unknown).
+    fn profile(&self, _value: ProfileValue) -> f64 {
+        0.0
+    }
+}
+
+/// The values an expression reads, all known up front.
 pub(crate) struct Values<'a> {
     pub(crate) aggregates: &'a [f64],
     pub(crate) amount: f64,
     pub(crate) thresholds: &'a [f64],
+}
+
+impl Operands for Values<'_> {
+    fn aggregate(&mut self, i: u8) -> f64 {
+        self.aggregates.get(i as usize).copied().unwrap_or(0.0)
+    }
+
+    fn amount(&self) -> f64 {
+        self.amount
+    }
+
+    fn threshold(&self, i: u16) -> f64 {
+        self.thresholds.get(i as usize).copied().unwrap_or(f64::NAN)
+    }
 }
 
 fn truth(v: f64) -> bool {
@@ -81,28 +135,47 @@ fn flag(b: bool) -> f64 {
     if b { 1.0 } else { 0.0 }
 }
 
+/// How an expression's truth moves with an operand: `Up` when a larger
+/// operand can only make it truer (`n >= 3`), `Down` when only falser,
+/// `Both` when either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Polarity {
+    Up,
+    Down,
+    Both,
+}
+
+impl Polarity {
+    fn flip(self) -> Polarity {
+        match self {
+            Polarity::Up => Polarity::Down,
+            Polarity::Down => Polarity::Up,
+            Polarity::Both => Polarity::Both,
+        }
+    }
+}
+
 impl Expr {
-    /// Evaluates to a number (booleans are 1 and 0).
-    pub(crate) fn eval(&self, v: &Values<'_>) -> f64 {
+    /// Evaluates to a number (booleans are 1 and 0), reading operands on
+    /// demand: `and` and `or` short-circuit, so an aggregate the answer
+    /// does not need is never computed.
+    pub(crate) fn eval_with<O: Operands>(&self, v: &mut O) -> f64 {
         match self {
             Expr::Number(n) => *n,
-            Expr::Operand(Operand::Aggregate(i)) => {
-                v.aggregates.get(*i as usize).copied().unwrap_or(0.0)
-            }
-            Expr::Operand(Operand::Amount) => v.amount,
-            Expr::Operand(Operand::Threshold(i)) => {
-                v.thresholds.get(*i as usize).copied().unwrap_or(f64::NAN)
-            }
-            Expr::Neg(e) => -e.eval(v),
-            Expr::Not(e) => flag(!truth(e.eval(v))),
+            Expr::Operand(Operand::Aggregate(i)) => v.aggregate(*i),
+            Expr::Operand(Operand::Amount) => v.amount(),
+            Expr::Operand(Operand::Threshold(i)) => v.threshold(*i),
+            Expr::Operand(Operand::Profile(p)) => v.profile(*p),
+            Expr::Neg(e) => -e.eval_with(v),
+            Expr::Not(e) => flag(!truth(e.eval_with(v))),
             Expr::Binary(op, a, b) => {
                 // Short-circuit the logical operators.
                 match op {
-                    BinOp::And => return flag(truth(a.eval(v)) && truth(b.eval(v))),
-                    BinOp::Or => return flag(truth(a.eval(v)) || truth(b.eval(v))),
+                    BinOp::And => return flag(truth(a.eval_with(v)) && truth(b.eval_with(v))),
+                    BinOp::Or => return flag(truth(a.eval_with(v)) || truth(b.eval_with(v))),
                     _ => {}
                 }
-                let (x, y) = (a.eval(v), b.eval(v));
+                let (x, y) = (a.eval_with(v), b.eval_with(v));
                 match op {
                     BinOp::Add => x + y,
                     BinOp::Sub => x - y,
@@ -124,7 +197,7 @@ impl Expr {
                 }
             }
             Expr::Call(f, args) => {
-                let mut it = args.iter().map(|a| a.eval(v));
+                let mut it = args.iter().map(|a| a.eval_with(v));
                 match f {
                     Func::Abs => it.next().unwrap_or(0.0).abs(),
                     Func::Min => it.fold(f64::INFINITY, f64::min),
@@ -134,9 +207,98 @@ impl Expr {
         }
     }
 
+    /// Evaluates to a number with every operand known.
+    #[cfg(test)]
+    pub(crate) fn eval(&self, v: &Values<'_>) -> f64 {
+        let mut v = Values { aggregates: v.aggregates, amount: v.amount, thresholds: v.thresholds };
+        self.eval_with(&mut v)
+    }
+
     /// Evaluates to a truth value.
+    #[cfg(test)]
     pub(crate) fn holds(&self, v: &Values<'_>) -> bool {
         truth(self.eval(v))
+    }
+
+    /// Evaluates to a truth value, reading operands on demand.
+    pub(crate) fn holds_with<O: Operands>(&self, v: &mut O) -> bool {
+        truth(self.eval_with(v))
+    }
+
+    /// The same expression with threshold `i` renamed `map[i]`.
+    pub(crate) fn remap_thresholds(&self, map: &[usize]) -> Expr {
+        match self {
+            Expr::Operand(Operand::Threshold(i)) => Expr::Operand(Operand::Threshold(
+                map.get(*i as usize).map_or(u16::MAX, |t| *t as u16),
+            )),
+            Expr::Number(_) | Expr::Operand(_) => self.clone(),
+            Expr::Neg(e) => Expr::Neg(Box::new(e.remap_thresholds(map))),
+            Expr::Not(e) => Expr::Not(Box::new(e.remap_thresholds(map))),
+            Expr::Binary(op, a, b) => Expr::Binary(
+                *op,
+                Box::new(a.remap_thresholds(map)),
+                Box::new(b.remap_thresholds(map)),
+            ),
+            Expr::Call(f, args) => {
+                Expr::Call(*f, args.iter().map(|a| a.remap_thresholds(map)).collect())
+            }
+        }
+    }
+
+    /// Calls `seen(operand, polarity)` for every operand: how the
+    /// expression's truth moves as that occurrence grows. Products and
+    /// quotients are `Up` in a factor only when the other factor is a
+    /// non-negative number or a threshold (amounts are never negative).
+    pub(crate) fn polarity(&self, seen: &mut impl FnMut(Operand, Polarity)) {
+        self.walk(Polarity::Up, seen);
+    }
+
+    fn walk(&self, p: Polarity, seen: &mut impl FnMut(Operand, Polarity)) {
+        let constant = |e: &Expr| {
+            matches!(e, Expr::Number(n) if *n >= 0.0)
+                || matches!(e, Expr::Operand(Operand::Threshold(_)))
+        };
+        match self {
+            Expr::Number(_) => {}
+            Expr::Operand(o) => seen(*o, p),
+            Expr::Neg(e) => e.walk(p.flip(), seen),
+            Expr::Not(e) => e.walk(p.flip(), seen),
+            Expr::Binary(op, a, b) => match op {
+                BinOp::And | BinOp::Or | BinOp::Add => {
+                    a.walk(p, seen);
+                    b.walk(p, seen);
+                }
+                BinOp::Sub => {
+                    a.walk(p, seen);
+                    b.walk(p.flip(), seen);
+                }
+                BinOp::Gt | BinOp::Ge => {
+                    a.walk(p, seen);
+                    b.walk(p.flip(), seen);
+                }
+                BinOp::Lt | BinOp::Le => {
+                    a.walk(p.flip(), seen);
+                    b.walk(p, seen);
+                }
+                BinOp::Mul if constant(a) => b.walk(p, seen),
+                BinOp::Mul if constant(b) => a.walk(p, seen),
+                BinOp::Div if constant(b) => a.walk(p, seen),
+                _ => {
+                    a.walk(Polarity::Both, seen);
+                    b.walk(Polarity::Both, seen);
+                }
+            },
+            Expr::Call(Func::Min | Func::Max, args) => {
+                for a in args {
+                    a.walk(p, seen);
+                }
+            }
+            Expr::Call(Func::Abs, args) => {
+                for a in args {
+                    a.walk(Polarity::Both, seen);
+                }
+            }
+        }
     }
 }
 

@@ -8,14 +8,17 @@ pub mod backtest;
 pub mod engine;
 mod error;
 mod expr;
+mod facts;
 pub mod graph;
+mod intern;
 pub mod profile;
 pub mod reader;
 pub mod reference;
 pub mod scenario;
+mod state;
 pub mod window;
 
-pub use engine::{Monitor, MonitorOptions, PartyScreener, ScreeningHit, Stage, Stats};
+pub use engine::{Monitor, MonitorOptions, PartyQuery, PartyScreener, ScreeningHit, Stage, Stats};
 pub use error::{BadRow, Error, Position, Result};
 pub use profile::{AccountProfile, CustomerKind, read_profiles};
 pub use reader::{

@@ -9,7 +9,8 @@
 //!
 //! - JSONL: `{"account": "A1", "customer": "C1", "name": "...", "kind":
 //!   "business", "naics": "424720", "home_state": "TX", "home_country": "us",
-//!   "flags": ["mx_affiliate"], "opened": "2025-01-02"}`
+//!   "flags": ["mx_affiliate"], "opened": "2025-01-02",
+//!   "expected_monthly_cash": 45000, "expected_monthly_volume": 180000}`
 //! - CSV with a header naming the same columns; `flags` separated by `;`
 //!   or `|`.
 
@@ -63,6 +64,15 @@ pub struct AccountProfile {
     /// When the account was opened (`YYYY-MM-DD`).
     #[serde(default)]
     pub opened: Option<String>,
+    /// Cash the customer declared it would deposit and withdraw in a month
+    /// (USD), as recorded at onboarding; scenarios read it as
+    /// `expected_monthly_cash` (0 when not declared).
+    #[serde(default)]
+    pub expected_monthly_cash: Option<f64>,
+    /// Everything the customer declared would move through the account in
+    /// a month (USD): `expected_monthly_volume`.
+    #[serde(default)]
+    pub expected_monthly_volume: Option<f64>,
 }
 
 /// Reads profiles from JSONL or CSV (detected from the first non-blank
@@ -120,6 +130,8 @@ pub fn read_profiles(file: &str, input: impl BufRead) -> Result<Vec<AccountProfi
         "home_country",
         "flags",
         "opened",
+        "expected_monthly_cash",
+        "expected_monthly_volume",
     ];
     if let Some(unknown) = header.iter().find(|h| !known.contains(&h.as_str())) {
         return Err(Error::Profile {
@@ -127,6 +139,18 @@ pub fn read_profiles(file: &str, input: impl BufRead) -> Result<Vec<AccountProfi
             reason: format!("unknown column `{unknown}` (known: {})", known.join(", ")),
         });
     }
+    let amount = |v: Option<String>, line: usize| -> Result<Option<f64>> {
+        match v {
+            None => Ok(None),
+            Some(v) => match v.replace(',', "").parse::<f64>() {
+                Ok(x) if x.is_finite() && x >= 0.0 => Ok(Some(x)),
+                _ => Err(Error::Profile {
+                    at: at(line),
+                    reason: format!("bad amount {v:?} (a non-negative number of USD)"),
+                }),
+            },
+        }
+    };
     let rest: String = lines.collect::<std::io::Result<Vec<String>>>()?.join("\n");
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(rest.as_bytes());
@@ -173,6 +197,8 @@ pub fn read_profiles(file: &str, input: impl BufRead) -> Result<Vec<AccountProfi
                 })
                 .unwrap_or_default(),
             opened: get("opened"),
+            expected_monthly_cash: amount(get("expected_monthly_cash"), line)?,
+            expected_monthly_volume: amount(get("expected_monthly_volume"), line)?,
         });
     }
     Ok(out)

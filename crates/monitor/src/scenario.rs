@@ -17,7 +17,8 @@ use toml::Spanned;
 use vigia_model::{AlertKind, AlertSeverity, Channel};
 
 use crate::error::{Error, Position, Result, line_of};
-use crate::expr::{self, Expr, Operand};
+use crate::expr::{self, Expr, Operand, ProfileValue};
+use crate::facts::{Atoms, Test};
 use crate::graph::{
     BipartiteConfig, ChainConfig, CycleConfig, FanConfig, GatherScatterConfig, GraphConfig,
     ScatterGatherConfig, Typology,
@@ -219,7 +220,11 @@ pub(crate) struct Filter {
     pub(crate) counterparty_flags: u64,
     pub(crate) counterparty_list: Option<usize>,
     pub(crate) subject_list: Option<usize>,
-    pub(crate) subject_kind: Option<crate::profile::CustomerKind>,
+    /// Party kinds required (`negate`: excluded) by profile.
+    pub(crate) kinds: Vec<(Side, crate::profile::CustomerKind, bool)>,
+    /// Place kinds accepted (bits; 0 = any); a place of unstated kind
+    /// passes.
+    pub(crate) place_kinds: u16,
     pub(crate) text_contains: Vec<String>,
     pub(crate) third_party: Option<bool>,
     pub(crate) outside_home_state: Option<bool>,
@@ -243,7 +248,7 @@ impl Filter {
             || self.counterparty_flags != 0
             || self.counterparty_list.is_some()
             || self.subject_list.is_some()
-            || self.subject_kind.is_some()
+            || self.kinds.iter().any(|(s, _, _)| matches!(s, Side::Subject | Side::Counterparty))
             || self.third_party.is_some()
             || self.outside_home_state.is_some()
     }
@@ -278,6 +283,8 @@ pub(crate) struct Aggregate {
     /// Only events in the last `within` ms count (a sub-window).
     pub(crate) within: Option<i64>,
     pub(crate) filter: Filter,
+    /// The filter compiled over the pack's atoms.
+    pub(crate) test: Test,
 }
 
 impl Aggregate {
@@ -307,7 +314,7 @@ pub(crate) enum Piece {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Placeholder {
     Aggregate(u8),
-    Threshold(u8),
+    Threshold(u16),
     Amount,
     Subject,
     Window,
@@ -334,6 +341,9 @@ pub(crate) enum Format {
 pub(crate) struct ScreeningSpec {
     /// Fields screened.
     pub(crate) fields: Vec<Field>,
+    /// The screening threshold asked of the screener (default 0.7, the
+    /// screening engine's own default).
+    pub(crate) threshold: f64,
     /// Lowest screening score that alerts.
     pub(crate) min_score: f64,
     /// Hits whose topics/programmes include none of these are ignored
@@ -400,6 +410,8 @@ pub struct Scenario {
     pub(crate) key: KeySpec,
     pub(crate) window: WindowKind,
     pub(crate) filter: Filter,
+    /// The filter compiled over the pack's atoms.
+    pub(crate) test: Test,
     pub(crate) aggregates: Vec<Aggregate>,
     pub(crate) condition: Expr,
     pub(crate) score: Option<Expr>,
@@ -438,6 +450,8 @@ pub struct Pack {
     pub flags: Vec<String>,
     /// `name@version#hash`: identifies the exact pack for provenance.
     pub version: String,
+    /// The filter atoms of every scenario and aggregate.
+    pub(crate) atoms: Atoms,
 }
 
 impl Pack {
@@ -563,9 +577,19 @@ impl PackBuilder {
         let mut flags = Vec::new();
         let mut scenarios = Vec::new();
         let mut graph = GraphConfig::none();
+        let mut atoms = Atoms::default();
         for (file, text, raw) in &raws {
             let c = Compiler { file, text, reference: &reference, flags: &mut flags };
-            let scenario = c.scenario(raw, &mut graph)?;
+            let mut scenario = c.scenario(raw, &mut graph)?;
+            let too_many = |_| Error::Scenario {
+                at: Position { file: file.clone(), line: line_of(text, raw.span().start) },
+                reason: "the pack's filters use more than 128 distinct conditions".into(),
+            };
+            scenario.test =
+                atoms.compile(&scenario.filter, &scenario.thresholds).map_err(too_many)?;
+            for a in &mut scenario.aggregates {
+                a.test = atoms.compile(&a.filter, &scenario.thresholds).map_err(too_many)?;
+            }
             scenarios.push(scenario);
         }
         let problems = graph.validate();
@@ -581,7 +605,7 @@ impl PackBuilder {
         versions.sort();
         versions.dedup();
         let version = format!("vigia-pack@{}#{:016x}", versions.join("+"), hash.finish());
-        Ok(Pack { scenarios, reference, graph, flags, version })
+        Ok(Pack { scenarios, reference, graph, flags, version, atoms })
     }
 }
 
@@ -767,6 +791,14 @@ struct RawFilter {
     #[serde(default)]
     subject_kind: Option<String>,
     #[serde(default)]
+    not_subject_kind: Option<String>,
+    #[serde(default)]
+    counterparty_kind: Option<String>,
+    #[serde(default)]
+    not_counterparty_kind: Option<String>,
+    #[serde(default)]
+    place_kind: Vec<String>,
+    #[serde(default)]
     text_contains: Vec<String>,
     #[serde(default)]
     third_party: Option<bool>,
@@ -799,6 +831,8 @@ struct RawAggregate {
 #[serde(deny_unknown_fields)]
 struct RawScreening {
     fields: Vec<String>,
+    #[serde(default)]
+    threshold: Option<f64>,
     #[serde(default)]
     min_score: Option<f64>,
     #[serde(default)]
@@ -838,6 +872,11 @@ impl Names<'_> {
             return Some(Operand::Amount);
         }
         if self.allow_aggregates
+            && let Some(p) = ProfileValue::parse(name)
+        {
+            return Some(Operand::Profile(p));
+        }
+        if self.allow_aggregates
             && let Some(i) = self.aggregates.iter().position(|a| a == name)
         {
             return Some(Operand::Aggregate(i as u8));
@@ -850,7 +889,7 @@ impl Names<'_> {
                 self.thresholds.len() - 1
             }
         };
-        Some(Operand::Threshold(i as u8))
+        Some(Operand::Threshold(i as u16))
     }
 }
 
@@ -1012,17 +1051,34 @@ impl Compiler<'_> {
                 })?);
             }
         }
-        f.subject_kind = match raw.subject_kind.as_deref() {
-            None => None,
-            Some("individual") => Some(crate::profile::CustomerKind::Individual),
-            Some("business") => Some(crate::profile::CustomerKind::Business),
-            Some(other) => {
-                return Err(self.err(
+        for (text, side, negate, key) in [
+            (&raw.subject_kind, Side::Subject, false, "subject_kind"),
+            (&raw.not_subject_kind, Side::Subject, true, "not_subject_kind"),
+            (&raw.counterparty_kind, Side::Counterparty, false, "counterparty_kind"),
+            (&raw.not_counterparty_kind, Side::Counterparty, true, "not_counterparty_kind"),
+        ] {
+            let kind = match text.as_deref() {
+                None => continue,
+                Some("individual") => crate::profile::CustomerKind::Individual,
+                Some("business") => crate::profile::CustomerKind::Business,
+                Some(other) => {
+                    return Err(self.err(
+                        span.clone(),
+                        format!("{key} `{other}`: want `individual` or `business`"),
+                    ));
+                }
+            };
+            f.kinds.push((side, kind, negate));
+        }
+        for k in &raw.place_kind {
+            let kind = vigia_model::PlaceKind::parse(k).ok_or_else(|| {
+                self.err(
                     span.clone(),
-                    format!("subject_kind `{other}`: want `individual` or `business`"),
-                ));
-            }
-        };
+                    format!("place_kind `{k}`: want branch, agent, atm or other"),
+                )
+            })?;
+            f.place_kinds |= crate::facts::place_kind_bit(kind);
+        }
         f.text_contains = raw.text_contains.iter().map(|t| t.to_uppercase()).collect();
         f.third_party = raw.third_party;
         f.outside_home_state = raw.outside_home_state;
@@ -1159,7 +1215,7 @@ impl Compiler<'_> {
                             thresholds.push(t);
                             thresholds.len() - 1
                         });
-                        Placeholder::Threshold(i as u8)
+                        Placeholder::Threshold(i as u16)
                     } else {
                         return Err(
                             self.err(raw.span(), format!("explanation: unknown name `{n}`"))
@@ -1282,6 +1338,7 @@ impl Compiler<'_> {
             key: KeySpec::Account,
             window: WindowKind::Transaction,
             filter: Filter::default(),
+            test: Test::default(),
             aggregates: Vec::new(),
             condition: Expr::Number(1.0),
             score: None,
@@ -1311,8 +1368,13 @@ impl Compiler<'_> {
                             .ok_or_else(|| self.err(s.span(), format!("unknown field `{f}`")))
                     })
                     .collect::<Result<Vec<_>>>()?;
+                let threshold = s.get_ref().threshold.unwrap_or(0.7);
+                if !(0.0..=1.0).contains(&threshold) {
+                    return Err(self.err(s.span(), "screening: threshold must be in [0, 1]"));
+                }
                 scenario.detector = Detector::Screening(ScreeningSpec {
                     fields,
+                    threshold,
                     min_score: s.get_ref().min_score.unwrap_or(0.0),
                     topics: s.get_ref().topics.clone(),
                 });
@@ -1564,7 +1626,13 @@ impl Compiler<'_> {
             if ra.of.is_some() && !matches!(function, Function::Distinct(..)) {
                 return Err(self.err(a.span(), "`of` applies to distinct only"));
             }
-            scenario.aggregates.push(Aggregate { name: ra.name.clone(), function, within, filter });
+            scenario.aggregates.push(Aggregate {
+                name: ra.name.clone(),
+                function,
+                within,
+                filter,
+                test: Test::default(),
+            });
         }
         scenario.layout = layout;
 
@@ -1698,6 +1766,7 @@ impl Compiler<'_> {
             Typology::RandomChain => &["min_hops", "max_hops", "min_forward", "max_forward"],
         };
         let common = [
+            "warm_up",
             "relationship_horizon",
             "regrowth",
             "max_scan",
@@ -1723,6 +1792,14 @@ impl Compiler<'_> {
             let s = t.get("relationship_horizon").and_then(toml::Value::as_str).unwrap_or("");
             config.relationship_horizon =
                 parse_duration(s).map_err(|e| err(format!("graph: relationship_horizon: {e}")))?;
+        }
+        if let Some(v) = t.get("warm_up") {
+            let s = v.as_str().unwrap_or("");
+            config.warm_up = if s.trim() == "0" || s.trim() == "0d" {
+                0
+            } else {
+                parse_duration(s).map_err(|e| err(format!("graph: warm_up: {e}")))?
+            };
         }
         if t.contains_key("regrowth") {
             config.regrowth = num("regrowth", config.regrowth)?;

@@ -2,12 +2,10 @@
 //! cases, through one `check(scenario, profiles, transactions, expected)`
 //! helper; and the load errors a scenario author sees.
 
-// Test helpers outside #[test] functions unwrap too: a failure is a test failure.
-#![allow(clippy::unwrap_used)]
-
 use vigia_model::{Alert, AlertKind, Channel, Party, Place, Transaction};
 use vigia_monitor::{
-    AccountProfile, Monitor, MonitorOptions, Pack, PackBuilder, PartyScreener, ScreeningHit,
+    AccountProfile, Monitor, MonitorOptions, Pack, PackBuilder, PartyQuery, PartyScreener,
+    ScreeningHit,
 };
 
 /// A transaction under construction.
@@ -40,6 +38,7 @@ impl T {
         let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
         self.0.place = Some(Place {
             id: some(id),
+            kind: None,
             zip: some(zip),
             county: some(county),
             state: some(state),
@@ -104,8 +103,8 @@ fn profile(account: &str, kind: &str, home_state: &str, flags: &[&str]) -> Accou
 struct Screener;
 
 impl PartyScreener for Screener {
-    fn screen(&self, name: &str, _country: Option<&str>) -> Option<ScreeningHit> {
-        name.to_lowercase().contains("guzman loera").then(|| ScreeningHit {
+    fn screen(&self, query: &PartyQuery<'_>) -> Option<ScreeningHit> {
+        query.name.to_lowercase().contains("guzman loera").then(|| ScreeningHit {
             entity_id: "NK-guzman".into(),
             caption: "Joaquin Archivaldo GUZMAN LOERA".into(),
             score: 0.97,
