@@ -41,6 +41,14 @@ enum Command {
     /// Create, list and revoke the HTTP API's keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Store monitoring alerts in the queue and list it by priority.
+    Alerts(alerts::AlertsArgs),
+    /// Group alerts into cases and work them: review, escalate, comment,
+    /// attach, close with four-eyes approval, merge; service levels.
+    Cases(cases::CasesArgs),
+    /// Generate regulator filings from a case: FinCEN SAR and CTR (BSA
+    /// E-Filing XML), UNODC goAML STR.
+    File(file::FileArgs),
 }
 
 /// Options every command shares, resolved from the command line and the
@@ -53,7 +61,10 @@ pub(crate) struct Global {
     pub(crate) interactive: bool,
 }
 
+mod alerts;
+mod cases;
 mod engine;
+mod file;
 mod keys;
 mod lists;
 mod monitor;
@@ -86,6 +97,9 @@ fn main() -> ExitCode {
         Command::Monitor(args) => monitor::run(args, &global),
         Command::Serve(args) => serve::run(args, &global),
         Command::Keys(command) => keys::run(command, &global),
+        Command::Alerts(args) => alerts::run(args, &global),
+        Command::Cases(args) => cases::run(args, &global),
+        Command::File(args) => file::run(args, &global),
     };
     match result {
         Ok(code) => code,

@@ -235,6 +235,9 @@ pub struct NewFiling {
     pub reports: u64,
     /// The alerts it reports.
     pub alerts: Vec<String>,
+    /// Where the document is written (a file name, `-`), for the audit
+    /// trail.
+    pub destination: Option<String>,
 }
 
 /// A subject of a case.
@@ -1380,6 +1383,7 @@ impl CaseStore for Store {
                 "reports": filing.reports,
                 "alerts": filing.alerts,
                 "sha256": sha,
+                "destination": filing.destination,
             }),
         )?;
         let record =

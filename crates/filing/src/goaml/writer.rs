@@ -356,15 +356,26 @@ fn phones(out: &mut XmlOut, p: &Party, contact: &str, profile: &GoamlProfile) ->
     out.close()
 }
 
+/// A party's addresses. goAML requires street, city and country in every
+/// address; a partial one (a transaction names a street and a state but no
+/// city) is left out rather than written invalid; the FinCEN forms, which
+/// can mark a part unknown, keep it (ADR 0110).
 fn addresses(out: &mut XmlOut, p: &Party, contact: &str) -> Result<()> {
-    if p.addresses.is_empty() {
+    let complete: Vec<&Address> = p.addresses.iter().filter(|a| is_complete(a)).collect();
+    if complete.is_empty() {
         return Ok(());
     }
     out.open("addresses")?;
-    for a in &p.addresses {
+    for a in complete {
         address(out, "address", a, contact)?;
     }
     out.close()
+}
+
+/// Whether an address has what goAML requires of every address.
+fn is_complete(a: &Address) -> bool {
+    let has = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+    has(&a.street) && has(&a.city) && has(&a.country)
 }
 
 fn address(out: &mut XmlOut, element: &'static str, a: &Address, contact: &str) -> Result<()> {

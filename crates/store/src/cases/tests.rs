@@ -217,6 +217,7 @@ fn filing_closes_an_approved_case_and_drafts_change_nothing() {
         document: "<EFilingBatchXML/>".into(),
         reports: 1,
         alerts: vec!["A3-1".into(), "C3-1".into()],
+        destination: Some("sar.xml".into()),
     };
     let draft = store.record_filing(&id, &filing(true), &ana(), at(2)).unwrap();
     assert!(draft.draft);

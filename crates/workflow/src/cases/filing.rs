@@ -340,17 +340,18 @@ fn name_of(text: &str) -> Name {
         return Name::Entity { name: Some(text.to_owned()) };
     }
     let words: Vec<&str> = text.split_whitespace().collect();
-    match words.as_slice() {
-        [one] => {
-            Name::Person { first: None, middle: None, last: Some((*one).to_owned()), suffix: None }
-        }
-        [first, rest @ ..] => Name::Person {
-            first: Some((*first).to_owned()),
-            middle: None,
-            last: Some(rest.join(" ")),
-            suffix: None,
-        },
-        [] => Name::Entity { name: None },
+    let person = |first: &[&str], last: &[&str]| Name::Person {
+        first: (!first.is_empty()).then(|| first.join(" ")),
+        middle: None,
+        last: (!last.is_empty()).then(|| last.join(" ")),
+        suffix: None,
+    };
+    match words.len() {
+        0 => Name::Entity { name: None },
+        1 => person(&[], &words),
+        // Two given names and two family names (Alma Delia Garza Cantú).
+        n if n >= 4 => person(&words[..2], &words[2..]),
+        _ => person(&words[..1], &words[1..]),
     }
 }
 
@@ -400,6 +401,11 @@ fn is_subject(p: &vigia_model::Party, subject: &str) -> bool {
         || eq(&p.customer)
         || eq(&p.id_number)
         || eq(&p.name)
+}
+
+/// Whether the side names an account.
+fn has_account(p: &vigia_model::Party) -> bool {
+    !p.account.trim().is_empty()
 }
 
 /// Whether the party banks with the filer: a customer id, or the filer's
@@ -604,7 +610,7 @@ fn narrative(
         })
         .collect();
     if !evidence.is_empty() {
-        lines.push("Transactions:".into());
+        lines.push("\nTransactions:".into());
         for t in evidence {
             let side = |p: &vigia_model::Party| {
                 nonempty(&p.name)
@@ -612,9 +618,10 @@ fn narrative(
                     .or_else(|| (!p.account.is_empty()).then(|| p.account.clone()))
                     .unwrap_or_else(|| "unknown".into())
             };
-            let when = datetime_of(ms(t.timestamp), &cx.time_zone)
-                .map(|d| d.to_string())
-                .unwrap_or_else(|_| t.timestamp.to_string());
+            let when = ms(t.timestamp)
+                .to_zoned_datetime(cx.time_zone.clone())
+                .strftime("%Y-%m-%d %H:%M %Z")
+                .to_string();
             let mut line = format!(
                 "{} {} {} {:.2} {} from {} to {}",
                 when,
@@ -879,16 +886,18 @@ fn ctr(
         (BTreeMap::new(), BTreeMap::new());
     for t in &cash {
         let amount = money(usd_amount(t, cx)?)?;
-        let inbound = if is_subject(&t.beneficiary, subject) {
-            true
-        } else if is_subject(&t.originator, subject) {
-            t.beneficiary.account.trim().is_empty() && !t.originator.account.trim().is_empty()
-                || t.originator.account.trim().is_empty()
-        } else {
-            !t.beneficiary.account.trim().is_empty()
-        };
-        // The account holder: the side with our account.
-        let holder_side = if inbound { &t.beneficiary } else { &t.originator };
+        // Cash goes out only as a withdrawal from our account; anything
+        // else is cash in: a deposit into our account, or cash paid in for
+        // a transfer (a remittance at an MSB).
+        let (o, b) = (&t.originator, &t.beneficiary);
+        let ours_o = has_account(o) && (is_ours(o, filer) || !is_ours(b, filer));
+        let ours_b = has_account(b) && (is_ours(b, filer) || !is_ours(o, filer));
+        let inbound = !(ours_o && !ours_b);
+        let deposit = inbound && ours_b;
+        // The person on whose behalf: the account holder, or the sender of
+        // a transfer paid in cash.
+        let holder_side = if deposit { b } else { o };
+        let conductor_side = if inbound { o } else { b };
         let holder_key = nonempty(&holder_side.customer)
             .or(nonempty(&holder_side.name))
             .unwrap_or(holder_side.account.trim())
@@ -914,7 +923,6 @@ fn ctr(
             }
         }
         // Who brought or took the cash: a third party, or the holder.
-        let conductor_side = if inbound { &t.originator } else { &t.beneficiary };
         let conductor_name = nonempty(&t.conductor).or(nonempty(&conductor_side.name));
         let same_customer = nonempty(&conductor_side.customer).is_some()
             && nonempty(&conductor_side.customer) == nonempty(&holder_side.customer);
@@ -960,15 +968,10 @@ fn ctr(
                 }
             }
         }
-        let kind = if inbound {
-            let deposit = !t.beneficiary.account.trim().is_empty()
-                && is_ours(&t.beneficiary, filer)
-                && t.channel == Channel::Cash
-                && (nonempty(&t.beneficiary.customer) == nonempty(&t.originator.customer)
-                    || t.originator.account.trim().is_empty());
-            if deposit { "deposit" } else { "funds_transfer_out" }
-        } else {
-            "withdrawal"
+        let kind = match (inbound, deposit) {
+            (true, true) => "deposit",
+            (true, false) => "funds_transfer_out",
+            (false, _) => "withdrawal",
         };
         let lines = if inbound { &mut cash_in } else { &mut cash_out };
         let line = lines.entry(kind.to_owned()).or_insert(Money::ZERO);
@@ -1207,16 +1210,19 @@ pub fn goaml(
             }
         }
     }
-    let key_terms = dossier.key_terms.join("; ");
     let intro = format!(
-        "{}{}Case {} at {}: {} alert(s) from transaction monitoring and screening.\n",
-        key_terms,
-        if key_terms.is_empty() { "" } else { "\n\n" },
+        "Case {} at {}: {} alert(s) from transaction monitoring and screening.\n",
         dossier.case_id,
         filer.name,
         alerts.len()
     );
-    let reason = narrative(dossier, &alerts, &[], cx, &intro, 3_900);
+    let mut reason = narrative(dossier, &alerts, &[], cx, &intro, 3_900);
+    // Key terms open the reason as they open a SAR narrative (ADR 0092),
+    // ahead of the analyst's own text, so an FIU's search finds them first.
+    let key_terms = dossier.key_terms.join("; ");
+    if !key_terms.is_empty() && !reason.starts_with(&key_terms) {
+        reason = format!("{key_terms}\n\n{reason}");
+    }
     let action = dossier.action.clone().or_else(|| g.action.clone()).unwrap_or_else(|| {
         format!("Reviewed in case {}; the relationship is under enhanced review.", dossier.case_id)
     });
@@ -1254,6 +1260,7 @@ mod tests {
             ),
             ("La Federación", "entity La Federación"),
             ("Alejandro Moore Patel", "person Alejandro / Moore Patel"),
+            ("Alma Delia Garza Cantú", "person Alma Delia / Garza Cantú"),
             ("Guadalupe Ortiz", "person Guadalupe / Ortiz"),
             ("Madonna", "person - / Madonna"),
             ("", "entity -"),
