@@ -30,7 +30,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 shared="${VIGIA_SHARED_DATA:-$root/../shared/data}"
 duration=30
-connections=32
+connections=16
 negatives=2000
 executors="pool blocking"
 bin_dir=""
@@ -145,8 +145,9 @@ PY
   echo "# vigia serve: /match load benchmark ($stamp)"
   echo
   echo "- commit: $(git rev-parse --short HEAD)"
+  echo "- load average before the runs (other work on this machine): $(cut -d" " -f1-3 /proc/loadavg)"
   echo "- cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores (shared by the server, wrk and the checker)"
-  echo "- lists: $(grep -c '@' "$out/lists.txt" || true) datasets; index: see serve logs"
+  echo "- lists: $(tail -n +2 "$out/lists.txt" | wc -l) active datasets, every list in shared/data/lists plus a one-entity feed (bench_feed) that the update replaces"
   echo "- queries: $count one-query bodies cycled (683 UN treated + 1,254 Congress positives + $negatives global negatives)"
   echo "- load: wrk -t1 -c$connections -d${duration}s --latency, keep-alive, loopback"
   echo

@@ -30,6 +30,7 @@ mod error;
 pub mod lists;
 mod metrics;
 pub mod pool;
+pub mod rescreen;
 mod routes;
 mod state;
 pub mod update;

@@ -12,7 +12,8 @@ fn fixture(name: &str) -> Vec<u8> {
 #[test]
 fn the_documented_examples_are_answered() {
     let server = start();
-    let cases: [(&str, &[(&str, Option<&str>)]); 3] = [
+    type Expected<'a> = &'a [(&'a str, Option<&'a str>)];
+    let cases: [(&str, Expected<'_>); 3] = [
         ("weights-and-config.json", &[("q1", None)]),
         ("persons-and-companies.json", &[("q1", Some("sdn-guzman")), ("q2", Some("sdn-cecoex"))]),
         ("single-values.json", &[("entity1", Some("sdn-zambada"))]),
