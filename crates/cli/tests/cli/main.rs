@@ -7,4 +7,5 @@ mod filings;
 mod lists;
 mod monitor;
 mod screen;
+mod serve;
 mod simulate;
