@@ -49,6 +49,17 @@ enum Command {
     /// Generate regulator filings from a case: FinCEN SAR and CTR (BSA
     /// E-Filing XML), UNODC goAML STR.
     File(file::FileArgs),
+    /// Register customers and counterparties to screen, list and show
+    /// them, deactivate them.
+    Customers(customers::CustomersArgs),
+    /// Screening hits of registered customers and the decisions on them
+    /// (false positive, true match).
+    Hits(decisions::HitsArgs),
+    /// Screen registered customers again: those a list change can affect,
+    /// or all of them (--full).
+    Rescreen(rescreen::RescreenArgs),
+    /// Verify the hash chain of the audit trail; export a range of it.
+    Audit(audit::AuditArgs),
 }
 
 /// Options every command shares, resolved from the command line and the
@@ -62,13 +73,17 @@ pub(crate) struct Global {
 }
 
 mod alerts;
+mod audit;
 mod cases;
+mod customers;
+mod decisions;
 mod engine;
 mod file;
 mod keys;
 mod lists;
 mod monitor;
 mod progress;
+mod rescreen;
 mod screen;
 mod serve;
 mod simulate;
@@ -100,6 +115,10 @@ fn main() -> ExitCode {
         Command::Alerts(args) => alerts::run(args, &global),
         Command::Cases(args) => cases::run(args, &global),
         Command::File(args) => file::run(args, &global),
+        Command::Customers(args) => customers::run(args, &global),
+        Command::Hits(args) => decisions::run(args, &global),
+        Command::Rescreen(args) => rescreen::run(args, &global),
+        Command::Audit(args) => audit::run(args, &global),
     };
     match result {
         Ok(code) => code,

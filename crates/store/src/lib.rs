@@ -43,6 +43,7 @@ mod error;
 pub mod keys;
 pub mod lists;
 mod migrate;
+pub mod rescreen;
 
 pub use alerts::{
     AlertBatch, AlertFilter, AlertSource, AlertStatus, AlertStore, ImportedAlerts, Inserted,

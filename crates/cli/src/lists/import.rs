@@ -129,6 +129,10 @@ pub(super) fn run(args: ImportArgs, global: &Global) -> anyhow::Result<ExitCode>
     };
     let mut store = open_store(global)?;
     let tally = import_paths(&mut store, &args.paths, &options, global)?;
+    drop(store);
+    if tally.accepted > 0 {
+        crate::rescreen::after_list_change(global, &actor())?;
+    }
     Ok(tally.exit_code())
 }
 

@@ -321,6 +321,10 @@ pub(super) fn run(args: &UpdateArgs, global: &Global) -> anyhow::Result<ExitCode
             }
         }
     }
+    drop(store);
+    if tally.accepted > 0 {
+        crate::rescreen::after_list_change(global, &actor())?;
+    }
     Ok(tally.exit_code())
 }
 
