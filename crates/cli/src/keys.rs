@@ -26,11 +26,17 @@ pub(crate) enum KeysCommand {
 /// Arguments of `vigia keys create`.
 #[derive(Debug, Args)]
 pub(crate) struct CreateArgs {
-    /// A name for people: who or what uses the key.
+    /// A name for people: who or what uses the key. For `analyst` and
+    /// `supervisor` keys it is the user the case rules know (four eyes:
+    /// two keys with one name are one person).
     #[arg(long)]
     name: String,
     /// What the key may do: `screen` (match, search, entities, catalog,
-    /// algorithms, metrics) or `admin` (also list updates).
+    /// algorithms, metrics); `admin` (also list updates, registering
+    /// customers, reading hits, alerts and cases); `analyst` (screening,
+    /// customers, hit decisions, alerts and cases); `supervisor` (an
+    /// analyst who may also approve others' closing requests, return,
+    /// reopen and assign cases).
     #[arg(long, default_value = "screen")]
     role: String,
     /// Limit the key to this dataset (repeatable; default: every dataset).

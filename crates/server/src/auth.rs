@@ -31,6 +31,13 @@ pub enum Permission {
     Screen,
     /// Update and reload lists.
     Admin,
+    /// Register customers (and so screen them into hits and alerts).
+    Register,
+    /// Read customers, hits, decisions, the alert queue and cases.
+    CaseRead,
+    /// Decide hits and change cases; the case rules then check whether
+    /// the caller is an analyst or a supervisor (ADR 0107).
+    CaseWork,
 }
 
 impl Permission {
@@ -39,30 +46,41 @@ impl Permission {
         match self {
             Permission::Screen => "screen",
             Permission::Admin => "admin",
+            Permission::Register => "register",
+            Permission::CaseRead => "case_read",
+            Permission::CaseWork => "case_work",
         }
     }
 }
 
-/// A key's role: a named set of permissions. New roles (`analyst`,
-/// `supervisor`, for the case workflow) are a variant here, a name in
-/// [`Role::parse`] and a line in [`Role::grants`].
+/// A key's role: a named set of permissions. Roles are strings in the
+/// store, so a new one is a variant here, a name in [`Role::name`] and a
+/// line in [`Role::grants`], with no migration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
     /// Screening clients: payment systems, onboarding.
     Screen,
-    /// Operators: everything.
+    /// Operators: lists, screening, customer registration, reading cases;
+    /// not casework decisions (ADR 0107).
     Admin,
+    /// Compliance analysts: screening, customers, hits, alerts and cases.
+    Analyst,
+    /// Compliance supervisors: what analysts do, plus the case rules'
+    /// supervisor actions (approving someone else's closing request).
+    Supervisor,
 }
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 2] = [Role::Screen, Role::Admin];
+    pub const ALL: [Role; 4] = [Role::Screen, Role::Admin, Role::Analyst, Role::Supervisor];
 
     /// The role's name as stored and typed.
     pub fn name(self) -> &'static str {
         match self {
             Role::Screen => "screen",
             Role::Admin => "admin",
+            Role::Analyst => "analyst",
+            Role::Supervisor => "supervisor",
         }
     }
 
@@ -73,9 +91,21 @@ impl Role {
 
     /// Whether the role may do what a route needs.
     pub fn grants(self, permission: Permission) -> bool {
+        use Permission as P;
         match self {
-            Role::Admin => true,
-            Role::Screen => permission == Permission::Screen,
+            Role::Screen => permission == P::Screen,
+            Role::Admin => permission != P::CaseWork,
+            Role::Analyst | Role::Supervisor => permission != P::Admin,
+        }
+    }
+
+    /// The casework roles the key acts with (none: it may only read).
+    pub fn casework(self) -> Vec<vigia_workflow::cases::Role> {
+        use vigia_workflow::cases::Role as Case;
+        match self {
+            Role::Analyst => vec![Case::Analyst],
+            Role::Supervisor => vec![Case::Analyst, Case::Supervisor],
+            Role::Screen | Role::Admin => Vec::new(),
         }
     }
 }
@@ -102,6 +132,13 @@ impl Principal {
     /// Whether the key may read this dataset.
     pub fn may_read(&self, dataset: &str) -> bool {
         self.datasets.as_ref().is_none_or(|scope| scope.iter().any(|d| d == dataset))
+    }
+
+    /// The caller as the case rules see it: the key's name is the user
+    /// (so that two keys of one person are one person for the four-eyes
+    /// rule), with the role's casework roles.
+    pub fn case_actor(&self) -> vigia_workflow::cases::Actor {
+        vigia_workflow::cases::Actor { user: self.name.clone(), roles: self.role.casework() }
     }
 
     /// The name recorded as the actor in the audit trail.
@@ -327,10 +364,23 @@ mod tests {
     fn roles_grant_their_permissions() {
         assert!(Role::Admin.grants(Permission::Admin));
         assert!(Role::Admin.grants(Permission::Screen));
+        assert!(Role::Admin.grants(Permission::Register));
         assert!(Role::Screen.grants(Permission::Screen));
         assert!(!Role::Screen.grants(Permission::Admin));
         assert_eq!(Role::parse(" Admin "), Some(Role::Admin));
         assert_eq!(Role::parse("root"), None);
+        // Casework: analysts and supervisors work cases; operators read
+        // them; screening clients see none of it.
+        for role in [Role::Analyst, Role::Supervisor] {
+            assert!(role.grants(Permission::CaseWork) && role.grants(Permission::Register));
+            assert!(role.grants(Permission::Screen) && !role.grants(Permission::Admin));
+        }
+        assert!(
+            Role::Admin.grants(Permission::CaseRead) && !Role::Admin.grants(Permission::CaseWork)
+        );
+        assert!(!Role::Screen.grants(Permission::CaseRead));
+        assert!(Role::Supervisor.casework().contains(&vigia_workflow::cases::Role::Supervisor));
+        assert!(Role::Admin.casework().is_empty());
         for role in Role::ALL {
             assert_eq!(Role::parse(role.name()), Some(role));
         }

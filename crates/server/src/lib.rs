@@ -8,6 +8,9 @@
 //! - `/healthz`, `/readyz`, `/metrics` (Prometheus), `/openapi.json`.
 //! - `/admin/lists/update`, `/admin/lists/reload`: live list updates that
 //!   swap the index atomically.
+//! - `/customers`, `/hits`, `/alerts`, `/cases`: the compliance workflow
+//!   (registration and screening of customers, hit decisions, the alert
+//!   queue, cases with four-eyes closing).
 //!
 //! Every endpoint but `/healthz` and `/readyz` needs an API key
 //! ([`auth`]). Screening runs off the async runtime on threads that keep
@@ -44,6 +47,7 @@ use axum::serve::ListenerExt;
 
 pub use error::{ApiError, Error, Result};
 pub use pool::Executor;
+pub use routes::casework::decode_customers;
 pub use state::ServerConfig;
 pub use update::{UpdateOutput, UpdateStatus, Updater};
 

@@ -28,11 +28,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 use vigia_screen::vigia_score::Algorithm;
 use vigia_screen::{Query, ScreenConfig, Screener};
+use vigia_store::Store;
 use vigia_store::customers::{CustomerStore, ScreeningSubject};
 use vigia_store::decisions::{
     HitStore, RunMode, RunReport, Screened, ScreeningRun, ScreeningSettings,
 };
-use vigia_store::Store;
 use vigia_workflow::rescreen::{DeltaFilter, matches, screen_config, supports};
 
 use crate::lists::LoadedLists;
@@ -141,9 +141,7 @@ fn parse_algorithm(name: &str) -> Result<Algorithm> {
             "customers cannot be screened with the {} algorithm (use vigia or vigia-name)",
             algorithm.name()
         ))),
-        None => Err(Error::Config(format!(
-            "unknown algorithm {name:?} (vigia or vigia-name)"
-        ))),
+        None => Err(Error::Config(format!("unknown algorithm {name:?} (vigia or vigia-name)"))),
     }
 }
 
@@ -209,8 +207,10 @@ pub fn screen_pending(
     at: &str,
     actor: &str,
 ) -> Result<(RunReport, bool)> {
-    let options = RescreenOptions { at: at.to_owned(), actor: actor.to_owned(), ..Default::default() };
-    let stored = store.screening_settings().map_err(store_error("reading the screening settings"))?;
+    let options =
+        RescreenOptions { at: at.to_owned(), actor: actor.to_owned(), ..Default::default() };
+    let stored =
+        store.screening_settings().map_err(store_error("reading the screening settings"))?;
     let (settings, config) = configuration(&stored, &options)?;
     let watermark = store.screened_lists().map_err(store_error("reading the watermark"))?;
     let current = screened_lists(lists);
@@ -243,7 +243,8 @@ pub fn rescreen(
     lists: &LoadedLists,
     options: &RescreenOptions,
 ) -> Result<RescreenOutcome> {
-    let stored = store.screening_settings().map_err(store_error("reading the screening settings"))?;
+    let stored =
+        store.screening_settings().map_err(store_error("reading the screening settings"))?;
     let (settings, config) = configuration(&stored, options)?;
     let mut full_because = None;
     if !options.full && settings != stored {
@@ -298,12 +299,9 @@ pub fn rescreen(
         None => {
             // Every customer is screened; those with a hit that is not
             // closed must be seen even if nothing matches them now.
-            let entities =
-                store.hit_entity_ids().map_err(store_error("reading the hits"))?;
+            let entities = store.hit_entity_ids().map_err(store_error("reading the hits"))?;
             with_hits.extend(
-                store
-                    .customers_with_hits_on(&entities)
-                    .map_err(store_error("reading the hits"))?,
+                store.customers_with_hits_on(&entities).map_err(store_error("reading the hits"))?,
             );
             removed = entities.into_iter().filter(|id| !listed.contains(id.as_str())).collect();
             None

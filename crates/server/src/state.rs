@@ -189,6 +189,22 @@ impl StorePool {
     }
 }
 
+impl StorePool {
+    /// A connection of its own, for writes (closed after: writes are rare
+    /// next to key lookups, and SQLite serialises them).
+    pub(crate) fn open(&self) -> vigia_store::Result<vigia_store::Store> {
+        vigia_store::Store::open(&self.data_dir)
+    }
+
+    /// Runs `f` on a connection that may write.
+    pub(crate) fn with_mut<T>(
+        &self,
+        f: impl FnOnce(&mut vigia_store::Store) -> vigia_store::Result<T>,
+    ) -> vigia_store::Result<T> {
+        f(&mut self.open()?)
+    }
+}
+
 /// Shared by every request.
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -202,6 +218,9 @@ pub(crate) struct Shared {
     pub(crate) update: Mutex<UpdateStatus>,
     /// Held while an update or reload runs: one at a time.
     pub(crate) updating: tokio::sync::Mutex<()>,
+    /// Held while customers are registered and screened: one at a time,
+    /// since each screens every customer still pending.
+    pub(crate) registering: tokio::sync::Mutex<()>,
 }
 
 /// The router's state.
@@ -225,6 +244,7 @@ impl Shared {
             updater,
             update: Mutex::new(UpdateStatus::default()),
             updating: tokio::sync::Mutex::new(()),
+            registering: tokio::sync::Mutex::new(()),
         }
     }
 

@@ -216,27 +216,43 @@ pub fn decode_match_body(bytes: &[u8], max_batch: usize) -> Result<MatchBody, Ap
 }
 
 fn decode_query(id: String, raw: RawQuery) -> Result<Query, ApiError> {
-    let bad = |message: String| ApiError::bad_request(format!("query {id:?}: {message}"));
-    let schema_name = raw.schema.as_deref().unwrap_or("LegalEntity");
+    let entity = decode_entity(&id, raw.schema.as_deref(), raw.properties)
+        .map_err(|message| ApiError::bad_request(format!("query {id:?}: {message}")))?;
+    Ok(Query { id, entity })
+}
+
+/// An entity from yente's shape (`schema`, default `LegalEntity`, and
+/// `properties` whose values are strings, numbers or lists of them), as
+/// `/match` queries and registered customers are read: a screenable
+/// schema, ISO dates, at least one name. The error says what to fix.
+///
+/// # Errors
+/// An unknown or unscreenable schema, a malformed value or date, no name.
+pub fn decode_entity(
+    id: &str,
+    schema: Option<&str>,
+    properties: BTreeMap<String, Value>,
+) -> Result<Entity, String> {
+    let schema_name = schema.unwrap_or("LegalEntity");
     let schema = Schema::parse(schema_name);
     if !schema.is_known() {
-        return Err(bad(format!("unknown schema {schema_name:?}")));
+        return Err(format!("unknown schema {schema_name:?}"));
     }
     if !schema.is_matchable() {
-        return Err(bad(format!(
+        return Err(format!(
             "schema {schema} cannot be screened (use Person, Organization, Company, \
              LegalEntity, PublicBody, Vessel or Airplane)"
-        )));
+        ));
     }
-    let mut entity = Entity::new(id.clone(), schema);
-    for (property, value) in raw.properties {
-        let values = property_values(&property, value).map_err(bad)?;
+    let mut entity = Entity::new(id.to_owned(), schema);
+    for (property, value) in properties {
+        let values = property_values(&property, value)?;
         if DATE_PROPERTIES.contains(&property.as_str()) {
             for value in &values {
                 if PartialDate::parse_iso(value).is_err() {
-                    return Err(bad(format!(
+                    return Err(format!(
                         "{property}: {value:?} is not an ISO date (YYYY, YYYY-MM or YYYY-MM-DD)"
-                    )));
+                    ));
                 }
             }
         }
@@ -248,9 +264,9 @@ fn decode_query(id: String, raw: RawQuery) -> Result<Query, ApiError> {
         && !entity.has(prop::FIRST_NAME)
         && !entity.has(prop::LAST_NAME)
     {
-        return Err(bad("the query has no name (name, alias, firstName or lastName)".into()));
+        return Err("no name (name, alias, firstName or lastName)".into());
     }
-    Ok(Query { id, entity })
+    Ok(entity)
 }
 
 /// A property's values: a string, a number, or a list of them (yente

@@ -19,6 +19,7 @@ use crate::metrics;
 use crate::state::AppState;
 
 pub(crate) mod admin;
+pub(crate) mod casework;
 pub(crate) mod entities;
 pub(crate) mod matching;
 pub(crate) mod search;
@@ -32,6 +33,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(search::routes(&state))
         .merge(entities::routes(&state))
         .merge(admin::routes(&state))
+        .merge(casework::routes(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))

@@ -216,6 +216,19 @@ impl TestServer {
         reply(request.send(body))
     }
 
+    /// Any method, with a JSON body.
+    pub fn send(&self, method: &str, path: &str, key: Option<&str>, body: &str) -> Reply {
+        let request = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base))
+            .header("Content-Type", "application/json");
+        let request = match key {
+            Some(key) => request.header("Authorization", format!("Bearer {key}")),
+            None => request,
+        };
+        reply(agent().run(request.body(body.to_owned()).unwrap()))
+    }
+
     /// `POST /match/{dataset}` with the screen key.
     pub fn matching(&self, path: &str, body: &str) -> Reply {
         self.post(path, Some(&self.screen), body.as_bytes())
