@@ -33,7 +33,6 @@ mod error;
 pub mod lists;
 mod metrics;
 pub mod pool;
-pub mod rescreen;
 mod routes;
 mod state;
 pub mod update;

@@ -310,9 +310,13 @@ async fn register(
                 deactivate_missing,
             };
             let import = store.import_customers(&request, &entities).map_err(store_error)?;
+            // The same screening as `vigia customers import`.
+            let versions = vigia_store::rescreen::watermark_of(&served.lists.versions);
+            let lists =
+                vigia_store::rescreen::Lists { screener: &served.screener, versions: &versions };
             let (screening, rescreen_due) =
-                crate::rescreen::screen_pending(&mut store, &served.lists, &at, &actor)
-                    .map_err(|e| ApiError::internal(format!("screening customers: {e}")))?;
+                vigia_store::rescreen::screen_pending(&mut store, lists, &at, &actor)
+                    .map_err(store_error)?;
             let mut customers = Vec::with_capacity(entities.len());
             for entity in &entities {
                 let filter = HitFilter {
