@@ -9,3 +9,4 @@ mod monitor;
 mod screen;
 mod serve;
 mod simulate;
+mod workflow;
