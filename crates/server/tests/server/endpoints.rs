@@ -282,16 +282,30 @@ fn openapi_describes_every_endpoint() {
     documented.sort();
     let expected = [
         ("GET", "/admin/lists/update"),
+        ("GET", "/alerts"),
+        ("GET", "/alerts/{id}"),
         ("GET", "/algorithms"),
+        ("GET", "/cases"),
+        ("GET", "/cases/{id}"),
+        ("GET", "/cases/{id}/history"),
         ("GET", "/catalog"),
+        ("GET", "/customers"),
+        ("GET", "/customers/{id}"),
         ("GET", "/entities/{id}"),
         ("GET", "/healthz"),
+        ("GET", "/hits"),
+        ("GET", "/hits/{id}"),
         ("GET", "/metrics"),
         ("GET", "/openapi.json"),
         ("GET", "/readyz"),
         ("GET", "/search/{dataset}"),
+        ("PATCH", "/cases/{id}"),
         ("POST", "/admin/lists/reload"),
         ("POST", "/admin/lists/update"),
+        ("POST", "/cases"),
+        ("POST", "/cases/{id}/{action}"),
+        ("POST", "/customers"),
+        ("POST", "/hits/{id}/decisions"),
         ("POST", "/match/{dataset}"),
     ];
     let expected: Vec<(String, String)> =
@@ -300,12 +314,11 @@ fn openapi_describes_every_endpoint() {
     // Each documented route exists: without a key it is a 401 (or 200 for
     // the open ones), never the 404/405 of an unknown route.
     for (method, path) in &documented {
-        let concrete = path.replace("{dataset}", "default").replace("{id}", "sdn-guzman");
-        let reply = if method == "GET" {
-            server.get(&concrete, None)
-        } else {
-            server.post(&concrete, None, b"{}")
-        };
+        let concrete = path
+            .replace("{dataset}", "default")
+            .replace("{id}", "sdn-guzman")
+            .replace("{action}", "review");
+        let reply = server.send(method, &concrete, None, "{}");
         let open = ["/healthz", "/readyz"].contains(&path.as_str());
         assert_eq!(reply.status, if open { 200 } else { 401 }, "{method} {path}");
     }
