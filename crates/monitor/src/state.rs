@@ -217,6 +217,10 @@ pub(crate) struct KeyState {
     base: u64,
     /// Time of the first live event (`i64::MAX` when empty).
     front: i64,
+    /// Time of the last live event (meaningful only when some are live):
+    /// an in-order insert then appends without reading the buffer, whose
+    /// line is usually not in cache.
+    back: i64,
     extras: Option<Box<[Extra]>>,
 }
 
@@ -503,7 +507,7 @@ impl Family {
         let st = &mut self.keys[k];
         let records = st.words.len() / width;
         let live = records - st.head as usize;
-        let last = if live == 0 { i64::MIN } else { st.words[(records - 1) * width] as i64 };
+        let last = if live == 0 { i64::MIN } else { st.back };
         let p = if e.time >= last {
             live
         } else {
@@ -531,6 +535,9 @@ impl Family {
         }
         if p == 0 {
             st.front = e.time;
+        }
+        if p == live {
+            st.back = e.time;
         }
         let abs = st.base + p as u64;
         let ev = Ev { time: e.time, cents: e.cents, seq: e.seq as u32, bits };
