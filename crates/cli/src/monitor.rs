@@ -409,7 +409,8 @@ pub(crate) fn run(args: MonitorArgs, global: &Global) -> Result<ExitCode> {
                             "precision": r.accounts.precision(), "recall": r.accounts.recall(), "f1": r.accounts.f1()},
                         "pattern": {"alerts_with_positive": r.patterns.tp, "precision": r.patterns.precision(),
                             "found": r.patterns_found.0, "patterns": r.patterns_found.1, "recall": backtest::pattern_recall(r),
-                            "own_found": r.own_patterns.0, "own_patterns": r.own_patterns.1},
+                            "own_found": r.own_patterns.0, "own_patterns": r.own_patterns.1,
+                            "false_per_thousand": r.false_per_thousand},
                     });
                     serde_json::to_writer(&mut f, &value)?;
                     f.write_all(b"\n")?;

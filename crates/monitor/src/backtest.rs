@@ -81,6 +81,9 @@ pub struct Row {
     /// scenario, as `vigia simulate` writes) that it detected, and their
     /// number: the fair recall of a targeted scenario.
     pub own_patterns: (u64, u64),
+    /// Alerts whose evidence holds no labelled transaction, per 1,000
+    /// transactions observed: the false-alert rate an analyst sees.
+    pub false_per_thousand: f64,
 }
 
 #[derive(Debug, Default)]
@@ -89,6 +92,9 @@ struct Flags {
     alerts_with_positive: u64,
     transactions: FxHashSet<Box<str>>,
     accounts: FxHashSet<Box<str>>,
+    /// The scenario's alerts are reports the law requires (CTR work
+    /// items), not suspicion: left out of the `review` row.
+    required_report: bool,
 }
 
 /// Collects ground truth and alerts, then scores them.
@@ -160,6 +166,7 @@ impl Backtest {
         let positive = alert.transactions.iter().any(|t| self.positives.contains_key(t.as_str()));
         let f = self.by_scenario.entry(alert.scenario.clone()).or_default();
         f.alerts += 1;
+        f.required_report |= alert.kind == vigia_model::AlertKind::CtrWorkItem;
         f.alerts_with_positive += u64::from(positive);
         f.transactions.extend(alert.transactions.iter().map(|t| t.as_str().into()));
         f.accounts.extend(alert.subjects.iter().map(|s| s.as_str().into()));
@@ -204,7 +211,7 @@ impl Backtest {
         let total = self.patterns.len() as u64;
         let patterns = Score { tp: alerts_pos, fp: alerts - alerts_pos, fn_: 0 };
         let own = |i: usize| {
-            self.patterns[i].1.as_deref().is_some_and(|s| scope == "all" || scenarios.contains(&s))
+            self.patterns[i].1.as_deref().is_some_and(|s| name == "all" || scenarios.contains(&s))
         };
         let own_total = (0..self.patterns.len()).filter(|i| own(*i)).count() as u64;
         let own_found = found.iter().filter(|i| own(**i as usize)).count() as u64;
@@ -217,10 +224,13 @@ impl Backtest {
             patterns,
             patterns_found: (found.len() as u64, total),
             own_patterns: (own_found, own_total),
+            false_per_thousand: 1000.0 * ratio(alerts - alerts_pos, self.transactions),
         }
     }
 
-    /// Rows per scenario, per typology, then all.
+    /// Rows per scenario, per typology, then `review` (every scenario but
+    /// those whose alerts are required reports: what analysts review),
+    /// then all.
     pub fn report(&self) -> Vec<Row> {
         let mut rows = Vec::new();
         for (id, f) in &self.by_scenario {
@@ -235,6 +245,17 @@ impl Backtest {
         }
         for (t, (fs, ids)) in &typologies {
             rows.push(self.score(t, "typology", fs, ids));
+        }
+        let review: Vec<&Flags> =
+            self.by_scenario.values().filter(|f| !f.required_report).collect();
+        if review.len() < self.by_scenario.len() {
+            let ids: Vec<&str> = self
+                .by_scenario
+                .iter()
+                .filter(|(_, f)| !f.required_report)
+                .map(|(id, _)| id.as_str())
+                .collect();
+            rows.push(self.score("review", "all", &review, &ids));
         }
         let all: Vec<&Flags> = self.by_scenario.values().collect();
         rows.push(self.score("all", "all", &all, &[]));
@@ -251,7 +272,7 @@ pub fn pattern_recall(row: &Row) -> f64 {
 /// ground truth shows `-` instead of scores.
 pub fn render(rows: &[Row]) -> String {
     let mut out = String::from(
-        "scope     name                 alerts |  tx P    tx R    tx F1 |  acct P  acct R  acct F1 | pat P   pat R (found/all)  own R (found/own)\n",
+        "scope     name                 alerts |  tx P    tx R    tx F1 |  acct P  acct R  acct F1 | pat P   pat R (found/all)  false/1k  own R (found/own)\n",
     );
     let three = |s: &Score| {
         if s.tp + s.fn_ == 0 {
@@ -283,13 +304,14 @@ pub fn render(rows: &[Row]) -> String {
             )
         };
         out.push_str(&format!(
-            "{:<9} {:<20} {:>6} | {} | {} | {}  {}\n",
+            "{:<9} {:<20} {:>6} | {} | {} | {:<28} {:>8.3}  {}\n",
             r.scope,
             r.name,
             r.alerts,
             three(&r.transactions),
             three(&r.accounts),
             patterns,
+            r.false_per_thousand,
             own
         ));
     }
@@ -369,6 +391,34 @@ mod tests {
         assert_eq!(all.accounts, Score { tp: 2, fp: 1, fn_: 3 });
         assert!((all.transactions.f1() - 0.4).abs() < 1e-9);
         assert!(render(&rows).contains("typology"));
+    }
+
+    #[test]
+    fn required_reports_stay_out_of_the_review_row() {
+        let mut b = Backtest::new();
+        let lab = Labels {
+            laundering: true,
+            pattern: Some("p1".into()),
+            scenario: Some("G3".into()),
+            ..Labels::default()
+        };
+        b.observe(&tx("1", "A", "B"), Some(&lab));
+        for i in 2..=1000 {
+            b.observe(&tx(&i.to_string(), "C", "D"), Some(&Labels::default()));
+        }
+        b.alert(&alert("G3", "cycle", &["A"], &["1"]));
+        b.alert(&alert("G3", "cycle", &["C"], &["2"]));
+        let mut ctr = alert("A2", "ctr", &["C"], &["3"]);
+        ctr.kind = vigia_model::AlertKind::CtrWorkItem;
+        b.alert(&ctr);
+        let rows = b.report();
+        let review = rows.iter().find(|r| r.name == "review").unwrap();
+        assert_eq!(review.alerts, 2);
+        assert!((review.false_per_thousand - 1.0).abs() < 1e-9);
+        assert_eq!(review.own_patterns, (1, 1));
+        let all = rows.last().unwrap();
+        assert_eq!(all.name, "all");
+        assert!((all.false_per_thousand - 2.0).abs() < 1e-9);
     }
 
     #[test]
