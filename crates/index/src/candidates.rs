@@ -186,8 +186,18 @@ impl Index {
                     }
                 }
             }
-            // "Cártel de Jalisco Nueva Generación" against "CJNG".
+            // "Cártel de Jalisco Nueva Generación" against "CJNG", and
+            // "Mara Salvatrucha 13" against "MS-13".
             for acronym in &name.acronyms {
+                for &name_id in self.compact_postings(acronym) {
+                    let record = self.name(name_id).record;
+                    if allow(record) {
+                        hits.push((
+                            record,
+                            NameHit { name: name_id, query_name: qn as u16, form: 0, bound: 1.0 },
+                        ));
+                    }
+                }
                 if let Some(token) = self.dictionary().get(acronym) {
                     for &name_id in self.postings(token) {
                         let record = self.name(name_id).record;

@@ -297,7 +297,7 @@ impl Index {
                     );
                     caps_hit += caps;
                     parts.push(if transliterated {
-                        exact_for_short(query_part)
+                        self.exact_for_short(query_part)
                     } else {
                         query_part
                     });
@@ -314,7 +314,7 @@ impl Index {
                         let (mut part, caps) = self.join_part(&text, scratch.as_deref_mut());
                         caps_hit += caps;
                         if transliterated {
-                            part = exact_for_short(part);
+                            part = self.exact_for_short(part);
                         }
                         // Only worth keeping when the joined form reaches a
                         // listed token the separate parts do not.
@@ -579,22 +579,36 @@ impl Index {
     }
 }
 
-/// A part of a transliterated form keeps only its exact and symbol
-/// expansions when it is short (six letters or fewer): a romanisation is already an approximation,
-/// and allowing an edit on top of it lets two-syllable names ("yu li")
-/// meet unrelated names ("yuri"). Longer parts keep their fuzzy matches.
-fn exact_for_short(mut part: QueryPart) -> QueryPart {
-    if part.chars.len() <= 6
-        && part.expansions.iter().any(|e| !matches!(e.how, MatchHow::Exact | MatchHow::Symbol))
-    {
-        part.expansions = part
-            .expansions
-            .iter()
-            .filter(|e| matches!(e.how, MatchHow::Exact | MatchHow::Symbol))
-            .copied()
-            .collect();
+impl Index {
+    /// A part of a transliterated form keeps only its exact and symbol
+    /// expansions, and single edits of a vowel, when it is short (six
+    /// letters or fewer): a romanisation is already an approximation, and
+    /// allowing any edit on top of it lets two-syllable names ("yu li")
+    /// meet unrelated names ("yuri"). Romanisations disagree mostly on
+    /// vowels ("Бут" is "but", listed as "bout"), so those edits stay.
+    /// Longer parts keep their fuzzy matches.
+    fn exact_for_short(&self, mut part: QueryPart) -> QueryPart {
+        let kept = |e: &Expansion| match e.how {
+            MatchHow::Exact | MatchHow::Symbol => true,
+            MatchHow::Fuzzy(1) => same_consonants(&part.chars, self.token_text(e.token)),
+            _ => false,
+        };
+        if part.chars.len() <= 6 && !part.expansions.iter().all(kept) {
+            part.expansions = part.expansions.iter().filter(|e| kept(e)).copied().collect();
+        }
+        part
     }
-    part
+}
+
+/// Whether two spellings differ only in their vowels ("but", "bout").
+fn same_consonants(a: &[char], b: &str) -> bool {
+    let vowel = |c: &char| "aeiouy".contains(*c);
+    a.first() == b.chars().next().as_ref()
+        && a.iter().filter(|c| !vowel(c)).eq(b
+            .chars()
+            .filter(|c| !vowel(c))
+            .collect::<Vec<_>>()
+            .iter())
 }
 
 /// Whether two tokens with the same consonant skeleton are plausible
