@@ -385,10 +385,8 @@ fn analyse_entity(entity: &Entity) -> Vec<AnalysedName> {
         push(NameOrigin::of_property(property), value);
         any = true;
     }
-    if !any {
-        if let Some(name) = composed_name(entity) {
-            push(NameOrigin::Name, &name);
-        }
+    if !any && let Some(name) = composed_name(entity) {
+        push(NameOrigin::Name, &name);
     }
     out
 }

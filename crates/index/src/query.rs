@@ -35,10 +35,10 @@ fn memoised(
     };
     let key: MemoKey = (crate::text_hash(text), tag, symbol);
     let memo = scratch.memo(index_id);
-    if let Some(entry) = memo.get(&key) {
-        if &*entry.text == text {
-            return (entry.expansions.clone(), entry.caps);
-        }
+    if let Some(entry) = memo.get(&key)
+        && &*entry.text == text
+    {
+        return (entry.expansions.clone(), entry.caps);
     }
     let (expansions, caps) = compute();
     let expansions: std::sync::Arc<[Expansion]> = expansions.into();
@@ -254,11 +254,13 @@ impl Index {
         let mut family = family;
         if kind == NameKind::Person {
             for (_, name) in &mut names {
-                if let Some((last, first)) = name.split_once(',') {
-                    if !first.contains(',') && !first.trim().is_empty() && !last.trim().is_empty() {
-                        family.extend(token::tokenize(&normalize::fold(last)));
-                        *name = format!("{} {}", first.trim(), last.trim());
-                    }
+                if let Some((last, first)) = name.split_once(',')
+                    && !first.contains(',')
+                    && !first.trim().is_empty()
+                    && !last.trim().is_empty()
+                {
+                    family.extend(token::tokenize(&normalize::fold(last)));
+                    *name = format!("{} {}", first.trim(), last.trim());
                 }
             }
         }
@@ -490,12 +492,12 @@ impl Index {
             }
         }
         // A listed initial may stand for this name: "john" reaches "j".
-        if tag == PartTag::Word && chars.len() >= 2 {
-            if let Some(initial) =
+        if tag == PartTag::Word
+            && chars.len() >= 2
+            && let Some(initial) =
                 chars.first().and_then(|c| dictionary.get(c.encode_utf8(&mut [0; 4])))
-            {
-                push(&mut out, initial, sims.initial, MatchHow::Initial);
-            }
+        {
+            push(&mut out, initial, sims.initial, MatchHow::Initial);
         }
         if chars.len() >= 3 {
             let mut candidates = Vec::new();
@@ -561,12 +563,11 @@ impl Index {
                 for token in candidates {
                     let other = &dictionary.info(token).chars;
                     let budget = fuzzy::edit_budget(chars.len().min(other.len()));
-                    if other.len() >= 3 {
-                        if let Some(d) = fuzzy::osa_within(chars, other, budget) {
-                            if d > 0 {
-                                push(&mut out, token, sims.relaxed, MatchHow::Relaxed(d as u8));
-                            }
-                        }
+                    if other.len() >= 3
+                        && let Some(d) = fuzzy::osa_within(chars, other, budget)
+                        && d > 0
+                    {
+                        push(&mut out, token, sims.relaxed, MatchHow::Relaxed(d as u8));
                     }
                 }
                 if out.len() > config.max_fuzzy {

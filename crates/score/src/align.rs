@@ -254,11 +254,11 @@ pub fn align(
     }
     let mut acronym = None;
     let acronym_score = acronym_match(index, form, query_acronyms, name);
-    if let Some((text, value)) = acronym_score {
-        if value > score {
-            score = value;
-            acronym = Some(text);
-        }
+    if let Some((text, value)) = acronym_score
+        && value > score
+    {
+        score = value;
+        acronym = Some(text);
     }
     Alignment {
         score: score.clamp(0.0, 1.0),
@@ -297,11 +297,12 @@ fn part_similarity(
     // A query initial against a listed name: "J." against "John". (A
     // listed initial against a query name is an index expansion.)
     let listed_text = index.token_text(token);
-    if part.tag == PartTag::Initial && listed_tag != PartTag::Initial {
-        if listed_text.chars().count() > 1 && listed_text.chars().next() == part.text.chars().next()
-        {
-            return Some((vigia_index::Similarities::default().initial, PairKind::Initial));
-        }
+    if part.tag == PartTag::Initial
+        && listed_tag != PartTag::Initial
+        && listed_text.chars().count() > 1
+        && listed_text.chars().next() == part.text.chars().next()
+    {
+        return Some((vigia_index::Similarities::default().initial, PairKind::Initial));
     }
     None
 }
@@ -333,7 +334,7 @@ fn acronym_match(
             .collect();
         if (1..=3).contains(&informative.len()) {
             let compact = informative.concat();
-            if query_acronyms.iter().any(|a| *a == compact) {
+            if query_acronyms.contains(&compact) {
                 return Some((compact, 0.9));
             }
         }
