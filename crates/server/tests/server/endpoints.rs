@@ -96,7 +96,7 @@ fn match_parameters_filter_and_shape_the_results() {
     assert_eq!(reply["responses"]["q"]["algorithm"], "vigia-name");
     // Below the threshold but above the cut-off: returned, not a match.
     let reply = server.matching("/match/default?threshold=0.99", body).json();
-    assert!(!results(&reply, "q")[0].2);
+    assert_eq!(results(&reply, "q")[0].2, false);
 }
 
 #[test]

@@ -115,7 +115,7 @@ fn value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
-        any::<i64>().prop_map(Value::from),
+        any::<i64>().prop_map(|n| Value::from(n)),
         any::<f64>().prop_map(|n| serde_json::Number::from_f64(n)
             .map(Value::Number)
             .unwrap_or(Value::Null)),
