@@ -67,6 +67,7 @@ impl IndexBuilder {
         let mut acronyms: Vec<Box<str>> = Vec::new();
         let mut postings: Vec<(TokenId, NameId)> = Vec::new();
         let mut acronym_postings: FxHashMap<Box<str>, Vec<NameId>> = FxHashMap::default();
+        let mut compact_postings: FxHashMap<Box<str>, Vec<NameId>> = FxHashMap::default();
         let mut identifier_postings: FxHashMap<Box<str>, Vec<RecordId>> = FxHashMap::default();
         let mut dataset_names: Vec<String> = Vec::new();
         // Part roles and tags are kept aside until the dictionary's
@@ -130,6 +131,9 @@ impl IndexBuilder {
                                 joins.push(IndexedJoin { hash, token, first: i as u16 });
                                 join_postings.push((hash, name_id));
                             }
+                        }
+                        if let Some(compact) = compact_form(&form.parts) {
+                            compact_postings.entry(compact.into()).or_default().push(name_id);
                         }
                         let acronym_start = acronyms.len() as u32;
                         if form_index == 0 || form.script == vigia_text::Script::Latin {
@@ -249,6 +253,7 @@ impl IndexBuilder {
             posting_offsets,
             postings,
             acronym_postings,
+            compact_postings,
             identifier_postings,
             dataset_names,
             stats: IndexStats::default(),
@@ -285,6 +290,19 @@ fn heap_size(index: &Index) -> usize {
         + index.joins.len() * std::mem::size_of::<IndexedJoin>()
         + index.postings.len() * 4
         + index.posting_offsets.len() * 4
+}
+
+/// A short name of two or three informative parts written as one word
+/// ("MS-13" → "ms13", "Al Q" → "alq"), which an acronym of a longer query
+/// name may equal. Longer names are not acronyms and are left out.
+fn compact_form(parts: &[vigia_text::Part]) -> Option<String> {
+    let informative: Vec<&vigia_text::Part> =
+        parts.iter().filter(|p| crate::Weights::is_informative(p.tag)).collect();
+    if !(2..=3).contains(&informative.len()) {
+        return None;
+    }
+    let compact: String = informative.iter().map(|p| p.text.as_str()).collect();
+    (compact.chars().count() <= 6).then_some(compact)
 }
 
 /// Whether a part may be joined with its neighbour: words and particles
@@ -367,10 +385,8 @@ fn analyse_entity(entity: &Entity) -> Vec<AnalysedName> {
         push(NameOrigin::of_property(property), value);
         any = true;
     }
-    if !any {
-        if let Some(name) = composed_name(entity) {
-            push(NameOrigin::Name, &name);
-        }
+    if !any && let Some(name) = composed_name(entity) {
+        push(NameOrigin::Name, &name);
     }
     out
 }

@@ -186,8 +186,18 @@ impl Index {
                     }
                 }
             }
-            // "Cártel de Jalisco Nueva Generación" against "CJNG".
+            // "Cártel de Jalisco Nueva Generación" against "CJNG", and
+            // "Mara Salvatrucha 13" against "MS-13".
             for acronym in &name.acronyms {
+                for &name_id in self.compact_postings(acronym) {
+                    let record = self.name(name_id).record;
+                    if allow(record) {
+                        hits.push((
+                            record,
+                            NameHit { name: name_id, query_name: qn as u16, form: 0, bound: 1.0 },
+                        ));
+                    }
+                }
                 if let Some(token) = self.dictionary().get(acronym) {
                     for &name_id in self.postings(token) {
                         let record = self.name(name_id).record;
@@ -349,10 +359,10 @@ impl Index {
                 for join in self.joins(name) {
                     if join.hash == part.hash {
                         best = 1.0;
-                    } else if let Some(t) = join.token {
-                        if scratch.token_stamp[t as usize] == generation {
-                            best = best.max(scratch.token_sim[t as usize]);
-                        }
+                    } else if let Some(t) = join.token
+                        && scratch.token_stamp[t as usize] == generation
+                    {
+                        best = best.max(scratch.token_sim[t as usize]);
                     }
                 }
                 scratch.acc[name_id as usize] += part.weight * best;
@@ -444,9 +454,11 @@ fn cheapest_walk(ceilings: &[f32], costs: &[usize], needed: f32) -> u32 {
 /// bounded min-heap (no allocation beyond its capacity).
 struct BestBelow {
     capacity: usize,
-    heap:
-        std::collections::BinaryHeap<std::cmp::Reverse<(OrderedBound, RecordId, NameId, u16, u16)>>,
+    heap: std::collections::BinaryHeap<std::cmp::Reverse<BelowEntry>>,
 }
+
+/// A name below the cut-off: its bound, record, name, query name and form.
+type BelowEntry = (OrderedBound, RecordId, NameId, u16, u16);
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct OrderedBound(f32);

@@ -212,6 +212,8 @@ pub struct Index {
     join_postings: Vec<(u64, NameId)>,
     /// Acronym text → names it abbreviates.
     acronym_postings: rustc_hash::FxHashMap<Box<str>, Vec<NameId>>,
+    /// Short names of two or three parts by their compact form ("ms13").
+    compact_postings: rustc_hash::FxHashMap<Box<str>, Vec<NameId>>,
     /// Normalised identifier → records carrying it.
     identifier_postings: rustc_hash::FxHashMap<Box<str>, Vec<RecordId>>,
     dataset_names: Vec<String>,
@@ -291,6 +293,12 @@ impl Index {
             .iter()
             .take_while(move |(h, _)| *h == hash)
             .map(|(_, name)| *name)
+    }
+
+    /// The short names of several parts written compactly as this text
+    /// ("ms13" for "MS-13").
+    pub fn compact_postings(&self, compact: &str) -> &[NameId] {
+        self.compact_postings.get(compact).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// The names an acronym abbreviates.

@@ -35,10 +35,10 @@ fn memoised(
     };
     let key: MemoKey = (crate::text_hash(text), tag, symbol);
     let memo = scratch.memo(index_id);
-    if let Some(entry) = memo.get(&key) {
-        if &*entry.text == text {
-            return (entry.expansions.clone(), entry.caps);
-        }
+    if let Some(entry) = memo.get(&key)
+        && &*entry.text == text
+    {
+        return (entry.expansions.clone(), entry.caps);
     }
     let (expansions, caps) = compute();
     let expansions: std::sync::Arc<[Expansion]> = expansions.into();
@@ -254,11 +254,13 @@ impl Index {
         let mut family = family;
         if kind == NameKind::Person {
             for (_, name) in &mut names {
-                if let Some((last, first)) = name.split_once(',') {
-                    if !first.contains(',') && !first.trim().is_empty() && !last.trim().is_empty() {
-                        family.extend(token::tokenize(&normalize::fold(last)));
-                        *name = format!("{} {}", first.trim(), last.trim());
-                    }
+                if let Some((last, first)) = name.split_once(',')
+                    && !first.contains(',')
+                    && !first.trim().is_empty()
+                    && !last.trim().is_empty()
+                {
+                    family.extend(token::tokenize(&normalize::fold(last)));
+                    *name = format!("{} {}", first.trim(), last.trim());
                 }
             }
         }
@@ -297,7 +299,7 @@ impl Index {
                     );
                     caps_hit += caps;
                     parts.push(if transliterated {
-                        exact_for_short(query_part)
+                        self.exact_for_short(query_part)
                     } else {
                         query_part
                     });
@@ -314,7 +316,7 @@ impl Index {
                         let (mut part, caps) = self.join_part(&text, scratch.as_deref_mut());
                         caps_hit += caps;
                         if transliterated {
-                            part = exact_for_short(part);
+                            part = self.exact_for_short(part);
                         }
                         // Only worth keeping when the joined form reaches a
                         // listed token the separate parts do not.
@@ -490,12 +492,12 @@ impl Index {
             }
         }
         // A listed initial may stand for this name: "john" reaches "j".
-        if tag == PartTag::Word && chars.len() >= 2 {
-            if let Some(initial) =
+        if tag == PartTag::Word
+            && chars.len() >= 2
+            && let Some(initial) =
                 chars.first().and_then(|c| dictionary.get(c.encode_utf8(&mut [0; 4])))
-            {
-                push(&mut out, initial, sims.initial, MatchHow::Initial);
-            }
+        {
+            push(&mut out, initial, sims.initial, MatchHow::Initial);
         }
         if chars.len() >= 3 {
             let mut candidates = Vec::new();
@@ -561,12 +563,11 @@ impl Index {
                 for token in candidates {
                     let other = &dictionary.info(token).chars;
                     let budget = fuzzy::edit_budget(chars.len().min(other.len()));
-                    if other.len() >= 3 {
-                        if let Some(d) = fuzzy::osa_within(chars, other, budget) {
-                            if d > 0 {
-                                push(&mut out, token, sims.relaxed, MatchHow::Relaxed(d as u8));
-                            }
-                        }
+                    if other.len() >= 3
+                        && let Some(d) = fuzzy::osa_within(chars, other, budget)
+                        && d > 0
+                    {
+                        push(&mut out, token, sims.relaxed, MatchHow::Relaxed(d as u8));
                     }
                 }
                 if out.len() > config.max_fuzzy {
@@ -579,22 +580,36 @@ impl Index {
     }
 }
 
-/// A part of a transliterated form keeps only its exact and symbol
-/// expansions when it is short (six letters or fewer): a romanisation is already an approximation,
-/// and allowing an edit on top of it lets two-syllable names ("yu li")
-/// meet unrelated names ("yuri"). Longer parts keep their fuzzy matches.
-fn exact_for_short(mut part: QueryPart) -> QueryPart {
-    if part.chars.len() <= 6
-        && part.expansions.iter().any(|e| !matches!(e.how, MatchHow::Exact | MatchHow::Symbol))
-    {
-        part.expansions = part
-            .expansions
-            .iter()
-            .filter(|e| matches!(e.how, MatchHow::Exact | MatchHow::Symbol))
-            .copied()
-            .collect();
+impl Index {
+    /// A part of a transliterated form keeps only its exact and symbol
+    /// expansions, and single edits of a vowel, when it is short (six
+    /// letters or fewer): a romanisation is already an approximation, and
+    /// allowing any edit on top of it lets two-syllable names ("yu li")
+    /// meet unrelated names ("yuri"). Romanisations disagree mostly on
+    /// vowels ("Бут" is "but", listed as "bout"), so those edits stay.
+    /// Longer parts keep their fuzzy matches.
+    fn exact_for_short(&self, mut part: QueryPart) -> QueryPart {
+        let kept = |e: &Expansion| match e.how {
+            MatchHow::Exact | MatchHow::Symbol => true,
+            MatchHow::Fuzzy(1) => same_consonants(&part.chars, self.token_text(e.token)),
+            _ => false,
+        };
+        if part.chars.len() <= 6 && !part.expansions.iter().all(kept) {
+            part.expansions = part.expansions.iter().filter(|e| kept(e)).copied().collect();
+        }
+        part
     }
-    part
+}
+
+/// Whether two spellings differ only in their vowels ("but", "bout").
+fn same_consonants(a: &[char], b: &str) -> bool {
+    let vowel = |c: &char| "aeiouy".contains(*c);
+    a.first() == b.chars().next().as_ref()
+        && a.iter().filter(|c| !vowel(c)).eq(b
+            .chars()
+            .filter(|c| !vowel(c))
+            .collect::<Vec<_>>()
+            .iter())
 }
 
 /// Whether two tokens with the same consonant skeleton are plausible

@@ -110,10 +110,10 @@ pub struct Identifier {
 pub fn normalize_identifier(value: &str) -> Option<String> {
     let mut out: String =
         value.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase).collect();
-    if let Some(rest) = out.strip_prefix("IMO") {
-        if rest.chars().all(|c| c.is_ascii_digit()) {
-            out = rest.to_owned();
-        }
+    if let Some(rest) = out.strip_prefix("IMO")
+        && rest.chars().all(|c| c.is_ascii_digit())
+    {
+        out = rest.to_owned();
     }
     (out.chars().count() >= 4).then_some(out)
 }
@@ -153,19 +153,19 @@ impl Evidence {
                 } else {
                     country::code_for(value)
                 };
-                if let Some(code) = code {
-                    if !evidence.countries.iter().any(|c| c == code) {
-                        evidence.countries.push(code.to_owned());
-                    }
+                if let Some(code) = code
+                    && !evidence.countries.iter().any(|c| c == code)
+                {
+                    evidence.countries.push(code.to_owned());
                 }
             }
         }
         let genders: Vec<Gender> =
             entity.get(prop::GENDER).iter().filter_map(|g| Gender::parse(g)).collect();
-        if let Some(first) = genders.first() {
-            if genders.iter().all(|g| g == first) {
-                evidence.gender = Some(*first);
-            }
+        if let Some(first) = genders.first()
+            && genders.iter().all(|g| g == first)
+        {
+            evidence.gender = Some(*first);
         }
         for property in prop::IDENTIFIER_PROPERTIES {
             for value in entity.get(property) {

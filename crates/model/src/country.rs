@@ -103,10 +103,11 @@ fn country_at(i: usize) -> Country {
 /// or demonym to the country. Case, accents and punctuation are ignored.
 pub fn lookup_country(text: &str) -> Option<Country> {
     // The common case, a code already ("mx", "us"), needs no folding.
-    if text.len() <= 3 && text.bytes().all(|b| b.is_ascii_lowercase()) {
-        if let Some(&i) = lookup().by_key.get(text) {
-            return Some(country_at(i));
-        }
+    if text.len() <= 3
+        && text.bytes().all(|b| b.is_ascii_lowercase())
+        && let Some(&i) = lookup().by_key.get(text)
+    {
+        return Some(country_at(i));
     }
     let key = fold(text);
     if key.is_empty() {

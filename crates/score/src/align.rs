@@ -21,6 +21,9 @@ pub enum PairKind {
     Token(MatchHow),
     /// An initial against a name starting with that letter.
     Initial,
+    /// Two different legal forms ("sa de cv" against "sa"): both say the
+    /// party is a company, which matters more than which kind.
+    LegalForms,
 }
 
 /// One pairing in an alignment.
@@ -170,6 +173,25 @@ pub fn align(
             swapped,
         });
     }
+    // A legal form left on each side pairs with the other at a discount.
+    let query_form =
+        (0..form.parts.len()).find(|&i| !query_used[i] && form.parts[i].tag == PartTag::LegalForm);
+    let listed_form =
+        (0..listed.len()).find(|&j| !listed_used[j] && listed[j].tag == PartTag::LegalForm);
+    if let (Some(i), Some(j)) = (query_form, listed_form) {
+        let sim = config.legal_form_mismatch_similarity;
+        query_used[i] = true;
+        listed_used[j] = true;
+        matched += form.parts[i].weight * sim;
+        pairs.push(AlignedPair {
+            query: (i, i),
+            listed: (j, j),
+            sim,
+            weight: form.parts[i].weight,
+            kind: PairKind::LegalForms,
+            swapped: false,
+        });
+    }
     let unmatched_query: Vec<usize> = (0..form.parts.len()).filter(|&i| !query_used[i]).collect();
     // Unmatched listed parts cost less than unmatched query parts, and
     // their weight is capped: a query may omit middle names and a second
@@ -179,7 +201,8 @@ pub fn align(
     let mut extra_weight = 0.0f32;
     let mut family_missing = 0.0f32;
     let mut unmatched_listed = Vec::new();
-    let family_matched = listed.iter().zip(&listed_used).any(|(lp, used)| *used && lp.role == PartRole::Family);
+    let family_matched =
+        listed.iter().zip(&listed_used).any(|(lp, used)| *used && lp.role == PartRole::Family);
     for (j, (lp, used)) in listed.iter().zip(&listed_used).enumerate() {
         if !used {
             if lp.role == PartRole::Family && !family_matched {
@@ -190,7 +213,8 @@ pub fn align(
             unmatched_listed.push(j);
         }
     }
-    let extra_penalty = config.extra_listed_penalty * (extra_weight.min(config.extra_listed_cap) + family_missing);
+    let extra_penalty =
+        config.extra_listed_penalty * (extra_weight.min(config.extra_listed_cap) + family_missing);
     let denominator = form.total_weight.max(1.0) + extra_penalty;
     let mut score = if denominator > 0.0 { matched / denominator } else { 0.0 };
 
@@ -230,11 +254,11 @@ pub fn align(
     }
     let mut acronym = None;
     let acronym_score = acronym_match(index, form, query_acronyms, name);
-    if let Some((text, value)) = acronym_score {
-        if value > score {
-            score = value;
-            acronym = Some(text);
-        }
+    if let Some((text, value)) = acronym_score
+        && value > score
+    {
+        score = value;
+        acronym = Some(text);
     }
     Alignment {
         score: score.clamp(0.0, 1.0),
@@ -273,11 +297,12 @@ fn part_similarity(
     // A query initial against a listed name: "J." against "John". (A
     // listed initial against a query name is an index expansion.)
     let listed_text = index.token_text(token);
-    if part.tag == PartTag::Initial && listed_tag != PartTag::Initial {
-        if listed_text.chars().count() > 1 && listed_text.chars().next() == part.text.chars().next()
-        {
-            return Some((vigia_index::Similarities::default().initial, PairKind::Initial));
-        }
+    if part.tag == PartTag::Initial
+        && listed_tag != PartTag::Initial
+        && listed_text.chars().count() > 1
+        && listed_text.chars().next() == part.text.chars().next()
+    {
+        return Some((vigia_index::Similarities::default().initial, PairKind::Initial));
     }
     None
 }
@@ -298,12 +323,20 @@ fn acronym_match(
             return Some((text.clone(), 0.9));
         }
     }
-    let listed = index.parts(name);
-    let mut listed_informative = listed.iter().filter(|p| Weights::is_informative(p.tag));
-    if let (Some(only), None) = (listed_informative.next(), listed_informative.next()) {
-        let text = index.token_text(only.token);
-        if form.parts.len() >= 2 && query_acronyms.iter().any(|a| a == text) {
-            return Some((text.to_owned(), 0.9));
+    // The other way: the listed name, written compactly ("MS-13" → "ms13",
+    // "CJNG"), is an acronym of the query.
+    if form.parts.len() >= 2 && !query_acronyms.is_empty() {
+        let listed = index.parts(name);
+        let informative: Vec<&str> = listed
+            .iter()
+            .filter(|p| Weights::is_informative(p.tag))
+            .map(|p| index.token_text(p.token))
+            .collect();
+        if (1..=3).contains(&informative.len()) {
+            let compact = informative.concat();
+            if query_acronyms.contains(&compact) {
+                return Some((compact, 0.9));
+            }
         }
     }
     None

@@ -52,17 +52,17 @@ pub(crate) fn compare(
     if let Some(f) = countries(&query.countries, &listed.countries, config, describe) {
         findings.push(f);
     }
-    if let (Some(q), Some(l)) = (query.gender, listed.gender) {
-        if q != l {
-            findings.push(EvidenceFinding {
-                feature: "gender_mismatch",
-                corroboration: 0.0,
-                penalty: config.gender_mismatch,
-                detail: "the genders differ".into(),
-                query: format!("{q:?}").to_lowercase(),
-                candidate: format!("{l:?}").to_lowercase(),
-            });
-        }
+    if let (Some(q), Some(l)) = (query.gender, listed.gender)
+        && q != l
+    {
+        findings.push(EvidenceFinding {
+            feature: "gender_mismatch",
+            corroboration: 0.0,
+            penalty: config.gender_mismatch,
+            detail: "the genders differ".into(),
+            query: format!("{q:?}").to_lowercase(),
+            candidate: format!("{l:?}").to_lowercase(),
+        });
     }
     let mut identifier_match = false;
     for q in &query.identifiers {

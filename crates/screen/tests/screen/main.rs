@@ -5,3 +5,4 @@
 
 mod builtin;
 mod recall;
+mod safety;

@@ -1,0 +1,245 @@
+//! One test per false-negative hazard listed in docs/matching-safety.md:
+//! each shows the control working (the true match is found) or the hazard
+//! being reported (a cap hit, the safety net).
+
+use std::sync::Arc;
+
+use vigia_index::{IndexBuilder, IndexConfig, Scratch};
+use vigia_model::{Entity, Schema, prop};
+use vigia_screen::{Query, ScreenConfig, ScreenResult, Screener};
+
+/// A listed entity: id, schema, then (property, value) pairs.
+fn listed(id: &str, schema: Schema, values: &[(&str, &str)]) -> Entity {
+    let mut entity = Entity::new(id, schema);
+    for (property, value) in values {
+        entity.add(property, value);
+    }
+    entity.add_dataset("test");
+    entity
+}
+
+fn screener(entities: Vec<Entity>) -> Screener {
+    let mut builder = IndexBuilder::new(IndexConfig::default());
+    builder.extend(entities);
+    Screener::new(Arc::new(builder.finish()), "test@1")
+}
+
+fn screen(screener: &Screener, schema: Schema, values: &[(&str, &str)]) -> ScreenResult {
+    let mut entity = Entity::new("q", schema);
+    for (property, value) in values {
+        entity.add(property, value);
+    }
+    screener.screen(
+        &Query { id: "q".into(), entity },
+        &ScreenConfig::default(),
+        &mut Scratch::new(),
+    )
+}
+
+/// The query must match `expected` (as a match, at any rank).
+fn check(screener: &Screener, schema: Schema, values: &[(&str, &str)], expected: &str) {
+    let result = screen(screener, schema, values);
+    assert!(
+        result.results.iter().any(|r| r.is_match && r.id == expected),
+        "{values:?} should match {expected}: {:#?}",
+        result.results.iter().map(|r| (&r.id, r.score)).collect::<Vec<_>>()
+    );
+}
+
+/// The query must not match `unexpected`.
+fn check_not(screener: &Screener, schema: Schema, values: &[(&str, &str)], unexpected: &str) {
+    let result = screen(screener, schema, values);
+    assert!(
+        !result.results.iter().any(|r| r.is_match && r.id == unexpected),
+        "{values:?} should not match {unexpected}"
+    );
+}
+
+fn people() -> Screener {
+    screener(vec![
+        listed(
+            "smith",
+            Schema::Person,
+            &[(prop::NAME, "John SMITH"), (prop::BIRTH_DATE, "1970-05-04")],
+        ),
+        listed(
+            "guzman",
+            Schema::Person,
+            &[(prop::NAME, "Joaquín Archivaldo GUZMÁN LOERA"), (prop::WEAK_ALIAS, "El Chapo")],
+        ),
+        listed("rahman", Schema::Person, &[(prop::NAME, "Abdul Rahman YASIN")]),
+        listed("abdulkarim", Schema::Person, &[(prop::NAME, "Abdulkarim AL-HASSAN")]),
+        listed("mohammed", Schema::Person, &[(prop::NAME, "Mohammed Omar KHALIFA")]),
+        listed("shoigu", Schema::Person, &[(prop::NAME, "Сергей Кужугетович Шойгу")]),
+        listed("maria", Schema::Person, &[(prop::NAME, "Maria Elena CASTILLO")]),
+        listed("bout", Schema::Person, &[(prop::NAME, "Viktor Anatolyevich BOUT")]),
+    ])
+}
+
+fn organisations() -> Screener {
+    screener(vec![
+        listed("cecoex", Schema::Organization, &[(prop::NAME, "CECOEX, S.A.")]),
+        listed("cjng", Schema::Organization, &[(prop::NAME, "Cártel de Jalisco Nueva Generación")]),
+        listed(
+            "ms13",
+            Schema::Organization,
+            &[(prop::NAME, "Mara Salvatrucha"), (prop::ALIAS, "MS-13")],
+        ),
+    ])
+}
+
+#[test]
+fn short_tokens_still_get_one_edit() {
+    check(&people(), Schema::Person, &[(prop::NAME, "Jon Smith")], "smith");
+}
+
+#[test]
+fn reordered_and_family_name_first() {
+    check(&people(), Schema::Person, &[(prop::NAME, "GUZMAN LOERA, Joaquin")], "guzman");
+    check(&people(), Schema::Person, &[(prop::NAME, "Smith John")], "smith");
+}
+
+#[test]
+fn second_family_name_and_middle_name_omitted() {
+    check(&people(), Schema::Person, &[(prop::NAME, "Joaquín Guzmán")], "guzman");
+}
+
+#[test]
+fn nickname_in_a_weak_alias() {
+    check(&people(), Schema::Person, &[(prop::NAME, "El Chapo")], "guzman");
+}
+
+#[test]
+fn accents_and_case() {
+    check(&people(), Schema::Person, &[(prop::NAME, "JOAQUIN ARCHIVALDO GUZMAN LOERA")], "guzman");
+}
+
+#[test]
+fn joined_and_split_parts() {
+    check(&people(), Schema::Person, &[(prop::NAME, "Abdulrahman Yasin")], "rahman");
+    check(&people(), Schema::Person, &[(prop::NAME, "Abdul Karim al-Hassan")], "abdulkarim");
+}
+
+#[test]
+fn given_name_spelling_variants() {
+    check(&people(), Schema::Person, &[(prop::NAME, "Muhammad Omar Khalifa")], "mohammed");
+}
+
+#[test]
+fn other_scripts_both_ways() {
+    // A Latin query finds a name listed only in Cyrillic.
+    check(&people(), Schema::Person, &[(prop::NAME, "Sergei Shoigu")], "shoigu");
+    // A Cyrillic query finds a name listed only in Latin, though the list
+    // romanised it in another convention ("Бут" is "but", listed "bout").
+    check(&people(), Schema::Person, &[(prop::NAME, "Виктор Бут")], "bout");
+}
+
+#[test]
+fn homoglyphs_inside_latin_names() {
+    // "Mаria" with a Cyrillic а.
+    check(&people(), Schema::Person, &[(prop::NAME, "M\u{430}ria Elena Castillo")], "maria");
+}
+
+#[test]
+fn birth_date_one_unit_off_still_matches() {
+    check(
+        &people(),
+        Schema::Person,
+        &[(prop::NAME, "John Smith"), (prop::BIRTH_DATE, "1971-05-04")],
+        "smith",
+    );
+    check(
+        &people(),
+        Schema::Person,
+        &[(prop::NAME, "John Smith"), (prop::BIRTH_DATE, "1970-04-05")],
+        "smith",
+    );
+    check_not(
+        &people(),
+        Schema::Person,
+        &[(prop::NAME, "John Smith"), (prop::BIRTH_DATE, "1990-01-01")],
+        "smith",
+    );
+}
+
+#[test]
+fn legal_form_omitted() {
+    check(&organisations(), Schema::Organization, &[(prop::NAME, "CECOEX")], "cecoex");
+    check(&organisations(), Schema::Company, &[(prop::NAME, "Cecoex SA de CV")], "cecoex");
+}
+
+#[test]
+fn acronyms_both_ways() {
+    check(&organisations(), Schema::Organization, &[(prop::NAME, "CJNG")], "cjng");
+    check(&organisations(), Schema::Organization, &[(prop::NAME, "Mara Salvatrucha 13")], "ms13");
+    check(&organisations(), Schema::Organization, &[(prop::NAME, "MS13")], "ms13");
+}
+
+#[test]
+fn numbers_tell_groups_apart() {
+    check_not(&organisations(), Schema::Organization, &[(prop::NAME, "MS-18")], "ms13");
+}
+
+#[test]
+fn unknown_kind_queries_match_every_kind() {
+    // A LegalEntity query (a payment's counterparty of unknown kind) is
+    // matched against persons and organisations alike.
+    check(
+        &organisations(),
+        Schema::LegalEntity,
+        &[(prop::NAME, "Cártel de Jalisco Nueva Generación")],
+        "cjng",
+    );
+    check(&people(), Schema::LegalEntity, &[(prop::NAME, "Joaquín Guzmán Loera")], "guzman");
+}
+
+#[test]
+fn a_result_limit_never_hides_how_many_matched() {
+    let listed: Vec<Entity> = (0..12)
+        .map(|i| {
+            listed(&format!("p{i}"), Schema::Person, &[(prop::NAME, "Karim Abdelaziz BENSALEM")])
+        })
+        .collect();
+    let screener = screener(listed);
+    let result = screen(&screener, Schema::Person, &[(prop::NAME, "Karim Abdelaziz Bensalem")]);
+    assert_eq!(result.results.len(), 5);
+    assert!(
+        result.total >= 12 || !result.total_exact,
+        "total {} exact {}",
+        result.total,
+        result.total_exact
+    );
+}
+
+#[test]
+fn expansion_caps_are_reported() {
+    // More than the fuzzy cap (96) of listed tokens one edit from the query.
+    let mut listed_entities = Vec::new();
+    let base: Vec<char> = "qartuvel".chars().collect();
+    let mut n = 0;
+    for i in 1..base.len() {
+        for c in 'a'..='z' {
+            if base[i] == c {
+                continue;
+            }
+            let mut variant = base.clone();
+            variant[i] = c;
+            let name: String = variant.into_iter().collect();
+            listed_entities.push(listed(&format!("v{n}"), Schema::Person, &[(prop::NAME, &name)]));
+            n += 1;
+        }
+    }
+    let screener = screener(listed_entities);
+    let result = screen(&screener, Schema::Person, &[(prop::NAME, "Qartuvel")]);
+    assert!(result.caps_hit > 0, "a cap was hit and must be reported");
+}
+
+#[test]
+fn the_safety_net_scores_names_that_reach_nothing_else() {
+    let screener =
+        screener(vec![listed("olo", Schema::Person, &[(prop::NAME, "Oleksandr OLOVYANNIKOV")])]);
+    // Nothing reaches the cut-off, but the best-bounded name is still
+    // scored and returned below it, flagged.
+    let result = screen(&screener, Schema::Person, &[(prop::NAME, "Olovyanikov")]);
+    assert!(result.results.iter().any(|r| r.id == "olo") || result.safety_net, "{result:#?}");
+}
