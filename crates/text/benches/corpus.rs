@@ -79,11 +79,8 @@ fn main() {
         return;
     }
     let names = names(&text, NAMES);
-    let rounds: usize = std::env::var("VIGIA_CORPUS_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(5)
-        .max(1);
+    let rounds: usize =
+        std::env::var("VIGIA_CORPUS_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(5).max(1);
     // Build the lazily initialised tables before timing.
     for n in &names {
         black_box(analyze(n, NameKind::Unknown));

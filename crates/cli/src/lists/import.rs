@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::mpsc;
 
+use anyhow::Context;
 use clap::{ArgAction, Args};
 use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
@@ -68,6 +69,11 @@ pub(crate) struct ImportArgs {
     /// (`un_xml`, `ofac_sdn_csv`, `ftm_json`, `generic_csv`, ...).
     #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
     format: Option<Format>,
+    /// The column mapping of an institution's own CSV list (TOML, or JSON
+    /// when the name ends in .json); see docs/guide/generic-csv.md. Implies
+    /// --format generic_csv.
+    #[arg(long, value_name = "FILE")]
+    mapping: Option<PathBuf>,
     /// Accept a version with fewer than half the entities of the active
     /// one (the list really shrank). The override is recorded in the audit
     /// trail.
@@ -110,15 +116,32 @@ pub(super) struct ImportOptions {
     pub(super) origin: Option<String>,
     pub(super) policy: ImportPolicy,
     pub(super) verbose: bool,
+    /// The column mapping of generic CSV lists.
+    pub(super) mapping: Option<vigia_sources::generic::Mapping>,
 }
 
 pub(super) fn run(args: ImportArgs, global: &Global) -> anyhow::Result<ExitCode> {
     if !(0.0..=100.0).contains(&args.max_error_percent) {
         anyhow::bail!("--max-error-percent must be between 0 and 100");
     }
+    let mapping = match &args.mapping {
+        Some(path) => Some(
+            vigia_sources::generic::Mapping::read(path)
+                .with_context(|| format!("reading the column mapping {}", path.display()))?,
+        ),
+        None => None,
+    };
+    if mapping.is_some() && args.format.is_some_and(|f| f != Format::GenericCsv) {
+        anyhow::bail!(
+            "--mapping is for generic_csv lists; it cannot be used with --format {}",
+            args.format.map(|f| f.name()).unwrap_or_default()
+        );
+    }
+    let format = if mapping.is_some() { Some(Format::GenericCsv) } else { args.format };
     let options = ImportOptions {
+        mapping,
         dataset: args.dataset,
-        format: args.format,
+        format,
         expect_format: None,
         origin: None,
         policy: ImportPolicy {
@@ -302,7 +325,7 @@ fn import_source(
         diagnostics: options.verbose.then_some(&mut diagnostics),
         entities: 0,
     };
-    let read = read_in_parallel(source, &mut feed);
+    let read = read_in_parallel(source, options, &mut feed);
     bar.finish_and_clear();
     let report = match read {
         Ok(summary) => import.finish(&summary)?,
@@ -409,10 +432,16 @@ impl Sink for Channel {
 /// Reads a source on a second thread while this one writes what it finds
 /// into the store: parsing and SQLite work overlap on two cores. The
 /// bounded channel keeps memory flat whichever side is faster.
-fn read_in_parallel(source: &Source, feed: &mut Feed<'_, '_>) -> vigia_sources::Result<Summary> {
+fn read_in_parallel(
+    source: &Source,
+    options: &ImportOptions,
+    feed: &mut Feed<'_, '_>,
+) -> vigia_sources::Result<Summary> {
     let (sender, receiver) = mpsc::sync_channel::<Event>(1024);
+    let read_options = vigia_sources::ReadOptions { mapping: options.mapping.clone() };
     std::thread::scope(|scope| {
-        let parser = scope.spawn(move || vigia_sources::read(source, &mut Channel(sender)));
+        let parser = scope
+            .spawn(move || vigia_sources::read_with(source, &read_options, &mut Channel(sender)));
         for event in receiver {
             match event {
                 Event::Entity(entity) => feed.entity(entity),

@@ -360,6 +360,7 @@ fn update_source(
             max_error_share: download.max_error_share,
         },
         verbose: args.verbose,
+        mapping: None,
     };
     import_paths(store, &[folder.to_owned()], &options, global)
 }

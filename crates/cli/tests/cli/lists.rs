@@ -675,3 +675,47 @@ fn an_import_killed_midway_leaves_the_active_version() {
     let output = ok(&data, &["lists", "import", "--dataset", "crash", path_str(&big)]);
     assert!(output.contains("crash@2: 300000 entities"), "{output}");
 }
+
+#[test]
+fn an_institutions_own_csv_imports_with_its_column_mapping() {
+    let data = TempDir::new().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sources/tests/fixtures/generic");
+    let csv = fixtures.join("custom.csv");
+    let mapping = fixtures.join("custom.toml");
+    ok(
+        data.path(),
+        &[
+            "lists",
+            "import",
+            path_str(&csv),
+            "--mapping",
+            path_str(&mapping),
+            "--dataset",
+            "fiu_notices",
+        ],
+    );
+    assert_eq!(status(data.path()).get("fiu_notices").map(|s| s.0), Some(1));
+    let exported = ok(data.path(), &["lists", "export", "--dataset", "fiu_notices"]);
+    let first: Value = serde_json::from_str(exported.lines().next().unwrap()).unwrap();
+    assert_eq!(first["schema"], "Person", "{first}");
+    assert_eq!(first["properties"]["birthDate"][0], "1975-06-12", "{first}");
+    assert_eq!(first["properties"]["alias"].as_array().map(Vec::len), Some(2), "{first}");
+
+    // A mapping that does not parse is an error naming the file; nothing
+    // is imported.
+    let broken = data.path().join("broken.toml");
+    std::fs::write(&broken, "[columns]\n\"Ref\" = \"no_such_property\"\n").unwrap();
+    let fresh = TempDir::new().unwrap();
+    let output =
+        vigia(fresh.path(), &["lists", "import", path_str(&csv), "--mapping", path_str(&broken)]);
+    no_panic(&output);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("broken.toml"), "{}", stderr(&output));
+    // A mapping with another format is refused.
+    let output = vigia(
+        fresh.path(),
+        &["lists", "import", path_str(&csv), "--mapping", path_str(&mapping), "--format", "un_xml"],
+    );
+    no_panic(&output);
+    assert!(stderr(&output).contains("--mapping is for generic_csv"), "{}", stderr(&output));
+}
