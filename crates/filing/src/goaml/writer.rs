@@ -359,7 +359,7 @@ fn phones(out: &mut XmlOut, p: &Party, contact: &str, profile: &GoamlProfile) ->
 /// A party's addresses. goAML requires street, city and country in every
 /// address; a partial one (a transaction names a street and a state but no
 /// city) is left out rather than written invalid; the FinCEN forms, which
-/// can mark a part unknown, keep it (ADR 0110).
+/// can mark a part unknown, keep it (ADR 0117).
 fn addresses(out: &mut XmlOut, p: &Party, contact: &str) -> Result<()> {
     let complete: Vec<&Address> = p.addresses.iter().filter(|a| is_complete(a)).collect();
     if complete.is_empty() {
