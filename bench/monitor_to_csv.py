@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Vigia JSONL (stdin) to the AMLworld CSV layout (stdout), for bench/monitor.sh.
 
-Accounts are split at the first ':' into bank and account when they have one,
-else the institution (or "0") is the bank. Channels map to AMLworld payment
+The institution (or "0") is the bank; a party without an account gets an empty
+Account column. Channels map to AMLworld payment
 formats; currencies to AMLworld's names. Labels become `Is Laundering`.
 """
 import json
@@ -19,7 +19,9 @@ CURRENCIES = {"USD": "US Dollar", "EUR": "Euro", "CNY": "Yuan", "JPY": "Yen", "G
 
 
 def side(party):
-    account = party.get("account") or "CASH"
+    # A party without an account (a walk-in cash customer) keeps the column
+    # empty: the reader takes it as no account, not one shared account.
+    account = party.get("account") or ""
     bank = (party.get("institution") or "0").replace(",", " ")
     return bank, account.replace(",", " ")
 

@@ -24,16 +24,18 @@ struct Histogram {
     buckets: Vec<u64>,
     above: Vec<u64>,
     n: u64,
+    sum_ns: u64,
 }
 
 impl Histogram {
     fn new() -> Histogram {
-        Histogram { buckets: vec![0; 100_000], above: Vec::new(), n: 0 }
+        Histogram { buckets: vec![0; 100_000], above: Vec::new(), n: 0, sum_ns: 0 }
     }
 
     fn record(&mut self, d: Duration) {
         let ns = d.as_nanos() as u64;
         self.n += 1;
+        self.sum_ns += ns;
         match self.buckets.get_mut((ns / 10) as usize) {
             Some(b) => *b += 1,
             None => self.above.push(ns),
@@ -56,7 +58,8 @@ impl Histogram {
 
     fn line(&mut self, name: &str) -> String {
         format!(
-            "{name:<10} p50 {:>7.2} µs  p90 {:>7.2} µs  p99 {:>7.2} µs  p99.9 {:>8.2} µs",
+            "{name:<10} mean {:>6.2} µs  p50 {:>7.2} µs  p90 {:>7.2} µs  p99 {:>7.2} µs  p99.9 {:>8.2} µs",
+            self.sum_ns as f64 / self.n.max(1) as f64 / 1000.0,
             self.quantile(0.5),
             self.quantile(0.9),
             self.quantile(0.99),
@@ -101,14 +104,14 @@ fn main() {
         running.iter().map(|i| monitor.pack().scenarios[*i].typology.as_str()).collect();
     let typologies = typologies.len();
 
-    let (mut prepare, mut rules, mut graph_stage, mut whole) =
-        (Histogram::new(), Histogram::new(), Histogram::new(), Histogram::new());
+    let (mut prepare, mut rules, mut graph_stage, mut sweep, mut whole) =
+        (Histogram::new(), Histogram::new(), Histogram::new(), Histogram::new(), Histogram::new());
     let mut chunk = Vec::new();
     let mut alerts = Vec::new();
     let (mut n, mut n_alerts) = (0u64, 0u64);
     let mut busy = Duration::ZERO;
     let mut cpu = Some(Duration::ZERO);
-    let mut stamps = [Instant::now(); 4];
+    let mut stamps = [Instant::now(); 5];
     loop {
         chunk.clear();
         if !days.next_chunk(&mut chunk, 100_000) || chunk.is_empty() {
@@ -124,13 +127,15 @@ fn main() {
                         Stage::Prepared => 1,
                         Stage::Rules => 2,
                         Stage::Graph => 3,
+                        Stage::Swept => 4,
                     };
                     stamps[i] = Instant::now();
                 });
                 prepare.record(stamps[1] - stamps[0]);
                 rules.record(stamps[2] - stamps[1]);
                 graph_stage.record(stamps[3] - stamps[2]);
-                whole.record(stamps[3] - stamps[0]);
+                sweep.record(stamps[4] - stamps[3]);
+                whole.record(stamps[4] - stamps[0]);
             } else {
                 let _ = monitor.process(tx, &mut alerts);
             }
@@ -168,6 +173,7 @@ fn main() {
     println!("{}", prepare.line("prepare"));
     println!("{}", rules.line("rules"));
     println!("{}", graph_stage.line("graph"));
+    println!("{}", sweep.line("sweep"));
     println!("{}", whole.line("total"));
     println!(
         "state at end        {} window keys, {} events, {} evidence ids, {} accounts, {} late",

@@ -155,6 +155,9 @@ pub enum Stage {
     Rules,
     /// Graph typologies done.
     Graph,
+    /// The incremental sweep of idle window state done (the end of the
+    /// transaction).
+    Swept,
 }
 
 /// Transaction ids by stream position, for the evidence of alerts, in
@@ -1175,6 +1178,7 @@ impl Monitor {
         }
         stage(Stage::Graph);
         self.sweep_step();
+        stage(Stage::Swept);
         Ok(())
     }
 

@@ -419,9 +419,13 @@ impl<R: BufRead> TransactionReader<R> {
                     [(&mut tx.originator, &r[1], &r[2]), (&mut tx.beneficiary, &r[3], &r[4])]
                 {
                     party.account.clear();
-                    party.account.push_str(&String::from_utf8_lossy(bank));
-                    party.account.push(':');
-                    party.account.push_str(&String::from_utf8_lossy(account));
+                    // An empty Account is a party without one (a walk-in
+                    // cash customer), not one account shared by all of them.
+                    if !account.iter().all(u8::is_ascii_whitespace) {
+                        party.account.push_str(&String::from_utf8_lossy(bank));
+                        party.account.push(':');
+                        party.account.push_str(&String::from_utf8_lossy(account));
+                    }
                     let institution = party.institution.get_or_insert_with(String::new);
                     set(institution, bank);
                 }
@@ -705,6 +709,17 @@ mod tests {
         check(&rows[5], 6, "bad label \"2\"");
         check(&rows[6], 7, "2 columns");
         check(&rows[7], 8, "negative");
+    }
+
+    #[test]
+    fn empty_amlworld_account_is_no_account() {
+        let text = "Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,Amount Paid,Payment Currency,Payment Format,Is Laundering\n\
+2022/09/01 00:20,0,,001,8000F5340,9000,US Dollar,9000,US Dollar,Cash,0\n";
+        let rows = read_all(text, None).unwrap();
+        let (t, _) = rows[0].as_ref().unwrap();
+        assert_eq!(t.originator.account, "");
+        assert_eq!(t.originator.institution.as_deref(), Some("0"));
+        assert_eq!(t.beneficiary.account, "001:8000F5340");
     }
 
     #[test]
