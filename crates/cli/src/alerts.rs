@@ -308,8 +308,8 @@ fn table(alerts: &[StoredAlert]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<24} {:<9} {:<8} {:>5} {:<21} {:<12} {:<14} {}",
-        "alert", "priority", "scenario", "score", "due", "status", "case", "subjects"
+        "{:<24} {:<9} {:<8} {:>5} {:<21} {:<12} {:<14} subjects",
+        "alert", "priority", "scenario", "score", "due", "status", "case"
     );
     for a in alerts {
         let due = if a.overdue { format!("{} !", a.due_at) } else { a.due_at.clone() };

@@ -670,8 +670,8 @@ fn table(cases: &[CaseSummary]) -> String {
     }
     let _ = writeln!(
         out,
-        "{:<12} {:<10} {:<9} {:<15} {:<12} {:<21} {:>6}  {}",
-        "case", "state", "priority", "disposition", "assignee", "due", "alerts", "subject / title"
+        "{:<12} {:<10} {:<9} {:<15} {:<12} {:<21} {:>6}  subject / title",
+        "case", "state", "priority", "disposition", "assignee", "due", "alerts"
     );
     for c in cases {
         let due = if c.overdue { format!("{} !", c.due_at) } else { c.due_at.clone() };

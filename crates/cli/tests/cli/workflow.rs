@@ -443,8 +443,11 @@ fn many_customers(dir: &Path, name: &str, n: usize, twist: &str) -> String {
     write(dir, name, &text).to_str().unwrap().to_owned()
 }
 
-/// What must agree between a run that was killed and one that was not.
-fn state(data: &Path) -> (u64, Vec<(String, String, u64)>, usize, BTreeSet<String>) {
+/// What must agree between a run that was killed and one that was not:
+/// active customers, hits (id, status, openings), decisions, alert ids.
+type State = (u64, Vec<(String, String, u64)>, usize, BTreeSet<String>);
+
+fn state(data: &Path) -> State {
     let store = Store::open(data).unwrap();
     let counts = store.customer_counts().unwrap();
     let hits: Vec<(String, String, u64)> = store

@@ -892,7 +892,7 @@ fn ctr(
         let (o, b) = (&t.originator, &t.beneficiary);
         let ours_o = has_account(o) && (is_ours(o, filer) || !is_ours(b, filer));
         let ours_b = has_account(b) && (is_ours(b, filer) || !is_ours(o, filer));
-        let inbound = !(ours_o && !ours_b);
+        let inbound = !ours_o || ours_b;
         let deposit = inbound && ours_b;
         // The person on whose behalf: the account holder, or the sender of
         // a transfer paid in cash.
