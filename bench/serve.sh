@@ -6,17 +6,29 @@
 #
 #   bench/serve.sh [--duration S] [--connections C] [--negatives N]
 #                  [--executors "pool blocking"] [--bin-dir DIR]
+#                  [--paced-connections C] [--pace-ms MS] [--swap-executor E]
 #
 #   --duration S     seconds per measured run (default 30)
 #   --connections C  concurrent keep-alive connections (default 32)
 #   --negatives N    rows of yente's global negatives in the query mix
 #                    (default 2000; plus 683 UN and 1,254 Congress positives)
-#   --executors E    screening executors to measure (default "pool blocking")
+#   --executors E    screening executors to measure (default "pool
+#                    blocking"; "inline" is a third)
 #   --bin-dir DIR    use DIR/vigia instead of building this tree
+#   --paced-connections C, --pace-ms MS
+#                    the paced run: C connections, each waiting MS ms
+#                    between an answer and its next request (default 24
+#                    and 3: about 6,000 requests/s offered when answers
+#                    take 1 ms; fewer if they take longer)
+#   --swap-executor E  the executor of the run with a list update (pool)
 #
 # Runs, each after a 5 s warm-up:
-#   1. steady load, once per executor: requests/s, latency percentiles,
-#      errors (non-2xx and socket errors);
+#   1. steady load, once per executor: as many requests as the connections
+#      can send (saturation: the CPU is the bottleneck, so the latency is
+#      mostly queueing); requests/s, latency percentiles, errors (non-2xx
+#      and socket errors);
+#   1b. paced load, once per executor: the same queries at a set pace
+#      below saturation, the latency a client sees at that rate;
 #   2. the same load while a list update (POST /admin/lists/update: a new
 #      version of a small feed served by a loopback HTTP server, whose
 #      change leaves every name as it was) builds and swaps a new index,
@@ -34,6 +46,9 @@ connections=16
 negatives=2000
 executors="pool blocking"
 bin_dir=""
+paced_connections=24
+pace_ms=3
+swap_executor=pool
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration="$2"; shift 2 ;;
@@ -41,7 +56,10 @@ while [ $# -gt 0 ]; do
     --negatives) negatives="$2"; shift 2 ;;
     --executors) executors="$2"; shift 2 ;;
     --bin-dir) bin_dir="$2"; shift 2 ;;
-    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --paced-connections) paced_connections="$2"; shift 2 ;;
+    --pace-ms) pace_ms="$2"; shift 2 ;;
+    --swap-executor) swap_executor="$2"; shift 2 ;;
+    -h|--help) sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "serve.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -89,6 +107,9 @@ key="$("$vigia" --data-dir "$data" keys create --name bench --role admin 2>/dev/
 
 say "writing the query mix"
 count="$(python3 bench/serve_queries.py "$shared/eval/yente" "$negatives" "$tmp" "$key")"
+# The paced script: each connection waits between an answer and its next
+# request (wrk calls delay() before every request).
+{ cat "$tmp/match.lua"; echo "function delay() return $pace_ms end"; } > "$tmp/paced.lua"
 
 # The loopback publisher of the feed and a sources file that updates only it.
 feed_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
@@ -123,6 +144,9 @@ stop_server() {
 load() { # $1: label, $2: seconds
   wrk -t1 -c"$connections" -d"${2}s" --latency -s "$tmp/match.lua" "$base" > "$out/wrk-$1.txt" 2>&1
 }
+paced() { # $1: label, $2: seconds
+  wrk -t1 -c"$paced_connections" -d"${2}s" --latency -s "$tmp/paced.lua" "$base" > "$out/wrk-$1.txt" 2>&1
+}
 figures() { # $1: wrk log -> "rps p50 p99 errors"
   python3 - "$1" <<'PY'
 import re, sys
@@ -149,7 +173,7 @@ PY
   echo "- cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores (shared by the server, wrk and the checker)"
   echo "- lists: $(tail -n +2 "$out/lists.txt" | wc -l) active datasets, every list in shared/data/lists plus a one-entity feed (bench_feed) that the update replaces"
   echo "- queries: $count one-query bodies cycled (683 UN treated + 1,254 Congress positives + $negatives global negatives)"
-  echo "- load: wrk -t1 -c$connections -d${duration}s --latency, keep-alive, loopback"
+  echo "- load: wrk -t1 -c$connections -d${duration}s --latency, keep-alive, loopback (saturation); paced: wrk -t1 -c$paced_connections, ${pace_ms} ms between an answer and the next request on each connection"
   echo
   echo "| run | requests/s | p50 ms | p99 ms | errors | requests |"
   echo "|---|---:|---:|---:|---:|---:|"
@@ -163,11 +187,16 @@ for executor in $executors; do
   read -r rps p50 p99 errors total < <(figures "$out/wrk-$executor.txt")
   echo "| steady, $executor | $rps | $p50 | $p99 | $errors | $total |" >> "$out/summary.md"
   say "$executor: $rps req/s, p50 $p50 ms, p99 $p99 ms, $errors errors"
+  say "paced load, executor $executor"
+  paced "paced-$executor" "$duration"
+  read -r rps p50 p99 errors total < <(figures "$out/wrk-paced-$executor.txt")
+  echo "| paced (c$paced_connections, ${pace_ms} ms pause), $executor | $rps | $p50 | $p99 | $errors | $total |" >> "$out/summary.md"
+  say "paced $executor: $rps req/s, p50 $p50 ms, p99 $p99 ms, $errors errors"
   stop_server
 done
 
-say "load while a list update swaps the index (executor pool)"
-start_server pool
+say "load while a list update swaps the index (executor $swap_executor)"
+start_server "$swap_executor"
 python3 bench/serve_check.py record "$base" "$key" "$tmp/bodies.jsonl" 300 "$tmp/expected.json" > /dev/null
 load warmup-swap 5
 load swap "$duration" &
@@ -182,7 +211,7 @@ wait "$check_pid"
 curl -fs -H "Authorization: ApiKey $key" "$base/metrics" > "$out/metrics.txt"
 stop_server
 read -r rps p50 p99 errors total < <(figures "$out/wrk-swap.txt")
-echo "| during a list update and index swap, pool | $rps | $p50 | $p99 | $errors | $total |" >> "$out/summary.md"
+echo "| during a list update and index swap, $swap_executor | $rps | $p50 | $p99 | $errors | $total |" >> "$out/summary.md"
 python3 - "$out" >> "$out/summary.md" <<'PY'
 import json, sys
 out = sys.argv[1]

@@ -56,8 +56,9 @@ pub(crate) struct ServeArgs {
     /// --config`; default: sources.toml in the data directory if present).
     #[arg(long, value_name = "FILE")]
     update_config: Option<PathBuf>,
-    /// Where screening runs: `pool` (dedicated threads) or `blocking`
-    /// (tokio's blocking pool); for benchmarks.
+    /// Where screening runs: `pool` (dedicated threads), `blocking`
+    /// (tokio's blocking pool) or `inline` (the runtime's workers); for
+    /// benchmarks.
     #[arg(long, default_value = "pool", hide = true)]
     executor: String,
 }
@@ -123,7 +124,7 @@ impl Updater for ListsUpdate {
 /// Runs `vigia serve`.
 pub(crate) fn run(args: ServeArgs, global: &Global) -> Result<ExitCode> {
     let Some(executor) = Executor::parse(&args.executor) else {
-        bail!("--executor must be pool or blocking");
+        bail!("--executor must be pool, blocking or inline");
     };
     let mut config = ServerConfig::new(global.data_dir.clone());
     config.require_keys = !args.insecure_no_auth;

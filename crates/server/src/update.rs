@@ -101,7 +101,21 @@ fn reload_blocking(state: &AppState, force: bool) -> Result<bool, String> {
     if !force && !changed(state)? {
         return Ok(false);
     }
-    let loaded = lists::load(&state.config.data_dir).map_err(|e| e.to_string())?;
+    // While an index serves, the new one builds on half the cores (at
+    // least one thread), so that screening keeps the rest; the first
+    // build, with nothing to serve, takes them all.
+    let loaded = if state.served().is_some() {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads((cores / 2).max(1))
+            .thread_name(|i| format!("vigia-rebuild-{i}"))
+            .build()
+            .map_err(|e| format!("starting the rebuild threads: {e}"))?;
+        pool.install(|| lists::load(&state.config.data_dir))
+    } else {
+        lists::load(&state.config.data_dir)
+    }
+    .map_err(|e| e.to_string())?;
     tracing::info!(
         lists = %loaded.label,
         records = loaded.index.stats().records,

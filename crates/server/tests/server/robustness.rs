@@ -143,6 +143,8 @@ fn value() -> impl Strategy<Value = Value> {
                     Just("birthDate".to_owned()),
                     Just("weights".to_owned()),
                     Just("country_mismatch".to_owned()),
+                    Just("customers".to_owned()),
+                    Just("id".to_owned()),
                     "[a-z]{1,8}",
                 ],
                 inner,
@@ -170,6 +172,26 @@ proptest! {
     fn decoding_arbitrary_bytes_is_total(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
         if let Err(err) = vigia_server::yente::decode_match_body(&bytes, 100) {
             prop_assert!(err.status.is_client_error(), "{err:?}");
+        }
+        if let Err(err) = vigia_server::decode_customers(&bytes) {
+            prop_assert!(err.status.is_client_error(), "{err:?}");
+        }
+    }
+
+    /// Customer registrations decode totally too, and a decoded customer
+    /// has an id and a name.
+    #[test]
+    fn decoding_arbitrary_registrations_is_total(body in value()) {
+        let bytes = serde_json::to_vec(&body).unwrap();
+        match vigia_server::decode_customers(&bytes) {
+            Ok((customers, _)) => {
+                for customer in customers {
+                    prop_assert!(!customer.id.is_empty());
+                    prop_assert!(customer.names().next().is_some()
+                        || customer.has("firstName") || customer.has("lastName"));
+                }
+            }
+            Err(err) => prop_assert!(err.status.is_client_error(), "{err:?}"),
         }
     }
 
