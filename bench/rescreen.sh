@@ -13,4 +13,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 customers="${1:-1000000}"
 VIGIA_BENCH_CUSTOMERS="$customers" VIGIA_BENCH_ONCE=1 \
-    cargo bench -p vigia-store --bench rescreen 2>&1 | grep -E '^(setup|reading|once):'
+    cargo bench -p vigia-store --bench rescreen 2>&1 | grep -E '^(setup|reading|once)'

@@ -312,10 +312,17 @@ pub fn rescreen(
         let chosen: Vec<ScreeningSubject> = match &filter {
             None => std::mem::take(chunk),
             Some(filter) => {
+                // One scratch per thread's share of the chunk: its memo of
+                // expansions is what makes the filter cheap on the common
+                // name parts, and a fresh one per rayon job would lose it.
+                let share = chunk.len().div_ceil(rayon::current_num_threads()).max(1);
                 let wanted: Vec<bool> = chunk
-                    .par_iter()
-                    .map_init(FilterScratch::new, |scratch, s| {
-                        keep(s) || filter.may_match(index, &s.entity, scratch)
+                    .par_chunks(share)
+                    .flat_map_iter(|part| {
+                        let mut scratch = FilterScratch::new();
+                        part.iter()
+                            .map(|s| keep(s) || filter.may_match(index, &s.entity, &mut scratch))
+                            .collect::<Vec<bool>>()
                     })
                     .collect();
                 chunk.drain(..).zip(wanted).filter(|(_, w)| *w).map(|(s, _)| s).collect()
