@@ -22,7 +22,8 @@ pub struct NewApiKey {
     pub name: String,
     /// SHA-256 of the whole key, hex.
     pub hash: String,
-    /// The role (`screen`, `admin`, ...).
+    /// The role (`screen`, `admin`, `analyst`, `supervisor`; the server
+    /// decides what each may do, ADRs 0102 and 0107).
     pub role: String,
     /// The datasets the key may read; empty: all.
     pub datasets: Vec<String>,
