@@ -513,4 +513,4 @@ pub fn export(
     Ok(())
 }
 
-pub use vigia_testdata::synthetic_entities;
+pub use vigia_testdata::{synthetic_entities, synthetic_entity_stream};

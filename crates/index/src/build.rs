@@ -11,11 +11,17 @@ use crate::{
     NameOrigin, PartRole, Record, RecordId, TokenId,
 };
 
+/// How many entities are analysed in parallel at a time.
+const CHUNK: usize = 4096;
+
 /// Collects entities and builds an [`Index`].
 #[derive(Debug, Default)]
 pub struct IndexBuilder {
     config: IndexConfig,
-    entities: Vec<Entity>,
+    /// The entities offered, in chunks of [`CHUNK`]: the build consumes
+    /// them a chunk at a time and frees each chunk's storage as it goes,
+    /// so entities are never held twice (here and in the index).
+    entities: Vec<Vec<Entity>>,
     skipped: usize,
 }
 
@@ -36,14 +42,23 @@ impl IndexBuilder {
     /// Offers an entity. Entities whose schema is not matchable (links,
     /// sanctions, addresses) and entities without any name are skipped;
     /// returns whether the entity was taken.
-    pub fn add(&mut self, entity: Entity) -> bool {
+    pub fn add(&mut self, mut entity: Entity) -> bool {
         if !entity.schema.is_matchable()
             || (entity.names().next().is_none() && composed_name(&entity).is_none())
         {
             self.skipped += 1;
             return false;
         }
-        self.entities.push(entity);
+        // The index keeps the entity for as long as it serves.
+        entity.shrink_to_fit();
+        match self.entities.last_mut() {
+            Some(chunk) if chunk.len() < CHUNK => chunk.push(entity),
+            _ => {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push(entity);
+                self.entities.push(chunk);
+            }
+        }
         true
     }
 
@@ -59,7 +74,7 @@ impl IndexBuilder {
         let IndexBuilder { config, entities, skipped } = self;
 
         let mut dictionary = DictionaryBuilder::default();
-        let mut records = Vec::with_capacity(entities.len());
+        let mut records = Vec::with_capacity(entities.iter().map(Vec::len).sum());
         let mut names: Vec<IndexedName> = Vec::new();
         let mut parts: Vec<IndexedPart> = Vec::new();
         let mut joins: Vec<IndexedJoin> = Vec::new();
@@ -77,12 +92,7 @@ impl IndexBuilder {
         // Names are analysed in parallel a chunk at a time, and each chunk's
         // analyses are dropped once interned: memory holds one chunk of
         // analyses, not the whole list's.
-        const CHUNK: usize = 4096;
-        let mut entities = entities.into_iter().peekable();
-        let mut chunk: Vec<Entity> = Vec::with_capacity(CHUNK);
-        while entities.peek().is_some() {
-            chunk.clear();
-            chunk.extend(entities.by_ref().take(CHUNK));
+        for mut chunk in entities {
             let analysed: Vec<Vec<AnalysedName>> = chunk.par_iter().map(analyse_entity).collect();
             for (entity, entity_names) in chunk.drain(..).zip(analysed) {
                 let record = records.len() as RecordId;
@@ -194,6 +204,15 @@ impl IndexBuilder {
             }
         }
 
+        // The vectors grew by doubling; a million entities leave hundreds
+        // of megabytes of spare capacity, given back before the postings
+        // are laid out.
+        records.shrink_to_fit();
+        names.shrink_to_fit();
+        parts.shrink_to_fit();
+        joins.shrink_to_fit();
+        join_postings.shrink_to_fit();
+        acronyms.shrink_to_fit();
         let record_count = records.len();
         let dictionary = dictionary.finish(record_count);
         for (part, (token, tag, role)) in parts.iter_mut().zip(pending_weights) {
@@ -217,6 +236,7 @@ impl IndexBuilder {
             placed[*slot as usize] = *name;
             *slot += 1;
         }
+        drop(postings);
         let mut deduped: Vec<NameId> = Vec::with_capacity(placed.len());
         let mut offsets = vec![0u32; posting_offsets.len()];
         for t in 0..posting_offsets.len() - 1 {
@@ -230,6 +250,7 @@ impl IndexBuilder {
             }
             offsets[t + 1] = deduped.len() as u32;
         }
+        drop(placed);
         let posting_offsets = offsets;
         let postings = deduped;
 

@@ -277,6 +277,18 @@ impl Entity {
         true
     }
 
+    /// Gives back the spare capacity of every string and value list, for
+    /// entities kept in memory for a long time (an index holds a million).
+    pub fn shrink_to_fit(&mut self) {
+        self.id.shrink_to_fit();
+        for values in self.properties.values_mut() {
+            values.shrink_to_fit();
+            values.iter_mut().for_each(String::shrink_to_fit);
+        }
+        self.datasets.shrink_to_fit();
+        self.referents.shrink_to_fit();
+    }
+
     /// Adds every value of an iterator to a property.
     pub fn add_all<I, S>(&mut self, property: &str, values: I)
     where

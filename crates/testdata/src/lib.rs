@@ -68,7 +68,7 @@ pub fn shared_data(relative: &str) -> Option<PathBuf> {
 /// name parts drawn from a Zipf-like distribution over generated syllable
 /// words, as real lists have a few very common parts and many rare ones.
 /// Deterministic for a seed.
-pub fn synthetic_entities(n: usize, seed: u64) -> Vec<Entity> {
+pub fn synthetic_entity_stream(n: usize, seed: u64) -> impl Iterator<Item = Entity> {
     const SYLLABLES: &[&str] = &[
         "ma", "ri", "an", "to", "ka", "le", "mo", "ha", "med", "al", "ja", "qu", "in", "go", "mez",
         "ro", "sa", "la", "fer", "nan", "dez", "lu", "is", "car", "los", "gar", "cia", "ab", "dul",
@@ -79,14 +79,6 @@ pub fn synthetic_entities(n: usize, seed: u64) -> Vec<Entity> {
         &["LLC", "S.A. de C.V.", "Ltd", "GmbH", "OOO", "Trading Co", "Holdings", "SA", "Inc"];
     const COUNTRIES: &[&str] =
         &["mx", "us", "ve", "sv", "co", "ru", "ir", "cn", "af", "sy", "kp", "gt"];
-    let mut state = seed | 1;
-    let mut next = move || {
-        // xorshift64*: deterministic, no dependency.
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    };
     let vocabulary: Vec<String> = (0..200_000)
         .map(|i| {
             let mut word = String::new();
@@ -102,16 +94,23 @@ pub fn synthetic_entities(n: usize, seed: u64) -> Vec<Entity> {
             word
         })
         .collect();
-    let word = |next: &mut dyn FnMut() -> u64| {
-        // Zipf-like: the square of a uniform draw favours low ranks.
-        let u = (next() % 1_000_000) as f64 / 1_000_000.0;
-        let rank = ((u * u) * vocabulary.len() as f64) as usize;
-        let w = &vocabulary[rank.min(vocabulary.len() - 1)];
-        let mut c = w.chars();
-        c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
-    };
-    let mut out = Vec::with_capacity(n);
-    for i in 0..n {
+    let mut state = seed | 1;
+    (0..n).map(move |i| {
+        let mut next = || {
+            // xorshift64*: deterministic, no dependency.
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        };
+        let word = |next: &mut dyn FnMut() -> u64| -> String {
+            // Zipf-like: the square of a uniform draw favours low ranks.
+            let u = (next() % 1_000_000) as f64 / 1_000_000.0;
+            let rank = ((u * u) * vocabulary.len() as f64) as usize;
+            let w = &vocabulary[rank.min(vocabulary.len() - 1)];
+            let mut c = w.chars();
+            c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
+        };
         let kind = next() % 10;
         let mut e;
         if kind < 6 {
@@ -152,7 +151,11 @@ pub fn synthetic_entities(n: usize, seed: u64) -> Vec<Entity> {
             e.add(prop::IMO_NUMBER, &format!("IMO{}", 9_000_000 + next() % 999_999));
         }
         e.add_dataset("synthetic");
-        out.push(e);
-    }
-    out
+        e
+    })
+}
+
+/// The same entities as [`synthetic_entity_stream`], collected.
+pub fn synthetic_entities(n: usize, seed: u64) -> Vec<Entity> {
+    synthetic_entity_stream(n, seed).collect()
 }
