@@ -183,6 +183,20 @@ fn bench(c: &mut Criterion) {
             outcome.seconds.apply,
             rayon::current_num_threads()
         );
+        if std::env::var_os("VIGIA_BENCH_FULL").is_some() {
+            // For comparison: every customer screened against the new lists.
+            let options = RescreenOptions { full: true, ..options };
+            let lists = Lists { screener: &screener, versions: &versions };
+            let started = Instant::now();
+            let outcome = rescreen(&mut store, lists, &options).expect("full rescreen");
+            eprintln!(
+                "full: {:?} rescreen of {} customers: {:.2} s (screen {:.2})",
+                outcome.mode,
+                outcome.customers,
+                started.elapsed().as_secs_f64(),
+                outcome.seconds.screen
+            );
+        }
         return;
     }
     let mut first = true;
