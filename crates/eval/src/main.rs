@@ -9,6 +9,11 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
+
+// The allocator of the `vigia` binary, so that in-process figures are the
+// product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use vigia_eval::{
     EvalSet, SetReport, align_treated, cross_script, evaluate, label_positives, load_lists,
     negatives, yente_queries,

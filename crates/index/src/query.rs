@@ -603,13 +603,9 @@ impl Index {
 
 /// Whether two spellings differ only in their vowels ("but", "bout").
 fn same_consonants(a: &[char], b: &str) -> bool {
-    let vowel = |c: &char| "aeiouy".contains(*c);
+    let consonant = |c: &char| !"aeiouy".contains(*c);
     a.first() == b.chars().next().as_ref()
-        && a.iter().filter(|c| !vowel(c)).eq(b
-            .chars()
-            .filter(|c| !vowel(c))
-            .collect::<Vec<_>>()
-            .iter())
+        && a.iter().copied().filter(consonant).eq(b.chars().filter(consonant))
 }
 
 /// Whether two tokens with the same consonant skeleton are plausible

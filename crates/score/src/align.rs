@@ -324,7 +324,10 @@ fn acronym_match(
         }
     }
     // The other way: the listed name, written compactly ("MS-13" → "ms13",
-    // "CJNG"), is an acronym of the query.
+    // "CJNG"), is an acronym of the query. Three letters are not enough:
+    // the initials of any three-word name ("Cambios del Norte") spell some
+    // listed acronym ("CDN", Cártel del Noreste); four letters, or letters
+    // with a number, are.
     if form.parts.len() >= 2 && !query_acronyms.is_empty() {
         let listed = index.parts(name);
         let informative: Vec<&str> = listed
@@ -334,7 +337,9 @@ fn acronym_match(
             .collect();
         if (1..=3).contains(&informative.len()) {
             let compact = informative.concat();
-            if query_acronyms.contains(&compact) {
+            let distinctive =
+                compact.chars().count() >= 4 || compact.chars().any(|c| c.is_ascii_digit());
+            if distinctive && query_acronyms.contains(&compact) {
                 return Some((compact, 0.9));
             }
         }

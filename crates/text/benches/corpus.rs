@@ -27,6 +27,9 @@ use std::time::Instant;
 
 use vigia_text::{NameKind, analyze, analyze_without_keys};
 
+/// One timed pass over the names.
+type Pass = fn(&[String]);
+
 /// How many names of the file are analysed.
 const NAMES: usize = 8_000;
 
@@ -85,7 +88,7 @@ fn main() {
     for n in &names {
         black_box(analyze(n, NameKind::Unknown));
     }
-    let passes: [(&str, fn(&[String])); 2] = [
+    let passes: [(&str, Pass); 2] = [
         ("analyze_without_keys (query preparation)", corpus_without_keys),
         ("analyze (index build)", corpus_with_keys),
     ];

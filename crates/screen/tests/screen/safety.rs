@@ -243,3 +243,18 @@ fn the_safety_net_scores_names_that_reach_nothing_else() {
     let result = screen(&screener, Schema::Person, &[(prop::NAME, "Olovyanikov")]);
     assert!(result.results.iter().any(|r| r.id == "olo") || result.safety_net, "{result:#?}");
 }
+
+#[test]
+fn three_initials_are_not_an_acronym_match() {
+    // "Cambios del Norte" spells "CDN", an alias of Cártel del Noreste: a
+    // money exchanger is not the cartel.
+    let screener = screener(vec![listed(
+        "cdn",
+        Schema::Organization,
+        &[(prop::NAME, "Cártel del Noreste"), (prop::ALIAS, "CDN")],
+    )]);
+    check_not(&screener, Schema::LegalEntity, &[(prop::NAME, "Cambios del Norte")], "cdn");
+    check_not(&screener, Schema::Company, &[(prop::NAME, "Comercializadora Del Norte SA")], "cdn");
+    // The acronym itself still finds it.
+    check(&screener, Schema::Organization, &[(prop::NAME, "CDN")], "cdn");
+}
