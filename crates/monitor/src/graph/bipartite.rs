@@ -4,9 +4,12 @@
 //! On a new edge `u → v`: the receivers `R` are `u`'s payees in the window;
 //! the senders `S` are `v`'s payers that paid at least `min_receivers` of
 //! `R`; the block's receivers are those of `R` paid by two or more of `S`.
-//! The block is a layer when its senders pass value through: what they
-//! paid into the block and what they received in the window match to
-//! `min_pass_through` (min/max of the two sums). A block whose senders
+//! The block is a layer when its senders pass value through: at least
+//! `min_pass_through` of what they paid into the block is covered by what
+//! they received from new counterparties in the window, counted per sender
+//! up to its own payments into the block (a conduit of several schemes at
+//! once receives more than it pays into any one of them; the surplus went
+//! elsewhere and does not make this block less of a layer). A block whose senders
 //! themselves were paid by a dense upstream set (two or more of them each)
 //! is reported as a two-layer stack.
 //!
@@ -144,7 +147,7 @@ pub(crate) fn bipartite(
         first.insert(r);
     }
     // Pass-through of the senders, and the upstream layer.
-    let (mut inflow, mut block, mut from) = (0.0, 0.0, now);
+    let (mut covered, mut block, mut from) = (0.0, 0.0, now);
     let mut edges = Vec::new();
     second.clear();
     let mut upstream = Vec::new();
@@ -153,12 +156,13 @@ pub(crate) fn bipartite(
         let (paid, cut) = last(node.out.between(lo, now), caps.max_scan);
         scan |= cut;
         let mut first_payment = now;
+        let (mut paid_in, mut received_new) = (0.0, 0.0);
         for adj in paid {
             if adj.amount >= scope.floor
                 && first.contains(adj.other)
                 && let Some(record) = store.record(adj.seq)
             {
-                block += adj.amount;
+                paid_in += adj.amount;
                 first_payment = first_payment.min(adj.time);
                 edges.push((adj.time, record.tx));
             }
@@ -174,7 +178,7 @@ pub(crate) fn bipartite(
             if old.contains(adj.other) {
                 continue;
             }
-            inflow += adj.amount;
+            received_new += adj.amount;
             from = from.min(adj.time);
             let w = adj.other;
             if third.insert(w) && !first.contains(w) {
@@ -185,9 +189,11 @@ pub(crate) fn bipartite(
                 second_values.add(w, adj.time, adj.amount);
             }
         }
+        block += paid_in;
+        // Counted up to the sender's payments into the block.
+        covered += f64::min(received_new, paid_in);
     }
-    let ratio =
-        if inflow > 0.0 && block > 0.0 { inflow.min(block) / inflow.max(block) } else { 0.0 };
+    let ratio = if block > 0.0 { covered / block } else { 0.0 };
     if ratio < config.min_pass_through {
         return none(scan, candidates);
     }
@@ -212,7 +218,7 @@ pub(crate) fn bipartite(
         String::from("bipartite: ")
     };
     let detail = format!(
-        "{shape}{} senders passed {} ({:.0} % of what they received) to {} shared receivers within {}",
+        "{shape}{} senders passed {} ({:.0} % of it received from new counterparties) to {} shared receivers within {}",
         best.len(),
         money(block),
         ratio * 100.0,

@@ -316,8 +316,10 @@ pub struct BipartiteConfig {
     pub min_senders: u32,
     /// Receivers in the block, each paid by at least two of its senders.
     pub min_receivers: u32,
-    /// The senders are conduits: what they pay into the block and what
-    /// they received in the window must match to this ratio.
+    /// The senders are conduits: at least this share of what they pay into
+    /// the block must be covered by what they received from new
+    /// counterparties in the window (each sender counted up to its own
+    /// payments into the block).
     pub min_pass_through: f64,
 }
 

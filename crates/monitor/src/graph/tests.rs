@@ -252,6 +252,40 @@ fn bipartite_block_of_conduits() {
 }
 
 #[test]
+fn bipartite_block_whose_conduit_also_serves_another_scheme() {
+    // The shape of G6-00014 (seed 7): one of the three conduits also
+    // receives $80,000 and $22,000 from two other schemes in the same
+    // days. Its surplus went elsewhere; the block is still a layer.
+    let mut edges = String::new();
+    for (s, amount) in [(1, 23500), (2, 19200), (3, 16900)] {
+        edges.push_str(&format!("src{s}>s{s} @0 {amount}\n"));
+    }
+    edges.push_str("fan>s3 @0.2 80600\n cyc>s3 @0.4 21900\n");
+    for (s, amount) in [(1, 7030), (2, 5370), (3, 5060)] {
+        for r in 1..=3 {
+            edges.push_str(&format!("s{s}>r{r} @{} {amount}\n", 1 + s));
+        }
+    }
+    check(Typology::Bipartite, &edges, &[("r1 r2 r3 s1 s2 s3", 13)]);
+}
+
+#[test]
+fn bipartite_block_paid_from_the_senders_own_funds_is_not_a_layer() {
+    // The senders received a fraction of what they paid into the block
+    // from new counterparties: they are not passing value through.
+    let mut edges = String::new();
+    for s in 1..=3 {
+        edges.push_str(&format!("src{s}>s{s} @0 1500\n"));
+    }
+    for s in 1..=3 {
+        for r in 1..=3 {
+            edges.push_str(&format!("s{s}>r{r} @{} 2950\n", 1 + s));
+        }
+    }
+    check(Typology::Bipartite, &edges, &[]);
+}
+
+#[test]
 fn stack_of_two_layers() {
     let mut edges = String::new();
     for u in 1..=3 {
