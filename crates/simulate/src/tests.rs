@@ -152,3 +152,15 @@ fn settings_are_checked() {
             .is_err()
     );
 }
+
+#[test]
+fn cash_intensive_businesses_are_documented_in_their_profiles() {
+    let profiles = Simulation::new(&small(3)).unwrap().profiles_jsonl();
+    let cash: Vec<&str> = profiles.lines().filter(|l| l.contains("\"cash_intensive\"")).collect();
+    assert!(!cash.is_empty());
+    for line in cash {
+        assert!(line.contains("\"kind\":\"business\""), "{line}");
+        let naics = tables::BUSINESSES.iter().find(|b| line.contains(&format!("\"{}\"", b.0)));
+        assert!(naics.is_some_and(|b| b.2), "not a cash-intensive NAICS code: {line}");
+    }
+}

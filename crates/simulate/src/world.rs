@@ -49,6 +49,9 @@ pub(crate) mod flag {
     pub(crate) const FOREIGN_MSB: u16 = 16;
     pub(crate) const ARMORED_CAR: u16 = 32;
     pub(crate) const MSB: u16 = 64;
+    /// A documented cash-intensive business (its profile says cash is
+    /// its ordinary way of being paid).
+    pub(crate) const CASH_INTENSIVE: u16 = 128;
 
     pub(crate) const NAMES: &[(u16, &str)] = &[
         (MX_AFFILIATE, "mx_affiliate"),
@@ -58,6 +61,7 @@ pub(crate) mod flag {
         (FOREIGN_MSB, "foreign_msb"),
         (ARMORED_CAR, "armored_car"),
         (MSB, "msb"),
+        (CASH_INTENSIVE, "cash_intensive"),
     ];
 }
 
@@ -366,6 +370,9 @@ impl World {
                         }
                     };
                     naics = Some(code);
+                    if kind == Kind::CashBusiness {
+                        flags |= flag::CASH_INTENSIVE;
+                    }
                     if crate::tables::BORDER_STATES.contains(&l.state) && rng.random_bool(0.3) {
                         flags |= flag::BORDER_BUSINESS;
                         if rng.random_bool(0.4) {

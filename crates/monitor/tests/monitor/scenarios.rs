@@ -290,6 +290,38 @@ fn a3_classic_structuring() {
 }
 
 #[test]
+fn a3_documented_cash_intensive_business() {
+    let shop = [profile("SHOP", "business", "TX", &["cash_intensive"])];
+    let dep = |id: String, day: u32, amount: f64| {
+        tx(&id, &format!("2025-06-{day:02}"), amount, Channel::Cash, "", "SHOP")
+    };
+    // Daily takings of $1,500: over $10,000 a week in deposits under the
+    // threshold, which is a cash business's ordinary week.
+    let usual: Vec<T> = (1..=28).map(|d| dep(format!("u{d}"), d, 1_500.0)).collect();
+    check("A3", &shop, &usual, &[]);
+    // The same account without the documented profile alerts.
+    assert!(!run(Pack::builtin().unwrap(), "A3", &[], &usual).is_empty());
+    // Near-threshold deposits still alert.
+    let mut near = usual.clone();
+    near.push(dep("n1".into(), 29, 9_000.0));
+    near.push(dep("n2".into(), 30, 9_500.0));
+    let alerts = run(Pack::builtin().unwrap(), "A3", &shop, &near);
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    assert!(alerts[0].transactions.contains(&"n2".to_string()));
+    // Deposits of a week at more than twice its usual week (14 times its
+    // daily average, which the deposits themselves raise) alert: on the
+    // 29th, $29,700 in the week against 14 × $1,957.
+    let mut spike = usual[..26].to_vec();
+    for d in 27..=30 {
+        spike.push(dep(format!("s{d}"), d, 7_900.0));
+    }
+    let alerts = run(Pack::builtin().unwrap(), "A3", &shop, &spike);
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    assert!(alerts[0].transactions.contains(&"s27".to_string()));
+    assert!(alerts[0].transactions.contains(&"s29".to_string()));
+}
+
+#[test]
 fn a4_gto_threshold_evasion() {
     let cash = |id: &str, time: &str, amount: f64, place: &str| {
         tx(id, time, amount, Channel::Cash, "", "MSB1")
@@ -644,6 +676,14 @@ fn f2_beneficiary_fan_in() {
         "F2",
         &[],
         &[send(1, "CA"), send(2, "CA"), send(3, "CA"), send(4, "CA"), send(5, "CA")],
+        &[],
+    ); // Businesses paying a supplier are trade payments, not remittances.
+    let businesses: Vec<AccountProfile> =
+        (1..=5).map(|i| profile(&format!("S{i}"), "business", "", &[])).collect();
+    check(
+        "F2",
+        &businesses,
+        &[send(1, "CA"), send(2, "CA"), send(3, "TX"), send(4, "CA"), send(5, "CA")],
         &[],
     );
 }
