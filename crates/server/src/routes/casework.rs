@@ -128,6 +128,15 @@ async fn blocking<T: Send + 'static>(
         .unwrap_or_else(|err| Err(ApiError::internal(format!("a store task failed: {err}"))))
 }
 
+/// Runs a read on a pooled store connection, off the async threads.
+async fn read<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&vigia_store::Store) -> vigia_store::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    let pool = std::sync::Arc::clone(&state.store);
+    blocking(move || pool.with(f).map_err(store_error)).await
+}
+
 fn reply<T: serde::Serialize>(result: Result<T, ApiError>) -> Response {
     match result {
         Ok(value) => json(&value),
@@ -354,15 +363,11 @@ async fn customers(State(state): State<AppState>, uri: Uri) -> Response {
             after: params.text("after"),
             limit: params.limit()?,
         };
-        let pool = std::sync::Arc::clone(&state.store);
-        blocking(move || {
-            pool.with(|store| {
-                Ok(serde_json::json!({
-                    "counts": store.customer_counts()?,
-                    "customers": store.customers(&filter)?,
-                }))
-            })
-            .map_err(store_error)
+        read(&state, move |store| {
+            Ok(serde_json::json!({
+                "counts": store.customer_counts()?,
+                "customers": store.customers(&filter)?,
+            }))
         })
         .await
     }
@@ -371,27 +376,18 @@ async fn customers(State(state): State<AppState>, uri: Uri) -> Response {
 }
 
 async fn customer(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let pool = std::sync::Arc::clone(&state.store);
     reply(
-        blocking(move || {
-            pool.with(|store| {
-                let Some(customer) = store.customer(&id)? else {
-                    return Err(vigia_store::Error::NotFound(format!(
-                        "no customer has the id {id:?}"
-                    )));
-                };
-                let filter = HitFilter {
-                    customer: Some(id.clone()),
-                    limit: MAX_LIMIT,
-                    ..HitFilter::default()
-                };
-                Ok(serde_json::json!({
-                    "customer": customer,
-                    "versions": store.customer_versions(&id)?,
-                    "hits": store.hits(&filter)?,
-                }))
-            })
-            .map_err(store_error)
+        read(&state, move |store| {
+            let Some(customer) = store.customer(&id)? else {
+                return Err(vigia_store::Error::NotFound(format!("no customer has the id {id:?}")));
+            };
+            let filter =
+                HitFilter { customer: Some(id.clone()), limit: MAX_LIMIT, ..HitFilter::default() };
+            Ok(serde_json::json!({
+                "customer": customer,
+                "versions": store.customer_versions(&id)?,
+                "hits": store.hits(&filter)?,
+            }))
         })
         .await,
     )
@@ -409,31 +405,22 @@ async fn hits(State(state): State<AppState>, uri: Uri) -> Response {
             after: params.text("after"),
             limit: params.limit()?,
         };
-        let pool = std::sync::Arc::clone(&state.store);
-        blocking(move || {
-            pool.with(|store| Ok(serde_json::json!({"hits": store.hits(&filter)?})))
-                .map_err(store_error)
-        })
-        .await
+        read(&state, move |store| Ok(serde_json::json!({"hits": store.hits(&filter)?}))).await
     }
     .await;
     reply(result)
 }
 
 async fn hit(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let pool = std::sync::Arc::clone(&state.store);
     reply(
-        blocking(move || {
-            pool.with(|store| {
-                let Some(hit) = store.hit(&id)? else {
-                    return Err(vigia_store::Error::NotFound(format!("no hit has the id {id:?}")));
-                };
-                Ok(serde_json::json!({
-                    "hit": hit,
-                    "decisions": store.decisions(Some(&id), 0, MAX_LIMIT)?,
-                }))
-            })
-            .map_err(store_error)
+        read(&state, move |store| {
+            let Some(hit) = store.hit(&id)? else {
+                return Err(vigia_store::Error::NotFound(format!("no hit has the id {id:?}")));
+            };
+            Ok(serde_json::json!({
+                "hit": hit,
+                "decisions": store.decisions(Some(&id), 0, MAX_LIMIT)?,
+            }))
         })
         .await,
     )
