@@ -190,6 +190,19 @@ impl Screener {
         config: &ScreenConfig,
         scratch: &mut Scratch,
     ) -> ScreenResult {
+        self.screen_fingerprinted(query, config, &config.fingerprint(), scratch)
+    }
+
+    /// Screens one query under a configuration whose
+    /// [`ScreenConfig::fingerprint`] the caller has already computed: a
+    /// batch hashes its configuration once, not once per query.
+    pub fn screen_fingerprinted(
+        &self,
+        query: &Query,
+        config: &ScreenConfig,
+        fingerprint: &str,
+        scratch: &mut Scratch,
+    ) -> ScreenResult {
         let index = &*self.index;
         let prepared = index.prepare_with(&query.entity, scratch);
         let evidence = Evidence::of(&query.entity);
@@ -269,7 +282,7 @@ impl Screener {
             total_exact: exhaustive,
             lists_version: self.lists_version.clone(),
             algorithm: config.score.algorithm.name().to_owned(),
-            config: config.fingerprint(),
+            config: fingerprint.to_owned(),
             engine: ENGINE,
             caps_hit: candidates.caps_hit,
             safety_net: candidates.safety_net,
@@ -278,9 +291,12 @@ impl Screener {
 
     /// Screens many queries in parallel; results come back in query order.
     pub fn screen_batch(&self, queries: &[Query], config: &ScreenConfig) -> Vec<ScreenResult> {
+        let fingerprint = config.fingerprint();
         queries
             .par_iter()
-            .map_init(Scratch::new, |scratch, query| self.screen(query, config, scratch))
+            .map_init(Scratch::new, |scratch, query| {
+                self.screen_fingerprinted(query, config, &fingerprint, scratch)
+            })
             .collect()
     }
 }
