@@ -149,6 +149,9 @@ pub struct TransactionReader<R: BufRead> {
     line: String,
     row: u64,
     label_column: Option<usize>,
+    /// The last CSV channel field and its parse: a file holds a handful of
+    /// channels, so most rows reuse it.
+    channel: (Vec<u8>, Channel),
 }
 
 /// Days from 1970-01-01 to a civil date (proleptic Gregorian).
@@ -171,6 +174,20 @@ fn digits(b: &[u8]) -> Option<i64> {
 
 /// Parses AMLworld's `YYYY/MM/DD HH:MM` (seconds optional) as UTC ms.
 fn parse_amlworld_time(b: &[u8]) -> Option<i64> {
+    // The layout of every AMLworld file, read in place; anything else
+    // (dashes, one-digit fields, spaces around) goes the general way.
+    if let [y0, y1, y2, y3, b'/', m0, m1, b'/', d0, d1, b' ', h0, h1, b':', n0, n1, rest @ ..] = b
+        && (rest.is_empty() || matches!(rest, [b':', _, _]))
+    {
+        let two = |a: u8, b: u8| digits(&[a, b]);
+        let (y, m, day) = (digits(&[*y0, *y1, *y2, *y3])?, two(*m0, *m1)?, two(*d0, *d1)?);
+        let (h, min) = (two(*h0, *h1)?, two(*n0, *n1)?);
+        let s = match rest {
+            [b':', s0, s1] => two(*s0, *s1)?,
+            _ => 0,
+        };
+        return civil_ms(y, m, day, h, min, s);
+    }
     let text = std::str::from_utf8(b).ok()?.trim();
     let (date, time) = text.split_once(' ')?;
     let mut d = date.split(['/', '-']);
@@ -185,6 +202,11 @@ fn parse_amlworld_time(b: &[u8]) -> Option<i64> {
         Some(s) => digits(s.as_bytes())?,
         None => 0,
     };
+    civil_ms(y, m, day, h, min, s)
+}
+
+/// UTC milliseconds of a checked civil date and time.
+fn civil_ms(y: i64, m: i64, day: i64, h: i64, min: i64, s: i64) -> Option<i64> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&day) || h > 23 || min > 59 || s > 60 {
         return None;
     }
@@ -214,8 +236,19 @@ fn amlworld_currency(name: &str) -> Option<&'static str> {
 }
 
 fn set(dst: &mut String, src: &[u8]) {
-    dst.clear();
-    dst.push_str(&String::from_utf8_lossy(src));
+    if dst.as_bytes() != src {
+        dst.clear();
+        push_text(dst, src);
+    }
+}
+
+/// Appends `src` as text: valid UTF-8 as is (no lossy scan), else with
+/// replacement characters.
+fn push_text(dst: &mut String, src: &[u8]) {
+    match std::str::from_utf8(src) {
+        Ok(text) => dst.push_str(text),
+        Err(_) => dst.push_str(&String::from_utf8_lossy(src)),
+    }
 }
 
 fn parse_amount(b: &[u8]) -> Option<f64> {
@@ -274,6 +307,7 @@ impl<R: BufRead> TransactionReader<R> {
             line: String::new(),
             row: 0,
             label_column: None,
+            channel: (Vec::new(), Channel::Other),
         };
         if format == Format::Jsonl {
             reader.lines = Some(input);
@@ -406,15 +440,19 @@ impl<R: BufRead> TransactionReader<R> {
                 if amount < 0.0 {
                     return bad(format!("negative Amount Paid {amount}"));
                 }
-                let currency_name = String::from_utf8_lossy(&r[8]);
-                let Some(currency) = amlworld_currency(&currency_name) else {
+                let Some(currency) = std::str::from_utf8(&r[8]).ok().and_then(amlworld_currency)
+                else {
+                    let currency_name = String::from_utf8_lossy(&r[8]);
                     return bad(format!("unknown Payment Currency {currency_name:?}"));
                 };
                 tx.timestamp = time;
                 tx.amount = amount;
                 tx.currency.clear();
                 tx.currency.push_str(currency);
-                tx.channel = Channel::parse(&String::from_utf8_lossy(&r[9]));
+                if self.channel.0 != r[9] {
+                    self.channel = (r[9].to_vec(), Channel::parse(&String::from_utf8_lossy(&r[9])));
+                }
+                tx.channel = self.channel.1;
                 for (party, bank, account) in
                     [(&mut tx.originator, &r[1], &r[2]), (&mut tx.beneficiary, &r[3], &r[4])]
                 {
@@ -422,9 +460,9 @@ impl<R: BufRead> TransactionReader<R> {
                     // An empty Account is a party without one (a walk-in
                     // cash customer), not one account shared by all of them.
                     if !account.iter().all(u8::is_ascii_whitespace) {
-                        party.account.push_str(&String::from_utf8_lossy(bank));
+                        push_text(&mut party.account, bank);
                         party.account.push(':');
-                        party.account.push_str(&String::from_utf8_lossy(account));
+                        push_text(&mut party.account, account);
                     }
                     let institution = party.institution.get_or_insert_with(String::new);
                     set(institution, bank);
@@ -709,6 +747,24 @@ mod tests {
         check(&rows[5], 6, "bad label \"2\"");
         check(&rows[6], 7, "2 columns");
         check(&rows[7], 8, "negative");
+    }
+
+    #[test]
+    fn amlworld_time_in_place_and_the_general_way_agree() {
+        let ms = |t: &str| t.parse::<jiff::Timestamp>().unwrap().as_millisecond();
+        for (text, want) in [
+            ("2022/09/01 00:20", Some(ms("2022-09-01T00:20:00Z"))),
+            ("2022/09/01 00:20:07", Some(ms("2022-09-01T00:20:07Z"))),
+            ("2024/02/29 23:59", Some(ms("2024-02-29T23:59:00Z"))),
+            (" 2022/09/01 00:20 ", Some(ms("2022-09-01T00:20:00Z"))),
+            ("2022-9-1 0:20", Some(ms("2022-09-01T00:20:00Z"))),
+            ("2022/13/01 00:20", None),
+            ("2022/09/01 24:00", None),
+            ("2022/09/01 00:6x", None),
+            ("2022/09/01 00:20:", None),
+        ] {
+            assert_eq!(parse_amlworld_time(text.as_bytes()), want, "{text}");
+        }
     }
 
     #[test]
