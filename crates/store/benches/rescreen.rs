@@ -172,10 +172,12 @@ fn bench(c: &mut Criterion) {
         let outcome = rescreen(&mut store, lists, &options).expect("rescreen");
         eprintln!(
             "once: {:?} rescreen of {} customers after a 70-entity delta: {:.2} s \
-             ({} screened; change {:.2}, select {:.2}, screen {:.2}, apply {:.2}) on {} threads",
+             ({} reached by their keys, {} screened; change {:.2}, select {:.2}, screen {:.2}, \
+             apply {:.2}) on {} threads",
             outcome.mode,
             outcome.customers,
             started.elapsed().as_secs_f64(),
+            outcome.reached,
             outcome.screened,
             outcome.seconds.change,
             outcome.seconds.select,

@@ -216,7 +216,7 @@ pub trait CustomerStore {
     ) -> Result<u64>;
 }
 
-fn decode(body: &str) -> Result<Entity> {
+pub(crate) fn decode(body: &str) -> Result<Entity> {
     serde_json::from_str(body)
         .map_err(|e| Error::DataCorruption(format!("a stored customer does not read back: {e}")))
 }
@@ -309,6 +309,7 @@ impl CustomerStore for Store {
             ],
         )?;
         let import = tx.last_insert_rowid() as u64;
+        crate::rescreen::keys::claim(&tx)?;
         let mut report =
             CustomerImportReport { import, received: customers.len() as u64, ..Default::default() };
         // The digest of what this import wrote: (id, hash) of every new
@@ -375,6 +376,8 @@ impl CustomerStore for Store {
                     import,
                     request.at
                 ])?;
+                // What a delta rescreen looks the customer up by (ADR 0118).
+                crate::rescreen::keys::write(&tx, &customer.id, version, &projection)?;
                 digest.update((customer.id.len() as u64).to_le_bytes());
                 digest.update(customer.id.as_bytes());
                 digest.update(hash.as_bytes());

@@ -33,10 +33,15 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0004_customers_decisions.sql"),
     },
     Migration { version: 5, name: "cases", sql: include_str!("../migrations/0005_cases.sql") },
+    Migration {
+        version: 6,
+        name: "rescreen_keys",
+        sql: include_str!("../migrations/0006_rescreen_keys.sql"),
+    },
 ];
 
 /// The schema version this build writes.
-pub(crate) const SCHEMA_VERSION: u32 = 5;
+pub(crate) const SCHEMA_VERSION: u32 = 6;
 
 /// Brings the database up to [`SCHEMA_VERSION`].
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

@@ -25,6 +25,7 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 use rayon::prelude::*;
+use rusqlite::OptionalExtension;
 use serde::Serialize;
 use vigia_model::ListVersion;
 use vigia_screen::vigia_score::Algorithm;
@@ -34,6 +35,8 @@ use vigia_workflow::rescreen::{DeltaFilter, FilterScratch, matches, screen_confi
 use crate::customers::{CustomerStore, ScreeningSubject};
 use crate::decisions::{HitStore, RunMode, RunReport, Screened, ScreeningRun, ScreeningSettings};
 use crate::{Error, Result, Store};
+
+pub(crate) mod keys;
 
 /// Customers are read and screened this many at a time: enough to keep
 /// every core busy, few enough that memory stays flat on a million.
@@ -103,6 +106,10 @@ pub struct RescreenOutcome {
     pub customers: u64,
     /// Customers screened.
     pub screened: u64,
+    /// Customers read by their blocking keys on the delta path: those
+    /// holding a key the change reaches, which the filter then decided on
+    /// (0 on a full rescreen).
+    pub reached: u64,
     /// Listed entities the delta filter searched (added or changed).
     pub searched_entities: u64,
     /// Listed entities with hits that left the lists.
@@ -299,51 +306,73 @@ pub fn rescreen(
 
     let mut customers = 0u64;
     let mut selected = 0u64;
+    let mut reached_count = 0u64;
     let mut screened: Vec<Screened> = Vec::new();
-    let mut chunk: Vec<ScreeningSubject> = Vec::with_capacity(CHUNK);
-    let mut pending_ids: HashSet<String> = HashSet::new();
+    let mut pending: Vec<ScreeningSubject> = Vec::new();
     store.for_each_screening_subject(true, &mut |s| {
-        pending_ids.insert(s.id);
+        pending.push(s);
         true
     })?;
+    let pending_ids: HashSet<String> = pending.iter().map(|s| s.id.clone()).collect();
     let keep = |s: &ScreeningSubject| with_hits.contains(&s.id) || pending_ids.contains(&s.id);
-    // Choosing is reading plus the filter; screening is timed apart.
-    let mut flush = |chunk: &mut Vec<ScreeningSubject>, screening: &mut f64| {
-        let chosen: Vec<ScreeningSubject> = match &filter {
-            None => std::mem::take(chunk),
-            Some(filter) => {
-                // One scratch per thread's share of the chunk: its memo of
-                // expansions is what makes the filter cheap on the common
-                // name parts, and a fresh one per rayon job would lose it.
-                let share = chunk.len().div_ceil(rayon::current_num_threads()).max(1);
-                let wanted: Vec<bool> = chunk
-                    .par_chunks(share)
-                    .flat_map_iter(|part| {
-                        let mut scratch = FilterScratch::new();
-                        part.iter()
-                            .map(|s| keep(s) || filter.may_match(index, &s.entity, &mut scratch))
-                            .collect::<Vec<bool>>()
-                    })
-                    .collect();
-                chunk.drain(..).zip(wanted).filter(|(_, w)| *w).map(|(s, _)| s).collect()
-            }
-        };
-        let screen_started = Instant::now();
-        selected += chosen.len() as u64;
-        screened.extend(screen(lists.screener, &config, &chosen, &keep));
-        *screening += screen_started.elapsed().as_secs_f64();
-    };
     let read_started = Instant::now();
     let mut screening = 0.0;
-    store.for_each_screening_subject(false, &mut |s| {
-        customers += 1;
-        chunk.push(s);
-        if chunk.len() == CHUNK {
-            flush(&mut chunk, &mut screening);
+    if let Some(filter) = &filter {
+        // The delta path: the customers holding a blocking key the change
+        // reaches, those with a hit on a touched entity and those never
+        // screened are read; the filter decides on the first.
+        keys::refresh(store)?;
+        let reached = keys::reached(store, filter, index)?;
+        reached_count = reached.len() as u64;
+        customers = store.customer_counts()?.active;
+        let mut ids: Vec<&String> = reached
+            .iter()
+            .chain(with_hits.iter())
+            .filter(|id| !pending_ids.contains(*id))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        let mut subjects = pending;
+        for id in ids {
+            if let Some(subject) = screening_subject(store, id)? {
+                subjects.push(subject);
+            }
         }
-        true
-    })?;
-    flush(&mut chunk, &mut screening);
+        let share = subjects.len().div_ceil(rayon::current_num_threads()).max(1);
+        let wanted: Vec<bool> = subjects
+            .par_chunks(share)
+            .flat_map_iter(|part| {
+                let mut scratch = FilterScratch::new();
+                part.iter()
+                    .map(|s| keep(s) || filter.may_match(index, &s.entity, &mut scratch))
+                    .collect::<Vec<bool>>()
+            })
+            .collect();
+        let chosen: Vec<ScreeningSubject> =
+            subjects.into_iter().zip(wanted).filter(|(_, w)| *w).map(|(s, _)| s).collect();
+        let screen_started = Instant::now();
+        selected = chosen.len() as u64;
+        screened = screen(lists.screener, &config, &chosen, &keep);
+        screening = screen_started.elapsed().as_secs_f64();
+    } else {
+        let mut chunk: Vec<ScreeningSubject> = Vec::with_capacity(CHUNK);
+        let mut flush = |chunk: &mut Vec<ScreeningSubject>, screening: &mut f64| {
+            let chosen = std::mem::take(chunk);
+            let screen_started = Instant::now();
+            selected += chosen.len() as u64;
+            screened.extend(screen(lists.screener, &config, &chosen, &keep));
+            *screening += screen_started.elapsed().as_secs_f64();
+        };
+        store.for_each_screening_subject(false, &mut |s| {
+            customers += 1;
+            chunk.push(s);
+            if chunk.len() == CHUNK {
+                flush(&mut chunk, &mut screening);
+            }
+            true
+        })?;
+        flush(&mut chunk, &mut screening);
+    }
     seconds.screen = screening;
     seconds.select = read_started.elapsed().as_secs_f64() - screening;
 
@@ -353,6 +382,7 @@ pub fn rescreen(
     run.details = serde_json::json!({
         "customers": customers,
         "screened": selected,
+        "reached": reached_count,
         "searched_entities": searched_entities,
         "full_because": full_because,
         "seconds": seconds,
@@ -366,11 +396,29 @@ pub fn rescreen(
         lists_version: run.lists_version.clone(),
         customers,
         screened: selected,
+        reached: reached_count,
         searched_entities,
         removed_entities: run.removed.len() as u64,
         report,
         seconds,
     })
+}
+
+/// The current version of an active customer, as screened.
+fn screening_subject(store: &Store, id: &str) -> Result<Option<ScreeningSubject>> {
+    let row: Option<(String, u64, String, String)> = store
+        .conn
+        .prepare_cached(
+            "SELECT c.id, c.version, c.hash, v.body FROM customers c
+             JOIN customer_versions v ON v.customer_id = c.id AND v.version = c.version
+             WHERE c.id = ?1 AND c.active = 1",
+        )?
+        .query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
+        .optional()?;
+    row.map(|(id, version, hash, body)| {
+        Ok(ScreeningSubject { id, version, hash, entity: crate::customers::decode(&body)? })
+    })
+    .transpose()
 }
 
 /// Whether a rescreen is due: customers are registered and the lists

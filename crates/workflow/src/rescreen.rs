@@ -44,12 +44,15 @@
 //! these; a full rescreen does (`vigia rescreen --full`, to run
 //! periodically). The benchmark counts them on a real delta.
 
+use std::sync::LazyLock;
+
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;
-use vigia_index::{Index, IndexBuilder, IndexConfig, PreparedQuery, Scratch};
-use vigia_model::Entity;
+use vigia_index::{Index, IndexBuilder, IndexConfig, PartRole, PreparedQuery, Scratch, Weights};
+use vigia_model::{Entity, NameKind, prop};
 use vigia_screen::vigia_score::{Algorithm, ScoreConfig};
 use vigia_screen::{ScreenConfig, ScreenResult};
+use vigia_text::{PartTag, analyze_without_keys, normalize, phonetic, token};
 
 use crate::customer::{content_hash, screening_projection};
 
@@ -150,6 +153,8 @@ impl ListChange {
 #[derive(Debug)]
 pub struct DeltaFilter {
     small: Index,
+    /// The small index's tokens, for the one-edit lookup of joins.
+    tokens: Vec<Vec<char>>,
     threshold: f32,
     wide: f32,
 }
@@ -182,7 +187,12 @@ impl DeltaFilter {
     pub fn new(entities: Vec<Entity>, threshold: f32) -> DeltaFilter {
         let mut builder = IndexBuilder::new(small_config());
         builder.extend(entities);
-        DeltaFilter { small: builder.finish(), threshold, wide: wide_cutoff(threshold) }
+        let small = builder.finish();
+        let dictionary = small.dictionary();
+        let tokens = (0..dictionary.len())
+            .map(|t| dictionary.info(t as vigia_index::TokenId).chars.to_vec())
+            .collect();
+        DeltaFilter { small, tokens, threshold, wide: wide_cutoff(threshold) }
     }
 
     /// Whether there is nothing to search (no customer can be affected).
@@ -222,16 +232,330 @@ impl DeltaFilter {
         second.candidates.iter().any(|c| c.bound >= self.threshold - 1e-4)
     }
 
-    /// [`DeltaFilter::may_match`] for many customers, in parallel; the
+    /// [`DeltaFilter::may_match`] for many customers, in parallel, asked
+    /// only of those whose blocking keys can reach the threshold
+    /// ([`DeltaFilter::key_reach`], as the store selects them); the
     /// answers come back in order.
     pub fn select(&self, whole: &Index, customers: &[Entity]) -> Vec<bool> {
         customers
             .par_iter()
             .map_init(FilterScratch::new, |scratch, customer| {
-                self.may_match(whole, customer, scratch)
+                let keys = blocking_keys(customer);
+                let (mut reach, mut hot_floor) = (0.0f32, 0.0f32);
+                for key in &keys.keys {
+                    if let Some(r) = self.key_reach(whole, key) {
+                        reach += r;
+                        hot_floor += key_floor(key);
+                    }
+                }
+                let floor = if floors_apply(whole) { keys.floor } else { 0.0 };
+                self.enough(reach, hot_floor, floor) && self.may_match(whole, customer, scratch)
             })
             .collect()
     }
+
+    /// Whether a customer whose reaching keys ([`DeltaFilter::key_reach`])
+    /// sum to `reach`, with weights of at least `hot_floor`
+    /// ([`key_floor`]), whose forms weigh at least `floor`
+    /// ([`BlockingKeys::floor`]), can be accepted by
+    /// [`DeltaFilter::may_match`]: its bound is at most `reach` over the
+    /// larger of 1 and `reach` plus the weight of the parts reaching
+    /// nothing, which is at least `floor - hot_floor`.
+    pub fn enough(&self, reach: f32, hot_floor: f32, floor: f32) -> bool {
+        if reach.is_infinite() {
+            return true;
+        }
+        let rest = (floor - hot_floor).max(0.0);
+        reach / (reach + rest).max(1.0) >= self.threshold - 1e-3
+    }
+
+    /// How much a blocking key ([`blocking_keys`]) can add to the bound of
+    /// a customer holding it against one of the searched entities, at
+    /// most, with the part weights of `whole`; `None` when it reaches none
+    /// of them (infinity when it alone can make a candidate: an acronym,
+    /// an identifier, a join). [`DeltaFilter::may_match`]'s second stage
+    /// bounds the name score by the sum, over the parts of one form, of
+    /// the part's weight in `whole` times its best similarity to the
+    /// entity's tokens, over the larger of 1 and the form's weight
+    /// ([`DeltaFilter::enough`]).
+    ///
+    /// A part key is expanded against the small index as the part is
+    /// (with its phonetic keys even where the analysis leaves them out),
+    /// and also looked up among the listed joins and acronyms; its weight
+    /// is taken at its tag's, with the rarity of the listed token it equals
+    /// (1 if none: a part weighs what the commonest token it reaches
+    /// weighs, the one it equals among them) and its role. An initial adds its weight times the initial
+    /// similarity wherever an entity has a token starting with it.
+    pub fn key_reach(&self, whole: &Index, key: &str) -> Option<f32> {
+        let small = &self.small;
+        if self.is_empty() {
+            return None;
+        }
+        let Some((kind, text)) = key.split_once(':') else {
+            return Some(f32::INFINITY);
+        };
+        let hash = vigia_index::text_hash(text);
+        let mut kind_chars = kind.chars();
+        match kind_chars.next() {
+            Some('w') => {
+                let Some(tag) = kind_chars.next().and_then(tag_of) else {
+                    return Some(f32::INFINITY);
+                };
+                let role = match kind_chars.next() {
+                    Some('u') => PartRole::Unknown,
+                    Some('g') => PartRole::Given,
+                    _ => PartRole::Family,
+                };
+                let rest = kind_chars.as_str();
+                let symbol = rest.split('x').next().and_then(|s| s.parse::<u32>().ok());
+                if !small.acronym_postings(text).is_empty() {
+                    return Some(f32::INFINITY);
+                }
+                let chars: Vec<char> = text.chars().collect();
+                let (metaphone, skeleton) = if text.bytes().any(|b| b.is_ascii_alphabetic()) {
+                    (phonetic::metaphone(text).0, phonetic::skeleton(text))
+                } else {
+                    (String::new(), String::new())
+                };
+                let (expansions, _) = small.expand(&chars, tag, &metaphone, &skeleton, symbol);
+                let mut sim = expansions.iter().map(|e| e.sim).fold(0.0f32, f32::max);
+                if small.join_postings(hash).next().is_some() {
+                    sim = 1.0;
+                }
+                if tag == PartTag::Initial {
+                    let first = chars.first().copied();
+                    if self.tokens.iter().any(|t| t.first().copied() == first) {
+                        sim = sim.max(vigia_index::Similarities::default().initial);
+                    }
+                }
+                if sim <= 0.0 {
+                    return None;
+                }
+                let rarity = whole
+                    .dictionary()
+                    .get(text)
+                    .map_or(1.0, |t| whole.dictionary().info(t).rarity.max(f32::MIN_POSITIVE));
+                let weight = whole.config().weights.part(tag, rarity, role);
+                Some(weight * sim)
+            }
+            Some('j') => {
+                if small.dictionary().get(text).is_some()
+                    || small.join_postings(hash).next().is_some()
+                {
+                    return Some(f32::INFINITY);
+                }
+                let chars: Vec<char> = text.chars().collect();
+                let near = chars.len() >= 9
+                    && self.tokens.iter().any(|other| {
+                        other.len().abs_diff(chars.len()) <= 1
+                            && vigia_index::fuzzy::osa_within(&chars, other, 1).is_some()
+                    });
+                near.then_some(f32::INFINITY)
+            }
+            Some('a') => (!small.compact_postings(text).is_empty()
+                || small.dictionary().get(text).is_some())
+            .then_some(f32::INFINITY),
+            Some('i') => (!small.identifier_postings(text).is_empty()).then_some(f32::INFINITY),
+            _ => Some(f32::INFINITY),
+        }
+    }
+
+    /// The identifier keys ([`blocking_keys`]) of the searched entities: a
+    /// customer's identifier key reaches the filter exactly when it is one
+    /// of these, so the store looks them up rather than reading every
+    /// identifier key.
+    pub fn identifier_keys(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .small
+            .records()
+            .iter()
+            .flat_map(|r| vigia_index::Evidence::of(&r.entity).identifiers)
+            .map(|i| format!("i:{}", i.normalized))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// The role preparing a query gives a part (as `vigia_index` does).
+fn role_of(kind: NameKind, family: &[String], given: &[String], text: &str) -> PartRole {
+    if kind != NameKind::Person {
+        PartRole::Unknown
+    } else if family.iter().any(|f| f == text) {
+        PartRole::Family
+    } else if given.iter().any(|g| g == text) {
+        PartRole::Given
+    } else {
+        PartRole::Unknown
+    }
+}
+
+/// The folded words of some properties, as preparing a query folds them
+/// (plain ASCII names lower-cased and split on spaces, others folded and
+/// tokenized).
+fn folded(entity: &Entity, properties: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for property in properties {
+        for value in entity.get(property) {
+            if value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ') {
+                out.extend(value.split(' ').filter(|w| !w.is_empty()).map(str::to_ascii_lowercase));
+            } else {
+                out.extend(token::tokenize(&normalize::fold(value)));
+            }
+        }
+    }
+    out
+}
+
+/// The letter of a part role in a blocking key.
+fn role_letter(role: PartRole) -> char {
+    match role {
+        PartRole::Unknown => 'u',
+        PartRole::Given => 'g',
+        PartRole::Family => 'f',
+    }
+}
+
+/// The letter of a part tag in a blocking key.
+fn tag_letter(tag: PartTag) -> char {
+    match tag {
+        PartTag::Word => 'W',
+        PartTag::Initial => 'I',
+        PartTag::Number => 'N',
+        PartTag::LegalForm => 'L',
+        PartTag::OrgWord => 'O',
+        PartTag::Honorific => 'H',
+        PartTag::Particle => 'P',
+        PartTag::Stopword => 'S',
+    }
+}
+
+/// The part tag of a letter ([`tag_letter`]).
+fn tag_of(letter: char) -> Option<PartTag> {
+    Some(match letter {
+        'W' => PartTag::Word,
+        'I' => PartTag::Initial,
+        'N' => PartTag::Number,
+        'L' => PartTag::LegalForm,
+        'O' => PartTag::OrgWord,
+        'H' => PartTag::Honorific,
+        'P' => PartTag::Particle,
+        'S' => PartTag::Stopword,
+        _ => return None,
+    })
+}
+
+/// An index with no entity: preparing a query against it analyses the
+/// names (the composed name, the family-name-first order, acronyms,
+/// identifiers) as preparing against any index does, without expanding.
+static EMPTY: LazyLock<Index> = LazyLock::new(|| IndexBuilder::new(small_config()).finish());
+
+/// The blocking keys of a customer: what its query can reach a listed
+/// entity through, whatever the lists. `w{tag}{role}{symbol}:{text}` for
+/// every name part of every form (its tag and role as letters, its
+/// equivalence symbol if any; a part repeated in a form is keyed again with `x2`, `x3`... after
+/// the symbol, since it counts again), `j:{text}` for every pair of
+/// adjacent words joined, `a:{acronym}` and `i:{identifier}`. The store
+/// keeps them per customer version, so a delta finds the customers it can
+/// affect by looking up the keys that reach the changed entities
+/// ([`DeltaFilter::key_reach`]) instead of analysing every customer.
+/// Sorted, without duplicates.
+pub fn blocking_keys(customer: &Entity) -> BlockingKeys {
+    let prepared = EMPTY.prepare(customer);
+    let kind = customer.schema.name_kind();
+    // The roles preparing gives the parts: family names from lastName and
+    // from names written family name first, given names from the others.
+    let mut family = folded(customer, &[prop::LAST_NAME]);
+    let given = folded(customer, &[prop::FIRST_NAME, prop::SECOND_NAME, prop::MIDDLE_NAME]);
+    if kind == NameKind::Person {
+        for (_, name) in customer.names() {
+            if let Some((last, first)) = name.split_once(',')
+                && !first.contains(',')
+                && !first.trim().is_empty()
+                && !last.trim().is_empty()
+            {
+                family.extend(token::tokenize(&normalize::fold(last)));
+            }
+        }
+    }
+    let mut out: Vec<String> = Vec::new();
+    let mut floor = f32::INFINITY;
+    for name in &prepared.names {
+        let analysed = analyze_without_keys(&name.original, kind);
+        for form in &analysed.forms {
+            let mut form_floor = 0.0f32;
+            let mut seen: Vec<String> = Vec::with_capacity(form.parts.len());
+            for part in &form.parts {
+                let role = role_letter(role_of(kind, &family, &given, &part.text));
+                let mut key = format!("w{}{role}", tag_letter(part.tag));
+                if let Some(symbol) = part.symbol {
+                    key.push_str(&symbol.to_string());
+                }
+                let base = format!("{key}:{}", part.text);
+                form_floor += key_floor(&base);
+                let repeats = seen.iter().filter(|k| **k == base).count();
+                if repeats > 0 {
+                    out.push(format!("{key}x{}:{}", repeats + 1, part.text));
+                }
+                seen.push(base);
+            }
+            out.extend(seen);
+            floor = floor.min(form_floor);
+            for pair in form.parts.windows(2) {
+                if matches!(pair[0].tag, PartTag::Word | PartTag::Particle)
+                    && matches!(pair[1].tag, PartTag::Word | PartTag::Particle)
+                {
+                    out.push(format!("j:{}{}", pair[0].text, pair[1].text));
+                }
+            }
+        }
+        out.extend(analysed.acronyms.iter().map(|a| format!("a:{a}")));
+        out.extend(name.acronyms.iter().map(|a| format!("a:{a}")));
+    }
+    out.extend(prepared.identifiers.iter().map(|i| format!("i:{i}")));
+    out.sort();
+    out.dedup();
+    BlockingKeys { keys: out, floor: if floor.is_finite() { floor } else { 0.0 } }
+}
+
+/// A customer's blocking keys ([`blocking_keys`]) and the least weight its
+/// forms can have.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockingKeys {
+    /// The keys, sorted, without duplicates.
+    pub keys: Vec<String>,
+    /// The least total part weight of any of its forms, whatever the
+    /// lists: a word weighs at least 0.4 of its base weight (the rarest
+    /// rarity), other parts their base weight ([`key_floor`]).
+    pub floor: f32,
+}
+
+/// Whether the weight floors ([`key_floor`], [`BlockingKeys::floor`])
+/// hold in `whole`: they assume the default part weights.
+pub fn floors_apply(whole: &Index) -> bool {
+    whole.config().weights == Weights::default()
+}
+
+/// The least weight a part key (`w...`) can have in an index with the
+/// default weights ([`floors_apply`]); 0 for other keys.
+pub fn key_floor(key: &str) -> f32 {
+    let mut chars = key.chars();
+    if chars.next() != Some('w') {
+        return 0.0;
+    }
+    let Some(tag) = chars.next().and_then(tag_of) else {
+        return 0.0;
+    };
+    let role = if chars.next() == Some('f') { PartRole::Family } else { PartRole::Unknown };
+    // Slightly less than the bound, for float rounding.
+    Weights::default().part(tag, 0.4, role) * 0.999
+}
+
+/// What [`blocking_keys`] depends on besides the customer: when it
+/// changes, stored keys are computed again.
+pub fn blocking_keys_version() -> String {
+    format!("keys-4/{}", vigia_screen::ENGINE)
 }
 
 /// Gives `prepared` (expanded against the small index) the part weights

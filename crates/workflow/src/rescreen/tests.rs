@@ -432,6 +432,46 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, .. ProptestConfig::default() })]
+
+    /// The stored blocking keys lose no customer: every customer the
+    /// filter accepts holds keys whose reaches sum to the threshold, so
+    /// looking customers up by key chooses what analysing every customer
+    /// chose (ADR 0118).
+    #[test]
+    fn the_blocking_keys_reach_every_customer_the_filter_accepts(seed in any::<u64>(), t in 0.5f32..0.9) {
+        let threshold = (t * 100.0).round() / 100.0;
+        let world = world(seed);
+        let whole = index(&world.v2);
+        let change = change_between(&world.v1, &world.v2);
+        let filter = DeltaFilter::new(change.to_search(), threshold);
+        let identifiers = filter.identifier_keys();
+        let mut scratch = FilterScratch::new();
+        for customer in &world.customers {
+            let keys = blocking_keys(customer);
+            let (mut reach, mut hot_floor) = (0.0f32, 0.0f32);
+            for key in &keys.keys {
+                let r = filter.key_reach(&whole, key);
+                if key.starts_with("i:") {
+                    prop_assert_eq!(r.is_some(), identifiers.contains(key), "{}", key);
+                }
+                if let Some(r) = r {
+                    reach += r;
+                    hot_floor += key_floor(key);
+                }
+            }
+            if filter.may_match(&whole, customer, &mut scratch) {
+                prop_assert!(
+                    filter.enough(reach, hot_floor, keys.floor),
+                    "{} accepted, keys reach {reach} ({hot_floor} of {}): {:?}",
+                    customer.id, keys.floor, keys.keys
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn the_wide_cutoff_keeps_a_margin() {
     assert!((wide_cutoff(0.7) - 0.262).abs() < 0.002, "{}", wide_cutoff(0.7));
@@ -473,6 +513,20 @@ fn a_new_alias_is_found_and_a_note_is_not_searched() {
     assert!(filter.may_match(&whole, &customer("Rubén CARILLO"), &mut scratch));
     assert!(!filter.may_match(&whole, &customer("Joaquin Guzman Loera"), &mut scratch));
     assert!(!filter.may_match(&whole, &customer("Ana Lopez"), &mut scratch));
+    let reaches = |name: &str| filter.select(&whole, &[customer(name)])[0];
+    assert!(reaches("Ruben Carrillo"));
+    assert!(reaches("Rubén CARILLO"));
+    assert!(reaches("CARRILLO, Ruben"));
+    assert!(!reaches("Ana Lopez"));
+    assert_eq!(
+        blocking_keys(&customer("Abdul Rahman"))
+            .keys
+            .iter()
+            .filter(|k| k.starts_with("j:"))
+            .count(),
+        1
+    );
+    assert!(blocking_keys(&customer("Juan Juan")).keys.iter().any(|k| k.contains("x2:juan")));
 }
 
 /// Not a check: prints how much the random worlds exercise (run with
