@@ -94,7 +94,7 @@ pub fn algorithms() -> Vec<AlgorithmInfo> {
         feature(
             "sim_other_legal_form",
             "similarity of two different legal forms, one on each side",
-            c.legal_form_mismatch_similarity,
+            s.legal_form_pair,
         ),
         feature("extra_listed_cap", "most unmatched listed weight that counts", c.extra_listed_cap),
         feature(

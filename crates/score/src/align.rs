@@ -179,7 +179,7 @@ pub fn align(
     let listed_form =
         (0..listed.len()).find(|&j| !listed_used[j] && listed[j].tag == PartTag::LegalForm);
     if let (Some(i), Some(j)) = (query_form, listed_form) {
-        let sim = config.legal_form_mismatch_similarity;
+        let sim = vigia_index::Similarities::default().legal_form_pair;
         query_used[i] = true;
         listed_used[j] = true;
         matched += form.parts[i].weight * sim;

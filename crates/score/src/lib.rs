@@ -76,8 +76,6 @@ pub struct ScoreConfig {
     /// How much an unmatched listed part costs relative to an unmatched
     /// query part (0.25: a query may omit a middle name).
     pub extra_listed_penalty: f32,
-    /// The similarity of two different legal forms ("sa de cv", "sa").
-    pub legal_form_mismatch_similarity: f32,
     /// The most unmatched listed weight that counts (a long listed name
     /// does not drown a rare surname given alone).
     pub extra_listed_cap: f32,
@@ -123,7 +121,6 @@ impl Default for ScoreConfig {
         ScoreConfig {
             algorithm: Algorithm::Vigia,
             extra_listed_penalty: 0.25,
-            legal_form_mismatch_similarity: 0.6,
             extra_listed_cap: 1.0,
             uninformative_cap: 0.5,
             number_mismatch: 0.3,

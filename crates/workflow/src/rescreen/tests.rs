@@ -551,3 +551,27 @@ fn world_statistics() {
         "{customers} customers, {hits} hits after, {searched_hits} on searched entities, {selected_total} selected"
     );
 }
+
+/// A world the random test once failed on: "Jalisco GmbH" against a listed
+/// "Jalisco LLC" scores above the threshold through the pairing of two
+/// different legal forms, which candidate bounds did not count; the delta
+/// filter (built on those bounds) then missed the customer.
+#[test]
+fn two_different_legal_forms_stay_within_the_bound() {
+    let (seed, threshold) = (6_808_579_939_141_007_444_u64, 0.79_f32);
+    let world = world(seed);
+    let before = screen(&index(&world.v1), &world.customers, threshold);
+    let full = screen(&index(&world.v2), &world.customers, threshold);
+    let (_, selected) = delta(&world, &before, threshold);
+    let searched = searched(&world);
+    let mut checked = 0;
+    for (customer, hits) in &full {
+        for (entity, score) in hits {
+            if searched.contains(entity) {
+                checked += 1;
+                assert!(selected.contains(customer), "{customer} → {entity} ({score}) missed");
+            }
+        }
+    }
+    assert!(checked > 0, "the world has new hits to find");
+}
