@@ -315,13 +315,14 @@ impl Index {
                         .sum::<usize>()
             })
             .collect();
-        // Initials count as nothing when choosing (they are left out
-        // whatever their weight: a query needs at least one full part).
-        let choice_ceilings: Vec<f32> = parts
-            .iter()
-            .map(|(part, c)| if part.tag == vigia_text::PartTag::Initial { 0.0 } else { *c })
-            .collect();
-        let walked = cheapest_walk(&choice_ceilings, &costs, needed);
+        // Initials are costly to walk (their postings, "j", are long), so
+        // a walk leaves them out whenever it can; but what they could add
+        // counts against leaving out the others: a walk of a part that
+        // reaches nothing ("morales", not listed) is no walk at all when
+        // the initials and the other parts could reach the cut-off without
+        // it.
+        let part_ceilings: Vec<f32> = parts.iter().map(|(_, c)| *c).collect();
+        let walked = cheapest_walk(&part_ceilings, &costs, needed);
 
         // Phase 1: reach names. A walked part only walks the postings of
         // expansions similar enough that, with every other part at its

@@ -575,3 +575,32 @@ fn two_different_legal_forms_stay_within_the_bound() {
     }
     assert!(checked > 0, "the world has new hits to find");
 }
+
+/// Another world the random test failed on: "Global Noreste Import Export
+/// S.A. deC .V. Morales" has a hit on a changed entity without "Morales";
+/// candidate generation chose to walk only "morales" (which reaches
+/// nothing, so it cost nothing) because initials were counted as adding
+/// nothing when choosing the parts to walk.
+#[test]
+fn initials_count_when_choosing_the_parts_to_walk() {
+    let threshold = 0.7;
+    let world = world(13_360_684_123_380_637_840);
+    let before = screen(&index(&world.v1), &world.customers, threshold);
+    let full = screen(&index(&world.v2), &world.customers, threshold);
+    let (after, _) = delta(&world, &before, threshold);
+    let searched = searched(&world);
+    let mut checked = 0;
+    for (customer, hits) in &full {
+        for (entity, score) in hits {
+            if searched.contains(entity) {
+                checked += 1;
+                assert_eq!(
+                    after.get(customer).and_then(|h| h.get(entity)),
+                    Some(score),
+                    "{customer} → {entity}"
+                );
+            }
+        }
+    }
+    assert!(checked > 0, "the world has new hits to find");
+}
