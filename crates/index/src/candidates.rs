@@ -261,16 +261,12 @@ impl Index {
         let denominator = form.total_weight.max(1.0);
         let needed = cutoff * denominator;
         let initial_sim = crate::Similarities::default().initial;
-        let legal_form_sim = crate::Similarities::default().legal_form_pair;
         // What each part can contribute at most: its weight times the best
         // similarity among its expansions (1.0 if it may equal a listed join).
         let ceiling = |part: &QueryPart| -> f32 {
             let mut best = part.expansions.iter().map(|e| e.sim).fold(0.0f32, f32::max);
             if part.tag == vigia_text::PartTag::Initial {
                 best = best.max(initial_sim);
-            }
-            if part.tag == vigia_text::PartTag::LegalForm {
-                best = best.max(legal_form_sim);
             }
             if best < 1.0 && self.join_postings(part.hash).next().is_some() {
                 best = 1.0;
@@ -315,13 +311,14 @@ impl Index {
                         .sum::<usize>()
             })
             .collect();
-        // Initials count as nothing when choosing (they are left out
-        // whatever their weight: a query needs at least one full part).
-        let choice_ceilings: Vec<f32> = parts
-            .iter()
-            .map(|(part, c)| if part.tag == vigia_text::PartTag::Initial { 0.0 } else { *c })
-            .collect();
-        let walked = cheapest_walk(&choice_ceilings, &costs, needed);
+        // Initials are costly to walk (their postings, "j", are long), so
+        // a walk leaves them out whenever it can; but what they could add
+        // counts against leaving out the others: a walk of a part that
+        // reaches nothing ("morales", not listed) is no walk at all when
+        // the initials and the other parts could reach the cut-off without
+        // it.
+        let part_ceilings: Vec<f32> = parts.iter().map(|(_, c)| *c).collect();
+        let walked = cheapest_walk(&part_ceilings, &costs, needed);
 
         // Phase 1: reach names. A walked part only walks the postings of
         // expansions similar enough that, with every other part at its
@@ -339,13 +336,8 @@ impl Index {
         }
         for part in form.parts.iter().chain(form.joins.iter().map(|j| &j.part)) {
             let is_initial = part.tag == vigia_text::PartTag::Initial;
-            // The scorer pairs a legal form with any other at
-            // `legal_form_pair`; the bound assumes the listed name has one.
-            let floor =
-                if part.tag == vigia_text::PartTag::LegalForm { legal_form_sim } else { 0.0 };
             if part.expansions.is_empty()
                 && !is_initial
-                && floor == 0.0
                 && self.join_postings(part.hash).next().is_none()
             {
                 continue;
@@ -354,7 +346,7 @@ impl Index {
             for i in 0..scratch.touched.len() {
                 let name_id = scratch.touched[i];
                 let name = self.name(name_id);
-                let mut best = floor;
+                let mut best = 0.0f32;
                 for listed in self.parts(name) {
                     let t = listed.token as usize;
                     if scratch.token_stamp[t] == generation {

@@ -103,11 +103,6 @@ pub struct Similarities {
     pub relaxed: f32,
     /// A name against an initial, either way round.
     pub initial: f32,
-    /// A legal form against another legal form ("sa de cv", "llc"): both
-    /// say the party is a company. Candidate bounds count every legal form
-    /// of a query at least this much, so that they stay upper bounds of
-    /// the score.
-    pub legal_form_pair: f32,
 }
 
 impl Default for Similarities {
@@ -121,7 +116,6 @@ impl Default for Similarities {
             skeleton: 0.72,
             relaxed: 0.68,
             initial: 0.45,
-            legal_form_pair: 0.6,
         }
     }
 }

@@ -91,11 +91,6 @@ pub fn algorithms() -> Vec<AlgorithmInfo> {
             "cost of an unmatched listed part relative to an unmatched query part",
             c.extra_listed_penalty,
         ),
-        feature(
-            "sim_other_legal_form",
-            "similarity of two different legal forms, one on each side",
-            s.legal_form_pair,
-        ),
         feature("extra_listed_cap", "most unmatched listed weight that counts", c.extra_listed_cap),
         feature(
             "uninformative_cap",

@@ -21,9 +21,6 @@ pub enum PairKind {
     Token(MatchHow),
     /// An initial against a name starting with that letter.
     Initial,
-    /// Two different legal forms ("sa de cv" against "sa"): both say the
-    /// party is a company, which matters more than which kind.
-    LegalForms,
 }
 
 /// One pairing in an alignment.
@@ -171,25 +168,6 @@ pub fn align(
             weight: edge.weight,
             kind: edge.kind,
             swapped,
-        });
-    }
-    // A legal form left on each side pairs with the other at a discount.
-    let query_form =
-        (0..form.parts.len()).find(|&i| !query_used[i] && form.parts[i].tag == PartTag::LegalForm);
-    let listed_form =
-        (0..listed.len()).find(|&j| !listed_used[j] && listed[j].tag == PartTag::LegalForm);
-    if let (Some(i), Some(j)) = (query_form, listed_form) {
-        let sim = vigia_index::Similarities::default().legal_form_pair;
-        query_used[i] = true;
-        listed_used[j] = true;
-        matched += form.parts[i].weight * sim;
-        pairs.push(AlignedPair {
-            query: (i, i),
-            listed: (j, j),
-            sim,
-            weight: form.parts[i].weight,
-            kind: PairKind::LegalForms,
-            swapped: false,
         });
     }
     let unmatched_query: Vec<usize> = (0..form.parts.len()).filter(|&i| !query_used[i]).collect();

@@ -392,7 +392,6 @@ fn describe_alignment(
             let how = match p.kind {
                 PairKind::Token(how) => how.label(),
                 PairKind::Initial => "initial".to_owned(),
-                PairKind::LegalForms => "another legal form".to_owned(),
             };
             let relation = if p.sim >= 0.999 { "=" } else { "≈" };
             let swap = if p.swapped { ", given/family swapped" } else { "" };

@@ -165,7 +165,7 @@ fn birth_date_one_unit_off_still_matches() {
 #[test]
 fn legal_form_omitted() {
     check(&organisations(), Schema::Organization, &[(prop::NAME, "CECOEX")], "cecoex");
-    check(&organisations(), Schema::Company, &[(prop::NAME, "Cecoex SA de CV")], "cecoex");
+    check(&organisations(), Schema::Company, &[(prop::NAME, "Cecoex S.A.")], "cecoex");
 }
 
 #[test]
