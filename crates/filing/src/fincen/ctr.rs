@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::fincen::codes::{self, NAMESPACE, party_type};
 use crate::fincen::{parts, rules};
 use crate::money::Money;
@@ -330,18 +330,7 @@ pub fn write_ctr(filing: &CtrFiling) -> Result<String> {
 /// # Errors
 /// [`Error::EmptyBatch`]; [`Error::Invalid`] with every violation.
 pub fn write_ctr_batch(filings: &[CtrFiling]) -> Result<String> {
-    if filings.is_empty() {
-        return Err(Error::EmptyBatch);
-    }
-    let mut violations = Vec::new();
-    for (i, filing) in filings.iter().enumerate() {
-        let prefix = if filings.len() > 1 { format!("[{i}].") } else { String::new() };
-        filing.check_model(&prefix, &mut violations);
-    }
-    let (xml, problems) = render(filings)?;
-    violations.extend(problems);
-    violations.extend(validate_ctr(&xml));
-    if violations.is_empty() { Ok(xml) } else { Err(Error::Invalid(violations)) }
+    super::write_batch(filings, CtrFiling::check_model, render, validate_ctr)
 }
 
 /// Checks a CTR batch against the schema subset and the CTR rules; returns

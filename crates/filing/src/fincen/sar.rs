@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::fincen::classification::{Classification, activity_box};
 use crate::fincen::codes::{self, NAMESPACE, party_type};
 use crate::fincen::{parts, rules};
@@ -295,18 +295,7 @@ pub fn write_sar(filing: &SarFiling) -> Result<String> {
 /// [`Error::EmptyBatch`]; [`Error::Invalid`] with every violation (model
 /// paths for the rules checked on the input, XML paths for the others).
 pub fn write_sar_batch(filings: &[SarFiling]) -> Result<String> {
-    if filings.is_empty() {
-        return Err(Error::EmptyBatch);
-    }
-    let mut violations = Vec::new();
-    for (i, filing) in filings.iter().enumerate() {
-        let prefix = if filings.len() > 1 { format!("[{i}].") } else { String::new() };
-        filing.check_model(&prefix, &mut violations);
-    }
-    let (xml, problems) = render(filings)?;
-    violations.extend(problems);
-    violations.extend(validate_sar(&xml));
-    if violations.is_empty() { Ok(xml) } else { Err(Error::Invalid(violations)) }
+    super::write_batch(filings, SarFiling::check_model, render, validate_sar)
 }
 
 /// Checks a SAR batch against the schema subset and the SAR rules; returns

@@ -492,11 +492,9 @@ async fn alerts(State(state): State<AppState>, uri: Uri) -> Response {
             overdue: params.flag("overdue")?,
             limit: Some(params.limit()?),
         };
-        let pool = std::sync::Arc::clone(&state.store);
-        blocking(move || {
+        read(&state, move |store| {
             let (now, _) = now();
-            pool.with(|store| Ok(serde_json::json!({"alerts": store.alerts(&filter, now)?})))
-                .map_err(store_error)
+            Ok(serde_json::json!({"alerts": store.alerts(&filter, now)?}))
         })
         .await
     }
@@ -505,17 +503,13 @@ async fn alerts(State(state): State<AppState>, uri: Uri) -> Response {
 }
 
 async fn alert(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let pool = std::sync::Arc::clone(&state.store);
     reply(
-        blocking(move || {
+        read(&state, move |store| {
             let (now, _) = now();
-            pool.with(|store| {
-                Ok(serde_json::json!({
-                    "alert": store.alert(&id, now)?,
-                    "evidence": store.alert_evidence(&id)?,
-                }))
-            })
-            .map_err(store_error)
+            Ok(serde_json::json!({
+                "alert": store.alert(&id, now)?,
+                "evidence": store.alert_evidence(&id)?,
+            }))
         })
         .await,
     )
@@ -546,11 +540,9 @@ async fn cases(State(state): State<AppState>, uri: Uri) -> Response {
             awaiting_approval: params.flag("awaiting_approval")?,
             limit: Some(params.limit()?),
         };
-        let pool = std::sync::Arc::clone(&state.store);
-        blocking(move || {
+        read(&state, move |store| {
             let (now, _) = now();
-            pool.with(|store| Ok(serde_json::json!({"cases": store.cases(&filter, now)?})))
-                .map_err(store_error)
+            Ok(serde_json::json!({"cases": store.cases(&filter, now)?}))
         })
         .await
     }
@@ -600,27 +592,22 @@ async fn create_case(
 }
 
 async fn case(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let pool = std::sync::Arc::clone(&state.store);
     reply(
-        blocking(move || {
+        read(&state, move |store| {
             let (now, _) = now();
-            pool.with(|store| store.case(&id, now)).map_err(store_error)
+            store.case(&id, now)
         })
         .await,
     )
 }
 
 async fn case_history(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let pool = std::sync::Arc::clone(&state.store);
     reply(
-        blocking(move || {
+        read(&state, move |store| {
             let (now, _) = now();
-            pool.with(|store| {
-                // A 404 for an unknown case, not an empty history.
-                store.case(&id, now)?;
-                Ok(serde_json::json!({"events": store.case_history(&id)?}))
-            })
-            .map_err(store_error)
+            // A 404 for an unknown case, not an empty history.
+            store.case(&id, now)?;
+            Ok(serde_json::json!({"events": store.case_history(&id)?}))
         })
         .await,
     )
