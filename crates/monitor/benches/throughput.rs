@@ -112,6 +112,22 @@ fn main() {
     let mut busy = Duration::ZERO;
     let mut cpu = Some(Duration::ZERO);
     let mut stamps = [Instant::now(); 5];
+    // VIGIA_BENCH_SINGLE=1: one `process` call per transaction instead of
+    // `process_batch` over each chunk (to see what the look-ahead gives).
+    let single = std::env::var("VIGIA_BENCH_SINGLE").is_ok_and(|v| v == "1");
+    let slot = |stage: Stage| match stage {
+        Stage::Prepared => 1,
+        Stage::Rules => 2,
+        Stage::Graph => 3,
+        Stage::Swept => 4,
+    };
+    let mut record = |stamps: &[Instant; 5]| {
+        prepare.record(stamps[1] - stamps[0]);
+        rules.record(stamps[2] - stamps[1]);
+        graph_stage.record(stamps[3] - stamps[2]);
+        sweep.record(stamps[4] - stamps[3]);
+        whole.record(stamps[4] - stamps[0]);
+    };
     loop {
         chunk.clear();
         if !days.next_chunk(&mut chunk, 100_000) || chunk.is_empty() {
@@ -119,26 +135,34 @@ fn main() {
         }
         let started = Instant::now();
         let cpu_started = thread_cpu();
-        for (k, tx) in chunk.iter().enumerate() {
-            if k % 8 == 0 {
-                stamps[0] = Instant::now();
-                let _ = monitor.process_staged(tx, &mut alerts, &mut |stage| {
-                    let i = match stage {
-                        Stage::Prepared => 1,
-                        Stage::Rules => 2,
-                        Stage::Graph => 3,
-                        Stage::Swept => 4,
-                    };
-                    stamps[i] = Instant::now();
-                });
-                prepare.record(stamps[1] - stamps[0]);
-                rules.record(stamps[2] - stamps[1]);
-                graph_stage.record(stamps[3] - stamps[2]);
-                sweep.record(stamps[4] - stamps[3]);
-                whole.record(stamps[4] - stamps[0]);
-            } else {
-                let _ = monitor.process(tx, &mut alerts);
+        if single {
+            for (k, tx) in chunk.iter().enumerate() {
+                if k % 8 == 0 {
+                    stamps[0] = Instant::now();
+                    let _ = monitor.process_staged(tx, &mut alerts, &mut |stage| {
+                        stamps[slot(stage)] = Instant::now();
+                    });
+                    record(&stamps);
+                } else {
+                    let _ = monitor.process(tx, &mut alerts);
+                }
+                n_alerts += alerts.len() as u64;
+                alerts.clear();
             }
+        } else {
+            // A transaction starts where the previous one ended (its
+            // look-ahead reads of the next transactions included).
+            stamps[0] = Instant::now();
+            monitor.process_batch_staged(&chunk, &mut alerts, &mut |_, _| {}, &mut |k, stage| {
+                if k % 8 == 0 {
+                    stamps[slot(stage)] = Instant::now();
+                    if stage == Stage::Swept {
+                        record(&stamps);
+                    }
+                } else if k % 8 == 7 && stage == Stage::Swept {
+                    stamps[0] = Instant::now();
+                }
+            });
             n_alerts += alerts.len() as u64;
             alerts.clear();
         }

@@ -220,18 +220,51 @@ pub(crate) struct Profile {
     pub(crate) expected_volume: f64,
 }
 
+/// What filters read of a profile most often, by account: 16 bytes, so
+/// that a flag or kind test costs one read, not the index and then the
+/// full profile (two dependent cache misses).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Hot {
+    pub(crate) flags: u64,
+    /// Profile index + 1 (0 = none).
+    pub(crate) profile: u32,
+    pub(crate) kind: CustomerKind,
+}
+
 /// Profiles by interned account.
 #[derive(Debug, Default)]
 pub(crate) struct Profiles {
     pub(crate) list: Vec<Profile>,
-    /// AccountId → profile index + 1 (0 = none).
-    pub(crate) of: Vec<u32>,
+    /// By AccountId.
+    pub(crate) hot: Vec<Hot>,
 }
 
 impl Profiles {
     pub(crate) fn get(&self, account: Option<AccountId>) -> Option<&Profile> {
-        let idx = *self.of.get(account? as usize)?;
+        let idx = self.hot.get(account? as usize)?.profile;
         if idx == 0 { None } else { self.list.get(idx as usize - 1) }
+    }
+
+    /// The account's profile flags (0 without a profile).
+    pub(crate) fn flags(&self, account: Option<AccountId>) -> u64 {
+        account.and_then(|a| self.hot.get(a as usize)).map_or(0, |h| h.flags)
+    }
+
+    /// The account's profile kind, if it has a profile.
+    pub(crate) fn kind(&self, account: Option<AccountId>) -> Option<CustomerKind> {
+        let h = account.and_then(|a| self.hot.get(a as usize))?;
+        (h.profile != 0).then_some(h.kind)
+    }
+
+    /// Sets the profile of `account` (later ones win).
+    pub(crate) fn set(&mut self, account: AccountId, profile: Profile) {
+        let a = account as usize;
+        if self.hot.len() <= a {
+            self.hot.resize(a + 1, Hot::default());
+        }
+        self.hot[a] = Hot { flags: profile.flags, profile: 0, kind: profile.kind };
+        self.list.push(profile);
+        self.hot[a].profile = self.list.len() as u32;
     }
 }
 
@@ -343,25 +376,18 @@ impl Env<'_> {
             }
             Atom::Institution(list) => (self.institution)(*list).is_some(),
             Atom::SubjectFlags(bits) => {
-                self.profiles.get(self.account(Side::Subject, dir)).map_or(0, |p| p.flags) & bits
-                    != 0
+                self.profiles.flags(self.account(Side::Subject, dir)) & bits != 0
             }
             Atom::NotSubjectFlags(bits) => {
-                self.profiles.get(self.account(Side::Subject, dir)).map_or(0, |p| p.flags) & bits
-                    == 0
+                self.profiles.flags(self.account(Side::Subject, dir)) & bits == 0
             }
             Atom::Kind { side, kind, negate } => {
-                let is = self.profiles.get(self.account(*side, dir)).map(|p| p.kind) == Some(*kind);
+                let is = self.profiles.kind(self.account(*side, dir)) == Some(*kind);
                 is != *negate
             }
             Atom::Counterparty { flags, list } => {
                 let has = *flags != 0
-                    && self
-                        .profiles
-                        .get(self.account(Side::Counterparty, dir))
-                        .map_or(0, |p| p.flags)
-                        & flags
-                        != 0;
+                    && self.profiles.flags(self.account(Side::Counterparty, dir)) & flags != 0;
                 has || list.is_some_and(|l| self.listed(l, Side::Counterparty, dir))
             }
             Atom::SubjectList(l) => self.listed(*l, Side::Subject, dir),

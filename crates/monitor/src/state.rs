@@ -490,6 +490,47 @@ impl Family {
         }
     }
 
+    /// Reads a key's state and every line of its scalars, so that the
+    /// transaction that touches the key soon after finds them in cache.
+    /// The reads are independent of each other, so their misses overlap.
+    /// Returns a value derived from what was read (for `black_box`).
+    pub(crate) fn touch(&self, key: u32) -> i64 {
+        let k = key as usize;
+        let Some(st) = self.keys.get(k) else { return 0 };
+        let mut acc = st.front ^ st.base as i64;
+        let b = k * self.stride;
+        if let Some(record) = self.scalars.get(b..b + self.stride) {
+            // One read per 64-byte line (8 scalars).
+            for v in record.iter().step_by(8) {
+                acc ^= *v;
+            }
+            acc ^= record.last().copied().unwrap_or(0);
+        }
+        acc
+    }
+
+    /// Reads the lines a transaction on `key` reads after its state: the
+    /// newest and oldest events of its buffer and its extras. Meant for a
+    /// key whose state was touched a little earlier ([`Family::touch`]),
+    /// so that these dependent reads do not wait on it.
+    pub(crate) fn touch_events(&self, key: u32) -> i64 {
+        let Some(st) = self.keys.get(key as usize) else { return 0 };
+        let mut acc = 0;
+        let width = self.width;
+        let records = st.words.len() / width;
+        if records > st.head as usize {
+            acc ^= st.words[(records - 1) * width] as i64;
+            acc ^= st.words[st.head as usize * width] as i64;
+        }
+        if let Some(extras) = &st.extras
+            && let Some(x) = extras.first()
+        {
+            acc ^= x.aux_cursor as i64;
+            acc ^= x.aux.front().map_or(0, |a| a.time);
+        }
+        acc
+    }
+
     /// Keys allocated so far (ids below this may hold state).
     pub(crate) fn key_count(&self) -> usize {
         self.keys.len()
