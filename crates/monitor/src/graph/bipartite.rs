@@ -65,6 +65,23 @@ pub(crate) fn bipartite(
         return Outcome::hub();
     }
     let (payees, mut scan) = last(payees, caps.max_scan);
+    // Cheap bounds before any other account is read: the receivers are
+    // among `u`'s payments of at least the floor, and the senders among
+    // `v`'s receipts of at least the floor. Most edges stop here, without
+    // the hub check of every payee (a random read each). With
+    // `max_hub_degree <= max_scan` no later list is cut and no candidate
+    // cap can be reached on so few payers, so the outcome is the one the
+    // full search would give.
+    if caps.max_hub_degree <= caps.max_scan && caps.max_candidates + 1 >= smin {
+        let floor = scope.floor;
+        let (payers_cut, cut) = last(payers, caps.max_scan);
+        if payees.iter().filter(|a| a.amount >= floor).count() < rmin {
+            return none(scan, false);
+        }
+        if payers_cut.iter().filter(|a| a.amount >= floor).count() < smin {
+            return none(scan | cut, false);
+        }
+    }
     established(old, scope, store.node(u).out.live(), lo, caps.max_scan);
     first.clear();
     list.clear();
@@ -73,7 +90,7 @@ pub(crate) fn bipartite(
         if adj.amount < scope.floor
             || first.contains(adj.other)
             || old.contains(adj.other)
-            || store.node(adj.other).inn.between(lo, now).len() > caps.max_hub_degree
+            || store.node(adj.other).inn.busier_than(lo, now, caps.max_hub_degree)
         {
             continue;
         }

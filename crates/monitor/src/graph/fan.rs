@@ -172,7 +172,38 @@ impl Fans {
     /// Moves both fan windows up to `now`: edges older than each window
     /// stop counting.
     pub(crate) fn advance(&mut self, store: &Store, now: EventTime) {
-        if let Some((window, min_amount)) = self.out.as_ref().map(|c| (c.window, c.min_amount)) {
+        let out = self.out.as_ref().map(|c| (c.window, c.min_amount));
+        let inn = self.inn.as_ref().map(|c| (c.window, c.min_amount));
+        if let (Some((window, min_amount)), Some(same)) = (out, inn)
+            && same == (window, min_amount)
+            && self.out_cursor == self.in_cursor
+        {
+            // Both windows move together (the pack's G1 and G2 share them):
+            // one visit of each leaving edge's pair updates both sides. Each
+            // side's counters see the same changes in the same order as
+            // with two passes, so the aggregates are the same to the bit.
+            let cutoff = now.saturating_sub(window);
+            let mut cursor = self.out_cursor.max(store.base_seq());
+            while let Some(record) = store.at(cursor).filter(|r| r.time < cutoff) {
+                let counted = record.amount >= min_amount;
+                let amount = record.amount;
+                self.update(record.pair, record.from, record.to, |pair| {
+                    pair.out_all = pair.out_all.saturating_sub(1);
+                    pair.in_all = pair.in_all.saturating_sub(1);
+                    if counted {
+                        pair.out_w = pair.out_w.saturating_sub(1);
+                        pair.out_sum -= amount;
+                        pair.in_w = pair.in_w.saturating_sub(1);
+                        pair.in_sum -= amount;
+                    }
+                });
+                cursor += 1;
+            }
+            self.out_cursor = cursor;
+            self.in_cursor = cursor;
+            return;
+        }
+        if let Some((window, min_amount)) = out {
             let cutoff = now.saturating_sub(window);
             let mut cursor = self.out_cursor.max(store.base_seq());
             while let Some(record) = store.at(cursor).filter(|r| r.time < cutoff) {
@@ -189,7 +220,7 @@ impl Fans {
             }
             self.out_cursor = cursor;
         }
-        if let Some((window, min_amount)) = self.inn.as_ref().map(|c| (c.window, c.min_amount)) {
+        if let Some((window, min_amount)) = inn {
             let cutoff = now.saturating_sub(window);
             let mut cursor = self.in_cursor.max(store.base_seq());
             while let Some(record) = store.at(cursor).filter(|r| r.time < cutoff) {

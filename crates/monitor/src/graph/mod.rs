@@ -358,6 +358,33 @@ impl GraphEngine {
                 self.stats.suppressed[i] += 1;
                 continue;
             }
+            // The report walks at most `max_scan` entries of the hub's
+            // window and names only counterparties the aggregate counts, so
+            // its size is at most min(count, max_scan). When even that bound
+            // would be suppressed, so would the report: a busy hub (an
+            // acquirer paying thousands of merchants in a cold start) then
+            // skips the walk instead of building and discarding it on every
+            // edge. The cap counter still sees the cut the walk would make.
+            let max_scan = self.config.caps.max_scan;
+            let bound = count.min(u32::try_from(max_scan).unwrap_or(u32::MAX));
+            if bound < count
+                && !self.episodes[i].fresh(
+                    key,
+                    edge.time,
+                    config.window,
+                    bound,
+                    self.config.regrowth,
+                )
+            {
+                let node = self.store.node(hub);
+                let side = if typology == Typology::FanOut { &node.out } else { &node.inn };
+                if side.between(edge.time.saturating_sub(config.window), edge.time).len() > max_scan
+                {
+                    self.stats.cap_hits[i].scan += 1;
+                }
+                self.stats.suppressed[i] += 1;
+                continue;
+            }
             let Some(fans) = &self.fans else { return };
             let detection = fan::detection(
                 &self.store,

@@ -40,11 +40,27 @@ impl Side {
     }
 
     /// The entries with `from <= time <= to`.
+    ///
+    /// Windows are recent, so both ends are searched from the back: the
+    /// end is almost always the last entry (already in cache from the
+    /// latest push), and the start is found by galloping back from it,
+    /// which reads a few lines near the tail instead of a binary search's
+    /// reads spread over the whole list.
     pub(crate) fn between(&self, from: EventTime, to: EventTime) -> &[Adj] {
         let live = self.live();
-        let start = live.partition_point(|a| a.time < from);
-        let end = live.partition_point(|a| a.time <= to);
-        live.get(start..end).unwrap_or(&[])
+        let end = match live.last() {
+            Some(last) if last.time <= to => live.len(),
+            _ => live.partition_point(|a| a.time <= to),
+        };
+        let live = live.get(..end).unwrap_or(&[]);
+        let start = first_at_or_after(live, from);
+        live.get(start..).unwrap_or(&[])
+    }
+
+    /// Whether more than `limit` entries have `from <= time <= to`,
+    /// reading only the list's length when it is short.
+    pub(crate) fn busier_than(&self, from: EventTime, to: EventTime, limit: usize) -> bool {
+        self.len() > limit && self.between(from, to).len() > limit
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -83,6 +99,24 @@ impl Side {
             self.head = 0;
         }
     }
+}
+
+/// The first position whose time is at least `from` in entries sorted by
+/// time (`items.partition_point(|a| a.time < from)`), galloping back from
+/// the end.
+fn first_at_or_after(items: &[Adj], from: EventTime) -> usize {
+    // Invariant: every entry from `hi` on has `time >= from`.
+    let (mut hi, mut step) = (items.len(), 1);
+    while step <= hi {
+        let i = hi - step;
+        if items[i].time < from {
+            let rest = &items[i + 1..hi];
+            return i + 1 + rest.partition_point(|a| a.time < from);
+        }
+        hi = i;
+        step *= 2;
+    }
+    items[..hi].partition_point(|a| a.time < from)
 }
 
 /// Per-account adjacency.
@@ -213,5 +247,42 @@ impl Store {
     /// The record at absolute sequence number `seq`.
     pub(crate) fn at(&self, seq: u64) -> Option<&Record> {
         seq.checked_sub(self.base).and_then(|offset| self.arena.get(offset as usize))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Adj, Side, first_at_or_after};
+
+    fn side(times: &[i64]) -> Side {
+        let mut side = Side::default();
+        for (i, &time) in times.iter().enumerate() {
+            side.push(Adj { time, amount: 1.0, other: i as u32, seq: i as u32 });
+        }
+        side
+    }
+
+    /// Galloping from the end finds the same bounds as a binary search
+    /// over the whole list, for every window of small lists with ties.
+    #[test]
+    fn between_gallops_to_the_binary_search_bounds() {
+        for len in 0..40_i64 {
+            let times: Vec<i64> = (0..len).map(|i| i / 3 * 2).collect();
+            let side = side(&times);
+            let live = side.live();
+            for from in -2..(len + 2) {
+                assert_eq!(
+                    first_at_or_after(live, from),
+                    live.partition_point(|a| a.time < from),
+                    "len {len} from {from}"
+                );
+                for to in (from - 1)..(len + 2) {
+                    let start = live.partition_point(|a| a.time < from);
+                    let end = live.partition_point(|a| a.time <= to).max(start);
+                    assert_eq!(side.between(from, to), &live[start..end], "{from}..={to}");
+                    assert_eq!(side.busier_than(from, to, 3), end - start > 3);
+                }
+            }
+        }
     }
 }
