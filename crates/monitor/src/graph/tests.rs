@@ -585,6 +585,95 @@ fn oracle_cycles(edges: &[Edge], c: usize, config: &CycleConfig) -> Vec<BTreeSet
     out
 }
 
+/// Naive fan aggregates of `seen` at `now`: per (account, out side),
+/// the new counterparties with a counted edge in the window and their total.
+fn naive_fans(
+    seen: &[Edge],
+    now: EventTime,
+    horizon: EventTime,
+    fans: [&FanConfig; 2],
+) -> BTreeMap<(AccountId, bool), (u32, f64)> {
+    let mut by_pair: BTreeMap<(AccountId, AccountId), Vec<&Edge>> = BTreeMap::new();
+    for e in seen.iter().filter(|e| e.from != e.to && e.time >= now - horizon) {
+        by_pair.entry((e.from, e.to)).or_default().push(e);
+    }
+    let mut expect: BTreeMap<(AccountId, bool), (u32, f64)> = BTreeMap::new();
+    for ((from, to), edges) in by_pair {
+        for (fan, hub, out_side) in [(fans[0], from, true), (fans[1], to, false)] {
+            let in_window = edges.iter().filter(|e| e.time >= now - fan.window).count();
+            let counted: Vec<f64> = edges
+                .iter()
+                .filter(|e| e.time >= now - fan.window && e.amount >= fan.min_amount)
+                .map(|e| e.amount)
+                .collect();
+            if counted.is_empty() || (fan.new_counterparties_only && edges.len() != in_window) {
+                continue;
+            }
+            let entry = expect.entry((hub, out_side)).or_default();
+            entry.0 += 1;
+            entry.1 += counted.iter().sum::<f64>();
+        }
+    }
+    expect
+}
+
+/// Thousands of pairs come and go (slots freed and reused while records
+/// point into them); the counters equal a naive recount, with the fan
+/// windows equal (one pass moves both) and different (two passes).
+#[test]
+fn fan_counters_match_a_naive_recount_over_many_pairs() {
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    let edges: Vec<Edge> = (0..6_000_u64)
+        .map(|i| {
+            let from = next(300) as AccountId;
+            let to = ((u64::from(from) + 1 + next(299)) % 300) as AccountId;
+            let amount = 100.0 + next(2_000) as f64;
+            Edge { tx: i, from, to, time: i as EventTime * (HOUR / 6), amount }
+        })
+        .collect();
+    for in_window in [4 * DAY, 2 * DAY] {
+        let out = FanConfig {
+            window: 4 * DAY,
+            min_counterparties: 9_999,
+            min_total: 0.0,
+            min_amount: 500.0,
+            new_counterparties_only: true,
+        };
+        let inn = FanConfig { window: in_window, ..out.clone() };
+        let config = GraphConfig {
+            fan_out: Some(out.clone()),
+            fan_in: Some(inn.clone()),
+            relationship_horizon: 3 * DAY,
+            ..GraphConfig::none()
+        };
+        let horizon = config.retention();
+        let mut engine = GraphEngine::new(config);
+        let mut detections = Vec::new();
+        for (i, edge) in edges.iter().enumerate() {
+            engine.observe(*edge, &mut detections);
+            if i % 750 != 749 {
+                continue;
+            }
+            let expect = naive_fans(&edges[..=i], edge.time, horizon, [&out, &inn]);
+            let fans = engine.fans.as_ref().unwrap();
+            for (a, agg) in fans.agg.iter().enumerate() {
+                let a = a as AccountId;
+                let (oc, ot) = expect.get(&(a, true)).copied().unwrap_or_default();
+                let (ic, it) = expect.get(&(a, false)).copied().unwrap_or_default();
+                assert_eq!((agg.out_count, agg.in_count), (oc, ic), "{a} after {i}");
+                assert!((agg.out_total - ot).abs() < 1e-6 && (agg.in_total - it).abs() < 1e-6);
+            }
+            assert!(fans.pairs() <= engine.stats().live_edges);
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
