@@ -6,16 +6,19 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::thread::JoinHandle;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use vigia_model::{Entity, Schema};
 use vigia_monitor::backtest::{self, Backtest};
+use vigia_monitor::reader::{Batch, Row};
 use vigia_monitor::window::parse_duration;
 use vigia_monitor::{
-    Format, Monitor, MonitorOptions, PackBuilder, PartyQuery, PartyScreener, ReaderOptions, Record,
-    ScreeningHit, Step, TransactionReader, read_account_labels, read_profiles,
+    Format, Monitor, MonitorOptions, PackBuilder, PartyQuery, PartyScreener, ReaderOptions,
+    ScreeningHit, TransactionReader, read_account_labels, read_profiles,
 };
 use vigia_screen::{Query, ScreenConfig, Screener};
 
@@ -137,7 +140,75 @@ impl PartyScreener for ListScreener {
     }
 }
 
-fn open_input(path: &Path) -> Result<Box<dyn BufRead>> {
+/// Rows in flight between the reading thread and the engine: a few
+/// batches, so that reading runs ahead while the engine works.
+const BATCHES: usize = 4;
+/// Rows per batch: the channel is crossed once per batch, not per row.
+const BATCH_ROWS: usize = 1024;
+
+/// What the reading thread hands over: a batch of rows, then whether more
+/// follow (or the error that ended the input after those rows).
+type Filled = (Batch, vigia_monitor::Result<bool>);
+
+/// The transactions read and parsed on a thread of their own, handed to the
+/// engine in input order in batches that come back to be refilled (ADR
+/// 0143). Either side ending early disconnects the channels, which ends
+/// the other: a reading thread blocked on a full channel or waiting for an
+/// empty batch returns; one blocked on its input is left to the process
+/// exit rather than waited for.
+struct ReadAhead {
+    filled: Receiver<Filled>,
+    empty: SyncSender<Batch>,
+    thread: JoinHandle<()>,
+}
+
+impl ReadAhead {
+    fn spawn<R: BufRead + Send + 'static>(mut reader: TransactionReader<R>) -> Result<ReadAhead> {
+        let (filled_tx, filled) = mpsc::sync_channel::<Filled>(BATCHES);
+        let (empty, empty_rx) = mpsc::sync_channel::<Batch>(BATCHES);
+        for _ in 0..BATCHES {
+            // The channel has room for every batch.
+            let _ = empty.send(Batch::new(BATCH_ROWS));
+        }
+        let thread = std::thread::Builder::new()
+            .name("vigia-read".into())
+            .spawn(move || {
+                while let Ok(mut batch) = empty_rx.recv() {
+                    let outcome = reader.read_batch(&mut batch);
+                    let more = matches!(outcome, Ok(true));
+                    if filled_tx.send((batch, outcome)).is_err() || !more {
+                        return;
+                    }
+                }
+            })
+            .context("starting the reading thread")?;
+        Ok(ReadAhead { filled, empty, thread })
+    }
+
+    /// The next batch in input order and what followed it.
+    fn next(&self) -> Result<Filled> {
+        match self.filled.recv() {
+            Ok(filled) => Ok(filled),
+            // The thread sends the end or an error before it returns; a
+            // disconnected channel without either is a panic.
+            Err(_) => bail!("the reading thread stopped unexpectedly"),
+        }
+    }
+
+    /// Gives a processed batch back to be refilled.
+    fn recycle(&self, batch: Batch) {
+        // The reading thread may have ended (end of input): nothing to do.
+        let _ = self.empty.send(batch);
+    }
+
+    /// Waits for the reading thread after the end of the input.
+    fn finish(self) -> Result<()> {
+        drop(self.empty);
+        self.thread.join().map_err(|_| anyhow::anyhow!("the reading thread panicked"))
+    }
+}
+
+fn open_input(path: &Path) -> Result<Box<dyn BufRead + Send>> {
     if path.as_os_str() == "-" {
         return Ok(Box::new(BufReader::with_capacity(1 << 20, io::stdin())));
     }
@@ -276,7 +347,7 @@ pub(crate) fn run(args: MonitorArgs, global: &Global) -> Result<ExitCode> {
     }
 
     let input = open_input(&args.input)?;
-    let mut reader = TransactionReader::new(
+    let reader = TransactionReader::new(
         input,
         ReaderOptions { format, amlsim_origin: origin, ..ReaderOptions::default() },
     )
@@ -290,53 +361,66 @@ pub(crate) fn run(args: MonitorArgs, global: &Global) -> Result<ExitCode> {
     };
 
     let bar = crate::progress::counter(global.interactive, "transactions");
-    let mut record = Record::default();
+    let format_name = reader.format().name();
+    let rows = ReadAhead::spawn(reader)?;
     let mut alerts = Vec::new();
     let (mut bad, mut rejected, mut read) = (0u64, 0u64, 0u64);
     let processing = Instant::now();
     loop {
-        let step = reader.read(&mut record)?;
-        match step {
-            Step::End => break,
-            Step::Bad(row) => {
-                if args.on_bad_row == BadRowPolicy::Stop {
-                    bail!("{}: {row}", args.input.display());
+        let (batch, outcome) = rows.next()?;
+        for row in batch.rows() {
+            let record = match row {
+                Row::Bad(row) => {
+                    if args.on_bad_row == BadRowPolicy::Stop {
+                        bail!("{}: {row}", args.input.display());
+                    }
+                    bad += 1;
+                    if bad <= 5 {
+                        bar.suspend(|| {
+                            eprintln!("vigia: skipping {}: {row}", args.input.display())
+                        });
+                    }
+                    continue;
                 }
-                bad += 1;
-                if bad <= 5 {
-                    bar.suspend(|| eprintln!("vigia: skipping {}: {row}", args.input.display()));
+                Row::Record(record) => record,
+            };
+            read += 1;
+            if let Some(b) = &mut backtest {
+                b.observe(&record.transaction, record.labels.as_ref());
+            }
+            if let Err(e) = monitor.process(&record.transaction, &mut alerts) {
+                if args.on_bad_row == BadRowPolicy::Stop {
+                    bail!("{}: row {}: {e}", args.input.display(), record.row);
+                }
+                rejected += 1;
+                if bad + rejected <= 5 {
+                    bar.suspend(|| {
+                        eprintln!(
+                            "vigia: skipping {}: row {}: {e}",
+                            args.input.display(),
+                            record.row
+                        )
+                    });
                 }
                 continue;
             }
-            Step::Record => {}
-        }
-        read += 1;
-        if let Some(b) = &mut backtest {
-            b.observe(&record.transaction, record.labels.as_ref());
-        }
-        if let Err(e) = monitor.process(&record.transaction, &mut alerts) {
-            if args.on_bad_row == BadRowPolicy::Stop {
-                bail!("{}: row {}: {e}", args.input.display(), record.row);
+            for alert in alerts.drain(..) {
+                serde_json::to_writer(&mut out, &alert)?;
+                out.write_all(b"\n")?;
+                if let Some(b) = &mut backtest {
+                    b.alert(&alert);
+                }
             }
-            rejected += 1;
-            if bad + rejected <= 5 {
-                bar.suspend(|| {
-                    eprintln!("vigia: skipping {}: row {}: {e}", args.input.display(), record.row)
-                });
-            }
-            continue;
-        }
-        for alert in alerts.drain(..) {
-            serde_json::to_writer(&mut out, &alert)?;
-            out.write_all(b"\n")?;
-            if let Some(b) = &mut backtest {
-                b.alert(&alert);
+            if read.is_multiple_of(1 << 16) {
+                bar.set_position(read);
             }
         }
-        if read.is_multiple_of(1 << 16) {
-            bar.set_position(read);
+        rows.recycle(batch);
+        if !outcome? {
+            break;
         }
     }
+    rows.finish()?;
     out.flush()?;
     bar.finish_and_clear();
     let elapsed = processing.elapsed().as_secs_f64();
@@ -347,9 +431,7 @@ pub(crate) fn run(args: MonitorArgs, global: &Global) -> Result<ExitCode> {
     writeln!(
         err,
         "monitor: {read} transactions ({} format), {bad} bad rows, {rejected} rejected (no rate or bad amount), {} late (beyond {})",
-        reader.format().name(),
-        stats.late,
-        args.lateness
+        format_name, stats.late, args.lateness
     )?;
     let total: u64 = stats.alerts.iter().sum();
     writeln!(
@@ -420,4 +502,121 @@ pub(crate) fn run(args: MonitorArgs, global: &Global) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::io::{BufReader, Read};
+
+    use super::*;
+
+    const HEADER: &str = "sourceNodeId,targetNodeId,value,time\n";
+
+    fn reader(
+        input: impl Read + Send + 'static,
+    ) -> TransactionReader<BufReader<Box<dyn Read + Send>>> {
+        let input: Box<dyn Read + Send> = Box::new(input);
+        TransactionReader::new(BufReader::new(input), ReaderOptions::default()).unwrap()
+    }
+
+    /// The rows as the engine sees them: record row numbers, bad rows as
+    /// their negated numbers; then the error that ended the input, if any.
+    fn drain(rows: &ReadAhead) -> (Vec<i64>, Option<String>) {
+        let mut seen = Vec::new();
+        loop {
+            let (batch, outcome) = rows.next().unwrap();
+            for row in batch.rows() {
+                seen.push(match row {
+                    Row::Record(r) => r.row as i64,
+                    Row::Bad(b) => -(b.row as i64),
+                });
+            }
+            rows.recycle(batch);
+            match outcome {
+                Ok(true) => {}
+                Ok(false) => return (seen, None),
+                Err(e) => return (seen, Some(e.to_string())),
+            }
+        }
+    }
+
+    #[test]
+    fn rows_cross_the_thread_in_input_order_with_bad_rows_in_place() {
+        let rows = 5 * BATCH_ROWS * BATCHES + 17;
+        let mut text = String::from(HEADER);
+        let mut want = Vec::new();
+        for i in 1..=rows {
+            if i % 997 == 0 {
+                text.push_str("1,2,not a number,0\n");
+                want.push(-(i as i64));
+            } else {
+                text.push_str(&format!("{i},{},1.5,{}\n", i + 1, i / 100));
+                want.push(i as i64);
+            }
+        }
+        let ahead = ReadAhead::spawn(reader(std::io::Cursor::new(text))).unwrap();
+        let (seen, error) = drain(&ahead);
+        assert_eq!(error, None);
+        assert_eq!(seen, want);
+        ahead.finish().unwrap();
+    }
+
+    /// Fails after its text, as a disk or a pipe can.
+    struct Failing(std::io::Cursor<String>);
+
+    impl Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.0.read(buf)? {
+                0 => Err(io::Error::other("device gone")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    #[test]
+    fn a_read_error_reaches_the_engine_after_the_rows_before_it() {
+        let mut text = String::from(HEADER);
+        for i in 1..=3000 {
+            text.push_str(&format!("{i},{},1,0\n", i + 1));
+        }
+        let ahead = ReadAhead::spawn(reader(Failing(std::io::Cursor::new(text)))).unwrap();
+        let (seen, error) = drain(&ahead);
+        assert_eq!(seen, (1..=3000).collect::<Vec<i64>>());
+        assert!(error.unwrap().contains("device gone"));
+        // The reading thread has returned after sending the error.
+        ahead.finish().unwrap();
+    }
+
+    /// Rows without end.
+    struct Endless(u64);
+
+    impl Read for Endless {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let row = if self.0 == 0 {
+                HEADER.to_string()
+            } else {
+                format!("{},{},1,0\n", self.0, self.0 + 1)
+            };
+            self.0 += 1;
+            let n = row.len().min(buf.len());
+            buf[..n].copy_from_slice(&row.as_bytes()[..n]);
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn the_reading_thread_ends_when_the_engine_stops_early() {
+        let ahead = ReadAhead::spawn(reader(Endless(0))).unwrap();
+        let (batch, outcome) = ahead.next().unwrap();
+        assert!(outcome.unwrap());
+        assert!(!batch.is_empty());
+        // The engine stops (a bad row under --on-bad-row stop): its ends of
+        // the channels go, and the reader, blocked on a full channel or on
+        // an empty batch, returns.
+        let ReadAhead { filled, empty, thread } = ahead;
+        drop((filled, empty, batch));
+        thread.join().unwrap();
+    }
 }

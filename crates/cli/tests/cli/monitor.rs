@@ -21,10 +21,21 @@ fn monitor(args: &[&str], stdin: Option<&str>) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    if let Some(text) = stdin {
-        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    // Written from a thread: an input larger than a pipe's buffer would
+    // otherwise wait for the alerts that wait for it to be read.
+    let writer = stdin.map(|text| {
+        let mut pipe = child.stdin.take().unwrap();
+        let text = text.to_string();
+        std::thread::spawn(move || {
+            // A run that stops early closes its input.
+            let _ = pipe.write_all(text.as_bytes());
+        })
+    });
+    let output = child.wait_with_output().unwrap();
+    if let Some(writer) = writer {
+        writer.join().unwrap();
     }
-    child.wait_with_output().unwrap()
+    output
 }
 
 fn alerts(output: &Output) -> Vec<Value> {
@@ -274,4 +285,115 @@ fn simulated_labelled_set_with_profiles_is_backtested_per_scenario() {
         );
         assert!(own > 0 && found * 3 >= own * 2, "{id}: found {found} of {own} injected patterns");
     }
+}
+
+/// An AMLworld file of `rows` wires of $12,000 from one account to
+/// another, one a minute, with the given rows replaced by bad ones; each
+/// good row is a CTR-sized wire, so the alerts follow the rows.
+fn amlworld_rows(rows: usize, bad: &[usize]) -> String {
+    let mut csv = String::from(
+        "Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,Amount Paid,Payment Currency,Payment Format\n",
+    );
+    for i in 1..=rows {
+        let (day, minute) = (1 + i / 1440, i % 1440);
+        if bad.contains(&i) {
+            csv.push_str(&format!(
+                "2022/09/{day:02} {:02}:{:02},001,A{i},002\n",
+                minute / 60,
+                minute % 60
+            ));
+        } else {
+            csv.push_str(&format!(
+                "2022/09/{day:02} {:02}:{:02},001,A{i},002,B{i},12000,US Dollar,12000,US Dollar,Cash\n",
+                minute / 60,
+                minute % 60
+            ));
+        }
+    }
+    csv
+}
+
+#[test]
+fn bad_rows_far_into_the_input_name_their_row_and_the_order_holds() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("trans.csv");
+    // Rows cross the reading thread in batches of about a thousand: bad rows
+    // in several batches and at batch edges.
+    let bad = [1, 1023, 1024, 1025, 2048, 5000, 9999];
+    std::fs::write(&path, amlworld_rows(10_000, &bad)).unwrap();
+    let output = monitor(&[path.to_str().unwrap(), "--only", "A1"], None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(err.contains("monitor: 9993 transactions (amlworld format), 7 bad rows"), "{err}");
+    let skipped: Vec<&str> = err.lines().filter(|l| l.starts_with("vigia: skipping")).collect();
+    assert_eq!(skipped.len(), 5, "{err}");
+    for (line, row) in skipped.iter().zip(bad) {
+        assert!(line.contains(&format!(": row {row}: 4 columns, expected at least 10")), "{line}");
+    }
+    // The same input from standard input gives the same alerts in the
+    // same order, and they follow the rows.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let piped = monitor(&["-", "--only", "A1"], Some(&text));
+    assert_eq!(piped.stdout, output.stdout);
+    let alerts = alerts(&output);
+    assert!(alerts.len() > 100);
+    let first_rows: Vec<u64> =
+        alerts.iter().map(|a| a["transactions"][0].as_str().unwrap().parse().unwrap()).collect();
+    assert!(first_rows.windows(2).all(|w| w[0] <= w[1]), "alerts out of row order");
+}
+
+#[test]
+fn stop_policy_stops_at_the_first_bad_row_far_into_the_input() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("trans.csv");
+    std::fs::write(&path, amlworld_rows(20_000, &[3001, 15_000])).unwrap();
+    let output = monitor(&[path.to_str().unwrap(), "--only", "A1", "--on-bad-row", "stop"], None);
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    assert!(err.contains("trans.csv: row 3001: 4 columns"), "{err}");
+    assert_eq!(err.lines().count(), 1, "one-line reason: {err}");
+    // Alerts of the rows before the bad one are written, none after it.
+    let alerts = alerts(&output);
+    assert!(!alerts.is_empty());
+    let last = alerts
+        .iter()
+        .flat_map(|a| a["transactions"].as_array().unwrap())
+        .map(|t| t.as_str().unwrap().parse::<u64>().unwrap())
+        .max()
+        .unwrap();
+    assert!(last < 3001, "an alert holds row {last}");
+}
+
+#[test]
+fn a_truncated_file_ends_with_a_bad_last_row() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("trans.csv");
+    let text = amlworld_rows(3000, &[]);
+    // Cut in the middle of the last row.
+    std::fs::write(&path, &text[..text.len() - 30]).unwrap();
+    let output = monitor(&[path.to_str().unwrap(), "--only", "A1", "-o", "/dev/null"], None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(err.contains("skipping"), "{err}");
+    assert!(err.contains("row 3000: "), "{err}");
+    assert!(err.contains("monitor: 2999 transactions (amlworld format), 1 bad rows"), "{err}");
+}
+
+#[test]
+fn an_unreadable_input_ends_the_run_with_an_error_after_its_rows() {
+    // Invalid UTF-8 on a JSONL line is an input error, not a bad row.
+    let mut input = Vec::new();
+    for i in 0..3000 {
+        input.extend_from_slice(format!("{{\"id\": \"t{i}\", \"timestamp\": {}, \"amount\": 12000, \"channel\": \"cash\", \"originator\": {{\"account\": \"O{i}\"}}, \"beneficiary\": {{\"account\": \"B{i}\"}}}}\n", 1_751_364_000_000i64 + i * 60_000).as_bytes());
+    }
+    input.extend_from_slice(b"{\"id\": \"\xff\"}\n");
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("tx.jsonl");
+    std::fs::write(&path, &input).unwrap();
+    let output = monitor(&[path.to_str().unwrap(), "--only", "A1"], None);
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    assert!(err.contains("vigia: error:") && err.contains("UTF-8"), "{err}");
+    // The rows before it went through the engine.
+    assert!(alerts(&output).len() > 100, "{err}");
 }
