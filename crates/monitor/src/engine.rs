@@ -808,6 +808,9 @@ pub struct Monitor {
     // on the hot path).
     scratch: Scratch,
     key_buf: String,
+    /// Keys the look-ahead of [`Monitor::process_batch`] found for the
+    /// next two transactions: (family, key).
+    ahead: [Vec<(u16, u32)>; 2],
     detections: Vec<Detection>,
     thresholds: [f64; 16],
     matched: String,
@@ -1015,6 +1018,7 @@ impl Monitor {
             swept: 0,
             scratch: Scratch::default(),
             key_buf: String::new(),
+            ahead: [Vec::new(), Vec::new()],
             detections: Vec::new(),
             thresholds: [f64::NAN; 16],
             matched: String::new(),
@@ -1218,10 +1222,10 @@ impl Monitor {
                 acc ^= self.touch_slots(t);
             }
             if let Some(t) = txs.get(i + 2) {
-                acc ^= self.touch_states(t, false);
+                acc ^= self.touch_states(t, (i + 2) & 1);
             }
-            if let Some(t) = txs.get(i + 1) {
-                acc ^= self.touch_states(t, true);
+            if i + 1 < txs.len() {
+                acc ^= self.touch_events((i + 1) & 1);
             }
             std::hint::black_box(acc);
             if let Err(e) = self.process_staged(tx, alerts, &mut |s| stage(i, s)) {
@@ -1241,22 +1245,36 @@ impl Monitor {
         acc
     }
 
-    /// Reads the key states (or, with `events`, the event buffers) a coming
-    /// transaction will touch in the families its channel reaches. Keys
-    /// not interned yet are skipped; nothing is written.
-    fn touch_states(&mut self, tx: &Transaction, events: bool) -> i64 {
+    /// Reads the event buffers of the keys [`Monitor::touch_states`] noted
+    /// in look-ahead slot `slot`.
+    fn touch_events(&self, slot: usize) -> i64 {
+        let mut acc = 0;
+        for &(f, key) in &self.ahead[slot] {
+            acc ^= self.families[usize::from(f)].state.touch_events(key);
+        }
+        acc
+    }
+
+    /// Reads the key states a coming transaction will touch in the
+    /// families its channel reaches, and notes the keys in look-ahead slot
+    /// `slot` for [`Monitor::touch_events`]. Keys not interned yet are
+    /// skipped; nothing the engine decides on is written.
+    fn touch_states(&mut self, tx: &Transaction, slot: usize) -> i64 {
         let originator = nonempty_account(&tx.originator).and_then(|a| self.accounts.get(a));
         let beneficiary = nonempty_account(&tx.beneficiary).and_then(|a| self.accounts.get(a));
         let ctx =
             Ctx { tx, seq: 0, time: tx.timestamp, usd: 0.0, cents: 0, originator, beneficiary };
         let mut acc = (self.profiles.flags(originator) ^ self.profiles.flags(beneficiary)) as i64;
         let mut buf = std::mem::take(&mut self.key_buf);
-        for fam in &self.families {
+        let mut noted = std::mem::take(&mut self.ahead[slot]);
+        noted.clear();
+        for (f, fam) in self.families.iter().enumerate() {
             if fam.by_channel[tx.channel as usize & 15] == 0 {
                 continue;
             }
-            let touch = |key: u32| {
-                if events { fam.state.touch_events(key) } else { fam.state.touch(key) }
+            let mut touch = |key: u32| {
+                noted.push((f as u16, key));
+                fam.state.touch(key)
             };
             match &fam.space {
                 Space::Accounts => {
@@ -1315,6 +1333,7 @@ impl Monitor {
             }
         }
         self.key_buf = buf;
+        self.ahead[slot] = noted;
         acc
     }
 

@@ -229,7 +229,15 @@ pub(crate) struct Hot {
     /// Profile index + 1 (0 = none).
     pub(crate) profile: u32,
     pub(crate) kind: CustomerKind,
+    /// The home state when it has at most two bytes (a US state, a
+    /// country code): its length + 1 (0 = none, [`HOME_ELSEWHERE`] =
+    /// longer, read from the profile) and bytes.
+    home_len: u8,
+    home: [u8; 2],
 }
+
+/// [`Hot::home_len`] of a home state too long to keep inline.
+const HOME_ELSEWHERE: u8 = u8::MAX;
 
 /// Profiles by interned account.
 #[derive(Debug, Default)]
@@ -256,13 +264,32 @@ impl Profiles {
         (h.profile != 0).then_some(h.kind)
     }
 
+    /// The account's home state from its profile.
+    pub(crate) fn home(&self, account: Option<AccountId>) -> Option<&str> {
+        let h = self.hot.get(account? as usize)?;
+        match h.home_len {
+            0 => None,
+            HOME_ELSEWHERE => self.get(account).and_then(|p| p.home_state.as_deref()),
+            n => std::str::from_utf8(&h.home[..usize::from(n) - 1]).ok(),
+        }
+    }
+
     /// Sets the profile of `account` (later ones win).
     pub(crate) fn set(&mut self, account: AccountId, profile: Profile) {
         let a = account as usize;
         if self.hot.len() <= a {
             self.hot.resize(a + 1, Hot::default());
         }
-        self.hot[a] = Hot { flags: profile.flags, profile: 0, kind: profile.kind };
+        let (mut home_len, mut home) = (0, [0u8; 2]);
+        if let Some(h) = profile.home_state.as_deref() {
+            if h.len() <= 2 {
+                home_len = h.len() as u8 + 1;
+                home[..h.len()].copy_from_slice(h.as_bytes());
+            } else {
+                home_len = HOME_ELSEWHERE;
+            }
+        }
+        self.hot[a] = Hot { flags: profile.flags, profile: 0, kind: profile.kind, home_len, home };
         self.list.push(profile);
         self.hot[a].profile = self.list.len() as u32;
     }
@@ -360,10 +387,7 @@ impl Env<'_> {
                     Locus::Party(side) => match side_party(tx, *side, dir) {
                         None => false,
                         Some((p, _)) => {
-                            let home = self
-                                .profiles
-                                .get(self.account(*side, dir))
-                                .and_then(|pr| pr.home_state.as_deref());
+                            let home = self.profiles.home(self.account(*side, dir));
                             geo.contains(
                                 self.time,
                                 nonempty(&p.zip),
@@ -422,13 +446,9 @@ impl Env<'_> {
             }
             Atom::OutsideHomeState(want) => {
                 let place_state = tx.place.as_ref().and_then(|p| nonempty(&p.state));
-                let home = self
-                    .profiles
-                    .get(self.account(Side::Subject, dir))
-                    .and_then(|p| p.home_state.as_deref())
-                    .or_else(|| {
-                        side_party(tx, Side::Subject, dir).and_then(|(p, _)| nonempty(&p.state))
-                    });
+                let home = self.profiles.home(self.account(Side::Subject, dir)).or_else(|| {
+                    side_party(tx, Side::Subject, dir).and_then(|(p, _)| nonempty(&p.state))
+                });
                 let outside =
                     matches!((place_state, home), (Some(p), Some(h)) if !p.eq_ignore_ascii_case(h));
                 outside == *want
@@ -493,5 +513,35 @@ impl Facts {
             }
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_home(home: Option<&str>) -> Profile {
+        Profile { home_state: home.map(str::to_string), flags: 5, ..Profile::default() }
+    }
+
+    /// The inline copy of the home state reads as the profile's own.
+    #[test]
+    fn hot_profile_reads_as_the_profile() {
+        let mut p = Profiles::default();
+        let homes = [None, Some(""), Some("T"), Some("TX"), Some("JALISCO"), Some("É")];
+        for (i, h) in homes.iter().enumerate() {
+            p.set(i as u32 * 3, with_home(*h));
+        }
+        for (i, h) in homes.iter().enumerate() {
+            let a = Some(i as u32 * 3);
+            assert_eq!(p.home(a), *h, "home {h:?}");
+            assert_eq!(p.home(a), p.get(a).and_then(|x| x.home_state.as_deref()));
+            assert_eq!(p.flags(a), 5);
+            assert_eq!(p.kind(a), Some(CustomerKind::default()));
+            assert_eq!(p.home(Some(i as u32 * 3 + 1)), None);
+            assert_eq!(p.flags(Some(i as u32 * 3 + 1)), 0);
+            assert_eq!(p.kind(Some(i as u32 * 3 + 1)), None);
+        }
+        assert_eq!(p.home(None), None);
     }
 }

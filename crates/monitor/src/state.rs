@@ -570,7 +570,17 @@ impl Family {
         record[1] = e.cents as u64;
         record[2] = word2;
         if p == live {
-            st.words.extend_from_slice(&record[..width]);
+            if st.words.capacity() == 0 {
+                // Most keys hold a few events: start at eight rather than
+                // growing through one, two and four (a copy each time).
+                st.words.reserve_exact(8 * width);
+            }
+            // The base words as a fixed-size copy (moves, not a call to
+            // memcpy), then the forwarded columns, if any.
+            st.words.extend_from_slice(&record[..BASE_WORDS]);
+            if width > BASE_WORDS {
+                st.words.extend_from_slice(&record[BASE_WORDS..width]);
+            }
         } else {
             st.words.splice(at..at, record[..width].iter().copied());
         }
@@ -627,7 +637,13 @@ impl Family {
             {
                 let x = &mut extras[x];
                 let values = aux.get(j).copied().unwrap_or([u32::MAX; MAX_DISTINCT]);
-                let q = x.aux.partition_point(|a| a.time <= e.time);
+                // In order (the common case): at the end, without the
+                // binary search's reads of older, cold entries.
+                let q = if x.aux.back().is_none_or(|a| a.time <= e.time) {
+                    x.aux.len()
+                } else {
+                    x.aux.partition_point(|a| a.time <= e.time)
+                };
                 x.aux.insert(q, Aux { time: e.time, values });
                 if !included {
                     x.aux_cursor += 1;
