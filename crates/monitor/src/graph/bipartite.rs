@@ -24,7 +24,7 @@
 use super::config::{BipartiteConfig, Caps};
 use super::fan::{duration, money};
 use super::flow::{FlowScratch, Outcome, Scope};
-use super::flow::{last, mark_established};
+use super::flow::{count_at_least, last, mark_established};
 use super::scratch::Marks;
 use super::scratch::set_key;
 use super::store::Adj;
@@ -75,10 +75,10 @@ pub(crate) fn bipartite(
     if caps.max_hub_degree <= caps.max_scan && caps.max_candidates + 1 >= smin {
         let floor = scope.floor;
         let (payers_cut, cut) = last(payers, caps.max_scan);
-        if payees.iter().filter(|a| a.amount >= floor).count() < rmin {
+        if count_at_least(payees, floor) < rmin {
             return none(scan, false);
         }
-        if payers_cut.iter().filter(|a| a.amount >= floor).count() < smin {
+        if count_at_least(payers_cut, floor) < smin {
             return none(scan | cut, false);
         }
     }

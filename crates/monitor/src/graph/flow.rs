@@ -96,6 +96,12 @@ pub(crate) fn last<T>(items: &[T], cap: usize) -> (&[T], bool) {
     (&items[items.len().saturating_sub(cap)..], items.len() > cap)
 }
 
+/// How many entries move at least `floor`: a bound on the distinct
+/// counterparties a search can count among them.
+pub(crate) fn count_at_least(entries: &[Adj], floor: f64) -> usize {
+    entries.iter().filter(|a| a.amount >= floor).count()
+}
+
 /// Marks in `old` the counterparties of `side` with a transfer before
 /// `lo` still in the retention window (at most `cap`, the latest).
 pub(crate) fn mark_established(old: &mut Marks, side: &[Adj], lo: EventTime, cap: usize) {
@@ -127,6 +133,12 @@ pub(crate) fn scatter_gather(
     let receipts = sink.inn.between(lo, now);
     if receipts.len() > caps.max_hub_degree {
         return Outcome::hub();
+    }
+    // The intermediaries are among the sink's receipts of at least the
+    // floor: too few of them and nothing else needs reading (the same
+    // outcome as counting distinct senders below).
+    if count_at_least(receipts, scope.floor) < k {
+        return Outcome::none(false, false);
     }
     let FlowScratch { first, first_values, second, second_values, third, old, list, best } =
         scratch;
@@ -312,6 +324,11 @@ pub(crate) fn gather_scatter(
     let payments = hub.out.between(lo, now);
     if receipts.len() > caps.max_hub_degree || payments.len() > caps.max_hub_degree {
         return Outcome::hub();
+    }
+    // Sources and sinks are among the receipts and payments of at least
+    // the floor: too few and the outcome is the one counting them gives.
+    if count_at_least(receipts, scope.floor) < k || count_at_least(payments, scope.floor) < m {
+        return Outcome::none(false, false);
     }
     let FlowScratch { first, second, old, list, best, .. } = scratch;
     if scope.novelty {
