@@ -294,11 +294,41 @@ impl Screener {
         let fingerprint = config.fingerprint();
         queries
             .par_iter()
-            .map_init(Scratch::new, |scratch, query| {
-                self.screen_fingerprinted(query, config, &fingerprint, scratch)
+            .map(|query| {
+                with_thread_scratch(|scratch| {
+                    self.screen_fingerprinted(query, config, &fingerprint, scratch)
+                })
             })
             .collect()
     }
+}
+
+thread_local! {
+    /// The scratch space of the thread screening: it lives as long as the
+    /// thread, so its expansion memo and its per-name tables serve every
+    /// batch the thread screens, not only one rayon split of one batch.
+    static THREAD_SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::new());
+}
+
+/// Runs `f` with this thread's scratch space. The memo inside is keyed by
+/// index, so one thread may screen against several indexes in turn.
+pub fn with_thread_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
+    THREAD_SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+        Ok(mut scratch) => f(&mut scratch),
+        // Only reachable if a job re-entered itself; a fresh scratch is
+        // correct, merely colder.
+        Err(_) => f(&mut Scratch::new()),
+    })
+}
+
+/// Replaces this thread's scratch space with a fresh one: after a panic
+/// mid-query it may have been left half-updated.
+pub fn reset_thread_scratch() {
+    THREAD_SCRATCH.with(|scratch| {
+        if let Ok(mut scratch) = scratch.try_borrow_mut() {
+            *scratch = Scratch::new();
+        }
+    });
 }
 
 /// Which records a query may match: schema compatibility and the
