@@ -268,7 +268,7 @@ impl Index {
             if part.tag == vigia_text::PartTag::Initial {
                 best = best.max(initial_sim);
             }
-            if best < 1.0 && self.join_postings(part.hash).next().is_some() {
+            if best < 1.0 && part.listed_join {
                 best = 1.0;
             }
             part.weight * best
@@ -301,7 +301,11 @@ impl Index {
                 if part.tag == vigia_text::PartTag::Initial {
                     return usize::MAX / 64;
                 }
-                let joins = if floor <= 1.0 { self.join_postings(part.hash).count() } else { 0 };
+                let joins = if floor <= 1.0 && part.listed_join {
+                    self.join_postings(part.hash).count()
+                } else {
+                    0
+                };
                 joins
                     + part
                         .expansions
@@ -336,10 +340,7 @@ impl Index {
         }
         for part in form.parts.iter().chain(form.joins.iter().map(|j| &j.part)) {
             let is_initial = part.tag == vigia_text::PartTag::Initial;
-            if part.expansions.is_empty()
-                && !is_initial
-                && self.join_postings(part.hash).next().is_none()
-            {
+            if part.expansions.is_empty() && !is_initial && !part.listed_join {
                 continue;
             }
             let generation = scratch.mark_tokens(part);
@@ -369,16 +370,22 @@ impl Index {
                 scratch.acc[name_id as usize] += part.weight * best;
             }
         }
+        // The record filter (schema, datasets) is consulted only for names
+        // that would be kept: most names reached fall below the cut-off.
         for &name_id in &scratch.touched {
+            let bound = (scratch.acc[name_id as usize] / denominator).min(1.0);
+            let keep = bound >= cutoff;
+            if !keep && !(bound > 0.0 && hits.is_empty() && best_below.would_take(bound)) {
+                continue;
+            }
             let record = self.name(name_id).record;
             if !allow(record) {
                 continue;
             }
-            let bound = (scratch.acc[name_id as usize] / denominator).min(1.0);
             let hit = NameHit { name: name_id, query_name, form: query_form, bound };
-            if bound >= cutoff {
+            if keep {
                 hits.push((record, hit));
-            } else if bound > 0.0 && hits.is_empty() {
+            } else {
                 best_below.offer(record, hit);
             }
         }
@@ -394,7 +401,7 @@ impl Index {
                 scratch.touched.push(name_id);
             }
         };
-        if floor <= 1.0 {
+        if floor <= 1.0 && part.listed_join {
             for name_id in self.join_postings(part.hash) {
                 reach(name_id, scratch);
             }
@@ -485,6 +492,15 @@ impl BestBelow {
 
     fn is_empty(&self) -> bool {
         self.heap.is_empty()
+    }
+
+    /// Whether [`BestBelow::offer`] would keep a name of this bound.
+    fn would_take(&self, bound: f32) -> bool {
+        if self.capacity == 0 {
+            return false;
+        }
+        self.heap.len() < self.capacity
+            || matches!(self.heap.peek(), Some(std::cmp::Reverse((worst, ..))) if worst.0 < bound)
     }
 
     fn offer(&mut self, record: RecordId, hit: NameHit) {

@@ -149,6 +149,10 @@ pub struct QueryPart {
     pub expansions: std::sync::Arc<[Expansion]>,
     /// The hash of the text, matched exactly against listed joins.
     pub hash: u64,
+    /// Whether some listed name has a join ("abdulrahman" from "abdul
+    /// rahman") equal to the text: looked up once here, consulted by every
+    /// step of candidate generation.
+    pub listed_join: bool,
 }
 
 impl QueryPart {
@@ -336,8 +340,7 @@ impl Index {
                         }
                         // Kept when it reaches a listed token the parts do
                         // not, or may equal a listed join.
-                        let listed_join = self.join_postings(part.hash).next().is_some();
-                        if !part.expansions.is_empty() || listed_join {
+                        if !part.expansions.is_empty() || part.listed_join {
                             part.weight = parts[i].weight + parts[i + 1].weight;
                             joins.push(QueryJoin { first: i, part });
                         }
@@ -404,7 +407,20 @@ impl Index {
             .fold(1.0f32, f32::min);
         let weight = self.config().weights.part(tag, rarity, role);
         let hash = crate::text_hash(text);
-        (QueryPart { text: text.to_owned(), chars, tag, role, weight, expansions, hash }, caps)
+        let listed_join = self.join_postings(hash).next().is_some();
+        (
+            QueryPart {
+                text: text.to_owned(),
+                chars,
+                tag,
+                role,
+                weight,
+                expansions,
+                hash,
+                listed_join,
+            },
+            caps,
+        )
     }
 
     /// A joined pair of query parts, expanded more cheaply than a part: only
@@ -442,6 +458,7 @@ impl Index {
         // A distinct symbol keeps joins apart from parts in the memo.
         let (expansions, _) =
             memoised(scratch, self.id(), text, PartTag::Word, Some(u32::MAX), || (compute(), 0));
+        let hash = crate::text_hash(text);
         (
             QueryPart {
                 text: text.to_owned(),
@@ -450,7 +467,8 @@ impl Index {
                 role: PartRole::Unknown,
                 weight: 0.0,
                 expansions,
-                hash: crate::text_hash(text),
+                hash,
+                listed_join: self.join_postings(hash).next().is_some(),
             },
             0,
         )
