@@ -217,6 +217,13 @@ impl Screener {
         let mut scored: Vec<vigia_score::Scored> = Vec::new();
         let mut exhaustive = true;
         for candidate in &candidates.candidates {
+            // A score never exceeds its bound: candidates below the cut-off
+            // (those the safety net supplies) cannot be returned, and the
+            // list is sorted by bound. The result still says the safety net
+            // was used, so a caller knows nothing reached the cut-off.
+            if candidate.bound < cutoff {
+                break;
+            }
             if scored.len() >= config.limit {
                 let floor = scored.iter().map(|s| s.score).fold(f32::INFINITY, f32::min);
                 if candidate.bound < floor {
