@@ -228,10 +228,29 @@ impl Index {
         self.prepare_inner(query, Some(scratch))
     }
 
-    fn prepare_inner(
+    /// As [`Index::prepare_with`], for a caller that has already extracted
+    /// the query's [`crate::Evidence`] (its identifiers are taken from it).
+    pub fn prepare_with_evidence(
+        &self,
+        query: &Entity,
+        evidence: &crate::Evidence,
+        scratch: &mut crate::Scratch,
+    ) -> PreparedQuery {
+        let identifiers = evidence.identifiers.iter().map(|i| i.normalized.clone()).collect();
+        self.prepare_names(query, Some(scratch), identifiers)
+    }
+
+    fn prepare_inner(&self, query: &Entity, scratch: Option<&mut crate::Scratch>) -> PreparedQuery {
+        let identifiers =
+            crate::Evidence::of(query).identifiers.into_iter().map(|i| i.normalized).collect();
+        self.prepare_names(query, scratch, identifiers)
+    }
+
+    fn prepare_names(
         &self,
         query: &Entity,
         mut scratch: Option<&mut crate::Scratch>,
+        identifiers: Vec<String>,
     ) -> PreparedQuery {
         let kind = query.schema.name_kind();
         let family = fold_set(query, &[prop::LAST_NAME]);
@@ -365,8 +384,6 @@ impl Index {
                 });
             }
         }
-        let identifiers =
-            crate::Evidence::of(query).identifiers.into_iter().map(|i| i.normalized).collect();
         PreparedQuery { schema: query.schema.clone(), names: prepared, caps_hit, identifiers }
     }
 
@@ -455,9 +472,10 @@ impl Index {
             }
             dedupe(out)
         };
-        // A distinct symbol keeps joins apart from parts in the memo.
-        let (expansions, _) =
-            memoised(scratch, self.id(), text, PartTag::Word, Some(u32::MAX), || (compute(), 0));
+        // Joins are not memoised: adjacent pairs rarely repeat across
+        // queries, and holding them would crowd the parts out of the memo.
+        let _ = scratch;
+        let expansions: std::sync::Arc<[Expansion]> = compute().into();
         let hash = crate::text_hash(text);
         (
             QueryPart {

@@ -204,8 +204,8 @@ impl Screener {
         scratch: &mut Scratch,
     ) -> ScreenResult {
         let index = &*self.index;
-        let prepared = index.prepare_with(&query.entity, scratch);
         let evidence = Evidence::of(&query.entity);
+        let prepared = index.prepare_with_evidence(&query.entity, &evidence, scratch);
         let filter = RecordFilter::new(index, &query.entity.schema, config);
         let allow = |record: RecordId| filter.allows(index, record);
         let cutoff = config.cutoff.min(config.threshold);
