@@ -14,7 +14,7 @@
 //! usually non-essential, which is what keeps "mohammed" from touching
 //! thousands of names.
 
-use crate::{Index, NameId, PreparedQuery, QueryForm, QueryPart, RecordId};
+use crate::{Index, NameId, PreparedQuery, QueryForm, QueryPart, RecordId, TokenId};
 
 /// Per-thread scratch space, reused across queries so that candidate
 /// generation does not allocate per name, with a memo of part expansions:
@@ -28,12 +28,18 @@ pub struct Scratch {
     stamp: Vec<u32>,
     generation: u32,
     touched: Vec<NameId>,
-    /// Token → similarity of the query part being topped up, valid where
-    /// `token_stamp` equals `token_generation`: an O(1) lookup per listed
-    /// part instead of a search of the part's expansions.
-    token_sim: Vec<f32>,
+    /// Token → the range of `token_parts` holding the query parts that
+    /// expand to it, valid where `token_stamp` equals `token_generation`:
+    /// one lookup per listed part tops up every query part at once.
+    token_range: Vec<(u32, u32)>,
     token_stamp: Vec<u32>,
     token_generation: u32,
+    /// (query part, similarity) for the marked tokens, grouped by token.
+    token_parts: Vec<(u16, f32)>,
+    /// (token, query part, similarity) while marking, before grouping.
+    marking: Vec<(TokenId, u16, f32)>,
+    /// The best similarity of each query part to the name being bounded.
+    best: Vec<f32>,
 }
 
 impl Scratch {
@@ -65,24 +71,35 @@ impl Scratch {
     }
 
     fn fit_tokens(&mut self, tokens: usize) {
-        if self.token_sim.len() < tokens {
-            self.token_sim.resize(tokens, 0.0);
+        if self.token_range.len() < tokens {
+            self.token_range.resize(tokens, (0, 0));
             self.token_stamp.resize(tokens, 0);
         }
     }
 
-    /// Marks a part's expansions in the dense token table.
-    fn mark_tokens(&mut self, part: &QueryPart) -> u32 {
+    /// Marks the expansions of every part of a form in the dense token
+    /// table, each token with the parts that reach it.
+    fn mark_tokens<'p>(&mut self, parts: impl Iterator<Item = &'p QueryPart>) -> u32 {
         self.token_generation = self.token_generation.wrapping_add(1);
         if self.token_generation == 0 {
             self.token_stamp.fill(0);
             self.token_generation = 1;
         }
         let generation = self.token_generation;
-        for e in part.expansions.iter() {
-            let t = e.token as usize;
-            self.token_stamp[t] = generation;
-            self.token_sim[t] = e.sim;
+        self.marking.clear();
+        for (p, part) in parts.enumerate() {
+            self.marking.extend(part.expansions.iter().map(|e| (e.token, p as u16, e.sim)));
+        }
+        self.marking.sort_unstable_by_key(|(token, p, _)| (*token, *p));
+        self.token_parts.clear();
+        for &(token, p, sim) in &self.marking {
+            let t = token as usize;
+            if self.token_stamp[t] != generation {
+                self.token_stamp[t] = generation;
+                self.token_range[t] = (self.token_parts.len() as u32, 0);
+            }
+            self.token_range[t].1 += 1;
+            self.token_parts.push((p, sim));
         }
         generation
     }
@@ -268,7 +285,7 @@ impl Index {
             if part.tag == vigia_text::PartTag::Initial {
                 best = best.max(initial_sim);
             }
-            if best < 1.0 && self.join_postings(part.hash).next().is_some() {
+            if best < 1.0 && part.listed_join {
                 best = 1.0;
             }
             part.weight * best
@@ -301,7 +318,11 @@ impl Index {
                 if part.tag == vigia_text::PartTag::Initial {
                     return usize::MAX / 64;
                 }
-                let joins = if floor <= 1.0 { self.join_postings(part.hash).count() } else { 0 };
+                let joins = if floor <= 1.0 && part.listed_join {
+                    self.join_postings(part.hash).count()
+                } else {
+                    0
+                };
                 joins
                     + part
                         .expansions
@@ -330,55 +351,88 @@ impl Index {
             }
         }
         // Phase 2: the bound of every name reached, from all parts, looking
-        // from each name's parts into the query part's expansions.
-        for &name_id in &scratch.touched {
-            scratch.acc[name_id as usize] = 0.0;
+        // from each name's parts into the query parts' expansions: one pass
+        // over the name's parts tops up every query part at once.
+        let all_parts: Vec<&QueryPart> =
+            form.parts.iter().chain(form.joins.iter().map(|j| &j.part)).collect();
+        let generation = scratch.mark_tokens(all_parts.iter().copied());
+        let initials: Vec<(usize, char)> = all_parts
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.tag == vigia_text::PartTag::Initial)
+            .filter_map(|(i, p)| p.chars.first().map(|c| (i, *c)))
+            .collect();
+        let joined: Vec<(usize, u64)> = all_parts
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.listed_join)
+            .map(|(i, p)| (i, p.hash))
+            .collect();
+        let weights: Vec<f32> = all_parts.iter().map(|p| p.weight).collect();
+        scratch.best.resize(all_parts.len(), 0.0);
+        for i in 0..scratch.touched.len() {
+            let name_id = scratch.touched[i];
+            let name = self.name(name_id);
+            scratch.best.fill(0.0);
+            for listed in self.parts(name) {
+                let t = listed.token as usize;
+                if scratch.token_stamp[t] == generation {
+                    let (start, len) = scratch.token_range[t];
+                    for &(p, sim) in &scratch.token_parts[start as usize..(start + len) as usize] {
+                        let best = &mut scratch.best[p as usize];
+                        *best = best.max(sim);
+                    }
+                }
+                if !initials.is_empty() {
+                    let first = self.dictionary().info(listed.token).chars.first();
+                    for &(p, c) in &initials {
+                        if first == Some(&c) {
+                            let best = &mut scratch.best[p];
+                            *best = best.max(initial_sim);
+                        }
+                    }
+                }
+            }
+            for join in self.joins(name) {
+                for &(p, hash) in &joined {
+                    if join.hash == hash {
+                        scratch.best[p] = 1.0;
+                    }
+                }
+                if let Some(t) = join.token
+                    && scratch.token_stamp[t as usize] == generation
+                {
+                    let (start, len) = scratch.token_range[t as usize];
+                    for &(p, sim) in &scratch.token_parts[start as usize..(start + len) as usize] {
+                        let best = &mut scratch.best[p as usize];
+                        *best = best.max(sim);
+                    }
+                }
+            }
+            // Summed part by part in the form's order, as the scorer's
+            // bound is defined.
+            let mut acc = 0.0f32;
+            for (w, best) in weights.iter().zip(&scratch.best) {
+                acc += w * best;
+            }
+            scratch.acc[name_id as usize] = acc;
         }
-        for part in form.parts.iter().chain(form.joins.iter().map(|j| &j.part)) {
-            let is_initial = part.tag == vigia_text::PartTag::Initial;
-            if part.expansions.is_empty()
-                && !is_initial
-                && self.join_postings(part.hash).next().is_none()
-            {
+        // The record filter (schema, datasets) is consulted only for names
+        // that would be kept: most names reached fall below the cut-off.
+        for &name_id in &scratch.touched {
+            let bound = (scratch.acc[name_id as usize] / denominator).min(1.0);
+            let keep = bound >= cutoff;
+            if !keep && !(bound > 0.0 && hits.is_empty() && best_below.would_take(bound)) {
                 continue;
             }
-            let generation = scratch.mark_tokens(part);
-            for i in 0..scratch.touched.len() {
-                let name_id = scratch.touched[i];
-                let name = self.name(name_id);
-                let mut best = 0.0f32;
-                for listed in self.parts(name) {
-                    let t = listed.token as usize;
-                    if scratch.token_stamp[t] == generation {
-                        best = best.max(scratch.token_sim[t]);
-                    } else if is_initial
-                        && self.dictionary().info(listed.token).chars.first() == part.chars.first()
-                    {
-                        best = best.max(initial_sim);
-                    }
-                }
-                for join in self.joins(name) {
-                    if join.hash == part.hash {
-                        best = 1.0;
-                    } else if let Some(t) = join.token
-                        && scratch.token_stamp[t as usize] == generation
-                    {
-                        best = best.max(scratch.token_sim[t as usize]);
-                    }
-                }
-                scratch.acc[name_id as usize] += part.weight * best;
-            }
-        }
-        for &name_id in &scratch.touched {
             let record = self.name(name_id).record;
             if !allow(record) {
                 continue;
             }
-            let bound = (scratch.acc[name_id as usize] / denominator).min(1.0);
             let hit = NameHit { name: name_id, query_name, form: query_form, bound };
-            if bound >= cutoff {
+            if keep {
                 hits.push((record, hit));
-            } else if bound > 0.0 && hits.is_empty() {
+            } else {
                 best_below.offer(record, hit);
             }
         }
@@ -394,7 +448,7 @@ impl Index {
                 scratch.touched.push(name_id);
             }
         };
-        if floor <= 1.0 {
+        if floor <= 1.0 && part.listed_join {
             for name_id in self.join_postings(part.hash) {
                 reach(name_id, scratch);
             }
@@ -485,6 +539,15 @@ impl BestBelow {
 
     fn is_empty(&self) -> bool {
         self.heap.is_empty()
+    }
+
+    /// Whether [`BestBelow::offer`] would keep a name of this bound.
+    fn would_take(&self, bound: f32) -> bool {
+        if self.capacity == 0 {
+            return false;
+        }
+        self.heap.len() < self.capacity
+            || matches!(self.heap.peek(), Some(std::cmp::Reverse((worst, ..))) if worst.0 < bound)
     }
 
     fn offer(&mut self, record: RecordId, hit: NameHit) {

@@ -149,6 +149,10 @@ pub struct QueryPart {
     pub expansions: std::sync::Arc<[Expansion]>,
     /// The hash of the text, matched exactly against listed joins.
     pub hash: u64,
+    /// Whether some listed name has a join ("abdulrahman" from "abdul
+    /// rahman") equal to the text: looked up once here, consulted by every
+    /// step of candidate generation.
+    pub listed_join: bool,
 }
 
 impl QueryPart {
@@ -224,10 +228,29 @@ impl Index {
         self.prepare_inner(query, Some(scratch))
     }
 
-    fn prepare_inner(
+    /// As [`Index::prepare_with`], for a caller that has already extracted
+    /// the query's [`crate::Evidence`] (its identifiers are taken from it).
+    pub fn prepare_with_evidence(
+        &self,
+        query: &Entity,
+        evidence: &crate::Evidence,
+        scratch: &mut crate::Scratch,
+    ) -> PreparedQuery {
+        let identifiers = evidence.identifiers.iter().map(|i| i.normalized.clone()).collect();
+        self.prepare_names(query, Some(scratch), identifiers)
+    }
+
+    fn prepare_inner(&self, query: &Entity, scratch: Option<&mut crate::Scratch>) -> PreparedQuery {
+        let identifiers =
+            crate::Evidence::of(query).identifiers.into_iter().map(|i| i.normalized).collect();
+        self.prepare_names(query, scratch, identifiers)
+    }
+
+    fn prepare_names(
         &self,
         query: &Entity,
         mut scratch: Option<&mut crate::Scratch>,
+        identifiers: Vec<String>,
     ) -> PreparedQuery {
         let kind = query.schema.name_kind();
         let family = fold_set(query, &[prop::LAST_NAME]);
@@ -336,8 +359,7 @@ impl Index {
                         }
                         // Kept when it reaches a listed token the parts do
                         // not, or may equal a listed join.
-                        let listed_join = self.join_postings(part.hash).next().is_some();
-                        if !part.expansions.is_empty() || listed_join {
+                        if !part.expansions.is_empty() || part.listed_join {
                             part.weight = parts[i].weight + parts[i + 1].weight;
                             joins.push(QueryJoin { first: i, part });
                         }
@@ -362,8 +384,6 @@ impl Index {
                 });
             }
         }
-        let identifiers =
-            crate::Evidence::of(query).identifiers.into_iter().map(|i| i.normalized).collect();
         PreparedQuery { schema: query.schema.clone(), names: prepared, caps_hit, identifiers }
     }
 
@@ -404,7 +424,20 @@ impl Index {
             .fold(1.0f32, f32::min);
         let weight = self.config().weights.part(tag, rarity, role);
         let hash = crate::text_hash(text);
-        (QueryPart { text: text.to_owned(), chars, tag, role, weight, expansions, hash }, caps)
+        let listed_join = self.join_postings(hash).next().is_some();
+        (
+            QueryPart {
+                text: text.to_owned(),
+                chars,
+                tag,
+                role,
+                weight,
+                expansions,
+                hash,
+                listed_join,
+            },
+            caps,
+        )
     }
 
     /// A joined pair of query parts, expanded more cheaply than a part: only
@@ -439,9 +472,11 @@ impl Index {
             }
             dedupe(out)
         };
-        // A distinct symbol keeps joins apart from parts in the memo.
-        let (expansions, _) =
-            memoised(scratch, self.id(), text, PartTag::Word, Some(u32::MAX), || (compute(), 0));
+        // Joins are not memoised: adjacent pairs rarely repeat across
+        // queries, and holding them would crowd the parts out of the memo.
+        let _ = scratch;
+        let expansions: std::sync::Arc<[Expansion]> = compute().into();
+        let hash = crate::text_hash(text);
         (
             QueryPart {
                 text: text.to_owned(),
@@ -450,7 +485,8 @@ impl Index {
                 role: PartRole::Unknown,
                 weight: 0.0,
                 expansions,
-                hash: crate::text_hash(text),
+                hash,
+                listed_join: self.join_postings(hash).next().is_some(),
             },
             0,
         )

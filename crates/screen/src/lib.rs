@@ -204,8 +204,8 @@ impl Screener {
         scratch: &mut Scratch,
     ) -> ScreenResult {
         let index = &*self.index;
-        let prepared = index.prepare_with(&query.entity, scratch);
         let evidence = Evidence::of(&query.entity);
+        let prepared = index.prepare_with_evidence(&query.entity, &evidence, scratch);
         let filter = RecordFilter::new(index, &query.entity.schema, config);
         let allow = |record: RecordId| filter.allows(index, record);
         let cutoff = config.cutoff.min(config.threshold);
@@ -217,6 +217,13 @@ impl Screener {
         let mut scored: Vec<vigia_score::Scored> = Vec::new();
         let mut exhaustive = true;
         for candidate in &candidates.candidates {
+            // A score never exceeds its bound: candidates below the cut-off
+            // (those the safety net supplies) cannot be returned, and the
+            // list is sorted by bound. The result still says the safety net
+            // was used, so a caller knows nothing reached the cut-off.
+            if candidate.bound < cutoff {
+                break;
+            }
             if scored.len() >= config.limit {
                 let floor = scored.iter().map(|s| s.score).fold(f32::INFINITY, f32::min);
                 if candidate.bound < floor {
@@ -294,11 +301,41 @@ impl Screener {
         let fingerprint = config.fingerprint();
         queries
             .par_iter()
-            .map_init(Scratch::new, |scratch, query| {
-                self.screen_fingerprinted(query, config, &fingerprint, scratch)
+            .map(|query| {
+                with_thread_scratch(|scratch| {
+                    self.screen_fingerprinted(query, config, &fingerprint, scratch)
+                })
             })
             .collect()
     }
+}
+
+thread_local! {
+    /// The scratch space of the thread screening: it lives as long as the
+    /// thread, so its expansion memo and its per-name tables serve every
+    /// batch the thread screens, not only one rayon split of one batch.
+    static THREAD_SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::new());
+}
+
+/// Runs `f` with this thread's scratch space. The memo inside is keyed by
+/// index, so one thread may screen against several indexes in turn.
+pub fn with_thread_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
+    THREAD_SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+        Ok(mut scratch) => f(&mut scratch),
+        // Only reachable if a job re-entered itself; a fresh scratch is
+        // correct, merely colder.
+        Err(_) => f(&mut Scratch::new()),
+    })
+}
+
+/// Replaces this thread's scratch space with a fresh one: after a panic
+/// mid-query it may have been left half-updated.
+pub fn reset_thread_scratch() {
+    THREAD_SCRATCH.with(|scratch| {
+        if let Ok(mut scratch) = scratch.try_borrow_mut() {
+            *scratch = Scratch::new();
+        }
+    });
 }
 
 /// Which records a query may match: schema compatibility and the

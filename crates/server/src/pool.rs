@@ -17,7 +17,6 @@
 //! a request whose deadline passes is answered 503 while its job sees the
 //! deadline and stops between queries.
 
-use std::cell::RefCell;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -27,19 +26,9 @@ use vigia_index::Scratch;
 
 use crate::error::ApiError;
 
-thread_local! {
-    /// The scratch space of the screening thread this runs on.
-    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::new());
-}
-
 /// Runs `f` with this thread's scratch space.
 pub(crate) fn with_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
-    SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
-        Ok(mut scratch) => f(&mut scratch),
-        // Only reachable if a job re-entered itself; a fresh scratch is
-        // correct, merely colder.
-        Err(_) => f(&mut Scratch::new()),
-    })
+    vigia_screen::with_thread_scratch(f)
 }
 
 /// Which threads screen.
@@ -133,11 +122,7 @@ impl ScreenPool {
             let _admission = admission;
             let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| job(deadline)));
             if outcome.is_err() {
-                SCRATCH.with(|s| {
-                    if let Ok(mut s) = s.try_borrow_mut() {
-                        *s = Scratch::new();
-                    }
-                });
+                vigia_screen::reset_thread_scratch();
             }
             return outcome.map_err(|_| PoolError::Panicked);
         }
@@ -150,11 +135,7 @@ impl ScreenPool {
             drop(admission);
             if outcome.is_err() {
                 // The scratch may have been left half-updated: start afresh.
-                SCRATCH.with(|s| {
-                    if let Ok(mut s) = s.try_borrow_mut() {
-                        *s = Scratch::new();
-                    }
-                });
+                vigia_screen::reset_thread_scratch();
             }
             let _ = sender.send(outcome.map_err(|_| ()));
         };
