@@ -422,7 +422,8 @@ impl Index {
         for &name_id in &scratch.touched {
             let bound = (scratch.acc[name_id as usize] / denominator).min(1.0);
             let keep = bound >= cutoff;
-            if !keep && !(bound > 0.0 && hits.is_empty() && best_below.would_take(bound)) {
+            let offered = !keep && bound > 0.0 && hits.is_empty() && best_below.would_take(bound);
+            if !(keep || offered) {
                 continue;
             }
             let record = self.name(name_id).record;
