@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::mpsc::{self, Receiver, SyncSender};
@@ -14,7 +15,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use vigia_model::{Entity, Schema};
 use vigia_monitor::backtest::{self, Backtest};
-use vigia_monitor::reader::{Batch, Row};
+use vigia_monitor::reader::Batch;
 use vigia_monitor::window::parse_duration;
 use vigia_monitor::{
     Format, Monitor, MonitorOptions, PackBuilder, PartyQuery, PartyScreener, ReaderOptions,
@@ -368,51 +369,69 @@ pub(crate) fn run(args: MonitorArgs, global: &Global) -> Result<ExitCode> {
     let processing = Instant::now();
     loop {
         let (batch, outcome) = rows.next()?;
-        for row in batch.rows() {
-            let record = match row {
-                Row::Bad(row) => {
-                    if args.on_bad_row == BadRowPolicy::Stop {
-                        bail!("{}: {row}", args.input.display());
+        // Runs of good records go to the engine together, so it can read
+        // the coming transactions' state ahead (ADR 0136); each record's
+        // outcome and alerts are handled as soon as it is processed, in
+        // input order, exactly as one call per record would.
+        for (run, bad_row) in batch.runs() {
+            let flow = monitor.process_each(
+                run,
+                |record| &record.transaction,
+                &mut alerts,
+                |i, processed, alerts| -> ControlFlow<anyhow::Error> {
+                    let record = &run[i];
+                    read += 1;
+                    if let Some(b) = &mut backtest {
+                        b.observe(&record.transaction, record.labels.as_ref());
                     }
-                    bad += 1;
-                    if bad <= 5 {
-                        bar.suspend(|| {
-                            eprintln!("vigia: skipping {}: {row}", args.input.display())
-                        });
+                    if let Err(e) = processed {
+                        if args.on_bad_row == BadRowPolicy::Stop {
+                            return ControlFlow::Break(anyhow::anyhow!(
+                                "{}: row {}: {e}",
+                                args.input.display(),
+                                record.row
+                            ));
+                        }
+                        rejected += 1;
+                        if bad + rejected <= 5 {
+                            bar.suspend(|| {
+                                eprintln!(
+                                    "vigia: skipping {}: row {}: {e}",
+                                    args.input.display(),
+                                    record.row
+                                )
+                            });
+                        }
+                        return ControlFlow::Continue(());
                     }
-                    continue;
-                }
-                Row::Record(record) => record,
-            };
-            read += 1;
-            if let Some(b) = &mut backtest {
-                b.observe(&record.transaction, record.labels.as_ref());
+                    for alert in alerts.drain(..) {
+                        let written = serde_json::to_writer(&mut out, &alert)
+                            .map_err(anyhow::Error::from)
+                            .and_then(|()| out.write_all(b"\n").map_err(anyhow::Error::from));
+                        if let Err(e) = written {
+                            return ControlFlow::Break(e);
+                        }
+                        if let Some(b) = &mut backtest {
+                            b.alert(&alert);
+                        }
+                    }
+                    if read.is_multiple_of(1 << 16) {
+                        bar.set_position(read);
+                    }
+                    ControlFlow::Continue(())
+                },
+            );
+            if let ControlFlow::Break(e) = flow {
+                return Err(e);
             }
-            if let Err(e) = monitor.process(&record.transaction, &mut alerts) {
+            if let Some(row) = bad_row {
                 if args.on_bad_row == BadRowPolicy::Stop {
-                    bail!("{}: row {}: {e}", args.input.display(), record.row);
+                    bail!("{}: {row}", args.input.display());
                 }
-                rejected += 1;
-                if bad + rejected <= 5 {
-                    bar.suspend(|| {
-                        eprintln!(
-                            "vigia: skipping {}: row {}: {e}",
-                            args.input.display(),
-                            record.row
-                        )
-                    });
+                bad += 1;
+                if bad <= 5 {
+                    bar.suspend(|| eprintln!("vigia: skipping {}: {row}", args.input.display()));
                 }
-                continue;
-            }
-            for alert in alerts.drain(..) {
-                serde_json::to_writer(&mut out, &alert)?;
-                out.write_all(b"\n")?;
-                if let Some(b) = &mut backtest {
-                    b.alert(&alert);
-                }
-            }
-            if read.is_multiple_of(1 << 16) {
-                bar.set_position(read);
             }
         }
         rows.recycle(batch);
@@ -509,6 +528,8 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use std::io::{BufReader, Read};
+
+    use vigia_monitor::reader::Row;
 
     use super::*;
 

@@ -536,6 +536,19 @@ impl Index {
             push(&mut out, initial, sims.initial, MatchHow::Initial);
         }
         if chars.len() >= 3 {
+            // Two different frequent given names are two names, not a
+            // misspelling of one: "alejandro" is not "alejandra", "luis" not
+            // "luisa", "sofia" not "sonia". Spellings of one name share a
+            // given-name class and still meet through it.
+            let given = tag == PartTag::Word && vigia_text::names::is_common_given_name(&text);
+            let other_name = |token: TokenId| {
+                given && {
+                    let other = &*dictionary.info(token).text;
+                    vigia_text::names::is_common_given_name(other)
+                        && (symbol.is_none()
+                            || vigia_text::names::given_name_class(other) != symbol)
+                }
+            };
             let mut candidates = Vec::new();
             dictionary.deletion_candidates(chars, &mut candidates);
             candidates.sort_unstable();
@@ -543,6 +556,9 @@ impl Index {
             let mut fuzzy: Vec<Expansion> = Vec::new();
             for token in candidates {
                 let other = &dictionary.info(token).chars;
+                if other_name(token) {
+                    continue;
+                }
                 if let Some(d) = fuzzy::neighbour_distance(chars, other, false).filter(|d| *d > 0) {
                     let shorter = chars.len().min(other.len());
                     let sim = match d {
@@ -564,7 +580,7 @@ impl Index {
                 let mut taken = 0;
                 for &token in tokens {
                     let other = &dictionary.info(token).chars;
-                    if phonetic_compatible(chars, other) {
+                    if phonetic_compatible(chars, other) && !other_name(token) {
                         if taken == config.max_key_expansion {
                             caps += 1;
                             break;
@@ -579,7 +595,7 @@ impl Index {
                 let mut taken = 0;
                 for &token in tokens {
                     let other = &dictionary.info(token).chars;
-                    if skeleton_compatible(chars, other) {
+                    if skeleton_compatible(chars, other) && !other_name(token) {
                         if taken == config.max_key_expansion {
                             caps += 1;
                             break;

@@ -27,6 +27,7 @@
 //! evidence transaction: the same input always gives the same ids.
 
 use std::collections::VecDeque;
+use std::ops::ControlFlow;
 
 use jiff::Timestamp;
 use rustc_hash::FxHashMap;
@@ -1230,22 +1231,53 @@ impl Monitor {
         on_error: &mut impl FnMut(usize, Error),
         stage: &mut impl FnMut(usize, Stage),
     ) {
-        for (i, tx) in txs.iter().enumerate() {
+        let _: ControlFlow<()> = self.look_ahead(txs, &|tx| tx, |monitor, i, tx| {
+            if let Err(e) = monitor.process_staged(tx, alerts, &mut |s| stage(i, s)) {
+                on_error(i, e);
+            }
+            ControlFlow::Continue(())
+        });
+    }
+
+    /// [`Monitor::process_batch`] over items that hold a transaction (the
+    /// CLI's read records), handing each transaction's outcome and alerts
+    /// to `after` as soon as it is processed, which may stop the batch.
+    pub fn process_each<T, B>(
+        &mut self,
+        items: &[T],
+        tx_of: impl Fn(&T) -> &Transaction,
+        alerts: &mut Vec<Alert>,
+        mut after: impl FnMut(usize, Result<()>, &mut Vec<Alert>) -> ControlFlow<B>,
+    ) -> ControlFlow<B> {
+        self.look_ahead(items, &tx_of, |monitor, i, tx| {
+            let outcome = monitor.process(tx, alerts);
+            after(i, outcome, alerts)
+        })
+    }
+
+    /// Runs `each` on the items in order, reading ahead the memory the
+    /// coming transactions will touch (see [`Monitor::process_batch`]).
+    fn look_ahead<T, B>(
+        &mut self,
+        items: &[T],
+        tx_of: &impl Fn(&T) -> &Transaction,
+        mut each: impl FnMut(&mut Monitor, usize, &Transaction) -> ControlFlow<B>,
+    ) -> ControlFlow<B> {
+        for (i, item) in items.iter().enumerate() {
             let mut acc = 0i64;
-            if let Some(t) = txs.get(i + 3) {
-                acc ^= self.touch_slots(t);
+            if let Some(t) = items.get(i + 3) {
+                acc ^= self.touch_slots(tx_of(t));
             }
-            if let Some(t) = txs.get(i + 2) {
-                acc ^= self.touch_states(t, (i + 2) & 1);
+            if let Some(t) = items.get(i + 2) {
+                acc ^= self.touch_states(tx_of(t), (i + 2) & 1);
             }
-            if i + 1 < txs.len() {
+            if i + 1 < items.len() {
                 acc ^= self.touch_events((i + 1) & 1);
             }
             std::hint::black_box(acc);
-            if let Err(e) = self.process_staged(tx, alerts, &mut |s| stage(i, s)) {
-                on_error(i, e);
-            }
+            each(self, i, tx_of(item))?;
         }
+        ControlFlow::Continue(())
     }
 
     /// Reads the interner slots of a coming transaction's accounts.

@@ -174,6 +174,31 @@ impl Batch {
         self.bad.clear();
     }
 
+    /// The rows as runs of consecutive records, each with the bad row that
+    /// ends it (the last run has none): the records of a run can be handed
+    /// to the engine together.
+    pub fn runs(&self) -> impl Iterator<Item = (&[Record], Option<&BadRow>)> {
+        let mut start = 0;
+        let mut bad = self.bad.iter();
+        let mut done = false;
+        std::iter::from_fn(move || {
+            if done {
+                return None;
+            }
+            match bad.next() {
+                Some((at, row)) => {
+                    let run = &self.records[start..*at];
+                    start = *at;
+                    Some((run, Some(row)))
+                }
+                None => {
+                    done = true;
+                    Some((&self.records[start..self.len], None))
+                }
+            }
+        })
+    }
+
     /// The rows in input order.
     pub fn rows(&self) -> impl Iterator<Item = Row<'_>> {
         let mut bad = self.bad.iter().peekable();
@@ -1143,6 +1168,41 @@ not json
             buf[..n].copy_from_slice(&self.ok[..n]);
             self.ok = &self.ok[n..];
             Ok(n)
+        }
+    }
+
+    #[test]
+    fn runs_hold_the_rows_in_order() {
+        // Bad rows first, last, adjacent and alone: the runs, flattened,
+        // are the rows.
+        let text = "sourceNodeId,targetNodeId,value,time\n\
+                    1,2,x,0\n1,2,3,1\n2,3,4,2\n2,3,y,3\n2,3,z,4\n3,4,5,5\n3,4,w,6\n";
+        for capacity in [1, 2, 3, 100] {
+            let mut reader =
+                TransactionReader::new(text.as_bytes(), ReaderOptions::default()).unwrap();
+            let mut batch = Batch::new(capacity);
+            let mut bad_seen = 0;
+            loop {
+                let more = reader.read_batch(&mut batch).unwrap();
+                let rows: Vec<i64> = batch
+                    .rows()
+                    .map(|r| match r {
+                        super::Row::Record(r) => r.row as i64,
+                        super::Row::Bad(b) => -(b.row as i64),
+                    })
+                    .collect();
+                let mut from_runs = Vec::new();
+                for (run, bad) in batch.runs() {
+                    from_runs.extend(run.iter().map(|r| r.row as i64));
+                    from_runs.extend(bad.map(|b| -(b.row as i64)));
+                }
+                assert_eq!(from_runs, rows, "capacity {capacity}");
+                bad_seen += rows.iter().filter(|r| **r < 0).count();
+                if !more {
+                    break;
+                }
+            }
+            assert_eq!(bad_seen, 4, "capacity {capacity}");
         }
     }
 

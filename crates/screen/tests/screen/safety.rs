@@ -260,3 +260,19 @@ fn three_initials_are_not_an_acronym_match() {
     // The acronym itself still finds it.
     check(&screener, Schema::Organization, &[(prop::NAME, "CDN")], "cdn");
 }
+
+#[test]
+fn two_different_given_names_are_not_a_misspelling() {
+    // "Alejandro" and "Alejandra" are one letter apart and both frequent
+    // given names: two people, not a typo. Spellings of one name
+    // ("Mohammed", "Muhammad") share a class and still meet.
+    let screener = screener(vec![
+        listed("maria", Schema::Person, &[(prop::NAME, "María Alejandra DÍAZ")]),
+        listed("mohammed", Schema::Person, &[(prop::NAME, "Muhammad Rahim DURRANI")]),
+    ]);
+    check_not(&screener, Schema::Person, &[(prop::NAME, "Alejandro Díaz")], "maria");
+    check(&screener, Schema::Person, &[(prop::NAME, "Alejandra Díaz")], "maria");
+    check(&screener, Schema::Person, &[(prop::NAME, "Mohammed Rahim Durrani")], "mohammed");
+    // A misspelling that is no frequent name still reaches it.
+    check(&screener, Schema::Person, &[(prop::NAME, "Alejandrra Díaz")], "maria");
+}
