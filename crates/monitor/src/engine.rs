@@ -643,6 +643,28 @@ fn side_account(ctx: &Ctx<'_>, side: Side, dir: Direction) -> Option<AccountId> 
 }
 
 /// A field of the current transaction, resolved for a direction.
+/// Writes the key of a composite field space ("a / b / c") into `buf`;
+/// false when one of the fields has no value (the transaction has no key
+/// in that space).
+fn composite_key(
+    profiles: &Profiles,
+    ctx: &Ctx<'_>,
+    fields: impl Iterator<Item = Field>,
+    buf: &mut String,
+) -> bool {
+    buf.clear();
+    for (i, field) in fields.enumerate() {
+        let Some(v) = field_value(profiles, ctx, field, Direction::None) else {
+            return false;
+        };
+        if i > 0 {
+            buf.push_str(" / ");
+        }
+        buf.push_str(v);
+    }
+    true
+}
+
 fn field_value<'a>(
     profiles: &'a Profiles,
     ctx: &'a Ctx<'a>,
@@ -1342,22 +1364,8 @@ impl Monitor {
                     }
                 }
                 Space::Fields(fields, _) => {
-                    buf.clear();
-                    let mut complete = true;
-                    for (i, field) in fields.iter().enumerate() {
-                        match field_value(&self.profiles, &ctx, *field, Direction::None) {
-                            Some(v) => {
-                                if i > 0 {
-                                    buf.push_str(" / ");
-                                }
-                                buf.push_str(v);
-                            }
-                            None => {
-                                complete = false;
-                                break;
-                            }
-                        }
-                    }
+                    let complete =
+                        composite_key(&self.profiles, &ctx, fields.iter().copied(), &mut buf);
                     if complete && let Some(key) = fam.names.get(&buf) {
                         acc ^= touch(key);
                     }
@@ -1573,24 +1581,8 @@ impl Monitor {
             }
             Shape::Fields(dir, n) => {
                 let mut buf = std::mem::take(&mut self.key_buf);
-                buf.clear();
-                let mut complete = true;
-                for i in 0..n {
-                    let field = self.space_field(f, i);
-                    match field_value(&self.profiles, ctx, field, Direction::None) {
-                        Some(v) => {
-                            if i > 0 {
-                                buf.push_str(" / ");
-                            }
-                            buf.push_str(v);
-                        }
-                        None => {
-                            complete = false;
-                            break;
-                        }
-                    }
-                }
-                if complete {
+                let fields = (0..n).map(|i| self.space_field(f, i));
+                if composite_key(&self.profiles, ctx, fields, &mut buf) {
                     let key = self.families[f].names.intern(&buf);
                     self.key_buf = buf;
                     self.key_event(f, key, dir, single, ctx, alerts);
