@@ -121,7 +121,7 @@ impl Default for ScoreConfig {
         ScoreConfig {
             algorithm: Algorithm::Vigia,
             extra_listed_penalty: 0.25,
-            extra_listed_cap: 1.0,
+            extra_listed_cap: 2.0,
             uninformative_cap: 0.5,
             number_mismatch: 0.3,
             swap_penalty: 0.03,
