@@ -182,61 +182,57 @@ impl Fans {
             // one visit of each leaving edge's pair updates both sides. Each
             // side's counters see the same changes in the same order as
             // with two passes, so the aggregates are the same to the bit.
-            let cutoff = now.saturating_sub(window);
-            let mut cursor = self.out_cursor.max(store.base_seq());
-            while let Some(record) = store.at(cursor).filter(|r| r.time < cutoff) {
-                let counted = record.amount >= min_amount;
-                let amount = record.amount;
-                self.update(record.pair, record.from, record.to, |pair| {
-                    pair.out_all = pair.out_all.saturating_sub(1);
-                    pair.in_all = pair.in_all.saturating_sub(1);
-                    if counted {
-                        pair.out_w = pair.out_w.saturating_sub(1);
-                        pair.out_sum -= amount;
-                        pair.in_w = pair.in_w.saturating_sub(1);
-                        pair.in_sum -= amount;
-                    }
-                });
-                cursor += 1;
-            }
+            let cursor = self.leave(store, self.out_cursor, now, (window, min_amount), true, true);
             self.out_cursor = cursor;
             self.in_cursor = cursor;
             return;
         }
-        if let Some((window, min_amount)) = out {
-            let cutoff = now.saturating_sub(window);
-            let mut cursor = self.out_cursor.max(store.base_seq());
-            while let Some(record) = store.at(cursor).filter(|r| r.time < cutoff) {
-                let counted = record.amount >= min_amount;
-                let amount = record.amount;
-                self.update(record.pair, record.from, record.to, |pair| {
+        if let Some(window) = out {
+            self.out_cursor = self.leave(store, self.out_cursor, now, window, true, false);
+        }
+        if let Some(window) = inn {
+            self.in_cursor = self.leave(store, self.in_cursor, now, window, false, true);
+        }
+    }
+
+    /// Walks the edges from `cursor` that have left a `(window, min_amount)`
+    /// window at `now`, taking each out of the out side's and/or the in
+    /// side's counters of its pair; returns the cursor after them.
+    fn leave(
+        &mut self,
+        store: &Store,
+        cursor: u64,
+        now: EventTime,
+        (window, min_amount): (EventTime, f64),
+        out: bool,
+        inn: bool,
+    ) -> u64 {
+        let cutoff = now.saturating_sub(window);
+        let mut cursor = cursor.max(store.base_seq());
+        while let Some(record) = store.at(cursor).filter(|r| r.time < cutoff) {
+            let counted = record.amount >= min_amount;
+            let amount = record.amount;
+            self.update(record.pair, record.from, record.to, |pair| {
+                if out {
                     pair.out_all = pair.out_all.saturating_sub(1);
-                    if counted {
+                }
+                if inn {
+                    pair.in_all = pair.in_all.saturating_sub(1);
+                }
+                if counted {
+                    if out {
                         pair.out_w = pair.out_w.saturating_sub(1);
                         pair.out_sum -= amount;
                     }
-                });
-                cursor += 1;
-            }
-            self.out_cursor = cursor;
-        }
-        if let Some((window, min_amount)) = inn {
-            let cutoff = now.saturating_sub(window);
-            let mut cursor = self.in_cursor.max(store.base_seq());
-            while let Some(record) = store.at(cursor).filter(|r| r.time < cutoff) {
-                let counted = record.amount >= min_amount;
-                let amount = record.amount;
-                self.update(record.pair, record.from, record.to, |pair| {
-                    pair.in_all = pair.in_all.saturating_sub(1);
-                    if counted {
+                    if inn {
                         pair.in_w = pair.in_w.saturating_sub(1);
                         pair.in_sum -= amount;
                     }
-                });
-                cursor += 1;
-            }
-            self.in_cursor = cursor;
+                }
+            });
+            cursor += 1;
         }
+        cursor
     }
 
     /// Forgets an edge leaving the retention window (after [`advance`]
