@@ -29,7 +29,8 @@ pub use build::IndexBuilder;
 pub use candidates::{Candidate, CandidateSet, NameHit, Scratch};
 pub use dictionary::{Dictionary, TokenId, TokenInfo};
 pub use query::{
-    Expansion, MatchHow, PreparedQuery, QueryForm, QueryJoin, QueryName, QueryPart, Similarities,
+    Expansion, MatchHow, PreparedQuery, QueryForm, QueryJoin, QueryName, QueryPart, QueryRoles,
+    Similarities,
 };
 pub use record::{Evidence, Gender, Identifier, IdentifierKind, normalize_identifier};
 pub use weight::{PartRole, Weights};

@@ -253,8 +253,6 @@ impl Index {
         identifiers: Vec<String>,
     ) -> PreparedQuery {
         let kind = query.schema.name_kind();
-        let family = fold_set(query, &[prop::LAST_NAME]);
-        let given = fold_set(query, &[prop::FIRST_NAME, prop::SECOND_NAME, prop::MIDDLE_NAME]);
         let mut names: Vec<(NameOrigin, String)> =
             query.names().map(|(p, v)| (NameOrigin::of_property(p), v.to_owned())).collect();
         if names.is_empty() {
@@ -272,18 +270,11 @@ impl Index {
                 names.push((NameOrigin::Name, composed.join(" ")));
             }
         }
-        // "GUZMAN LOERA, Joaquin": a person's name written family name
-        // first, as lists and core banking systems often do.
-        let mut family = family;
+        let roles = QueryRoles::new(query, names.iter().map(|(_, name)| name.as_str()));
         if kind == NameKind::Person {
             for (_, name) in &mut names {
-                if let Some((last, first)) = name.split_once(',')
-                    && !first.contains(',')
-                    && !first.trim().is_empty()
-                    && !last.trim().is_empty()
-                {
-                    family.extend(token::tokenize(&normalize::fold(last)));
-                    *name = format!("{} {}", first.trim(), last.trim());
+                if let Some((last, first)) = family_name_first(name) {
+                    *name = format!("{first} {last}");
                 }
             }
         }
@@ -302,15 +293,7 @@ impl Index {
                 let transliterated = form.script != analysed.script;
                 let mut parts = Vec::with_capacity(form.parts.len());
                 for part in &form.parts {
-                    let role = if kind != NameKind::Person {
-                        PartRole::Unknown
-                    } else if family.contains(&part.text) {
-                        PartRole::Family
-                    } else if given.contains(&part.text) {
-                        PartRole::Given
-                    } else {
-                        PartRole::Unknown
-                    };
+                    let role = roles.role(&part.text);
                     let (query_part, caps) = self.query_part(
                         &part.text,
                         part.tag,
@@ -336,8 +319,7 @@ impl Index {
                             String::with_capacity(pair[0].text.len() + pair[1].text.len());
                         text.push_str(&pair[0].text);
                         text.push_str(&pair[1].text);
-                        let (mut part, caps) = self.join_part(&text, scratch.as_deref_mut());
-                        caps_hit += caps;
+                        let mut part = self.join_part(&text);
                         if transliterated {
                             part = self.exact_for_short(part);
                         }
@@ -442,54 +424,46 @@ impl Index {
 
     /// A joined pair of query parts, expanded more cheaply than a part: only
     /// the listed tokens it equals or is one edit from (a joined listed
-    /// name written as one word, or two joined parts).
-    fn join_part(&self, text: &str, scratch: Option<&mut crate::Scratch>) -> (QueryPart, u32) {
+    /// name written as one word, or two joined parts). Joins are not
+    /// memoised: adjacent pairs rarely repeat across queries, and holding
+    /// them would crowd the parts out of the memo.
+    fn join_part(&self, text: &str) -> QueryPart {
         let chars: Vec<char> = text.chars().collect();
-        let compute = || {
-            let dictionary = self.dictionary();
-            let mut out = Vec::new();
-            if let Some(token) = dictionary.get(text) {
-                out.push(Expansion { token, sim: 1.0, how: MatchHow::Exact });
+        let dictionary = self.dictionary();
+        let mut out = Vec::new();
+        if let Some(token) = dictionary.get(text) {
+            out.push(Expansion { token, sim: 1.0, how: MatchHow::Exact });
+        }
+        // An edit inside a join is only trusted in long joins
+        // ("abdulrahman"/"abdurrahman"): in short ones it turns "alf
+        // ahmed" into "al-ahmed".
+        let mut candidates = Vec::new();
+        if chars.len() >= 9 {
+            dictionary.deletion_candidates_at(&chars, 1, &mut candidates);
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        for token in candidates {
+            let other = &dictionary.info(token).chars;
+            if fuzzy::osa_within(&chars, other, 1) == Some(1) {
+                out.push(Expansion {
+                    token,
+                    sim: Similarities::default().one_edit,
+                    how: MatchHow::Fuzzy(1),
+                });
             }
-            // An edit inside a join is only trusted in long joins
-            // ("abdulrahman"/"abdurrahman"): in short ones it turns "alf
-            // ahmed" into "al-ahmed".
-            let mut candidates = Vec::new();
-            if chars.len() >= 9 {
-                dictionary.deletion_candidates_at(&chars, 1, &mut candidates);
-            }
-            candidates.sort_unstable();
-            candidates.dedup();
-            for token in candidates {
-                let other = &dictionary.info(token).chars;
-                if fuzzy::osa_within(&chars, other, 1) == Some(1) {
-                    out.push(Expansion {
-                        token,
-                        sim: Similarities::default().one_edit,
-                        how: MatchHow::Fuzzy(1),
-                    });
-                }
-            }
-            dedupe(out)
-        };
-        // Joins are not memoised: adjacent pairs rarely repeat across
-        // queries, and holding them would crowd the parts out of the memo.
-        let _ = scratch;
-        let expansions: std::sync::Arc<[Expansion]> = compute().into();
+        }
         let hash = crate::text_hash(text);
-        (
-            QueryPart {
-                text: text.to_owned(),
-                chars,
-                tag: PartTag::Word,
-                role: PartRole::Unknown,
-                weight: 0.0,
-                expansions,
-                hash,
-                listed_join: self.join_postings(hash).next().is_some(),
-            },
-            0,
-        )
+        QueryPart {
+            text: text.to_owned(),
+            chars,
+            tag: PartTag::Word,
+            role: PartRole::Unknown,
+            weight: 0.0,
+            expansions: dedupe(out).into(),
+            hash,
+            listed_join: self.join_postings(hash).next().is_some(),
+        }
     }
 
     /// Expands a query part to the dictionary tokens it may match.
@@ -537,9 +511,9 @@ impl Index {
         }
         if chars.len() >= 3 {
             // Two different frequent given names are two names, not a
-            // misspelling of one: "alejandro" is not "alejandra", "luis" not
-            // "luisa", "sofia" not "sonia". Spellings of one name share a
-            // given-name class and still meet through it.
+            // misspelling of one: "alejandro" is not "alejandra", "susan"
+            // not "susana". Spellings of one name share a given-name class
+            // and still meet through it.
             let given = tag == PartTag::Word && vigia_text::names::is_common_given_name(&text);
             let other_name = |token: TokenId| {
                 given && {
@@ -700,6 +674,58 @@ fn dedupe(mut out: Vec<Expansion>) -> Vec<Expansion> {
     out.sort_by(|a, b| a.token.cmp(&b.token).then(b.sim.total_cmp(&a.sim)).then(a.how.cmp(&b.how)));
     out.dedup_by_key(|e| e.token);
     out
+}
+
+/// The roles a query gives its name parts: family names from `lastName`
+/// and from names written family name first ("GUZMAN LOERA, Joaquin"),
+/// given names from `firstName`, `secondName` and `middleName`. Only a
+/// person's parts have roles.
+#[derive(Debug, Clone, Default)]
+pub struct QueryRoles {
+    person: bool,
+    family: Vec<String>,
+    given: Vec<String>,
+}
+
+impl QueryRoles {
+    /// The roles of `query`'s parts, `names` being the names it is
+    /// screened by (its name properties, or the name composed from its
+    /// name parts).
+    pub fn new<'a>(query: &Entity, names: impl Iterator<Item = &'a str>) -> QueryRoles {
+        let person = query.schema.name_kind() == NameKind::Person;
+        let mut family = fold_set(query, &[prop::LAST_NAME]);
+        let given = fold_set(query, &[prop::FIRST_NAME, prop::SECOND_NAME, prop::MIDDLE_NAME]);
+        if person {
+            for name in names {
+                if let Some((last, _)) = family_name_first(name) {
+                    family.extend(token::tokenize(&normalize::fold(last)));
+                }
+            }
+        }
+        QueryRoles { person, family, given }
+    }
+
+    /// The role of a folded part.
+    pub fn role(&self, text: &str) -> PartRole {
+        if !self.person {
+            PartRole::Unknown
+        } else if self.family.iter().any(|f| f == text) {
+            PartRole::Family
+        } else if self.given.iter().any(|g| g == text) {
+            PartRole::Given
+        } else {
+            PartRole::Unknown
+        }
+    }
+}
+
+/// A name written family name first, as lists and core banking systems
+/// often do ("GUZMAN LOERA, Joaquin"): the family and the given names,
+/// trimmed.
+fn family_name_first(name: &str) -> Option<(&str, &str)> {
+    let (last, first) = name.split_once(',')?;
+    let (last, first) = (last.trim(), first.trim());
+    (!first.contains(',') && !first.is_empty() && !last.is_empty()).then_some((last, first))
 }
 
 fn fold_set(entity: &Entity, properties: &[&str]) -> Vec<String> {

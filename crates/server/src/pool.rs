@@ -1,5 +1,5 @@
 //! Where screening runs: off the async runtime, on threads that each keep
-//! their own [`Scratch`].
+//! their own [`vigia_index::Scratch`] (`vigia_screen::with_thread_scratch`).
 //!
 //! Screening is CPU work (a few hundred microseconds per query); running it
 //! on the runtime's threads would stall every other connection meanwhile.
@@ -22,14 +22,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use vigia_index::Scratch;
-
 use crate::error::ApiError;
-
-/// Runs `f` with this thread's scratch space.
-pub(crate) fn with_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
-    vigia_screen::with_thread_scratch(f)
-}
 
 /// Which threads screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -48,11 +48,13 @@ use std::sync::LazyLock;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;
-use vigia_index::{Index, IndexBuilder, IndexConfig, PartRole, PreparedQuery, Scratch, Weights};
-use vigia_model::{Entity, NameKind, prop};
+use vigia_index::{
+    Index, IndexBuilder, IndexConfig, PartRole, PreparedQuery, QueryRoles, Scratch, Weights,
+};
+use vigia_model::Entity;
 use vigia_screen::vigia_score::{Algorithm, ScoreConfig};
 use vigia_screen::{ScreenConfig, ScreenResult};
-use vigia_text::{PartTag, analyze_without_keys, normalize, phonetic, token};
+use vigia_text::{PartTag, analyze_without_keys, phonetic};
 
 use crate::customer::{content_hash, screening_projection};
 
@@ -153,8 +155,6 @@ impl ListChange {
 #[derive(Debug)]
 pub struct DeltaFilter {
     small: Index,
-    /// The small index's tokens, for the one-edit lookup of joins.
-    tokens: Vec<Vec<char>>,
     threshold: f32,
     wide: f32,
 }
@@ -187,12 +187,13 @@ impl DeltaFilter {
     pub fn new(entities: Vec<Entity>, threshold: f32) -> DeltaFilter {
         let mut builder = IndexBuilder::new(small_config());
         builder.extend(entities);
-        let small = builder.finish();
-        let dictionary = small.dictionary();
-        let tokens = (0..dictionary.len())
-            .map(|t| dictionary.info(t as vigia_index::TokenId).chars.to_vec())
-            .collect();
-        DeltaFilter { small, tokens, threshold, wide: wide_cutoff(threshold) }
+        DeltaFilter { small: builder.finish(), threshold, wide: wide_cutoff(threshold) }
+    }
+
+    /// The characters of every token of the searched entities.
+    fn tokens(&self) -> impl Iterator<Item = &[char]> {
+        let dictionary = self.small.dictionary();
+        (0..dictionary.len()).map(|t| &*dictionary.info(t as vigia_index::TokenId).chars)
     }
 
     /// Whether there is nothing to search (no customer can be affected).
@@ -324,7 +325,7 @@ impl DeltaFilter {
                 }
                 if tag == PartTag::Initial {
                     let first = chars.first().copied();
-                    if self.tokens.iter().any(|t| t.first().copied() == first) {
+                    if self.tokens().any(|t| t.first().copied() == first) {
                         sim = sim.max(vigia_index::Similarities::default().initial);
                     }
                 }
@@ -346,7 +347,7 @@ impl DeltaFilter {
                 }
                 let chars: Vec<char> = text.chars().collect();
                 let near = chars.len() >= 9
-                    && self.tokens.iter().any(|other| {
+                    && self.tokens().any(|other| {
                         other.len().abs_diff(chars.len()) <= 1
                             && vigia_index::fuzzy::osa_within(&chars, other, 1).is_some()
                     });
@@ -376,36 +377,6 @@ impl DeltaFilter {
         out.dedup();
         out
     }
-}
-
-/// The role preparing a query gives a part (as `vigia_index` does).
-fn role_of(kind: NameKind, family: &[String], given: &[String], text: &str) -> PartRole {
-    if kind != NameKind::Person {
-        PartRole::Unknown
-    } else if family.iter().any(|f| f == text) {
-        PartRole::Family
-    } else if given.iter().any(|g| g == text) {
-        PartRole::Given
-    } else {
-        PartRole::Unknown
-    }
-}
-
-/// The folded words of some properties, as preparing a query folds them
-/// (plain ASCII names lower-cased and split on spaces, others folded and
-/// tokenized).
-fn folded(entity: &Entity, properties: &[&str]) -> Vec<String> {
-    let mut out = Vec::new();
-    for property in properties {
-        for value in entity.get(property) {
-            if value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ') {
-                out.extend(value.split(' ').filter(|w| !w.is_empty()).map(str::to_ascii_lowercase));
-            } else {
-                out.extend(token::tokenize(&normalize::fold(value)));
-            }
-        }
-    }
-    out
 }
 
 /// The letter of a part role in a blocking key.
@@ -464,21 +435,8 @@ static EMPTY: LazyLock<Index> = LazyLock::new(|| IndexBuilder::new(small_config(
 pub fn blocking_keys(customer: &Entity) -> BlockingKeys {
     let prepared = EMPTY.prepare(customer);
     let kind = customer.schema.name_kind();
-    // The roles preparing gives the parts: family names from lastName and
-    // from names written family name first, given names from the others.
-    let mut family = folded(customer, &[prop::LAST_NAME]);
-    let given = folded(customer, &[prop::FIRST_NAME, prop::SECOND_NAME, prop::MIDDLE_NAME]);
-    if kind == NameKind::Person {
-        for (_, name) in customer.names() {
-            if let Some((last, first)) = name.split_once(',')
-                && !first.contains(',')
-                && !first.trim().is_empty()
-                && !last.trim().is_empty()
-            {
-                family.extend(token::tokenize(&normalize::fold(last)));
-            }
-        }
-    }
+    // The roles preparing gives the parts.
+    let roles = QueryRoles::new(customer, customer.names().map(|(_, name)| name));
     let mut out: Vec<String> = Vec::new();
     let mut floor = f32::INFINITY;
     for name in &prepared.names {
@@ -487,7 +445,7 @@ pub fn blocking_keys(customer: &Entity) -> BlockingKeys {
             let mut form_floor = 0.0f32;
             let mut seen: Vec<String> = Vec::with_capacity(form.parts.len());
             for part in &form.parts {
-                let role = role_letter(role_of(kind, &family, &given, &part.text));
+                let role = role_letter(roles.role(&part.text));
                 let mut key = format!("w{}{role}", tag_letter(part.tag));
                 if let Some(symbol) = part.symbol {
                     key.push_str(&symbol.to_string());

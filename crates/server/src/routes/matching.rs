@@ -16,9 +16,9 @@ use vigia_screen::{Query, ScreenConfig, ScreenResult};
 use super::{guarded, is_collection, query_pairs, timed};
 use crate::auth::{Permission, Principal};
 use crate::error::{ApiError, json_bytes};
-use crate::pool::with_scratch;
 use crate::state::{AppState, Served};
 use crate::yente::{self, MatchResponse, QueryResponse};
+use vigia_screen::with_thread_scratch;
 
 pub(crate) fn routes(state: &AppState) -> Router<AppState> {
     let router = Router::new().route("/match/{dataset}", post(match_entities));
@@ -138,7 +138,7 @@ async fn screen(
             if std::time::Instant::now() > deadline {
                 return None;
             }
-            Some(with_scratch(|scratch| served.screener.screen(query, &config, scratch)))
+            Some(with_thread_scratch(|scratch| served.screener.screen(query, &config, scratch)))
         };
         let results: Option<Vec<ScreenResult>> = if queries.len() > 1 {
             queries.par_iter().map(screen_one).collect()

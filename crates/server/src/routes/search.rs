@@ -23,9 +23,9 @@ use super::matching::{ready, resolve_datasets};
 use super::{guarded, query_pairs, timed};
 use crate::auth::{Permission, Principal};
 use crate::error::{ApiError, json_bytes};
-use crate::pool::with_scratch;
 use crate::state::AppState;
 use crate::yente::{Total, date_param, schema_param};
+use vigia_screen::with_thread_scratch;
 
 /// Search results score at least this (name similarity).
 const SEARCH_CUTOFF: f32 = 0.5;
@@ -200,7 +200,7 @@ async fn run(
             }
             let evidence = Evidence::of(&query);
             let config = ScoreConfig::for_algorithm(Algorithm::VigiaName);
-            with_scratch(|scratch| {
+            with_thread_scratch(|scratch| {
                 let prepared = index.prepare_with(&query, scratch);
                 let candidates = index.candidates(&prepared, SEARCH_CUTOFF, &allow, scratch);
                 exact = candidates.caps_hit == 0;
