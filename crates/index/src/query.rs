@@ -652,13 +652,21 @@ fn skeleton_compatible(a: &[char], b: &[char]) -> bool {
 }
 
 /// Whether two tokens with the same phonetic key are plausible
-/// variants: same first letter (or both vowels), comparable lengths, and
-/// at most one edit per four letters — "paul" and "powell", "stephen" and
-/// "stephanie" share a key, but are different names.
+/// variants: the same first sound (the same letter, two vowels, or letters
+/// that spell one sound: "kintero" and "quintero", "cesar" and "sesar",
+/// "zambada" and "sambada"), comparable lengths, and at most one
+/// edit per four letters — "paul" and "powell", "stephen" and "stephanie"
+/// share a key, but are different names.
 fn phonetic_compatible(a: &[char], b: &[char]) -> bool {
     let vowel = |c: &char| "aeiouy".contains(*c);
+    // Spanish and English spell these first sounds with either letter; the
+    // shared phonetic key already says the rest of the word sounds alike.
+    let same_sound = |x: char, y: char| {
+        const CLASSES: [&str; 2] = ["ckq", "csz"];
+        CLASSES.iter().any(|class| class.contains(x) && class.contains(y))
+    };
     let first = match (a.first(), b.first()) {
-        (Some(x), Some(y)) => x == y || (vowel(x) && vowel(y)),
+        (Some(x), Some(y)) => x == y || (vowel(x) && vowel(y)) || same_sound(*x, *y),
         _ => false,
     };
     let (short, long) = if a.len() < b.len() { (a.len(), b.len()) } else { (b.len(), a.len()) };

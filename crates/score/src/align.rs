@@ -9,7 +9,9 @@
 //! unmatched: a query may omit a middle name or a second family name, but
 //! every part the query gives must be found.
 
-use vigia_index::{Index, IndexedName, MatchHow, PartRole, QueryForm, QueryPart, Weights};
+use vigia_index::{
+    Index, IndexedName, MatchHow, NameOrigin, PartRole, QueryForm, QueryPart, Weights,
+};
 use vigia_text::PartTag;
 
 use crate::ScoreConfig;
@@ -78,6 +80,10 @@ pub fn align(
 ) -> Alignment {
     let listed = index.parts(name);
     let mut edges: Vec<Edge> = Vec::new();
+    // A nickname is weak evidence even when it is spelt right; spelt
+    // differently it is another nickname ("El Chato" is not "El Chapo").
+    // Its parts pair literally: the same word, or an equivalent spelling.
+    let literal = name.origin == NameOrigin::WeakAlias;
     for (i, part) in form.parts.iter().enumerate() {
         for (j, lp) in listed.iter().enumerate() {
             if let Some((sim, kind)) = part_similarity(index, part, lp.token, lp.tag) {
@@ -132,6 +138,9 @@ pub fn align(
                 });
             }
         }
+    }
+    if literal {
+        edges.retain(|e| matches!(e.kind, PairKind::Token(MatchHow::Exact | MatchHow::Symbol)));
     }
     // Heaviest first; on ties prefer the stronger kind of match and the
     // natural order, so that alignments are stable.

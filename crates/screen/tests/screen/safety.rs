@@ -67,6 +67,12 @@ fn people() -> Screener {
             Schema::Person,
             &[(prop::NAME, "Joaquín Archivaldo GUZMÁN LOERA"), (prop::WEAK_ALIAS, "El Chapo")],
         ),
+        listed(
+            "quintero-arce",
+            Schema::Person,
+            &[(prop::NAME, "Juan Francisco QUINTERO ARCE"), (prop::WEAK_ALIAS, "El Chato")],
+        ),
+        listed("caro", Schema::Person, &[(prop::NAME, "Rafael CARO QUINTERO")]),
         listed("rahman", Schema::Person, &[(prop::NAME, "Abdul Rahman YASIN")]),
         listed("abdulkarim", Schema::Person, &[(prop::NAME, "Abdulkarim AL-HASSAN")]),
         listed("mohammed", Schema::Person, &[(prop::NAME, "Mohammed Omar KHALIFA")]),
@@ -107,6 +113,20 @@ fn second_family_name_and_middle_name_omitted() {
 #[test]
 fn nickname_in_a_weak_alias() {
     check(&people(), Schema::Person, &[(prop::NAME, "El Chapo")], "guzman");
+}
+
+#[test]
+fn a_nickname_spelt_differently_is_another_nickname() {
+    // "El Chato" is one letter from "El Chapo", and another man's nickname.
+    check_not(&people(), Schema::Person, &[(prop::NAME, "El Chapo")], "quintero-arce");
+    check(&people(), Schema::Person, &[(prop::NAME, "El Chato")], "quintero-arce");
+}
+
+#[test]
+fn one_sound_spelt_with_another_first_letter() {
+    // "Kintero" sounds like "Quintero" but is two edits away, the first on
+    // the first letter.
+    check(&people(), Schema::Person, &[(prop::NAME, "Rafal Caro Kintero")], "caro");
 }
 
 #[test]
