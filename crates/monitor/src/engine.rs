@@ -855,6 +855,8 @@ struct Ahead {
     /// (family, role, key) of every non-account family the transaction's
     /// channel reaches.
     keys: Vec<(u16, u8, Hint)>,
+    /// The two accounts' ids, when interned already.
+    accounts: [Option<AccountId>; 2],
 }
 
 impl Ahead {
@@ -1269,8 +1271,12 @@ impl Monitor {
         } else {
             self.watermark = self.watermark.max(time);
         }
-        let originator = nonempty_account(&tx.originator).map(|a| self.accounts.intern(a));
-        let beneficiary = nonempty_account(&tx.beneficiary).map(|a| self.accounts.intern(a));
+        // An id the look-ahead found is the id (ids are never taken back).
+        let known = self.hint.map_or([None; 2], |h| self.ahead[h].accounts);
+        let originator =
+            known[0].or_else(|| nonempty_account(&tx.originator).map(|a| self.accounts.intern(a)));
+        let beneficiary =
+            known[1].or_else(|| nonempty_account(&tx.beneficiary).map(|a| self.accounts.intern(a)));
         let ctx = Ctx {
             tx,
             seq,
@@ -1451,6 +1457,7 @@ impl Monitor {
         let mut noted = std::mem::take(&mut self.ahead[slot]);
         noted.touched.clear();
         noted.keys.clear();
+        noted.accounts = [originator, beneficiary];
         for (f, fam) in self.families.iter().enumerate() {
             if fam.by_channel[tx.channel as usize & 15] == 0 {
                 continue;
