@@ -342,7 +342,7 @@ pub(crate) fn tag_tokens_keyed(tokens: &[Token], kind: NameKind, keys: bool) -> 
 /// separate letters. A lone Han character or Hangul syllable is a whole
 /// name part ("李 明"), not an initial.
 fn is_initial_letter(c: char) -> bool {
-    c.is_alphabetic()
+    crate::chars::is_alphabetic(c)
         && matches!(
             crate::script::of_char(c),
             crate::Script::Latin
