@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
-use vigia_model::{Entity, NameKind, prop};
+use vigia_model::{Entity, NameKind, Schema, prop};
 use vigia_text::{AnalyzedName, PartTag, analyze, normalize, token};
 
 use crate::dictionary::DictionaryBuilder;
@@ -254,6 +254,22 @@ impl IndexBuilder {
         let posting_offsets = offsets;
         let postings = deduped;
 
+        let mut schemata: Vec<Schema> = Vec::new();
+        let record_schemata: Vec<u32> = records
+            .iter()
+            .map(|r: &Record| {
+                let position = match schemata.iter().position(|s| *s == r.entity.schema) {
+                    Some(position) => position,
+                    None => {
+                        schemata.push(r.entity.schema.clone());
+                        schemata.len() - 1
+                    }
+                };
+                // No more schemata than records, whose ids are u32.
+                position as u32
+            })
+            .collect();
+
         // Ids only tell indexes apart for caches; they never influence a
         // result.
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -265,11 +281,7 @@ impl IndexBuilder {
             names,
             parts,
             joins,
-            join_postings: {
-                join_postings.sort_unstable();
-                join_postings.dedup();
-                join_postings
-            },
+            join_postings: crate::JoinPostings::new(join_postings),
             acronyms,
             posting_offsets,
             postings,
@@ -277,6 +289,8 @@ impl IndexBuilder {
             compact_postings,
             identifier_postings,
             dataset_names,
+            schemata,
+            record_schemata,
             stats: IndexStats::default(),
         };
         index.stats = IndexStats {

@@ -18,32 +18,70 @@ pub(crate) struct MemoEntry {
     pub(crate) text: Box<str>,
     pub(crate) expansions: std::sync::Arc<[Expansion]>,
     pub(crate) caps: u32,
+    /// The expansions a transliterated form keeps (see
+    /// [`Index::exact_for_short`]), computed the first time the part comes
+    /// from one.
+    pub(crate) transliterated: Option<std::sync::Arc<[Expansion]>>,
 }
 
-/// Looks a part up in the memo, or computes and stores it.
+/// The expansions of a part (as computed, and as a transliterated form
+/// keeps them), and the caps hit computing them.
+struct Expanded {
+    expansions: std::sync::Arc<[Expansion]>,
+    kept: std::sync::Arc<[Expansion]>,
+    caps: u32,
+}
+
+/// Looks a part up in the memo, or computes and stores it. `transliterated`
+/// asks for the expansions a transliterated form keeps as well.
+#[allow(clippy::too_many_arguments)]
 fn memoised(
+    index: &Index,
     scratch: Option<&mut crate::Scratch>,
-    index_id: u64,
     text: &str,
+    chars: &[char],
     tag: PartTag,
     symbol: Option<u32>,
+    transliterated: bool,
     compute: impl FnOnce() -> (Vec<Expansion>, u32),
-) -> (std::sync::Arc<[Expansion]>, u32) {
+) -> Expanded {
+    let kept = |expansions: &std::sync::Arc<[Expansion]>| {
+        if transliterated {
+            index.kept_in_transliteration(chars, expansions)
+        } else {
+            expansions.clone()
+        }
+    };
     let Some(scratch) = scratch else {
         let (expansions, caps) = compute();
-        return (expansions.into(), caps);
+        let expansions: std::sync::Arc<[Expansion]> = expansions.into();
+        return Expanded { kept: kept(&expansions), expansions, caps };
     };
     let key: MemoKey = (crate::text_hash(text), tag, symbol);
-    let memo = scratch.memo(index_id);
-    if let Some(entry) = memo.get(&key)
+    let memo = scratch.memo(index.id());
+    if let Some(entry) = memo.get_mut(&key)
         && &*entry.text == text
     {
-        return (entry.expansions.clone(), entry.caps);
+        let kept = if transliterated {
+            entry.transliterated.get_or_insert_with(|| kept(&entry.expansions)).clone()
+        } else {
+            entry.expansions.clone()
+        };
+        return Expanded { expansions: entry.expansions.clone(), kept, caps: entry.caps };
     }
     let (expansions, caps) = compute();
     let expansions: std::sync::Arc<[Expansion]> = expansions.into();
-    memo.insert(key, MemoEntry { text: text.into(), expansions: expansions.clone(), caps });
-    (expansions, caps)
+    let kept = kept(&expansions);
+    memo.insert(
+        key,
+        MemoEntry {
+            text: text.into(),
+            expansions: expansions.clone(),
+            caps,
+            transliterated: transliterated.then(|| kept.clone()),
+        },
+    );
+    Expanded { expansions, kept, caps }
 }
 
 /// How a query part reaches a dictionary token.
@@ -270,7 +308,11 @@ impl Index {
                 names.push((NameOrigin::Name, composed.join(" ")));
             }
         }
-        let roles = QueryRoles::new(query, names.iter().map(|(_, name)| name.as_str()));
+        let roles = QueryRoles::with_memo(
+            query,
+            names.iter().map(|(_, name)| name.as_str()),
+            scratch.as_deref_mut().map(|scratch| scratch.folds()),
+        );
         if kind == NameKind::Person {
             for (_, name) in &mut names {
                 if let Some((last, first)) = family_name_first(name) {
@@ -301,14 +343,11 @@ impl Index {
                         &part.metaphone,
                         &part.skeleton,
                         part.symbol,
+                        transliterated,
                         scratch.as_deref_mut(),
                     );
                     caps_hit += caps;
-                    parts.push(if transliterated {
-                        self.exact_for_short(query_part)
-                    } else {
-                        query_part
-                    });
+                    parts.push(query_part);
                 }
                 let mut joins = Vec::new();
                 for (i, pair) in form.parts.windows(2).enumerate() {
@@ -369,8 +408,9 @@ impl Index {
         PreparedQuery { schema: query.schema.clone(), names: prepared, caps_hit, identifiers }
     }
 
-    /// Builds and expands one query part. Returns the part and the number of
-    /// caps hit while expanding it.
+    /// Builds and expands one query part (of a transliterated form when
+    /// `transliterated`: see [`Index::exact_for_short`]). Returns the part
+    /// and the number of caps hit while expanding it.
     #[allow(clippy::too_many_arguments)]
     fn query_part(
         &self,
@@ -380,10 +420,11 @@ impl Index {
         metaphone: &str,
         skeleton: &str,
         symbol: Option<u32>,
+        transliterated: bool,
         scratch: Option<&mut crate::Scratch>,
     ) -> (QueryPart, u32) {
         let chars: Vec<char> = text.chars().collect();
-        let (expansions, caps) = memoised(scratch, self.id(), text, tag, symbol, || {
+        let expanded = memoised(self, scratch, text, &chars, tag, symbol, transliterated, || {
             // Phonetic keys are derived here, for parts the memo has not
             // seen, rather than for every part of every query.
             if metaphone.is_empty()
@@ -397,9 +438,11 @@ impl Index {
                 self.expand(&chars, tag, metaphone, skeleton, symbol)
             }
         });
-        // The part weighs what the commonest token it reaches weighs: a
+        // The part weighs what the commonest token it reaches weighs (of
+        // all it reaches, before a transliterated form drops some): a
         // misspelt common name must not count as a rare one.
-        let rarity = expansions
+        let rarity = expanded
+            .expansions
             .iter()
             .filter(|e| matches!(e.how, MatchHow::Exact | MatchHow::Symbol | MatchHow::Fuzzy(_)))
             .map(|e| self.dictionary().info(e.token).rarity)
@@ -414,11 +457,11 @@ impl Index {
                 tag,
                 role,
                 weight,
-                expansions,
+                expansions: expanded.kept,
                 hash,
                 listed_join,
             },
-            caps,
+            expanded.caps,
         )
     }
 
@@ -615,15 +658,27 @@ impl Index {
     /// vowels ("Бут" is "but", listed as "bout"), so those edits stay.
     /// Longer parts keep their fuzzy matches.
     fn exact_for_short(&self, mut part: QueryPart) -> QueryPart {
+        part.expansions = self.kept_in_transliteration(&part.chars, &part.expansions);
+        part
+    }
+
+    /// The expansions a part of a transliterated form keeps (see
+    /// [`Index::exact_for_short`]): the same list when it keeps them all.
+    fn kept_in_transliteration(
+        &self,
+        chars: &[char],
+        expansions: &std::sync::Arc<[Expansion]>,
+    ) -> std::sync::Arc<[Expansion]> {
         let kept = |e: &Expansion| match e.how {
             MatchHow::Exact | MatchHow::Symbol => true,
-            MatchHow::Fuzzy(1) => same_consonants(&part.chars, self.token_text(e.token)),
+            MatchHow::Fuzzy(1) => same_consonants(chars, self.token_text(e.token)),
             _ => false,
         };
-        if part.chars.len() <= 6 && !part.expansions.iter().all(kept) {
-            part.expansions = part.expansions.iter().filter(|e| kept(e)).copied().collect();
+        if chars.len() <= 6 && !expansions.iter().all(kept) {
+            expansions.iter().filter(|e| kept(e)).copied().collect()
+        } else {
+            expansions.clone()
         }
-        part
     }
 }
 
@@ -692,9 +747,21 @@ impl QueryRoles {
     /// screened by (its name properties, or the name composed from its
     /// name parts).
     pub fn new<'a>(query: &Entity, names: impl Iterator<Item = &'a str>) -> QueryRoles {
+        QueryRoles::with_memo(query, names, None)
+    }
+
+    /// As [`QueryRoles::new`], taking the folded tokens of name parts
+    /// from (and adding them to) `memo`: given and family names repeat
+    /// across queries, and folding one that is not plain ASCII is costly.
+    pub(crate) fn with_memo<'a>(
+        query: &Entity,
+        names: impl Iterator<Item = &'a str>,
+        mut memo: Option<&mut FoldMemo>,
+    ) -> QueryRoles {
         let person = query.schema.name_kind() == NameKind::Person;
-        let mut family = fold_set(query, &[prop::LAST_NAME]);
-        let given = fold_set(query, &[prop::FIRST_NAME, prop::SECOND_NAME, prop::MIDDLE_NAME]);
+        let mut family = fold_set(query, &[prop::LAST_NAME], memo.as_deref_mut());
+        let given =
+            fold_set(query, &[prop::FIRST_NAME, prop::SECOND_NAME, prop::MIDDLE_NAME], memo);
         if person {
             for name in names {
                 if let Some((last, _)) = family_name_first(name) {
@@ -728,7 +795,11 @@ fn family_name_first(name: &str) -> Option<(&str, &str)> {
     (!first.contains(',') && !first.is_empty() && !last.is_empty()).then_some((last, first))
 }
 
-fn fold_set(entity: &Entity, properties: &[&str]) -> Vec<String> {
+/// The tokens of folded name parts that are not plain ASCII, by the part
+/// as written (see [`QueryRoles::with_memo`]).
+pub(crate) type FoldMemo = rustc_hash::FxHashMap<Box<str>, Box<[String]>>;
+
+fn fold_set(entity: &Entity, properties: &[&str], mut memo: Option<&mut FoldMemo>) -> Vec<String> {
     let mut out = Vec::new();
     for property in properties {
         for value in entity.get(property) {
@@ -737,6 +808,15 @@ fn fold_set(entity: &Entity, properties: &[&str]) -> Vec<String> {
             // would give.
             if value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ') {
                 out.extend(value.split(' ').filter(|w| !w.is_empty()).map(str::to_ascii_lowercase));
+            } else if let Some(memo) = memo.as_deref_mut() {
+                match memo.get(value.as_str()) {
+                    Some(tokens) => out.extend(tokens.iter().cloned()),
+                    None => {
+                        let tokens = token::tokenize(&normalize::fold(value));
+                        out.extend(tokens.iter().cloned());
+                        memo.insert(value.as_str().into(), tokens.into());
+                    }
+                }
             } else {
                 out.extend(token::tokenize(&normalize::fold(value)));
             }
