@@ -293,10 +293,9 @@ fn acronym_match(
     query_acronyms: &[String],
     name: &IndexedName,
 ) -> Option<(String, f32)> {
-    let informative: Vec<&QueryPart> =
-        form.parts.iter().filter(|p| Weights::is_informative(p.tag)).collect();
-    if informative.len() == 1 {
-        let text = &informative[0].text;
+    let mut informative = form.parts.iter().filter(|p| Weights::is_informative(p.tag));
+    if let (Some(only), None) = (informative.next(), informative.next()) {
+        let text = &only.text;
         if index.acronyms(name).iter().any(|a| **a == **text) {
             return Some((text.clone(), 0.9));
         }
