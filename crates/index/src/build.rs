@@ -219,6 +219,21 @@ impl IndexBuilder {
             part.weight = config.weights.part(tag, dictionary.info(token).rarity, role);
         }
 
+        let mut name_token_offsets: Vec<u32> = Vec::with_capacity(names.len() + 1);
+        let mut name_tokens: Vec<TokenId> = Vec::with_capacity(parts.len() + joins.len());
+        name_token_offsets.push(0);
+        for name in &names {
+            let (start, len) = name.parts;
+            name_tokens.extend(
+                parts[start as usize..start as usize + len as usize].iter().map(|p| p.token),
+            );
+            let (start, len) = name.joins;
+            name_tokens.extend(
+                joins[start as usize..start as usize + len as usize].iter().filter_map(|j| j.token),
+            );
+            name_token_offsets.push(name_tokens.len() as u32);
+        }
+
         // Postings in CSR layout by a counting sort: names were visited in
         // increasing id order, so each token's list comes out sorted; only
         // a name holding the same token twice ("ali ali") needs deduping.
@@ -282,6 +297,8 @@ impl IndexBuilder {
             parts,
             joins,
             join_postings: crate::JoinPostings::new(join_postings),
+            name_token_offsets,
+            name_tokens,
             acronyms,
             posting_offsets,
             postings,

@@ -470,44 +470,63 @@ impl Index {
             }
         };
         best.resize(part_count, 0.0);
-        for &name_id in touched.iter() {
-            let name = self.name(name_id);
-            best.fill(0.0);
-            for listed in self.parts(name) {
-                for &(p, sim) in reaching(listed.token) {
-                    let b = &mut best[p as usize];
-                    *b = b.max(sim);
-                }
-                if !initials.is_empty() {
-                    let first = self.dictionary().info(listed.token).chars.first();
-                    for &(p, c) in initials {
-                        if first == Some(&c) {
-                            let b = &mut best[p];
-                            *b = b.max(initial_sim);
-                        }
-                    }
-                }
+        // Summed part by part in the form's order, as the scorer's bound is
+        // defined.
+        let bound_of = |best: &[f32]| {
+            let mut sum = 0.0f32;
+            for (w, b) in weights.iter().zip(best) {
+                sum += w * b;
             }
-            for join in self.joins(name) {
-                for &(p, hash) in joined {
-                    if join.hash == hash {
-                        best[p] = 1.0;
-                    }
-                }
-                if let Some(t) = join.token {
-                    for &(p, sim) in reaching(t) {
+            sum
+        };
+        if initials.is_empty() && joined.is_empty() {
+            // The common case: only the name's tokens matter, and the best
+            // similarity of each part is a maximum, whatever the order in
+            // which the tokens are read.
+            for &name_id in touched.iter() {
+                best.fill(0.0);
+                for &token in self.name_tokens(name_id) {
+                    for &(p, sim) in reaching(token) {
                         let b = &mut best[p as usize];
                         *b = b.max(sim);
                     }
                 }
+                acc[name_id as usize] = bound_of(best);
             }
-            // Summed part by part in the form's order, as the scorer's
-            // bound is defined.
-            let mut sum = 0.0f32;
-            for (w, b) in weights.iter().zip(best.iter()) {
-                sum += w * b;
+        } else {
+            for &name_id in touched.iter() {
+                let name = self.name(name_id);
+                best.fill(0.0);
+                for listed in self.parts(name) {
+                    for &(p, sim) in reaching(listed.token) {
+                        let b = &mut best[p as usize];
+                        *b = b.max(sim);
+                    }
+                    if !initials.is_empty() {
+                        let first = self.dictionary().info(listed.token).chars.first();
+                        for &(p, c) in initials {
+                            if first == Some(&c) {
+                                let b = &mut best[p];
+                                *b = b.max(initial_sim);
+                            }
+                        }
+                    }
+                }
+                for join in self.joins(name) {
+                    for &(p, hash) in joined {
+                        if join.hash == hash {
+                            best[p] = 1.0;
+                        }
+                    }
+                    if let Some(t) = join.token {
+                        for &(p, sim) in reaching(t) {
+                            let b = &mut best[p as usize];
+                            *b = b.max(sim);
+                        }
+                    }
+                }
+                acc[name_id as usize] = bound_of(best);
             }
-            acc[name_id as usize] = sum;
         }
         // The record filter (schema, datasets) is consulted only for names
         // that would be kept: most names reached fall below the cut-off.

@@ -258,6 +258,12 @@ pub struct Index {
     postings: Vec<NameId>,
     /// Join hash → names holding that join.
     join_postings: JoinPostings,
+    /// Each name's tokens, CSR layout: its parts' tokens, then those of its
+    /// joins that are tokens. Bounding a name during candidate generation
+    /// reads these alone, side by side, rather than the name, its parts and
+    /// its joins from three places.
+    name_token_offsets: Vec<u32>,
+    name_tokens: Vec<TokenId>,
     /// Acronym text → names it abbreviates.
     acronym_postings: rustc_hash::FxHashMap<Box<str>, Vec<NameId>>,
     /// Short names of two or three parts by their compact form ("ms13").
@@ -338,6 +344,13 @@ impl Index {
         let start = self.posting_offsets[token as usize] as usize;
         let end = self.posting_offsets[token as usize + 1] as usize;
         &self.postings[start..end]
+    }
+
+    /// The tokens of a name: its parts', then its joins' (see the field).
+    pub(crate) fn name_tokens(&self, name: NameId) -> &[TokenId] {
+        let start = self.name_token_offsets[name as usize] as usize;
+        let end = self.name_token_offsets[name as usize + 1] as usize;
+        &self.name_tokens[start..end]
     }
 
     /// The names holding a join with this hash.
