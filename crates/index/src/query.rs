@@ -482,7 +482,7 @@ impl Index {
         // ahmed" into "al-ahmed".
         let mut candidates = Vec::new();
         if chars.len() >= 9 {
-            dictionary.deletion_candidates_at(&chars, 1, &mut candidates);
+            dictionary.one_edit_candidates(&chars, &mut candidates);
         }
         candidates.sort_unstable();
         candidates.dedup();
