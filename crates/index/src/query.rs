@@ -22,14 +22,25 @@ pub(crate) struct MemoEntry {
     /// [`Index::exact_for_short`]), computed the first time the part comes
     /// from one.
     pub(crate) transliterated: Option<std::sync::Arc<[Expansion]>>,
+    /// What the part's weight and join lookups need (see [`Expanded`]).
+    pub(crate) rarity: f32,
+    pub(crate) listed_join: bool,
 }
 
-/// The expansions of a part (as computed, and as a transliterated form
-/// keeps them), and the caps hit computing them.
+/// The expansions of a part (as a transliterated form keeps them, when it
+/// comes from one), the caps hit computing them, and what follows from the
+/// part's text and expansions alone: kept in the memo, because each reads
+/// the index at random places (a token's rarity per expansion, the listed
+/// joins).
 struct Expanded {
-    expansions: std::sync::Arc<[Expansion]>,
     kept: std::sync::Arc<[Expansion]>,
     caps: u32,
+    /// The hash of the text ([`crate::text_hash`]).
+    hash: u64,
+    /// The rarity of the commonest token the part reaches by spelling.
+    rarity: f32,
+    /// Whether some listed name has a join equal to the text.
+    listed_join: bool,
 }
 
 /// Looks a part up in the memo, or computes and stores it. `transliterated`
@@ -52,12 +63,19 @@ fn memoised(
             expansions.clone()
         }
     };
+    let hash = crate::text_hash(text);
     let Some(scratch) = scratch else {
         let (expansions, caps) = compute();
         let expansions: std::sync::Arc<[Expansion]> = expansions.into();
-        return Expanded { kept: kept(&expansions), expansions, caps };
+        return Expanded {
+            kept: kept(&expansions),
+            rarity: index.spelling_rarity(&expansions),
+            listed_join: index.join_postings(hash).next().is_some(),
+            caps,
+            hash,
+        };
     };
-    let key: MemoKey = (crate::text_hash(text), tag, symbol);
+    let key: MemoKey = (hash, tag, symbol);
     let memo = scratch.memo(index.id());
     if let Some(entry) = memo.get_mut(&key)
         && &*entry.text == text
@@ -67,11 +85,19 @@ fn memoised(
         } else {
             entry.expansions.clone()
         };
-        return Expanded { expansions: entry.expansions.clone(), kept, caps: entry.caps };
+        return Expanded {
+            kept,
+            caps: entry.caps,
+            hash,
+            rarity: entry.rarity,
+            listed_join: entry.listed_join,
+        };
     }
     let (expansions, caps) = compute();
     let expansions: std::sync::Arc<[Expansion]> = expansions.into();
     let kept = kept(&expansions);
+    let rarity = index.spelling_rarity(&expansions);
+    let listed_join = index.join_postings(hash).next().is_some();
     memo.insert(
         key,
         MemoEntry {
@@ -79,9 +105,11 @@ fn memoised(
             expansions: expansions.clone(),
             caps,
             transliterated: transliterated.then(|| kept.clone()),
+            rarity,
+            listed_join,
         },
     );
-    Expanded { expansions, kept, caps }
+    Expanded { kept, caps, hash, rarity, listed_join }
 }
 
 /// How a query part reaches a dictionary token.
@@ -438,18 +466,7 @@ impl Index {
                 self.expand(&chars, tag, metaphone, skeleton, symbol)
             }
         });
-        // The part weighs what the commonest token it reaches weighs (of
-        // all it reaches, before a transliterated form drops some): a
-        // misspelt common name must not count as a rare one.
-        let rarity = expanded
-            .expansions
-            .iter()
-            .filter(|e| matches!(e.how, MatchHow::Exact | MatchHow::Symbol | MatchHow::Fuzzy(_)))
-            .map(|e| self.dictionary().info(e.token).rarity)
-            .fold(1.0f32, f32::min);
-        let weight = self.config().weights.part(tag, rarity, role);
-        let hash = crate::text_hash(text);
-        let listed_join = self.join_postings(hash).next().is_some();
+        let weight = self.config().weights.part(tag, expanded.rarity, role);
         (
             QueryPart {
                 text: text.to_owned(),
@@ -458,11 +475,22 @@ impl Index {
                 role,
                 weight,
                 expansions: expanded.kept,
-                hash,
-                listed_join,
+                hash: expanded.hash,
+                listed_join: expanded.listed_join,
             },
             expanded.caps,
         )
+    }
+
+    /// The rarity a part weighs by: that of the commonest token it reaches
+    /// (of all it reaches, before a transliterated form drops some), so that
+    /// a misspelt common name does not count as a rare one.
+    fn spelling_rarity(&self, expansions: &[Expansion]) -> f32 {
+        expansions
+            .iter()
+            .filter(|e| matches!(e.how, MatchHow::Exact | MatchHow::Symbol | MatchHow::Fuzzy(_)))
+            .map(|e| self.dictionary().info(e.token).rarity)
+            .fold(1.0f32, f32::min)
     }
 
     /// A joined pair of query parts, expanded more cheaply than a part: only
