@@ -349,17 +349,21 @@ impl Index {
             }
         }
         let mut caps_hit = 0;
-        let mut prepared = Vec::new();
-        // A handful of forms per query: a vector beats a hash set.
-        let mut seen: Vec<String> = Vec::new();
+        let mut prepared: Vec<QueryName> = Vec::new();
         for (origin, original) in names {
             let analysed = analyze_without_keys(&original, kind);
-            let mut forms = Vec::new();
-            for form in &analysed.forms {
-                if seen.contains(&form.text) {
+            let mut forms: Vec<QueryForm> = Vec::new();
+            for form in analysed.forms {
+                // A form already prepared (from this name or an earlier one)
+                // is not prepared twice; a handful of forms per query.
+                if prepared
+                    .iter()
+                    .flat_map(|name| &name.forms)
+                    .chain(&forms)
+                    .any(|prepared| prepared.text == form.text)
+                {
                     continue;
                 }
-                seen.push(form.text.clone());
                 let transliterated = form.script != analysed.script;
                 let mut parts = Vec::with_capacity(form.parts.len());
                 for part in &form.parts {
@@ -417,20 +421,15 @@ impl Index {
                 let total_weight = parts.iter().map(|p| p.weight).sum();
                 forms.push(QueryForm {
                     script: form.script,
-                    transliterated: form.script != analysed.script,
-                    text: form.text.clone(),
+                    transliterated,
+                    text: form.text,
                     parts,
                     joins,
                     total_weight,
                 });
             }
             if !forms.is_empty() {
-                prepared.push(QueryName {
-                    origin,
-                    original,
-                    forms,
-                    acronyms: analysed.acronyms.clone(),
-                });
+                prepared.push(QueryName { origin, original, forms, acronyms: analysed.acronyms });
             }
         }
         PreparedQuery { schema: query.schema.clone(), names: prepared, caps_hit, identifiers }
