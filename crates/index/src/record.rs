@@ -15,10 +15,16 @@ pub enum Gender {
 impl Gender {
     /// Parses FollowTheMoney's `gender` values and common spellings.
     pub fn parse(value: &str) -> Option<Gender> {
-        match value.trim().to_ascii_lowercase().as_str() {
-            "male" | "m" | "man" | "masculino" | "hombre" => Some(Gender::Male),
-            "female" | "f" | "woman" | "femenino" | "mujer" => Some(Gender::Female),
-            _ => None,
+        // Compared without case rather than lower-cased into a new string:
+        // every query with a gender asks.
+        let value = value.trim();
+        let any = |words: &[&str]| words.iter().any(|w| value.eq_ignore_ascii_case(w));
+        if any(&["male", "m", "man", "masculino", "hombre"]) {
+            Some(Gender::Male)
+        } else if any(&["female", "f", "woman", "femenino", "mujer"]) {
+            Some(Gender::Female)
+        } else {
+            None
         }
     }
 }
@@ -212,5 +218,30 @@ impl Evidence {
             }
         }
         evidence
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn genders_are_read_in_any_case() {
+        let cases = [
+            ("male", Some(Gender::Male)),
+            (" Male ", Some(Gender::Male)),
+            ("M", Some(Gender::Male)),
+            ("HOMBRE", Some(Gender::Male)),
+            ("female", Some(Gender::Female)),
+            ("F", Some(Gender::Female)),
+            ("Mujer", Some(Gender::Female)),
+            ("other", None),
+            ("", None),
+            ("fem", None),
+            ("ﬀemale", None),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(Gender::parse(value), expected, "{value:?}");
+        }
     }
 }
