@@ -7,13 +7,14 @@ use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use vigia_model::{Entity, Schema};
+use vigia_model::{Alert, Entity, Schema};
 use vigia_monitor::backtest::{self, Backtest};
 use vigia_monitor::reader::Batch;
 use vigia_monitor::window::parse_duration;
@@ -209,6 +210,73 @@ impl ReadAhead {
     }
 }
 
+/// The graph typologies on a thread of their own (ADR 0144). Each batch
+/// goes to the rules engine and to this thread at once; the engine thread
+/// takes the batch's graph alerts, by record, before it writes the batch's
+/// alerts. Either side ending early disconnects the channels, which ends
+/// the other.
+struct GraphThread {
+    jobs: SyncSender<Arc<Batch>>,
+    /// Per batch: the graph alerts with the index of their record among
+    /// the batch's records.
+    done: Receiver<Vec<(usize, Alert)>>,
+    thread: JoinHandle<Monitor>,
+}
+
+impl GraphThread {
+    fn spawn(mut monitor: Monitor) -> Result<GraphThread> {
+        let (jobs, jobs_rx) = mpsc::sync_channel::<Arc<Batch>>(1);
+        let (done_tx, done) = mpsc::sync_channel(1);
+        let thread = std::thread::Builder::new()
+            .name("vigia-graph".into())
+            .spawn(move || {
+                let mut alerts = Vec::new();
+                while let Ok(batch) = jobs_rx.recv() {
+                    let mut raised = Vec::new();
+                    let mut base = 0;
+                    for (run, _) in batch.runs() {
+                        // A record that fails here fails in the rules
+                        // engine too, which reports it.
+                        let _: ControlFlow<()> = monitor.process_each(
+                            run,
+                            |record| &record.transaction,
+                            &mut alerts,
+                            |i, _, alerts| {
+                                raised.extend(alerts.drain(..).map(|a| (base + i, a)));
+                                ControlFlow::Continue(())
+                            },
+                        );
+                        base += run.len();
+                    }
+                    // The engine thread takes the batch back once both are done.
+                    drop(batch);
+                    if done_tx.send(raised).is_err() {
+                        break;
+                    }
+                }
+                monitor
+            })
+            .context("starting the graph thread")?;
+        Ok(GraphThread { jobs, done, thread })
+    }
+
+    /// Hands a batch over.
+    fn start(&self, batch: Arc<Batch>) -> Result<()> {
+        self.jobs.send(batch).map_err(|_| anyhow::anyhow!("the graph thread stopped unexpectedly"))
+    }
+
+    /// The graph alerts of the batch handed over last.
+    fn finish(&self) -> Result<Vec<(usize, Alert)>> {
+        self.done.recv().map_err(|_| anyhow::anyhow!("the graph thread stopped unexpectedly"))
+    }
+
+    /// The graph engine, for its counters, once every batch is done.
+    fn join(self) -> Result<Monitor> {
+        drop(self.jobs);
+        self.thread.join().map_err(|_| anyhow::anyhow!("the graph thread panicked"))
+    }
+}
+
 fn open_input(path: &Path) -> Result<Box<dyn BufRead + Send>> {
     if path.as_os_str() == "-" {
         return Ok(Box::new(BufReader::with_capacity(1 << 20, io::stdin())));
@@ -305,8 +373,12 @@ pub(crate) fn run(args: MonitorArgs, global: &Global) -> Result<ExitCode> {
     }
     let needs_screening =
         pack.scenarios.iter().any(|s| s.requires.iter().any(|r| r == "screening"));
-    let mut monitor = Monitor::new(pack, options);
-    let running = monitor.running();
+    // The graph typologies run on a thread of their own (ADR 0144).
+    let (mut monitor, graph) = Monitor::split_graph(pack, options);
+    let mut running = monitor.running();
+    running.extend(graph.iter().flat_map(Monitor::running));
+    running.sort_unstable();
+    let mut graph = graph;
     let screens = running
         .iter()
         .any(|i| monitor.pack().scenarios[*i].requires.iter().any(|r| r == "screening"));
@@ -327,6 +399,9 @@ pub(crate) fn run(args: MonitorArgs, global: &Global) -> Result<ExitCode> {
         let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
         let profiles = read_profiles(&path.display().to_string(), BufReader::new(file))?;
         monitor.add_profiles(&profiles);
+        if let Some(g) = &mut graph {
+            g.add_profiles(&profiles);
+        }
     }
 
     let mut backtest = None;
@@ -364,65 +439,83 @@ pub(crate) fn run(args: MonitorArgs, global: &Global) -> Result<ExitCode> {
     let bar = crate::progress::counter(global.interactive, "transactions");
     let format_name = reader.format().name();
     let rows = ReadAhead::spawn(reader)?;
+    let graph = graph.map(GraphThread::spawn).transpose()?;
     let mut alerts = Vec::new();
+    // Per record of the batch: its outcome in the rules engine and where
+    // its alerts end in `raised`; the graph thread's alerts carry their
+    // record's index.
+    let mut outcomes: Vec<(vigia_monitor::Result<()>, usize)> = Vec::new();
+    let mut raised = Vec::new();
     let (mut bad, mut rejected, mut read) = (0u64, 0u64, 0u64);
     let processing = Instant::now();
     loop {
         let (batch, outcome) = rows.next()?;
+        let batch = Arc::new(batch);
+        if let Some(g) = &graph {
+            g.start(Arc::clone(&batch))?;
+        }
         // Runs of good records go to the engine together, so it can read
-        // the coming transactions' state ahead (ADR 0136); each record's
-        // outcome and alerts are handled as soon as it is processed, in
-        // input order, exactly as one call per record would.
-        for (run, bad_row) in batch.runs() {
-            let flow = monitor.process_each(
+        // the coming transactions' state ahead (ADR 0136).
+        outcomes.clear();
+        raised.clear();
+        for (run, _) in batch.runs() {
+            let _: ControlFlow<()> = monitor.process_each(
                 run,
                 |record| &record.transaction,
                 &mut alerts,
-                |i, processed, alerts| -> ControlFlow<anyhow::Error> {
-                    let record = &run[i];
-                    read += 1;
-                    if let Some(b) = &mut backtest {
-                        b.observe(&record.transaction, record.labels.as_ref());
-                    }
-                    if let Err(e) = processed {
-                        if args.on_bad_row == BadRowPolicy::Stop {
-                            return ControlFlow::Break(anyhow::anyhow!(
-                                "{}: row {}: {e}",
-                                args.input.display(),
-                                record.row
-                            ));
-                        }
-                        rejected += 1;
-                        if bad + rejected <= 5 {
-                            bar.suspend(|| {
-                                eprintln!(
-                                    "vigia: skipping {}: row {}: {e}",
-                                    args.input.display(),
-                                    record.row
-                                )
-                            });
-                        }
-                        return ControlFlow::Continue(());
-                    }
-                    for alert in alerts.drain(..) {
-                        let written = serde_json::to_writer(&mut out, &alert)
-                            .map_err(anyhow::Error::from)
-                            .and_then(|()| out.write_all(b"\n").map_err(anyhow::Error::from));
-                        if let Err(e) = written {
-                            return ControlFlow::Break(e);
-                        }
-                        if let Some(b) = &mut backtest {
-                            b.alert(&alert);
-                        }
-                    }
-                    if read.is_multiple_of(1 << 16) {
-                        bar.set_position(read);
-                    }
+                |_, processed, alerts| {
+                    raised.append(alerts);
+                    outcomes.push((processed, raised.len()));
                     ControlFlow::Continue(())
                 },
             );
-            if let ControlFlow::Break(e) = flow {
-                return Err(e);
+        }
+        let graph_raised = match &graph {
+            Some(g) => g.finish()?,
+            None => Vec::new(),
+        };
+        // Each record's outcome and alerts (the rules engine's, then the
+        // graph thread's) are handled in input order, exactly as one call
+        // per record would have.
+        let mut graph_raised = graph_raised.iter().peekable();
+        let mut outcomes = outcomes.drain(..);
+        let (mut pos, mut from) = (0usize, 0usize);
+        for (run, bad_row) in batch.runs() {
+            for record in run {
+                let Some((processed, end)) = outcomes.next() else { break };
+                let (own, at) = (&raised[from..end], pos);
+                (from, pos) = (end, pos + 1);
+                read += 1;
+                if let Some(b) = &mut backtest {
+                    b.observe(&record.transaction, record.labels.as_ref());
+                }
+                if let Err(e) = processed {
+                    if args.on_bad_row == BadRowPolicy::Stop {
+                        bail!("{}: row {}: {e}", args.input.display(), record.row);
+                    }
+                    rejected += 1;
+                    if bad + rejected <= 5 {
+                        bar.suspend(|| {
+                            eprintln!(
+                                "vigia: skipping {}: row {}: {e}",
+                                args.input.display(),
+                                record.row
+                            )
+                        });
+                    }
+                    continue;
+                }
+                let theirs = std::iter::from_fn(|| graph_raised.next_if(|(i, _)| *i == at));
+                for alert in own.iter().chain(theirs.map(|(_, a)| a)) {
+                    serde_json::to_writer(&mut out, alert)?;
+                    out.write_all(b"\n")?;
+                    if let Some(b) = &mut backtest {
+                        b.alert(alert);
+                    }
+                }
+                if read.is_multiple_of(1 << 16) {
+                    bar.set_position(read);
+                }
             }
             if let Some(row) = bad_row {
                 if args.on_bad_row == BadRowPolicy::Stop {
@@ -434,17 +527,21 @@ pub(crate) fn run(args: MonitorArgs, global: &Global) -> Result<ExitCode> {
                 }
             }
         }
-        rows.recycle(batch);
+        rows.recycle(Arc::try_unwrap(batch).unwrap_or_else(|_| Batch::new(BATCH_ROWS)));
         if !outcome? {
             break;
         }
     }
     rows.finish()?;
+    let graph = graph.map(GraphThread::join).transpose()?;
     out.flush()?;
     bar.finish_and_clear();
     let elapsed = processing.elapsed().as_secs_f64();
 
-    let stats = monitor.stats();
+    let mut stats = monitor.stats();
+    if let Some(g) = &graph {
+        stats.absorb(&g.stats());
+    }
     let pack = monitor.pack();
     let mut err = io::stderr().lock();
     writeln!(
@@ -472,7 +569,7 @@ pub(crate) fn run(args: MonitorArgs, global: &Global) -> Result<ExitCode> {
     if !line.is_empty() {
         writeln!(err, "monitor: alerts per scenario:{line}")?;
     }
-    if let Some(g) = monitor.graph_stats() {
+    if let Some(g) = graph.as_ref().and_then(Monitor::graph_stats) {
         writeln!(
             err,
             "monitor: graph: {} edges, {} live at the end (peak {})",

@@ -14,7 +14,7 @@ use vigia_index::{Evidence, IndexBuilder, IndexConfig, Scratch};
 use vigia_model::Entity;
 use vigia_screen::input::{InputError, read_queries};
 use vigia_screen::vigia_score::{self, Algorithm, Explanation, ScoreConfig};
-use vigia_screen::{Query, ScreenConfig};
+use vigia_screen::{ENGINE, Query, ScreenConfig, ScreenResult};
 
 use crate::{Global, engine, progress};
 
@@ -137,6 +137,11 @@ pub(crate) fn run_screen(args: ScreenArgs, global: &Global) -> Result<ExitCode> 
         eprintln!("vigia: {}: {warning}", args.input.display());
     }
     let mut output = open_output(&args.output)?;
+    let lines = LineWriter::new(
+        screener.lists_version(),
+        config.score.algorithm.name(),
+        &config.fingerprint(),
+    );
     let bar = progress::counter(global.interactive, "screened");
     let started = Instant::now();
     let (mut screened, mut matched, mut failed) = (0u64, 0u64, 0u64);
@@ -146,8 +151,7 @@ pub(crate) fn run_screen(args: ScreenArgs, global: &Global) -> Result<ExitCode> 
             let any = result.results.iter().any(|r| r.is_match);
             matched += u64::from(any);
             if any || !args.matches_only {
-                serde_json::to_writer(&mut *output, &result)?;
-                output.write_all(b"\n")?;
+                lines.write(&mut *output, &result)?;
             }
         }
         screened += chunk.len() as u64;
@@ -190,6 +194,72 @@ pub(crate) fn run_screen(args: ScreenArgs, global: &Global) -> Result<ExitCode> 
         return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes screening results as JSON lines, as serde_json writes them.
+///
+/// Most queries match nothing, and their lines differ only in the id,
+/// `total`, `total_exact`, `caps_hit` and `safety_net`: the fields that
+/// are the same for every result of a run are escaped once, and such lines
+/// are written directly (serialising them field by field cost more than
+/// screening some of the queries). Lines with results, or with other
+/// constant fields, go through serde_json.
+struct LineWriter {
+    lists_version: String,
+    algorithm: String,
+    config: String,
+    /// `"lists_version":…,"algorithm":…,"config":…,"engine":…` as
+    /// serde_json writes these fields.
+    tail: String,
+}
+
+impl LineWriter {
+    fn new(lists_version: &str, algorithm: &str, config: &str) -> LineWriter {
+        let json = |s: &str| serde_json::to_string(s).unwrap_or_default();
+        let tail = format!(
+            "\"lists_version\":{},\"algorithm\":{},\"config\":{},\"engine\":{}",
+            json(lists_version),
+            json(algorithm),
+            json(config),
+            json(ENGINE)
+        );
+        LineWriter {
+            lists_version: lists_version.to_owned(),
+            algorithm: algorithm.to_owned(),
+            config: config.to_owned(),
+            tail,
+        }
+    }
+
+    /// Writes one result and a newline.
+    fn write(&self, output: &mut dyn Write, result: &ScreenResult) -> Result<()> {
+        let plain = result.results.is_empty()
+            && result.lists_version == self.lists_version
+            && result.algorithm == self.algorithm
+            && result.config == self.config
+            && result.engine == ENGINE;
+        if !plain {
+            serde_json::to_writer(&mut *output, result)?;
+            output.write_all(b"\n")?;
+            return Ok(());
+        }
+        // The fields in the order `ScreenResult` declares them.
+        output.write_all(b"{\"query_id\":")?;
+        serde_json::to_writer(&mut *output, &result.query_id)?;
+        write!(
+            output,
+            ",\"results\":[],\"total\":{},\"total_exact\":{},{}",
+            result.total, result.total_exact, self.tail
+        )?;
+        if result.caps_hit != 0 {
+            write!(output, ",\"caps_hit\":{}", result.caps_hit)?;
+        }
+        if result.safety_net {
+            output.write_all(b",\"safety_net\":true")?;
+        }
+        output.write_all(b"}\n")?;
+        Ok(())
+    }
 }
 
 /// Scores pairs of entities: does the query match the candidate?
@@ -335,4 +405,46 @@ pub(crate) fn run_compare(args: CompareArgs, _global: &Global) -> Result<ExitCod
         return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(id: &str, total: usize, caps_hit: u32, safety_net: bool) -> ScreenResult {
+        ScreenResult {
+            query_id: id.to_owned(),
+            results: Vec::new(),
+            total,
+            total_exact: total.is_multiple_of(2),
+            lists_version: "un_sc_sanctions@2,us_ofac_sdn@1".to_owned(),
+            algorithm: "vigia".to_owned(),
+            config: "0b32b54686003f79".to_owned(),
+            engine: ENGINE,
+            caps_hit,
+            safety_net,
+        }
+    }
+
+    #[test]
+    fn lines_without_results_are_written_as_serde_json_writes_them() {
+        let lines = LineWriter::new("un_sc_sanctions@2,us_ofac_sdn@1", "vigia", "0b32b54686003f79");
+        let mut other = result("q", 0, 0, false);
+        other.lists_version = "other@1".to_owned();
+        let cases = [
+            result("1", 0, 0, false),
+            result("q\"uoted\\ \u{1} é 金", 3, 0, false),
+            result("capped", 0, 2, false),
+            result("net", 0, 0, true),
+            result("both", 7, 1, true),
+            other,
+        ];
+        for case in cases {
+            let mut fast = Vec::new();
+            lines.write(&mut fast, &case).unwrap();
+            let mut expected = serde_json::to_vec(&case).unwrap();
+            expected.push(b'\n');
+            assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(expected).unwrap());
+        }
+    }
 }

@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
-use vigia_model::{Entity, NameKind, prop};
+use vigia_model::{Entity, NameKind, Schema, prop};
 use vigia_text::{AnalyzedName, PartTag, analyze, normalize, token};
 
 use crate::dictionary::DictionaryBuilder;
@@ -219,6 +219,21 @@ impl IndexBuilder {
             part.weight = config.weights.part(tag, dictionary.info(token).rarity, role);
         }
 
+        let mut name_token_offsets: Vec<u32> = Vec::with_capacity(names.len() + 1);
+        let mut name_tokens: Vec<TokenId> = Vec::with_capacity(parts.len() + joins.len());
+        name_token_offsets.push(0);
+        for name in &names {
+            let (start, len) = name.parts;
+            name_tokens.extend(
+                parts[start as usize..start as usize + len as usize].iter().map(|p| p.token),
+            );
+            let (start, len) = name.joins;
+            name_tokens.extend(
+                joins[start as usize..start as usize + len as usize].iter().filter_map(|j| j.token),
+            );
+            name_token_offsets.push(name_tokens.len() as u32);
+        }
+
         // Postings in CSR layout by a counting sort: names were visited in
         // increasing id order, so each token's list comes out sorted; only
         // a name holding the same token twice ("ali ali") needs deduping.
@@ -254,6 +269,22 @@ impl IndexBuilder {
         let posting_offsets = offsets;
         let postings = deduped;
 
+        let mut schemata: Vec<Schema> = Vec::new();
+        let record_schemata: Vec<u32> = records
+            .iter()
+            .map(|r: &Record| {
+                let position = match schemata.iter().position(|s| *s == r.entity.schema) {
+                    Some(position) => position,
+                    None => {
+                        schemata.push(r.entity.schema.clone());
+                        schemata.len() - 1
+                    }
+                };
+                // No more schemata than records, whose ids are u32.
+                position as u32
+            })
+            .collect();
+
         // Ids only tell indexes apart for caches; they never influence a
         // result.
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -265,11 +296,9 @@ impl IndexBuilder {
             names,
             parts,
             joins,
-            join_postings: {
-                join_postings.sort_unstable();
-                join_postings.dedup();
-                join_postings
-            },
+            join_postings: crate::JoinPostings::new(join_postings),
+            name_token_offsets,
+            name_tokens,
             acronyms,
             posting_offsets,
             postings,
@@ -277,6 +306,8 @@ impl IndexBuilder {
             compact_postings,
             identifier_postings,
             dataset_names,
+            schemata,
+            record_schemata,
             stats: IndexStats::default(),
         };
         index.stats = IndexStats {

@@ -24,22 +24,91 @@ use crate::{Index, NameId, PreparedQuery, QueryForm, QueryPart, RecordId, TokenI
 pub struct Scratch {
     pub(crate) index_id: u64,
     pub(crate) expansions: rustc_hash::FxHashMap<crate::query::MemoKey, crate::query::MemoEntry>,
+    /// Folded name parts (see [`crate::QueryRoles`]); pure text, so valid
+    /// for every index.
+    folds: crate::query::FoldMemo,
     acc: Vec<f32>,
     stamp: Vec<u32>,
     generation: u32,
     touched: Vec<NameId>,
     /// Token → the range of `token_parts` holding the query parts that
-    /// expand to it, valid where `token_stamp` equals `token_generation`:
+    /// expand to it, valid where its generation is `token_generation`:
     /// one lookup per listed part tops up every query part at once.
-    token_range: Vec<(u32, u32)>,
-    token_stamp: Vec<u32>,
+    token_marks: Vec<TokenMark>,
     token_generation: u32,
+    /// The tokens of the current marking, one bit each.
+    token_marked: TokenBits,
     /// (query part, similarity) for the marked tokens, grouped by token.
     token_parts: Vec<(u16, f32)>,
     /// (token, query part, similarity) while marking, before grouping.
     marking: Vec<(TokenId, u16, f32)>,
     /// The best similarity of each query part to the name being bounded.
     best: Vec<f32>,
+    /// Per-form tables of candidate generation, kept to be reused.
+    form: FormTables,
+}
+
+/// What candidate generation works out for each part of a form (parts,
+/// then joins), held in the scratch space so that a form allocates nothing.
+#[derive(Debug, Default)]
+struct FormTables {
+    /// What each part can contribute at most.
+    ceilings: Vec<f32>,
+    /// The least similarity through which a part alone can lift a name to
+    /// the cut-off, with every other part at its ceiling.
+    floors: Vec<f32>,
+    /// The postings a walk of each part reads.
+    costs: Vec<usize>,
+    /// The parts' weights.
+    weights: Vec<f32>,
+    /// The initials among the parts, with their letter.
+    initials: Vec<(usize, char)>,
+    /// The parts that may equal a listed join, with their hash.
+    joined: Vec<(usize, u64)>,
+    /// Work space of [`cheapest_walk`].
+    subset_ceilings: Vec<f32>,
+    subset_costs: Vec<usize>,
+}
+
+/// Where the query parts reaching a token are listed, for one marking.
+/// The generation and the range sit together: bounding a name reads one
+/// entry per listed part, at random.
+#[derive(Debug, Clone, Copy, Default)]
+struct TokenMark {
+    generation: u32,
+    start: u32,
+    len: u32,
+}
+
+/// A set of tokens, one bit per token of the dictionary. Bounding a name
+/// asks, for each of its parts, whether a query part reaches the token:
+/// almost never. The bits of a whole dictionary fit in a fast cache where
+/// the twelve-byte marks do not, so the marks are read only for tokens
+/// whose bit is set.
+#[derive(Debug, Default)]
+struct TokenBits {
+    words: Vec<u64>,
+}
+
+impl TokenBits {
+    fn fit(&mut self, tokens: usize) {
+        let words = tokens.div_ceil(64);
+        if self.words.len() < words {
+            self.words.resize(words, 0);
+        }
+    }
+
+    fn insert(&mut self, token: TokenId) {
+        self.words[token as usize / 64] |= 1 << (token % 64);
+    }
+
+    fn remove(&mut self, token: TokenId) {
+        self.words[token as usize / 64] &= !(1 << (token % 64));
+    }
+
+    fn contains(&self, token: TokenId) -> bool {
+        self.words[token as usize / 64] & (1 << (token % 64)) != 0
+    }
 }
 
 impl Scratch {
@@ -63,6 +132,15 @@ impl Scratch {
         &mut self.expansions
     }
 
+    /// The memo of folded name parts, emptied when it grows past its bound.
+    pub(crate) fn folds(&mut self) -> &mut crate::query::FoldMemo {
+        const FOLD_ENTRIES: usize = 100_000;
+        if self.folds.len() >= FOLD_ENTRIES {
+            self.folds.clear();
+        }
+        &mut self.folds
+    }
+
     fn fit(&mut self, names: usize) {
         if self.acc.len() < names {
             self.acc.resize(names, 0.0);
@@ -71,10 +149,10 @@ impl Scratch {
     }
 
     fn fit_tokens(&mut self, tokens: usize) {
-        if self.token_range.len() < tokens {
-            self.token_range.resize(tokens, (0, 0));
-            self.token_stamp.resize(tokens, 0);
+        if self.token_marks.len() < tokens {
+            self.token_marks.resize(tokens, TokenMark::default());
         }
+        self.token_marked.fit(tokens);
     }
 
     /// Marks the expansions of every part of a form in the dense token
@@ -82,10 +160,13 @@ impl Scratch {
     fn mark_tokens<'p>(&mut self, parts: impl Iterator<Item = &'p QueryPart>) -> u32 {
         self.token_generation = self.token_generation.wrapping_add(1);
         if self.token_generation == 0 {
-            self.token_stamp.fill(0);
+            self.token_marks.fill(TokenMark::default());
             self.token_generation = 1;
         }
         let generation = self.token_generation;
+        for &(token, ..) in &self.marking {
+            self.token_marked.remove(token);
+        }
         self.marking.clear();
         for (p, part) in parts.enumerate() {
             self.marking.extend(part.expansions.iter().map(|e| (e.token, p as u16, e.sim)));
@@ -93,13 +174,13 @@ impl Scratch {
         self.marking.sort_unstable_by_key(|(token, p, _)| (*token, *p));
         self.token_parts.clear();
         for &(token, p, sim) in &self.marking {
-            let t = token as usize;
-            if self.token_stamp[t] != generation {
-                self.token_stamp[t] = generation;
-                self.token_range[t] = (self.token_parts.len() as u32, 0);
+            let mark = &mut self.token_marks[token as usize];
+            if mark.generation != generation {
+                *mark = TokenMark { generation, start: self.token_parts.len() as u32, len: 0 };
             }
-            self.token_range[t].1 += 1;
+            mark.len += 1;
             self.token_parts.push((p, sim));
+            self.token_marked.insert(token);
         }
         generation
     }
@@ -290,9 +371,19 @@ impl Index {
             }
             part.weight * best
         };
-        let ceilings: Vec<f32> = form.parts.iter().map(ceiling).collect();
-        let join_ceilings: Vec<f32> = form.joins.iter().map(|j| ceiling(&j.part)).collect();
-        let total: f32 = ceilings.iter().sum::<f32>() + join_ceilings.iter().sum::<f32>();
+        // The parts, then the joins as pseudo-parts.
+        let part_count = form.parts.len() + form.joins.len();
+        let part = |i: usize| -> &QueryPart {
+            match form.parts.get(i) {
+                Some(part) => part,
+                None => &form.joins[i - form.parts.len()].part,
+            }
+        };
+        let mut tables = std::mem::take(&mut scratch.form);
+        tables.ceilings.clear();
+        tables.ceilings.extend((0..part_count).map(|i| ceiling(part(i))));
+        let total: f32 = tables.ceilings[..form.parts.len()].iter().sum::<f32>()
+            + tables.ceilings[form.parts.len()..].iter().sum::<f32>();
         // Which parts to walk. A name reached by none of the walked parts
         // must be unable to reach the cut-off: the parts left out (with the
         // joins, as pseudo-parts) must together stay below what a match
@@ -301,121 +392,141 @@ impl Index {
         // part is needed, so walking the rarest one alone is enough.
         // Initials are never walked (their postings, "j", are long; they
         // only top up a name a full part found).
-        let parts: Vec<(&QueryPart, f32)> = form
-            .parts
-            .iter()
-            .zip(ceilings.iter().copied())
-            .chain(form.joins.iter().map(|j| &j.part).zip(join_ceilings.iter().copied()))
-            .collect();
-        let floors: Vec<f32> = parts
-            .iter()
-            .map(|(part, c)| (needed - (total - c)) / part.weight.max(f32::MIN_POSITIVE))
-            .collect();
-        let costs: Vec<usize> = parts
-            .iter()
-            .zip(&floors)
-            .map(|((part, _), &floor)| {
-                if part.tag == vigia_text::PartTag::Initial {
-                    return usize::MAX / 64;
-                }
-                let joins = if floor <= 1.0 && part.listed_join {
-                    self.join_postings(part.hash).count()
-                } else {
-                    0
-                };
-                joins
-                    + part
-                        .expansions
-                        .iter()
-                        .filter(|e| e.sim >= floor)
-                        .map(|e| self.postings(e.token).len())
-                        .sum::<usize>()
-            })
-            .collect();
+        tables.floors.clear();
+        tables.floors.extend((0..part_count).map(|i| {
+            (needed - (total - tables.ceilings[i])) / part(i).weight.max(f32::MIN_POSITIVE)
+        }));
+        tables.costs.clear();
+        tables.costs.extend((0..part_count).map(|i| {
+            let (part, floor) = (part(i), tables.floors[i]);
+            if part.tag == vigia_text::PartTag::Initial {
+                return usize::MAX / 64;
+            }
+            let joins = if floor <= 1.0 && part.listed_join {
+                self.join_postings(part.hash).count()
+            } else {
+                0
+            };
+            joins
+                + part
+                    .expansions
+                    .iter()
+                    .filter(|e| e.sim >= floor)
+                    .map(|e| self.postings(e.token).len())
+                    .sum::<usize>()
+        }));
         // Initials are costly to walk (their postings, "j", are long), so
         // a walk leaves them out whenever it can; but what they could add
         // counts against leaving out the others: a walk of a part that
         // reaches nothing ("morales", not listed) is no walk at all when
         // the initials and the other parts could reach the cut-off without
         // it.
-        let part_ceilings: Vec<f32> = parts.iter().map(|(_, c)| *c).collect();
-        let walked = cheapest_walk(&part_ceilings, &costs, needed);
+        let walked = cheapest_walk(
+            &tables.ceilings,
+            &tables.costs,
+            needed,
+            &mut tables.subset_ceilings,
+            &mut tables.subset_costs,
+        );
 
         // Phase 1: reach names. A walked part only walks the postings of
         // expansions similar enough that, with every other part at its
         // ceiling, a name could still reach the cut-off through them.
         let generation = scratch.next_generation();
-        for (i, (part, _)) in parts.iter().enumerate() {
+        for i in 0..part_count {
             if walked & (1 << i) != 0 {
-                self.touch(part, floors[i], generation, scratch);
+                self.touch(part(i), tables.floors[i], generation, scratch);
             }
         }
         // Phase 2: the bound of every name reached, from all parts, looking
         // from each name's parts into the query parts' expansions: one pass
         // over the name's parts tops up every query part at once.
-        let all_parts: Vec<&QueryPart> =
-            form.parts.iter().chain(form.joins.iter().map(|j| &j.part)).collect();
-        let generation = scratch.mark_tokens(all_parts.iter().copied());
-        let initials: Vec<(usize, char)> = all_parts
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.tag == vigia_text::PartTag::Initial)
-            .filter_map(|(i, p)| p.chars.first().map(|c| (i, *c)))
-            .collect();
-        let joined: Vec<(usize, u64)> = all_parts
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.listed_join)
-            .map(|(i, p)| (i, p.hash))
-            .collect();
-        let weights: Vec<f32> = all_parts.iter().map(|p| p.weight).collect();
-        scratch.best.resize(all_parts.len(), 0.0);
-        for i in 0..scratch.touched.len() {
-            let name_id = scratch.touched[i];
-            let name = self.name(name_id);
-            scratch.best.fill(0.0);
-            for listed in self.parts(name) {
-                let t = listed.token as usize;
-                if scratch.token_stamp[t] == generation {
-                    let (start, len) = scratch.token_range[t];
-                    for &(p, sim) in &scratch.token_parts[start as usize..(start + len) as usize] {
-                        let best = &mut scratch.best[p as usize];
-                        *best = best.max(sim);
+        let generation = scratch.mark_tokens((0..part_count).map(part));
+        tables.initials.clear();
+        tables.initials.extend(
+            (0..part_count)
+                .filter(|&i| part(i).tag == vigia_text::PartTag::Initial)
+                .filter_map(|i| part(i).chars.first().map(|c| (i, *c))),
+        );
+        tables.joined.clear();
+        tables
+            .joined
+            .extend((0..part_count).filter(|&i| part(i).listed_join).map(|i| (i, part(i).hash)));
+        tables.weights.clear();
+        tables.weights.extend((0..part_count).map(|i| part(i).weight));
+        let (initials, joined, weights) = (&tables.initials, &tables.joined, &tables.weights);
+        let Scratch { touched, acc, best, token_marks, token_marked, token_parts, .. } =
+            &mut *scratch;
+        // The query parts reaching a token, in this marking.
+        let reaching = |token: TokenId| -> &[(u16, f32)] {
+            if !token_marked.contains(token) {
+                return &[];
+            }
+            let mark = token_marks[token as usize];
+            if mark.generation == generation {
+                &token_parts[mark.start as usize..(mark.start + mark.len) as usize]
+            } else {
+                &[]
+            }
+        };
+        best.resize(part_count, 0.0);
+        // Summed part by part in the form's order, as the scorer's bound is
+        // defined.
+        let bound_of = |best: &[f32]| {
+            let mut sum = 0.0f32;
+            for (w, b) in weights.iter().zip(best) {
+                sum += w * b;
+            }
+            sum
+        };
+        if initials.is_empty() && joined.is_empty() {
+            // The common case: only the name's tokens matter, and the best
+            // similarity of each part is a maximum, whatever the order in
+            // which the tokens are read.
+            for &name_id in touched.iter() {
+                best.fill(0.0);
+                for &token in self.name_tokens(name_id) {
+                    for &(p, sim) in reaching(token) {
+                        let b = &mut best[p as usize];
+                        *b = b.max(sim);
                     }
                 }
-                if !initials.is_empty() {
-                    let first = self.dictionary().info(listed.token).chars.first();
-                    for &(p, c) in &initials {
-                        if first == Some(&c) {
-                            let best = &mut scratch.best[p];
-                            *best = best.max(initial_sim);
+                acc[name_id as usize] = bound_of(best);
+            }
+        } else {
+            for &name_id in touched.iter() {
+                let name = self.name(name_id);
+                best.fill(0.0);
+                for listed in self.parts(name) {
+                    for &(p, sim) in reaching(listed.token) {
+                        let b = &mut best[p as usize];
+                        *b = b.max(sim);
+                    }
+                    if !initials.is_empty() {
+                        let first = self.dictionary().info(listed.token).chars.first();
+                        for &(p, c) in initials {
+                            if first == Some(&c) {
+                                let b = &mut best[p];
+                                *b = b.max(initial_sim);
+                            }
                         }
                     }
                 }
-            }
-            for join in self.joins(name) {
-                for &(p, hash) in &joined {
-                    if join.hash == hash {
-                        scratch.best[p] = 1.0;
+                for join in self.joins(name) {
+                    for &(p, hash) in joined {
+                        if join.hash == hash {
+                            best[p] = 1.0;
+                        }
+                    }
+                    if let Some(t) = join.token {
+                        for &(p, sim) in reaching(t) {
+                            let b = &mut best[p as usize];
+                            *b = b.max(sim);
+                        }
                     }
                 }
-                if let Some(t) = join.token
-                    && scratch.token_stamp[t as usize] == generation
-                {
-                    let (start, len) = scratch.token_range[t as usize];
-                    for &(p, sim) in &scratch.token_parts[start as usize..(start + len) as usize] {
-                        let best = &mut scratch.best[p as usize];
-                        *best = best.max(sim);
-                    }
-                }
+                acc[name_id as usize] = bound_of(best);
             }
-            // Summed part by part in the form's order, as the scorer's
-            // bound is defined.
-            let mut acc = 0.0f32;
-            for (w, best) in weights.iter().zip(&scratch.best) {
-                acc += w * best;
-            }
-            scratch.acc[name_id as usize] = acc;
         }
         // The record filter (schema, datasets) is consulted only for names
         // that would be kept: most names reached fall below the cut-off.
@@ -437,6 +548,7 @@ impl Index {
                 best_below.offer(record, hit);
             }
         }
+        scratch.form = tables;
     }
 
     /// Marks every name reached by a part's expansions of similarity at
@@ -469,7 +581,19 @@ impl Index {
 /// parts left out must have ceilings summing below `needed`. Exhaustive over
 /// subsets for up to 12 parts; beyond that, the lightest parts are left out
 /// greedily.
-fn cheapest_walk(ceilings: &[f32], costs: &[usize], needed: f32) -> u32 {
+///
+/// `sums` and `totals` are work space: the ceilings left out and the cost
+/// walked of every subset, each derived from the subset without its highest
+/// part (one addition per subset instead of one per part and subset). The
+/// ceilings are added in ascending order of part, as a plain sum over the
+/// subset would, so the sums are the same to the bit.
+fn cheapest_walk(
+    ceilings: &[f32],
+    costs: &[usize],
+    needed: f32,
+    sums: &mut Vec<f32>,
+    totals: &mut Vec<usize>,
+) -> u32 {
     let n = ceilings.len();
     if n == 0 {
         return 0;
@@ -489,16 +613,23 @@ fn cheapest_walk(ceilings: &[f32], costs: &[usize], needed: f32) -> u32 {
         return mask;
     }
     let all = (1u32 << n) - 1;
+    sums.clear();
+    totals.clear();
+    sums.push(std::iter::empty::<f32>().sum());
+    totals.push(0);
+    for set in 1..=all as usize {
+        let highest = set.ilog2() as usize;
+        let rest = set & !(1 << highest);
+        sums.push(sums[rest] + ceilings[highest]);
+        totals.push(totals[rest].saturating_add(costs[highest]));
+    }
     let mut best = (usize::MAX, all);
     for walked in 1..=all {
-        let left_out: f32 = (0..n).filter(|i| walked & (1 << i) == 0).map(|i| ceilings[i]).sum();
+        let left_out = sums[(all & !walked) as usize];
         if left_out >= needed {
             continue;
         }
-        let cost: usize = (0..n)
-            .filter(|i| walked & (1 << i) != 0)
-            .map(|i| costs[i])
-            .fold(0usize, usize::saturating_add);
+        let cost = totals[walked as usize];
         if cost < best.0 || (cost == best.0 && walked.count_ones() < best.1.count_ones()) {
             best = (cost, walked);
         }
@@ -630,4 +761,79 @@ fn group(mut hits: Vec<(RecordId, NameHit)>, identifier_records: Vec<RecordId>) 
     }
     candidates.sort_by(|a, b| b.bound.total_cmp(&a.bound).then(a.record.cmp(&b.record)));
     candidates
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The walk chosen by summing every subset afresh: what
+    /// [`cheapest_walk`] must agree with.
+    fn cheapest_walk_naive(ceilings: &[f32], costs: &[usize], needed: f32) -> u32 {
+        let n = ceilings.len();
+        let all = (1u32 << n) - 1;
+        let mut best = (usize::MAX, all);
+        for walked in 1..=all {
+            let left_out: f32 =
+                (0..n).filter(|i| walked & (1 << i) == 0).map(|i| ceilings[i]).sum();
+            if left_out >= needed {
+                continue;
+            }
+            let cost: usize = (0..n)
+                .filter(|i| walked & (1 << i) != 0)
+                .map(|i| costs[i])
+                .fold(0usize, usize::saturating_add);
+            if cost < best.0 || (cost == best.0 && walked.count_ones() < best.1.count_ones()) {
+                best = (cost, walked);
+            }
+        }
+        best.1
+    }
+
+    #[test]
+    fn token_bits_hold_exactly_what_was_inserted() {
+        let mut bits = TokenBits::default();
+        bits.fit(200);
+        let tokens = [0, 1, 63, 64, 65, 127, 128, 199];
+        for &t in &tokens {
+            bits.insert(t);
+        }
+        for t in 0..200 {
+            assert_eq!(bits.contains(t), tokens.contains(&t), "{t}");
+        }
+        bits.remove(64);
+        bits.remove(0);
+        bits.remove(5);
+        for t in 0..200 {
+            assert_eq!(bits.contains(t), tokens.contains(&t) && t != 64 && t != 0, "{t}");
+        }
+    }
+
+    #[test]
+    fn cheapest_walk_agrees_with_summing_every_subset() {
+        // A small linear congruential generator: varied, reproducible cases.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (state >> 33) as u32
+        };
+        let (mut sums, mut totals) = (Vec::new(), Vec::new());
+        for _ in 0..3000 {
+            let n = 1 + next() as usize % 12;
+            let ceilings: Vec<f32> = (0..n).map(|_| (next() % 1000) as f32 / 997.0).collect();
+            let costs: Vec<usize> = (0..n)
+                .map(|_| match next() % 5 {
+                    0 => usize::MAX / 64,
+                    1 => 0,
+                    _ => (next() % 50) as usize,
+                })
+                .collect();
+            let needed = (next() % 3000) as f32 / 1000.0;
+            assert_eq!(
+                cheapest_walk(&ceilings, &costs, needed, &mut sums, &mut totals),
+                cheapest_walk_naive(&ceilings, &costs, needed),
+                "{ceilings:?} {costs:?} {needed}"
+            );
+        }
+    }
 }

@@ -37,10 +37,18 @@ pub struct Dictionary {
     deletion_tokens: Vec<TokenId>,
     deletion_buckets: Vec<u32>,
     deletion_bits: u32,
+    /// The keys of the tokens of [`LONG_NEIGHBOUR`] characters or more and
+    /// of their one-character deletions, one bit per key (a Bloom filter
+    /// with one hash): see [`Dictionary::one_edit_candidates`].
+    long_keys: Vec<u64>,
     phonetic: FxHashMap<Box<str>, Vec<TokenId>>,
     skeleton: FxHashMap<Box<str>, Vec<TokenId>>,
     symbol: FxHashMap<u32, Vec<TokenId>>,
 }
+
+/// The shortest token a text of nine characters or more can be one edit
+/// from.
+const LONG_NEIGHBOUR: usize = 8;
 
 /// Collects tokens while an index is built.
 #[derive(Debug, Default)]
@@ -157,11 +165,33 @@ impl DictionaryBuilder {
         dictionary.deletion_tokens = tokens;
         dictionary.deletion_buckets = buckets;
         dictionary.deletion_bits = bits;
+        // About sixteen bits per key: a key of no long token passes
+        // one time in sixteen.
+        let mut long = 0usize;
+        for token in dictionary.tokens.iter().filter(|t| t.chars.len() >= LONG_NEIGHBOUR) {
+            fuzzy::for_each_deletion(&token.chars, 1, &mut |_| long += 1);
+        }
+        let filter_bits = (long.max(1) * 16).next_power_of_two().max(64);
+        let mut long_keys = vec![0u64; filter_bits / 64];
+        for token in dictionary.tokens.iter().filter(|t| t.chars.len() >= LONG_NEIGHBOUR) {
+            fuzzy::for_each_deletion(&token.chars, 1, &mut |key| {
+                let bit = long_key_bit(key, filter_bits);
+                long_keys[bit / 64] |= 1 << (bit % 64);
+            });
+        }
+        dictionary.long_keys = long_keys;
         dictionary.phonetic = group(self.phonetic);
         dictionary.skeleton = group(self.skeleton);
         dictionary.symbol = group(self.symbol);
         self.dictionary
     }
+}
+
+/// The bit of a deletion key in a filter of `bits` bits (a power of two).
+/// Keys are polynomial hashes whose low bits vary least: the key is mixed
+/// first.
+fn long_key_bit(key: u64, bits: usize) -> usize {
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & (bits - 1)
 }
 
 fn group<K: std::hash::Hash + Eq>(pairs: Vec<(K, TokenId)>) -> FxHashMap<K, Vec<TokenId>> {
@@ -229,6 +259,42 @@ impl Dictionary {
         );
     }
 
+    /// The tokens that may be one edit from a text of nine characters or
+    /// more, with repeats: candidates only, as from
+    /// [`Dictionary::deletion_candidates_at`] at depth one, and every token
+    /// within one edit among them.
+    ///
+    /// Only tokens of eight characters or more can be one edit away, and
+    /// such a token shares with the text a key of at most one deletion on
+    /// each side (for a substitution or a transposition, the same position
+    /// deleted; for an insertion, the inserted character), so keys that no
+    /// such token has are not looked up: their lookups, at random places in
+    /// the deletion tables, were most of the cost of expanding the joins of
+    /// a query.
+    pub(crate) fn one_edit_candidates(&self, chars: &[char], out: &mut Vec<TokenId>) {
+        if self.deletion_buckets.is_empty() || self.long_keys.is_empty() {
+            return;
+        }
+        let bits = self.deletion_bits;
+        let filter_bits = self.long_keys.len() * 64;
+        fuzzy::for_each_deletion(chars, 1, &mut |key| {
+            let bit = long_key_bit(key, filter_bits);
+            if self.long_keys[bit / 64] & (1 << (bit % 64)) == 0 {
+                return;
+            }
+            let bucket = (key >> (64 - bits)) as usize;
+            let (start, end) = (
+                self.deletion_buckets[bucket] as usize,
+                self.deletion_buckets[bucket + 1] as usize,
+            );
+            for (i, k) in self.deletion_keys[start..end].iter().enumerate() {
+                if *k == key {
+                    out.push(self.deletion_tokens[start + i]);
+                }
+            }
+        });
+    }
+
     /// Tokens with this Double Metaphone key.
     pub(crate) fn phonetic(&self, key: &str) -> &[TokenId] {
         self.phonetic.get(key).map(Vec::as_slice).unwrap_or(&[])
@@ -257,5 +323,91 @@ impl Dictionary {
             + self.deletion_tokens.len() * 4
             + self.deletion_buckets.len() * 4
             + (self.phonetic.len() + self.skeleton.len() + self.symbol.len()) * 48
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tokens one edit from `text`, from a candidate lookup.
+    fn one_edit(dictionary: &Dictionary, text: &str, filtered: bool) -> Vec<TokenId> {
+        let chars: Vec<char> = text.chars().collect();
+        let mut candidates = Vec::new();
+        if filtered {
+            dictionary.one_edit_candidates(&chars, &mut candidates);
+        } else {
+            dictionary.deletion_candidates_at(&chars, 1, &mut candidates);
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates.retain(|&t| fuzzy::osa_within(&chars, &dictionary.info(t).chars, 1) == Some(1));
+        candidates
+    }
+
+    #[test]
+    fn long_texts_find_the_same_one_edit_neighbours_with_the_filter() {
+        let words = [
+            "abdulrahman",
+            "abdurrahman",
+            "abdelrahman",
+            "abdulrahmann",
+            "bdulrahman",
+            "mariamireya",
+            "mariamireja",
+            "mariamreya",
+            "muhammadali",
+            "muhammadaly",
+            "mohammedali",
+            "alexandrova",
+            "aleksandrova",
+            "alexandrov",
+            "konstantin",
+            "konstantine",
+            "konstanttin",
+            "ab",
+            "abc",
+            "guzman",
+            "guzmanloera",
+            "guzmanlorea",
+            "guzmnaloera",
+            "xxxxxxxxx",
+            "xxxxxxxxxx",
+            "xxxxxxxx",
+        ];
+        let mut builder = DictionaryBuilder::default();
+        for (i, word) in words.iter().enumerate() {
+            builder.intern(word, i as u32, "", "", None);
+        }
+        let dictionary = builder.finish(words.len());
+        let mut texts: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+        // Every text one edit from a word, and a few far from all.
+        for word in words.iter().filter(|w| w.len() >= 8) {
+            let chars: Vec<char> = word.chars().collect();
+            for i in 0..chars.len() {
+                let mut deleted = chars.clone();
+                deleted.remove(i);
+                texts.push(deleted.iter().collect());
+                let mut substituted = chars.clone();
+                substituted[i] = 'q';
+                texts.push(substituted.iter().collect());
+                let mut inserted = chars.clone();
+                inserted.insert(i, 'e');
+                texts.push(inserted.iter().collect());
+                if i + 1 < chars.len() {
+                    let mut swapped = chars.clone();
+                    swapped.swap(i, i + 1);
+                    texts.push(swapped.iter().collect());
+                }
+            }
+        }
+        texts.extend(["zzzzzzzzzzzz", "nothinglikeit", "qqqqqqqqqq"].map(String::from));
+        let mut found = 0;
+        for text in texts.iter().filter(|t| t.chars().count() >= 9) {
+            let expected = one_edit(&dictionary, text, false);
+            found += expected.len();
+            assert_eq!(one_edit(&dictionary, text, true), expected, "{text}");
+        }
+        assert!(found > 100, "the cases reach neighbours ({found})");
     }
 }

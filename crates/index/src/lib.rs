@@ -178,6 +178,53 @@ pub fn text_hash(text: &str) -> u64 {
     hasher.finish()
 }
 
+/// Join hash → the names holding that join: (hash, name) pairs sorted, with
+/// where the pairs of each leading-bits bucket of hashes start. Every query
+/// part asks whether some listed join equals it; a binary search of the
+/// whole list took a cache miss per step (several per cent of screening in
+/// a profile), where the bucket table takes one read and a short run.
+#[derive(Debug, Default)]
+pub(crate) struct JoinPostings {
+    pairs: Vec<(u64, NameId)>,
+    /// `starts[b]..starts[b + 1]` are the pairs whose hash has `b` as its
+    /// leading `bits` bits.
+    starts: Vec<u32>,
+    bits: u32,
+}
+
+impl JoinPostings {
+    pub(crate) fn new(mut pairs: Vec<(u64, NameId)>) -> JoinPostings {
+        pairs.sort_unstable();
+        pairs.dedup();
+        // About four pairs per bucket.
+        let bits = (pairs.len().max(1) / 4).next_power_of_two().trailing_zeros().clamp(1, 24);
+        let mut starts = vec![0u32; (1usize << bits) + 1];
+        for &(hash, _) in &pairs {
+            starts[Self::bucket(hash, bits) + 1] += 1;
+        }
+        for b in 1..starts.len() {
+            starts[b] += starts[b - 1];
+        }
+        JoinPostings { pairs, starts, bits }
+    }
+
+    fn bucket(hash: u64, bits: u32) -> usize {
+        (hash >> (64 - bits)) as usize
+    }
+
+    /// The names holding a join with this hash, in name order.
+    pub(crate) fn get(&self, hash: u64) -> impl Iterator<Item = NameId> + '_ {
+        let run: &[(u64, NameId)] = if self.pairs.is_empty() {
+            &[]
+        } else {
+            let b = Self::bucket(hash, self.bits);
+            &self.pairs[self.starts[b] as usize..self.starts[b + 1] as usize]
+        };
+        let start = run.partition_point(|(h, _)| *h < hash);
+        run[start..].iter().take_while(move |(h, _)| *h == hash).map(|(_, name)| *name)
+    }
+}
+
 /// Counts describing an index.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IndexStats {
@@ -209,8 +256,14 @@ pub struct Index {
     /// Token → names containing it (a part or a join), CSR layout.
     posting_offsets: Vec<u32>,
     postings: Vec<NameId>,
-    /// Join hash → names holding that join, sorted by hash.
-    join_postings: Vec<(u64, NameId)>,
+    /// Join hash → names holding that join.
+    join_postings: JoinPostings,
+    /// Each name's tokens, CSR layout: its parts' tokens, then those of its
+    /// joins that are tokens. Bounding a name during candidate generation
+    /// reads these alone, side by side, rather than the name, its parts and
+    /// its joins from three places.
+    name_token_offsets: Vec<u32>,
+    name_tokens: Vec<TokenId>,
     /// Acronym text → names it abbreviates.
     acronym_postings: rustc_hash::FxHashMap<Box<str>, Vec<NameId>>,
     /// Short names of two or three parts by their compact form ("ms13").
@@ -218,6 +271,12 @@ pub struct Index {
     /// Normalised identifier → records carrying it.
     identifier_postings: rustc_hash::FxHashMap<Box<str>, Vec<RecordId>>,
     dataset_names: Vec<String>,
+    /// The distinct schemata of the records, and each record's position
+    /// among them: screening filters every name it reaches by its record's
+    /// schema, and this dense table stays in cache where the records do
+    /// not.
+    schemata: Vec<Schema>,
+    record_schemata: Vec<u32>,
     stats: IndexStats,
 }
 
@@ -287,13 +346,16 @@ impl Index {
         &self.postings[start..end]
     }
 
+    /// The tokens of a name: its parts', then its joins' (see the field).
+    pub(crate) fn name_tokens(&self, name: NameId) -> &[TokenId] {
+        let start = self.name_token_offsets[name as usize] as usize;
+        let end = self.name_token_offsets[name as usize + 1] as usize;
+        &self.name_tokens[start..end]
+    }
+
     /// The names holding a join with this hash.
     pub fn join_postings(&self, hash: u64) -> impl Iterator<Item = NameId> + '_ {
-        let start = self.join_postings.partition_point(|(h, _)| *h < hash);
-        self.join_postings[start..]
-            .iter()
-            .take_while(move |(h, _)| *h == hash)
-            .map(|(_, name)| *name)
+        self.join_postings.get(hash)
     }
 
     /// The short names of several parts written compactly as this text
@@ -310,6 +372,16 @@ impl Index {
     /// The records carrying a normalised identifier.
     pub fn identifier_postings(&self, normalized: &str) -> &[RecordId] {
         self.identifier_postings.get(normalized).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The distinct schemata of the records (see [`Index::schema_of`]).
+    pub fn schemata(&self) -> &[Schema] {
+        &self.schemata
+    }
+
+    /// The position in [`Index::schemata`] of a record's schema.
+    pub fn schema_of(&self, record: RecordId) -> usize {
+        self.record_schemata[record as usize] as usize
     }
 
     /// The name of a dataset id.
@@ -340,5 +412,42 @@ impl Index {
     /// Whether a record's schema may be matched against a query schema.
     pub fn schema_compatible(&self, query: &Schema, record: RecordId) -> bool {
         query.can_match(&self.records[record as usize].entity.schema)
+    }
+}
+
+#[cfg(test)]
+mod join_postings_tests {
+    use super::*;
+
+    #[test]
+    fn every_hash_finds_its_names_in_order() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        // Hashes across the whole range, some repeated with several names,
+        // and the extremes.
+        let mut pairs: Vec<(u64, NameId)> = Vec::new();
+        for i in 0..2000u32 {
+            let hash = next();
+            for name in 0..(i % 3 + 1) {
+                pairs.push((hash, i * 4 + name));
+            }
+        }
+        pairs.extend([(0, 7), (0, 3), (u64::MAX, 1), (u64::MAX, 1)]);
+        let postings = JoinPostings::new(pairs.clone());
+        let mut hashes: Vec<u64> = pairs.iter().map(|(h, _)| *h).collect();
+        hashes.extend((0..500).map(|_| next()));
+        for hash in hashes {
+            let mut expected: Vec<NameId> =
+                pairs.iter().filter(|(h, _)| *h == hash).map(|(_, n)| *n).collect();
+            expected.sort_unstable();
+            expected.dedup();
+            assert_eq!(postings.get(hash).collect::<Vec<_>>(), expected, "{hash}");
+        }
+        assert_eq!(JoinPostings::new(Vec::new()).get(42).count(), 0);
     }
 }

@@ -18,32 +18,98 @@ pub(crate) struct MemoEntry {
     pub(crate) text: Box<str>,
     pub(crate) expansions: std::sync::Arc<[Expansion]>,
     pub(crate) caps: u32,
+    /// The expansions a transliterated form keeps (see
+    /// [`Index::exact_for_short`]), computed the first time the part comes
+    /// from one.
+    pub(crate) transliterated: Option<std::sync::Arc<[Expansion]>>,
+    /// What the part's weight and join lookups need (see [`Expanded`]).
+    pub(crate) rarity: f32,
+    pub(crate) listed_join: bool,
 }
 
-/// Looks a part up in the memo, or computes and stores it.
+/// The expansions of a part (as a transliterated form keeps them, when it
+/// comes from one), the caps hit computing them, and what follows from the
+/// part's text and expansions alone: kept in the memo, because each reads
+/// the index at random places (a token's rarity per expansion, the listed
+/// joins).
+struct Expanded {
+    kept: std::sync::Arc<[Expansion]>,
+    caps: u32,
+    /// The hash of the text ([`crate::text_hash`]).
+    hash: u64,
+    /// The rarity of the commonest token the part reaches by spelling.
+    rarity: f32,
+    /// Whether some listed name has a join equal to the text.
+    listed_join: bool,
+}
+
+/// Looks a part up in the memo, or computes and stores it. `transliterated`
+/// asks for the expansions a transliterated form keeps as well.
+#[allow(clippy::too_many_arguments)]
 fn memoised(
+    index: &Index,
     scratch: Option<&mut crate::Scratch>,
-    index_id: u64,
     text: &str,
+    chars: &[char],
     tag: PartTag,
     symbol: Option<u32>,
+    transliterated: bool,
     compute: impl FnOnce() -> (Vec<Expansion>, u32),
-) -> (std::sync::Arc<[Expansion]>, u32) {
+) -> Expanded {
+    let kept = |expansions: &std::sync::Arc<[Expansion]>| {
+        if transliterated {
+            index.kept_in_transliteration(chars, expansions)
+        } else {
+            expansions.clone()
+        }
+    };
+    let hash = crate::text_hash(text);
     let Some(scratch) = scratch else {
         let (expansions, caps) = compute();
-        return (expansions.into(), caps);
+        let expansions: std::sync::Arc<[Expansion]> = expansions.into();
+        return Expanded {
+            kept: kept(&expansions),
+            rarity: index.spelling_rarity(&expansions),
+            listed_join: index.join_postings(hash).next().is_some(),
+            caps,
+            hash,
+        };
     };
-    let key: MemoKey = (crate::text_hash(text), tag, symbol);
-    let memo = scratch.memo(index_id);
-    if let Some(entry) = memo.get(&key)
+    let key: MemoKey = (hash, tag, symbol);
+    let memo = scratch.memo(index.id());
+    if let Some(entry) = memo.get_mut(&key)
         && &*entry.text == text
     {
-        return (entry.expansions.clone(), entry.caps);
+        let kept = if transliterated {
+            entry.transliterated.get_or_insert_with(|| kept(&entry.expansions)).clone()
+        } else {
+            entry.expansions.clone()
+        };
+        return Expanded {
+            kept,
+            caps: entry.caps,
+            hash,
+            rarity: entry.rarity,
+            listed_join: entry.listed_join,
+        };
     }
     let (expansions, caps) = compute();
     let expansions: std::sync::Arc<[Expansion]> = expansions.into();
-    memo.insert(key, MemoEntry { text: text.into(), expansions: expansions.clone(), caps });
-    (expansions, caps)
+    let kept = kept(&expansions);
+    let rarity = index.spelling_rarity(&expansions);
+    let listed_join = index.join_postings(hash).next().is_some();
+    memo.insert(
+        key,
+        MemoEntry {
+            text: text.into(),
+            expansions: expansions.clone(),
+            caps,
+            transliterated: transliterated.then(|| kept.clone()),
+            rarity,
+            listed_join,
+        },
+    );
+    Expanded { kept, caps, hash, rarity, listed_join }
 }
 
 /// How a query part reaches a dictionary token.
@@ -270,7 +336,11 @@ impl Index {
                 names.push((NameOrigin::Name, composed.join(" ")));
             }
         }
-        let roles = QueryRoles::new(query, names.iter().map(|(_, name)| name.as_str()));
+        let roles = QueryRoles::with_memo(
+            query,
+            names.iter().map(|(_, name)| name.as_str()),
+            scratch.as_deref_mut().map(|scratch| scratch.folds()),
+        );
         if kind == NameKind::Person {
             for (_, name) in &mut names {
                 if let Some((last, first)) = family_name_first(name) {
@@ -279,17 +349,21 @@ impl Index {
             }
         }
         let mut caps_hit = 0;
-        let mut prepared = Vec::new();
-        // A handful of forms per query: a vector beats a hash set.
-        let mut seen: Vec<String> = Vec::new();
+        let mut prepared: Vec<QueryName> = Vec::new();
         for (origin, original) in names {
             let analysed = analyze_without_keys(&original, kind);
-            let mut forms = Vec::new();
-            for form in &analysed.forms {
-                if seen.contains(&form.text) {
+            let mut forms: Vec<QueryForm> = Vec::new();
+            for form in analysed.forms {
+                // A form already prepared (from this name or an earlier one)
+                // is not prepared twice; a handful of forms per query.
+                if prepared
+                    .iter()
+                    .flat_map(|name| &name.forms)
+                    .chain(&forms)
+                    .any(|prepared| prepared.text == form.text)
+                {
                     continue;
                 }
-                seen.push(form.text.clone());
                 let transliterated = form.script != analysed.script;
                 let mut parts = Vec::with_capacity(form.parts.len());
                 for part in &form.parts {
@@ -301,14 +375,11 @@ impl Index {
                         &part.metaphone,
                         &part.skeleton,
                         part.symbol,
+                        transliterated,
                         scratch.as_deref_mut(),
                     );
                     caps_hit += caps;
-                    parts.push(if transliterated {
-                        self.exact_for_short(query_part)
-                    } else {
-                        query_part
-                    });
+                    parts.push(query_part);
                 }
                 let mut joins = Vec::new();
                 for (i, pair) in form.parts.windows(2).enumerate() {
@@ -350,27 +421,23 @@ impl Index {
                 let total_weight = parts.iter().map(|p| p.weight).sum();
                 forms.push(QueryForm {
                     script: form.script,
-                    transliterated: form.script != analysed.script,
-                    text: form.text.clone(),
+                    transliterated,
+                    text: form.text,
                     parts,
                     joins,
                     total_weight,
                 });
             }
             if !forms.is_empty() {
-                prepared.push(QueryName {
-                    origin,
-                    original,
-                    forms,
-                    acronyms: analysed.acronyms.clone(),
-                });
+                prepared.push(QueryName { origin, original, forms, acronyms: analysed.acronyms });
             }
         }
         PreparedQuery { schema: query.schema.clone(), names: prepared, caps_hit, identifiers }
     }
 
-    /// Builds and expands one query part. Returns the part and the number of
-    /// caps hit while expanding it.
+    /// Builds and expands one query part (of a transliterated form when
+    /// `transliterated`: see [`Index::exact_for_short`]). Returns the part
+    /// and the number of caps hit while expanding it.
     #[allow(clippy::too_many_arguments)]
     fn query_part(
         &self,
@@ -380,10 +447,11 @@ impl Index {
         metaphone: &str,
         skeleton: &str,
         symbol: Option<u32>,
+        transliterated: bool,
         scratch: Option<&mut crate::Scratch>,
     ) -> (QueryPart, u32) {
         let chars: Vec<char> = text.chars().collect();
-        let (expansions, caps) = memoised(scratch, self.id(), text, tag, symbol, || {
+        let expanded = memoised(self, scratch, text, &chars, tag, symbol, transliterated, || {
             // Phonetic keys are derived here, for parts the memo has not
             // seen, rather than for every part of every query.
             if metaphone.is_empty()
@@ -397,16 +465,7 @@ impl Index {
                 self.expand(&chars, tag, metaphone, skeleton, symbol)
             }
         });
-        // The part weighs what the commonest token it reaches weighs: a
-        // misspelt common name must not count as a rare one.
-        let rarity = expansions
-            .iter()
-            .filter(|e| matches!(e.how, MatchHow::Exact | MatchHow::Symbol | MatchHow::Fuzzy(_)))
-            .map(|e| self.dictionary().info(e.token).rarity)
-            .fold(1.0f32, f32::min);
-        let weight = self.config().weights.part(tag, rarity, role);
-        let hash = crate::text_hash(text);
-        let listed_join = self.join_postings(hash).next().is_some();
+        let weight = self.config().weights.part(tag, expanded.rarity, role);
         (
             QueryPart {
                 text: text.to_owned(),
@@ -414,12 +473,23 @@ impl Index {
                 tag,
                 role,
                 weight,
-                expansions,
-                hash,
-                listed_join,
+                expansions: expanded.kept,
+                hash: expanded.hash,
+                listed_join: expanded.listed_join,
             },
-            caps,
+            expanded.caps,
         )
+    }
+
+    /// The rarity a part weighs by: that of the commonest token it reaches
+    /// (of all it reaches, before a transliterated form drops some), so that
+    /// a misspelt common name does not count as a rare one.
+    fn spelling_rarity(&self, expansions: &[Expansion]) -> f32 {
+        expansions
+            .iter()
+            .filter(|e| matches!(e.how, MatchHow::Exact | MatchHow::Symbol | MatchHow::Fuzzy(_)))
+            .map(|e| self.dictionary().info(e.token).rarity)
+            .fold(1.0f32, f32::min)
     }
 
     /// A joined pair of query parts, expanded more cheaply than a part: only
@@ -439,7 +509,7 @@ impl Index {
         // ahmed" into "al-ahmed".
         let mut candidates = Vec::new();
         if chars.len() >= 9 {
-            dictionary.deletion_candidates_at(&chars, 1, &mut candidates);
+            dictionary.one_edit_candidates(&chars, &mut candidates);
         }
         candidates.sort_unstable();
         candidates.dedup();
@@ -615,15 +685,27 @@ impl Index {
     /// vowels ("Бут" is "but", listed as "bout"), so those edits stay.
     /// Longer parts keep their fuzzy matches.
     fn exact_for_short(&self, mut part: QueryPart) -> QueryPart {
+        part.expansions = self.kept_in_transliteration(&part.chars, &part.expansions);
+        part
+    }
+
+    /// The expansions a part of a transliterated form keeps (see
+    /// [`Index::exact_for_short`]): the same list when it keeps them all.
+    fn kept_in_transliteration(
+        &self,
+        chars: &[char],
+        expansions: &std::sync::Arc<[Expansion]>,
+    ) -> std::sync::Arc<[Expansion]> {
         let kept = |e: &Expansion| match e.how {
             MatchHow::Exact | MatchHow::Symbol => true,
-            MatchHow::Fuzzy(1) => same_consonants(&part.chars, self.token_text(e.token)),
+            MatchHow::Fuzzy(1) => same_consonants(chars, self.token_text(e.token)),
             _ => false,
         };
-        if part.chars.len() <= 6 && !part.expansions.iter().all(kept) {
-            part.expansions = part.expansions.iter().filter(|e| kept(e)).copied().collect();
+        if chars.len() <= 6 && !expansions.iter().all(kept) {
+            expansions.iter().filter(|e| kept(e)).copied().collect()
+        } else {
+            expansions.clone()
         }
-        part
     }
 }
 
@@ -700,9 +782,21 @@ impl QueryRoles {
     /// screened by (its name properties, or the name composed from its
     /// name parts).
     pub fn new<'a>(query: &Entity, names: impl Iterator<Item = &'a str>) -> QueryRoles {
+        QueryRoles::with_memo(query, names, None)
+    }
+
+    /// As [`QueryRoles::new`], taking the folded tokens of name parts
+    /// from (and adding them to) `memo`: given and family names repeat
+    /// across queries, and folding one that is not plain ASCII is costly.
+    pub(crate) fn with_memo<'a>(
+        query: &Entity,
+        names: impl Iterator<Item = &'a str>,
+        mut memo: Option<&mut FoldMemo>,
+    ) -> QueryRoles {
         let person = query.schema.name_kind() == NameKind::Person;
-        let mut family = fold_set(query, &[prop::LAST_NAME]);
-        let given = fold_set(query, &[prop::FIRST_NAME, prop::SECOND_NAME, prop::MIDDLE_NAME]);
+        let mut family = fold_set(query, &[prop::LAST_NAME], memo.as_deref_mut());
+        let given =
+            fold_set(query, &[prop::FIRST_NAME, prop::SECOND_NAME, prop::MIDDLE_NAME], memo);
         if person {
             for name in names {
                 if let Some((last, _)) = family_name_first(name) {
@@ -736,7 +830,11 @@ fn family_name_first(name: &str) -> Option<(&str, &str)> {
     (!first.contains(',') && !first.is_empty() && !last.is_empty()).then_some((last, first))
 }
 
-fn fold_set(entity: &Entity, properties: &[&str]) -> Vec<String> {
+/// The tokens of folded name parts that are not plain ASCII, by the part
+/// as written (see [`QueryRoles::with_memo`]).
+pub(crate) type FoldMemo = rustc_hash::FxHashMap<Box<str>, Box<[String]>>;
+
+fn fold_set(entity: &Entity, properties: &[&str], mut memo: Option<&mut FoldMemo>) -> Vec<String> {
     let mut out = Vec::new();
     for property in properties {
         for value in entity.get(property) {
@@ -745,6 +843,15 @@ fn fold_set(entity: &Entity, properties: &[&str]) -> Vec<String> {
             // would give.
             if value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ') {
                 out.extend(value.split(' ').filter(|w| !w.is_empty()).map(str::to_ascii_lowercase));
+            } else if let Some(memo) = memo.as_deref_mut() {
+                match memo.get(value.as_str()) {
+                    Some(tokens) => out.extend(tokens.iter().cloned()),
+                    None => {
+                        let tokens = token::tokenize(&normalize::fold(value));
+                        out.extend(tokens.iter().cloned());
+                        memo.insert(value.as_str().into(), tokens.into());
+                    }
+                }
             } else {
                 out.extend(token::tokenize(&normalize::fold(value)));
             }

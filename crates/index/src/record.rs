@@ -15,10 +15,16 @@ pub enum Gender {
 impl Gender {
     /// Parses FollowTheMoney's `gender` values and common spellings.
     pub fn parse(value: &str) -> Option<Gender> {
-        match value.trim().to_ascii_lowercase().as_str() {
-            "male" | "m" | "man" | "masculino" | "hombre" => Some(Gender::Male),
-            "female" | "f" | "woman" | "femenino" | "mujer" => Some(Gender::Female),
-            _ => None,
+        // Compared without case rather than lower-cased into a new string:
+        // every query with a gender asks.
+        let value = value.trim();
+        let any = |words: &[&str]| words.iter().any(|w| value.eq_ignore_ascii_case(w));
+        if any(&["male", "m", "man", "masculino", "hombre"]) {
+            Some(Gender::Male)
+        } else if any(&["female", "f", "woman", "femenino", "mujer"]) {
+            Some(Gender::Female)
+        } else {
+            None
         }
     }
 }
@@ -135,19 +141,42 @@ impl Evidence {
     /// Reads the evidence of an entity. Country values that are names rather
     /// than codes are resolved; dates in loose forms are parsed.
     pub fn of(entity: &Entity) -> Evidence {
+        // One walk over the entity's properties finds the values of every
+        // property read here (twenty lookups in the property map cost more
+        // than the rest of this function); they are then read in the fixed
+        // order below, as lookups would.
+        let mut birth_dates: &[String] = &[];
+        let mut genders: &[String] = &[];
+        let mut countries: [&[String]; prop::COUNTRY_PROPERTIES.len()] =
+            [&[]; prop::COUNTRY_PROPERTIES.len()];
+        let mut identifiers: [&[String]; prop::IDENTIFIER_PROPERTIES.len()] =
+            [&[]; prop::IDENTIFIER_PROPERTIES.len()];
+        for (property, values) in &entity.properties {
+            let property = property.as_str();
+            if property == prop::BIRTH_DATE {
+                birth_dates = values;
+            } else if property == prop::GENDER {
+                genders = values;
+            } else if let Some(i) = prop::COUNTRY_PROPERTIES.iter().position(|p| *p == property) {
+                countries[i] = values;
+            } else if let Some(i) = prop::IDENTIFIER_PROPERTIES.iter().position(|p| *p == property)
+            {
+                identifiers[i] = values;
+            }
+        }
         let mut evidence = Evidence::default();
-        for value in entity.get(prop::BIRTH_DATE) {
+        for value in birth_dates {
             for date in PartialDate::parse_loose(value) {
                 if !evidence.birth_dates.contains(&date) {
                     evidence.birth_dates.push(date);
                 }
             }
         }
-        for property in prop::COUNTRY_PROPERTIES {
+        for (property, values) in prop::COUNTRY_PROPERTIES.into_iter().zip(countries) {
             if property == prop::FLAG && entity.schema != Schema::Vessel {
                 continue;
             }
-            for value in entity.get(property) {
+            for value in values {
                 let code = if country::is_code(value) {
                     Some(value.as_str())
                 } else {
@@ -160,15 +189,18 @@ impl Evidence {
                 }
             }
         }
-        let genders: Vec<Gender> =
-            entity.get(prop::GENDER).iter().filter_map(|g| Gender::parse(g)).collect();
-        if let Some(first) = genders.first()
-            && genders.iter().all(|g| g == first)
-        {
-            evidence.gender = Some(*first);
+        let mut gender = None;
+        for g in genders.iter().filter_map(|g| Gender::parse(g)) {
+            match gender {
+                None => gender = Some(Some(g)),
+                // Genders that disagree say nothing.
+                Some(Some(first)) if first != g => gender = Some(None),
+                _ => {}
+            }
         }
-        for property in prop::IDENTIFIER_PROPERTIES {
-            for value in entity.get(property) {
+        evidence.gender = gender.flatten();
+        for (property, values) in prop::IDENTIFIER_PROPERTIES.into_iter().zip(identifiers) {
+            for value in values {
                 if let Some(normalized) = normalize_identifier(value) {
                     let kind = IdentifierKind::of_property(property);
                     if !evidence
@@ -186,5 +218,30 @@ impl Evidence {
             }
         }
         evidence
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn genders_are_read_in_any_case() {
+        let cases = [
+            ("male", Some(Gender::Male)),
+            (" Male ", Some(Gender::Male)),
+            ("M", Some(Gender::Male)),
+            ("HOMBRE", Some(Gender::Male)),
+            ("female", Some(Gender::Female)),
+            ("F", Some(Gender::Female)),
+            ("Mujer", Some(Gender::Female)),
+            ("other", None),
+            ("", None),
+            ("fem", None),
+            ("ﬀemale", None),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(Gender::parse(value), expected, "{value:?}");
+        }
     }
 }

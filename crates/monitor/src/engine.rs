@@ -35,7 +35,7 @@ use vigia_model::{Alert, AlertSeverity, Party, Transaction};
 
 use crate::error::{Error, Result};
 use crate::expr::{Operand, Operands, Polarity, ProfileValue, Values};
-use crate::facts::{Atoms, Env, Facts, Profile, Profiles, Test, nonempty, side_party};
+use crate::facts::{Atoms, Env, Facts, Profile, Profiles, Test, nonempty, side_party, trim};
 use crate::graph::{AccountId, Detection, Edge, GraphEngine, Typology};
 use crate::intern::Interner;
 use crate::profile::{AccountProfile, CustomerKind};
@@ -80,8 +80,9 @@ pub struct PartyQuery<'a> {
 }
 
 /// Screens a party name in the transaction stream (E2). The CLI implements
-/// it with the screening engine; tests use a double.
-pub trait PartyScreener {
+/// it with the screening engine; tests use a double. `Send`, so that an
+/// engine can run on a thread of its own.
+pub trait PartyScreener: Send {
     /// The best hit for the party, if any reaches `query.threshold`.
     fn screen(&self, query: &PartyQuery<'_>) -> Option<ScreeningHit>;
 }
@@ -144,6 +145,29 @@ pub struct Stats {
     pub accounts: usize,
     /// Names screened (cache misses) and cached.
     pub screened: u64,
+}
+
+impl Stats {
+    /// Adds the counters of an engine that ran the other part of the same
+    /// scenarios over the same transactions (see [`Monitor::split_graph`]):
+    /// the result is what one engine running all of them counts.
+    pub fn absorb(&mut self, other: &Stats) {
+        for (a, b) in self.alerts.iter_mut().zip(&other.alerts) {
+            *a += b;
+        }
+        for (a, b) in self.suppressed.iter_mut().zip(&other.suppressed) {
+            *a += b;
+        }
+        self.overflow += other.overflow;
+        self.states += other.states;
+        self.events += other.events;
+        self.screened += other.screened;
+        // Both saw every transaction and intern every account; each keeps
+        // evidence ids for its own longest window, one engine for the
+        // longer of the two.
+        self.evidence_ids = self.evidence_ids.max(other.evidence_ids);
+        self.accounts = self.accounts.max(other.accounts);
+    }
 }
 
 /// Stages of one transaction, for per-stage timing by the caller (the
@@ -384,7 +408,7 @@ fn institution(
     let inst = &reference.institution_lists[list];
     let memo = &mut text_memo[list];
     let mut lookup = |text: &str| -> Option<u16> {
-        let text = text.trim();
+        let text = trim(text);
         if text.is_empty() {
             return None;
         }
@@ -420,7 +444,7 @@ fn institution(
                     }
                     match memo[a as usize] {
                         0 => {
-                            let hit = inst.resolve(party.account.trim()).map(|i| i as u16);
+                            let hit = inst.resolve(trim(&party.account)).map(|i| i as u16);
                             memo[a as usize] = hit.map_or(1, |i| i + 2);
                             hit
                         }
@@ -674,14 +698,14 @@ fn field_value<'a>(
     let tx = ctx.tx;
     let party = |side: Side| side_party(tx, side, dir).map(|(p, _)| p);
     match field {
-        Field::Account(s) => party(s).map(|p| p.account.trim()).filter(|a| !a.is_empty()),
+        Field::Account(s) => party(s).map(|p| trim(&p.account)).filter(|a| !a.is_empty()),
         Field::Customer(s) => {
             let p = party(s)?;
             nonempty(&p.customer)
                 .or_else(|| {
                     profiles.get(side_account(ctx, s, dir)).and_then(|pr| pr.customer.as_deref())
                 })
-                .or_else(|| Some(p.account.trim()).filter(|a| !a.is_empty()))
+                .or_else(|| Some(trim(&p.account)).filter(|a| !a.is_empty()))
                 .or_else(|| nonempty(&p.name))
         }
         Field::Name(s) => party(s).and_then(|p| nonempty(&p.name)),
@@ -700,7 +724,7 @@ fn field_value<'a>(
             .or_else(|| nonempty(&tx.originator.id_number))
             .or_else(|| nonempty(&tx.originator.name))
             .or_else(|| nonempty(&tx.originator.customer))
-            .or_else(|| Some(tx.originator.account.trim()).filter(|a| !a.is_empty())),
+            .or_else(|| Some(trim(&tx.originator.account)).filter(|a| !a.is_empty())),
         Field::PlaceId => tx.place.as_ref().and_then(|p| nonempty(&p.id)),
         Field::PlaceZip => tx.place.as_ref().and_then(|p| nonempty(&p.zip)),
         Field::PlaceCounty => tx.place.as_ref().and_then(|p| nonempty(&p.county)),
@@ -741,7 +765,7 @@ fn side_direction(fields: &[Field]) -> Direction {
 }
 
 fn nonempty_account(p: &Party) -> Option<&str> {
-    let a = p.account.trim();
+    let a = trim(&p.account);
     (!a.is_empty()).then_some(a)
 }
 
@@ -801,6 +825,46 @@ fn condition_shape(s: &Scenario, reference: &ReferenceData) -> (u32, bool) {
     (aggs, ok)
 }
 
+/// A key of a non-account family as the look-ahead found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hint {
+    /// Interned already: the key.
+    Key(u32),
+    /// The transaction has a key there, not interned yet when looked at
+    /// (the transaction itself or one before it interns it).
+    New,
+    /// The transaction has no key there (a field without a value).
+    Absent,
+}
+
+/// Which key of a family a hint is for.
+const ROLE_OUT: u8 = 0;
+const ROLE_IN: u8 = 1;
+const ROLE_SINGLE: u8 = 2;
+/// `ROLE_EACH + i`: the key of field `i` of an `each` family.
+const ROLE_EACH: u8 = 3;
+
+/// What the look-ahead found for one coming transaction: the keys whose
+/// states it read (for the event buffers one step later), and the keys of
+/// non-account families, so that the transaction does not build and look
+/// up the same strings again.
+#[derive(Debug, Default)]
+struct Ahead {
+    /// (family, key) of every state read.
+    touched: Vec<(u16, u32)>,
+    /// (family, role, key) of every non-account family the transaction's
+    /// channel reaches.
+    keys: Vec<(u16, u8, Hint)>,
+    /// The two accounts' ids, when interned already.
+    accounts: [Option<AccountId>; 2],
+}
+
+impl Ahead {
+    fn find(&self, f: usize, role: u8) -> Option<Hint> {
+        self.keys.iter().find(|(g, r, _)| usize::from(*g) == f && *r == role).map(|k| k.2)
+    }
+}
+
 /// The monitoring engine. Feed transactions in event-time order (small
 /// disorder within the lateness is fine) with [`Monitor::process`].
 pub struct Monitor {
@@ -831,9 +895,13 @@ pub struct Monitor {
     // on the hot path).
     scratch: Scratch,
     key_buf: String,
-    /// Keys the look-ahead of [`Monitor::process_batch`] found for the
-    /// next two transactions: (family, key).
-    ahead: [Vec<(u16, u32)>; 2],
+    /// What the look-ahead of [`Monitor::process_batch`] found for the
+    /// transaction being processed and the next two (slot = index in the
+    /// batch modulo 3).
+    ahead: [Ahead; 3],
+    /// The look-ahead slot of the transaction being processed, if the
+    /// look-ahead read it.
+    hint: Option<usize>,
     detections: Vec<Detection>,
     thresholds: [f64; 16],
     matched: String,
@@ -1041,7 +1109,8 @@ impl Monitor {
             swept: 0,
             scratch: Scratch::default(),
             key_buf: String::new(),
-            ahead: [Vec::new(), Vec::new()],
+            ahead: [Ahead::default(), Ahead::default(), Ahead::default()],
+            hint: None,
             detections: Vec::new(),
             thresholds: [f64::NAN; 16],
             matched: String::new(),
@@ -1050,6 +1119,41 @@ impl Monitor {
         };
         monitor.seed_proximity();
         monitor
+    }
+
+    /// `pack` run as two engines: the graph typologies (G1–G7) in one and
+    /// every other scenario in the other, so that the caller can run them
+    /// on two threads. Fed the same transactions, the two raise the same
+    /// alerts as one engine with `options` would: for each transaction,
+    /// the first engine's alerts, then the graph engine's (one engine
+    /// raises its graph alerts last), with the same ids and content; their
+    /// [`Stats`] add up with [`Stats::absorb`]. The graph typologies read
+    /// no window state, fact or screening result, only the two accounts,
+    /// the time and the amount in USD, so nothing either engine decides
+    /// depends on the other. Profiles and a screener go to both with
+    /// [`Monitor::add_profiles`] and to the first with
+    /// [`Monitor::set_screener`].
+    ///
+    /// Returns the first engine alone, with all the scenarios, when one
+    /// side would run nothing.
+    pub fn split_graph(pack: Pack, options: MonitorOptions) -> (Monitor, Option<Monitor>) {
+        let whole = Monitor::new(pack, options);
+        let (mut graph, mut rest) = (Vec::new(), Vec::new());
+        for i in whole.running() {
+            let s = &whole.pack.scenarios[i];
+            if matches!(s.detector, Detector::Graph(_)) {
+                graph.push(s.id.clone());
+            } else {
+                rest.push(s.id.clone());
+            }
+        }
+        if graph.is_empty() || rest.is_empty() {
+            return (whole, None);
+        }
+        let Monitor { pack, options, .. } = whole;
+        let rules = Monitor::new(pack.clone(), MonitorOptions { only: rest, ..options.clone() });
+        let graphs = Monitor::new(pack, MonitorOptions { only: graph, ..options });
+        (rules, Some(graphs))
     }
 
     /// The pack in use.
@@ -1167,8 +1271,12 @@ impl Monitor {
         } else {
             self.watermark = self.watermark.max(time);
         }
-        let originator = nonempty_account(&tx.originator).map(|a| self.accounts.intern(a));
-        let beneficiary = nonempty_account(&tx.beneficiary).map(|a| self.accounts.intern(a));
+        // An id the look-ahead found is the id (ids are never taken back).
+        let known = self.hint.map_or([None; 2], |h| self.ahead[h].accounts);
+        let originator =
+            known[0].or_else(|| nonempty_account(&tx.originator).map(|a| self.accounts.intern(a)));
+        let beneficiary =
+            known[1].or_else(|| nonempty_account(&tx.beneficiary).map(|a| self.accounts.intern(a)));
         let ctx = Ctx {
             tx,
             seq,
@@ -1291,13 +1399,17 @@ impl Monitor {
                 acc ^= self.touch_slots(tx_of(t));
             }
             if let Some(t) = items.get(i + 2) {
-                acc ^= self.touch_states(tx_of(t), (i + 2) & 1);
+                acc ^= self.touch_states(tx_of(t), (i + 2) % 3);
             }
-            if i + 1 < items.len() {
-                acc ^= self.touch_events((i + 1) & 1);
+            if i >= 1 && i + 1 < items.len() {
+                acc ^= self.touch_events((i + 1) % 3);
             }
             std::hint::black_box(acc);
-            each(self, i, tx_of(item))?;
+            // Item i was looked at two steps ago (items 0 and 1 were not).
+            self.hint = (i >= 2).then_some(i % 3);
+            let flow = each(self, i, tx_of(item));
+            self.hint = None;
+            flow?;
         }
         ControlFlow::Continue(())
     }
@@ -1317,16 +1429,24 @@ impl Monitor {
     /// in look-ahead slot `slot`.
     fn touch_events(&self, slot: usize) -> i64 {
         let mut acc = 0;
-        for &(f, key) in &self.ahead[slot] {
+        for &(f, key) in &self.ahead[slot].touched {
             acc ^= self.families[usize::from(f)].state.touch_events(key);
         }
         acc
     }
 
     /// Reads the key states a coming transaction will touch in the
-    /// families its channel reaches, and notes the keys in look-ahead slot
-    /// `slot` for [`Monitor::touch_events`]. Keys not interned yet are
-    /// skipped; nothing the engine decides on is written.
+    /// families its channel reaches, and notes in look-ahead slot `slot`
+    /// the keys read (for [`Monitor::touch_events`]) and the keys of the
+    /// non-account families, found or not (for the transaction itself, see
+    /// [`Monitor::hinted_key`]). Keys not interned yet are not read;
+    /// nothing the engine decides on is written.
+    ///
+    /// The hints stay right until the transaction is processed: ids are
+    /// never taken back, and a key this look-up does not find is looked
+    /// up again then. An account not interned yet has no profile (adding
+    /// profiles interns their accounts), so the customer key found here
+    /// without its id is the one the transaction will build.
     fn touch_states(&mut self, tx: &Transaction, slot: usize) -> i64 {
         let originator = nonempty_account(&tx.originator).and_then(|a| self.accounts.get(a));
         let beneficiary = nonempty_account(&tx.beneficiary).and_then(|a| self.accounts.get(a));
@@ -1335,53 +1455,60 @@ impl Monitor {
         let mut acc = (self.profiles.flags(originator) ^ self.profiles.flags(beneficiary)) as i64;
         let mut buf = std::mem::take(&mut self.key_buf);
         let mut noted = std::mem::take(&mut self.ahead[slot]);
-        noted.clear();
+        noted.touched.clear();
+        noted.keys.clear();
+        noted.accounts = [originator, beneficiary];
         for (f, fam) in self.families.iter().enumerate() {
             if fam.by_channel[tx.channel as usize & 15] == 0 {
                 continue;
             }
-            let mut touch = |key: u32| {
-                noted.push((f as u16, key));
-                fam.state.touch(key)
+            let mut note = |role: u8, key: Option<Option<u32>>| {
+                let hint = match key {
+                    Some(Some(key)) => {
+                        noted.touched.push((f as u16, key));
+                        acc ^= fam.state.touch(key);
+                        Hint::Key(key)
+                    }
+                    Some(None) => Hint::New,
+                    None => Hint::Absent,
+                };
+                noted.keys.push((f as u16, role, hint));
             };
             match &fam.space {
                 Space::Accounts => {
                     for id in [originator, beneficiary].into_iter().flatten() {
-                        acc ^= touch(id);
+                        noted.touched.push((f as u16, id));
+                        acc ^= fam.state.touch(id);
                     }
                 }
                 Space::Customers => {
-                    for side in [Side::Originator, Side::Beneficiary] {
-                        if let Some(v) = field_value(
+                    for (side, role) in [(Side::Originator, ROLE_OUT), (Side::Beneficiary, ROLE_IN)]
+                    {
+                        let v = field_value(
                             &self.profiles,
                             &ctx,
                             Field::Customer(side),
                             Direction::None,
-                        ) && let Some(key) = fam.names.get(v)
-                        {
-                            acc ^= touch(key);
-                        }
+                        );
+                        note(role, v.map(|v| fam.names.get(v)));
                     }
                 }
                 Space::Fields(fields, _) => {
                     let complete =
                         composite_key(&self.profiles, &ctx, fields.iter().copied(), &mut buf);
-                    if complete && let Some(key) = fam.names.get(&buf) {
-                        acc ^= touch(key);
-                    }
+                    note(ROLE_SINGLE, complete.then(|| fam.names.get(&buf)));
                 }
                 Space::Each(fields, _) => {
-                    for field in fields {
-                        if let Some(v) = field_value(&self.profiles, &ctx, *field, Direction::None)
-                        {
+                    for (i, field) in fields.iter().enumerate() {
+                        let v = field_value(&self.profiles, &ctx, *field, Direction::None);
+                        let key = v.map(|v| {
                             buf.clear();
                             buf.push_str(field_label(*field));
                             buf.push(' ');
                             buf.push_str(v);
-                            if let Some(key) = fam.names.get(&buf) {
-                                acc ^= touch(key);
-                            }
-                        }
+                            fam.names.get(&buf)
+                        });
+                        note(ROLE_EACH.saturating_add(i as u8), key);
                     }
                 }
             }
@@ -1389,6 +1516,17 @@ impl Monitor {
         self.key_buf = buf;
         self.ahead[slot] = noted;
         acc
+    }
+
+    /// What the look-ahead found for key `role` of family `f` of the
+    /// transaction being processed: `Some(Some(key))` a key,
+    /// `Some(None)` no key there, `None` unknown (look it up).
+    fn hinted_key(&self, f: usize, role: u8) -> Option<Option<u32>> {
+        match self.ahead[self.hint?].find(f, role)? {
+            Hint::Key(key) => Some(Some(key)),
+            Hint::Absent => Some(None),
+            Hint::New => None,
+        }
     }
 
     /// Sweeps every window state now (see [`MonitorOptions::sweep_every`]
@@ -1493,6 +1631,10 @@ impl Monitor {
     /// The customer key of one side: the party's customer, else its
     /// profile's, else its account, else its name.
     fn customer_key(&mut self, f: usize, ctx: &Ctx<'_>, side: Side) -> Option<u32> {
+        let role = if side == Side::Originator { ROLE_OUT } else { ROLE_IN };
+        if let Some(hint) = self.hinted_key(f, role) {
+            return hint;
+        }
         let v = field_value(&self.profiles, ctx, Field::Customer(side), Direction::None)?;
         Some(self.families[f].names.intern(v))
     }
@@ -1580,18 +1722,26 @@ impl Monitor {
                 }
             }
             Shape::Fields(dir, n) => {
-                let mut buf = std::mem::take(&mut self.key_buf);
-                let fields = (0..n).map(|i| self.space_field(f, i));
-                if composite_key(&self.profiles, ctx, fields, &mut buf) {
-                    let key = self.families[f].names.intern(&buf);
+                let key = self.hinted_key(f, ROLE_SINGLE).unwrap_or_else(|| {
+                    let mut buf = std::mem::take(&mut self.key_buf);
+                    let fields = (0..n).map(|i| self.space_field(f, i));
+                    let complete = composite_key(&self.profiles, ctx, fields, &mut buf);
+                    let key = complete.then(|| self.families[f].names.intern(&buf));
                     self.key_buf = buf;
+                    key
+                });
+                if let Some(key) = key {
                     self.key_event(f, key, dir, single, ctx, alerts);
-                } else {
-                    self.key_buf = buf;
                 }
             }
             Shape::Each(dir, n) => {
                 for i in 0..n {
+                    if let Some(hint) = self.hinted_key(f, ROLE_EACH.saturating_add(i as u8)) {
+                        if let Some(key) = hint {
+                            self.key_event(f, key, dir, single, ctx, alerts);
+                        }
+                        continue;
+                    }
                     let field = self.space_field(f, i);
                     let mut buf = std::mem::take(&mut self.key_buf);
                     buf.clear();
@@ -2292,6 +2442,9 @@ impl Monitor {
             if !self.pack.scenarios[s].effective.contains(ctx.time) {
                 continue;
             }
+            // The scenario's own thresholds, not those of the scenario
+            // evaluated last, for its explanation and score.
+            self.resolve_thresholds(s);
             let subjects: Vec<String> =
                 d.accounts.iter().map(|a| self.accounts.name(*a).to_string()).collect();
             let subject = subjects.first().cloned().unwrap_or_default();
@@ -2470,12 +2623,63 @@ mod tests {
         };
         let (one, stats) = run(0);
         assert!(one.len() > 100, "the data raises alerts ({})", one.len());
-        for batch in [1, 7, 1000] {
+        for batch in [1, 2, 3, 7, 1000] {
             let (got, got_stats) = run(batch);
             assert_eq!(got.len(), one.len(), "batch of {batch}");
             assert!(got == one, "batch of {batch}: same alerts");
             assert_eq!(got_stats, stats, "batch of {batch}: same state");
         }
+    }
+
+    /// The rules and graph engines of `split_graph`, fed the same
+    /// transactions, raise one engine's alerts in its order and count what
+    /// it counts.
+    #[test]
+    fn split_graph_raises_the_alerts_of_one_engine() {
+        let (profiles, txs) = simulated(30_000);
+        let pack = Pack::builtin().expect("built-in pack");
+        let mut whole = Monitor::new(pack.clone(), MonitorOptions::default());
+        let (mut rules, graph) = Monitor::split_graph(pack, MonitorOptions::default());
+        let mut graph = graph.expect("the built-in pack has graph and other scenarios");
+        for m in [&mut whole, &mut rules, &mut graph] {
+            m.add_profiles(&profiles);
+        }
+        let (mut one, mut split, mut graph_alerts) = (Vec::new(), Vec::new(), Vec::new());
+        let mut graph_raised = 0;
+        for chunk in txs.chunks(1000) {
+            whole.process_batch(chunk, &mut one, &mut |i, e| panic!("{i}: {e}"));
+            let mut rule_alerts: Vec<Vec<Alert>> = vec![Vec::new(); chunk.len()];
+            let _: ControlFlow<()> = rules.process_each(
+                chunk,
+                |t| t,
+                &mut Vec::new(),
+                |i, r, a| {
+                    r.expect("simulated amounts convert");
+                    rule_alerts[i].append(a);
+                    ControlFlow::Continue(())
+                },
+            );
+            let _: ControlFlow<()> = graph.process_each(
+                chunk,
+                |t| t,
+                &mut Vec::new(),
+                |i, r, a| {
+                    r.expect("simulated amounts convert");
+                    graph_raised += a.len();
+                    rule_alerts[i].append(a);
+                    ControlFlow::Continue(())
+                },
+            );
+            split.extend(rule_alerts.into_iter().flatten());
+        }
+        graph_alerts.extend(one.iter().filter(|a| a.scenario.starts_with('G')));
+        assert!(graph_raised > 10 && graph_raised == graph_alerts.len(), "{graph_raised}");
+        assert!(split == one, "same alerts in the same order");
+        let mut stats = rules.stats();
+        stats.absorb(&graph.stats());
+        assert_eq!(stats, whole.stats());
+        assert_eq!(graph.graph_stats(), whole.graph_stats());
+        assert_eq!(rules.graph_stats(), None);
     }
 
     #[test]

@@ -296,7 +296,21 @@ impl Profiles {
 }
 
 pub(crate) fn nonempty(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|v| !v.is_empty())
+    s.as_deref().map(trim).filter(|v| !v.is_empty())
+}
+
+/// [`str::trim`], answered from the two end bytes when both are printable
+/// ASCII (account numbers, codes, names as usually written), which is
+/// most calls on the hot path: `str::trim` decodes characters from each
+/// end through a function call whatever they are.
+#[inline]
+pub(crate) fn trim(s: &str) -> &str {
+    // Bytes 0x21..=0x7f are ASCII and not white space; anything else
+    // (spaces, control characters, the first byte of a multi-byte
+    // character) takes the general path.
+    let solid = |b: Option<&u8>| b.is_some_and(|b| (0x21..=0x7f).contains(b));
+    let bytes = s.as_bytes();
+    if bytes.is_empty() || (solid(bytes.first()) && solid(bytes.last())) { s } else { s.trim() }
 }
 
 /// The party on `side` of the transaction for a key of direction `dir`,
@@ -358,7 +372,7 @@ impl Env<'_> {
         let Some((p, _)) = side_party(self.tx, side, dir) else { return false };
         self.reference.account_lists[list]
             .accounts
-            .get(p.account.trim())
+            .get(trim(&p.account))
             .is_some_and(|span| span.contains(self.time))
     }
 
@@ -543,5 +557,30 @@ mod tests {
             assert_eq!(p.kind(Some(i as u32 * 3 + 1)), None);
         }
         assert_eq!(p.home(None), None);
+    }
+
+    /// The fast path of `trim` answers as `str::trim`, at the edges of
+    /// its byte test too.
+    #[test]
+    fn trim_is_str_trim() {
+        let ends = [
+            "", " ", "\t", "\n", "\u{b}", "\u{c}", "\r", "\u{1}", "\u{7f}", "!", "~", "a",
+            "\u{85}", "\u{a0}", "\u{2003}", "\u{3000}", "é", "ß", "中",
+        ];
+        for a in ends {
+            for b in ends {
+                for mid in ["", "x", " x ", "AC000123", "a b"] {
+                    let s = format!("{a}{mid}{b}");
+                    assert_eq!(trim(&s), s.trim(), "{s:?}");
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn trim_is_str_trim_on_any_text(s in "(?s).{0,12}|[ \\t\\n\\x0b\\x{85}\\x{a0}a-z]{0,6}") {
+            proptest::prop_assert_eq!(trim(&s), s.trim());
+        }
     }
 }

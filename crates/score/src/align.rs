@@ -151,8 +151,13 @@ pub fn align(
             .then(a.query.cmp(&b.query))
             .then(a.listed.cmp(&b.listed))
     });
-    let mut query_used = vec![false; form.parts.len()];
-    let mut listed_used = vec![false; listed.len()];
+    // Which parts are paired: on the stack for names of up to 64 parts
+    // (every name in practice: analysis keeps at most 48 tokens), on the
+    // heap beyond. Scoring aligns several names per candidate.
+    let (mut query_stack, mut query_heap) = ([false; 64], Vec::new());
+    let query_used = used_flags(&mut query_stack, &mut query_heap, form.parts.len());
+    let (mut listed_stack, mut listed_heap) = ([false; 64], Vec::new());
+    let listed_used = used_flags(&mut listed_stack, &mut listed_heap, listed.len());
     let mut pairs = Vec::new();
     let mut matched = 0.0f32;
     for edge in edges {
@@ -188,9 +193,11 @@ pub fn align(
     let mut extra_weight = 0.0f32;
     let mut family_missing = 0.0f32;
     let mut unmatched_listed = Vec::new();
-    let family_matched =
-        listed.iter().zip(&listed_used).any(|(lp, used)| *used && lp.role == PartRole::Family);
-    for (j, (lp, used)) in listed.iter().zip(&listed_used).enumerate() {
+    let family_matched = listed
+        .iter()
+        .zip(listed_used.iter())
+        .any(|(lp, used)| *used && lp.role == PartRole::Family);
+    for (j, (lp, used)) in listed.iter().zip(listed_used.iter()).enumerate() {
         if !used {
             if lp.role == PartRole::Family && !family_matched {
                 family_missing += lp.weight;
@@ -258,6 +265,20 @@ pub fn align(
     }
 }
 
+/// `len` flags, all false: in `stack` when they fit, else in `heap`.
+fn used_flags<'a>(
+    stack: &'a mut [bool; 64],
+    heap: &'a mut Vec<bool>,
+    len: usize,
+) -> &'a mut [bool] {
+    if len <= stack.len() {
+        &mut stack[..len]
+    } else {
+        heap.resize(len, false);
+        heap
+    }
+}
+
 /// How many pairs of the alignment are in opposite order on the two sides.
 fn count_inversions(pairs: &[AlignedPair]) -> usize {
     let mut count = 0;
@@ -302,10 +323,9 @@ fn acronym_match(
     query_acronyms: &[String],
     name: &IndexedName,
 ) -> Option<(String, f32)> {
-    let informative: Vec<&QueryPart> =
-        form.parts.iter().filter(|p| Weights::is_informative(p.tag)).collect();
-    if informative.len() == 1 {
-        let text = &informative[0].text;
+    let mut informative = form.parts.iter().filter(|p| Weights::is_informative(p.tag));
+    if let (Some(only), None) = (informative.next(), informative.next()) {
+        let text = &only.text;
         if index.acronyms(name).iter().any(|a| **a == **text) {
             return Some((text.clone(), 0.9));
         }

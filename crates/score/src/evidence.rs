@@ -55,13 +55,22 @@ pub(crate) fn compare(
     if let (Some(q), Some(l)) = (query.gender, listed.gender)
         && q != l
     {
+        let (detail, query, candidate) = if describe {
+            (
+                "the genders differ".into(),
+                format!("{q:?}").to_lowercase(),
+                format!("{l:?}").to_lowercase(),
+            )
+        } else {
+            (String::new(), String::new(), String::new())
+        };
         findings.push(EvidenceFinding {
             feature: "gender_mismatch",
             corroboration: 0.0,
             penalty: config.gender_mismatch,
-            detail: "the genders differ".into(),
-            query: format!("{q:?}").to_lowercase(),
-            candidate: format!("{l:?}").to_lowercase(),
+            detail,
+            query,
+            candidate,
         });
     }
     let mut identifier_match = false;

@@ -219,7 +219,8 @@ pub fn score_candidate(
 ) -> Scored {
     let record = index.record(candidate.record);
     let mut explanations = BTreeMap::new();
-    let pairs: Vec<NameHit> = if candidate.names.is_empty() {
+    let every_name: Vec<NameHit>;
+    let pairs: &[NameHit] = if candidate.names.is_empty() {
         // An identifier hit: every query form against every listed name.
         let mut all = Vec::new();
         for (qn, name) in query.names.iter().enumerate() {
@@ -234,14 +235,15 @@ pub fn score_candidate(
                 }
             }
         }
-        all
+        every_name = all;
+        &every_name
     } else {
-        candidate.names.clone()
+        &candidate.names
     };
 
     let name_score = match config.algorithm {
-        Algorithm::Ofac => ofac_names(index, query, &pairs, explain, &mut explanations),
-        _ => vigia_names(index, query, &pairs, config, explain, &mut explanations),
+        Algorithm::Ofac => ofac_names(index, query, pairs, explain, &mut explanations),
+        _ => vigia_names(index, query, pairs, config, explain, &mut explanations),
     };
 
     let mut score = name_score;

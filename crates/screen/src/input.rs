@@ -184,7 +184,10 @@ fn csv_rows<R: BufRead + 'static>(
     reader: R,
     warnings: &mut Vec<String>,
 ) -> Result<Box<dyn Iterator<Item = Result<Query, InputError>>>, InputError> {
-    let mut csv = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(reader);
+    // Fields are trimmed here rather than by the reader: its trimming copies
+    // every record twice (of ASCII, then of Unicode whitespace), where
+    // `str::trim` on each field gives the same values in place.
+    let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
     let headers = csv
         .headers()
         .map_err(|e| InputError::Malformed {
@@ -193,7 +196,7 @@ fn csv_rows<R: BufRead + 'static>(
         })?
         .clone();
     let columns: Vec<Column> = headers.iter().map(column).collect();
-    for (header, column) in headers.iter().zip(&columns) {
+    for (header, column) in headers.iter().map(str::trim).zip(&columns) {
         if *column == Column::Ignored {
             warnings.push(format!("column {header:?} is not recognised and is ignored"));
         }
@@ -209,49 +212,66 @@ fn csv_rows<R: BufRead + 'static>(
         });
     }
     let mut row_number = 0u64;
-    Ok(Box::new(csv.into_records().map(move |record| {
+    // One record, refilled for every row.
+    let mut record = csv::StringRecord::new();
+    Ok(Box::new(std::iter::from_fn(move || {
+        let read = match csv.read_record(&mut record) {
+            Ok(true) => Ok(&record),
+            Ok(false) => return None,
+            Err(e) => Err(e),
+        };
         row_number += 1;
-        let line = row_number + 1;
-        let record = record
-            .map_err(|e| InputError::Malformed { line, message: format!("unreadable row: {e}") })?;
-        let mut id = None;
-        let mut schema = None;
-        let mut entity = Entity::new(String::new(), Schema::LegalEntity);
-        for (value, column) in record.iter().zip(&columns) {
-            if value.is_empty() {
-                continue;
-            }
-            match column {
-                Column::Id => id = Some(value.to_owned()),
-                Column::Schema => schema = Some(Schema::parse(value)),
-                Column::Property(p) => {
-                    entity.add(p, value);
-                }
-                Column::Aliases => entity.add_all(prop::ALIAS, value.split(';')),
-                Column::Ignored => {}
-            }
-        }
-        let person_like = [prop::FIRST_NAME, prop::LAST_NAME, prop::BIRTH_DATE, prop::GENDER]
-            .iter()
-            .any(|p| entity.has(p));
-        entity.schema =
-            schema.unwrap_or(if person_like { Schema::Person } else { Schema::LegalEntity });
-        if !entity.schema.is_matchable() {
-            return Err(InputError::Malformed {
-                line,
-                message: format!("schema {} cannot be screened", entity.schema),
-            });
-        }
-        if entity.names().next().is_none()
-            && !entity.has(prop::FIRST_NAME)
-            && !entity.has(prop::LAST_NAME)
-        {
-            return Err(InputError::Malformed { line, message: "the row has no name".into() });
-        }
-        let id = id.unwrap_or_else(|| row_number.to_string());
-        entity.id = id.clone();
-        Ok(Query { id, entity })
+        Some(csv_query(read, &columns, row_number))
     })))
+}
+
+/// The query of one CSV row (`row_number` counts rows from 1, after the
+/// header).
+fn csv_query(
+    record: csv::Result<&csv::StringRecord>,
+    columns: &[Column],
+    row_number: u64,
+) -> Result<Query, InputError> {
+    let line = row_number + 1;
+    let record = record
+        .map_err(|e| InputError::Malformed { line, message: format!("unreadable row: {e}") })?;
+    let mut id = None;
+    let mut schema = None;
+    let mut entity = Entity::new(String::new(), Schema::LegalEntity);
+    for (value, column) in record.iter().map(str::trim).zip(columns) {
+        if value.is_empty() {
+            continue;
+        }
+        match column {
+            Column::Id => id = Some(value.to_owned()),
+            Column::Schema => schema = Some(Schema::parse(value)),
+            Column::Property(p) => {
+                entity.add(p, value);
+            }
+            Column::Aliases => entity.add_all(prop::ALIAS, value.split(';')),
+            Column::Ignored => {}
+        }
+    }
+    let person_like = [prop::FIRST_NAME, prop::LAST_NAME, prop::BIRTH_DATE, prop::GENDER]
+        .iter()
+        .any(|p| entity.has(p));
+    entity.schema =
+        schema.unwrap_or(if person_like { Schema::Person } else { Schema::LegalEntity });
+    if !entity.schema.is_matchable() {
+        return Err(InputError::Malformed {
+            line,
+            message: format!("schema {} cannot be screened", entity.schema),
+        });
+    }
+    if entity.names().next().is_none()
+        && !entity.has(prop::FIRST_NAME)
+        && !entity.has(prop::LAST_NAME)
+    {
+        return Err(InputError::Malformed { line, message: "the row has no name".into() });
+    }
+    let id = id.unwrap_or_else(|| row_number.to_string());
+    entity.id = id.clone();
+    Ok(Query { id, entity })
 }
 
 #[cfg(test)]
@@ -276,6 +296,20 @@ mod tests {
         assert_eq!(query.entity.schema, Schema::Person);
         assert_eq!(query.entity.first(prop::BIRTH_DATE), Some("1957-04-04"));
         assert_eq!(warnings.len(), 1);
+    }
+
+    #[test]
+    fn csv_fields_and_headers_are_trimmed_of_any_whitespace() {
+        let (queries, warnings) = read(
+            " full_name , date_of_birth ,\u{a0}shoe size\n  Joaquin Guzman\u{a0}, 1957-04-04\t,44\n\"  Ana  \",,\n",
+        );
+        let first = queries[0].as_ref().unwrap();
+        assert_eq!(first.entity.first(prop::NAME), Some("Joaquin Guzman"));
+        assert_eq!(first.entity.first(prop::BIRTH_DATE), Some("1957-04-04"));
+        let second = queries[1].as_ref().unwrap();
+        assert_eq!(second.entity.first(prop::NAME), Some("Ana"));
+        assert_eq!(second.id, "2");
+        assert_eq!(warnings, vec!["column \"shoe size\" is not recognised and is ignored"]);
     }
 
     #[test]

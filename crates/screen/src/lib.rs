@@ -342,28 +342,41 @@ pub fn reset_thread_scratch() {
 /// configuration's filters, resolved once per query.
 struct RecordFilter<'a> {
     schema: &'a Schema,
-    /// Schema compatibility, decided once per listed schema.
-    compatible: std::cell::RefCell<Vec<(Schema, bool)>>,
+    /// Compatibility with each of the index's schemata (see
+    /// [`Index::schemata`]), decided the first time a record of it is
+    /// asked about.
+    compatible: std::cell::RefCell<Vec<Option<bool>>>,
     config: &'a ScreenConfig,
     include: Vec<u16>,
     exclude: Vec<u16>,
     /// Some filter was named but matches no dataset: nothing passes.
     impossible: bool,
+    /// The configuration filters nothing but schemata: a compatible record
+    /// passes without its entity being read.
+    schema_only: bool,
 }
 
 impl<'a> RecordFilter<'a> {
     fn new(index: &Index, schema: &'a Schema, config: &'a ScreenConfig) -> RecordFilter<'a> {
         let include: Vec<u16> =
             config.include_datasets.iter().filter_map(|d| index.dataset_id(d)).collect();
-        let exclude = config.exclude_datasets.iter().filter_map(|d| index.dataset_id(d)).collect();
+        let exclude: Vec<u16> =
+            config.exclude_datasets.iter().filter_map(|d| index.dataset_id(d)).collect();
         let impossible = !config.include_datasets.is_empty() && include.is_empty();
+        let schema_only = include.is_empty()
+            && exclude.is_empty()
+            && config.exclude_schemata.is_empty()
+            && config.topics.is_empty()
+            && config.changed_since.is_none()
+            && config.exclude_entity_ids.is_empty();
         RecordFilter {
             schema,
-            compatible: std::cell::RefCell::new(Vec::new()),
+            compatible: std::cell::RefCell::new(vec![None; index.schemata().len()]),
             config,
             include,
             exclude,
             impossible,
+            schema_only,
         }
     }
 
@@ -371,14 +384,14 @@ impl<'a> RecordFilter<'a> {
         if self.impossible {
             return false;
         }
-        let r = index.record(record);
         let compatible = {
+            let position = index.schema_of(record);
             let mut cache = self.compatible.borrow_mut();
-            match cache.iter().find(|(s, _)| *s == r.entity.schema) {
-                Some((_, ok)) => *ok,
+            match cache[position] {
+                Some(ok) => ok,
                 None => {
-                    let ok = self.schema.can_match(&r.entity.schema);
-                    cache.push((r.entity.schema.clone(), ok));
+                    let ok = self.schema.can_match(&index.schemata()[position]);
+                    cache[position] = Some(ok);
                     ok
                 }
             }
@@ -386,6 +399,10 @@ impl<'a> RecordFilter<'a> {
         if !compatible {
             return false;
         }
+        if self.schema_only {
+            return true;
+        }
+        let r = index.record(record);
         if !self.include.is_empty() && !r.datasets.iter().any(|d| self.include.contains(d)) {
             return false;
         }

@@ -22,6 +22,7 @@
 
 pub use vigia_model::NameKind;
 
+pub mod chars;
 mod lexicon;
 pub mod names;
 pub mod normalize;

@@ -7,7 +7,9 @@
 //! script, hyphens between words).
 
 use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+use unicode_normalization::char::decompose_canonical;
+
+use crate::chars::{self, is_combining_mark};
 
 /// Folds a name to its comparable form: NFKC; Latin look-alike letters
 /// from Cyrillic and Greek folded to Latin inside otherwise-Latin words
@@ -37,9 +39,7 @@ pub fn fold(text: &str) -> String {
     let mut buf = String::with_capacity(text.len() + 8);
     // Most names are already in NFKC (accented Latin typed on a keyboard):
     // the quick check spares them the normaliser.
-    if unicode_normalization::is_nfkc_quick(text.chars())
-        == unicode_normalization::IsNormalized::Yes
-    {
+    if chars::is_nfkc_quick(text) == unicode_normalization::IsNormalized::Yes {
         for c in text.chars() {
             push_folded_char(&mut buf, c);
         }
@@ -53,9 +53,7 @@ pub fn fold(text: &str) -> String {
     // Dropping marks and punctuation can leave combining marks of other
     // scripts out of canonical order; reorder them so a second fold finds
     // nothing to change.
-    if unicode_normalization::is_nfkc_quick(folded.chars())
-        == unicode_normalization::IsNormalized::Yes
-    {
+    if chars::is_nfkc_quick(&folded) == unicode_normalization::IsNormalized::Yes {
         folded
     } else {
         folded.nfkc().collect()
@@ -268,8 +266,7 @@ fn clean_punctuation(s: &str) -> String {
 /// A char that is part of a word: a letter, a digit, or a combining mark
 /// that survived folding (Indic vowel signs, Thai vowels and tone marks).
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric()
-        || is_combining_mark(c)
+    chars::is_alphanumeric_or_mark(c)
         || matches!(c as u32, 0x0E31 | 0x0E34..=0x0E3A | 0x0E47..=0x0E4E)
 }
 
@@ -299,9 +296,10 @@ fn fold_homoglyphs(s: String) -> String {
         }
         let mixed = word.chars().any(|c| c.is_ascii_alphabetic() || is_latin_letter(c))
             && word.chars().any(|c| matches!(c as u32, 0x0370..=0x052F));
-        let all_lookalike =
-            word.chars().all(|c| !c.is_alphabetic() || lookalike(c).is_some() || c.is_ascii())
-                && word.chars().any(|c| lookalike(c).is_some());
+        let all_lookalike = word
+            .chars()
+            .all(|c| !chars::is_alphabetic(c) || lookalike(c).is_some() || c.is_ascii())
+            && word.chars().any(|c| lookalike(c).is_some());
         if mixed || (latin_dominates && all_lookalike) {
             for c in word.chars() {
                 match lookalike(c) {
@@ -319,7 +317,7 @@ fn fold_homoglyphs(s: String) -> String {
 /// A Latin letter outside ASCII that survived folding (rare: `ŋ` is
 /// spelled out, but IPA letters and the like may remain).
 fn is_latin_letter(c: char) -> bool {
-    matches!(c as u32, 0x00C0..=0x024F | 0x1E00..=0x1EFF) && c.is_alphabetic()
+    matches!(c as u32, 0x00C0..=0x024F | 0x1E00..=0x1EFF) && chars::is_alphabetic(c)
 }
 
 /// The Latin letter a lower-case Cyrillic or Greek letter is mistaken

@@ -262,7 +262,7 @@ pub(crate) fn tag_tokens_keyed(tokens: &[Token], kind: NameKind, keys: bool) -> 
     if n == 0 {
         return Vec::new();
     }
-    let texts: Vec<String> = tokens.iter().map(|t| t.text.clone()).collect();
+    let mut texts: Vec<String> = tokens.iter().map(|t| t.text.clone()).collect();
     let lex = lexicon();
     let org_like = matches!(kind, NameKind::Organization | NameKind::Unknown);
     let person_like = matches!(kind, NameKind::Person | NameKind::Unknown);
@@ -316,7 +316,13 @@ pub(crate) fn tag_tokens_keyed(tokens: &[Token], kind: NameKind, keys: bool) -> 
             continue;
         };
         let end = (span.start + span.len).min(n);
-        let raw = texts[span.start..end].join(" ");
+        // Spans are read in order and do not overlap: a one-token span's
+        // text is not needed again and moves instead of being copied.
+        let raw = if end == span.start + 1 {
+            std::mem::take(&mut texts[span.start])
+        } else {
+            texts[span.start..end].join(" ")
+        };
         let text = span.canonical.unwrap_or_else(|| raw.clone());
         let (metaphone, skeleton) =
             if keys && span.tag == PartTag::Word && text.bytes().any(|b| b.is_ascii_alphabetic()) {
@@ -342,7 +348,7 @@ pub(crate) fn tag_tokens_keyed(tokens: &[Token], kind: NameKind, keys: bool) -> 
 /// separate letters. A lone Han character or Hangul syllable is a whole
 /// name part ("李 明"), not an initial.
 fn is_initial_letter(c: char) -> bool {
-    c.is_alphabetic()
+    crate::chars::is_alphabetic(c)
         && matches!(
             crate::script::of_char(c),
             crate::Script::Latin

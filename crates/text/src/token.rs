@@ -6,6 +6,8 @@
 //! with both "abdul rahman" and "abdulrahman". Letters glued to a following
 //! number are split the same way ("ms13" → "ms", "13").
 
+use crate::chars;
+
 /// The most tokens one name yields. Real names have far fewer; the cap
 /// keeps the work for pathological input (a pasted paragraph) bounded.
 pub const MAX_TOKENS: usize = 48;
@@ -44,7 +46,7 @@ pub fn tokenize_parts(folded: &str) -> Vec<Token> {
             if is_token_char(c) {
                 // "ms13": a letter followed by a digit starts a new token.
                 if let Some(p) = prev
-                    && p.is_alphabetic()
+                    && chars::is_alphabetic(p)
                     && c.is_ascii_digit()
                     && !current.is_empty()
                 {
@@ -97,7 +99,7 @@ fn push(tokens: &mut Vec<Token>, current: &mut String, joined_with_next: bool) {
 
 /// Letters, digits and the combining marks that belong to letters.
 fn is_token_char(c: char) -> bool {
-    c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c)
+    chars::is_alphanumeric_or_mark(c)
 }
 
 #[cfg(test)]

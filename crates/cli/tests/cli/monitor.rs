@@ -397,3 +397,90 @@ fn an_unreadable_input_ends_the_run_with_an_error_after_its_rows() {
     // The rows before it went through the engine.
     assert!(alerts(&output).len() > 100, "{err}");
 }
+
+/// Transfers that raise graph alerts (one account paying many new ones,
+/// those paying one account) between CTR-sized cash deposits, one a
+/// minute, with the given rows bad.
+fn graph_and_cash_rows(rows: usize, bad: &[usize]) -> String {
+    let mut csv = String::from(
+        "Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,Amount Paid,Payment Currency,Payment Format\n",
+    );
+    for i in 1..=rows {
+        let time = format!("2022/09/{:02} {:02}:{:02}", 1 + i / 1440, (i % 1440) / 60, i % 60);
+        let (from, to, amount, format) = match i % 3 {
+            0 => ("A0".to_string(), format!("B{}", i / 30), 12_000, "Wire"),
+            1 => (format!("B{}", i / 30), "C0".to_string(), 11_000, "Wire"),
+            _ => (format!("D{i}"), format!("E{}", i % 50), 12_000, "Cash"),
+        };
+        if bad.contains(&i) {
+            csv.push_str(&format!("{time},001,{from},002\n"));
+        } else {
+            csv.push_str(&format!(
+                "{time},001,{from},002,{to},{amount},US Dollar,{amount},US Dollar,{format}\n"
+            ));
+        }
+    }
+    csv
+}
+
+/// The alerts one engine raises over `text`, skipping bad rows, as the
+/// CLI writes them.
+fn one_engine_alerts(text: &str) -> Vec<String> {
+    use vigia_monitor::{Monitor, MonitorOptions, Pack, ReaderOptions, Step, TransactionReader};
+    let mut monitor = Monitor::new(Pack::builtin().unwrap(), MonitorOptions::default());
+    let mut reader = TransactionReader::new(text.as_bytes(), ReaderOptions::default()).unwrap();
+    let mut record = vigia_monitor::Record::default();
+    let (mut alerts, mut lines) = (Vec::new(), Vec::new());
+    loop {
+        match reader.read(&mut record).unwrap() {
+            Step::Record => monitor.process(&record.transaction, &mut alerts).unwrap(),
+            Step::Bad(_) => continue,
+            Step::End => break,
+        }
+        lines.extend(alerts.drain(..).map(|a| serde_json::to_string(&a).unwrap()));
+    }
+    lines
+}
+
+#[test]
+fn graph_thread_alerts_interleave_as_one_engine_raises_them() {
+    // The full pack runs as two engines, the graph typologies on a thread
+    // of their own (ADR 0144); the alerts must be one engine's, in its
+    // order, with bad rows across batch edges, and stop at a bad row.
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("trans.csv");
+    let bad = [2, 1023, 1024, 2500, 4001];
+    let text = graph_and_cash_rows(6000, &bad);
+    std::fs::write(&path, &text).unwrap();
+    let expected = one_engine_alerts(&text);
+    let graph = expected.iter().filter(|a| a.contains("\"scenario\":\"G")).count();
+    assert!(graph > 3 && graph < expected.len(), "graph {graph} of {}", expected.len());
+    let output = monitor(&[path.to_str().unwrap(), "--no-screening"], None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let got: Vec<&str> = std::str::from_utf8(&output.stdout).unwrap().lines().collect();
+    assert_eq!(got, expected);
+    let err = stderr(&output);
+    assert!(err.contains("monitor: 5995 transactions (amlworld format), 5 bad rows"), "{err}");
+
+    let output = monitor(&[path.to_str().unwrap(), "--no-screening", "--on-bad-row", "stop"], None);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("trans.csv: row 2: 4 columns"), "{}", stderr(&output));
+    let text = graph_and_cash_rows(6000, &[2500]);
+    std::fs::write(&path, &text).unwrap();
+    let output = monitor(&[path.to_str().unwrap(), "--no-screening", "--on-bad-row", "stop"], None);
+    assert!(!output.status.success());
+    let got: Vec<&str> = std::str::from_utf8(&output.stdout).unwrap().lines().collect();
+    let expected = one_engine_alerts(&text);
+    assert!(got.iter().any(|a| a.contains("\"scenario\":\"G")));
+    assert!(got.len() < expected.len() && got[..] == expected[..got.len()]);
+    let last = got
+        .iter()
+        .flat_map(|a| {
+            let v: Value = serde_json::from_str(a).unwrap();
+            v["transactions"].as_array().unwrap().clone()
+        })
+        .map(|t| t.as_str().unwrap().parse::<u64>().unwrap())
+        .max()
+        .unwrap();
+    assert!(last < 2500, "an alert holds row {last}");
+}
