@@ -244,19 +244,21 @@ impl Dictionary {
         fuzzy::for_each_deletion(
             chars,
             depth.min(fuzzy::deletion_depth(chars.len())),
-            &mut |key| {
-                let bucket = (key >> (64 - bits)) as usize;
-                let (start, end) = (
-                    self.deletion_buckets[bucket] as usize,
-                    self.deletion_buckets[bucket + 1] as usize,
-                );
-                for (i, k) in self.deletion_keys[start..end].iter().enumerate() {
-                    if *k == key {
-                        out.push(self.deletion_tokens[start + i]);
-                    }
-                }
-            },
+            &mut |key| self.push_deletion_tokens(key, bits, out),
         );
+    }
+
+    /// Pushes the tokens filed under a deletion key (its bucket holds the
+    /// keys that share its top `bits` bits).
+    fn push_deletion_tokens(&self, key: u64, bits: u32, out: &mut Vec<TokenId>) {
+        let bucket = (key >> (64 - bits)) as usize;
+        let (start, end) =
+            (self.deletion_buckets[bucket] as usize, self.deletion_buckets[bucket + 1] as usize);
+        for (i, k) in self.deletion_keys[start..end].iter().enumerate() {
+            if *k == key {
+                out.push(self.deletion_tokens[start + i]);
+            }
+        }
     }
 
     /// The tokens that may be one edit from a text of nine characters or
@@ -279,18 +281,8 @@ impl Dictionary {
         let filter_bits = self.long_keys.len() * 64;
         fuzzy::for_each_deletion(chars, 1, &mut |key| {
             let bit = long_key_bit(key, filter_bits);
-            if self.long_keys[bit / 64] & (1 << (bit % 64)) == 0 {
-                return;
-            }
-            let bucket = (key >> (64 - bits)) as usize;
-            let (start, end) = (
-                self.deletion_buckets[bucket] as usize,
-                self.deletion_buckets[bucket + 1] as usize,
-            );
-            for (i, k) in self.deletion_keys[start..end].iter().enumerate() {
-                if *k == key {
-                    out.push(self.deletion_tokens[start + i]);
-                }
+            if self.long_keys[bit / 64] & (1 << (bit % 64)) != 0 {
+                self.push_deletion_tokens(key, bits, out);
             }
         });
     }

@@ -15,7 +15,7 @@ pub(crate) type MemoKey = (u64, PartTag, Option<u32>);
 /// A memoised expansion.
 #[derive(Debug, Clone)]
 pub(crate) struct MemoEntry {
-    pub(crate) text: Box<str>,
+    pub(crate) text: MemoText,
     pub(crate) expansions: std::sync::Arc<[Expansion]>,
     pub(crate) caps: u32,
     /// The expansions a transliterated form keeps (see
@@ -25,6 +25,36 @@ pub(crate) struct MemoEntry {
     /// What the part's weight and join lookups need (see [`Expanded`]).
     pub(crate) rarity: f32,
     pub(crate) listed_join: bool,
+}
+
+/// A part's text in its memo entry: short texts (most parts) are kept in
+/// the entry itself, so that confirming a hit reads no other cache line.
+#[derive(Debug, Clone)]
+pub(crate) enum MemoText {
+    Inline { len: u8, bytes: [u8; MEMO_INLINE] },
+    Heap(Box<str>),
+}
+
+/// The longest text kept inline (the enum is then as large as three words).
+const MEMO_INLINE: usize = 22;
+
+impl MemoText {
+    fn new(text: &str) -> MemoText {
+        if text.len() <= MEMO_INLINE {
+            let mut bytes = [0; MEMO_INLINE];
+            bytes[..text.len()].copy_from_slice(text.as_bytes());
+            MemoText::Inline { len: text.len() as u8, bytes }
+        } else {
+            MemoText::Heap(text.into())
+        }
+    }
+
+    fn is(&self, text: &str) -> bool {
+        match self {
+            MemoText::Inline { len, bytes } => bytes[..*len as usize] == *text.as_bytes(),
+            MemoText::Heap(heap) => **heap == *text,
+        }
+    }
 }
 
 /// The expansions of a part (as a transliterated form keeps them, when it
@@ -78,7 +108,7 @@ fn memoised(
     let key: MemoKey = (hash, tag, symbol);
     let memo = scratch.memo(index.id());
     if let Some(entry) = memo.get_mut(&key)
-        && &*entry.text == text
+        && entry.text.is(text)
     {
         let kept = if transliterated {
             entry.transliterated.get_or_insert_with(|| kept(&entry.expansions)).clone()
@@ -101,7 +131,7 @@ fn memoised(
     memo.insert(
         key,
         MemoEntry {
-            text: text.into(),
+            text: MemoText::new(text),
             expansions: expansions.clone(),
             caps,
             transliterated: transliterated.then(|| kept.clone()),

@@ -5,6 +5,7 @@
 //! exactly FollowTheMoney's, so OpenSanctions exports read and write
 //! unchanged.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -265,15 +266,25 @@ impl Entity {
     /// whitespace are collapsed; empty values and exact duplicates are
     /// dropped. Returns whether the value was added.
     pub fn add(&mut self, property: &str, value: &str) -> bool {
-        let value = collapse_whitespace(value);
+        // Most values are already trimmed and single-spaced: they are
+        // compared as they are and copied once, and the property name is
+        // copied only for a property the entity does not have yet.
+        let value = if needs_collapsing(value) {
+            Cow::Owned(collapse_whitespace(value))
+        } else {
+            Cow::Borrowed(value)
+        };
         if value.is_empty() {
             return false;
         }
-        let values = self.properties.entry(property.to_owned()).or_default();
-        if values.contains(&value) {
-            return false;
+        if let Some(values) = self.properties.get_mut(property) {
+            if values.iter().any(|v| *v == *value) {
+                return false;
+            }
+            values.push(value.into_owned());
+        } else {
+            self.properties.insert(property.to_owned(), vec![value.into_owned()]);
         }
-        values.push(value);
         true
     }
 
@@ -400,6 +411,26 @@ impl Entity {
     }
 }
 
+/// Whether [`collapse_whitespace`] would change a string: whether it has
+/// whitespace other than single inner spaces.
+fn needs_collapsing(value: &str) -> bool {
+    // A space at the start, after a space or at the end must go.
+    let mut after_space = true;
+    for c in value.chars() {
+        if c == ' ' {
+            if after_space {
+                return true;
+            }
+            after_space = true;
+        } else if c.is_whitespace() || c == '\u{a0}' {
+            return true;
+        } else {
+            after_space = false;
+        }
+    }
+    after_space && !value.is_empty()
+}
+
 /// Trims a string and collapses inner whitespace (including non-breaking
 /// spaces and line breaks) to single spaces.
 pub fn collapse_whitespace(value: &str) -> String {
@@ -429,6 +460,30 @@ mod tests {
         assert_eq!(e.get(prop::NAME), ["Joaquín Guzmán Loera"]);
         assert!(!e.has(prop::ALIAS));
         assert_eq!(e.caption(), "Joaquín Guzmán Loera");
+    }
+
+    #[test]
+    fn needs_collapsing_agrees_with_collapse_whitespace() {
+        for value in [
+            "",
+            " ",
+            "a",
+            "a b",
+            "a  b",
+            " a",
+            "a ",
+            "a\tb",
+            "a\nb",
+            "a\u{a0}b",
+            "a\u{2003}b",
+            "a\u{85}b",
+            "a\u{1f}b",
+            "Joaquín Guzmán Loera",
+            "Тест  Имя",
+            "\u{3000}名",
+        ] {
+            assert_eq!(needs_collapsing(value), collapse_whitespace(value) != value, "{value:?}");
+        }
     }
 
     #[test]
