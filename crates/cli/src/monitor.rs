@@ -374,11 +374,10 @@ pub(crate) fn run(args: MonitorArgs, global: &Global) -> Result<ExitCode> {
     let needs_screening =
         pack.scenarios.iter().any(|s| s.requires.iter().any(|r| r == "screening"));
     // The graph typologies run on a thread of their own (ADR 0144).
-    let (mut monitor, graph) = Monitor::split_graph(pack, options);
+    let (mut monitor, mut graph) = Monitor::split_graph(pack, options);
     let mut running = monitor.running();
     running.extend(graph.iter().flat_map(Monitor::running));
     running.sort_unstable();
-    let mut graph = graph;
     let screens = running
         .iter()
         .any(|i| monitor.pack().scenarios[*i].requires.iter().any(|r| r == "screening"));
@@ -569,7 +568,10 @@ pub(crate) fn run(args: MonitorArgs, global: &Global) -> Result<ExitCode> {
     if !line.is_empty() {
         writeln!(err, "monitor: alerts per scenario:{line}")?;
     }
-    if let Some(g) = graph.as_ref().and_then(Monitor::graph_stats) {
+    // Without a split (a pack of graph typologies only), the one engine
+    // holds the graph.
+    if let Some(g) = graph.as_ref().and_then(Monitor::graph_stats).or_else(|| monitor.graph_stats())
+    {
         writeln!(
             err,
             "monitor: graph: {} edges, {} live at the end (peak {})",

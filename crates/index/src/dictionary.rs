@@ -167,10 +167,14 @@ impl DictionaryBuilder {
         dictionary.deletion_bits = bits;
         // About sixteen bits per key: a key of no long token passes
         // one time in sixteen.
-        let mut long = 0usize;
-        for token in dictionary.tokens.iter().filter(|t| t.chars.len() >= LONG_NEIGHBOUR) {
-            fuzzy::for_each_deletion(&token.chars, 1, &mut |_| long += 1);
-        }
+        // A token has at most itself and one key per deleted character at
+        // depth one; the filter only needs the count roughly.
+        let long: usize = dictionary
+            .tokens
+            .iter()
+            .filter(|t| t.chars.len() >= LONG_NEIGHBOUR)
+            .map(|t| t.chars.len() + 1)
+            .sum();
         let filter_bits = (long.max(1) * 16).next_power_of_two().max(64);
         let mut long_keys = vec![0u64; filter_bits / 64];
         for token in dictionary.tokens.iter().filter(|t| t.chars.len() >= LONG_NEIGHBOUR) {
