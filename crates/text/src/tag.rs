@@ -505,6 +505,11 @@ fn mark_honorifics(texts: &[String], spans: &mut [Option<Span>], lex: &Lexicon) 
         if u + k >= units.len() || (u..u + k).any(|t| spans[t].is_some() || covered(spans, t)) {
             break;
         }
+        // A title comes before a name, never before a number: "MS-13" is
+        // the gang, not "Ms. 13".
+        if units[u + k].text.bytes().all(|b| b.is_ascii_digit()) {
+            break;
+        }
         spans[u] = Some(Span {
             start: u,
             len: k,
@@ -857,6 +862,8 @@ mod tests {
                 "sheikh:H mohammed:W bin:P rashid:W al:P maktoum:W",
             ),
             ("Mr. Ahmed Al-Hassan", "mr:H ahmed:W al:P+ hassan:W"),
+            ("MS-13", "ms:W+ 13:N"),
+            ("Ms Smith", "mrs:H smith:W"),
             ("Abdul-Rahman", "abdul:W+ rahman:W"),
             ("Abu Bakr al-Baghdadi", "abu:P bakr:W al:P+ baghdadi:W"),
             ("Luiz Inácio Lula da Silva", "luiz:W inacio:W lula:W da:P silva:W"),

@@ -196,6 +196,17 @@ fn acronyms_both_ways() {
 }
 
 #[test]
+fn a_gang_number_is_not_read_as_a_title() {
+    // "MS" before a number is the gang's initials, not the title "Ms.":
+    // a query of unknown kind (tagged as a person name too) must score
+    // the listed "MS-13" as the exact name it is.
+    let screener = screener(vec![listed("ms13", Schema::Organization, &[(prop::NAME, "MS-13")])]);
+    let result = screen(&screener, Schema::LegalEntity, &[(prop::NAME, "MS-13")]);
+    let hit = result.results.iter().find(|r| r.id == "ms13").expect("MS-13 found");
+    assert!(hit.is_match && hit.score >= 0.85, "MS-13 scored {}", hit.score);
+}
+
+#[test]
 fn numbers_tell_groups_apart() {
     check_not(&organisations(), Schema::Organization, &[(prop::NAME, "MS-18")], "ms13");
 }
