@@ -160,6 +160,12 @@ impl PhraseTable {
 /// All the vocabularies, indexed once.
 struct Lexicon {
     legal: PhraseTable,
+    /// The symbol class of each legal-form class: its own, except for a
+    /// Mexican form with variable capital ("sa de cv"), which shares the
+    /// class of the form it modifies ("sa"). "de C.V." says the capital may
+    /// change, not what kind of company it is, and lists and customer
+    /// records drop or add it freely: "CECOEX SA de CV" is "CECOEX, S.A.".
+    legal_symbol_class: Vec<u32>,
     org: PhraseTable,
     honorific: PhraseTable,
     particle: FxHashMap<&'static str, u32>,
@@ -169,6 +175,19 @@ struct Lexicon {
 fn lexicon() -> &'static Lexicon {
     static LEXICON: OnceLock<Lexicon> = OnceLock::new();
     LEXICON.get_or_init(|| {
+        let legal = PhraseTable::build(lexicon::LEGAL_FORMS.iter().map(|(p, r)| (*p, *r)), true);
+        let legal_symbol_class = legal
+            .canonical
+            .iter()
+            .enumerate()
+            .map(|(class, canonical)| {
+                let class = u32::try_from(class).unwrap_or(u32::MAX);
+                canonical
+                    .strip_suffix(" de cv")
+                    .and_then(|base| legal.phrases.get(base))
+                    .map_or(class, |&(base_class, _)| base_class)
+            })
+            .collect();
         let anywhere = |rows: &'static [&'static [&'static str]]| {
             rows.iter().map(|r| (Position::Anywhere, *r))
         };
@@ -182,7 +201,8 @@ fn lexicon() -> &'static Lexicon {
             map
         };
         Lexicon {
-            legal: PhraseTable::build(lexicon::LEGAL_FORMS.iter().map(|(p, r)| (*p, *r)), true),
+            legal,
+            legal_symbol_class,
             org: PhraseTable::build(anywhere(lexicon::ORG_WORDS), true),
             // Honorifics keep dotted initials apart: "h e" (H.E.) is a
             // title, "he" a surname.
@@ -440,7 +460,10 @@ fn mark_legal_forms(units: &[Unit], spans: &mut [Option<Span>], lex: &Lexicon) {
             start,
             len,
             tag: PartTag::LegalForm,
-            symbol: Some(LEGAL_FORM_SYMBOLS + class),
+            symbol: Some(
+                LEGAL_FORM_SYMBOLS
+                    + lex.legal_symbol_class.get(class as usize).copied().unwrap_or(class),
+            ),
             canonical: lex.legal.canonical.get(class as usize).cloned(),
         });
     }
@@ -849,6 +872,19 @@ mod tests {
         for (input, expected) in cases {
             check(O, input, expected);
         }
+    }
+
+    #[test]
+    fn variable_capital_shares_the_symbol_of_its_base_form() {
+        let symbol = |input: &str| {
+            let parts = tag_tokens(&tokenize_parts(&fold(input)), NameKind::Organization);
+            parts.iter().find(|p| p.tag == PartTag::LegalForm).and_then(|p| p.symbol)
+        };
+        assert_eq!(symbol("Acme S.A. de C.V."), symbol("Acme S.A."));
+        assert_eq!(symbol("Acme SAPI de CV"), symbol("Acme S.A.P.I."));
+        assert_eq!(symbol("Acme S. de R.L. de C.V."), symbol("Acme S. de R.L."));
+        assert_ne!(symbol("Acme S.A. de C.V."), symbol("Acme S. de R.L."));
+        assert!(symbol("Acme S.A.").is_some());
     }
 
     #[test]

@@ -189,6 +189,14 @@ fn legal_form_omitted() {
 }
 
 #[test]
+fn variable_capital_is_the_same_legal_form() {
+    // "S.A. de C.V." is an S.A. whose capital may vary: a customer record
+    // that adds "de C.V." names the same company as the listed "S.A.".
+    check(&organisations(), Schema::Company, &[(prop::NAME, "Cecoex S.A. de C.V.")], "cecoex");
+    check(&organisations(), Schema::LegalEntity, &[(prop::NAME, "CECOEX SA DE CV")], "cecoex");
+}
+
+#[test]
 fn acronyms_both_ways() {
     check(&organisations(), Schema::Organization, &[(prop::NAME, "CJNG")], "cjng");
     check(&organisations(), Schema::Organization, &[(prop::NAME, "Mara Salvatrucha 13")], "ms13");
