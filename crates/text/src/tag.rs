@@ -307,6 +307,11 @@ pub(crate) fn tag_tokens_keyed(tokens: &[Token], kind: NameKind, keys: bool) -> 
         let tag = |tag, symbol| Some(Span { start: i, len: 1, tag, symbol, canonical: None });
         if let Some(value) = number_value(t, kind, first, last) {
             spans[i] = tag(PartTag::Number, Some(NUMBER_SYMBOLS + value.min(0x00FF_FFFF)));
+        } else if first && n == 2 && person_like && matches!(t, "el" | "la" | "los" | "las") {
+            // The article of a nickname ("El Mencho", "La Tuta"): lists
+            // write the nickname with or without it (OFAC: a.k.a.
+            // 'Mencho'), so it weighs as little as a title.
+            spans[i] = tag(PartTag::Honorific, None);
         } else if let Some(&class) = lex.particle.get(t)
             && is_particle_here(t, tokens, i, kind)
         {
@@ -954,7 +959,9 @@ mod tests {
             ("Jr.", "jr:W"),
             ("Smith Jr.", "smith:W jr:H"),
             ("John Smith Jr.", "john:W smith:W jr:H"),
-            ("El Chapo", "el:P chapo:W"),
+            ("El Chapo", "el:H chapo:W"),
+            ("La Tuta", "la:H tuta:W"),
+            ("El Sayed Ahmed", "el:P sayed:W ahmed:W"),
             ("Zine el-Abidine Ben Ali", "zine:W el:P+ abidine:W ben:P ali:W"),
         ];
         for (input, expected) in cases {

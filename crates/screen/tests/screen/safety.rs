@@ -116,6 +116,28 @@ fn nickname_in_a_weak_alias() {
 }
 
 #[test]
+fn a_nickname_with_or_without_its_article() {
+    // OFAC writes Nemesio OSEGUERA CERVANTES's nickname a.k.a. 'Mencho';
+    // everyone else says "El Mencho". And the reverse for "El Chapo".
+    let screener = screener(vec![
+        listed(
+            "oseguera",
+            Schema::Person,
+            &[(prop::NAME, "Nemesio OSEGUERA CERVANTES"), (prop::WEAK_ALIAS, "Mencho")],
+        ),
+        listed(
+            "guzman",
+            Schema::Person,
+            &[(prop::NAME, "Joaquín Archivaldo GUZMÁN LOERA"), (prop::WEAK_ALIAS, "El Chapo")],
+        ),
+    ]);
+    for schema in [Schema::Person, Schema::LegalEntity] {
+        check(&screener, schema.clone(), &[(prop::NAME, "El Mencho")], "oseguera");
+        check(&screener, schema, &[(prop::NAME, "Chapo")], "guzman");
+    }
+}
+
+#[test]
 fn a_nickname_spelt_differently_is_another_nickname() {
     // "El Chato" is one letter from "El Chapo", and another man's nickname.
     check_not(&people(), Schema::Person, &[(prop::NAME, "El Chapo")], "quintero-arce");
