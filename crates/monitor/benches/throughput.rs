@@ -14,7 +14,7 @@
 //!
 //! The bench uses the allocator `vigia` ships with (mimalloc), so that the
 //! figure is the engine's as the product runs it: with the system
-//! allocator the engine's growing buffers cost about a tenth more CPU time
+//! allocator the engine's growing buffers cost about 6 % more CPU time
 //! (ADR 0145).
 
 use std::time::{Duration, Instant};
