@@ -84,8 +84,13 @@ pub(super) fn decode(
 }
 
 fn entity_from_row(row: &rusqlite::Row<'_>, offset: usize) -> Result<Entity> {
-    let body: String = row.get(offset)?;
-    decode(&body, row.get(offset + 1)?, row.get(offset + 2)?, row.get(offset + 3)?)
+    // The body is read where SQLite holds it rather than copied into a
+    // string first: loading the lists decodes every active body.
+    let body = row
+        .get_ref(offset)?
+        .as_str()
+        .map_err(|err| Error::DataCorruption(format!("a stored entity body is not text: {err}")))?;
+    decode(body, row.get(offset + 1)?, row.get(offset + 2)?, row.get(offset + 3)?)
 }
 
 fn active_versions(conn: &Connection) -> Result<Vec<ListVersion>> {
