@@ -225,6 +225,55 @@ impl JoinPostings {
     }
 }
 
+/// What bounding a reached name reads, in one aligned slot per name: its
+/// record and, for a name of at most [`NameSlot::INLINE`] tokens (nearly
+/// all), the tokens themselves. Candidate generation reads this for every
+/// name it reaches, at random: one cache line where the token offsets, the
+/// tokens and the name's record took three.
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C, align(32))]
+pub(crate) struct NameSlot {
+    pub(crate) record: RecordId,
+    /// The number of tokens, or [`NameSlot::SPILLED`] when they are read
+    /// from the per-name token array instead.
+    len: u32,
+    tokens: [TokenId; NameSlot::INLINE],
+}
+
+impl NameSlot {
+    /// The most tokens held in the slot itself.
+    pub(crate) const INLINE: usize = 6;
+    const SPILLED: u32 = u32::MAX;
+
+    /// The slots of every name, from the names and their token array.
+    pub(crate) fn of_names(
+        names: &[IndexedName],
+        token_offsets: &[u32],
+        tokens: &[TokenId],
+    ) -> Vec<NameSlot> {
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let own = &tokens[token_offsets[i] as usize..token_offsets[i + 1] as usize];
+                let mut slot = NameSlot { record: name.record, ..NameSlot::default() };
+                if own.len() <= NameSlot::INLINE {
+                    slot.len = own.len() as u32;
+                    slot.tokens[..own.len()].copy_from_slice(own);
+                } else {
+                    slot.len = NameSlot::SPILLED;
+                }
+                slot
+            })
+            .collect()
+    }
+
+    /// The name's tokens, if they are held in the slot.
+    pub(crate) fn tokens(&self) -> Option<&[TokenId]> {
+        (self.len != NameSlot::SPILLED).then(|| &self.tokens[..self.len as usize])
+    }
+}
+
 /// Counts describing an index.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IndexStats {
@@ -264,6 +313,8 @@ pub struct Index {
     /// its joins from three places.
     name_token_offsets: Vec<u32>,
     name_tokens: Vec<TokenId>,
+    /// Each name's record and tokens, one slot per name (see [`NameSlot`]).
+    name_slots: Vec<NameSlot>,
     /// Acronym text → names it abbreviates.
     acronym_postings: rustc_hash::FxHashMap<Box<str>, Vec<NameId>>,
     /// Short names of two or three parts by their compact form ("ms13").
@@ -351,6 +402,11 @@ impl Index {
         let start = self.name_token_offsets[name as usize] as usize;
         let end = self.name_token_offsets[name as usize + 1] as usize;
         &self.name_tokens[start..end]
+    }
+
+    /// A name's slot: its record and (usually) its tokens.
+    pub(crate) fn name_slot(&self, name: NameId) -> &NameSlot {
+        &self.name_slots[name as usize]
     }
 
     /// The names holding a join with this hash.
