@@ -519,18 +519,44 @@ impl Index {
                 bounds.push((if reached { bound_of(best) } else { 0.0 }, slot.record));
             }
         } else {
-            for &name_id in touched.iter() {
-                let name = self.name(name_id);
+            slots.clear();
+            slots.extend(touched.iter().map(|&name_id| *self.name_slot(name_id)));
+            for (slot, &name_id) in slots.iter().zip(touched.iter()) {
                 best.fill(0.0);
+                // Without a part equal to a listed join, the slot says it
+                // all: the tokens of the name's parts (initials compare
+                // with their first letter), then those of its joins.
+                if joined.is_empty()
+                    && let Some(tokens) = slot.tokens()
+                {
+                    for (k, &token) in tokens.iter().enumerate() {
+                        for &(p, sim) in reaching(token) {
+                            let b = &mut best[p as usize];
+                            *b = b.max(sim);
+                        }
+                        if k < slot.parts as usize {
+                            let first = self.dictionary().first_char(token);
+                            for &(p, c) in initials {
+                                if first == Some(c) {
+                                    let b = &mut best[p];
+                                    *b = b.max(initial_sim);
+                                }
+                            }
+                        }
+                    }
+                    bounds.push((bound_of(best), slot.record));
+                    continue;
+                }
+                let name = self.name(name_id);
                 for listed in self.parts(name) {
                     for &(p, sim) in reaching(listed.token) {
                         let b = &mut best[p as usize];
                         *b = b.max(sim);
                     }
                     if !initials.is_empty() {
-                        let first = self.dictionary().info(listed.token).chars.first();
+                        let first = self.dictionary().first_char(listed.token);
                         for &(p, c) in initials {
-                            if first == Some(&c) {
+                            if first == Some(c) {
                                 let b = &mut best[p];
                                 *b = b.max(initial_sim);
                             }

@@ -236,14 +236,16 @@ pub(crate) struct NameSlot {
     pub(crate) record: RecordId,
     /// The number of tokens, or [`NameSlot::SPILLED`] when they are read
     /// from the per-name token array instead.
-    len: u32,
+    len: u16,
+    /// How many of the tokens are the name's parts (the rest are joins).
+    pub(crate) parts: u16,
     tokens: [TokenId; NameSlot::INLINE],
 }
 
 impl NameSlot {
     /// The most tokens held in the slot itself.
     pub(crate) const INLINE: usize = 6;
-    const SPILLED: u32 = u32::MAX;
+    const SPILLED: u16 = u16::MAX;
 
     /// The slots of every name, from the names and their token array.
     pub(crate) fn of_names(
@@ -256,9 +258,10 @@ impl NameSlot {
             .enumerate()
             .map(|(i, name)| {
                 let own = &tokens[token_offsets[i] as usize..token_offsets[i + 1] as usize];
-                let mut slot = NameSlot { record: name.record, ..NameSlot::default() };
+                let mut slot =
+                    NameSlot { record: name.record, parts: name.parts.1, ..NameSlot::default() };
                 if own.len() <= NameSlot::INLINE {
-                    slot.len = own.len() as u32;
+                    slot.len = own.len() as u16;
                     slot.tokens[..own.len()].copy_from_slice(own);
                 } else {
                     slot.len = NameSlot::SPILLED;
@@ -505,5 +508,59 @@ mod join_postings_tests {
             assert_eq!(postings.get(hash).collect::<Vec<_>>(), expected, "{hash}");
         }
         assert_eq!(JoinPostings::new(Vec::new()).get(42).count(), 0);
+    }
+}
+
+#[cfg(test)]
+mod name_slot_tests {
+    use super::*;
+
+    #[test]
+    fn slots_hold_each_names_record_parts_and_tokens() {
+        let names = [
+            "Joaquin Guzman",
+            "Abu Bakr al-Baghdadi",
+            "Maria del Carmen de los Angeles Garcia Lopez Hernandez",
+            "Yu-Ro Kim",
+            "CJNG",
+            "Mara Salvatrucha 13",
+        ];
+        let mut builder = IndexBuilder::new(IndexConfig::default());
+        for (i, name) in names.iter().enumerate() {
+            let mut entity = Entity::new(format!("e{i}"), Schema::Person);
+            entity.add(vigia_model::prop::NAME, name);
+            entity.add(vigia_model::prop::ALIAS, &name.to_uppercase());
+            entity.add_dataset("test");
+            builder.add(entity);
+        }
+        let index = builder.finish();
+        let mut spilled = 0;
+        for id in 0..index.names().len() as NameId {
+            let name = index.name(id);
+            let slot = index.name_slot(id);
+            assert_eq!(slot.record, name.record, "{}", name.original);
+            assert_eq!(slot.parts as usize, index.parts(name).len(), "{}", name.original);
+            let expected: Vec<TokenId> = index
+                .parts(name)
+                .iter()
+                .map(|p| p.token)
+                .chain(index.joins(name).iter().filter_map(|j| j.token))
+                .collect();
+            assert_eq!(index.name_tokens(id), expected.as_slice(), "{}", name.original);
+            match slot.tokens() {
+                Some(tokens) => assert_eq!(tokens, expected.as_slice(), "{}", name.original),
+                None => {
+                    assert!(expected.len() > NameSlot::INLINE, "{}", name.original);
+                    spilled += 1;
+                }
+            }
+            for &token in &expected {
+                assert_eq!(
+                    index.dictionary().first_char(token),
+                    index.dictionary().info(token).chars.first().copied()
+                );
+            }
+        }
+        assert!(spilled > 0, "a long name is read from the token array");
     }
 }
