@@ -303,6 +303,7 @@ impl IndexBuilder {
         // Ids only tell indexes apart for caches; they never influence a
         // result.
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let name_slots = crate::NameSlot::of_names(&names, &name_token_offsets, &name_tokens);
         let mut index = Index {
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             config,
@@ -314,6 +315,7 @@ impl IndexBuilder {
             join_postings: crate::JoinPostings::new(join_postings),
             name_token_offsets,
             name_tokens,
+            name_slots,
             acronyms,
             posting_offsets,
             postings,
