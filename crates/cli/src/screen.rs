@@ -1,7 +1,7 @@
 //! `vigia screen` and `vigia compare`.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -77,13 +77,7 @@ fn open_input(path: &PathBuf) -> Result<Box<dyn BufRead>> {
 }
 
 fn open_output(path: &Option<PathBuf>) -> Result<Box<dyn Write>> {
-    Ok(match path {
-        Some(path) => Box::new(BufWriter::with_capacity(
-            1 << 16,
-            File::create(path).with_context(|| format!("creating {}", path.display()))?,
-        )),
-        None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
-    })
+    crate::output::create(path.as_deref(), 1 << 16)
 }
 
 fn algorithm(name: &str) -> Result<Algorithm> {
