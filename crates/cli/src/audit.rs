@@ -1,8 +1,7 @@
 //! `vigia audit ...`: check the hash chain of the audit trail and export
 //! a range of it as JSON lines.
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -91,12 +90,7 @@ fn export(args: &ExportArgs, identity: &Identity, global: &Global) -> Result<Exi
     let actor = identity.actor()?;
     let mut store = open_store(global)?;
     let destination = args.output.as_ref().map(|p| p.display().to_string());
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(BufWriter::new(
-            File::create(path).with_context(|| format!("creating {}", path.display()))?,
-        )),
-        None => Box::new(BufWriter::new(io::stdout().lock())),
-    };
+    let mut out = crate::output::create(args.output.as_deref(), 1 << 13)?;
     let mut after = args.from - 1;
     let mut written = 0u64;
     let mut last = None;

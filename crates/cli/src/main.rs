@@ -87,6 +87,7 @@ mod file;
 mod keys;
 mod lists;
 mod monitor;
+mod output;
 mod progress;
 mod rescreen;
 mod screen;

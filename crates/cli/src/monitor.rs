@@ -427,13 +427,7 @@ pub(crate) fn run(args: MonitorArgs, global: &Global) -> Result<ExitCode> {
         ReaderOptions { format, amlsim_origin: origin, ..ReaderOptions::default() },
     )
     .with_context(|| format!("reading {}", args.input.display()))?;
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(BufWriter::with_capacity(
-            1 << 16,
-            File::create(path).with_context(|| format!("creating {}", path.display()))?,
-        )),
-        None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
-    };
+    let mut out = crate::output::create(args.output.as_deref(), 1 << 16)?;
 
     let bar = crate::progress::counter(global.interactive, "transactions");
     let format_name = reader.format().name();

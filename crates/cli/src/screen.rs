@@ -1,7 +1,7 @@
 //! `vigia screen` and `vigia compare`.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -77,13 +77,7 @@ fn open_input(path: &PathBuf) -> Result<Box<dyn BufRead>> {
 }
 
 fn open_output(path: &Option<PathBuf>) -> Result<Box<dyn Write>> {
-    Ok(match path {
-        Some(path) => Box::new(BufWriter::with_capacity(
-            1 << 16,
-            File::create(path).with_context(|| format!("creating {}", path.display()))?,
-        )),
-        None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
-    })
+    crate::output::create(path.as_deref(), 1 << 16)
 }
 
 fn algorithm(name: &str) -> Result<Algorithm> {
@@ -189,6 +183,11 @@ pub(crate) fn run_screen(args: ScreenArgs, global: &Global) -> Result<ExitCode> 
         loaded.load_seconds,
         loaded.index_seconds
     );
+    // The process ends here: tearing the index down (a few hundred thousand
+    // allocations, freed one by one) would only cost time; the operating
+    // system takes the memory back at once.
+    std::mem::forget(screener);
+    std::mem::forget(loaded);
     if failed > 0 {
         eprintln!("vigia: {failed} malformed rows were not screened (see above)");
         return Ok(ExitCode::from(2));

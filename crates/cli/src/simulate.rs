@@ -1,7 +1,6 @@
 //! `vigia simulate`: write a synthetic, labelled transaction set.
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -91,14 +90,11 @@ pub(crate) fn run(args: SimulateArgs, global: &Global) -> Result<ExitCode> {
         std::fs::write(path, simulation.profiles_jsonl())
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(BufWriter::with_capacity(
-            1 << 20,
-            File::create(path).with_context(|| format!("creating {}", path.display()))?,
-        )),
-        None => Box::new(BufWriter::with_capacity(1 << 20, io::stdout().lock())),
-    };
-    let bar = crate::progress::counter(global.interactive && args.output.is_some(), "transactions");
+    let mut out = crate::output::create(args.output.as_deref(), 1 << 20)?;
+    let bar = crate::progress::counter(
+        global.interactive && crate::output::is_file(args.output.as_deref()),
+        "transactions",
+    );
     let mut buffer = String::with_capacity(1 << 22);
     while simulation.next_day(&mut buffer) {
         out.write_all(buffer.as_bytes()).context("writing transactions")?;

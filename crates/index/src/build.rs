@@ -94,16 +94,31 @@ impl IndexBuilder {
         // analyses, not the whole list's.
         for mut chunk in entities {
             let analysed: Vec<Vec<AnalysedName>> = chunk.par_iter().map(analyse_entity).collect();
+            // The chunk's forms and parts, counted once, so that the vectors
+            // grow once per chunk instead of doubling (and copying) several
+            // times in it.
+            let (chunk_forms, chunk_parts) = analysed
+                .iter()
+                .flatten()
+                .flat_map(|name| &name.analysed.forms)
+                .fold((0, 0), |(forms, parts), form| (forms + 1, parts + form.parts.len()));
+            names.reserve(chunk_forms);
+            parts.reserve(chunk_parts);
+            pending_weights.reserve(chunk_parts);
+            postings.reserve(chunk_parts);
             for (entity, entity_names) in chunk.drain(..).zip(analysed) {
                 let record = records.len() as RecordId;
                 let first_name = names.len() as NameId;
-                let mut seen_forms: FxHashSet<String> = FxHashSet::default();
-                for name in entity_names {
+                // The entity's distinct form texts: a short list compared in
+                // place rather than a hash set of copies of every text.
+                let mut seen_forms: Vec<&str> = Vec::new();
+                for name in &entity_names {
                     let transliterated_from = name.analysed.script;
                     for (form_index, form) in name.analysed.forms.iter().enumerate() {
-                        if form.parts.is_empty() || !seen_forms.insert(form.text.clone()) {
+                        if form.parts.is_empty() || seen_forms.contains(&form.text.as_str()) {
                             continue;
                         }
+                        seen_forms.push(&form.text);
                         let name_id = names.len() as NameId;
                         let part_start = parts.len() as u32;
                         for part in &form.parts {
@@ -288,6 +303,7 @@ impl IndexBuilder {
         // Ids only tell indexes apart for caches; they never influence a
         // result.
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let name_slots = crate::NameSlot::of_names(&names, &name_token_offsets, &name_tokens);
         let mut index = Index {
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             config,
@@ -299,6 +315,7 @@ impl IndexBuilder {
             join_postings: crate::JoinPostings::new(join_postings),
             name_token_offsets,
             name_tokens,
+            name_slots,
             acronyms,
             posting_offsets,
             postings,

@@ -27,7 +27,14 @@ pub struct Scratch {
     /// Folded name parts (see [`crate::QueryRoles`]); pure text, so valid
     /// for every index.
     folds: crate::query::FoldMemo,
-    acc: Vec<f32>,
+    /// The bound (before division) and record of each name of `touched`,
+    /// in the same order: written and read in sequence, where tables by
+    /// name were read at random.
+    bounds: Vec<(f32, RecordId)>,
+    /// The slot of each name of `touched` (see [`crate::NameSlot`]),
+    /// gathered in one pass before any is read: the loads are
+    /// independent, so their cache misses overlap.
+    slots: Vec<crate::NameSlot>,
     stamp: Vec<u32>,
     generation: u32,
     touched: Vec<NameId>,
@@ -125,8 +132,10 @@ impl Scratch {
     ) -> &mut rustc_hash::FxHashMap<crate::query::MemoKey, crate::query::MemoEntry> {
         const MEMO_ENTRIES: usize = 200_000;
         if self.index_id != index_id || self.expansions.len() >= MEMO_ENTRIES {
+            // Cleared, not reserved ahead: the table grows with the distinct
+            // parts seen, and a table sized for the bound would spread a few
+            // thousand entries over megabytes, a cache miss per lookup.
             self.expansions.clear();
-            self.expansions.reserve(65_536);
             self.index_id = index_id;
         }
         &mut self.expansions
@@ -142,8 +151,7 @@ impl Scratch {
     }
 
     fn fit(&mut self, names: usize) {
-        if self.acc.len() < names {
-            self.acc.resize(names, 0.0);
+        if self.stamp.len() < names {
             self.stamp.resize(names, 0);
         }
     }
@@ -455,8 +463,10 @@ impl Index {
         tables.weights.clear();
         tables.weights.extend((0..part_count).map(|i| part(i).weight));
         let (initials, joined, weights) = (&tables.initials, &tables.joined, &tables.weights);
-        let Scratch { touched, acc, best, token_marks, token_marked, token_parts, .. } =
-            &mut *scratch;
+        let Scratch {
+            touched, bounds, slots, best, token_marks, token_marked, token_parts, ..
+        } = &mut *scratch;
+        bounds.clear();
         // The query parts reaching a token, in this marking.
         let reaching = |token: TokenId| -> &[(u16, f32)] {
             if !token_marked.contains(token) {
@@ -483,29 +493,70 @@ impl Index {
             // The common case: only the name's tokens matter, and the best
             // similarity of each part is a maximum, whatever the order in
             // which the tokens are read.
-            for &name_id in touched.iter() {
-                best.fill(0.0);
-                for &token in self.name_tokens(name_id) {
+            slots.clear();
+            slots.extend(touched.iter().map(|&name_id| *self.name_slot(name_id)));
+            for (slot, &name_id) in slots.iter().zip(touched.iter()) {
+                let tokens = match slot.tokens() {
+                    Some(tokens) => tokens,
+                    None => self.name_tokens(name_id),
+                };
+                // Most names hold no marked token: their bound is 0, as the
+                // sum of zero similarities would be.
+                let mut reached = false;
+                for &token in tokens {
+                    if !token_marked.contains(token) {
+                        continue;
+                    }
+                    if !reached {
+                        best.fill(0.0);
+                        reached = true;
+                    }
                     for &(p, sim) in reaching(token) {
                         let b = &mut best[p as usize];
                         *b = b.max(sim);
                     }
                 }
-                acc[name_id as usize] = bound_of(best);
+                bounds.push((if reached { bound_of(best) } else { 0.0 }, slot.record));
             }
         } else {
-            for &name_id in touched.iter() {
-                let name = self.name(name_id);
+            slots.clear();
+            slots.extend(touched.iter().map(|&name_id| *self.name_slot(name_id)));
+            for (slot, &name_id) in slots.iter().zip(touched.iter()) {
                 best.fill(0.0);
+                // Without a part equal to a listed join, the slot says it
+                // all: the tokens of the name's parts (initials compare
+                // with their first letter), then those of its joins.
+                if joined.is_empty()
+                    && let Some(tokens) = slot.tokens()
+                {
+                    for (k, &token) in tokens.iter().enumerate() {
+                        for &(p, sim) in reaching(token) {
+                            let b = &mut best[p as usize];
+                            *b = b.max(sim);
+                        }
+                        if k < slot.parts as usize {
+                            let first = self.dictionary().first_char(token);
+                            for &(p, c) in initials {
+                                if first == Some(c) {
+                                    let b = &mut best[p];
+                                    *b = b.max(initial_sim);
+                                }
+                            }
+                        }
+                    }
+                    bounds.push((bound_of(best), slot.record));
+                    continue;
+                }
+                let name = self.name(name_id);
                 for listed in self.parts(name) {
                     for &(p, sim) in reaching(listed.token) {
                         let b = &mut best[p as usize];
                         *b = b.max(sim);
                     }
                     if !initials.is_empty() {
-                        let first = self.dictionary().info(listed.token).chars.first();
+                        let first = self.dictionary().first_char(listed.token);
                         for &(p, c) in initials {
-                            if first == Some(&c) {
+                            if first == Some(c) {
                                 let b = &mut best[p];
                                 *b = b.max(initial_sim);
                             }
@@ -525,19 +576,18 @@ impl Index {
                         }
                     }
                 }
-                acc[name_id as usize] = bound_of(best);
+                bounds.push((bound_of(best), name.record));
             }
         }
         // The record filter (schema, datasets) is consulted only for names
         // that would be kept: most names reached fall below the cut-off.
-        for &name_id in &scratch.touched {
-            let bound = (scratch.acc[name_id as usize] / denominator).min(1.0);
+        for (&name_id, &(sum, record)) in scratch.touched.iter().zip(&scratch.bounds) {
+            let bound = (sum / denominator).min(1.0);
             let keep = bound >= cutoff;
             let offered = !keep && bound > 0.0 && hits.is_empty() && best_below.would_take(bound);
             if !(keep || offered) {
                 continue;
             }
-            let record = self.name(name_id).record;
             if !allow(record) {
                 continue;
             }

@@ -44,6 +44,10 @@ pub struct Dictionary {
     phonetic: FxHashMap<Box<str>, Vec<TokenId>>,
     skeleton: FxHashMap<Box<str>, Vec<TokenId>>,
     symbol: FxHashMap<u32, Vec<TokenId>>,
+    /// The first character of each token, made on first use: candidate
+    /// generation compares it with a query's initials for every part of
+    /// every name it bounds, where a token's characters are two reads away.
+    first_chars: std::sync::OnceLock<Box<[Option<char>]>>,
 }
 
 /// The shortest token a text of nine characters or more can be one edit
@@ -225,6 +229,13 @@ impl Dictionary {
     /// What the dictionary knows about a token.
     pub fn info(&self, id: TokenId) -> &TokenInfo {
         &self.tokens[id as usize]
+    }
+
+    /// The first character of a token.
+    pub(crate) fn first_char(&self, id: TokenId) -> Option<char> {
+        self.first_chars
+            .get_or_init(|| self.tokens.iter().map(|t| t.chars.first().copied()).collect())
+            [id as usize]
     }
 
     /// The tokens sharing a deletion key with `chars` at the depth its

@@ -225,6 +225,58 @@ impl JoinPostings {
     }
 }
 
+/// What bounding a reached name reads, in one aligned slot per name: its
+/// record and, for a name of at most [`NameSlot::INLINE`] tokens (nearly
+/// all), the tokens themselves. Candidate generation reads this for every
+/// name it reaches, at random: one cache line where the token offsets, the
+/// tokens and the name's record took three.
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C, align(32))]
+pub(crate) struct NameSlot {
+    pub(crate) record: RecordId,
+    /// The number of tokens, or [`NameSlot::SPILLED`] when they are read
+    /// from the per-name token array instead.
+    len: u16,
+    /// How many of the tokens are the name's parts (the rest are joins).
+    pub(crate) parts: u16,
+    tokens: [TokenId; NameSlot::INLINE],
+}
+
+impl NameSlot {
+    /// The most tokens held in the slot itself.
+    pub(crate) const INLINE: usize = 6;
+    const SPILLED: u16 = u16::MAX;
+
+    /// The slots of every name, from the names and their token array.
+    pub(crate) fn of_names(
+        names: &[IndexedName],
+        token_offsets: &[u32],
+        tokens: &[TokenId],
+    ) -> Vec<NameSlot> {
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let own = &tokens[token_offsets[i] as usize..token_offsets[i + 1] as usize];
+                let mut slot =
+                    NameSlot { record: name.record, parts: name.parts.1, ..NameSlot::default() };
+                if own.len() <= NameSlot::INLINE {
+                    slot.len = own.len() as u16;
+                    slot.tokens[..own.len()].copy_from_slice(own);
+                } else {
+                    slot.len = NameSlot::SPILLED;
+                }
+                slot
+            })
+            .collect()
+    }
+
+    /// The name's tokens, if they are held in the slot.
+    pub(crate) fn tokens(&self) -> Option<&[TokenId]> {
+        (self.len != NameSlot::SPILLED).then(|| &self.tokens[..self.len as usize])
+    }
+}
+
 /// Counts describing an index.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IndexStats {
@@ -264,6 +316,8 @@ pub struct Index {
     /// its joins from three places.
     name_token_offsets: Vec<u32>,
     name_tokens: Vec<TokenId>,
+    /// Each name's record and tokens, one slot per name (see [`NameSlot`]).
+    name_slots: Vec<NameSlot>,
     /// Acronym text → names it abbreviates.
     acronym_postings: rustc_hash::FxHashMap<Box<str>, Vec<NameId>>,
     /// Short names of two or three parts by their compact form ("ms13").
@@ -351,6 +405,11 @@ impl Index {
         let start = self.name_token_offsets[name as usize] as usize;
         let end = self.name_token_offsets[name as usize + 1] as usize;
         &self.name_tokens[start..end]
+    }
+
+    /// A name's slot: its record and (usually) its tokens.
+    pub(crate) fn name_slot(&self, name: NameId) -> &NameSlot {
+        &self.name_slots[name as usize]
     }
 
     /// The names holding a join with this hash.
@@ -449,5 +508,59 @@ mod join_postings_tests {
             assert_eq!(postings.get(hash).collect::<Vec<_>>(), expected, "{hash}");
         }
         assert_eq!(JoinPostings::new(Vec::new()).get(42).count(), 0);
+    }
+}
+
+#[cfg(test)]
+mod name_slot_tests {
+    use super::*;
+
+    #[test]
+    fn slots_hold_each_names_record_parts_and_tokens() {
+        let names = [
+            "Joaquin Guzman",
+            "Abu Bakr al-Baghdadi",
+            "Maria del Carmen de los Angeles Garcia Lopez Hernandez",
+            "Yu-Ro Kim",
+            "CJNG",
+            "Mara Salvatrucha 13",
+        ];
+        let mut builder = IndexBuilder::new(IndexConfig::default());
+        for (i, name) in names.iter().enumerate() {
+            let mut entity = Entity::new(format!("e{i}"), Schema::Person);
+            entity.add(vigia_model::prop::NAME, name);
+            entity.add(vigia_model::prop::ALIAS, &name.to_uppercase());
+            entity.add_dataset("test");
+            builder.add(entity);
+        }
+        let index = builder.finish();
+        let mut spilled = 0;
+        for id in 0..index.names().len() as NameId {
+            let name = index.name(id);
+            let slot = index.name_slot(id);
+            assert_eq!(slot.record, name.record, "{}", name.original);
+            assert_eq!(slot.parts as usize, index.parts(name).len(), "{}", name.original);
+            let expected: Vec<TokenId> = index
+                .parts(name)
+                .iter()
+                .map(|p| p.token)
+                .chain(index.joins(name).iter().filter_map(|j| j.token))
+                .collect();
+            assert_eq!(index.name_tokens(id), expected.as_slice(), "{}", name.original);
+            match slot.tokens() {
+                Some(tokens) => assert_eq!(tokens, expected.as_slice(), "{}", name.original),
+                None => {
+                    assert!(expected.len() > NameSlot::INLINE, "{}", name.original);
+                    spilled += 1;
+                }
+            }
+            for &token in &expected {
+                assert_eq!(
+                    index.dictionary().first_char(token),
+                    index.dictionary().info(token).chars.first().copied()
+                );
+            }
+        }
+        assert!(spilled > 0, "a long name is read from the token array");
     }
 }

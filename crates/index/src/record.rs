@@ -124,6 +124,50 @@ pub fn normalize_identifier(value: &str) -> Option<String> {
     (out.chars().count() >= 4).then_some(out)
 }
 
+/// Where a property's values go in [`Evidence::of`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EvidenceSlot {
+    BirthDate,
+    Gender,
+    /// The property's position in [`prop::COUNTRY_PROPERTIES`].
+    Country(usize),
+    /// The property's position in [`prop::IDENTIFIER_PROPERTIES`].
+    Identifier(usize),
+}
+
+impl EvidenceSlot {
+    /// The slot of a property, if evidence reads it. One `match` (a switch
+    /// on the length, then one comparison) rather than a search of the two
+    /// property lists: every property of every query and listed record is
+    /// asked, and most ("name", "alias") are in neither list. A test checks
+    /// the positions against the lists.
+    fn of(property: &str) -> Option<EvidenceSlot> {
+        Some(match property {
+            prop::BIRTH_DATE => EvidenceSlot::BirthDate,
+            prop::GENDER => EvidenceSlot::Gender,
+            prop::NATIONALITY => EvidenceSlot::Country(0),
+            prop::CITIZENSHIP => EvidenceSlot::Country(1),
+            prop::COUNTRY => EvidenceSlot::Country(2),
+            prop::JURISDICTION => EvidenceSlot::Country(3),
+            prop::MAIN_COUNTRY => EvidenceSlot::Country(4),
+            prop::BIRTH_COUNTRY => EvidenceSlot::Country(5),
+            prop::FLAG => EvidenceSlot::Country(6),
+            prop::ID_NUMBER => EvidenceSlot::Identifier(0),
+            prop::PASSPORT_NUMBER => EvidenceSlot::Identifier(1),
+            prop::TAX_NUMBER => EvidenceSlot::Identifier(2),
+            prop::SOCIAL_SECURITY_NUMBER => EvidenceSlot::Identifier(3),
+            prop::REGISTRATION_NUMBER => EvidenceSlot::Identifier(4),
+            prop::LEI_CODE => EvidenceSlot::Identifier(5),
+            prop::SWIFT_BIC => EvidenceSlot::Identifier(6),
+            prop::IMO_NUMBER => EvidenceSlot::Identifier(7),
+            prop::MMSI => EvidenceSlot::Identifier(8),
+            prop::CALL_SIGN => EvidenceSlot::Identifier(9),
+            prop::EMAIL => EvidenceSlot::Identifier(10),
+            _ => return None,
+        })
+    }
+}
+
 /// Secondary evidence about an entity (listed or queried), parsed once.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Evidence {
@@ -152,16 +196,12 @@ impl Evidence {
         let mut identifiers: [&[String]; prop::IDENTIFIER_PROPERTIES.len()] =
             [&[]; prop::IDENTIFIER_PROPERTIES.len()];
         for (property, values) in &entity.properties {
-            let property = property.as_str();
-            if property == prop::BIRTH_DATE {
-                birth_dates = values;
-            } else if property == prop::GENDER {
-                genders = values;
-            } else if let Some(i) = prop::COUNTRY_PROPERTIES.iter().position(|p| *p == property) {
-                countries[i] = values;
-            } else if let Some(i) = prop::IDENTIFIER_PROPERTIES.iter().position(|p| *p == property)
-            {
-                identifiers[i] = values;
+            match EvidenceSlot::of(property) {
+                Some(EvidenceSlot::BirthDate) => birth_dates = values,
+                Some(EvidenceSlot::Gender) => genders = values,
+                Some(EvidenceSlot::Country(i)) => countries[i] = values,
+                Some(EvidenceSlot::Identifier(i)) => identifiers[i] = values,
+                None => {}
             }
         }
         let mut evidence = Evidence::default();
@@ -224,6 +264,34 @@ impl Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn evidence_slots_are_the_positions_in_the_property_lists() {
+        // What the search of the two lists, done before, answered.
+        let searched = |property: &str| {
+            if property == prop::BIRTH_DATE {
+                Some(EvidenceSlot::BirthDate)
+            } else if property == prop::GENDER {
+                Some(EvidenceSlot::Gender)
+            } else if let Some(i) = prop::COUNTRY_PROPERTIES.iter().position(|p| *p == property) {
+                Some(EvidenceSlot::Country(i))
+            } else {
+                prop::IDENTIFIER_PROPERTIES
+                    .iter()
+                    .position(|p| *p == property)
+                    .map(EvidenceSlot::Identifier)
+            }
+        };
+        let others = [prop::NAME, prop::ALIAS, prop::FIRST_NAME, prop::ADDRESS, "", "Country"];
+        for property in prop::COUNTRY_PROPERTIES
+            .into_iter()
+            .chain(prop::IDENTIFIER_PROPERTIES)
+            .chain([prop::BIRTH_DATE, prop::GENDER])
+            .chain(others)
+        {
+            assert_eq!(EvidenceSlot::of(property), searched(property), "{property:?}");
+        }
+    }
 
     #[test]
     fn genders_are_read_in_any_case() {

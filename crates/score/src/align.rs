@@ -265,6 +265,23 @@ pub fn align(
     }
 }
 
+/// The highest score [`align`] can give a query form against a listed name
+/// whose bound from candidate generation is `bound`: the bound, or the
+/// acronym score when the names are acronyms of each other.
+pub(crate) fn ceiling(
+    index: &Index,
+    form: &QueryForm,
+    query_acronyms: &[String],
+    name: &IndexedName,
+    bound: f32,
+) -> f32 {
+    let bound = bound.clamp(0.0, 1.0);
+    match acronym_match(index, form, query_acronyms, name) {
+        Some((_, value)) => bound.max(value),
+        None => bound,
+    }
+}
+
 /// `len` flags, all false: in `stack` when they fit, else in `heap`.
 fn used_flags<'a>(
     stack: &'a mut [bool; 64],

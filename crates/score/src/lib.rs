@@ -209,6 +209,10 @@ pub fn score(
 /// Scores one candidate; explanations are written only when `explain` (the
 /// score is the same either way; explanations cost more than scoring, so
 /// screening writes them only for the results it returns).
+///
+/// Each name hit's `bound` must be an upper bound of its name score, as
+/// candidate generation gives (1.0 when unknown): names bounded below the
+/// best score so far are not aligned.
 pub fn score_candidate(
     index: &Index,
     query: &PreparedQuery,
@@ -293,6 +297,11 @@ pub fn score_candidate(
     Scored { record: candidate.record, score: score.clamp(0.0, 1.0), name_score, explanations }
 }
 
+/// What a name's ceiling is raised by before it is compared with the best
+/// score so far: far above the rounding of a sum of a few weights, far below
+/// any difference of scores that matters.
+const CEILING_SLACK: f32 = 1e-4;
+
 fn origin_factor(origin: NameOrigin, config: &ScoreConfig) -> f32 {
     match origin {
         NameOrigin::WeakAlias => config.weak_alias_factor,
@@ -314,8 +323,23 @@ fn vigia_names(
         let query_name = &query.names[hit.query_name as usize];
         let form = &query_name.forms[hit.form as usize];
         let name = index.name(hit.name);
+        let factor = origin_factor(name.origin, config);
+        // Only a strictly better name replaces the best, and a name's
+        // alignment never scores above its bound from candidate generation
+        // (or the acronym score, which the bound does not cover): a name
+        // whose ceiling stays below the best so far need not be aligned.
+        // Names come best bound first, so most later ones are skipped. The
+        // slack covers the bound's sum being added in another order.
+        if let Some((b, _, _)) = &best
+            && factor >= 0.0
+            && align::ceiling(index, form, &query_name.acronyms, name, hit.bound) * factor
+                + CEILING_SLACK
+                < *b
+        {
+            continue;
+        }
         let alignment = align(index, form, &query_name.acronyms, name, config);
-        let value = alignment.score * origin_factor(name.origin, config);
+        let value = alignment.score * factor;
         let better = match &best {
             None => true,
             Some((b, _, _)) => value > *b,

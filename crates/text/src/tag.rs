@@ -160,6 +160,12 @@ impl PhraseTable {
 /// All the vocabularies, indexed once.
 struct Lexicon {
     legal: PhraseTable,
+    /// The symbol class of each legal-form class: its own, except for a
+    /// Mexican form with variable capital ("sa de cv"), which shares the
+    /// class of the form it modifies ("sa"). "de C.V." says the capital may
+    /// change, not what kind of company it is, and lists and customer
+    /// records drop or add it freely: "CECOEX SA de CV" is "CECOEX, S.A.".
+    legal_symbol_class: Vec<u32>,
     org: PhraseTable,
     honorific: PhraseTable,
     particle: FxHashMap<&'static str, u32>,
@@ -169,6 +175,19 @@ struct Lexicon {
 fn lexicon() -> &'static Lexicon {
     static LEXICON: OnceLock<Lexicon> = OnceLock::new();
     LEXICON.get_or_init(|| {
+        let legal = PhraseTable::build(lexicon::LEGAL_FORMS.iter().map(|(p, r)| (*p, *r)), true);
+        let legal_symbol_class = legal
+            .canonical
+            .iter()
+            .enumerate()
+            .map(|(class, canonical)| {
+                let class = u32::try_from(class).unwrap_or(u32::MAX);
+                canonical
+                    .strip_suffix(" de cv")
+                    .and_then(|base| legal.phrases.get(base))
+                    .map_or(class, |&(base_class, _)| base_class)
+            })
+            .collect();
         let anywhere = |rows: &'static [&'static [&'static str]]| {
             rows.iter().map(|r| (Position::Anywhere, *r))
         };
@@ -182,7 +201,8 @@ fn lexicon() -> &'static Lexicon {
             map
         };
         Lexicon {
-            legal: PhraseTable::build(lexicon::LEGAL_FORMS.iter().map(|(p, r)| (*p, *r)), true),
+            legal,
+            legal_symbol_class,
             org: PhraseTable::build(anywhere(lexicon::ORG_WORDS), true),
             // Honorifics keep dotted initials apart: "h e" (H.E.) is a
             // title, "he" a surname.
@@ -287,6 +307,11 @@ pub(crate) fn tag_tokens_keyed(tokens: &[Token], kind: NameKind, keys: bool) -> 
         let tag = |tag, symbol| Some(Span { start: i, len: 1, tag, symbol, canonical: None });
         if let Some(value) = number_value(t, kind, first, last) {
             spans[i] = tag(PartTag::Number, Some(NUMBER_SYMBOLS + value.min(0x00FF_FFFF)));
+        } else if first && n == 2 && person_like && matches!(t, "el" | "la" | "los" | "las") {
+            // The article of a nickname ("El Mencho", "La Tuta"): lists
+            // write the nickname with or without it (OFAC: a.k.a.
+            // 'Mencho'), so it weighs as little as a title.
+            spans[i] = tag(PartTag::Honorific, None);
         } else if let Some(&class) = lex.particle.get(t)
             && is_particle_here(t, tokens, i, kind)
         {
@@ -440,7 +465,10 @@ fn mark_legal_forms(units: &[Unit], spans: &mut [Option<Span>], lex: &Lexicon) {
             start,
             len,
             tag: PartTag::LegalForm,
-            symbol: Some(LEGAL_FORM_SYMBOLS + class),
+            symbol: Some(
+                LEGAL_FORM_SYMBOLS
+                    + lex.legal_symbol_class.get(class as usize).copied().unwrap_or(class),
+            ),
             canonical: lex.legal.canonical.get(class as usize).cloned(),
         });
     }
@@ -503,6 +531,11 @@ fn mark_honorifics(texts: &[String], spans: &mut [Option<Span>], lex: &Lexicon) 
         }
         let Some((class, _, k)) = lex.honorific.longest_at(&units, u) else { break };
         if u + k >= units.len() || (u..u + k).any(|t| spans[t].is_some() || covered(spans, t)) {
+            break;
+        }
+        // A title comes before a name, never before a number: "MS-13" is
+        // the gang, not "Ms. 13".
+        if units[u + k].text.bytes().all(|b| b.is_ascii_digit()) {
             break;
         }
         spans[u] = Some(Span {
@@ -847,6 +880,19 @@ mod tests {
     }
 
     #[test]
+    fn variable_capital_shares_the_symbol_of_its_base_form() {
+        let symbol = |input: &str| {
+            let parts = tag_tokens(&tokenize_parts(&fold(input)), NameKind::Organization);
+            parts.iter().find(|p| p.tag == PartTag::LegalForm).and_then(|p| p.symbol)
+        };
+        assert_eq!(symbol("Acme S.A. de C.V."), symbol("Acme S.A."));
+        assert_eq!(symbol("Acme SAPI de CV"), symbol("Acme S.A.P.I."));
+        assert_eq!(symbol("Acme S. de R.L. de C.V."), symbol("Acme S. de R.L."));
+        assert_ne!(symbol("Acme S.A. de C.V."), symbol("Acme S. de R.L."));
+        assert!(symbol("Acme S.A.").is_some());
+    }
+
+    #[test]
     fn persons() {
         use NameKind::Person as P;
         let cases: &[(&str, &str)] = &[
@@ -857,6 +903,8 @@ mod tests {
                 "sheikh:H mohammed:W bin:P rashid:W al:P maktoum:W",
             ),
             ("Mr. Ahmed Al-Hassan", "mr:H ahmed:W al:P+ hassan:W"),
+            ("MS-13", "ms:W+ 13:N"),
+            ("Ms Smith", "mrs:H smith:W"),
             ("Abdul-Rahman", "abdul:W+ rahman:W"),
             ("Abu Bakr al-Baghdadi", "abu:P bakr:W al:P+ baghdadi:W"),
             ("Luiz Inácio Lula da Silva", "luiz:W inacio:W lula:W da:P silva:W"),
@@ -911,7 +959,9 @@ mod tests {
             ("Jr.", "jr:W"),
             ("Smith Jr.", "smith:W jr:H"),
             ("John Smith Jr.", "john:W smith:W jr:H"),
-            ("El Chapo", "el:P chapo:W"),
+            ("El Chapo", "el:H chapo:W"),
+            ("La Tuta", "la:H tuta:W"),
+            ("El Sayed Ahmed", "el:P sayed:W ahmed:W"),
             ("Zine el-Abidine Ben Ali", "zine:W el:P+ abidine:W ben:P ali:W"),
         ];
         for (input, expected) in cases {

@@ -33,7 +33,8 @@ pub(super) fn run(args: &ExportArgs, global: &Global) -> anyhow::Result<ExitCode
     }
     let filter =
         EntityFilter { datasets: args.dataset.iter().cloned().collect(), matchable_only: false };
-    let (count, destination) = match &args.output {
+    let output = args.output.as_deref().filter(|p| crate::output::is_file(Some(p)));
+    let (count, destination) = match output {
         None => {
             let stdout = io::stdout().lock();
             (write_entities(&store, &filter, BufWriter::new(stdout))?, "stdout".to_owned())

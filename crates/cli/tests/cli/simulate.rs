@@ -75,3 +75,27 @@ fn bad_settings_fail_with_a_reason() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--start"));
 }
+
+#[test]
+fn a_dash_for_the_output_means_standard_output() {
+    // `-o -` writes to standard output, as `-` reads standard input; it
+    // must not create a file named "-".
+    let dir = TempDir::new().unwrap();
+    let args = ["--transactions", "500", "--accounts", "50", "--seed", "3"];
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_vigia"))
+            .arg("simulate")
+            .args(args)
+            .args(extra)
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let plain = run(&[]);
+    let dashed = run(&["-o", "-"]);
+    assert!(dashed.status.success(), "{}", String::from_utf8_lossy(&dashed.stderr));
+    assert_eq!(plain.stdout, dashed.stdout);
+    assert!(!dashed.stdout.is_empty());
+    assert!(!dir.path().join("-").exists(), "a file named \"-\" was created");
+}

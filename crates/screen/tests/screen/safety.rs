@@ -116,6 +116,28 @@ fn nickname_in_a_weak_alias() {
 }
 
 #[test]
+fn a_nickname_with_or_without_its_article() {
+    // OFAC writes Nemesio OSEGUERA CERVANTES's nickname a.k.a. 'Mencho';
+    // everyone else says "El Mencho". And the reverse for "El Chapo".
+    let screener = screener(vec![
+        listed(
+            "oseguera",
+            Schema::Person,
+            &[(prop::NAME, "Nemesio OSEGUERA CERVANTES"), (prop::WEAK_ALIAS, "Mencho")],
+        ),
+        listed(
+            "guzman",
+            Schema::Person,
+            &[(prop::NAME, "Joaquín Archivaldo GUZMÁN LOERA"), (prop::WEAK_ALIAS, "El Chapo")],
+        ),
+    ]);
+    for schema in [Schema::Person, Schema::LegalEntity] {
+        check(&screener, schema.clone(), &[(prop::NAME, "El Mencho")], "oseguera");
+        check(&screener, schema, &[(prop::NAME, "Chapo")], "guzman");
+    }
+}
+
+#[test]
 fn a_nickname_spelt_differently_is_another_nickname() {
     // "El Chato" is one letter from "El Chapo", and another man's nickname.
     check_not(&people(), Schema::Person, &[(prop::NAME, "El Chapo")], "quintero-arce");
@@ -189,10 +211,29 @@ fn legal_form_omitted() {
 }
 
 #[test]
+fn variable_capital_is_the_same_legal_form() {
+    // "S.A. de C.V." is an S.A. whose capital may vary: a customer record
+    // that adds "de C.V." names the same company as the listed "S.A.".
+    check(&organisations(), Schema::Company, &[(prop::NAME, "Cecoex S.A. de C.V.")], "cecoex");
+    check(&organisations(), Schema::LegalEntity, &[(prop::NAME, "CECOEX SA DE CV")], "cecoex");
+}
+
+#[test]
 fn acronyms_both_ways() {
     check(&organisations(), Schema::Organization, &[(prop::NAME, "CJNG")], "cjng");
     check(&organisations(), Schema::Organization, &[(prop::NAME, "Mara Salvatrucha 13")], "ms13");
     check(&organisations(), Schema::Organization, &[(prop::NAME, "MS13")], "ms13");
+}
+
+#[test]
+fn a_gang_number_is_not_read_as_a_title() {
+    // "MS" before a number is the gang's initials, not the title "Ms.":
+    // a query of unknown kind (tagged as a person name too) must score
+    // the listed "MS-13" as the exact name it is.
+    let screener = screener(vec![listed("ms13", Schema::Organization, &[(prop::NAME, "MS-13")])]);
+    let result = screen(&screener, Schema::LegalEntity, &[(prop::NAME, "MS-13")]);
+    let hit = result.results.iter().find(|r| r.id == "ms13").expect("MS-13 found");
+    assert!(hit.is_match && hit.score >= 0.85, "MS-13 scored {}", hit.score);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Reading versions and entities, and the [`ListStore`] implementation.
 
-use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, params};
 use vigia_model::{Entity, ListVersion, Schema, prop};
 
 use super::import::{Base, Import};
@@ -84,8 +84,13 @@ pub(super) fn decode(
 }
 
 fn entity_from_row(row: &rusqlite::Row<'_>, offset: usize) -> Result<Entity> {
-    let body: String = row.get(offset)?;
-    decode(&body, row.get(offset + 1)?, row.get(offset + 2)?, row.get(offset + 3)?)
+    // The body is read where SQLite holds it rather than copied into a
+    // string first: loading the lists decodes every active body.
+    let body = row
+        .get_ref(offset)?
+        .as_str()
+        .map_err(|err| Error::DataCorruption(format!("a stored entity body is not text: {err}")))?;
+    decode(body, row.get(offset + 1)?, row.get(offset + 2)?, row.get(offset + 3)?)
 }
 
 fn active_versions(conn: &Connection) -> Result<Vec<ListVersion>> {
@@ -195,32 +200,46 @@ impl ListStore for Store {
         filter: &EntityFilter,
         visit: &mut dyn FnMut(Entity) -> bool,
     ) -> Result<u64> {
+        // One query per active version, in dataset order, each reading its
+        // entities in the order of the primary key (version, entity id).
+        // One query over every version ordered by dataset and entity id
+        // gives the same rows in the same order, but SQLite sorts each
+        // dataset's rows (bodies included) in a temporary b-tree to get
+        // there: it cannot tell that a dataset has one active version.
+        let mut versions: Vec<(String, i64)> = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT dataset, version_id FROM active_versions ORDER BY dataset",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        if !filter.datasets.is_empty() {
+            versions.retain(|(dataset, _)| filter.datasets.contains(dataset));
+        }
         let mut sql = String::from(
             "SELECT b.body, ve.first_seen, ve.last_seen, ve.last_change
-             FROM active_versions a
-             JOIN version_entities ve ON ve.version_id = a.version_id
+             FROM version_entities ve
              JOIN entity_bodies b ON b.id = ve.body_id
-             WHERE 1 = 1",
+             WHERE ve.version_id = ?1",
         );
-        let mut values: Vec<&str> = Vec::new();
-        if !filter.datasets.is_empty() {
-            sql += &format!(" AND a.dataset IN ({})", placeholders(1, filter.datasets.len()));
-            values.extend(filter.datasets.iter().map(String::as_str));
-        }
         let schemata = matchable_schemata();
         if filter.matchable_only {
-            sql +=
-                &format!(" AND b.schema IN ({})", placeholders(values.len() + 1, schemata.len()));
-            values.extend(schemata.iter().copied());
+            sql += &format!(" AND b.schema IN ({})", placeholders(2, schemata.len()));
         }
-        sql += " ORDER BY a.dataset, ve.entity_id";
+        sql += " ORDER BY ve.entity_id";
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let mut rows = stmt.query(params_from_iter(values))?;
         let mut visited = 0;
-        while let Some(row) = rows.next()? {
-            visited += 1;
-            if !visit(entity_from_row(row, 0)?) {
-                break;
+        for (_, version_id) in &versions {
+            let mut values: Vec<&dyn rusqlite::ToSql> = vec![version_id];
+            if filter.matchable_only {
+                values.extend(schemata.iter().map(|s| s as &dyn rusqlite::ToSql));
+            }
+            let mut rows = stmt.query(values.as_slice())?;
+            while let Some(row) = rows.next()? {
+                visited += 1;
+                if !visit(entity_from_row(row, 0)?) {
+                    return Ok(visited);
+                }
             }
         }
         Ok(visited)
