@@ -396,9 +396,10 @@ impl Index {
                 }
                 let transliterated = form.script != analysed.script;
                 let mut parts = Vec::with_capacity(form.parts.len());
-                for part in &form.parts {
+                let middle = middle_name_positions(&form.parts, &roles, kind);
+                for (position, part) in form.parts.iter().enumerate() {
                     let role = roles.role(&part.text);
-                    let (query_part, caps) = self.query_part(
+                    let (mut query_part, caps) = self.query_part(
                         &part.text,
                         part.tag,
                         role,
@@ -409,6 +410,9 @@ impl Index {
                         scratch.as_deref_mut(),
                     );
                     caps_hit += caps;
+                    if middle.contains(&position) {
+                        query_part.weight *= self.config().weights.middle_name;
+                    }
                     parts.push(query_part);
                 }
                 let mut joins = Vec::new();
@@ -849,6 +853,34 @@ impl QueryRoles {
             PartRole::Unknown
         }
     }
+}
+
+/// The positions of a person's middle names among a form's parts, which
+/// weigh [`crate::Weights::middle_name`]: lists often leave middle names
+/// out (OFAC lists "GUZMAN LOERA, Joaquin", his passport says "Joaquín
+/// Archivaldo Guzmán Loera"). Where the query says which parts are given
+/// names, the given names after the first; otherwise, in a name of four or
+/// more words, the second word (Spanish and Portuguese names end with two
+/// family names). Three-word names have none ("Viktor Anatolyevich Bout":
+/// without roles, the middle word may as well be a family name), nor have
+/// organisation names.
+fn middle_name_positions(
+    parts: &[vigia_text::Part],
+    roles: &QueryRoles,
+    kind: NameKind,
+) -> Vec<usize> {
+    if matches!(kind, NameKind::Organization | NameKind::Object)
+        || parts.iter().any(|p| matches!(p.tag, PartTag::LegalForm | PartTag::OrgWord))
+    {
+        return Vec::new();
+    }
+    let words: Vec<usize> = (0..parts.len()).filter(|&i| parts[i].tag == PartTag::Word).collect();
+    let given: Vec<usize> =
+        words.iter().copied().filter(|&i| roles.role(&parts[i].text) == PartRole::Given).collect();
+    if !given.is_empty() {
+        return given[1..].to_vec();
+    }
+    if words.len() >= 4 { vec![words[1]] } else { Vec::new() }
 }
 
 /// A name written family name first, as lists and core banking systems

@@ -40,6 +40,9 @@ pub struct Weights {
     pub legal_form: f32,
     /// A generic organisation word ("cartel", "group").
     pub org_word: f32,
+    /// Multiplier for a person's middle name: lists often leave middle
+    /// names out, so one missing from the listed name costs less.
+    pub middle_name: f32,
     /// Multiplier for a known family name.
     pub family: f32,
 }
@@ -55,6 +58,7 @@ impl Default for Weights {
             honorific: 0.05,
             legal_form: 0.25,
             org_word: 0.45,
+            middle_name: 0.6,
             family: 1.3,
         }
     }

@@ -57,6 +57,11 @@ pub fn algorithms() -> Vec<AlgorithmInfo> {
         feature("weight_honorific", "weight of an honorific (mr, sheikh)", w.honorific),
         feature("family_name_factor", "multiplier for a known family name", w.family),
         feature(
+            "middle_name_factor",
+            "multiplier for a person's middle name (a given name after the first)",
+            w.middle_name,
+        ),
+        feature(
             "rarity_floor",
             "weight multiplier of the commonest listed tokens (rarest: 1.0)",
             0.4,

@@ -116,6 +116,27 @@ fn nickname_in_a_weak_alias() {
 }
 
 #[test]
+fn a_middle_name_the_list_leaves_out() {
+    // OFAC lists "GUZMAN LOERA, Joaquin"; a customer file holds the whole
+    // name, middle name included.
+    let screener = screener(vec![
+        listed("guzman", Schema::Person, &[(prop::NAME, "Joaquin GUZMAN LOERA")]),
+        listed("smith", Schema::Person, &[(prop::NAME, "John SMITH")]),
+    ]);
+    check(&screener, Schema::Person, &[(prop::NAME, "Joaquín Archivaldo Guzmán Loera")], "guzman");
+    check(
+        &screener,
+        Schema::Person,
+        &[
+            (prop::FIRST_NAME, "Joaquín"),
+            (prop::MIDDLE_NAME, "Archivaldo"),
+            (prop::LAST_NAME, "Guzmán Loera"),
+        ],
+        "guzman",
+    );
+}
+
+#[test]
 fn a_nickname_with_or_without_its_article() {
     // OFAC writes Nemesio OSEGUERA CERVANTES's nickname a.k.a. 'Mencho';
     // everyone else says "El Mencho". And the reverse for "El Chapo".

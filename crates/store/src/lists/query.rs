@@ -206,6 +206,10 @@ impl ListStore for Store {
         // gives the same rows in the same order, but SQLite sorts each
         // dataset's rows (bodies included) in a temporary b-tree to get
         // there: it cannot tell that a dataset has one active version.
+        // The reads share one snapshot, so that an import committed between
+        // two of them never shows half of a change of active versions.
+        let _snapshot =
+            if self.conn.is_autocommit() { Some(self.conn.unchecked_transaction()?) } else { None };
         let mut versions: Vec<(String, i64)> = {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT dataset, version_id FROM active_versions ORDER BY dataset",
