@@ -45,7 +45,7 @@ struct ExportArgs {
     /// The last record (default: the latest).
     #[arg(long)]
     to: Option<u64>,
-    /// Where to write (default: standard output).
+    /// Where to write (default, or `-`: standard output).
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
 }

@@ -64,7 +64,7 @@ enum FileCommand {
 struct Common {
     /// The case id.
     case: String,
-    /// Write the filing here (default: standard output).
+    /// Write the filing here (default, or `-`: standard output).
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// The institution's details (TOML; default: filing.toml in the data
@@ -119,7 +119,7 @@ struct GetArgs {
     /// last).
     #[arg(long)]
     filing: Option<u64>,
-    /// Write it here (default: standard output).
+    /// Write it here (default, or `-`: standard output).
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
 }

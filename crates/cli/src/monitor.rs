@@ -58,7 +58,7 @@ pub(crate) enum BadRowPolicy {
 pub(crate) struct MonitorArgs {
     /// Transactions: a file, or `-` for standard input.
     input: PathBuf,
-    /// Write alerts here instead of standard output.
+    /// Write alerts here instead of standard output (`-`: standard output).
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// A scenario directory (or a single .toml file) extending the pack;

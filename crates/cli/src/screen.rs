@@ -40,7 +40,7 @@ use crate::{Global, engine, progress};
 pub(crate) struct ScreenArgs {
     /// The queries: a CSV or JSON-lines file, or `-` for standard input.
     input: PathBuf,
-    /// Where to write the results (standard output by default).
+    /// Where to write the results (standard output by default, or `-`).
     #[arg(short, long)]
     output: Option<PathBuf>,
     /// Results scoring at least this are matches.
@@ -270,7 +270,7 @@ impl LineWriter {
 pub(crate) struct CompareArgs {
     /// The pairs: a JSON-lines file, or `-` for standard input.
     input: PathBuf,
-    /// Where to write the scores (standard output by default).
+    /// Where to write the scores (standard output by default, or `-`).
     #[arg(short, long)]
     output: Option<PathBuf>,
     /// Scores at least this are matches.

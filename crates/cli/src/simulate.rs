@@ -56,7 +56,7 @@ pub(crate) struct SimulateArgs {
     /// transactions, at least 2).
     #[arg(long, value_name = "N")]
     patterns: Option<u32>,
-    /// Where to write the transactions (default: standard output).
+    /// Where to write the transactions (default, or `-`: standard output).
     #[arg(short = 'o', long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Also write the customers' account profiles (JSONL, the format

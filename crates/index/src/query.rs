@@ -859,11 +859,11 @@ impl QueryRoles {
 /// weigh [`crate::Weights::middle_name`]: lists often leave middle names
 /// out (OFAC lists "GUZMAN LOERA, Joaquin", his passport says "Joaquín
 /// Archivaldo Guzmán Loera"). Where the query says which parts are given
-/// names, the given names after the first; otherwise, in a name of four or
+/// names, the given names after the first. Otherwise, in a name of four or
 /// more words, the second word (Spanish and Portuguese names end with two
-/// family names). Three-word names have none ("Viktor Anatolyevich Bout":
-/// without roles, the middle word may as well be a family name), nor have
-/// organisation names.
+/// family names); a three-word name then has none, since its middle word
+/// may as well be a family name ("Joaquín Guzmán Loera") or a patronymic.
+/// Organisation names have none.
 fn middle_name_positions(
     parts: &[vigia_text::Part],
     roles: &QueryRoles,
@@ -874,13 +874,20 @@ fn middle_name_positions(
     {
         return Vec::new();
     }
-    let words: Vec<usize> = (0..parts.len()).filter(|&i| parts[i].tag == PartTag::Word).collect();
-    let given: Vec<usize> =
-        words.iter().copied().filter(|&i| roles.role(&parts[i].text) == PartRole::Given).collect();
-    if !given.is_empty() {
-        return given[1..].to_vec();
+    let is_word = |i: &usize| parts[*i].tag == PartTag::Word;
+    if !roles.given.is_empty() {
+        let mut given = (0..parts.len())
+            .filter(is_word)
+            .filter(|&i| roles.role(&parts[i].text) == PartRole::Given);
+        if given.next().is_some() {
+            return given.collect();
+        }
     }
-    if words.len() >= 4 { vec![words[1]] } else { Vec::new() }
+    let mut words = (0..parts.len()).filter(is_word);
+    match (words.next(), words.next(), words.next(), words.next()) {
+        (Some(_), Some(second), Some(_), Some(_)) => vec![second],
+        _ => Vec::new(),
+    }
 }
 
 /// A name written family name first, as lists and core banking systems

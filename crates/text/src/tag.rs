@@ -296,6 +296,9 @@ pub(crate) fn tag_tokens_keyed(tokens: &[Token], kind: NameKind, keys: bool) -> 
     if person_like {
         mark_honorifics(&texts, &mut spans, lex);
     }
+    if kind == NameKind::Object {
+        mark_vessel_prefix(&texts, &mut spans);
+    }
 
     for i in 0..n {
         if spans[i].is_some() || covered(&spans, i) {
@@ -563,6 +566,27 @@ fn mark_honorifics(texts: &[String], spans: &mut [Option<Span>], lex: &Lexicon) 
                 canonical: lex.honorific.canonical.get(class as usize).cloned(),
             });
         }
+    }
+}
+
+/// A vessel's type prefix ("M/V Artavil", "MT Ocean Star", "SS Adriatic"):
+/// lists name the ship without it, and customers' trade documents with
+/// it, so it weighs as little as a title. Written as one token ("mv") or
+/// as two letters ("m/v", "m.v."); never the whole name.
+fn mark_vessel_prefix(texts: &[String], spans: &mut [Option<Span>]) {
+    const PREFIXES: &[&str] = &["mv", "mt", "ss", "sv", "my", "fv", "mfv", "mts"];
+    let len = match texts {
+        [one, _, ..] if PREFIXES.contains(&one.as_str()) => 1,
+        [a, b, _, ..]
+            if a.len() == 1 && b.len() == 1 && PREFIXES.contains(&format!("{a}{b}").as_str()) =>
+        {
+            2
+        }
+        _ => return,
+    };
+    for (i, span) in spans.iter_mut().enumerate().take(len) {
+        *span =
+            Some(Span { start: i, len: 1, tag: PartTag::Honorific, symbol: None, canonical: None });
     }
 }
 
@@ -975,6 +999,10 @@ mod tests {
         check(V, "Ocean Star II", "ocean:W star:W ii:N");
         check(V, "Ocean Star 2", "ocean:W star:W 2:N");
         check(V, "Xi Lin 7", "xi:W lin:W 7:N");
+        check(V, "M/V Artavil", "m:H v:H artavil:W");
+        check(V, "MT Ocean Star", "mt:H ocean:W star:W");
+        check(V, "MV", "mv:W");
+        check(V, "Ss", "ss:W");
     }
 
     #[test]

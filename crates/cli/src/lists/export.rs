@@ -18,8 +18,8 @@ pub(crate) struct ExportArgs {
     /// Only this dataset (default: every active dataset).
     #[arg(long, value_name = "NAME")]
     dataset: Option<String>,
-    /// Write to this file instead of standard output. The file appears
-    /// complete or not at all.
+    /// Write to this file instead of standard output (`-`: standard
+    /// output). The file appears complete or not at all.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
 }

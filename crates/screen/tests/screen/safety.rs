@@ -116,6 +116,13 @@ fn nickname_in_a_weak_alias() {
 }
 
 #[test]
+fn a_vessel_named_with_its_type_prefix() {
+    let screener = screener(vec![listed("artavil", Schema::Vessel, &[(prop::NAME, "ARTAVIL")])]);
+    check(&screener, Schema::Vessel, &[(prop::NAME, "M/V Artavil")], "artavil");
+    check(&screener, Schema::Vessel, &[(prop::NAME, "MT ARTAVIL")], "artavil");
+}
+
+#[test]
 fn a_middle_name_the_list_leaves_out() {
     // OFAC lists "GUZMAN LOERA, Joaquin"; a customer file holds the whole
     // name, middle name included.
