@@ -22,7 +22,8 @@
 //!
 //! A row without an id gets its 1-based row number. A row without a schema
 //! is a `Person` when it has person-only columns filled (first/last name,
-//! birth date, gender), else a `LegalEntity` (matched against everything).
+//! birth date, gender), else a `LegalEntity`, matched against persons and
+//! organisations of every kind (not vessels or aircraft: write `Vessel`).
 
 use std::io::BufRead;
 
