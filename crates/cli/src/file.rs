@@ -168,7 +168,7 @@ fn bsa_id(flag: &str, id: &str) -> Result<String> {
 /// Writes a document to a file (whole or not at all: a temporary file
 /// renamed) or to standard output.
 pub(crate) fn write_out(output: Option<&Path>, document: &str) -> Result<()> {
-    match output.filter(|p| crate::output::is_file(Some(p))) {
+    match crate::output::file(output) {
         None => {
             let mut out = std::io::stdout().lock();
             out.write_all(document.as_bytes())?;

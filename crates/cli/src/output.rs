@@ -8,18 +8,18 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-/// Whether `-o` names a file (not absent, not `-`).
-pub(crate) fn is_file(path: Option<&Path>) -> bool {
-    path.is_some_and(|p| p != Path::new("-"))
+/// The file `-o` names: none when it is absent or `-` (standard output).
+pub(crate) fn file(path: Option<&Path>) -> Option<&Path> {
+    path.filter(|p| *p != Path::new("-"))
 }
 
 /// A buffered writer of `capacity` bytes to `path`, or to standard output.
 pub(crate) fn create(path: Option<&Path>, capacity: usize) -> Result<Box<dyn Write>> {
-    Ok(match path {
-        Some(path) if is_file(Some(path)) => Box::new(BufWriter::with_capacity(
+    Ok(match file(path) {
+        Some(path) => Box::new(BufWriter::with_capacity(
             capacity,
             File::create(path).with_context(|| format!("creating {}", path.display()))?,
         )),
-        _ => Box::new(BufWriter::with_capacity(capacity, io::stdout().lock())),
+        None => Box::new(BufWriter::with_capacity(capacity, io::stdout().lock())),
     })
 }

@@ -92,7 +92,7 @@ pub(crate) fn run(args: SimulateArgs, global: &Global) -> Result<ExitCode> {
     }
     let mut out = crate::output::create(args.output.as_deref(), 1 << 20)?;
     let bar = crate::progress::counter(
-        global.interactive && crate::output::is_file(args.output.as_deref()),
+        global.interactive && crate::output::file(args.output.as_deref()).is_some(),
         "transactions",
     );
     let mut buffer = String::with_capacity(1 << 22);

@@ -498,6 +498,13 @@ pub(crate) const ORG_WORDS: &[&[&str]] = &[
     &["sharikat", "sharika", "sherkat", "شركة", "شركت"],
 ];
 
+/// Vessel-type prefixes ("M/V Artavil", "MT Ocean Star"), as one token;
+/// written as separate letters ("m/v") they are matched letter by letter.
+pub(crate) const VESSEL_PREFIXES: &[&str] = &["mv", "mt", "ss", "sv", "my", "fv", "mfv", "mts"];
+
+/// The Spanish articles that lead a nickname ("El Mencho", "La Tuta").
+pub(crate) const NICKNAME_ARTICLES: &[&str] = &["el", "la", "los", "las"];
+
 /// Honorifics and titles, by class (mr and mister are one class). Tagged
 /// only before the name proper, and only in person names.
 pub(crate) const HONORIFICS: &[&[&str]] = &[

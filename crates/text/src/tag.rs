@@ -310,7 +310,7 @@ pub(crate) fn tag_tokens_keyed(tokens: &[Token], kind: NameKind, keys: bool) -> 
         let tag = |tag, symbol| Some(Span { start: i, len: 1, tag, symbol, canonical: None });
         if let Some(value) = number_value(t, kind, first, last) {
             spans[i] = tag(PartTag::Number, Some(NUMBER_SYMBOLS + value.min(0x00FF_FFFF)));
-        } else if first && n == 2 && person_like && matches!(t, "el" | "la" | "los" | "las") {
+        } else if first && n == 2 && person_like && lexicon::NICKNAME_ARTICLES.contains(&t) {
             // The article of a nickname ("El Mencho", "La Tuta"): lists
             // write the nickname with or without it (OFAC: a.k.a.
             // 'Mencho'), so it weighs as little as a title.
@@ -574,7 +574,7 @@ fn mark_honorifics(texts: &[String], spans: &mut [Option<Span>], lex: &Lexicon) 
 /// it, so it weighs as little as a title. Written as one token ("mv") or
 /// as two letters ("m/v", "m.v."); never the whole name.
 fn mark_vessel_prefix(texts: &[String], spans: &mut [Option<Span>]) {
-    const PREFIXES: &[&str] = &["mv", "mt", "ss", "sv", "my", "fv", "mfv", "mts"];
+    use lexicon::VESSEL_PREFIXES as PREFIXES;
     let len = match texts {
         [one, _, ..] if PREFIXES.contains(&one.as_str()) => 1,
         [a, b, _, ..]

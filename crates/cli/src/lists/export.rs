@@ -33,7 +33,7 @@ pub(super) fn run(args: &ExportArgs, global: &Global) -> anyhow::Result<ExitCode
     }
     let filter =
         EntityFilter { datasets: args.dataset.iter().cloned().collect(), matchable_only: false };
-    let output = args.output.as_deref().filter(|p| crate::output::is_file(Some(p)));
+    let output = crate::output::file(args.output.as_deref());
     let (count, destination) = match output {
         None => {
             let stdout = io::stdout().lock();
