@@ -366,6 +366,15 @@ impl Index {
                 names.push((NameOrigin::Name, composed.join(" ")));
             }
         }
+        // "Cártel del Golfo(CDG)": also the name without its parenthesis,
+        // and what it holds (an acronym, a nickname) as an alias.
+        for i in 0..names.len() {
+            if let Some((head, inner)) = vigia_text::token::split_parenthetical(&names[i].1) {
+                let origin = names[i].0;
+                names.push((origin, head));
+                names.push((NameOrigin::Alias, inner));
+            }
+        }
         let roles = QueryRoles::with_memo(
             query,
             names.iter().map(|(_, name)| name.as_str()),
