@@ -56,6 +56,8 @@ pub struct Scratch {
     best: Vec<f32>,
     /// Per-form tables of candidate generation, kept to be reused.
     form: FormTables,
+    /// The join filter of the index `.0` (see [`crate::query::JoinFilter`]).
+    join_filter: Option<(u64, crate::query::JoinFilter)>,
 }
 
 /// What candidate generation works out for each part of a form (parts,
@@ -169,6 +171,17 @@ impl Scratch {
             self.index_id = index_id;
         }
         &mut self.expansions
+    }
+
+    /// The join filter of `index`, made on first use.
+    pub(crate) fn join_filter(&mut self, index: &Index) -> &crate::query::JoinFilter {
+        if self.join_filter.as_ref().is_some_and(|(id, _)| *id != index.id()) {
+            self.join_filter = None;
+        }
+        &self
+            .join_filter
+            .get_or_insert_with(|| (index.id(), crate::query::JoinFilter::new(index)))
+            .1
     }
 
     /// The memo of folded name parts, emptied when it grows past its bound.
