@@ -346,12 +346,16 @@ impl Index {
                 if let Some(token) = self.dictionary().get(acronym) {
                     for &name_id in self.postings(token) {
                         let record = self.name(name_id).record;
-                        let informative = self
-                            .parts(self.name(name_id))
-                            .iter()
-                            .filter(|p| crate::Weights::is_informative(p.tag))
-                            .count();
-                        if allow(record) && informative == 1 {
+                        // The record filter first: it reads a dense table,
+                        // where counting reads the name's parts.
+                        if allow(record)
+                            && self
+                                .parts(self.name(name_id))
+                                .iter()
+                                .filter(|p| crate::Weights::is_informative(p.tag))
+                                .count()
+                                == 1
+                        {
                             hits.push((
                                 record,
                                 NameHit {
