@@ -91,18 +91,21 @@ impl Index {
     /// The index as snapshot bytes, keyed to `key` and to the index's
     /// configuration.
     pub fn to_snapshot(&self, key: &SnapshotKey) -> Vec<u8> {
-        let mut body = Encoder { buf: Vec::with_capacity(self.stats.heap_bytes / 2) };
-        body.str(&key.engine);
-        body.str(&key.lists);
-        encode_config(&mut body, &self.config);
-        encode_index(&mut body, self);
-        let body = body.buf;
-        let mut out = Vec::with_capacity(HEADER + body.len());
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&SNAPSHOT_FORMAT.to_le_bytes());
-        out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
-        out.extend_from_slice(&(body.len() as u64).to_le_bytes());
-        out.extend_from_slice(&body);
+        // The header is filled in once the body is written after it, in the
+        // same buffer: a large index is never held twice as bytes.
+        let mut e = Encoder { buf: Vec::with_capacity(self.stats.heap_bytes / 2) };
+        e.buf.resize(HEADER, 0);
+        e.str(&key.engine);
+        e.str(&key.lists);
+        encode_config(&mut e, &self.config);
+        encode_index(&mut e, self);
+        let mut out = e.buf;
+        let checksum = crc32fast::hash(&out[HEADER..]);
+        let length = (out.len() - HEADER) as u64;
+        out[..8].copy_from_slice(MAGIC);
+        out[8..12].copy_from_slice(&SNAPSHOT_FORMAT.to_le_bytes());
+        out[12..16].copy_from_slice(&checksum.to_le_bytes());
+        out[16..HEADER].copy_from_slice(&length.to_le_bytes());
         out
     }
 
