@@ -46,7 +46,7 @@ pub(crate) fn now_text() -> Result<String> {
 /// Screens the customers an import registered or changed. Returns the
 /// report and whether a rescreen of the others is due.
 pub(crate) fn screen_pending(global: &Global, at: &str, actor: &str) -> Result<(RunReport, bool)> {
-    let loaded = vigia_server::lists::load(&global.data_dir)?;
+    let loaded = crate::engine::load(global)?;
     let screener = loaded.screener();
     let versions = watermark_of(&loaded.versions);
     let mut store = open_store(global)?;
@@ -82,7 +82,7 @@ fn rescreen_if_due(global: &Global, actor: &str) -> Result<()> {
 }
 
 fn rescreen(global: &Global, options: &RescreenOptions) -> Result<RescreenOutcome> {
-    let loaded = vigia_server::lists::load(&global.data_dir)?;
+    let loaded = crate::engine::load(global)?;
     let screener = loaded.screener();
     let versions = watermark_of(&loaded.versions);
     let mut store = open_store(global)?;

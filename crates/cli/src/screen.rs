@@ -15,6 +15,7 @@ use vigia_model::Entity;
 use vigia_screen::input::{InputError, read_queries};
 use vigia_screen::vigia_score::{self, Algorithm, Explanation, ScoreConfig};
 use vigia_screen::{ENGINE, Query, ScreenConfig, ScreenResult};
+use vigia_server::lists::IndexSource;
 
 use crate::{Global, engine, progress};
 
@@ -175,8 +176,12 @@ pub(crate) fn run_screen(args: ScreenArgs, global: &Global) -> Result<ExitCode> 
     output.flush()?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
+    let index_from = match loaded.source {
+        IndexSource::Snapshot => "snapshot",
+        IndexSource::Builtin | IndexSource::Built { .. } => "index",
+    };
     eprintln!(
-        "vigia: screened {screened} queries against {} ({} entities) in {seconds:.2}s ({:.0}/s); {matched} with a match; lists loaded in {:.2}s (index {:.2}s)",
+        "vigia: screened {screened} queries against {} ({} entities) in {seconds:.2}s ({:.0}/s); {matched} with a match; lists loaded in {:.2}s ({index_from} {:.2}s)",
         loaded.label,
         screener.index().stats().records,
         screened as f64 / seconds.max(1e-9),

@@ -300,12 +300,9 @@ impl IndexBuilder {
             })
             .collect();
 
-        // Ids only tell indexes apart for caches; they never influence a
-        // result.
-        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let name_slots = crate::NameSlot::of_names(&names, &name_token_offsets, &name_tokens);
         let mut index = Index {
-            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            id: crate::next_index_id(),
             config,
             dictionary,
             records,

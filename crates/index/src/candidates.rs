@@ -35,8 +35,11 @@ pub struct Scratch {
     /// gathered in one pass before any is read: the loads are
     /// independent, so their cache misses overlap.
     slots: Vec<crate::NameSlot>,
-    stamp: Vec<u32>,
-    generation: u32,
+    /// The names of `touched`, one bit each: phase 1 asks of every posting
+    /// it walks whether its name is already reached, and the bits of every
+    /// name fit in a fast cache where a four-byte stamp per name did not.
+    /// Emptied name by name from `touched` before the next form.
+    reached: NameBits,
     touched: Vec<NameId>,
     /// Token → the range of `token_parts` holding the query parts that
     /// expand to it, valid where its generation is `token_generation`:
@@ -53,6 +56,8 @@ pub struct Scratch {
     best: Vec<f32>,
     /// Per-form tables of candidate generation, kept to be reused.
     form: FormTables,
+    /// The join filter of the index `.0` (see [`crate::query::JoinFilter`]).
+    join_filter: Option<(u64, crate::query::JoinFilter)>,
 }
 
 /// What candidate generation works out for each part of a form (parts,
@@ -118,6 +123,33 @@ impl TokenBits {
     }
 }
 
+/// A set of names, one bit per name of the index (see `Scratch::reached`).
+#[derive(Debug, Default)]
+struct NameBits {
+    words: Vec<u64>,
+}
+
+impl NameBits {
+    fn fit(&mut self, names: usize) {
+        let words = names.div_ceil(64);
+        if self.words.len() < words {
+            self.words.resize(words, 0);
+        }
+    }
+
+    /// Adds a name; whether it was absent.
+    fn insert(&mut self, name: NameId) -> bool {
+        let (word, bit) = (&mut self.words[name as usize / 64], 1u64 << (name % 64));
+        let absent = *word & bit == 0;
+        *word |= bit;
+        absent
+    }
+
+    fn remove(&mut self, name: NameId) {
+        self.words[name as usize / 64] &= !(1 << (name % 64));
+    }
+}
+
 impl Scratch {
     /// Empty scratch space; it grows to the index's size on first use.
     pub fn new() -> Scratch {
@@ -141,6 +173,17 @@ impl Scratch {
         &mut self.expansions
     }
 
+    /// The join filter of `index`, made on first use.
+    pub(crate) fn join_filter(&mut self, index: &Index) -> &crate::query::JoinFilter {
+        if self.join_filter.as_ref().is_some_and(|(id, _)| *id != index.id()) {
+            self.join_filter = None;
+        }
+        &self
+            .join_filter
+            .get_or_insert_with(|| (index.id(), crate::query::JoinFilter::new(index)))
+            .1
+    }
+
     /// The memo of folded name parts, emptied when it grows past its bound.
     pub(crate) fn folds(&mut self) -> &mut crate::query::FoldMemo {
         const FOLD_ENTRIES: usize = 100_000;
@@ -151,9 +194,7 @@ impl Scratch {
     }
 
     fn fit(&mut self, names: usize) {
-        if self.stamp.len() < names {
-            self.stamp.resize(names, 0);
-        }
+        self.reached.fit(names);
     }
 
     fn fit_tokens(&mut self, tokens: usize) {
@@ -193,14 +234,12 @@ impl Scratch {
         generation
     }
 
-    fn next_generation(&mut self) -> u32 {
-        self.generation = self.generation.wrapping_add(1);
-        if self.generation == 0 {
-            self.stamp.fill(0);
-            self.generation = 1;
+    /// Forgets the names reached by the last form.
+    fn clear_touched(&mut self) {
+        for &name_id in &self.touched {
+            self.reached.remove(name_id);
         }
         self.touched.clear();
-        self.generation
     }
 }
 
@@ -307,12 +346,16 @@ impl Index {
                 if let Some(token) = self.dictionary().get(acronym) {
                     for &name_id in self.postings(token) {
                         let record = self.name(name_id).record;
-                        let informative = self
-                            .parts(self.name(name_id))
-                            .iter()
-                            .filter(|p| crate::Weights::is_informative(p.tag))
-                            .count();
-                        if allow(record) && informative == 1 {
+                        // The record filter first: it reads a dense table,
+                        // where counting reads the name's parts.
+                        if allow(record)
+                            && self
+                                .parts(self.name(name_id))
+                                .iter()
+                                .filter(|p| crate::Weights::is_informative(p.tag))
+                                .count()
+                                == 1
+                        {
                             hits.push((
                                 record,
                                 NameHit {
@@ -440,10 +483,10 @@ impl Index {
         // Phase 1: reach names. A walked part only walks the postings of
         // expansions similar enough that, with every other part at its
         // ceiling, a name could still reach the cut-off through them.
-        let generation = scratch.next_generation();
+        scratch.clear_touched();
         for i in 0..part_count {
             if walked & (1 << i) != 0 {
-                self.touch(part(i), tables.floors[i], generation, scratch);
+                self.touch(part(i), tables.floors[i], scratch);
             }
         }
         // Phase 2: the bound of every name reached, from all parts, looking
@@ -603,11 +646,9 @@ impl Index {
 
     /// Marks every name reached by a part's expansions of similarity at
     /// least `floor` (and, exactly, by the listed joins equal to it).
-    fn touch(&self, part: &QueryPart, floor: f32, generation: u32, scratch: &mut Scratch) {
+    fn touch(&self, part: &QueryPart, floor: f32, scratch: &mut Scratch) {
         let reach = |name_id: NameId, scratch: &mut Scratch| {
-            let n = name_id as usize;
-            if scratch.stamp[n] != generation {
-                scratch.stamp[n] = generation;
+            if scratch.reached.insert(name_id) {
                 scratch.touched.push(name_id);
             }
         };
@@ -857,6 +898,23 @@ mod tests {
         for t in 0..200 {
             assert_eq!(bits.contains(t), tokens.contains(&t) && t != 64 && t != 0, "{t}");
         }
+    }
+
+    #[test]
+    fn name_bits_report_first_insertions() {
+        let mut bits = NameBits::default();
+        bits.fit(130);
+        assert!(bits.insert(0));
+        assert!(bits.insert(129));
+        assert!(!bits.insert(0));
+        assert!(bits.insert(64));
+        assert!(!bits.insert(64));
+        bits.remove(64);
+        assert!(bits.insert(64));
+        bits.remove(0);
+        bits.remove(64);
+        bits.remove(129);
+        assert!(bits.words.iter().all(|w| *w == 0));
     }
 
     #[test]

@@ -6,6 +6,8 @@ use rustc_hash::FxHashMap;
 
 use crate::fuzzy;
 
+mod snapshot;
+
 /// A token's id in the dictionary.
 pub type TokenId = u32;
 

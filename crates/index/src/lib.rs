@@ -23,6 +23,7 @@ mod dictionary;
 pub mod fuzzy;
 mod query;
 mod record;
+mod snapshot;
 mod weight;
 
 pub use build::IndexBuilder;
@@ -33,10 +34,18 @@ pub use query::{
     Similarities,
 };
 pub use record::{Evidence, Gender, Identifier, IdentifierKind, normalize_identifier};
+pub use snapshot::{SNAPSHOT_FORMAT, SnapshotError, SnapshotKey};
 pub use weight::{PartRole, Weights};
 
 use vigia_model::{Entity, Schema};
 use vigia_text::{PartTag, Script};
+
+/// A process-unique index id. Ids only tell indexes apart for caches
+/// ([`Scratch`]); they never influence a result.
+pub(crate) fn next_index_id() -> u64 {
+    static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
 
 /// A listed entity's position in the index.
 pub type RecordId = u32;

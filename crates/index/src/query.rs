@@ -19,7 +19,7 @@ pub(crate) struct MemoEntry {
     pub(crate) expansions: std::sync::Arc<[Expansion]>,
     pub(crate) caps: u32,
     /// The expansions a transliterated form keeps (see
-    /// [`Index::exact_for_short`]), computed the first time the part comes
+    /// [`Index::keep_in_transliteration`]), computed the first time the part comes
     /// from one.
     pub(crate) transliterated: Option<std::sync::Arc<[Expansion]>>,
     /// What the part's weight and join lookups need (see [`Expanded`]).
@@ -366,6 +366,15 @@ impl Index {
                 names.push((NameOrigin::Name, composed.join(" ")));
             }
         }
+        // "Cártel del Golfo(CDG)": also the name without its parenthesis,
+        // and what it holds (an acronym, a nickname) as an alias.
+        for i in 0..names.len() {
+            if let Some((head, inner)) = vigia_text::token::split_parenthetical(&names[i].1) {
+                let origin = names[i].0;
+                names.push((origin, head));
+                names.push((NameOrigin::Alias, inner));
+            }
+        }
         let roles = QueryRoles::with_memo(
             query,
             names.iter().map(|(_, name)| name.as_str()),
@@ -380,6 +389,7 @@ impl Index {
         }
         let mut caps_hit = 0;
         let mut prepared: Vec<QueryName> = Vec::new();
+        let mut join_space = JoinSpace::default();
         for (origin, original) in names {
             let analysed = analyze_without_keys(&original, kind);
             let mut forms: Vec<QueryForm> = Vec::new();
@@ -416,38 +426,39 @@ impl Index {
                     parts.push(query_part);
                 }
                 let mut joins = Vec::new();
+                let filter = scratch.as_deref_mut().map(|scratch| scratch.join_filter(self));
                 for (i, pair) in form.parts.windows(2).enumerate() {
                     if matches!(pair[0].tag, PartTag::Word | PartTag::Particle)
                         && matches!(pair[1].tag, PartTag::Word | PartTag::Particle)
                     {
-                        let mut text =
-                            String::with_capacity(pair[0].text.len() + pair[1].text.len());
-                        text.push_str(&pair[0].text);
-                        text.push_str(&pair[1].text);
-                        let mut part = self.join_part(&text);
+                        let join = &mut join_space;
+                        join.text.clear();
+                        join.text.push_str(&pair[0].text);
+                        join.text.push_str(&pair[1].text);
+                        let listed_join = self.join_expansions(join, filter);
                         if transliterated {
-                            part = self.exact_for_short(part);
+                            self.keep_in_transliteration(&join.chars, &mut join.expansions);
                         }
                         // Only worth keeping when the joined form reaches a
                         // listed token the separate parts do not.
-                        if part.expansions.iter().any(|e| {
-                            parts[i].similarity(e.token).is_some()
-                                || parts[i + 1].similarity(e.token).is_some()
-                        }) {
-                            part.expansions = part
-                                .expansions
-                                .iter()
-                                .filter(|e| {
-                                    parts[i].similarity(e.token).is_none()
-                                        && parts[i + 1].similarity(e.token).is_none()
-                                })
-                                .copied()
-                                .collect();
-                        }
+                        join.expansions.retain(|e| {
+                            parts[i].similarity(e.token).is_none()
+                                && parts[i + 1].similarity(e.token).is_none()
+                        });
                         // Kept when it reaches a listed token the parts do
-                        // not, or may equal a listed join.
-                        if !part.expansions.is_empty() || part.listed_join {
-                            part.weight = parts[i].weight + parts[i + 1].weight;
+                        // not, or may equal a listed join; most joins are
+                        // neither, and are dropped without a copy.
+                        if !join.expansions.is_empty() || listed_join {
+                            let part = QueryPart {
+                                text: join.text.clone(),
+                                chars: join.chars.clone(),
+                                tag: PartTag::Word,
+                                role: PartRole::Unknown,
+                                weight: parts[i].weight + parts[i + 1].weight,
+                                expansions: join.expansions.as_slice().into(),
+                                hash: join.hash,
+                                listed_join,
+                            };
                             joins.push(QueryJoin { first: i, part });
                         }
                     }
@@ -470,7 +481,7 @@ impl Index {
     }
 
     /// Builds and expands one query part (of a transliterated form when
-    /// `transliterated`: see [`Index::exact_for_short`]). Returns the part
+    /// `transliterated`: see [`Index::keep_in_transliteration`]). Returns the part
     /// and the number of caps hit while expanding it.
     #[allow(clippy::too_many_arguments)]
     fn query_part(
@@ -526,48 +537,48 @@ impl Index {
             .fold(1.0f32, f32::min)
     }
 
-    /// A joined pair of query parts, expanded more cheaply than a part: only
-    /// the listed tokens it equals or is one edit from (a joined listed
-    /// name written as one word, or two joined parts). Joins are not
-    /// memoised: adjacent pairs rarely repeat across queries, and holding
-    /// them would crowd the parts out of the memo.
-    fn join_part(&self, text: &str) -> QueryPart {
-        let chars: Vec<char> = text.chars().collect();
+    /// Expands a joined pair of query parts (`space.text`) more cheaply
+    /// than a part: only the listed tokens it equals or is one edit from (a
+    /// joined listed name written as one word, or two joined parts). Fills
+    /// `space` and returns whether some listed name has a join equal to the
+    /// text. Joins are not memoised: adjacent pairs rarely repeat across
+    /// queries, and holding them would crowd the parts out of the memo.
+    /// The texts of most joins are neither a token nor a listed join, which
+    /// `filter` (when given) tells without reading either table.
+    fn join_expansions(&self, space: &mut JoinSpace, filter: Option<&JoinFilter>) -> bool {
+        let JoinSpace { text, chars, expansions, candidates, hash } = space;
+        chars.clear();
+        chars.extend(text.chars());
+        expansions.clear();
+        *hash = crate::text_hash(text);
         let dictionary = self.dictionary();
-        let mut out = Vec::new();
-        if let Some(token) = dictionary.get(text) {
-            out.push(Expansion { token, sim: 1.0, how: MatchHow::Exact });
+        if filter.is_none_or(|filter| filter.tokens.may_contain(*hash))
+            && let Some(token) = dictionary.get(text)
+        {
+            expansions.push(Expansion { token, sim: 1.0, how: MatchHow::Exact });
         }
         // An edit inside a join is only trusted in long joins
         // ("abdulrahman"/"abdurrahman"): in short ones it turns "alf
         // ahmed" into "al-ahmed".
-        let mut candidates = Vec::new();
+        candidates.clear();
         if chars.len() >= 9 {
-            dictionary.one_edit_candidates(&chars, &mut candidates);
+            dictionary.one_edit_candidates(chars, candidates);
         }
         candidates.sort_unstable();
         candidates.dedup();
-        for token in candidates {
+        for &token in candidates.iter() {
             let other = &dictionary.info(token).chars;
-            if fuzzy::osa_within(&chars, other, 1) == Some(1) {
-                out.push(Expansion {
+            if fuzzy::osa_within(chars, other, 1) == Some(1) {
+                expansions.push(Expansion {
                     token,
                     sim: Similarities::default().one_edit,
                     how: MatchHow::Fuzzy(1),
                 });
             }
         }
-        let hash = crate::text_hash(text);
-        QueryPart {
-            text: text.to_owned(),
-            chars,
-            tag: PartTag::Word,
-            role: PartRole::Unknown,
-            weight: 0.0,
-            expansions: dedupe(out).into(),
-            hash,
-            listed_join: self.join_postings(hash).next().is_some(),
-        }
+        dedupe_in_place(expansions);
+        filter.is_none_or(|filter| filter.joins.may_contain(*hash))
+            && self.join_postings(*hash).next().is_some()
     }
 
     /// Expands a query part to the dictionary tokens it may match.
@@ -718,23 +729,30 @@ impl Index {
     /// meet unrelated names ("yuri"). Romanisations disagree mostly on
     /// vowels ("Бут" is "but", listed as "bout"), so those edits stay.
     /// Longer parts keep their fuzzy matches.
-    fn exact_for_short(&self, mut part: QueryPart) -> QueryPart {
-        part.expansions = self.kept_in_transliteration(&part.chars, &part.expansions);
-        part
+    fn keep_in_transliteration(&self, chars: &[char], expansions: &mut Vec<Expansion>) {
+        if chars.len() <= 6 {
+            expansions.retain(|e| self.kept_in_transliteration_one(chars, e));
+        }
+    }
+
+    /// Whether a transliterated form's part keeps an expansion (see
+    /// [`Index::keep_in_transliteration`]).
+    fn kept_in_transliteration_one(&self, chars: &[char], e: &Expansion) -> bool {
+        match e.how {
+            MatchHow::Exact | MatchHow::Symbol => true,
+            MatchHow::Fuzzy(1) => same_consonants(chars, self.token_text(e.token)),
+            _ => false,
+        }
     }
 
     /// The expansions a part of a transliterated form keeps (see
-    /// [`Index::exact_for_short`]): the same list when it keeps them all.
+    /// [`Index::keep_in_transliteration`]): the same list when it keeps them all.
     fn kept_in_transliteration(
         &self,
         chars: &[char],
         expansions: &std::sync::Arc<[Expansion]>,
     ) -> std::sync::Arc<[Expansion]> {
-        let kept = |e: &Expansion| match e.how {
-            MatchHow::Exact | MatchHow::Symbol => true,
-            MatchHow::Fuzzy(1) => same_consonants(chars, self.token_text(e.token)),
-            _ => false,
-        };
+        let kept = |e: &Expansion| self.kept_in_transliteration_one(chars, e);
         if chars.len() <= 6 && !expansions.iter().all(kept) {
             expansions.iter().filter(|e| kept(e)).copied().collect()
         } else {
@@ -795,9 +813,88 @@ fn phonetic_compatible(a: &[char], b: &[char]) -> bool {
 
 /// Keeps the best way to reach each token, sorted by token id.
 fn dedupe(mut out: Vec<Expansion>) -> Vec<Expansion> {
+    dedupe_in_place(&mut out);
+    out
+}
+
+/// As [`dedupe`], in place.
+fn dedupe_in_place(out: &mut Vec<Expansion>) {
     out.sort_by(|a, b| a.token.cmp(&b.token).then(b.sim.total_cmp(&a.sim)).then(a.how.cmp(&b.how)));
     out.dedup_by_key(|e| e.token);
-    out
+}
+
+/// Work space of [`Index::join_expansions`], reused by the joins of a
+/// query: most joins are dropped, and need not allocate.
+#[derive(Debug, Default)]
+struct JoinSpace {
+    /// The joined text, filled by the caller.
+    text: String,
+    chars: Vec<char>,
+    expansions: Vec<Expansion>,
+    candidates: Vec<TokenId>,
+    /// The hash of `text` ([`crate::text_hash`]).
+    hash: u64,
+}
+
+/// Which texts may be dictionary tokens and which may be listed joins, by
+/// their hash ([`crate::text_hash`]): a query's joins ("johnsmith") are
+/// almost never either, and each lookup reads tables far too large for a
+/// fast cache. Made per thread, once per index (see
+/// [`crate::Scratch::join_filter`]).
+#[derive(Debug)]
+pub(crate) struct JoinFilter {
+    tokens: HashBits,
+    joins: HashBits,
+}
+
+impl JoinFilter {
+    pub(crate) fn new(index: &Index) -> JoinFilter {
+        let dictionary = index.dictionary();
+        JoinFilter {
+            tokens: HashBits::new(
+                dictionary.len(),
+                (0..dictionary.len())
+                    .map(|id| crate::text_hash(&dictionary.info(id as TokenId).text)),
+            ),
+            joins: HashBits::new(
+                index.join_postings.pairs.len(),
+                index.join_postings.pairs.iter().map(|(hash, _)| *hash),
+            ),
+        }
+    }
+}
+
+/// A Bloom filter of one probe: 16 bits per key, so that about one absent
+/// key in sixteen is let through (to the exact lookup); a present key
+/// always is.
+#[derive(Debug)]
+struct HashBits {
+    words: Vec<u64>,
+    shift: u32,
+}
+
+impl HashBits {
+    fn new(keys: usize, hashes: impl Iterator<Item = u64>) -> HashBits {
+        let bits = (keys.max(1) * 16).next_power_of_two().max(64);
+        let shift = 64 - bits.trailing_zeros();
+        let mut filter = HashBits { words: vec![0; bits / 64], shift };
+        for hash in hashes {
+            let bit = filter.bit(hash);
+            filter.words[bit / 64] |= 1 << (bit % 64);
+        }
+        filter
+    }
+
+    /// The bit of a hash: its product with an odd constant, top bits
+    /// (spreads hashes whose low bits are alike).
+    fn bit(&self, hash: u64) -> usize {
+        (hash.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
+    }
+
+    fn may_contain(&self, hash: u64) -> bool {
+        let bit = self.bit(hash);
+        self.words[bit / 64] & (1 << (bit % 64)) != 0
+    }
 }
 
 /// The roles a query gives its name parts: family names from `lastName`
@@ -927,4 +1024,59 @@ fn fold_set(entity: &Entity, properties: &[&str], mut memo: Option<&mut FoldMemo
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{IndexBuilder, IndexConfig};
+    use vigia_model::Schema;
+
+    fn index_of(names: &[&str]) -> Index {
+        let mut builder = IndexBuilder::new(IndexConfig::default());
+        for (i, name) in names.iter().enumerate() {
+            let mut entity = Entity::new(format!("e{i}"), Schema::Person);
+            entity.add(prop::NAME, name);
+            entity.add_dataset("test");
+            builder.add(entity);
+        }
+        builder.finish()
+    }
+
+    #[test]
+    fn join_filter_lets_every_token_and_listed_join_through() {
+        let index = index_of(&[
+            "Abdul Rahman Al-Tikriti",
+            "Abdurrahman Yasin",
+            "Joaquin Archivaldo Guzman Loera",
+            "Mara Salvatrucha 13",
+            "Yu-Ro Kim",
+        ]);
+        let filter = JoinFilter::new(&index);
+        let dictionary = index.dictionary();
+        for id in 0..dictionary.len() as TokenId {
+            let text = &*dictionary.info(id).text;
+            assert!(filter.tokens.may_contain(crate::text_hash(text)), "{text}");
+        }
+        for (hash, _) in &index.join_postings.pairs {
+            assert!(filter.joins.may_contain(*hash));
+        }
+        assert!(!index.join_postings.pairs.is_empty());
+    }
+
+    #[test]
+    fn joins_expand_the_same_with_and_without_the_filter() {
+        let index = index_of(&["Abdul Rahman Al-Tikriti", "Abdurrahman Yasin", "Joaquin Guzman"]);
+        let filter = JoinFilter::new(&index);
+        for text in ["abdulrahman", "abdurrahman", "joaquinguzman", "abdulrahmam", "johnsmith", "x"]
+        {
+            let mut with = JoinSpace { text: text.to_owned(), ..JoinSpace::default() };
+            let mut without = JoinSpace { text: text.to_owned(), ..JoinSpace::default() };
+            let listed_with = index.join_expansions(&mut with, Some(&filter));
+            let listed_without = index.join_expansions(&mut without, None);
+            assert_eq!(listed_with, listed_without, "{text}");
+            assert_eq!(with.expansions, without.expansions, "{text}");
+            assert_eq!(with.hash, crate::text_hash(text));
+        }
+    }
 }

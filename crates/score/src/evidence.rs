@@ -204,9 +204,10 @@ fn countries(
     if query.is_empty() || listed.is_empty() {
         return None;
     }
-    let shared: Vec<&String> = query.iter().filter(|q| listed.contains(q)).collect();
     if !describe {
-        let (feature, corroboration, penalty) = if shared.is_empty() {
+        // Whether one country is shared is all that counts here: the first
+        // found ends the search (each listed country is read from the heap).
+        let (feature, corroboration, penalty) = if !query.iter().any(|q| listed.contains(q)) {
             ("country_mismatch", 0.0, config.country_mismatch)
         } else {
             ("country_match", 0.4, 0.0)
@@ -220,6 +221,7 @@ fn countries(
             candidate: String::new(),
         });
     }
+    let shared: Vec<&String> = query.iter().filter(|q| listed.contains(q)).collect();
     let q_text = query.join(", ");
     let l_text = listed.join(", ");
     Some(if shared.is_empty() {

@@ -8,7 +8,7 @@
 //! | `id` | the query id | |
 //! | `name` | `name` | `full_name` |
 //! | `alias` | `alias` (`;`-separated) | `aliases` |
-//! | `schema` | the schema | `type` |
+//! | `schema` | the schema | `type`, `kind`, `entity_type` |
 //! | `first_name` | `firstName` | `given_name` |
 //! | `middle_name` | `middleName` | |
 //! | `last_name` | `lastName` | `family_name`, `surname` |
@@ -162,7 +162,7 @@ enum Column {
 fn column(header: &str) -> Column {
     match header.trim().to_ascii_lowercase().replace([' ', '-'], "_").as_str() {
         "id" | "query_id" | "customer_id" => Column::Id,
-        "schema" | "type" => Column::Schema,
+        "schema" | "type" | "kind" | "entity_type" => Column::Schema,
         "name" | "full_name" => Column::Property(prop::NAME),
         "alias" | "aliases" => Column::Aliases,
         "first_name" | "given_name" | "firstname" => Column::Property(prop::FIRST_NAME),
@@ -297,6 +297,15 @@ mod tests {
         assert_eq!(query.entity.schema, Schema::Person);
         assert_eq!(query.entity.first(prop::BIRTH_DATE), Some("1957-04-04"));
         assert_eq!(warnings.len(), 1);
+    }
+
+    #[test]
+    fn csv_schema_column_under_its_other_names() {
+        for header in ["schema", "type", "kind", "Entity Type"] {
+            let (queries, warnings) = read(&format!("name,{header}\nAcme,Organization\n"));
+            assert_eq!(queries[0].as_ref().unwrap().entity.schema, Schema::Organization);
+            assert!(warnings.is_empty(), "{header}: {warnings:?}");
+        }
     }
 
     #[test]

@@ -498,6 +498,58 @@ pub(crate) const ORG_WORDS: &[&[&str]] = &[
     &["sharikat", "sharika", "sherkat", "شركة", "شركت"],
 ];
 
+/// Words of organisation names that lists write in one language and
+/// customers in another: OFAC lists "GULF CARTEL" and "SINALOA CARTEL"
+/// where a Mexican record says "Cártel del Golfo"; the UN lists "Islamic
+/// State" where a Spanish one says "Estado Islámico". One row per meaning,
+/// English first, then Spanish, Portuguese, French and Italian. Unlike
+/// organisation words they keep their full weight: they are the
+/// distinctive part of the name. Only unambiguous words are listed: not
+/// "nova" (a brand as often as "new"), not the compass points that are
+/// also common words in one of the languages ("este", "sur", "est").
+pub(crate) const WORD_TRANSLATIONS: &[&[&str]] = &[
+    &["gulf", "golfo", "golfe"],
+    &["northeast", "noreste", "nordeste", "nordest"],
+    &["northwest", "noroeste", "nordouest"],
+    &["southeast", "sureste", "sudeste", "sudest"],
+    &["southwest", "suroeste", "sudoeste", "sudouest"],
+    &["family", "familia", "familias", "famille", "famiglia"],
+    &["new", "nueva", "nuevo", "nuevas", "nuevos", "nouvelle", "nouveau", "nouveaux"],
+    &["generation", "generacion", "geracao", "generazione"],
+    &["united", "unidos", "unidas", "unido", "unida", "unis", "unies", "uniti", "unite"],
+    &["train", "tren", "trem"],
+    &["knights", "caballeros", "cavaleiros", "chevaliers", "cavalieri"],
+    &["templar", "templars", "templarios", "templiers", "templari"],
+    &["army", "ejercito", "exercito", "armee", "esercito"],
+    &["front", "frente", "fronte"],
+    &["liberation", "liberacion", "libertacao", "liberazione"],
+    &[
+        "revolutionary",
+        "revolucionario",
+        "revolucionaria",
+        "revolucionarios",
+        "revolucionarias",
+        "revolutionnaire",
+        "revolutionnaires",
+        "rivoluzionario",
+        "rivoluzionaria",
+    ],
+    &["armed", "armado", "armada", "armados", "armadas", "armees", "armate"],
+    &["forces", "force", "fuerzas", "fuerza", "forcas", "forca", "forze", "forza"],
+    &["national", "nacional", "nacionales", "nationale", "nazionale"],
+    &["islamic", "islamico", "islamica", "islamique", "islamici"],
+    &["state", "estado", "etat", "stato"],
+    &["brotherhood", "hermandad", "fraternite"],
+    &["people", "pueblo", "povo", "peuple", "popolo"],
+];
+
+/// The Romance connectives that mean "of (the)" inside an organisation's
+/// name: "Cártel del Golfo" is "Gulf Cartel", "Banco do Brasil" the "Bank
+/// of Brazil". There they weigh as the stopword "of" does; in a person's
+/// name they stay particles of a family name ("de la Cruz").
+pub(crate) const ORG_CONNECTIVES: &[&str] =
+    &["de", "del", "della", "dello", "dei", "degli", "di", "da", "do", "dos", "das", "des", "du"];
+
 /// Vessel-type prefixes ("M/V Artavil", "MT Ocean Star"), as one token;
 /// written as separate letters ("m/v") they are matched letter by letter.
 pub(crate) const VESSEL_PREFIXES: &[&str] = &["mv", "mt", "ss", "sv", "my", "fv", "mfv", "mts"];

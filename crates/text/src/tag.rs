@@ -84,6 +84,10 @@ pub const PARTICLE_SYMBOLS: u32 = 0x0500_0000;
 pub const NUMBER_SYMBOLS: u32 = 0x0600_0000;
 /// Symbols of stopword classes start here.
 pub const STOPWORD_SYMBOLS: u32 = 0x0700_0000;
+/// Symbols of word-translation classes start here. They share the space
+/// of given-name classes ([`PartTag::Word`]): both are words that mean the
+/// same however written, and both are matched at full weight.
+pub const TRANSLATION_SYMBOLS: u32 = 0x0180_0000;
 
 /// Which table a symbol comes from, as the tag its parts carry (`Word`
 /// for given-name classes).
@@ -170,6 +174,7 @@ struct Lexicon {
     honorific: PhraseTable,
     particle: FxHashMap<&'static str, u32>,
     stopword: FxHashMap<&'static str, u32>,
+    translation: FxHashMap<&'static str, u32>,
 }
 
 fn lexicon() -> &'static Lexicon {
@@ -209,6 +214,7 @@ fn lexicon() -> &'static Lexicon {
             honorific: PhraseTable::build(anywhere(lexicon::HONORIFICS), false),
             particle: flat(lexicon::PARTICLES),
             stopword: flat(lexicon::STOPWORDS),
+            translation: flat(lexicon::WORD_TRANSLATIONS),
         }
     })
 }
@@ -300,6 +306,14 @@ pub(crate) fn tag_tokens_keyed(tokens: &[Token], kind: NameKind, keys: bool) -> 
         mark_vessel_prefix(&texts, &mut spans);
     }
 
+    // A name of unknown kind with an organisation word or a legal form is
+    // an organisation's name.
+    let organisation = kind == NameKind::Organization
+        || (kind == NameKind::Unknown
+            && spans
+                .iter()
+                .flatten()
+                .any(|s| matches!(s.tag, PartTag::OrgWord | PartTag::LegalForm)));
     for i in 0..n {
         if spans[i].is_some() || covered(&spans, i) {
             continue;
@@ -315,6 +329,9 @@ pub(crate) fn tag_tokens_keyed(tokens: &[Token], kind: NameKind, keys: bool) -> 
             // write the nickname with or without it (OFAC: a.k.a.
             // 'Mencho'), so it weighs as little as a title.
             spans[i] = tag(PartTag::Honorific, None);
+        } else if organisation && !first && !last && lexicon::ORG_CONNECTIVES.contains(&t) {
+            spans[i] =
+                tag(PartTag::Stopword, lex.stopword.get("of").map(|&c| STOPWORD_SYMBOLS + c));
         } else if let Some(&class) = lex.particle.get(t)
             && is_particle_here(t, tokens, i, kind)
         {
@@ -331,7 +348,13 @@ pub(crate) fn tag_tokens_keyed(tokens: &[Token], kind: NameKind, keys: bool) -> 
         } else if t.chars().count() == 1 && t.chars().all(is_initial_letter) {
             spans[i] = tag(PartTag::Initial, None);
         } else {
-            let symbol = if person_like { names::given_name_class(t) } else { None };
+            let given = if person_like { names::given_name_class(t) } else { None };
+            // A word of an organisation's name in another language
+            // ("golfo", "gulf"); a given name keeps its own class.
+            let symbol = given.or_else(|| {
+                org_like
+                    .then(|| lex.translation.get(t).map(|&class| TRANSLATION_SYMBOLS + class))?
+            });
             spans[i] = tag(PartTag::Word, symbol);
         }
     }
@@ -804,7 +827,7 @@ mod tests {
     fn organisations() {
         use NameKind::Organization as O;
         let cases: &[(&str, &str)] = &[
-            ("Cártel del Golfo(CDG)", "cartel:O del:P golfo:W cdg:W"),
+            ("Cártel del Golfo(CDG)", "cartel:O del:S golfo:W cdg:W"),
             ("MS-13", "ms:W+ 13:N"),
             ("Mara Salvatrucha (MS-13)", "mara:W salvatrucha:W ms:W+ 13:N"),
             ("Grupo Rodríguez, S.A. de C.V.", "group:O rodriguez:W sa de cv:L"),
@@ -823,22 +846,22 @@ mod tests {
             ("Acme FZE", "acme:W fze:L"),
             ("Acme FZ-LLC", "acme:W fz llc:L"),
             ("PT Acme Tbk", "pt:L acme:W tbk:L"),
-            ("Cártel de Jalisco Nueva Generación", "cartel:O de:P jalisco:W nueva:W generacion:W"),
+            ("Cártel de Jalisco Nueva Generación", "cartel:O de:S jalisco:W nueva:W generacion:W"),
             ("Cárteles Unidos", "cartel:O unidos:W"),
             ("Casa de Cambio Puebla S.A.", "exchange:O puebla:W sa:L"),
-            ("Banco de México", "bank:O de:P mexico:W"),
+            ("Banco de México", "bank:O de:S mexico:W"),
             ("The Bank of New York", "the:S bank:O of:S new:W york:W"),
             ("Limited", "limited:W"),
             ("SA", "sa:W"),
             ("Sa Trading", "sa:W trading:O"),
-            ("Tren de Aragua", "tren:W de:P aragua:W"),
+            ("Tren de Aragua", "tren:W de:S aragua:W"),
             ("CECOEX, S.A.", "cecoex:W sa:L"),
-            ("Compañía Minera del Sur Cía. Ltda.", "compania:W minera:W del:P sur:W cia ltda:L"),
+            ("Compañía Minera del Sur Cía. Ltda.", "compania:W minera:W del:S sur:W cia ltda:L"),
             ("Inversiones Alfa S.A.P.I. de C.V.", "investment:O alfa:W sapi de cv:L"),
             ("Grupo Financiero X, S.A.B. de C.V.", "group:O financiero:W x:I sab de cv:L"),
             ("Agropecuaria Santa Elena Ltda.", "agropecuaria:W santa:W elena:W ltda:L"),
             ("Importadora Y Exportadora Z S.A.", "import export:O y:S import export:O z:I sa:L"),
-            ("Lorena del Mar, S.A. de C.V.", "lorena:W del:P mar:W sa de cv:L"),
+            ("Lorena del Mar, S.A. de C.V.", "lorena:W del:S mar:W sa de cv:L"),
             ("Acme Inc.", "acme:W inc:L"),
             ("Acme Incorporated", "acme:W inc:L"),
             ("Acme Corp", "acme:W corp:L"),
@@ -886,7 +909,7 @@ mod tests {
             ("Acme Establishment", "acme:W est:L"),
             ("Acme Holding GmbH", "acme:W holding:O gmbh:L"),
             ("Acme International Trading LLC", "acme:W international:O trading:O llc:L"),
-            ("Banco Nacional de Cuba", "bank:O nacional:W de:P cuba:W"),
+            ("Banco Nacional de Cuba", "bank:O nacional:W de:S cuba:W"),
             ("Casas de Cambio Acme", "exchange:O acme:W"),
             ("Los Zetas", "los:P zetas:W"),
             ("Hizballah", "hizballah:W"),
@@ -1025,6 +1048,33 @@ mod tests {
         let h = tag("X Limited Liability Company", NameKind::Organization);
         assert_eq!(g[1].symbol, h[1].symbol);
         assert_eq!(symbol_space(g[1].symbol.unwrap_or(0)), Some(PartTag::LegalForm));
+    }
+
+    #[test]
+    fn organisation_words_in_another_language_share_a_symbol() {
+        let tag = |s: &str, kind| tag_tokens(&tokenize_parts(&fold(s)), kind);
+        let spanish = tag("Cártel del Golfo", NameKind::Organization);
+        let english = tag("Gulf Cartel", NameKind::Organization);
+        let golfo = spanish[2].symbol;
+        assert!(golfo.is_some());
+        assert_eq!(golfo, english[0].symbol);
+        assert_eq!(symbol_space(golfo.unwrap_or(0)), Some(PartTag::Word));
+        assert_eq!(spanish[2].tag, PartTag::Word, "a translated word keeps its weight");
+        // A query of unknown kind may be an organisation.
+        let unknown = tag("Cartel del Golfo", NameKind::Unknown);
+        assert_eq!(unknown[2].symbol, golfo);
+        // With an organisation word, "del" is the "of" of an organisation.
+        assert_eq!(unknown[1].tag, PartTag::Stopword);
+        assert_eq!(tag("Juan del Golfo", NameKind::Unknown)[1].tag, PartTag::Particle);
+        // Not in person names, where "Nueva" or "Frente" would be a surname.
+        assert_eq!(tag("Maria Golfo", NameKind::Person)[1].symbol, None);
+        // A given name keeps its given-name class.
+        let unknown = tag("Estado Mohamed", NameKind::Unknown);
+        assert_eq!(unknown[1].symbol, tag("Muhammad X", NameKind::Person)[0].symbol);
+        assert_ne!(tag("Nueva X", NameKind::Organization)[0].symbol, golfo);
+        // The two classes share a symbol space without overlapping.
+        let given_classes = crate::names::given_classes().len();
+        assert!(given_classes < (super::TRANSLATION_SYMBOLS - super::GIVEN_NAME_SYMBOLS) as usize);
     }
 
     fn check_acronyms(input: &str, expected: &[&str]) {

@@ -97,6 +97,29 @@ fn push(tokens: &mut Vec<Token>, current: &mut String, joined_with_next: bool) {
     tokens.push(Token { text: std::mem::take(current), joined_with_next });
 }
 
+/// Splits a name written with a parenthesis into the name without it and
+/// the text inside: "Cártel del Golfo(CDG)" → ("Cártel del Golfo", "CDG"),
+/// "Nemesio Oseguera (El Mencho)" → ("Nemesio Oseguera", "El Mencho").
+/// Customer records put an acronym, a nickname or a former name there;
+/// read as one name, those words count as unmatched against a listed name
+/// that has no such parenthesis. Square brackets count as parentheses; an
+/// unclosed parenthesis runs to the end. `None` unless both pieces have a
+/// letter or a digit.
+pub fn split_parenthetical(name: &str) -> Option<(String, String)> {
+    let open = name.find(['(', '['])?;
+    let close_char = if name[open..].starts_with('(') { ')' } else { ']' };
+    let inner_start = open + 1;
+    let (inner, after) = match name[inner_start..].find(close_char) {
+        Some(len) => (&name[inner_start..inner_start + len], &name[inner_start + len + 1..]),
+        None => (&name[inner_start..], ""),
+    };
+    let head = format!("{} {}", name[..open].trim(), after.trim());
+    let head = head.trim();
+    let inner = inner.trim();
+    let has_word = |s: &str| s.chars().any(is_token_char);
+    (has_word(head) && has_word(inner)).then(|| (head.to_owned(), inner.to_owned()))
+}
+
 /// Letters, digits and the combining marks that belong to letters.
 fn is_token_char(c: char) -> bool {
     chars::is_alphanumeric_or_mark(c)
@@ -104,7 +127,22 @@ fn is_token_char(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{tokenize, tokenize_parts};
+    use super::{split_parenthetical, tokenize, tokenize_parts};
+
+    #[test]
+    fn splits_parentheticals() {
+        let split = |s: &str| split_parenthetical(s);
+        let pair = |a: &str, b: &str| Some((a.to_owned(), b.to_owned()));
+        assert_eq!(split("Cártel del Golfo(CDG)"), pair("Cártel del Golfo", "CDG"));
+        assert_eq!(split("Tren de Aragua (TdA)"), pair("Tren de Aragua", "TdA"));
+        assert_eq!(split("Nemesio (El Mencho) Oseguera"), pair("Nemesio Oseguera", "El Mencho"));
+        assert_eq!(split("Acme [formerly Foo Ltd]"), pair("Acme", "formerly Foo Ltd"));
+        assert_eq!(split("Acme (Foo"), pair("Acme", "Foo"));
+        assert_eq!(split("Acme"), None);
+        assert_eq!(split("Acme ()"), None);
+        assert_eq!(split("(CDG)"), None);
+        assert_eq!(split("Acme ( - )"), None);
+    }
     use crate::normalize::fold;
 
     fn check(input: &str, expected: &str) {

@@ -1,6 +1,6 @@
 //! The bounded, time-windowed directed multigraph.
 //!
-//! Edges live once in an arena ordered by arrival (a ring buffer); each
+//! Edges live once in an arena ordered by arrival (fixed-size chunks); each
 //! account keeps two compact adjacency vectors (out and in) sorted by time
 //! whose entries carry what the searches read most (time, amount, the other
 //! account) and the edge's arena sequence number for the rest. Edges leave
@@ -144,11 +144,77 @@ pub(crate) struct Record {
     pub(crate) chain_start: EventTime,
 }
 
+/// Records per arena chunk (4,096 records of 56 bytes: 224 KiB).
+const CHUNK: usize = 4096;
+
+/// The edges in arrival order, in chunks of [`CHUNK`] records.
+///
+/// A `VecDeque` doubles while the window fills: each doubling copies every
+/// record held and faults in fresh memory twice the size (tens of MiB at a
+/// million edges), and the old buffer goes back to the allocator. Chunks
+/// are never copied; a chunk emptied at the front is kept and reused at
+/// the back, so memory stays at the peak window's chunks (plus one) and is
+/// not given back to be faulted in again.
+#[derive(Debug, Default)]
+struct Arena {
+    chunks: VecDeque<Vec<Record>>,
+    /// Index in the front chunk of the oldest record.
+    head: usize,
+    len: usize,
+    spare: Vec<Vec<Record>>,
+}
+
+impl Arena {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The record `offset` places after the oldest.
+    fn get(&self, offset: usize) -> Option<&Record> {
+        if offset >= self.len {
+            return None;
+        }
+        let at = self.head + offset;
+        self.chunks.get(at / CHUNK)?.get(at % CHUNK)
+    }
+
+    fn front(&self) -> Option<&Record> {
+        self.get(0)
+    }
+
+    fn push_back(&mut self, record: Record) {
+        if self.chunks.back().is_none_or(|c| c.len() == CHUNK) {
+            let chunk = self.spare.pop().unwrap_or_else(|| Vec::with_capacity(CHUNK));
+            self.chunks.push_back(chunk);
+        }
+        if let Some(chunk) = self.chunks.back_mut() {
+            chunk.push(record);
+            self.len += 1;
+        }
+    }
+
+    fn pop_front(&mut self) -> Option<Record> {
+        let record = *self.front()?;
+        self.head += 1;
+        self.len -= 1;
+        // The front chunk is full when its last record leaves (an emptied
+        // arena keeps appending to its one chunk from `head`).
+        if self.head == CHUNK
+            && let Some(mut chunk) = self.chunks.pop_front()
+        {
+            chunk.clear();
+            self.spare.push(chunk);
+            self.head = 0;
+        }
+        Some(record)
+    }
+}
+
 /// The graph.
 #[derive(Debug, Default)]
 pub(crate) struct Store {
     pub(crate) nodes: Vec<Node>,
-    arena: VecDeque<Record>,
+    arena: Arena,
     /// Sequence number of `arena[0]`.
     base: u64,
     /// The latest event time seen.
@@ -252,7 +318,50 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::{Adj, Side, first_at_or_after};
+    use std::collections::VecDeque;
+
+    use super::{Adj, Arena, CHUNK, Record, Side, first_at_or_after};
+
+    fn record(tx: u64) -> Record {
+        Record {
+            tx,
+            time: tx as i64,
+            amount: 1.0,
+            from: 0,
+            to: 1,
+            pair: 0,
+            chain_hops: 1,
+            chain_prev: 0,
+            chain_start: 0,
+        }
+    }
+
+    /// The chunked arena answers as a `VecDeque` through pushes and pops
+    /// across chunk boundaries, emptied and refilled, and reuses its
+    /// emptied chunks instead of allocating more.
+    #[test]
+    fn arena_reads_as_a_deque() {
+        let mut arena = Arena::default();
+        let mut deque = VecDeque::new();
+        let mut next = 0u64;
+        // Grow past three chunks, drain to empty, refill, drain halfway.
+        for (push, pop) in [(3 * CHUNK + 17, 0), (0, 3 * CHUNK + 17), (2 * CHUNK, CHUNK + 5)] {
+            for _ in 0..push {
+                arena.push_back(record(next));
+                deque.push_back(record(next));
+                next += 1;
+            }
+            for _ in 0..pop {
+                assert_eq!(arena.pop_front().map(|r| r.tx), deque.pop_front().map(|r| r.tx));
+            }
+            assert_eq!(arena.len(), deque.len());
+            assert_eq!(arena.front().map(|r| r.tx), deque.front().map(|r| r.tx));
+            for offset in [0, 1, CHUNK - 1, CHUNK, deque.len().saturating_sub(1), deque.len()] {
+                assert_eq!(arena.get(offset).map(|r| r.tx), deque.get(offset).map(|r| r.tx));
+            }
+        }
+        assert!(arena.chunks.len() + arena.spare.len() <= 5, "emptied chunks are reused");
+    }
 
     fn side(times: &[i64]) -> Side {
         let mut side = Side::default();

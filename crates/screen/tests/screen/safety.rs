@@ -265,6 +265,47 @@ fn a_gang_number_is_not_read_as_a_title() {
 }
 
 #[test]
+fn an_organisation_named_in_another_language() {
+    // OFAC lists the English "GULF CARTEL"; Mexican records say "Cártel del
+    // Golfo". The distinctive word meets its translation, and "del" weighs
+    // as the "of" it means.
+    let screener = screener(vec![
+        listed("gulf", Schema::Organization, &[(prop::NAME, "GULF CARTEL")]),
+        listed("eln", Schema::Organization, &[(prop::NAME, "NATIONAL LIBERATION ARMY")]),
+        listed("golf", Schema::Organization, &[(prop::NAME, "GOLF CARTS INTERNATIONAL")]),
+    ]);
+    for schema in [Schema::Organization, Schema::LegalEntity] {
+        check(&screener, schema.clone(), &[(prop::NAME, "Cártel del Golfo")], "gulf");
+        check(&screener, schema, &[(prop::NAME, "Ejército de Liberación Nacional")], "eln");
+    }
+    // Only listed translations: "golf" is not "gulf".
+    check_not(&screener, Schema::Organization, &[(prop::NAME, "Cártel del Golfo")], "golf");
+}
+
+#[test]
+fn an_acronym_in_parentheses_is_an_alias() {
+    // "Cártel del Golfo(CDG)": read as one name, "cdg" is a word the listed
+    // name lacks. The query is also screened without its parenthesis, and
+    // with the parenthesis as an alias.
+    let screener = screener(vec![
+        listed("cjng", Schema::Organization, &[(prop::NAME, "Cártel de Jalisco Nueva Generación")]),
+        listed("mencho", Schema::Person, &[(prop::NAME, "Nemesio OSEGUERA CERVANTES")]),
+    ]);
+    let plain = screen(&screener, Schema::Organization, &[(prop::NAME, "Cartel de Jalisco")]);
+    let with_acronym =
+        screen(&screener, Schema::Organization, &[(prop::NAME, "Cartel de Jalisco (CJNG)")]);
+    let score = |r: &ScreenResult| r.results.iter().find(|h| h.id == "cjng").map(|h| h.score);
+    assert!(
+        score(&with_acronym) >= score(&plain),
+        "{:?} < {:?}",
+        score(&with_acronym),
+        score(&plain)
+    );
+    check(&screener, Schema::Organization, &[(prop::NAME, "Banco Azteca (CJNG)")], "cjng");
+    check(&screener, Schema::Person, &[(prop::NAME, "Nemesio Oseguera (El Mencho)")], "mencho");
+}
+
+#[test]
 fn numbers_tell_groups_apart() {
     check_not(&organisations(), Schema::Organization, &[(prop::NAME, "MS-18")], "ms13");
 }

@@ -8,6 +8,7 @@ mod auth;
 mod casework;
 mod endpoints;
 mod robustness;
+mod snapshot;
 mod support;
 mod updates;
 mod yente;

@@ -1,0 +1,144 @@
+//! The dictionary's part of an index snapshot (see `crate::snapshot`):
+//! here, because the lookup tables are the dictionary's own.
+
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
+
+use super::{Dictionary, TokenInfo};
+use crate::TokenId;
+use crate::snapshot::{Decoder, Encoder, Result, SnapshotError, all_below, offsets};
+
+impl Dictionary {
+    pub(crate) fn encode(&self, e: &mut Encoder) {
+        // Destructured, so that a new table cannot be forgotten here.
+        let Dictionary {
+            tokens,
+            // Rebuilt from the tokens.
+            by_text: _,
+            deletion_keys,
+            deletion_tokens,
+            deletion_buckets,
+            deletion_bits,
+            long_keys,
+            phonetic,
+            skeleton,
+            symbol,
+            // Made on first use.
+            first_chars: _,
+        } = self;
+        e.len(tokens.len());
+        for TokenInfo { text, chars: _, records, rarity } in tokens {
+            e.str(text);
+            e.u32(*records);
+            e.f32(*rarity);
+        }
+        e.u64s(deletion_keys);
+        e.u32s(deletion_tokens);
+        e.u32s(deletion_buckets);
+        e.u32(*deletion_bits);
+        e.u64s(long_keys);
+        e.map(phonetic, |e, k| e.str(k));
+        e.map(skeleton, |e, k| e.str(k));
+        e.map(symbol, |e, k| e.u32(*k));
+    }
+
+    pub(crate) fn decode(d: &mut Decoder<'_>) -> Result<Dictionary> {
+        let count = d.len(16)?;
+        let mut tokens = Vec::with_capacity(count);
+        let mut by_text: FxHashMap<Box<str>, TokenId> = FxHashMap::default();
+        by_text.reserve(count);
+        for id in 0..count {
+            let text = d.str()?;
+            let records = d.u32()?;
+            let rarity = d.f32()?;
+            if by_text.insert(text.into(), id as TokenId).is_some() {
+                return Err(SnapshotError::Corrupt("a token twice".into()));
+            }
+            tokens.push(TokenInfo {
+                text: text.into(),
+                chars: text.chars().collect(),
+                records,
+                rarity,
+            });
+        }
+        Ok(Dictionary {
+            tokens,
+            by_text,
+            deletion_keys: d.u64s()?,
+            deletion_tokens: d.u32s()?,
+            deletion_buckets: d.u32s()?,
+            deletion_bits: d.u32()?,
+            long_keys: d.u64s()?,
+            phonetic: d.map(|d| d.str().map(Box::from))?,
+            skeleton: d.map(|d| d.str().map(Box::from))?,
+            symbol: d.map(|d| d.u32())?,
+            first_chars: OnceLock::new(),
+        })
+    }
+
+    /// Checks every token id and bucket range of the lookup tables.
+    pub(crate) fn check(&self) -> Result<()> {
+        let tokens = self.tokens.len();
+        let corrupt = |what: &str| Err(SnapshotError::Corrupt(format!("dictionary {what}")));
+        if self.deletion_keys.len() != self.deletion_tokens.len() {
+            return corrupt("deletion tables");
+        }
+        if !self.deletion_buckets.is_empty() {
+            if !(1..=24).contains(&self.deletion_bits)
+                || self.deletion_buckets.len() != (1usize << self.deletion_bits) + 1
+            {
+                return corrupt("deletion buckets");
+            }
+            offsets(
+                &self.deletion_buckets,
+                self.deletion_buckets.len() - 1,
+                self.deletion_keys.len(),
+                "deletion buckets",
+            )?;
+        }
+        if !self.long_keys.is_empty() && !self.long_keys.len().is_power_of_two() {
+            return corrupt("long-key filter");
+        }
+        all_below(self.deletion_tokens.iter().map(|&t| t as usize), tokens, "deletion token")?;
+        for list in self.phonetic.values().chain(self.skeleton.values()).chain(self.symbol.values())
+        {
+            all_below(list.iter().map(|&t| t as usize), tokens, "key token")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+impl Dictionary {
+    /// Everything the dictionary holds, in an order that does not depend
+    /// on hash map layout.
+    pub(crate) fn contents(&self) -> String {
+        fn sorted<K: std::fmt::Debug>(map: &FxHashMap<K, Vec<TokenId>>) -> Vec<String> {
+            let mut entries: Vec<String> = map.iter().map(|e| format!("{e:?}")).collect();
+            entries.sort();
+            entries
+        }
+        let tokens: Vec<_> = self
+            .tokens
+            .iter()
+            .map(|t| (&t.text, &t.chars, t.records, t.rarity.to_bits(), self.get(&t.text)))
+            .collect();
+        format!(
+            "{tokens:?}\n{:?}\n{:?}\n{:?}\n{}\n{:?}\n{:?}\n{:?}\n{:?}",
+            self.deletion_keys,
+            self.deletion_tokens,
+            self.deletion_buckets,
+            self.deletion_bits,
+            self.long_keys,
+            sorted(&self.phonetic),
+            sorted(&self.skeleton),
+            sorted(&self.symbol),
+        )
+    }
+
+    /// Points a deletion key at a token that does not exist.
+    pub(crate) fn damage(&mut self) {
+        self.deletion_tokens[0] = self.tokens.len() as TokenId;
+    }
+}

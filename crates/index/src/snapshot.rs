@@ -1,0 +1,968 @@
+//! A frozen [`Index`] as bytes, and back: the persisted snapshot that lets
+//! a command load the index instead of analysing every listed name again
+//! (ADR 0119).
+//!
+//! The encoding is this crate's own, written by hand: fixed-width
+//! little-endian integers, length-prefixed strings and arrays. Arrays of
+//! numbers (postings, deletion tables) are copied as blocks, so decoding
+//! them is a copy; what costs is the records' entities, one allocation per
+//! string. Nothing here reads or writes files: the caller does, and decides
+//! what a snapshot must match ([`SnapshotKey`]).
+//!
+//! Layout:
+//!
+//! ```text
+//! magic       8 bytes  "VIGIAIDX"
+//! format      u32      SNAPSHOT_FORMAT, bumped whenever the layout changes
+//! checksum    u32      CRC-32 of everything after `length`
+//! length      u64      byte count of everything after it
+//! key         engine (str), lists (str), configuration
+//! index       dictionary, records, names, parts, joins, postings, ...
+//! ```
+//!
+//! A snapshot is taken only if the magic, the format, the length, the
+//! checksum, the key and the configuration all agree, and the decoded
+//! index passes a check of every id and range it holds (so that even a
+//! corruption the checksum missed cannot make screening index out of
+//! bounds). Anything else is an error, and the caller rebuilds.
+
+use std::ops::Range;
+
+use rustc_hash::FxHashMap;
+use vigia_model::{Entity, PartialDate, Schema};
+use vigia_text::{PartTag, Script};
+
+use crate::{
+    Dictionary, Evidence, Gender, Identifier, IdentifierKind, Index, IndexConfig, IndexStats,
+    IndexedJoin, IndexedName, IndexedPart, JoinPostings, NameId, NameOrigin, NameSlot, PartRole,
+    Record, Weights,
+};
+
+/// The first bytes of every snapshot.
+const MAGIC: &[u8; 8] = b"VIGIAIDX";
+
+/// The layout version. Bump it with any change to what is written below or
+/// in the dictionary's part (`dictionary/snapshot.rs`).
+pub const SNAPSHOT_FORMAT: u32 = 1;
+
+/// Magic, format, checksum and length.
+const HEADER: usize = 8 + 4 + 4 + 8;
+
+/// What a snapshot must have been written for to be taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotKey {
+    /// The code that turned the lists into an index (a fingerprint of the
+    /// analysis rules, decided by the caller).
+    pub engine: String,
+    /// The exact lists indexed (their versions, decided by the caller).
+    pub lists: String,
+}
+
+/// Why a snapshot was not taken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SnapshotError {
+    /// A snapshot of another layout version (written by other code).
+    #[error("written in format {0}, not {SNAPSHOT_FORMAT}")]
+    Format(String),
+    /// A sound snapshot of something else: other lists, another engine or
+    /// another configuration.
+    #[error("written for other {0}")]
+    Stale(&'static str),
+    /// Not a snapshot at all, or truncated, altered or inconsistent.
+    #[error("corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl SnapshotError {
+    /// Whether the file is damaged (as opposed to merely out of date).
+    pub fn is_corrupt(&self) -> bool {
+        matches!(self, SnapshotError::Corrupt(_))
+    }
+}
+
+/// `Result` with a [`SnapshotError`].
+pub(crate) type Result<T> = std::result::Result<T, SnapshotError>;
+
+fn corrupt(what: impl Into<String>) -> SnapshotError {
+    SnapshotError::Corrupt(what.into())
+}
+
+impl Index {
+    /// The index as snapshot bytes, keyed to `key` and to the index's
+    /// configuration.
+    pub fn to_snapshot(&self, key: &SnapshotKey) -> Vec<u8> {
+        // The header is filled in once the body is written after it, in the
+        // same buffer: a large index is never held twice as bytes.
+        let mut e = Encoder { buf: Vec::with_capacity(self.stats.heap_bytes / 2) };
+        e.buf.resize(HEADER, 0);
+        e.str(&key.engine);
+        e.str(&key.lists);
+        encode_config(&mut e, &self.config);
+        encode_index(&mut e, self);
+        let mut out = e.buf;
+        let checksum = crc32fast::hash(&out[HEADER..]);
+        let length = (out.len() - HEADER) as u64;
+        out[..8].copy_from_slice(MAGIC);
+        out[8..12].copy_from_slice(&SNAPSHOT_FORMAT.to_le_bytes());
+        out[12..16].copy_from_slice(&checksum.to_le_bytes());
+        out[16..HEADER].copy_from_slice(&length.to_le_bytes());
+        out
+    }
+
+    /// An index from snapshot bytes, if they are sound and were written for
+    /// `key` and `config`.
+    ///
+    /// # Errors
+    /// The bytes are a snapshot of another format ([`SnapshotError::Format`]),
+    /// were written for other lists, engine or configuration
+    /// ([`SnapshotError::Stale`]), or are truncated, altered or inconsistent
+    /// ([`SnapshotError::Corrupt`]). Never panics.
+    pub fn from_snapshot(bytes: &[u8], key: &SnapshotKey, config: &IndexConfig) -> Result<Index> {
+        if bytes.len() < 8 || &bytes[..8] != MAGIC {
+            return Err(corrupt("not a snapshot (no magic)"));
+        }
+        if bytes.len() < HEADER {
+            return Err(corrupt("truncated header"));
+        }
+        let mut header = Decoder { bytes: &bytes[8..HEADER] };
+        let format = header.u32()?;
+        if format != SNAPSHOT_FORMAT {
+            return Err(SnapshotError::Format(format.to_string()));
+        }
+        let checksum = header.u32()?;
+        let length = header.u64()?;
+        let body = &bytes[HEADER..];
+        if body.len() as u64 != length {
+            return Err(corrupt(format!("{} bytes of body, header says {length}", body.len())));
+        }
+        if crc32fast::hash(body) != checksum {
+            return Err(corrupt("checksum mismatch"));
+        }
+        let mut decoder = Decoder { bytes: body };
+        if decoder.str()? != key.engine {
+            return Err(SnapshotError::Stale("engine (analysis rules)"));
+        }
+        if decoder.str()? != key.lists {
+            return Err(SnapshotError::Stale("list versions"));
+        }
+        if decode_config(&mut decoder)? != *config {
+            return Err(SnapshotError::Stale("index configuration"));
+        }
+        let index = decode_index(&mut decoder, config.clone())?;
+        if !decoder.bytes.is_empty() {
+            return Err(corrupt("bytes after the index"));
+        }
+        index.check()?;
+        Ok(index)
+    }
+
+    /// Checks that every id and range the index holds points inside what it
+    /// points into, so that screening cannot index out of bounds.
+    fn check(&self) -> Result<()> {
+        let (records, names) = (self.records.len(), self.names.len());
+        let tokens = self.dictionary.len();
+        self.dictionary.check()?;
+        for record in &self.records {
+            in_range(&record.names, names, "record names")?;
+            all_below(
+                record.datasets.iter().map(|&d| d as usize),
+                self.dataset_names.len(),
+                "datasets",
+            )?;
+        }
+        let mut first = 0;
+        for (id, name) in self.names.iter().enumerate() {
+            below(name.record as usize, records, "name record")?;
+            // Each record's names are the range starting where the previous
+            // record's ended.
+            let record = &self.records[name.record as usize];
+            if !record.names.contains(&(id as NameId)) || record.names.start < first {
+                return Err(corrupt("name outside its record's range"));
+            }
+            first = record.names.start;
+            in_range(&span(name.parts), self.parts.len(), "name parts")?;
+            in_range(&span(name.joins), self.joins.len(), "name joins")?;
+            in_range(&span(name.acronyms), self.acronyms.len(), "name acronyms")?;
+        }
+        all_below(self.parts.iter().map(|p| p.token as usize), tokens, "part token")?;
+        all_below(
+            self.joins.iter().filter_map(|j| j.token).map(|t| t as usize),
+            tokens,
+            "join token",
+        )?;
+        offsets(&self.posting_offsets, tokens, self.postings.len(), "postings")?;
+        all_below(self.postings.iter().map(|&n| n as usize), names, "posting")?;
+        offsets(&self.name_token_offsets, names, self.name_tokens.len(), "name tokens")?;
+        all_below(self.name_tokens.iter().map(|&t| t as usize), tokens, "name token")?;
+        self.join_postings.check(names)?;
+        for list in self.acronym_postings.values().chain(self.compact_postings.values()) {
+            all_below(list.iter().map(|&n| n as usize), names, "acronym or compact posting")?;
+        }
+        for list in self.identifier_postings.values() {
+            all_below(list.iter().map(|&r| r as usize), records, "identifier posting")?;
+        }
+        if self.record_schemata.len() != records {
+            return Err(corrupt("record schemata"));
+        }
+        all_below(self.record_schemata.iter().map(|&s| s as usize), self.schemata.len(), "schema")?;
+        Ok(())
+    }
+}
+
+impl JoinPostings {
+    fn check(&self, names: usize) -> Result<()> {
+        if !(1..=24).contains(&self.bits) || self.starts.len() != (1usize << self.bits) + 1 {
+            return Err(corrupt("join buckets"));
+        }
+        offsets(&self.starts, self.starts.len() - 1, self.pairs.len(), "join buckets")?;
+        all_below(self.pairs.iter().map(|&(_, n)| n as usize), names, "join posting")
+    }
+}
+
+fn span((start, len): (u32, u16)) -> Range<u32> {
+    start..start.saturating_add(u32::from(len))
+}
+
+pub(crate) fn below(value: usize, bound: usize, what: &str) -> Result<()> {
+    if value < bound { Ok(()) } else { Err(corrupt(format!("{what} out of range"))) }
+}
+
+pub(crate) fn all_below(
+    mut values: impl Iterator<Item = usize>,
+    bound: usize,
+    what: &str,
+) -> Result<()> {
+    if values.all(|v| v < bound) { Ok(()) } else { Err(corrupt(format!("{what} out of range"))) }
+}
+
+fn in_range(range: &Range<u32>, len: usize, what: &str) -> Result<()> {
+    if range.start <= range.end && range.end as usize <= len {
+        Ok(())
+    } else {
+        Err(corrupt(format!("{what} out of range")))
+    }
+}
+
+/// CSR offsets: `entries + 1` of them, from 0, never decreasing, ending at
+/// `len`.
+pub(crate) fn offsets(offsets: &[u32], entries: usize, len: usize, what: &str) -> Result<()> {
+    let sound = offsets.len() == entries + 1
+        && offsets.first() == Some(&0)
+        && offsets.last().map(|&l| l as usize) == Some(len)
+        && offsets.windows(2).all(|w| w[0] <= w[1]);
+    if sound { Ok(()) } else { Err(corrupt(format!("{what} offsets"))) }
+}
+
+/// Appends values to a snapshot.
+pub(crate) struct Encoder {
+    pub(crate) buf: Vec<u8>,
+}
+
+impl Encoder {
+    pub(crate) fn u8(&mut self, value: u8) {
+        self.buf.push(value);
+    }
+
+    pub(crate) fn u16(&mut self, value: u16) {
+        self.buf.extend_from_slice(&value.to_le_bytes());
+    }
+
+    pub(crate) fn u32(&mut self, value: u32) {
+        self.buf.extend_from_slice(&value.to_le_bytes());
+    }
+
+    pub(crate) fn u64(&mut self, value: u64) {
+        self.buf.extend_from_slice(&value.to_le_bytes());
+    }
+
+    pub(crate) fn f32(&mut self, value: f32) {
+        self.u32(value.to_bits());
+    }
+
+    pub(crate) fn len(&mut self, len: usize) {
+        self.u64(len as u64);
+    }
+
+    pub(crate) fn str(&mut self, text: &str) {
+        self.len(text.len());
+        self.buf.extend_from_slice(text.as_bytes());
+    }
+
+    pub(crate) fn strs<S: AsRef<str>>(&mut self, texts: &[S]) {
+        self.len(texts.len());
+        for text in texts {
+            self.str(text.as_ref());
+        }
+    }
+
+    fn opt_str(&mut self, text: Option<&str>) {
+        match text {
+            None => self.u8(0),
+            Some(text) => {
+                self.u8(1);
+                self.str(text);
+            }
+        }
+    }
+
+    pub(crate) fn u32s(&mut self, values: &[u32]) {
+        self.len(values.len());
+        self.buf.reserve(values.len() * 4);
+        for value in values {
+            self.buf.extend_from_slice(&value.to_le_bytes());
+        }
+    }
+
+    pub(crate) fn u64s(&mut self, values: &[u64]) {
+        self.len(values.len());
+        self.buf.reserve(values.len() * 8);
+        for value in values {
+            self.buf.extend_from_slice(&value.to_le_bytes());
+        }
+    }
+
+    /// A map, in its iteration order (a lookup table: the order only
+    /// decides where entries land in the decoded map, never what a lookup
+    /// finds).
+    pub(crate) fn map<K>(
+        &mut self,
+        map: &FxHashMap<K, Vec<u32>>,
+        mut key: impl FnMut(&mut Encoder, &K),
+    ) {
+        self.len(map.len());
+        for (k, values) in map {
+            key(self, k);
+            self.u32s(values);
+        }
+    }
+}
+
+/// Reads values from a snapshot; every read is checked against the bytes
+/// left.
+pub(crate) struct Decoder<'a> {
+    pub(crate) bytes: &'a [u8],
+}
+
+impl<'a> Decoder<'a> {
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        if n > self.bytes.len() {
+            return Err(corrupt("truncated"));
+        }
+        let (head, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
+        Ok(head)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let mut out = [0u8; N];
+        out.copy_from_slice(self.take(N)?);
+        Ok(out)
+    }
+
+    pub(crate) fn u8(&mut self) -> Result<u8> {
+        Ok(self.array::<1>()?[0])
+    }
+
+    pub(crate) fn u16(&mut self) -> Result<u16> {
+        Ok(u16::from_le_bytes(self.array()?))
+    }
+
+    pub(crate) fn u32(&mut self) -> Result<u32> {
+        Ok(u32::from_le_bytes(self.array()?))
+    }
+
+    pub(crate) fn u64(&mut self) -> Result<u64> {
+        Ok(u64::from_le_bytes(self.array()?))
+    }
+
+    pub(crate) fn f32(&mut self) -> Result<f32> {
+        Ok(f32::from_bits(self.u32()?))
+    }
+
+    fn bool(&mut self) -> Result<bool> {
+        match self.u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(corrupt("not a boolean")),
+        }
+    }
+
+    /// A count of items of at least `item` bytes each: never more than the
+    /// bytes left could hold, so a damaged count cannot ask for a huge
+    /// allocation.
+    pub(crate) fn len(&mut self, item: usize) -> Result<usize> {
+        let len = self.u64()?;
+        if len > (self.bytes.len() / item.max(1)) as u64 {
+            return Err(corrupt("length beyond the end"));
+        }
+        Ok(len as usize)
+    }
+
+    pub(crate) fn str(&mut self) -> Result<&'a str> {
+        let len = self.len(1)?;
+        std::str::from_utf8(self.take(len)?).map_err(|_| corrupt("text not UTF-8"))
+    }
+
+    pub(crate) fn string(&mut self) -> Result<String> {
+        self.str().map(str::to_owned)
+    }
+
+    pub(crate) fn strings(&mut self) -> Result<Vec<String>> {
+        let len = self.len(8)?;
+        (0..len).map(|_| self.string()).collect()
+    }
+
+    fn boxed_strs(&mut self) -> Result<Vec<Box<str>>> {
+        let len = self.len(8)?;
+        (0..len).map(|_| self.str().map(Box::from)).collect()
+    }
+
+    fn opt_string(&mut self) -> Result<Option<String>> {
+        Ok(if self.bool()? { Some(self.string()?) } else { None })
+    }
+
+    pub(crate) fn u32s(&mut self) -> Result<Vec<u32>> {
+        let len = self.len(4)?;
+        let bytes = self.take(len * 4)?;
+        Ok(bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+    }
+
+    pub(crate) fn u64s(&mut self) -> Result<Vec<u64>> {
+        let len = self.len(8)?;
+        let bytes = self.take(len * 8)?;
+        Ok(bytes
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+            .collect())
+    }
+
+    pub(crate) fn map<K: std::hash::Hash + Eq>(
+        &mut self,
+        mut key: impl FnMut(&mut Decoder<'a>) -> Result<K>,
+    ) -> Result<FxHashMap<K, Vec<u32>>> {
+        let len = self.len(12)?;
+        let mut map = FxHashMap::default();
+        map.reserve(len);
+        for _ in 0..len {
+            let k = key(self)?;
+            let values = self.u32s()?;
+            if map.insert(k, values).is_some() {
+                return Err(corrupt("a map key twice"));
+            }
+        }
+        Ok(map)
+    }
+}
+
+fn encode_config(e: &mut Encoder, config: &IndexConfig) {
+    // Destructured, so that a new field cannot be forgotten here.
+    let IndexConfig { weights, max_fuzzy, max_key_expansion, max_candidates, safety_net } = config;
+    let Weights {
+        word,
+        number,
+        initial,
+        particle,
+        stopword,
+        honorific,
+        legal_form,
+        org_word,
+        middle_name,
+        family,
+    } = weights;
+    for weight in [
+        word,
+        number,
+        initial,
+        particle,
+        stopword,
+        honorific,
+        legal_form,
+        org_word,
+        middle_name,
+        family,
+    ] {
+        e.f32(*weight);
+    }
+    for count in [max_fuzzy, max_key_expansion, max_candidates, safety_net] {
+        e.len(*count);
+    }
+}
+
+fn decode_config(d: &mut Decoder<'_>) -> Result<IndexConfig> {
+    let mut weight = || d.f32();
+    let weights = Weights {
+        word: weight()?,
+        number: weight()?,
+        initial: weight()?,
+        particle: weight()?,
+        stopword: weight()?,
+        honorific: weight()?,
+        legal_form: weight()?,
+        org_word: weight()?,
+        middle_name: weight()?,
+        family: weight()?,
+    };
+    let mut count = || d.u64().map(|c| c as usize);
+    Ok(IndexConfig {
+        weights,
+        max_fuzzy: count()?,
+        max_key_expansion: count()?,
+        max_candidates: count()?,
+        safety_net: count()?,
+    })
+}
+
+fn encode_index(e: &mut Encoder, index: &Index) {
+    // Destructured, so that a field added to the index is a compile error
+    // here until it is written (or rebuilt on load).
+    let Index {
+        id: _,
+        config: _,
+        dictionary,
+        records,
+        names,
+        parts,
+        joins,
+        acronyms,
+        posting_offsets,
+        postings,
+        join_postings,
+        name_token_offsets,
+        name_tokens,
+        // Rebuilt from the names and their tokens.
+        name_slots: _,
+        acronym_postings,
+        compact_postings,
+        identifier_postings,
+        dataset_names,
+        schemata,
+        record_schemata,
+        stats,
+    } = index;
+    dictionary.encode(e);
+    e.len(records.len());
+    for record in records {
+        encode_record(e, record);
+    }
+    e.len(names.len());
+    for name in names {
+        let IndexedName {
+            record,
+            origin,
+            original,
+            script,
+            transliterated,
+            parts,
+            joins,
+            acronyms,
+        } = name;
+        e.u32(*record);
+        e.u8(origin_code(*origin));
+        e.str(original);
+        e.u8(script_code(*script));
+        e.u8(u8::from(*transliterated));
+        for (start, len) in [parts, joins, acronyms] {
+            e.u32(*start);
+            e.u16(*len);
+        }
+    }
+    e.len(parts.len());
+    for part in parts {
+        let IndexedPart { token, tag, role, weight } = part;
+        e.u32(*token);
+        e.u8(tag_code(*tag));
+        e.u8(role_code(*role));
+        e.f32(*weight);
+    }
+    e.len(joins.len());
+    for join in joins {
+        let IndexedJoin { hash, token, first } = join;
+        e.u64(*hash);
+        e.u32(token.map_or(u32::MAX, |t| t));
+        e.u16(*first);
+    }
+    e.strs(acronyms);
+    e.u32s(posting_offsets);
+    e.u32s(postings);
+    let JoinPostings { pairs, starts, bits } = join_postings;
+    e.len(pairs.len());
+    for (hash, name) in pairs {
+        e.u64(*hash);
+        e.u32(*name);
+    }
+    e.u32s(starts);
+    e.u32(*bits);
+    e.u32s(name_token_offsets);
+    e.u32s(name_tokens);
+    e.map(acronym_postings, |e, k| e.str(k));
+    e.map(compact_postings, |e, k| e.str(k));
+    e.map(identifier_postings, |e, k| e.str(k));
+    e.strs(dataset_names);
+    e.len(schemata.len());
+    for schema in schemata {
+        e.str(schema.name());
+    }
+    e.u32s(record_schemata);
+    let IndexStats { records, skipped, names, tokens, heap_bytes } = stats;
+    for count in [records, skipped, names, tokens, heap_bytes] {
+        e.len(*count);
+    }
+}
+
+fn decode_index(d: &mut Decoder<'_>, config: IndexConfig) -> Result<Index> {
+    let dictionary = Dictionary::decode(d)?;
+    let count = d.len(8)?;
+    let records = (0..count).map(|_| decode_record(d)).collect::<Result<Vec<Record>>>()?;
+    let count = d.len(20)?;
+    let mut names = Vec::with_capacity(count);
+    for _ in 0..count {
+        let record = d.u32()?;
+        let origin = origin_of(d.u8()?)?;
+        let original = Box::from(d.str()?);
+        let script = script_of(d.u8()?)?;
+        let transliterated = d.bool()?;
+        let mut range = || -> Result<(u32, u16)> { Ok((d.u32()?, d.u16()?)) };
+        let (parts, joins, acronyms) = (range()?, range()?, range()?);
+        names.push(IndexedName {
+            record,
+            origin,
+            original,
+            script,
+            transliterated,
+            parts,
+            joins,
+            acronyms,
+        });
+    }
+    let count = d.len(10)?;
+    let mut parts = Vec::with_capacity(count);
+    for _ in 0..count {
+        parts.push(IndexedPart {
+            token: d.u32()?,
+            tag: tag_of(d.u8()?)?,
+            role: role_of(d.u8()?)?,
+            weight: d.f32()?,
+        });
+    }
+    let count = d.len(14)?;
+    let mut joins = Vec::with_capacity(count);
+    for _ in 0..count {
+        let hash = d.u64()?;
+        let token = Some(d.u32()?).filter(|&t| t != u32::MAX);
+        joins.push(IndexedJoin { hash, token, first: d.u16()? });
+    }
+    let acronyms = d.boxed_strs()?;
+    let posting_offsets = d.u32s()?;
+    let postings = d.u32s()?;
+    let count = d.len(12)?;
+    let mut pairs = Vec::with_capacity(count);
+    for _ in 0..count {
+        pairs.push((d.u64()?, d.u32()?));
+    }
+    let join_postings = JoinPostings { pairs, starts: d.u32s()?, bits: d.u32()? };
+    let name_token_offsets = d.u32s()?;
+    let name_tokens = d.u32s()?;
+    let acronym_postings = d.map(|d| d.str().map(Box::from))?;
+    let compact_postings = d.map(|d| d.str().map(Box::from))?;
+    let identifier_postings = d.map(|d| d.str().map(Box::from))?;
+    let dataset_names = d.strings()?;
+    let count = d.len(8)?;
+    let schemata = (0..count).map(|_| d.str().map(Schema::parse)).collect::<Result<Vec<_>>>()?;
+    let record_schemata = d.u32s()?;
+    let mut count = || d.u64().map(|c| c as usize);
+    let stats = IndexStats {
+        records: count()?,
+        skipped: count()?,
+        names: count()?,
+        tokens: count()?,
+        heap_bytes: count()?,
+    };
+    // The slots are checked against the offsets they are made from before
+    // they are made.
+    offsets(&name_token_offsets, names.len(), name_tokens.len(), "name tokens")?;
+    let name_slots = NameSlot::of_names(&names, &name_token_offsets, &name_tokens);
+    Ok(Index {
+        id: crate::next_index_id(),
+        config,
+        dictionary,
+        records,
+        names,
+        parts,
+        joins,
+        acronyms,
+        posting_offsets,
+        postings,
+        join_postings,
+        name_token_offsets,
+        name_tokens,
+        name_slots,
+        acronym_postings,
+        compact_postings,
+        identifier_postings,
+        dataset_names,
+        schemata,
+        record_schemata,
+        stats,
+    })
+}
+
+fn encode_record(e: &mut Encoder, record: &Record) {
+    let Record { entity, evidence, datasets, names } = record;
+    let Entity {
+        id,
+        schema,
+        properties,
+        datasets: entity_datasets,
+        referents,
+        first_seen,
+        last_seen,
+        last_change,
+        target,
+    } = entity;
+    e.str(id);
+    e.str(schema.name());
+    e.len(properties.len());
+    for (property, values) in properties {
+        e.str(property);
+        e.strs(values);
+    }
+    e.strs(entity_datasets);
+    e.strs(referents);
+    for text in [first_seen, last_seen, last_change] {
+        e.opt_str(text.as_deref());
+    }
+    e.u8(match target {
+        None => 0,
+        Some(false) => 1,
+        Some(true) => 2,
+    });
+    let Evidence { birth_dates, countries, gender, identifiers } = evidence;
+    e.len(birth_dates.len());
+    for PartialDate { year, month, day } in birth_dates {
+        e.u16(*year);
+        // Months and days start at 1: 0 is "not known".
+        e.u8(month.unwrap_or(0));
+        e.u8(day.unwrap_or(0));
+    }
+    e.strs(countries);
+    e.u8(match gender {
+        None => 0,
+        Some(Gender::Male) => 1,
+        Some(Gender::Female) => 2,
+    });
+    e.len(identifiers.len());
+    for Identifier { kind, normalized, value } in identifiers {
+        e.u8(kind_code(*kind));
+        e.str(normalized);
+        e.str(value);
+    }
+    e.len(datasets.len());
+    for dataset in datasets {
+        e.u16(*dataset);
+    }
+    e.u32(names.start);
+    e.u32(names.end);
+}
+
+fn decode_record(d: &mut Decoder<'_>) -> Result<Record> {
+    let id = d.string()?;
+    let schema = Schema::parse(d.str()?);
+    let count = d.len(16)?;
+    let mut properties = vigia_model::Properties::new();
+    for _ in 0..count {
+        let property = d.string()?;
+        properties.insert(property, d.strings()?);
+    }
+    let datasets = d.strings()?;
+    let referents = d.strings()?;
+    let first_seen = d.opt_string()?;
+    let last_seen = d.opt_string()?;
+    let last_change = d.opt_string()?;
+    let target = match d.u8()? {
+        0 => None,
+        1 => Some(false),
+        2 => Some(true),
+        _ => return Err(corrupt("entity target")),
+    };
+    let entity = Entity {
+        id,
+        schema,
+        properties,
+        datasets,
+        referents,
+        first_seen,
+        last_seen,
+        last_change,
+        target,
+    };
+    let count = d.len(4)?;
+    let mut birth_dates = Vec::with_capacity(count);
+    for _ in 0..count {
+        let year = d.u16()?;
+        let month = Some(d.u8()?).filter(|&m| m != 0);
+        let day = Some(d.u8()?).filter(|&m| m != 0);
+        birth_dates.push(PartialDate { year, month, day });
+    }
+    let countries = d.strings()?;
+    let gender = match d.u8()? {
+        0 => None,
+        1 => Some(Gender::Male),
+        2 => Some(Gender::Female),
+        _ => return Err(corrupt("gender")),
+    };
+    let count = d.len(17)?;
+    let mut identifiers = Vec::with_capacity(count);
+    for _ in 0..count {
+        let kind = kind_of(d.u8()?)?;
+        let normalized = d.string()?;
+        identifiers.push(Identifier { kind, normalized, value: d.string()? });
+    }
+    let evidence = Evidence { birth_dates, countries, gender, identifiers };
+    let count = d.len(2)?;
+    let datasets = (0..count).map(|_| d.u16()).collect::<Result<Vec<u16>>>()?;
+    let names = d.u32()?..d.u32()?;
+    Ok(Record { entity, evidence, datasets, names })
+}
+
+// Enumerations as one byte each. Encoding is an exhaustive `match`, so a new
+// variant is a compile error here; decoding is its inverse, and a test
+// checks every variant round-trips.
+
+fn origin_code(origin: NameOrigin) -> u8 {
+    match origin {
+        NameOrigin::Name => 0,
+        NameOrigin::Alias => 1,
+        NameOrigin::PreviousName => 2,
+        NameOrigin::WeakAlias => 3,
+    }
+}
+
+fn origin_of(code: u8) -> Result<NameOrigin> {
+    Ok(match code {
+        0 => NameOrigin::Name,
+        1 => NameOrigin::Alias,
+        2 => NameOrigin::PreviousName,
+        3 => NameOrigin::WeakAlias,
+        _ => return Err(corrupt("name origin")),
+    })
+}
+
+const SCRIPTS: [Script; 14] = [
+    Script::Common,
+    Script::Latin,
+    Script::Cyrillic,
+    Script::Greek,
+    Script::Arabic,
+    Script::Hebrew,
+    Script::Han,
+    Script::Hangul,
+    Script::Kana,
+    Script::Thai,
+    Script::Armenian,
+    Script::Georgian,
+    Script::Devanagari,
+    Script::Other,
+];
+
+fn script_code(script: Script) -> u8 {
+    match script {
+        Script::Common => 0,
+        Script::Latin => 1,
+        Script::Cyrillic => 2,
+        Script::Greek => 3,
+        Script::Arabic => 4,
+        Script::Hebrew => 5,
+        Script::Han => 6,
+        Script::Hangul => 7,
+        Script::Kana => 8,
+        Script::Thai => 9,
+        Script::Armenian => 10,
+        Script::Georgian => 11,
+        Script::Devanagari => 12,
+        Script::Other => 13,
+    }
+}
+
+fn script_of(code: u8) -> Result<Script> {
+    SCRIPTS.get(code as usize).copied().ok_or_else(|| corrupt("script"))
+}
+
+const TAGS: [PartTag; 8] = [
+    PartTag::Word,
+    PartTag::Initial,
+    PartTag::Number,
+    PartTag::LegalForm,
+    PartTag::OrgWord,
+    PartTag::Honorific,
+    PartTag::Particle,
+    PartTag::Stopword,
+];
+
+fn tag_code(tag: PartTag) -> u8 {
+    match tag {
+        PartTag::Word => 0,
+        PartTag::Initial => 1,
+        PartTag::Number => 2,
+        PartTag::LegalForm => 3,
+        PartTag::OrgWord => 4,
+        PartTag::Honorific => 5,
+        PartTag::Particle => 6,
+        PartTag::Stopword => 7,
+    }
+}
+
+fn tag_of(code: u8) -> Result<PartTag> {
+    TAGS.get(code as usize).copied().ok_or_else(|| corrupt("part tag"))
+}
+
+fn role_code(role: PartRole) -> u8 {
+    match role {
+        PartRole::Unknown => 0,
+        PartRole::Given => 1,
+        PartRole::Family => 2,
+    }
+}
+
+fn role_of(code: u8) -> Result<PartRole> {
+    Ok(match code {
+        0 => PartRole::Unknown,
+        1 => PartRole::Given,
+        2 => PartRole::Family,
+        _ => return Err(corrupt("part role")),
+    })
+}
+
+const KINDS: [IdentifierKind; 10] = [
+    IdentifierKind::Passport,
+    IdentifierKind::National,
+    IdentifierKind::Tax,
+    IdentifierKind::Registration,
+    IdentifierKind::Lei,
+    IdentifierKind::Bic,
+    IdentifierKind::Imo,
+    IdentifierKind::Mmsi,
+    IdentifierKind::Email,
+    IdentifierKind::Other,
+];
+
+fn kind_code(kind: IdentifierKind) -> u8 {
+    match kind {
+        IdentifierKind::Passport => 0,
+        IdentifierKind::National => 1,
+        IdentifierKind::Tax => 2,
+        IdentifierKind::Registration => 3,
+        IdentifierKind::Lei => 4,
+        IdentifierKind::Bic => 5,
+        IdentifierKind::Imo => 6,
+        IdentifierKind::Mmsi => 7,
+        IdentifierKind::Email => 8,
+        IdentifierKind::Other => 9,
+    }
+}
+
+fn kind_of(code: u8) -> Result<IdentifierKind> {
+    KINDS.get(code as usize).copied().ok_or_else(|| corrupt("identifier kind"))
+}
+
+#[cfg(test)]
+mod tests;
