@@ -559,7 +559,7 @@ fn encode_index(e: &mut Encoder, index: &Index) {
         e.u32(*record);
         e.u8(origin_code(*origin));
         e.str(original);
-        e.u8(script_code(*script));
+        e.u8(*script as u8);
         e.u8(u8::from(*transliterated));
         for (start, len) in [parts, joins, acronyms] {
             e.u32(*start);
@@ -847,44 +847,8 @@ fn origin_of(code: u8) -> Result<NameOrigin> {
     })
 }
 
-const SCRIPTS: [Script; 14] = [
-    Script::Common,
-    Script::Latin,
-    Script::Cyrillic,
-    Script::Greek,
-    Script::Arabic,
-    Script::Hebrew,
-    Script::Han,
-    Script::Hangul,
-    Script::Kana,
-    Script::Thai,
-    Script::Armenian,
-    Script::Georgian,
-    Script::Devanagari,
-    Script::Other,
-];
-
-fn script_code(script: Script) -> u8 {
-    match script {
-        Script::Common => 0,
-        Script::Latin => 1,
-        Script::Cyrillic => 2,
-        Script::Greek => 3,
-        Script::Arabic => 4,
-        Script::Hebrew => 5,
-        Script::Han => 6,
-        Script::Hangul => 7,
-        Script::Kana => 8,
-        Script::Thai => 9,
-        Script::Armenian => 10,
-        Script::Georgian => 11,
-        Script::Devanagari => 12,
-        Script::Other => 13,
-    }
-}
-
 fn script_of(code: u8) -> Result<Script> {
-    SCRIPTS.get(code as usize).copied().ok_or_else(|| corrupt("script"))
+    Script::ALL.get(usize::from(code)).copied().ok_or_else(|| corrupt("script"))
 }
 
 const TAGS: [PartTag; 8] = [

@@ -39,6 +39,26 @@ pub enum Script {
     Other,
 }
 
+impl Script {
+    /// Every script, in declaration order: `Script::ALL[s as usize] == s`.
+    pub const ALL: [Script; 14] = [
+        Script::Common,
+        Script::Latin,
+        Script::Cyrillic,
+        Script::Greek,
+        Script::Arabic,
+        Script::Hebrew,
+        Script::Han,
+        Script::Hangul,
+        Script::Kana,
+        Script::Thai,
+        Script::Armenian,
+        Script::Georgian,
+        Script::Devanagari,
+        Script::Other,
+    ];
+}
+
 /// The script of one char (`Common` for digits, punctuation and marks).
 pub fn of_char(c: char) -> Script {
     if c.is_ascii() {
@@ -82,28 +102,12 @@ fn counts(text: &str) -> [usize; 14] {
 /// wins (ties to the earlier, more Latin-like one); any Kana alongside Han
 /// makes the text Japanese (`Kana`).
 fn dominant_of(n: &[usize; 14]) -> Script {
-    const ALL: [Script; 14] = [
-        Script::Common,
-        Script::Latin,
-        Script::Cyrillic,
-        Script::Greek,
-        Script::Arabic,
-        Script::Hebrew,
-        Script::Han,
-        Script::Hangul,
-        Script::Kana,
-        Script::Thai,
-        Script::Armenian,
-        Script::Georgian,
-        Script::Devanagari,
-        Script::Other,
-    ];
     if n[Script::Kana as usize] > 0 && n[Script::Han as usize] > 0 {
         return Script::Kana;
     }
     let mut best = Script::Common;
     let mut best_n = 0;
-    for s in ALL {
+    for s in Script::ALL {
         if n[s as usize] > best_n {
             best = s;
             best_n = n[s as usize];
@@ -142,6 +146,13 @@ pub fn is_mixed(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::{Script, dominant, is_mixed, of_token};
+
+    #[test]
+    fn all_is_in_declaration_order() {
+        for (i, script) in Script::ALL.iter().enumerate() {
+            assert_eq!(*script as usize, i, "{script:?}");
+        }
+    }
 
     fn check(input: &str, expected: Script) {
         assert_eq!(dominant(input), expected, "dominant({input:?})");
