@@ -366,10 +366,11 @@ impl Index {
                 names.push((NameOrigin::Name, composed.join(" ")));
             }
         }
-        // "Cártel del Golfo(CDG)": also the name without its parenthesis,
-        // and what it holds (an acronym, a nickname) as an alias.
+        // "Cártel del Golfo(CDG)", "Nemesio 'El Mencho' Oseguera": also the
+        // name without its aside, and the aside (an acronym, a nickname) as
+        // an alias.
         for i in 0..names.len() {
-            if let Some((head, inner)) = vigia_text::token::split_parenthetical(&names[i].1) {
+            if let Some((head, inner)) = vigia_text::token::split_aside(&names[i].1) {
                 let origin = names[i].0;
                 names.push((origin, head));
                 names.push((NameOrigin::Alias, inner));

@@ -97,27 +97,74 @@ fn push(tokens: &mut Vec<Token>, current: &mut String, joined_with_next: bool) {
     tokens.push(Token { text: std::mem::take(current), joined_with_next });
 }
 
-/// Splits a name written with a parenthesis into the name without it and
-/// the text inside: "Cártel del Golfo(CDG)" → ("Cártel del Golfo", "CDG"),
-/// "Nemesio Oseguera (El Mencho)" → ("Nemesio Oseguera", "El Mencho").
-/// Customer records put an acronym, a nickname or a former name there;
-/// read as one name, those words count as unmatched against a listed name
-/// that has no such parenthesis. Square brackets count as parentheses; an
-/// unclosed parenthesis runs to the end. `None` unless both pieces have a
-/// letter or a digit.
-pub fn split_parenthetical(name: &str) -> Option<(String, String)> {
-    let open = name.find(['(', '['])?;
-    let close_char = if name[open..].starts_with('(') { ')' } else { ']' };
-    let inner_start = open + 1;
-    let (inner, after) = match name[inner_start..].find(close_char) {
-        Some(len) => (&name[inner_start..inner_start + len], &name[inner_start + len + 1..]),
-        None => (&name[inner_start..], ""),
-    };
-    let head = format!("{} {}", name[..open].trim(), after.trim());
+/// Splits a name written with an aside into the name without it and the
+/// aside: "Cártel del Golfo(CDG)" → ("Cártel del Golfo", "CDG"); "Nemesio
+/// 'El Mencho' Oseguera" → ("Nemesio Oseguera", "El Mencho"). Customer
+/// records put an acronym, a nickname or a former name in parentheses,
+/// brackets or quotes; read as one name, those words count as unmatched
+/// against a listed name that has no such aside.
+///
+/// An unclosed parenthesis runs to the end. A single quote opens an aside
+/// only at the start of a word and closes it only at the end of one, so
+/// the apostrophes of "O'Brien" and "Qa'ida" are not quotes; an unclosed
+/// quote is no aside. `None` unless both pieces have a letter or a digit.
+pub fn split_aside(name: &str) -> Option<(String, String)> {
+    let (open, inner_start, inner_end, after) = find_aside(name)?;
+    let head = format!("{} {}", name[..open].trim(), name[after..].trim());
     let head = head.trim();
-    let inner = inner.trim();
+    let inner = name[inner_start..inner_end].trim();
     let has_word = |s: &str| s.chars().any(is_token_char);
     (has_word(head) && has_word(inner)).then(|| (head.to_owned(), inner.to_owned()))
+}
+
+/// The first aside of a name: (where it opens, where its text starts and
+/// ends, where the rest of the name resumes).
+fn find_aside(name: &str) -> Option<(usize, usize, usize, usize)> {
+    let word_char_at = |i: usize| name[i..].chars().next().is_some_and(is_token_char);
+    for (open, c) in name.char_indices() {
+        let start = open + c.len_utf8();
+        let (closers, single): (&[char], bool) = match c {
+            '(' => (&[')'], false),
+            '[' => (&[']'], false),
+            '"' => (&['"'], false),
+            '\u{201C}' => (&['\u{201D}'], false),
+            '\u{201E}' => (&['\u{201C}', '\u{201D}'], false),
+            '\u{00AB}' => (&['\u{00BB}'], false),
+            '\'' | '\u{2018}' => (&['\'', '\u{2019}'], true),
+            _ => continue,
+        };
+        if single {
+            let after_space = name[..open].chars().next_back().is_none_or(char::is_whitespace);
+            if !after_space || !word_char_at(start) {
+                continue;
+            }
+        }
+        let mut close = None;
+        for (at, d) in name[start..].char_indices() {
+            let at = start + at;
+            if !closers.contains(&d) {
+                continue;
+            }
+            if single {
+                let end = at + d.len_utf8();
+                let ends_word = name[..at].chars().next_back().is_some_and(is_token_char)
+                    && name[end..].chars().next().is_none_or(|n| !is_token_char(n));
+                if !ends_word {
+                    continue;
+                }
+            }
+            close = Some((at, at + d.len_utf8()));
+            break;
+        }
+        match close {
+            Some((end, after)) => return Some((open, start, end, after)),
+            // An unclosed parenthesis runs to the end; an unclosed quote
+            // is taken for a stray mark.
+            None if matches!(c, '(' | '[') => return Some((open, start, name.len(), name.len())),
+            None => {}
+        }
+    }
+    None
 }
 
 /// Letters, digits and the combining marks that belong to letters.
@@ -127,11 +174,11 @@ fn is_token_char(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{split_parenthetical, tokenize, tokenize_parts};
+    use super::{split_aside, tokenize, tokenize_parts};
 
     #[test]
-    fn splits_parentheticals() {
-        let split = |s: &str| split_parenthetical(s);
+    fn splits_asides() {
+        let split = |s: &str| split_aside(s);
         let pair = |a: &str, b: &str| Some((a.to_owned(), b.to_owned()));
         assert_eq!(split("Cártel del Golfo(CDG)"), pair("Cártel del Golfo", "CDG"));
         assert_eq!(split("Tren de Aragua (TdA)"), pair("Tren de Aragua", "TdA"));
@@ -142,6 +189,21 @@ mod tests {
         assert_eq!(split("Acme ()"), None);
         assert_eq!(split("(CDG)"), None);
         assert_eq!(split("Acme ( - )"), None);
+        // Quoted nicknames, in every usual quotation mark.
+        assert_eq!(split("Nemesio 'El Mencho' Oseguera"), pair("Nemesio Oseguera", "El Mencho"));
+        assert_eq!(split("Ismael \"El Mayo\" Zambada"), pair("Ismael Zambada", "El Mayo"));
+        assert_eq!(split("Joaquín “El Chapo” Guzmán"), pair("Joaquín Guzmán", "El Chapo"));
+        assert_eq!(split("Joaquín „El Chapo“ Guzmán"), pair("Joaquín Guzmán", "El Chapo"));
+        assert_eq!(split("Joaquín ‘Chapo’ Guzmán"), pair("Joaquín Guzmán", "Chapo"));
+        assert_eq!(split("ООО «Ромашка» Холдинг"), pair("ООО Холдинг", "Ромашка"));
+        // Apostrophes are not quotes.
+        assert_eq!(split("Sean O'Brien"), None);
+        assert_eq!(split("al-Qa'ida in the Arabian Peninsula"), None);
+        assert_eq!(split("Ahmad Shah Mas’ud"), None);
+        assert_eq!(split("Sean O'Brien 'Red' Murphy"), pair("Sean O'Brien Murphy", "Red"));
+        // An unclosed quote is a stray mark.
+        assert_eq!(split("Acme \"Foo"), None);
+        assert_eq!(split("Acme 'Foo"), None);
     }
     use crate::normalize::fold;
 

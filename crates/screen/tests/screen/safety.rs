@@ -306,6 +306,23 @@ fn an_acronym_in_parentheses_is_an_alias() {
 }
 
 #[test]
+fn a_nickname_in_quotes_is_an_alias() {
+    // "Nemesio 'El Mencho' Oseguera", as the press writes it: the quoted
+    // nickname is screened apart from the name around it.
+    let screener = screener(vec![
+        listed(
+            "mencho",
+            Schema::Person,
+            &[(prop::NAME, "Nemesio OSEGUERA CERVANTES"), (prop::WEAK_ALIAS, "Mencho")],
+        ),
+        listed("zambada", Schema::Person, &[(prop::NAME, "Ismael ZAMBADA GARCIA")]),
+    ]);
+    check(&screener, Schema::Person, &[(prop::NAME, "Nemesio 'El Mencho' Oseguera")], "mencho");
+    check(&screener, Schema::Person, &[(prop::NAME, "Ismael “El Mayo” Zambada")], "zambada");
+    check(&screener, Schema::Person, &[(prop::NAME, "Ismael \"El Mayo\" Zambada")], "zambada");
+}
+
+#[test]
 fn numbers_tell_groups_apart() {
     check_not(&organisations(), Schema::Organization, &[(prop::NAME, "MS-18")], "ms13");
 }
