@@ -541,6 +541,15 @@ pub(crate) const WORD_TRANSLATIONS: &[&[&str]] = &[
     &["state", "estado", "etat", "stato"],
     &["brotherhood", "hermandad", "fraternite"],
     &["people", "pueblo", "povo", "peuple", "popolo"],
+    &["movement", "movimiento", "movimento", "mouvement"],
+    &["resistance", "resistencia", "resistenza"],
+    &["guard", "guards", "guardia", "guardias", "garde", "gardes", "guarda"],
+    &["corps", "cuerpo"],
+    &["party", "partido", "parti", "partito"],
+    &["council", "consejo", "conselho", "conseil", "consiglio"],
+    &["brigade", "brigades", "brigada", "brigadas", "brigata", "brigate"],
+    &["battalion", "battalions", "batallon", "batallones", "batalhao", "bataillon", "battaglione"],
+    &["martyrs", "martires", "martiri"],
 ];
 
 /// The Romance connectives that mean "of (the)" inside an organisation's

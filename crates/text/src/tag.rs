@@ -1077,6 +1077,17 @@ mod tests {
         assert!(given_classes < (super::TRANSLATION_SYMBOLS - super::GIVEN_NAME_SYMBOLS) as usize);
     }
 
+    #[test]
+    fn the_translation_table_is_folded_and_each_word_has_one_meaning() {
+        let mut seen = std::collections::HashSet::new();
+        for row in crate::lexicon::WORD_TRANSLATIONS {
+            for word in *row {
+                assert_eq!(fold(word), *word, "{word} is written folded");
+                assert!(seen.insert(*word), "{word} is in two rows");
+            }
+        }
+    }
+
     fn check_acronyms(input: &str, expected: &[&str]) {
         let parts = tag_tokens(&tokenize_parts(&fold(input)), NameKind::Organization);
         assert_eq!(acronyms(&parts), expected, "acronyms({input:?})");

@@ -273,7 +273,14 @@ fn an_organisation_named_in_another_language() {
         listed("gulf", Schema::Organization, &[(prop::NAME, "GULF CARTEL")]),
         listed("eln", Schema::Organization, &[(prop::NAME, "NATIONAL LIBERATION ARMY")]),
         listed("golf", Schema::Organization, &[(prop::NAME, "GOLF CARTS INTERNATIONAL")]),
+        listed("hamas", Schema::Organization, &[(prop::NAME, "ISLAMIC RESISTANCE MOVEMENT")]),
     ]);
+    check(
+        &screener,
+        Schema::Organization,
+        &[(prop::NAME, "Movimiento de Resistencia Islámica")],
+        "hamas",
+    );
     for schema in [Schema::Organization, Schema::LegalEntity] {
         check(&screener, schema.clone(), &[(prop::NAME, "Cártel del Golfo")], "gulf");
         check(&screener, schema, &[(prop::NAME, "Ejército de Liberación Nacional")], "eln");
