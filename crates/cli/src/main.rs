@@ -34,6 +34,26 @@ enum Command {
     #[command(subcommand)]
     Lists(lists::ListsCommand),
     /// Screen people, companies and vessels against the active lists.
+    ///
+    /// Without imported lists, the built-in watchlist is used. INPUT is CSV with a header or JSON lines, detected from content; `-`
+    /// reads standard input. CSV columns: id, name (or full_name), alias
+    /// (`;`-separated), schema (or type, kind), first_name, middle_name, last_name, birth_date
+    /// (or date_of_birth, dob), place_of_birth, gender, nationality, country,
+    /// id_number, passport, address; unknown columns are ignored with a
+    /// warning. A row without an id gets its row number; a row without a
+    /// schema is a Person when it has person fields (first/last name, birth
+    /// date, gender), else a LegalEntity. A name with an aside in parentheses
+    /// or quotes ("Cártel del Golfo (CDG)", "Nemesio 'El Mencho' Oseguera") is
+    /// also screened without it, and the aside as an alias. JSON lines are
+    /// yente /match queries:
+    /// {"id": "q1", "schema": "Person", "properties": {"name": [...], ...}}.
+    ///
+    /// Output: one JSON line per query, {"query_id", "results": [{"id",
+    /// "caption", "schema", "datasets", "score", "match", "explanations"}],
+    /// "total", "lists_version", "algorithm", "config", "engine"}, results
+    /// best first. A malformed row is reported on standard error with its line
+    /// number; the other rows are still screened, and the command then exits
+    /// non-zero so that no customer is skipped silently.
     Screen(screen::ScreenArgs),
     /// Score pairs of entities against each other.
     Compare(screen::CompareArgs),

@@ -19,24 +19,7 @@ use vigia_server::lists::IndexSource;
 
 use crate::{Global, engine, progress};
 
-/// Screens queries against the active lists (or the built-in watchlist).
-///
-/// INPUT is CSV with a header or JSON lines, detected from content; `-`
-/// reads standard input. CSV columns: id, name (or full_name), alias
-/// (`;`-separated), schema, first_name, middle_name, last_name, birth_date
-/// (or date_of_birth, dob), place_of_birth, gender, nationality, country,
-/// id_number, passport, address; unknown columns are ignored with a
-/// warning. A row without an id gets its row number; a row without a
-/// schema is a Person when it has person fields (first/last name, birth
-/// date, gender), else a LegalEntity. JSON lines are yente /match queries:
-/// {"id": "q1", "schema": "Person", "properties": {"name": [...], ...}}.
-///
-/// Output: one JSON line per query, {"query_id", "results": [{"id",
-/// "caption", "schema", "datasets", "score", "match", "explanations"}],
-/// "total", "lists_version", "algorithm", "config", "engine"}, results
-/// best first. A malformed row is reported on standard error with its line
-/// number; the other rows are still screened, and the command then exits
-/// non-zero so that no customer is skipped silently.
+/// The arguments of `vigia screen` (its help text is on `Command::Screen`).
 #[derive(Debug, Args)]
 pub(crate) struct ScreenArgs {
     /// The queries: a CSV or JSON-lines file, or `-` for standard input.
