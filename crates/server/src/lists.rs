@@ -193,9 +193,6 @@ pub fn load_with(data_dir: &Path, config: &IndexConfig) -> Result<LoadedLists> {
                 false
             }
         };
-    for warning in &warnings {
-        tracing::warn!("{warning}");
-    }
     Ok(LoadedLists {
         index: Arc::new(index),
         versions,
@@ -239,20 +236,15 @@ fn snapshot_key(versions: &[ListVersion]) -> SnapshotKey {
 /// Writes `bytes` to `path` so that `path` is always either the old file or
 /// the whole new one: a temporary file in the same directory, flushed to
 /// disk, then renamed over it. A crash leaves at most a stray temporary
-/// file, never a half snapshot under the real name.
+/// file (`.index.snapshot.*.tmp`), never a half snapshot under the real
+/// name; on an error the temporary file is removed.
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = path.with_file_name(format!(".{name}.{}-{n}.tmp", std::process::id()));
-    let written = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written
+    let mut file =
+        tempfile::Builder::new().prefix(&format!(".{name}.")).suffix(".tmp").tempfile_in(dir)?;
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }

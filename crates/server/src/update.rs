@@ -116,6 +116,9 @@ fn reload_blocking(state: &AppState, force: bool) -> Result<bool, String> {
         lists::load(&state.config.data_dir)
     }
     .map_err(|e| e.to_string())?;
+    for warning in &loaded.warnings {
+        tracing::warn!("{warning}");
+    }
     tracing::info!(
         lists = %loaded.label,
         records = loaded.index.stats().records,
