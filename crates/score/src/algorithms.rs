@@ -98,6 +98,16 @@ pub fn algorithms() -> Vec<AlgorithmInfo> {
         ),
         feature("extra_listed_cap", "most unmatched listed weight that counts", c.extra_listed_cap),
         feature(
+            "surname_alone_cap",
+            "most unmatched listed weight that counts when a rare family name alone matched exactly",
+            c.surname_alone_cap,
+        ),
+        feature(
+            "surname_alone_rarity",
+            "least rarity (0.4..1.0) of a family name given alone for surname_alone_cap to apply",
+            c.surname_alone_rarity,
+        ),
+        feature(
             "uninformative_cap",
             "highest name score when only generic words matched",
             c.uninformative_cap,

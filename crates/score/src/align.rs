@@ -207,8 +207,13 @@ pub fn align(
             unmatched_listed.push(j);
         }
     }
+    let extra_cap = if rare_family_name_alone(index, form, &pairs, listed, config) {
+        config.surname_alone_cap
+    } else {
+        config.extra_listed_cap
+    };
     let extra_penalty =
-        config.extra_listed_penalty * (extra_weight.min(config.extra_listed_cap) + family_missing);
+        config.extra_listed_penalty * (extra_weight.min(extra_cap) + family_missing);
     let denominator = form.total_weight.max(1.0) + extra_penalty;
     let mut score = if denominator > 0.0 { matched / denominator } else { 0.0 };
 
@@ -280,6 +285,39 @@ pub(crate) fn ceiling(
         Some((_, value)) => bound.max(value),
         None => bound,
     }
+}
+
+/// Whether the query is a family name alone ("Oseguera", "Mr Zambada"),
+/// rare among the listed names, that matched a listed family name exactly
+/// or as the same name in another spelling. Banks test that a rare surname
+/// alone finds its bearer; a misspelt one, a common one ("Garcia"), or one
+/// that met a given name does not qualify. Lowering the cost of the listed
+/// parts left unmatched only lowers a denominator the candidate bound
+/// already leaves out, so the score stays within its bound.
+fn rare_family_name_alone(
+    index: &Index,
+    form: &QueryForm,
+    pairs: &[AlignedPair],
+    listed: &[vigia_index::IndexedPart],
+    config: &ScoreConfig,
+) -> bool {
+    let mut informative =
+        form.parts.iter().enumerate().filter(|(_, p)| Weights::is_informative(p.tag));
+    let (Some((only, part)), None) = (informative.next(), informative.next()) else {
+        return false;
+    };
+    if part.tag != PartTag::Word || part.role == PartRole::Given {
+        return false;
+    }
+    pairs.iter().any(|pair| {
+        let listed_part = &listed[pair.listed.0];
+        pair.query == (only, only)
+            && pair.listed.0 == pair.listed.1
+            && matches!(pair.kind, PairKind::Token(MatchHow::Exact | MatchHow::Symbol))
+            && listed_part.role == PartRole::Family
+            && listed_part.tag == PartTag::Word
+            && index.dictionary().info(listed_part.token).rarity >= config.surname_alone_rarity
+    })
 }
 
 /// `len` flags, all false: in `stack` when they fit, else in `heap`.

@@ -79,6 +79,14 @@ pub struct ScoreConfig {
     /// The most unmatched listed weight that counts (a long listed name
     /// does not drown a rare surname given alone).
     pub extra_listed_cap: f32,
+    /// The most unmatched listed weight that counts when the query is a
+    /// rare family name alone and it matched a listed family name exactly:
+    /// "Oseguera" finds "Nemesio OSEGUERA CERVANTES".
+    pub surname_alone_cap: f32,
+    /// How rare (0.4..=1.0, see the index's token rarity) a family name
+    /// must be among the listed names for [`ScoreConfig::surname_alone_cap`]
+    /// to apply: a common surname alone ("Garcia") must not match.
+    pub surname_alone_rarity: f32,
     /// The highest name score when only generic words (legal forms,
     /// organisation words, particles, initials) matched.
     pub uninformative_cap: f32,
@@ -122,6 +130,8 @@ impl Default for ScoreConfig {
             algorithm: Algorithm::Vigia,
             extra_listed_penalty: 0.25,
             extra_listed_cap: 2.0,
+            surname_alone_cap: 0.6,
+            surname_alone_rarity: 0.9,
             uninformative_cap: 0.5,
             number_mismatch: 0.3,
             swap_penalty: 0.03,

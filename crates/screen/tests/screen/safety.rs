@@ -430,3 +430,35 @@ fn two_different_given_names_are_not_a_misspelling() {
     // A misspelling that is no frequent name still reaches it.
     check(&screener, Schema::Person, &[(prop::NAME, "Alejandrra Díaz")], "maria");
 }
+
+#[test]
+fn a_rare_surname_alone_finds_its_bearer() {
+    // Banks test that a rare family name given alone finds the listed
+    // person, however many names the list gives them; a common one must
+    // not match everybody who bears it.
+    let mut entities = vec![
+        listed("oseguera", Schema::Person, &[(prop::NAME, "Nemesio OSEGUERA CERVANTES")]),
+        listed("zambada", Schema::Person, &[(prop::NAME, "Ismael ZAMBADA GARCIA")]),
+    ];
+    let given =
+        ["Ana", "Luis", "Jorge", "Rosa", "Pablo", "Elena", "Mario", "Sofia", "Raul", "Ines"];
+    for (i, first) in given.iter().cycle().take(30).enumerate() {
+        let name = format!("{first} GARCIA {}", ["LOPEZ", "RUIZ", "DIAZ"][i % 3]);
+        entities.push(listed(&format!("garcia-{i}"), Schema::Person, &[(prop::NAME, &name)]));
+    }
+    let screener = screener(entities);
+    check(&screener, Schema::Person, &[(prop::NAME, "Oseguera")], "oseguera");
+    check(&screener, Schema::Person, &[(prop::NAME, "OSEGUERA")], "oseguera");
+    check(&screener, Schema::Person, &[(prop::NAME, "Zambada")], "zambada");
+    check(&screener, Schema::Person, &[(prop::LAST_NAME, "Zambada")], "zambada");
+    // The rule is for a family name spelt as listed, never a given name or
+    // a misspelling alone.
+    check_not(&screener, Schema::Person, &[(prop::NAME, "Osegera")], "oseguera");
+    check_not(&screener, Schema::Person, &[(prop::FIRST_NAME, "Nemesio")], "oseguera");
+    let common = screen(&screener, Schema::Person, &[(prop::NAME, "Garcia")]);
+    assert!(
+        !common.results.iter().any(|r| r.is_match),
+        "a common surname alone matched: {:?}",
+        common.results.iter().map(|r| (&r.id, r.score)).collect::<Vec<_>>()
+    );
+}
