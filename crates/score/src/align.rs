@@ -207,13 +207,14 @@ pub fn align(
             unmatched_listed.push(j);
         }
     }
-    let extra_cap = if rare_family_name_alone(index, form, &pairs, listed, config) {
-        config.surname_alone_cap
+    // A rare family name or nickname given alone stands for its bearer:
+    // the listed parts it leaves out, family names included, count for
+    // little.
+    let extra_penalty = if rare_name_alone(index, form, &pairs, listed, config) {
+        config.extra_listed_penalty * (extra_weight + family_missing).min(config.lone_name_cap)
     } else {
-        config.extra_listed_cap
+        config.extra_listed_penalty * (extra_weight.min(config.extra_listed_cap) + family_missing)
     };
-    let extra_penalty =
-        config.extra_listed_penalty * (extra_weight.min(extra_cap) + family_missing);
     let denominator = form.total_weight.max(1.0) + extra_penalty;
     let mut score = if denominator > 0.0 { matched / denominator } else { 0.0 };
 
@@ -287,14 +288,19 @@ pub(crate) fn ceiling(
     }
 }
 
-/// Whether the query is a family name alone ("Oseguera", "Mr Zambada"),
-/// rare among the listed names, that matched a listed family name exactly
-/// or as the same name in another spelling. Banks test that a rare surname
-/// alone finds its bearer; a misspelt one, a common one ("Garcia"), or one
-/// that met a given name does not qualify. Lowering the cost of the listed
-/// parts left unmatched only lowers a denominator the candidate bound
-/// already leaves out, so the score stays within its bound.
-fn rare_family_name_alone(
+/// Whether the query is a family name or a nickname alone ("Oseguera",
+/// "Mr Zambada", "El Chapo"), rare among the listed names, that matched a
+/// listed part exactly or as the same name in another spelling: a listed
+/// family name, or, when the query is a nickname (an article and one word),
+/// any part of a person's listed name whose family name is known (OFAC
+/// lists "GUZMAN, Chapo" and "ZAMBADA, El Mayo"), never a word of an
+/// organisation's name ("Villa Azul S.A.").
+/// Banks test that a rare surname alone finds its bearer; a misspelt one, a
+/// common one ("Garcia"), or a given name alone does not qualify. Lowering
+/// the cost of the listed parts left unmatched only lowers a denominator
+/// the candidate bound already leaves out, so the score stays within its
+/// bound.
+fn rare_name_alone(
     index: &Index,
     form: &QueryForm,
     pairs: &[AlignedPair],
@@ -309,14 +315,20 @@ fn rare_family_name_alone(
     if part.tag != PartTag::Word || part.role == PartRole::Given {
         return false;
     }
+    let nickname = only
+        .checked_sub(1)
+        .is_some_and(|i| vigia_text::names::is_nickname_article(&form.parts[i].text));
+    // Organisation names have no roles: a known family name marks a
+    // person's name.
+    let person_with_family_name = listed.iter().any(|p| p.role == PartRole::Family);
     pairs.iter().any(|pair| {
         let listed_part = &listed[pair.listed.0];
         pair.query == (only, only)
             && pair.listed.0 == pair.listed.1
             && matches!(pair.kind, PairKind::Token(MatchHow::Exact | MatchHow::Symbol))
-            && listed_part.role == PartRole::Family
+            && (listed_part.role == PartRole::Family || (nickname && person_with_family_name))
             && listed_part.tag == PartTag::Word
-            && index.dictionary().info(listed_part.token).rarity >= config.surname_alone_rarity
+            && index.dictionary().info(listed_part.token).rarity >= config.lone_name_rarity
     })
 }
 

@@ -80,13 +80,14 @@ pub struct ScoreConfig {
     /// does not drown a rare surname given alone).
     pub extra_listed_cap: f32,
     /// The most unmatched listed weight that counts when the query is a
-    /// rare family name alone and it matched a listed family name exactly:
-    /// "Oseguera" finds "Nemesio OSEGUERA CERVANTES".
-    pub surname_alone_cap: f32,
-    /// How rare (0.4..=1.0, see the index's token rarity) a family name
-    /// must be among the listed names for [`ScoreConfig::surname_alone_cap`]
-    /// to apply: a common surname alone ("Garcia") must not match.
-    pub surname_alone_rarity: f32,
+    /// rare family name or nickname alone and it matched the listed one
+    /// exactly: "Oseguera" finds "Nemesio OSEGUERA CERVANTES", "El Mayo"
+    /// finds "ZAMBADA, El Mayo".
+    pub lone_name_cap: f32,
+    /// How rare (0.4..=1.0, see the index's token rarity) that name must
+    /// be among the listed names for [`ScoreConfig::lone_name_cap`] to
+    /// apply: a common surname alone ("Garcia") must not match.
+    pub lone_name_rarity: f32,
     /// The highest name score when only generic words (legal forms,
     /// organisation words, particles, initials) matched.
     pub uninformative_cap: f32,
@@ -130,8 +131,8 @@ impl Default for ScoreConfig {
             algorithm: Algorithm::Vigia,
             extra_listed_penalty: 0.25,
             extra_listed_cap: 2.0,
-            surname_alone_cap: 0.6,
-            surname_alone_rarity: 0.9,
+            lone_name_cap: 0.6,
+            lone_name_rarity: 0.9,
             uninformative_cap: 0.5,
             number_mismatch: 0.3,
             swap_penalty: 0.03,
