@@ -41,8 +41,7 @@ const FLOOR: usize = 2;
 const OPEN: usize = 3;
 const KEPT: usize = 4;
 /// Whether the condition held at the last evaluation: -1 never evaluated,
-/// 0 no, 1 yes, 2 no and neither did the scenario's guard (a necessary
-/// condition that stays false until an aggregate it reads changes).
+/// 0 no, 1 yes.
 const LAST: usize = 5;
 const HEADER: usize = 6;
 
@@ -369,23 +368,19 @@ impl Family {
         self.scalars.get(key as usize * self.stride + s.off + OPEN).copied().unwrap_or(i64::MIN)
     }
 
-    /// Whether scenario `j`'s guard was false when last evaluated on `key`.
-    pub(crate) fn guard_failed(&self, key: u32, j: usize) -> bool {
+    /// Whether scenario `j`'s condition held when last evaluated on `key`.
+    pub(crate) fn last_held(&self, key: u32, j: usize) -> Option<bool> {
         let s = &self.scenarios[j];
-        self.scalars.get(key as usize * self.stride + s.off + LAST) == Some(&2)
+        match self.scalars.get(key as usize * self.stride + s.off + LAST) {
+            Some(0) => Some(false),
+            Some(1) => Some(true),
+            _ => None,
+        }
     }
 
-    /// Notes the last evaluation's outcome (`guard_failed` only when the
-    /// condition did not hold).
-    pub(crate) fn set_last_held(&mut self, key: u32, j: usize, held: bool, guard_failed: bool) {
+    pub(crate) fn set_last_held(&mut self, key: u32, j: usize, held: bool) {
         let at = key as usize * self.stride + self.scenarios[j].off + LAST;
-        self.scalars[at] = if held {
-            1
-        } else if guard_failed {
-            2
-        } else {
-            0
-        };
+        self.scalars[at] = i64::from(held);
     }
 
     pub(crate) fn set_open_until(&mut self, key: u32, j: usize, until: i64) {
