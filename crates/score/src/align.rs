@@ -78,6 +78,19 @@ pub fn align(
     name: &IndexedName,
     config: &ScoreConfig,
 ) -> Alignment {
+    align_detailed(index, form, query_acronyms, name, config, true)
+}
+
+/// As [`align`]; the lists of unmatched parts, which only explanations
+/// read, stay empty unless `detail` (the score is the same).
+pub(crate) fn align_detailed(
+    index: &Index,
+    form: &QueryForm,
+    query_acronyms: &[String],
+    name: &IndexedName,
+    config: &ScoreConfig,
+    detail: bool,
+) -> Alignment {
     let listed = index.parts(name);
     let mut edges: Vec<Edge> = Vec::new();
     // A nickname is weak evidence even when it is spelt right; spelt
@@ -184,7 +197,11 @@ pub fn align(
             swapped,
         });
     }
-    let unmatched_query: Vec<usize> = (0..form.parts.len()).filter(|&i| !query_used[i]).collect();
+    let unmatched_query: Vec<usize> = if detail {
+        (0..form.parts.len()).filter(|&i| !query_used[i]).collect()
+    } else {
+        Vec::new()
+    };
     // Unmatched listed parts cost less than unmatched query parts, and
     // their weight is capped: a query may omit middle names and a second
     // family name, and a rare family name alone finds its bearer. But when
@@ -204,7 +221,9 @@ pub fn align(
             } else {
                 extra_weight += lp.weight;
             }
-            unmatched_listed.push(j);
+            if detail {
+                unmatched_listed.push(j);
+            }
         }
     }
     let extra_penalty =
@@ -220,10 +239,9 @@ pub fn align(
         adjustments.push(("only generic words matched", score - config.uninformative_cap));
         score = config.uninformative_cap;
     }
-    let query_numbers: Vec<&QueryPart> =
-        form.parts.iter().filter(|p| p.tag == PartTag::Number).collect();
+    let query_has_number = form.parts.iter().any(|p| p.tag == PartTag::Number);
     let listed_has_number = listed.iter().any(|p| p.tag == PartTag::Number);
-    if !query_numbers.is_empty() && listed_has_number {
+    if query_has_number && listed_has_number {
         let number_matched = pairs
             .iter()
             .any(|p| (p.query.0..=p.query.1).any(|i| form.parts[i].tag == PartTag::Number));

@@ -412,7 +412,8 @@ fn vigia_names(
         {
             continue;
         }
-        let alignment = align(index, form, &query_name.acronyms, name, config);
+        let alignment =
+            align::align_detailed(index, form, &query_name.acronyms, name, config, explain);
         let value = alignment.score * factor;
         let better = match &best {
             None => true,
