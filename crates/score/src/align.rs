@@ -62,6 +62,12 @@ pub struct Alignment {
     pub acronym: Option<String>,
 }
 
+thread_local! {
+    /// The edges of the alignment in progress, kept between alignments
+    /// (empty while one runs: `align` takes the vector and puts it back).
+    static EDGES: std::cell::RefCell<Vec<Edge>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 struct Edge {
     query: (usize, usize),
     listed: (usize, usize),
@@ -92,7 +98,11 @@ pub(crate) fn align_detailed(
     detail: bool,
 ) -> Alignment {
     let listed = index.parts(name);
-    let mut edges: Vec<Edge> = Vec::new();
+    // The edges live in this thread's buffer: scoring aligns about ten
+    // names per query, and a fresh vector each time cost an allocation
+    // (and the allocator a cache miss) per alignment.
+    let mut edges = EDGES.with(|buffer| std::mem::take(&mut *buffer.borrow_mut()));
+    edges.clear();
     // A nickname is weak evidence even when it is spelt right; spelt
     // differently it is another nickname ("El Chato" is not "El Chapo").
     // Its parts pair literally: the same word, or an equivalent spelling.
@@ -173,7 +183,7 @@ pub(crate) fn align_detailed(
     let listed_used = used_flags(&mut listed_stack, &mut listed_heap, listed.len());
     let mut pairs = Vec::new();
     let mut matched = 0.0f32;
-    for edge in edges {
+    for edge in &edges {
         let q = edge.query.0..=edge.query.1;
         let l = edge.listed.0..=edge.listed.1;
         if q.clone().any(|i| query_used[i]) || l.clone().any(|j| listed_used[j]) {
@@ -197,6 +207,7 @@ pub(crate) fn align_detailed(
             swapped,
         });
     }
+    EDGES.with(|buffer| *buffer.borrow_mut() = edges);
     let unmatched_query: Vec<usize> = if detail {
         (0..form.parts.len()).filter(|&i| !query_used[i]).collect()
     } else {
