@@ -42,10 +42,9 @@ pub struct Scratch {
     reached: NameBits,
     touched: Vec<NameId>,
     /// Token → the range of `token_parts` holding the query parts that
-    /// expand to it, valid where its generation is `token_generation`:
-    /// one lookup per listed part tops up every query part at once.
-    token_marks: Vec<TokenMark>,
-    token_generation: u32,
+    /// expand to it: one lookup per listed part tops up every query part
+    /// at once.
+    token_marks: MarkTable,
     /// The tokens of the current marking, one bit each.
     token_marked: TokenBits,
     /// (query part, similarity) for the marked tokens, grouped by token.
@@ -75,21 +74,79 @@ struct FormTables {
     weights: Vec<f32>,
     /// The initials among the parts, with their letter.
     initials: Vec<(usize, char)>,
-    /// The parts that may equal a listed join, with their hash.
-    joined: Vec<(usize, u64)>,
+    /// The names holding a join equal to a part that may equal one, with
+    /// that part, sorted by name: the join postings of a few parts, where
+    /// reading every reached name's joins cost a cache miss or two each.
+    joined: Vec<(NameId, usize)>,
     /// Work space of [`cheapest_walk`].
     subset_ceilings: Vec<f32>,
     subset_costs: Vec<usize>,
 }
 
-/// Where the query parts reaching a token are listed, for one marking.
-/// The generation and the range sit together: bounding a name reads one
-/// entry per listed part, at random.
-#[derive(Debug, Clone, Copy, Default)]
+/// Where the query parts reaching a token are listed, for one marking: a
+/// small open-addressing table keyed by token, sized for the tokens marked
+/// (tens per form). Bounding a name looks up each marked token it holds,
+/// at random; a table by token id, the size of the dictionary, missed the
+/// fast caches on nearly every lookup where this one stays in them.
+#[derive(Debug, Default)]
+struct MarkTable {
+    slots: Vec<TokenMark>,
+    /// `slots.len() - 1` (a power of two less one).
+    mask: usize,
+    /// `32 - log2(slots.len())`: a token's home slot is the top bits of
+    /// its product with an odd constant.
+    shift: u32,
+}
+
+/// A token's entry in the [`MarkTable`]: the range of `token_parts`.
+#[derive(Debug, Clone, Copy)]
 struct TokenMark {
-    generation: u32,
+    token: TokenId,
     start: u32,
     len: u32,
+}
+
+impl TokenMark {
+    const EMPTY: TokenMark = TokenMark { token: TokenId::MAX, start: 0, len: 0 };
+}
+
+impl MarkTable {
+    /// Empties the table, with room for `tokens` entries at most half full.
+    fn reset(&mut self, tokens: usize) {
+        let size = (tokens * 2).next_power_of_two().max(16);
+        self.slots.clear();
+        self.slots.resize(size, TokenMark::EMPTY);
+        self.mask = size - 1;
+        self.shift = 32 - size.trailing_zeros();
+    }
+
+    fn home(&self, token: TokenId) -> usize {
+        (token.wrapping_mul(0x9e37_79b1) >> self.shift) as usize
+    }
+
+    /// The entry of `token`, added (empty) if it is absent.
+    fn entry(&mut self, token: TokenId) -> &mut TokenMark {
+        let mut i = self.home(token);
+        while self.slots[i].token != token && self.slots[i].token != TokenId::MAX {
+            i = (i + 1) & self.mask;
+        }
+        &mut self.slots[i]
+    }
+
+    /// The range of `token` in `token_parts`, if it is marked.
+    fn get(&self, token: TokenId) -> Option<(u32, u32)> {
+        let mut i = self.home(token);
+        loop {
+            let slot = self.slots[i];
+            if slot.token == token {
+                return Some((slot.start, slot.len));
+            }
+            if slot.token == TokenId::MAX {
+                return None;
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
 }
 
 /// A set of tokens, one bit per token of the dictionary. Bounding a name
@@ -198,21 +255,12 @@ impl Scratch {
     }
 
     fn fit_tokens(&mut self, tokens: usize) {
-        if self.token_marks.len() < tokens {
-            self.token_marks.resize(tokens, TokenMark::default());
-        }
         self.token_marked.fit(tokens);
     }
 
-    /// Marks the expansions of every part of a form in the dense token
-    /// table, each token with the parts that reach it.
-    fn mark_tokens<'p>(&mut self, parts: impl Iterator<Item = &'p QueryPart>) -> u32 {
-        self.token_generation = self.token_generation.wrapping_add(1);
-        if self.token_generation == 0 {
-            self.token_marks.fill(TokenMark::default());
-            self.token_generation = 1;
-        }
-        let generation = self.token_generation;
+    /// Marks the expansions of every part of a form, each token with the
+    /// parts that reach it.
+    fn mark_tokens<'p>(&mut self, parts: impl Iterator<Item = &'p QueryPart>) {
         for &(token, ..) in &self.marking {
             self.token_marked.remove(token);
         }
@@ -222,16 +270,18 @@ impl Scratch {
         }
         self.marking.sort_unstable_by_key(|(token, p, _)| (*token, *p));
         self.token_parts.clear();
+        // The marking is sorted by token: each token's parts are one run.
+        let distinct = self.marking.chunk_by(|a, b| a.0 == b.0).count();
+        self.token_marks.reset(distinct);
         for &(token, p, sim) in &self.marking {
-            let mark = &mut self.token_marks[token as usize];
-            if mark.generation != generation {
-                *mark = TokenMark { generation, start: self.token_parts.len() as u32, len: 0 };
+            let mark = self.token_marks.entry(token);
+            if mark.token != token {
+                *mark = TokenMark { token, start: self.token_parts.len() as u32, len: 0 };
             }
             mark.len += 1;
             self.token_parts.push((p, sim));
             self.token_marked.insert(token);
         }
-        generation
     }
 
     /// Forgets the names reached by the last form.
@@ -492,17 +542,20 @@ impl Index {
         // Phase 2: the bound of every name reached, from all parts, looking
         // from each name's parts into the query parts' expansions: one pass
         // over the name's parts tops up every query part at once.
-        let generation = scratch.mark_tokens((0..part_count).map(part));
+        scratch.mark_tokens((0..part_count).map(part));
         tables.initials.clear();
         tables.initials.extend(
             (0..part_count)
                 .filter(|&i| part(i).tag == vigia_text::PartTag::Initial)
                 .filter_map(|i| part(i).chars.first().map(|c| (i, *c))),
         );
+        // A name has a join of this hash exactly when the join postings of
+        // the hash list it (every join of every name is posted).
         tables.joined.clear();
-        tables
-            .joined
-            .extend((0..part_count).filter(|&i| part(i).listed_join).map(|i| (i, part(i).hash)));
+        for i in (0..part_count).filter(|&i| part(i).listed_join) {
+            tables.joined.extend(self.join_postings(part(i).hash).map(|name_id| (name_id, i)));
+        }
+        tables.joined.sort_unstable();
         tables.weights.clear();
         tables.weights.extend((0..part_count).map(|i| part(i).weight));
         let (initials, joined, weights) = (&tables.initials, &tables.joined, &tables.weights);
@@ -515,11 +568,9 @@ impl Index {
             if !token_marked.contains(token) {
                 return &[];
             }
-            let mark = token_marks[token as usize];
-            if mark.generation == generation {
-                &token_parts[mark.start as usize..(mark.start + mark.len) as usize]
-            } else {
-                &[]
+            match token_marks.get(token) {
+                Some((start, len)) => &token_parts[start as usize..(start + len) as usize],
+                None => &[],
             }
         };
         best.resize(part_count, 0.0);
@@ -556,48 +607,37 @@ impl Index {
                     }
                     for &(p, sim) in reaching(token) {
                         let b = &mut best[p as usize];
-                        *b = b.max(sim);
+                        // A comparison, not `f32::max`: similarities are
+                        // never NaN, and the NaN handling costs a few
+                        // instructions per marked token.
+                        if sim > *b {
+                            *b = sim;
+                        }
                     }
                 }
                 bounds.push((if reached { bound_of(best) } else { 0.0 }, slot.record));
             }
         } else {
+            // Initials compare with the first letter of the name's parts
+            // (the slot's first `parts` tokens), and a part equal to a
+            // listed join tops up the names the join postings list.
             slots.clear();
             slots.extend(touched.iter().map(|&name_id| *self.name_slot(name_id)));
             for (slot, &name_id) in slots.iter().zip(touched.iter()) {
                 best.fill(0.0);
-                // Without a part equal to a listed join, the slot says it
-                // all: the tokens of the name's parts (initials compare
-                // with their first letter), then those of its joins.
-                if joined.is_empty()
-                    && let Some(tokens) = slot.tokens()
-                {
-                    for (k, &token) in tokens.iter().enumerate() {
-                        for &(p, sim) in reaching(token) {
-                            let b = &mut best[p as usize];
-                            *b = b.max(sim);
-                        }
-                        if k < slot.parts as usize {
-                            let first = self.dictionary().first_char(token);
-                            for &(p, c) in initials {
-                                if first == Some(c) {
-                                    let b = &mut best[p];
-                                    *b = b.max(initial_sim);
-                                }
-                            }
-                        }
-                    }
-                    bounds.push((bound_of(best), slot.record));
-                    continue;
-                }
-                let name = self.name(name_id);
-                for listed in self.parts(name) {
-                    for &(p, sim) in reaching(listed.token) {
+                let tokens = match slot.tokens() {
+                    Some(tokens) => tokens,
+                    None => self.name_tokens(name_id),
+                };
+                for (k, &token) in tokens.iter().enumerate() {
+                    for &(p, sim) in reaching(token) {
                         let b = &mut best[p as usize];
-                        *b = b.max(sim);
+                        if sim > *b {
+                            *b = sim;
+                        }
                     }
-                    if !initials.is_empty() {
-                        let first = self.dictionary().first_char(listed.token);
+                    if k < slot.parts as usize && !initials.is_empty() {
+                        let first = self.dictionary().first_char(token);
                         for &(p, c) in initials {
                             if first == Some(c) {
                                 let b = &mut best[p];
@@ -606,20 +646,13 @@ impl Index {
                         }
                     }
                 }
-                for join in self.joins(name) {
-                    for &(p, hash) in joined {
-                        if join.hash == hash {
-                            best[p] = 1.0;
-                        }
-                    }
-                    if let Some(t) = join.token {
-                        for &(p, sim) in reaching(t) {
-                            let b = &mut best[p as usize];
-                            *b = b.max(sim);
-                        }
+                if !joined.is_empty() {
+                    let start = joined.partition_point(|&(n, _)| n < name_id);
+                    for &(_, p) in joined[start..].iter().take_while(|(n, _)| *n == name_id) {
+                        best[p] = 1.0;
                     }
                 }
-                bounds.push((bound_of(best), name.record));
+                bounds.push((bound_of(best), slot.record));
             }
         }
         // The record filter (schema, datasets) is consulted only for names
@@ -897,6 +930,38 @@ mod tests {
         bits.remove(5);
         for t in 0..200 {
             assert_eq!(bits.contains(t), tokens.contains(&t) && t != 64 && t != 0, "{t}");
+        }
+    }
+
+    #[test]
+    fn mark_table_finds_exactly_the_tokens_marked() {
+        let mut table = MarkTable::default();
+        for count in [0usize, 1, 7, 8, 9, 100, 1000] {
+            // Spread and clustered ids, and the largest real ones.
+            let mut seen = std::collections::HashSet::new();
+            let tokens: Vec<TokenId> = (0..count as u32)
+                .map(|i| match i % 3 {
+                    0 => i,
+                    1 => i.wrapping_mul(2_654_435_761) % 4_000_000,
+                    _ => TokenId::MAX - 1 - i,
+                })
+                .filter(|token| seen.insert(*token))
+                .collect();
+            table.reset(count);
+            for (i, &token) in tokens.iter().enumerate() {
+                let mark = table.entry(token);
+                assert_eq!(mark.token, TokenId::MAX, "{token} added twice");
+                *mark = TokenMark { token, start: i as u32, len: 1 };
+            }
+            for (i, &token) in tokens.iter().enumerate() {
+                assert_eq!(table.get(token), Some((i as u32, 1)), "{token}");
+                assert_eq!(table.entry(token).start, i as u32);
+            }
+            for absent in [count as u32 + 5, 3_999_999_999, 12_345_678] {
+                if !tokens.contains(&absent) {
+                    assert_eq!(table.get(absent), None, "{absent}");
+                }
+            }
         }
     }
 

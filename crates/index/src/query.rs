@@ -639,12 +639,14 @@ impl Index {
                             || vigia_text::names::given_name_class(other) != symbol)
                 }
             };
+            // Kept for the safety net below, which looks through the same
+            // neighbourhood: one lookup of the deletion tables, not two.
             let mut candidates = Vec::new();
             dictionary.deletion_candidates(chars, &mut candidates);
             candidates.sort_unstable();
             candidates.dedup();
             let mut fuzzy: Vec<Expansion> = Vec::new();
-            for token in candidates {
+            for &token in &candidates {
                 let other = &dictionary.info(token).chars;
                 if other_name(token) {
                     continue;
@@ -698,10 +700,6 @@ impl Index {
             // The safety net: a part that reaches nothing gets a second
             // chance with the first-letter rule relaxed.
             if out.is_empty() && tag == PartTag::Word {
-                let mut candidates = Vec::new();
-                dictionary.deletion_candidates(chars, &mut candidates);
-                candidates.sort_unstable();
-                candidates.dedup();
                 for token in candidates {
                     let other = &dictionary.info(token).chars;
                     let budget = fuzzy::edit_budget(chars.len().min(other.len()));

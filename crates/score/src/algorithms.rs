@@ -98,14 +98,14 @@ pub fn algorithms() -> Vec<AlgorithmInfo> {
         ),
         feature("extra_listed_cap", "most unmatched listed weight that counts", c.extra_listed_cap),
         feature(
-            "surname_alone_cap",
-            "most unmatched listed weight that counts when a rare family name alone matched exactly",
-            c.surname_alone_cap,
+            "lone_name_cap",
+            "most unmatched listed weight that counts when a rare family name or nickname alone matched exactly",
+            c.lone_name_cap,
         ),
         feature(
-            "surname_alone_rarity",
-            "least rarity (0.4..1.0) of a family name given alone for surname_alone_cap to apply",
-            c.surname_alone_rarity,
+            "lone_name_rarity",
+            "least rarity (0.4..1.0) of a name given alone for lone_name_cap to apply",
+            c.lone_name_rarity,
         ),
         feature(
             "uninformative_cap",

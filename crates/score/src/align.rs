@@ -62,6 +62,12 @@ pub struct Alignment {
     pub acronym: Option<String>,
 }
 
+thread_local! {
+    /// The edges of the alignment in progress, kept between alignments
+    /// (empty while one runs: `align` takes the vector and puts it back).
+    static EDGES: std::cell::RefCell<Vec<Edge>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 struct Edge {
     query: (usize, usize),
     listed: (usize, usize),
@@ -78,8 +84,25 @@ pub fn align(
     name: &IndexedName,
     config: &ScoreConfig,
 ) -> Alignment {
+    align_detailed(index, form, query_acronyms, name, config, true)
+}
+
+/// As [`align`]; the lists of unmatched parts, which only explanations
+/// read, stay empty unless `detail` (the score is the same).
+pub(crate) fn align_detailed(
+    index: &Index,
+    form: &QueryForm,
+    query_acronyms: &[String],
+    name: &IndexedName,
+    config: &ScoreConfig,
+    detail: bool,
+) -> Alignment {
     let listed = index.parts(name);
-    let mut edges: Vec<Edge> = Vec::new();
+    // The edges live in this thread's buffer: scoring aligns about ten
+    // names per query, and a fresh vector each time cost an allocation
+    // (and the allocator a cache miss) per alignment.
+    let mut edges = EDGES.with(|buffer| std::mem::take(&mut *buffer.borrow_mut()));
+    edges.clear();
     // A nickname is weak evidence even when it is spelt right; spelt
     // differently it is another nickname ("El Chato" is not "El Chapo").
     // Its parts pair literally: the same word, or an equivalent spelling.
@@ -160,7 +183,7 @@ pub fn align(
     let listed_used = used_flags(&mut listed_stack, &mut listed_heap, listed.len());
     let mut pairs = Vec::new();
     let mut matched = 0.0f32;
-    for edge in edges {
+    for edge in &edges {
         let q = edge.query.0..=edge.query.1;
         let l = edge.listed.0..=edge.listed.1;
         if q.clone().any(|i| query_used[i]) || l.clone().any(|j| listed_used[j]) {
@@ -184,7 +207,12 @@ pub fn align(
             swapped,
         });
     }
-    let unmatched_query: Vec<usize> = (0..form.parts.len()).filter(|&i| !query_used[i]).collect();
+    EDGES.with(|buffer| *buffer.borrow_mut() = edges);
+    let unmatched_query: Vec<usize> = if detail {
+        (0..form.parts.len()).filter(|&i| !query_used[i]).collect()
+    } else {
+        Vec::new()
+    };
     // Unmatched listed parts cost less than unmatched query parts, and
     // their weight is capped: a query may omit middle names and a second
     // family name, and a rare family name alone finds its bearer. But when
@@ -204,16 +232,19 @@ pub fn align(
             } else {
                 extra_weight += lp.weight;
             }
-            unmatched_listed.push(j);
+            if detail {
+                unmatched_listed.push(j);
+            }
         }
     }
-    let extra_cap = if rare_family_name_alone(index, form, &pairs, listed, config) {
-        config.surname_alone_cap
+    // A rare family name or nickname given alone stands for its bearer:
+    // the listed parts it leaves out, family names included, count for
+    // little.
+    let extra_penalty = if rare_name_alone(index, form, &pairs, listed, config) {
+        config.extra_listed_penalty * (extra_weight + family_missing).min(config.lone_name_cap)
     } else {
-        config.extra_listed_cap
+        config.extra_listed_penalty * (extra_weight.min(config.extra_listed_cap) + family_missing)
     };
-    let extra_penalty =
-        config.extra_listed_penalty * (extra_weight.min(extra_cap) + family_missing);
     let denominator = form.total_weight.max(1.0) + extra_penalty;
     let mut score = if denominator > 0.0 { matched / denominator } else { 0.0 };
 
@@ -225,10 +256,9 @@ pub fn align(
         adjustments.push(("only generic words matched", score - config.uninformative_cap));
         score = config.uninformative_cap;
     }
-    let query_numbers: Vec<&QueryPart> =
-        form.parts.iter().filter(|p| p.tag == PartTag::Number).collect();
+    let query_has_number = form.parts.iter().any(|p| p.tag == PartTag::Number);
     let listed_has_number = listed.iter().any(|p| p.tag == PartTag::Number);
-    if !query_numbers.is_empty() && listed_has_number {
+    if query_has_number && listed_has_number {
         let number_matched = pairs
             .iter()
             .any(|p| (p.query.0..=p.query.1).any(|i| form.parts[i].tag == PartTag::Number));
@@ -287,14 +317,19 @@ pub(crate) fn ceiling(
     }
 }
 
-/// Whether the query is a family name alone ("Oseguera", "Mr Zambada"),
-/// rare among the listed names, that matched a listed family name exactly
-/// or as the same name in another spelling. Banks test that a rare surname
-/// alone finds its bearer; a misspelt one, a common one ("Garcia"), or one
-/// that met a given name does not qualify. Lowering the cost of the listed
-/// parts left unmatched only lowers a denominator the candidate bound
-/// already leaves out, so the score stays within its bound.
-fn rare_family_name_alone(
+/// Whether the query is a family name or a nickname alone ("Oseguera",
+/// "Mr Zambada", "El Chapo"), rare among the listed names, that matched a
+/// listed part exactly or as the same name in another spelling: a listed
+/// family name, or, when the query is a nickname (an article and one word),
+/// any part of a person's listed name whose family name is known (OFAC
+/// lists "GUZMAN, Chapo" and "ZAMBADA, El Mayo"), never a word of an
+/// organisation's name ("Villa Azul S.A.").
+/// Banks test that a rare surname alone finds its bearer; a misspelt one, a
+/// common one ("Garcia"), or a given name alone does not qualify. Lowering
+/// the cost of the listed parts left unmatched only lowers a denominator
+/// the candidate bound already leaves out, so the score stays within its
+/// bound.
+fn rare_name_alone(
     index: &Index,
     form: &QueryForm,
     pairs: &[AlignedPair],
@@ -309,14 +344,20 @@ fn rare_family_name_alone(
     if part.tag != PartTag::Word || part.role == PartRole::Given {
         return false;
     }
+    let nickname = only
+        .checked_sub(1)
+        .is_some_and(|i| vigia_text::names::is_nickname_article(&form.parts[i].text));
+    // Organisation names have no roles: a known family name marks a
+    // person's name.
+    let person_with_family_name = listed.iter().any(|p| p.role == PartRole::Family);
     pairs.iter().any(|pair| {
         let listed_part = &listed[pair.listed.0];
         pair.query == (only, only)
             && pair.listed.0 == pair.listed.1
             && matches!(pair.kind, PairKind::Token(MatchHow::Exact | MatchHow::Symbol))
-            && listed_part.role == PartRole::Family
+            && (listed_part.role == PartRole::Family || (nickname && person_with_family_name))
             && listed_part.tag == PartTag::Word
-            && index.dictionary().info(listed_part.token).rarity >= config.surname_alone_rarity
+            && index.dictionary().info(listed_part.token).rarity >= config.lone_name_rarity
     })
 }
 

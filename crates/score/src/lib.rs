@@ -80,13 +80,14 @@ pub struct ScoreConfig {
     /// does not drown a rare surname given alone).
     pub extra_listed_cap: f32,
     /// The most unmatched listed weight that counts when the query is a
-    /// rare family name alone and it matched a listed family name exactly:
-    /// "Oseguera" finds "Nemesio OSEGUERA CERVANTES".
-    pub surname_alone_cap: f32,
-    /// How rare (0.4..=1.0, see the index's token rarity) a family name
-    /// must be among the listed names for [`ScoreConfig::surname_alone_cap`]
-    /// to apply: a common surname alone ("Garcia") must not match.
-    pub surname_alone_rarity: f32,
+    /// rare family name or nickname alone and it matched the listed one
+    /// exactly: "Oseguera" finds "Nemesio OSEGUERA CERVANTES", "El Mayo"
+    /// finds "ZAMBADA, El Mayo".
+    pub lone_name_cap: f32,
+    /// How rare (0.4..=1.0, see the index's token rarity) that name must
+    /// be among the listed names for [`ScoreConfig::lone_name_cap`] to
+    /// apply: a common surname alone ("Garcia") must not match.
+    pub lone_name_rarity: f32,
     /// The highest name score when only generic words (legal forms,
     /// organisation words, particles, initials) matched.
     pub uninformative_cap: f32,
@@ -130,8 +131,8 @@ impl Default for ScoreConfig {
             algorithm: Algorithm::Vigia,
             extra_listed_penalty: 0.25,
             extra_listed_cap: 2.0,
-            surname_alone_cap: 0.6,
-            surname_alone_rarity: 0.9,
+            lone_name_cap: 0.6,
+            lone_name_rarity: 0.9,
             uninformative_cap: 0.5,
             number_mismatch: 0.3,
             swap_penalty: 0.03,
@@ -231,6 +232,68 @@ pub fn score_candidate(
     config: &ScoreConfig,
     explain: bool,
 ) -> Scored {
+    score_reaching(index, query, query_evidence, candidate, config, explain, f32::NEG_INFINITY)
+        .unwrap_or_else(|| unreachable!("without a floor every candidate is scored"))
+}
+
+/// Scores one candidate, without explanations, unless its score is certain
+/// to stay below `floor`: then `None`, and the work that would only have
+/// confirmed it (aligning names bounded below the floor, comparing
+/// evidence) is not done. A candidate that is scored gets the score
+/// [`score_candidate`] gives it.
+///
+/// Screening drops every candidate scoring below its cut-off, and most
+/// candidates it scores do: their best name already scores below it, and
+/// evidence can only lower a name score (see [`evidence_never_raises`]).
+pub fn score_candidate_reaching(
+    index: &Index,
+    query: &PreparedQuery,
+    query_evidence: &Evidence,
+    candidate: &Candidate,
+    config: &ScoreConfig,
+    floor: f32,
+) -> Option<Scored> {
+    let floor = if floor > 0.0 && evidence_never_raises(query_evidence, config) {
+        floor
+    } else {
+        f32::NEG_INFINITY
+    };
+    score_reaching(index, query, query_evidence, candidate, config, false, floor)
+}
+
+/// Whether the final score can never exceed the name score, so that a
+/// name score below a positive floor means a final score below it: no
+/// identifier can match (the query has none), corroboration multiplies by
+/// at most 1 (`name_only_factor` ≤ 1) and every penalty subtracts.
+fn evidence_never_raises(query_evidence: &Evidence, config: &ScoreConfig) -> bool {
+    query_evidence.identifiers.is_empty()
+        && config.name_only_factor <= 1.0
+        && [
+            config.dob_swap,
+            config.dob_same_year,
+            config.dob_one_year,
+            config.dob_few_years,
+            config.dob_far,
+            config.country_mismatch,
+            config.gender_mismatch,
+            config.identifier_mismatch,
+        ]
+        .iter()
+        .all(|&penalty| penalty >= 0.0)
+}
+
+/// [`score_candidate`], giving up with `None` once the name score is below
+/// `floor` (negative infinity: never), which the caller has checked the
+/// final score cannot rise above.
+fn score_reaching(
+    index: &Index,
+    query: &PreparedQuery,
+    query_evidence: &Evidence,
+    candidate: &Candidate,
+    config: &ScoreConfig,
+    explain: bool,
+    floor: f32,
+) -> Option<Scored> {
     let record = index.record(candidate.record);
     let mut explanations = BTreeMap::new();
     let every_name: Vec<NameHit>;
@@ -257,8 +320,11 @@ pub fn score_candidate(
 
     let name_score = match config.algorithm {
         Algorithm::Ofac => ofac_names(index, query, pairs, explain, &mut explanations),
-        _ => vigia_names(index, query, pairs, config, explain, &mut explanations),
+        _ => vigia_names(index, query, pairs, config, explain, floor, &mut explanations),
     };
+    if name_score < floor {
+        return None;
+    }
 
     let mut score = name_score;
     if config.algorithm != Algorithm::VigiaName {
@@ -304,7 +370,12 @@ pub fn score_candidate(
             );
         }
     }
-    Scored { record: candidate.record, score: score.clamp(0.0, 1.0), name_score, explanations }
+    Some(Scored {
+        record: candidate.record,
+        score: score.clamp(0.0, 1.0),
+        name_score,
+        explanations,
+    })
 }
 
 /// What a name's ceiling is raised by before it is compared with the best
@@ -326,6 +397,7 @@ fn vigia_names(
     pairs: &[NameHit],
     config: &ScoreConfig,
     explain: bool,
+    floor: f32,
     explanations: &mut BTreeMap<String, Explanation>,
 ) -> f32 {
     let mut best: Option<(f32, Alignment, &NameHit)> = None;
@@ -339,16 +411,20 @@ fn vigia_names(
         // (or the acronym score, which the bound does not cover): a name
         // whose ceiling stays below the best so far need not be aligned.
         // Names come best bound first, so most later ones are skipped. The
-        // slack covers the bound's sum being added in another order.
-        if let Some((b, _, _)) = &best
+        // slack covers the bound's sum being added in another order. A
+        // caller's floor skips names the same way: a name below it can
+        // neither be the best nor lift the best above the floor.
+        let to_beat = best.as_ref().map_or(floor, |(b, _, _)| b.max(floor));
+        if to_beat > f32::NEG_INFINITY
             && factor >= 0.0
             && align::ceiling(index, form, &query_name.acronyms, name, hit.bound) * factor
                 + CEILING_SLACK
-                < *b
+                < to_beat
         {
             continue;
         }
-        let alignment = align(index, form, &query_name.acronyms, name, config);
+        let alignment =
+            align::align_detailed(index, form, &query_name.acronyms, name, config, explain);
         let value = alignment.score * factor;
         let better = match &best {
             None => true,

@@ -231,14 +231,18 @@ impl Screener {
                     break;
                 }
             }
-            let s = vigia_score::score_candidate(
+            // Candidates certain to score below the cut-off are dropped
+            // without finishing their scores.
+            let Some(s) = vigia_score::score_candidate_reaching(
                 index,
                 &prepared,
                 &evidence,
                 candidate,
                 &config.score,
-                false,
-            );
+                cutoff,
+            ) else {
+                continue;
+            };
             if s.score >= cutoff {
                 scored.push(s);
                 if scored.len() > 4 * config.limit.max(1) {

@@ -315,8 +315,8 @@ struct Coefficient {
 const COEFFICIENTS: &[Coefficient] = &[
     Coefficient { names: &["extra_listed_penalty"], field: |c| &mut c.extra_listed_penalty },
     Coefficient { names: &["extra_listed_cap"], field: |c| &mut c.extra_listed_cap },
-    Coefficient { names: &["surname_alone_cap"], field: |c| &mut c.surname_alone_cap },
-    Coefficient { names: &["surname_alone_rarity"], field: |c| &mut c.surname_alone_rarity },
+    Coefficient { names: &["lone_name_cap"], field: |c| &mut c.lone_name_cap },
+    Coefficient { names: &["lone_name_rarity"], field: |c| &mut c.lone_name_rarity },
     Coefficient { names: &["uninformative_cap"], field: |c| &mut c.uninformative_cap },
     Coefficient { names: &["number_mismatch"], field: |c| &mut c.number_mismatch },
     Coefficient { names: &["swap_penalty"], field: |c| &mut c.swap_penalty },

@@ -104,11 +104,17 @@ fn analyze_keyed(name: &str, kind: NameKind, keys: bool) -> AnalyzedName {
     let mut forms: Vec<NameForm> = Vec::with_capacity(1);
     let mut push = |script: Script, text: &str| {
         let tokens = token::tokenize_parts(text);
-        let parts = tag::tag_tokens_keyed(&tokens, kind, keys);
+        let parts = tag::tag_tokens_keyed(tokens, kind, keys);
         if parts.is_empty() {
             return;
         }
-        let text = parts.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join(" ");
+        let mut text = String::with_capacity(parts.iter().map(|p| p.text.len() + 1).sum());
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                text.push(' ');
+            }
+            text.push_str(&part.text);
+        }
         if forms.iter().any(|f| f.text == text) {
             return;
         }

@@ -167,7 +167,7 @@ pub fn is_nickname_form(name: &str) -> bool {
 }
 
 /// Articles that open a nickname in the languages of the lists.
-fn is_nickname_article(token: &str) -> bool {
+pub fn is_nickname_article(token: &str) -> bool {
     matches!(
         token,
         "el" | "la"

@@ -262,7 +262,7 @@ fn units_of(tokens: &[String]) -> Vec<Unit> {
 pub fn tag_parts(tokens: &[String], kind: NameKind) -> Vec<Part> {
     let tokens: Vec<Token> =
         tokens.iter().map(|t| Token { text: t.clone(), joined_with_next: false }).collect();
-    tag_tokens(&tokens, kind)
+    tag_tokens_keyed(tokens, kind, true)
 }
 
 /// A tag decided for a span of tokens.
@@ -278,17 +278,21 @@ struct Span {
 /// Tags tokens that carry their hyphen joins (from
 /// [`crate::token::tokenize_parts`]).
 pub fn tag_tokens(tokens: &[Token], kind: NameKind) -> Vec<Part> {
-    tag_tokens_keyed(tokens, kind, true)
+    tag_tokens_keyed(tokens.to_vec(), kind, true)
 }
 
 /// As [`tag_tokens`]; phonetic keys (`metaphone`, `skeleton`) are left
 /// empty unless `keys`, for callers that compute them only when needed.
-pub(crate) fn tag_tokens_keyed(tokens: &[Token], kind: NameKind, keys: bool) -> Vec<Part> {
+///
+/// The tokens are taken by value: their texts move into the parts instead
+/// of being copied (the analysis of a query name allocates per token).
+pub(crate) fn tag_tokens_keyed(mut tokens: Vec<Token>, kind: NameKind, keys: bool) -> Vec<Part> {
     let n = tokens.len();
     if n == 0 {
         return Vec::new();
     }
-    let mut texts: Vec<String> = tokens.iter().map(|t| t.text.clone()).collect();
+    // From here on `tokens` is read only for its joins.
+    let mut texts: Vec<String> = tokens.iter_mut().map(|t| std::mem::take(&mut t.text)).collect();
     let lex = lexicon();
     let org_like = matches!(kind, NameKind::Organization | NameKind::Unknown);
     let person_like = matches!(kind, NameKind::Person | NameKind::Unknown);
@@ -333,7 +337,7 @@ pub(crate) fn tag_tokens_keyed(tokens: &[Token], kind: NameKind, keys: bool) -> 
             spans[i] =
                 tag(PartTag::Stopword, lex.stopword.get("of").map(|&c| STOPWORD_SYMBOLS + c));
         } else if let Some(&class) = lex.particle.get(t)
-            && is_particle_here(t, tokens, i, kind)
+            && is_particle_here(t, n, i, kind)
         {
             spans[i] = tag(PartTag::Particle, Some(PARTICLE_SYMBOLS + class));
         } else if let Some(&class) = lex.stopword.get(t)
@@ -613,7 +617,8 @@ fn mark_vessel_prefix(texts: &[String], spans: &mut [Option<Span>]) {
     }
 }
 
-/// Whether a particle-looking token acts as a particle at position `i`.
+/// Whether a particle-looking token acts as a particle at position `i` of
+/// `n` tokens.
 ///
 /// Arabic particles (bin, al, abu, ould...) are particles anywhere but at
 /// the end. Other particles are particles only between two other tokens
@@ -621,8 +626,7 @@ fn mark_vessel_prefix(texts: &[String], spans: &mut [Option<Span>]) {
 /// are as often a name of their own ("Do Muoi", "Ben Smith", "Le Duc Tho");
 /// in organisation names also at the start ("de beers" stays "de" + word).
 /// A hyphen-joined short Arabic article ("ash-shabaab", "ad-din") counts.
-fn is_particle_here(t: &str, tokens: &[Token], i: usize, kind: NameKind) -> bool {
-    let n = tokens.len();
+fn is_particle_here(t: &str, n: usize, i: usize, kind: NameKind) -> bool {
     if i + 1 >= n {
         return false;
     }

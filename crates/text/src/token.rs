@@ -42,7 +42,7 @@ pub fn tokenize_parts(folded: &str) -> Vec<Token> {
         let mut current = String::new();
         let mut joined = false;
         let mut prev: Option<char> = None;
-        for c in chunk.chars() {
+        for (at, c) in chunk.char_indices() {
             if is_token_char(c) {
                 // "ms13": a letter followed by a digit starts a new token.
                 if let Some(p) = prev
@@ -51,6 +51,11 @@ pub fn tokenize_parts(folded: &str) -> Vec<Token> {
                     && !current.is_empty()
                 {
                     push(&mut tokens, &mut current, true);
+                }
+                // A token ends within the rest of its chunk: one allocation
+                // for its text rather than one per doubling.
+                if current.capacity() == 0 {
+                    current.reserve_exact(chunk.len() - at);
                 }
                 current.push(c);
                 prev = Some(c);

@@ -145,3 +145,52 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 100, .. ProptestConfig::default() })]
+
+    /// Scoring with a floor gives up only on candidates that score below
+    /// it, and gives the others the score they get without one, evidence
+    /// (birth dates, countries) included.
+    #[test]
+    fn a_scoring_floor_drops_only_what_scores_below_it(
+        listed in proptest::collection::vec(name(), 5..30),
+        pick in 0usize..30,
+        how in perturbation(),
+        floor in 0.3f32..0.9,
+        years in proptest::collection::vec(1950u16..1990, 30),
+        evidence_on_query in any::<bool>(),
+    ) {
+        let mut builder = IndexBuilder::new(IndexConfig::default());
+        for (i, parts) in listed.iter().enumerate() {
+            let mut entity = Entity::new(format!("e{i}"), Schema::Person);
+            entity.add(prop::NAME, &parts.join(" "));
+            entity.add(prop::BIRTH_DATE, &years[i].to_string());
+            entity.add(prop::NATIONALITY, if i % 2 == 0 { "mx" } else { "co" });
+            entity.add_dataset("random");
+            builder.add(entity);
+        }
+        let index = Arc::new(builder.finish());
+        let source = &listed[pick % listed.len()];
+        let mut query = Entity::new("q", Schema::Person);
+        query.add(prop::NAME, &perturb(source, &how).join(" "));
+        if evidence_on_query {
+            query.add(prop::BIRTH_DATE, &years[pick % years.len()].to_string());
+            query.add(prop::NATIONALITY, "mx");
+        }
+        let prepared = index.prepare(&query);
+        let evidence = Evidence::of(&query);
+        let config = ScoreConfig::default();
+        let set = index.candidates(&prepared, 0.0, &|_| true, &mut Scratch::new());
+        for candidate in &set.candidates {
+            let full = vigia_score::score_candidate(&index, &prepared, &evidence, candidate, &config, false);
+            let reaching = vigia_score::score_candidate_reaching(
+                &index, &prepared, &evidence, candidate, &config, floor,
+            );
+            match reaching {
+                None => prop_assert!(full.score < floor, "dropped at {} but scores {}", floor, full.score),
+                Some(s) => prop_assert_eq!(s, full),
+            }
+        }
+    }
+}

@@ -432,13 +432,22 @@ fn two_different_given_names_are_not_a_misspelling() {
 }
 
 #[test]
-fn a_rare_surname_alone_finds_its_bearer() {
+fn a_rare_surname_or_nickname_alone_finds_its_bearer() {
     // Banks test that a rare family name given alone finds the listed
     // person, however many names the list gives them; a common one must
     // not match everybody who bears it.
     let mut entities = vec![
         listed("oseguera", Schema::Person, &[(prop::NAME, "Nemesio OSEGUERA CERVANTES")]),
-        listed("zambada", Schema::Person, &[(prop::NAME, "Ismael ZAMBADA GARCIA")]),
+        listed(
+            "zambada",
+            Schema::Person,
+            &[(prop::NAME, "Ismael ZAMBADA GARCIA"), (prop::ALIAS, "ZAMBADA, El Mayo")],
+        ),
+        listed(
+            "guzman",
+            Schema::Person,
+            &[(prop::NAME, "Joaquin GUZMAN LOERA"), (prop::ALIAS, "GUZMAN, Chapo")],
+        ),
     ];
     let given =
         ["Ana", "Luis", "Jorge", "Rosa", "Pablo", "Elena", "Mario", "Sofia", "Raul", "Ines"];
@@ -446,14 +455,22 @@ fn a_rare_surname_alone_finds_its_bearer() {
         let name = format!("{first} GARCIA {}", ["LOPEZ", "RUIZ", "DIAZ"][i % 3]);
         entities.push(listed(&format!("garcia-{i}"), Schema::Person, &[(prop::NAME, &name)]));
     }
+    entities.push(listed("azul", Schema::Company, &[(prop::NAME, "Villa Azul S.A. de C.V.")]));
     let screener = screener(entities);
     check(&screener, Schema::Person, &[(prop::NAME, "Oseguera")], "oseguera");
     check(&screener, Schema::Person, &[(prop::NAME, "OSEGUERA")], "oseguera");
     check(&screener, Schema::Person, &[(prop::NAME, "Zambada")], "zambada");
     check(&screener, Schema::Person, &[(prop::LAST_NAME, "Zambada")], "zambada");
+    // A nickname alone, with its article, against OFAC's way of listing
+    // one as a given name ("GUZMAN, Chapo").
+    check(&screener, Schema::Person, &[(prop::NAME, "El Mayo")], "zambada");
+    check(&screener, Schema::Person, &[(prop::NAME, "El Chapo")], "guzman");
+    // Never a word of an organisation's name.
+    check_not(&screener, Schema::LegalEntity, &[(prop::NAME, "El Azul")], "azul");
     // The rule is for a family name spelt as listed, never a given name or
     // a misspelling alone.
     check_not(&screener, Schema::Person, &[(prop::NAME, "Osegera")], "oseguera");
+    check_not(&screener, Schema::Person, &[(prop::NAME, "Ismael")], "zambada");
     check_not(&screener, Schema::Person, &[(prop::FIRST_NAME, "Nemesio")], "oseguera");
     let common = screen(&screener, Schema::Person, &[(prop::NAME, "Garcia")]);
     assert!(
