@@ -325,7 +325,8 @@ pub(crate) fn ceiling(
 /// lists "GUZMAN, Chapo" and "ZAMBADA, El Mayo"), never a word of an
 /// organisation's name ("Villa Azul S.A.").
 /// Banks test that a rare surname alone finds its bearer; a misspelt one, a
-/// common one ("Garcia"), or a given name alone does not qualify. Lowering
+/// common one ("Garcia" among the listed names, "Wang" in the world), or a
+/// given name alone does not qualify. Lowering
 /// the cost of the listed parts left unmatched only lowers a denominator
 /// the candidate bound already leaves out, so the score stays within its
 /// bound.
@@ -358,6 +359,7 @@ fn rare_name_alone(
             && (listed_part.role == PartRole::Family || (nickname && person_with_family_name))
             && listed_part.tag == PartTag::Word
             && index.dictionary().info(listed_part.token).rarity >= config.lone_name_rarity
+            && !vigia_text::names::is_world_common_family_name(index.token_text(listed_part.token))
     })
 }
 

@@ -95,6 +95,13 @@ pub fn is_common_family_name(token: &str) -> bool {
     tables().family.contains(token)
 }
 
+/// Whether a folded Latin token is one of the family names borne by the
+/// most people in the world ("wang", "nguyen", "silva", "khan"): rare as
+/// it may be among listed names, alone it does not point at anybody.
+pub fn is_world_common_family_name(token: &str) -> bool {
+    frequent::WORLD_COMMONEST_FAMILY.contains(&token)
+}
+
 /// What a token usually is in a person's name, from the frequency
 /// tables: the scorer can tell "joaquin guzman" (given + family) from
 /// "joaquin archivaldo guzman loera" (two given, two family names) and
@@ -189,7 +196,7 @@ pub fn is_nickname_article(token: &str) -> bool {
 mod tests {
     use super::{
         NameRole, given, given_name_class, given_name_class_name, is_common_family_name,
-        is_common_given_name, is_kunya, is_nickname_form, name_role,
+        is_common_given_name, is_kunya, is_nickname_form, is_world_common_family_name, name_role,
     };
     use crate::normalize::fold;
 
@@ -269,6 +276,13 @@ mod tests {
         assert!(is_common_family_name("guzman"));
         assert!(is_common_family_name("kim"));
         assert!(!is_common_family_name("archivaldo"));
+        assert!(is_world_common_family_name("wang"));
+        assert!(!is_world_common_family_name("zambada"));
+        let mut seen = std::collections::HashSet::new();
+        for &name in super::frequent::WORLD_COMMONEST_FAMILY {
+            assert_eq!(fold(name), name, "{name} is not folded");
+            assert!(seen.insert(name), "{name} twice");
+        }
         assert!(is_kunya("abu"));
         assert_eq!(name_role("joaquin"), NameRole::Given);
         assert_eq!(name_role("loera"), NameRole::Unknown);
