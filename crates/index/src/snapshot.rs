@@ -930,3 +930,14 @@ fn kind_of(code: u8) -> Result<IdentifierKind> {
 
 #[cfg(test)]
 mod tests;
+
+/// The entries of a hash map, each debug-printed, sorted: contents that do
+/// not depend on the map's layout, for the round-trip tests.
+#[cfg(test)]
+pub(crate) fn sorted_entries<K: std::fmt::Debug, V: std::fmt::Debug>(
+    map: &rustc_hash::FxHashMap<K, V>,
+) -> Vec<String> {
+    let mut entries: Vec<String> = map.iter().map(|e| format!("{e:?}")).collect();
+    entries.sort();
+    entries
+}

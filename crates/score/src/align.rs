@@ -239,8 +239,11 @@ pub(crate) fn align_detailed(
     }
     // A rare family name or nickname given alone stands for its bearer:
     // the listed parts it leaves out, family names included, count for
-    // little.
-    let extra_penalty = if rare_name_alone(index, form, &pairs, listed, config) {
+    // little. Below its cap the two sums agree, so the rule is only looked
+    // at when the unmatched weight exceeds it.
+    let extra_penalty = if extra_weight + family_missing > config.lone_name_cap
+        && rare_name_alone(index, form, &pairs, listed, config)
+    {
         config.extra_listed_penalty * (extra_weight + family_missing).min(config.lone_name_cap)
     } else {
         config.extra_listed_penalty * (extra_weight.min(config.extra_listed_cap) + family_missing)

@@ -54,7 +54,7 @@ fn bench(c: &mut Criterion) {
         let folded: Vec<String> = LATIN_PERSONS.iter().map(|n| normalize::fold(n)).collect();
         b.iter(|| {
             for f in &folded {
-                black_box(tag::tag_tokens(&token::tokenize_parts(black_box(f)), NameKind::Person));
+                black_box(tag::tag_tokens(token::tokenize_parts(black_box(f)), NameKind::Person));
             }
         });
     });

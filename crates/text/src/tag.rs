@@ -277,8 +277,8 @@ struct Span {
 
 /// Tags tokens that carry their hyphen joins (from
 /// [`crate::token::tokenize_parts`]).
-pub fn tag_tokens(tokens: &[Token], kind: NameKind) -> Vec<Part> {
-    tag_tokens_keyed(tokens.to_vec(), kind, true)
+pub fn tag_tokens(tokens: Vec<Token>, kind: NameKind) -> Vec<Part> {
+    tag_tokens_keyed(tokens, kind, true)
 }
 
 /// As [`tag_tokens`]; phonetic keys (`metaphone`, `skeleton`) are left
@@ -823,7 +823,7 @@ mod tests {
     }
 
     fn check(kind: NameKind, input: &str, expected: &str) {
-        let parts = tag_tokens(&tokenize_parts(&fold(input)), kind);
+        let parts = tag_tokens(tokenize_parts(&fold(input)), kind);
         assert_eq!(render(&parts), expected, "tag({input:?}, {kind:?})");
     }
 
@@ -933,7 +933,7 @@ mod tests {
     #[test]
     fn variable_capital_shares_the_symbol_of_its_base_form() {
         let symbol = |input: &str| {
-            let parts = tag_tokens(&tokenize_parts(&fold(input)), NameKind::Organization);
+            let parts = tag_tokens(tokenize_parts(&fold(input)), NameKind::Organization);
             parts.iter().find(|p| p.tag == PartTag::LegalForm).and_then(|p| p.symbol)
         };
         assert_eq!(symbol("Acme S.A. de C.V."), symbol("Acme S.A."));
@@ -1034,7 +1034,7 @@ mod tests {
 
     #[test]
     fn symbols() {
-        let tag = |s: &str, kind| tag_tokens(&tokenize_parts(&fold(s)), kind);
+        let tag = |s: &str, kind| tag_tokens(tokenize_parts(&fold(s)), kind);
         let a = tag("Muhammad Ali", NameKind::Person);
         let b = tag("Mohamed Ali", NameKind::Person);
         assert!(a[0].symbol.is_some());
@@ -1056,7 +1056,7 @@ mod tests {
 
     #[test]
     fn organisation_words_in_another_language_share_a_symbol() {
-        let tag = |s: &str, kind| tag_tokens(&tokenize_parts(&fold(s)), kind);
+        let tag = |s: &str, kind| tag_tokens(tokenize_parts(&fold(s)), kind);
         let spanish = tag("Cártel del Golfo", NameKind::Organization);
         let english = tag("Gulf Cartel", NameKind::Organization);
         let golfo = spanish[2].symbol;
@@ -1093,7 +1093,7 @@ mod tests {
     }
 
     fn check_acronyms(input: &str, expected: &[&str]) {
-        let parts = tag_tokens(&tokenize_parts(&fold(input)), NameKind::Organization);
+        let parts = tag_tokens(tokenize_parts(&fold(input)), NameKind::Organization);
         assert_eq!(acronyms(&parts), expected, "acronyms({input:?})");
     }
 

@@ -114,11 +114,7 @@ impl Dictionary {
     /// Everything the dictionary holds, in an order that does not depend
     /// on hash map layout.
     pub(crate) fn contents(&self) -> String {
-        fn sorted<K: std::fmt::Debug>(map: &FxHashMap<K, Vec<TokenId>>) -> Vec<String> {
-            let mut entries: Vec<String> = map.iter().map(|e| format!("{e:?}")).collect();
-            entries.sort();
-            entries
-        }
+        use crate::snapshot::sorted_entries as sorted;
         let tokens: Vec<_> = self
             .tokens
             .iter()

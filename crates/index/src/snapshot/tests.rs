@@ -54,11 +54,7 @@ fn key() -> SnapshotKey {
 /// Everything an index holds, in an order that does not depend on hash map
 /// layout.
 fn contents(index: &Index) -> String {
-    fn sorted<K: std::fmt::Debug, V: std::fmt::Debug>(map: &FxHashMap<K, V>) -> Vec<String> {
-        let mut entries: Vec<String> = map.iter().map(|e| format!("{e:?}")).collect();
-        entries.sort();
-        entries
-    }
+    use super::sorted_entries as sorted;
     let slots: Vec<_> = index
         .name_slots
         .iter()
