@@ -557,15 +557,19 @@ impl Index {
         let (initials, joined, weights) = (&tables.initials, &tables.joined, &tables.weights);
         let Scratch { touched, slots, best, token_marks, token_marked, token_parts, .. } =
             &mut *scratch;
+        // The query parts reaching a token known to be marked.
+        let reaching_marked = |token: TokenId| -> &[(u16, f32)] {
+            match token_marks.get(token) {
+                Some((start, len)) => &token_parts[start as usize..(start + len) as usize],
+                None => &[],
+            }
+        };
         // The query parts reaching a token, in this marking.
         let reaching = |token: TokenId| -> &[(u16, f32)] {
             if !token_marked.contains(token) {
                 return &[];
             }
-            match token_marks.get(token) {
-                Some((start, len)) => &token_parts[start as usize..(start + len) as usize],
-                None => &[],
-            }
+            reaching_marked(token)
         };
         best.resize(part_count, 0.0);
         // Summed part by part in the form's order, as the scorer's bound is
@@ -609,24 +613,31 @@ impl Index {
             // similarity of each part is a maximum, whatever the order in
             // which the tokens are read.
             for (slot, &name_id) in slots.iter().zip(touched.iter()) {
-                // Most names hold no marked token: their bound is 0, as the
-                // sum of zero similarities would be.
+                // A name holding no marked token is bounded 0, as the sum
+                // of zero similarities would be.
                 let mut reached = false;
-                for &token in self.slot_tokens(slot) {
-                    if !token_marked.contains(token) {
-                        continue;
+                for chunk in self.slot_tokens(slot).chunks(32) {
+                    // Which tokens are marked, asked of all of them before
+                    // any is followed: one or two of a name's tokens are, at
+                    // no predictable place, and a branch per token guessed
+                    // wrong on them.
+                    let mut marked = 0u32;
+                    for (k, &token) in chunk.iter().enumerate() {
+                        marked |= u32::from(token_marked.contains(token)) << k;
                     }
-                    if !reached {
+                    if marked != 0 && !reached {
                         best.fill(0.0);
                         reached = true;
                     }
-                    for &(p, sim) in reaching(token) {
-                        let b = &mut best[p as usize];
-                        // A comparison, not `f32::max`: similarities are
-                        // never NaN, and the NaN handling costs a few
-                        // instructions per marked token.
-                        if sim > *b {
-                            *b = sim;
+                    while marked != 0 {
+                        let token = chunk[marked.trailing_zeros() as usize];
+                        marked &= marked - 1;
+                        for &(p, sim) in reaching_marked(token) {
+                            let b = &mut best[p as usize];
+                            // A selection, not `f32::max` (similarities are
+                            // never NaN, and its NaN handling costs a few
+                            // instructions) nor a branch (taken at random).
+                            *b = if sim > *b { sim } else { *b };
                         }
                     }
                 }
@@ -641,9 +652,7 @@ impl Index {
                 for (k, &token) in self.slot_tokens(slot).iter().enumerate() {
                     for &(p, sim) in reaching(token) {
                         let b = &mut best[p as usize];
-                        if sim > *b {
-                            *b = sim;
-                        }
+                        *b = if sim > *b { sim } else { *b };
                     }
                     if k < slot.parts as usize && !initials.is_empty() {
                         let first = self.dictionary().first_char(token);
