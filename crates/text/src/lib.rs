@@ -122,7 +122,7 @@ fn analyze_keyed(name: &str, kind: NameKind, keys: bool) -> AnalyzedName {
     };
     push(script, &folded);
     if script != Script::Latin && script != Script::Common {
-        for variant in translit::latin_variants(&folded) {
+        for variant in translit::latin_variants_in(&folded, script) {
             push(Script::Latin, &variant);
         }
     }
