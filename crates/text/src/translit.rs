@@ -74,9 +74,15 @@ pub(crate) fn latin_variants_in(folded: &str, dominant: Script) -> Vec<String> {
             combine(&units, &mut out);
         }
     }
-    // Generic renderings last: they are rough but cover every script.
-    push_variant(&mut out, &deunicode::deunicode(folded));
-    push_variant(&mut out, &any_ascii::any_ascii(folded));
+    // Generic renderings last: they are rough but cover every script. A
+    // name whose own module already gave the most variants kept would
+    // drop them: they are not made.
+    if out.len() < MAX_VARIANTS {
+        push_variant(&mut out, &deunicode::deunicode(folded));
+    }
+    if out.len() < MAX_VARIANTS {
+        push_variant(&mut out, &any_ascii::any_ascii(folded));
+    }
     out.truncate(MAX_VARIANTS);
     out
 }
