@@ -18,7 +18,7 @@ impl Dictionary {
             by_text: _,
             deletion_keys,
             deletion_tokens,
-            deletion_buckets,
+            deletion_directory,
             deletion_bits,
             long_keys,
             phonetic,
@@ -35,7 +35,7 @@ impl Dictionary {
         }
         e.u64s(deletion_keys);
         e.u32s(deletion_tokens);
-        e.u32s(deletion_buckets);
+        e.u64s(deletion_directory);
         e.u32(*deletion_bits);
         e.u64s(long_keys);
         e.map(phonetic, |e, k| e.str(k));
@@ -67,7 +67,7 @@ impl Dictionary {
             by_text,
             deletion_keys: d.u64s()?,
             deletion_tokens: d.u32s()?,
-            deletion_buckets: d.u32s()?,
+            deletion_directory: d.u64s()?,
             deletion_bits: d.u32()?,
             long_keys: d.u64s()?,
             phonetic: d.map(|d| d.str().map(Box::from))?,
@@ -84,18 +84,14 @@ impl Dictionary {
         if self.deletion_keys.len() != self.deletion_tokens.len() {
             return corrupt("deletion tables");
         }
-        if !self.deletion_buckets.is_empty() {
+        if !self.deletion_directory.is_empty() {
             if !(1..=24).contains(&self.deletion_bits)
-                || self.deletion_buckets.len() != (1usize << self.deletion_bits) + 1
+                || self.deletion_directory.len() != (1usize << self.deletion_bits) + 1
             {
                 return corrupt("deletion buckets");
             }
-            offsets(
-                &self.deletion_buckets,
-                self.deletion_buckets.len() - 1,
-                self.deletion_keys.len(),
-                "deletion buckets",
-            )?;
+            let starts: Vec<u32> = self.deletion_directory.iter().map(|&e| e as u32).collect();
+            offsets(&starts, starts.len() - 1, self.deletion_keys.len(), "deletion buckets")?;
         }
         if !self.long_keys.is_empty() && !self.long_keys.len().is_power_of_two() {
             return corrupt("long-key filter");
@@ -124,7 +120,7 @@ impl Dictionary {
             "{tokens:?}\n{:?}\n{:?}\n{:?}\n{}\n{:?}\n{:?}\n{:?}\n{:?}",
             self.deletion_keys,
             self.deletion_tokens,
-            self.deletion_buckets,
+            self.deletion_directory,
             self.deletion_bits,
             self.long_keys,
             sorted(&self.phonetic),
