@@ -562,7 +562,7 @@ impl Index {
         // ("abdulrahman"/"abdurrahman"): in short ones it turns "alf
         // ahmed" into "al-ahmed".
         candidates.clear();
-        if chars.len() >= 9 {
+        if chars.len() >= 9 && filter.is_none_or(|filter| filter.may_be_one_edit_from_long(chars)) {
             dictionary.one_edit_candidates(chars, candidates);
         }
         candidates.sort_unstable();
@@ -848,12 +848,47 @@ struct JoinSpace {
 pub(crate) struct JoinFilter {
     tokens: HashBits,
     joins: HashBits,
+    /// The affixes of the tokens a text of nine characters or more may be
+    /// one edit from (see [`JoinFilter::may_be_one_edit_from_long`]).
+    long_affixes: HashBits,
+}
+
+/// The shortest token a text of nine characters or more can be one edit
+/// from.
+const LONG_NEIGHBOUR: usize = 8;
+
+/// The affix length looked up for a text of `len` characters: at most
+/// half of what is left beside one edit, so that an edit spares the prefix
+/// or the suffix of that length.
+fn affix_len(len: usize) -> usize {
+    (len - 1) / 2
+}
+
+/// The key of a prefix or suffix of a text of `len` characters.
+fn affix_key(affix: &[char], len: usize, suffix: bool) -> u64 {
+    fuzzy::key(affix) ^ ((len as u64) << 1 | u64::from(suffix)).wrapping_mul(0xff51_afd7_ed55_8ccd)
 }
 
 impl JoinFilter {
     pub(crate) fn new(index: &Index) -> JoinFilter {
         let dictionary = index.dictionary();
+        // A text one edit from a token has one of three lengths around
+        // the token's; each has its own affix length.
+        let mut affixes = Vec::new();
+        for id in 0..dictionary.len() as TokenId {
+            let chars = &dictionary.info(id).chars;
+            let m = chars.len();
+            if m < LONG_NEIGHBOUR {
+                continue;
+            }
+            for len in (m - 1..=m + 1).filter(|&len| len >= 9) {
+                let a = affix_len(len);
+                affixes.push(affix_key(&chars[..a], len, false));
+                affixes.push(affix_key(&chars[m - a..], len, true));
+            }
+        }
         JoinFilter {
+            long_affixes: HashBits::new(affixes.len(), affixes.into_iter()),
             tokens: HashBits::new(
                 dictionary.len(),
                 (0..dictionary.len())
@@ -864,6 +899,29 @@ impl JoinFilter {
                 index.join_postings.pairs.iter().map(|(hash, _)| *hash),
             ),
         }
+    }
+}
+
+impl JoinFilter {
+    /// Whether a text of nine characters or more may be one edit from a
+    /// token (tokens of eight characters or more, the only ones that can
+    /// be). One edit (a substitution, a deletion, an insertion, or a swap
+    /// of two neighbours) changes the text at one place: with `a` =
+    /// (len − 1) / 2, the first `a` characters of the text or its last `a`
+    /// are those of the token, and the filter holds both affixes of every
+    /// such token for each text length it may be one edit from. Most joins
+    /// ("johnsmith") are one edit from no token: this rules out four in
+    /// five of them with two probes of a small table, where the deletion
+    /// keys' filter takes one probe per character, at random in a larger
+    /// one.
+    fn may_be_one_edit_from_long(&self, chars: &[char]) -> bool {
+        let n = chars.len();
+        if n <= LONG_NEIGHBOUR {
+            return true;
+        }
+        let a = affix_len(n);
+        self.long_affixes.may_contain(affix_key(&chars[..a], n, false))
+            || self.long_affixes.may_contain(affix_key(&chars[n - a..], n, true))
     }
 }
 
@@ -1067,12 +1125,75 @@ mod tests {
         assert!(!index.join_postings.pairs.is_empty());
     }
 
+    /// Every text one edit from `word` (a substitution, deletion or
+    /// insertion at each place, and a swap of each pair of neighbours).
+    fn one_edit_texts(word: &str) -> Vec<String> {
+        let chars: Vec<char> = word.chars().collect();
+        let mut texts = Vec::new();
+        for i in 0..=chars.len() {
+            let mut inserted = chars.clone();
+            inserted.insert(i, 'q');
+            texts.push(inserted.iter().collect());
+            if i < chars.len() {
+                let mut deleted = chars.clone();
+                deleted.remove(i);
+                texts.push(deleted.iter().collect());
+                let mut substituted = chars.clone();
+                substituted[i] = 'é';
+                texts.push(substituted.iter().collect());
+            }
+            if i + 1 < chars.len() {
+                let mut swapped = chars.clone();
+                swapped.swap(i, i + 1);
+                texts.push(swapped.iter().collect());
+            }
+        }
+        texts
+    }
+
+    #[test]
+    fn long_affix_filter_lets_every_text_one_edit_from_a_long_token_through() {
+        let names = [
+            "Abdulrahman Mohammedali Aleksandrova",
+            "Konstantinos Guzmanloera",
+            "Abdelkarimov Xxxxxxxxxxx Séverinoé",
+        ];
+        let index = index_of(&names);
+        let filter = JoinFilter::new(&index);
+        let dictionary = index.dictionary();
+        let mut checked = 0;
+        for id in 0..dictionary.len() as TokenId {
+            let token = &*dictionary.info(id).text;
+            for text in one_edit_texts(token) {
+                let chars: Vec<char> = text.chars().collect();
+                if chars.len() >= 9 {
+                    assert!(filter.may_be_one_edit_from_long(&chars), "{text} from {token}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 200, "{checked}");
+        // Texts far from every token are mostly turned away.
+        let far = ["johnsmithson", "mariagarcia", "wangxiaoming", "peterparker", "ivanpetrovic"];
+        let through = far
+            .iter()
+            .filter(|t| filter.may_be_one_edit_from_long(&t.chars().collect::<Vec<_>>()))
+            .count();
+        assert!(through <= 1, "{through} far texts let through");
+    }
+
     #[test]
     fn joins_expand_the_same_with_and_without_the_filter() {
         let index = index_of(&["Abdul Rahman Al-Tikriti", "Abdurrahman Yasin", "Joaquin Guzman"]);
         let filter = JoinFilter::new(&index);
-        for text in ["abdulrahman", "abdurrahman", "joaquinguzman", "abdulrahmam", "johnsmith", "x"]
-        {
+        let mut texts: Vec<String> =
+            ["abdulrahman", "abdurrahman", "joaquinguzman", "johnsmith", "x"]
+                .map(String::from)
+                .to_vec();
+        texts.extend(one_edit_texts("abdulrahman"));
+        texts.extend(one_edit_texts("abdurrahman"));
+        for text in &texts {
+            let text = text.as_str();
             let mut with = JoinSpace { text: text.to_owned(), ..JoinSpace::default() };
             let mut without = JoinSpace { text: text.to_owned(), ..JoinSpace::default() };
             let listed_with = index.join_expansions(&mut with, Some(&filter));
