@@ -965,8 +965,25 @@ impl HashBits {
 #[derive(Debug, Clone, Default)]
 pub struct QueryRoles {
     person: bool,
-    family: Vec<String>,
-    given: Vec<String>,
+    /// The folded family-name tokens, each followed by a space (tokens
+    /// hold none): one string per role, where a string per token cost an
+    /// allocation for every part of nearly every query.
+    family: String,
+    /// The folded given-name tokens, as `family`.
+    given: String,
+}
+
+/// Appends folded tokens to a role's string (see the fields of [`QueryRoles`]).
+fn push_tokens<'a>(out: &mut String, tokens: impl IntoIterator<Item = &'a str>) {
+    for token in tokens {
+        out.push_str(token);
+        out.push(' ');
+    }
+}
+
+/// Whether a role's string holds a token.
+fn holds_token(tokens: &str, text: &str) -> bool {
+    tokens.split_terminator(' ').any(|t| t == text)
 }
 
 impl QueryRoles {
@@ -992,7 +1009,10 @@ impl QueryRoles {
         if person {
             for name in names {
                 if let Some((last, _)) = family_name_first(name) {
-                    family.extend(token::tokenize(&normalize::fold(last)));
+                    push_tokens(
+                        &mut family,
+                        token::tokenize(&normalize::fold(last)).iter().map(String::as_str),
+                    );
                 }
             }
         }
@@ -1003,9 +1023,9 @@ impl QueryRoles {
     pub fn role(&self, text: &str) -> PartRole {
         if !self.person {
             PartRole::Unknown
-        } else if self.family.iter().any(|f| f == text) {
+        } else if holds_token(&self.family, text) {
             PartRole::Family
-        } else if self.given.iter().any(|g| g == text) {
+        } else if holds_token(&self.given, text) {
             PartRole::Given
         } else {
             PartRole::Unknown
@@ -1058,29 +1078,40 @@ fn family_name_first(name: &str) -> Option<(&str, &str)> {
 }
 
 /// The tokens of folded name parts that are not plain ASCII, by the part
-/// as written (see [`QueryRoles::with_memo`]).
-pub(crate) type FoldMemo = rustc_hash::FxHashMap<Box<str>, Box<[String]>>;
+/// as written (see [`QueryRoles::with_memo`]), each followed by a space.
+pub(crate) type FoldMemo = rustc_hash::FxHashMap<Box<str>, Box<str>>;
 
-fn fold_set(entity: &Entity, properties: &[&str], mut memo: Option<&mut FoldMemo>) -> Vec<String> {
-    let mut out = Vec::new();
+/// The folded tokens of the values of `properties`, each followed by a
+/// space (see the fields of [`QueryRoles`]).
+fn fold_set(entity: &Entity, properties: &[&str], mut memo: Option<&mut FoldMemo>) -> String {
+    let mut out = String::new();
     for property in properties {
         for value in entity.get(property) {
             // Plain ASCII names (most of them) need no Unicode folding:
             // lower-case words split on anything else, as fold + tokenize
             // would give.
             if value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ') {
-                out.extend(value.split(' ').filter(|w| !w.is_empty()).map(str::to_ascii_lowercase));
+                for word in value.split(' ').filter(|w| !w.is_empty()) {
+                    let start = out.len();
+                    out.push_str(word);
+                    out[start..].make_ascii_lowercase();
+                    out.push(' ');
+                }
             } else if let Some(memo) = memo.as_deref_mut() {
                 match memo.get(value.as_str()) {
-                    Some(tokens) => out.extend(tokens.iter().cloned()),
+                    Some(tokens) => out.push_str(tokens),
                     None => {
+                        let start = out.len();
                         let tokens = token::tokenize(&normalize::fold(value));
-                        out.extend(tokens.iter().cloned());
-                        memo.insert(value.as_str().into(), tokens.into());
+                        push_tokens(&mut out, tokens.iter().map(String::as_str));
+                        memo.insert(value.as_str().into(), out[start..].into());
                     }
                 }
             } else {
-                out.extend(token::tokenize(&normalize::fold(value)));
+                push_tokens(
+                    &mut out,
+                    token::tokenize(&normalize::fold(value)).iter().map(String::as_str),
+                );
             }
         }
     }
