@@ -51,15 +51,25 @@ pub struct Dictionary {
     phonetic: FxHashMap<Box<str>, Vec<TokenId>>,
     skeleton: FxHashMap<Box<str>, Vec<TokenId>>,
     symbol: FxHashMap<u32, Vec<TokenId>>,
-    /// The first character of each token, made on first use: candidate
-    /// generation compares it with a query's initials for every part of
-    /// every name it bounds, where a token's characters are two reads away.
-    first_chars: std::sync::OnceLock<Box<[Option<char>]>>,
+    /// The first character and length of each token, made on first use:
+    /// candidate generation compares the first character with a query's
+    /// initials for every part of every name it bounds, and expansion
+    /// rules out most tokens of a phonetic key or consonant skeleton by
+    /// both, where a token's characters are two reads away.
+    shapes: std::sync::OnceLock<Box<[TokenShape]>>,
 }
 
 /// The shortest token a text of nine characters or more can be one edit
 /// from.
 const LONG_NEIGHBOUR: usize = 8;
+
+/// A token's first character and length (see [`Dictionary::shape`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TokenShape {
+    pub(crate) first: Option<char>,
+    /// In characters.
+    pub(crate) len: u32,
+}
 
 /// Collects tokens while an index is built.
 #[derive(Debug, Default)]
@@ -267,9 +277,18 @@ impl Dictionary {
 
     /// The first character of a token.
     pub(crate) fn first_char(&self, id: TokenId) -> Option<char> {
-        self.first_chars
-            .get_or_init(|| self.tokens.iter().map(|t| t.chars.first().copied()).collect())
-            [id as usize]
+        self.shape(id).first
+    }
+
+    /// The first character and length of a token, from a table of eight
+    /// bytes a token.
+    pub(crate) fn shape(&self, id: TokenId) -> TokenShape {
+        self.shapes.get_or_init(|| {
+            self.tokens
+                .iter()
+                .map(|t| TokenShape { first: t.chars.first().copied(), len: t.chars.len() as u32 })
+                .collect()
+        })[id as usize]
     }
 
     /// The tokens sharing a deletion key with `chars` at the depth its
@@ -402,6 +421,21 @@ mod tests {
             .filter(|&i| dictionary.deletion_keys[i] == key)
             .map(|i| dictionary.deletion_tokens[i])
             .collect()
+    }
+
+    #[test]
+    fn shapes_are_the_first_characters_and_lengths_of_the_tokens() {
+        let mut builder = DictionaryBuilder::default();
+        for (i, word) in ["a", "jean", "ómar", "абдулла", "x"].iter().enumerate() {
+            builder.intern(word, i as u32, "", "", None);
+        }
+        let dictionary = builder.finish(5);
+        for id in 0..dictionary.len() as TokenId {
+            let chars = &dictionary.info(id).chars;
+            let shape = TokenShape { first: chars.first().copied(), len: chars.len() as u32 };
+            assert_eq!(dictionary.shape(id), shape);
+            assert_eq!(dictionary.first_char(id), shape.first);
+        }
     }
 
     #[test]

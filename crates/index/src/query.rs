@@ -671,6 +671,12 @@ impl Index {
                 let tokens = dictionary.phonetic(metaphone);
                 let mut taken = 0;
                 for &token in tokens {
+                    // Most tokens of a common key are ruled out by their
+                    // first letter or length, read from a small table.
+                    let shape = dictionary.shape(token);
+                    if !phonetic_shape_compatible(chars, shape.first, shape.len as usize) {
+                        continue;
+                    }
                     let other = &dictionary.info(token).chars;
                     if phonetic_compatible(chars, other) && !other_name(token) {
                         if taken == config.max_key_expansion {
@@ -686,6 +692,10 @@ impl Index {
                 let tokens = dictionary.skeleton(skeleton);
                 let mut taken = 0;
                 for &token in tokens {
+                    let shape = dictionary.shape(token);
+                    if !skeleton_shape_compatible(chars, shape.first, shape.len as usize) {
+                        continue;
+                    }
                     let other = &dictionary.info(token).chars;
                     if skeleton_compatible(chars, other) && !other_name(token) {
                         if taken == config.max_key_expansion {
@@ -771,17 +781,24 @@ fn same_consonants(a: &[char], b: &str) -> bool {
 /// variants: same first letter (or both vowels) and comparable lengths.
 fn skeleton_compatible(a: &[char], b: &[char]) -> bool {
     let vowel = |c: &char| "aeiouy".contains(*c);
-    let first = match (a.first(), b.first()) {
-        (Some(x), Some(y)) => x == y || (vowel(x) && vowel(y)),
-        _ => false,
-    };
-    let (short, long) = if a.len() < b.len() { (a.len(), b.len()) } else { (b.len(), a.len()) };
     // Skeletons exist for consonant-only romanisations ("mhmd"): at least
     // one side must look like one (at most one vowel). Two fully vowelled
     // names with the same consonants ("stephen", "stephanie") are
     // different names.
     let vowels = |t: &[char]| t.iter().filter(|c| vowel(c)).count();
-    first && short * 3 >= long * 2 && short >= 3 && vowels(a).min(vowels(b)) <= 1
+    skeleton_shape_compatible(a, b.first().copied(), b.len()) && vowels(a).min(vowels(b)) <= 1
+}
+
+/// What [`skeleton_compatible`] asks of the other token's first letter
+/// (`first`) and length (`len`, in characters).
+fn skeleton_shape_compatible(a: &[char], first: Option<char>, len: usize) -> bool {
+    let vowel = |c: char| "aeiouy".contains(c);
+    let first = match (a.first().copied(), first) {
+        (Some(x), Some(y)) => x == y || (vowel(x) && vowel(y)),
+        _ => false,
+    };
+    let (short, long) = if a.len() < len { (a.len(), len) } else { (len, a.len()) };
+    first && short * 3 >= long * 2 && short >= 3
 }
 
 /// Whether two tokens with the same phonetic key are plausible
@@ -791,27 +808,34 @@ fn skeleton_compatible(a: &[char], b: &[char]) -> bool {
 /// edit per four letters — "paul" and "powell", "stephen" and "stephanie"
 /// share a key, but are different names.
 fn phonetic_compatible(a: &[char], b: &[char]) -> bool {
-    let vowel = |c: &char| "aeiouy".contains(*c);
-    // Spanish and English spell these first sounds with either letter; the
-    // shared phonetic key already says the rest of the word sounds alike.
-    let same_sound = |x: char, y: char| {
-        const CLASSES: [&str; 2] = ["ckq", "csz"];
-        CLASSES.iter().any(|class| class.contains(x) && class.contains(y))
-    };
-    let first = match (a.first(), b.first()) {
-        (Some(x), Some(y)) => x == y || (vowel(x) && vowel(y)) || same_sound(*x, *y),
-        _ => false,
-    };
-    let (short, long) = if a.len() < b.len() { (a.len(), b.len()) } else { (b.len(), a.len()) };
-    if !(first && short * 3 >= long * 2 && short >= 3) {
+    if !phonetic_shape_compatible(a, b.first().copied(), b.len()) {
         return false;
     }
+    let long = a.len().max(b.len());
     let allowed = (long / 4).max(1);
     // The banded distance, not the general one: the same OSA distance
     // (`banded_distance_agrees_with_the_reference`), without the set-up
     // that cost more than the comparison for name-length tokens, and
     // phonetic buckets of common keys hold hundreds of tokens.
     fuzzy::osa_within(a, b, allowed).is_some()
+}
+
+/// What [`phonetic_compatible`] asks of the other token's first letter
+/// (`first`) and length (`len`, in characters).
+fn phonetic_shape_compatible(a: &[char], first: Option<char>, len: usize) -> bool {
+    let vowel = |c: char| "aeiouy".contains(c);
+    // Spanish and English spell these first sounds with either letter; the
+    // shared phonetic key already says the rest of the word sounds alike.
+    let same_sound = |x: char, y: char| {
+        const CLASSES: [&str; 2] = ["ckq", "csz"];
+        CLASSES.iter().any(|class| class.contains(x) && class.contains(y))
+    };
+    let first = match (a.first().copied(), first) {
+        (Some(x), Some(y)) => x == y || (vowel(x) && vowel(y)) || same_sound(x, y),
+        _ => false,
+    };
+    let (short, long) = if a.len() < len { (a.len(), len) } else { (len, a.len()) };
+    first && short * 3 >= long * 2 && short >= 3
 }
 
 /// Keeps the best way to reach each token, sorted by token id.

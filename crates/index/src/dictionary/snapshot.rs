@@ -25,7 +25,7 @@ impl Dictionary {
             skeleton,
             symbol,
             // Made on first use.
-            first_chars: _,
+            shapes: _,
         } = self;
         e.len(tokens.len());
         for TokenInfo { text, chars: _, records, rarity } in tokens {
@@ -73,7 +73,7 @@ impl Dictionary {
             phonetic: d.map(|d| d.str().map(Box::from))?,
             skeleton: d.map(|d| d.str().map(Box::from))?,
             symbol: d.map(|d| d.u32())?,
-            first_chars: OnceLock::new(),
+            shapes: OnceLock::new(),
         })
     }
 
