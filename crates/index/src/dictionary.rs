@@ -48,8 +48,12 @@ pub struct Dictionary {
     /// of their one-character deletions, one bit per key (a Bloom filter
     /// with one hash): see [`Dictionary::one_edit_candidates`].
     long_keys: Vec<u64>,
-    phonetic: FxHashMap<Box<str>, Vec<TokenId>>,
-    skeleton: FxHashMap<Box<str>, Vec<TokenId>>,
+    /// The tokens of each phonetic key and consonant skeleton, with their
+    /// shapes: expansion tests the first letter and length of every token
+    /// of a key, hundreds for common keys, and reads them here in
+    /// sequence rather than at random in the shape table.
+    phonetic: FxHashMap<Box<str>, Box<[KeyedToken]>>,
+    skeleton: FxHashMap<Box<str>, Box<[KeyedToken]>>,
     symbol: FxHashMap<u32, Vec<TokenId>>,
     /// The first character and length of each token, made on first use:
     /// candidate generation compares the first character with a query's
@@ -69,6 +73,37 @@ pub(crate) struct TokenShape {
     pub(crate) first: Option<char>,
     /// In characters.
     pub(crate) len: u32,
+}
+
+impl TokenShape {
+    fn of(token: &TokenInfo) -> TokenShape {
+        TokenShape { first: token.chars.first().copied(), len: token.chars.len() as u32 }
+    }
+}
+
+/// A token filed under a phonetic key or a consonant skeleton, with its
+/// shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KeyedToken {
+    pub(crate) id: TokenId,
+    pub(crate) shape: TokenShape,
+}
+
+/// The lists of a key map with the shapes of their tokens; every id must be
+/// a token of `tokens`.
+pub(super) fn with_shapes(
+    map: FxHashMap<Box<str>, Vec<TokenId>>,
+    tokens: &[TokenInfo],
+) -> FxHashMap<Box<str>, Box<[KeyedToken]>> {
+    map.into_iter()
+        .map(|(key, ids)| {
+            let keyed = ids
+                .iter()
+                .map(|&id| KeyedToken { id, shape: TokenShape::of(&tokens[id as usize]) })
+                .collect();
+            (key, keyed)
+        })
+        .collect()
 }
 
 /// Collects tokens while an index is built.
@@ -207,8 +242,8 @@ impl DictionaryBuilder {
             });
         }
         dictionary.long_keys = long_keys;
-        dictionary.phonetic = group(self.phonetic);
-        dictionary.skeleton = group(self.skeleton);
+        dictionary.phonetic = with_shapes(group(self.phonetic), &dictionary.tokens);
+        dictionary.skeleton = with_shapes(group(self.skeleton), &dictionary.tokens);
         dictionary.symbol = group(self.symbol);
         self.dictionary
     }
@@ -283,12 +318,7 @@ impl Dictionary {
     /// The first character and length of a token, from a table of eight
     /// bytes a token.
     pub(crate) fn shape(&self, id: TokenId) -> TokenShape {
-        self.shapes.get_or_init(|| {
-            self.tokens
-                .iter()
-                .map(|t| TokenShape { first: t.chars.first().copied(), len: t.chars.len() as u32 })
-                .collect()
-        })[id as usize]
+        self.shapes.get_or_init(|| self.tokens.iter().map(TokenShape::of).collect())[id as usize]
     }
 
     /// The tokens sharing a deletion key with `chars` at the depth its
@@ -362,13 +392,13 @@ impl Dictionary {
     }
 
     /// Tokens with this Double Metaphone key.
-    pub(crate) fn phonetic(&self, key: &str) -> &[TokenId] {
-        self.phonetic.get(key).map(Vec::as_slice).unwrap_or(&[])
+    pub(crate) fn phonetic(&self, key: &str) -> &[KeyedToken] {
+        self.phonetic.get(key).map(|tokens| &**tokens).unwrap_or(&[])
     }
 
     /// Tokens with this consonant skeleton.
-    pub(crate) fn skeleton(&self, key: &str) -> &[TokenId] {
-        self.skeleton.get(key).map(Vec::as_slice).unwrap_or(&[])
+    pub(crate) fn skeleton(&self, key: &str) -> &[KeyedToken] {
+        self.skeleton.get(key).map(|tokens| &**tokens).unwrap_or(&[])
     }
 
     /// Tokens with this equivalence symbol.
@@ -427,7 +457,7 @@ mod tests {
     fn shapes_are_the_first_characters_and_lengths_of_the_tokens() {
         let mut builder = DictionaryBuilder::default();
         for (i, word) in ["a", "jean", "ómar", "абдулла", "x"].iter().enumerate() {
-            builder.intern(word, i as u32, "", "", None);
+            builder.intern(word, i as u32, "K", "KK", None);
         }
         let dictionary = builder.finish(5);
         for id in 0..dictionary.len() as TokenId {
@@ -435,6 +465,14 @@ mod tests {
             let shape = TokenShape { first: chars.first().copied(), len: chars.len() as u32 };
             assert_eq!(dictionary.shape(id), shape);
             assert_eq!(dictionary.first_char(id), shape.first);
+        }
+        // The lists of keys hold every token filed, in order, with its shape.
+        for list in [dictionary.phonetic("K"), dictionary.skeleton("KK")] {
+            let ids: Vec<TokenId> = list.iter().map(|t| t.id).collect();
+            assert_eq!(ids, (0..dictionary.len() as TokenId).collect::<Vec<_>>());
+            for keyed in list {
+                assert_eq!(keyed.shape, dictionary.shape(keyed.id));
+            }
         }
     }
 

@@ -670,10 +670,9 @@ impl Index {
             if !metaphone.is_empty() {
                 let tokens = dictionary.phonetic(metaphone);
                 let mut taken = 0;
-                for &token in tokens {
+                for &crate::dictionary::KeyedToken { id: token, shape } in tokens {
                     // Most tokens of a common key are ruled out by their
-                    // first letter or length, read from a small table.
-                    let shape = dictionary.shape(token);
+                    // first letter or length, kept with the key's tokens.
                     if !phonetic_shape_compatible(chars, shape.first, shape.len as usize) {
                         continue;
                     }
@@ -691,8 +690,7 @@ impl Index {
             if skeleton.chars().count() >= 3 {
                 let tokens = dictionary.skeleton(skeleton);
                 let mut taken = 0;
-                for &token in tokens {
-                    let shape = dictionary.shape(token);
+                for &crate::dictionary::KeyedToken { id: token, shape } in tokens {
                     if !skeleton_shape_compatible(chars, shape.first, shape.len as usize) {
                         continue;
                     }

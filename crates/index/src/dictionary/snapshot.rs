@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap;
 
-use super::{Dictionary, TokenInfo};
+use super::{Dictionary, KeyedToken, TokenInfo, with_shapes};
 use crate::TokenId;
 use crate::snapshot::{Decoder, Encoder, Result, SnapshotError, all_below, offsets};
 
@@ -38,8 +38,8 @@ impl Dictionary {
         e.u64s(deletion_directory);
         e.u32(*deletion_bits);
         e.u64s(long_keys);
-        e.map(phonetic, |e, k| e.str(k));
-        e.map(skeleton, |e, k| e.str(k));
+        encode_keyed(e, phonetic);
+        encode_keyed(e, skeleton);
         e.map(symbol, |e, k| e.u32(*k));
     }
 
@@ -62,16 +62,27 @@ impl Dictionary {
                 rarity,
             });
         }
+        let deletion_keys = d.u64s()?;
+        let deletion_tokens = d.u32s()?;
+        let deletion_directory = d.u64s()?;
+        let deletion_bits = d.u32()?;
+        let long_keys = d.u64s()?;
+        // The shapes are read from the tokens: their ids are checked first.
+        let phonetic = d.map(|d| d.str().map(Box::from))?;
+        let skeleton = d.map(|d| d.str().map(Box::from))?;
+        for list in phonetic.values().chain(skeleton.values()) {
+            all_below(list.iter().map(|&t| t as usize), tokens.len(), "key token")?;
+        }
         Ok(Dictionary {
+            phonetic: with_shapes(phonetic, &tokens),
+            skeleton: with_shapes(skeleton, &tokens),
             tokens,
             by_text,
-            deletion_keys: d.u64s()?,
-            deletion_tokens: d.u32s()?,
-            deletion_directory: d.u64s()?,
-            deletion_bits: d.u32()?,
-            long_keys: d.u64s()?,
-            phonetic: d.map(|d| d.str().map(Box::from))?,
-            skeleton: d.map(|d| d.str().map(Box::from))?,
+            deletion_keys,
+            deletion_tokens,
+            deletion_directory,
+            deletion_bits,
+            long_keys,
             symbol: d.map(|d| d.u32())?,
             shapes: OnceLock::new(),
         })
@@ -97,11 +108,24 @@ impl Dictionary {
             return corrupt("long-key filter");
         }
         all_below(self.deletion_tokens.iter().map(|&t| t as usize), tokens, "deletion token")?;
-        for list in self.phonetic.values().chain(self.skeleton.values()).chain(self.symbol.values())
-        {
+        for list in self.phonetic.values().chain(self.skeleton.values()) {
+            all_below(list.iter().map(|t| t.id as usize), tokens, "key token")?;
+        }
+        for list in self.symbol.values() {
             all_below(list.iter().map(|&t| t as usize), tokens, "key token")?;
         }
         Ok(())
+    }
+}
+
+/// A key map as [`Encoder::map`] writes one of token ids (the shapes are
+/// read from the tokens again).
+fn encode_keyed(e: &mut Encoder, map: &FxHashMap<Box<str>, Box<[KeyedToken]>>) {
+    e.len(map.len());
+    for (key, tokens) in map {
+        e.str(key);
+        let ids: Vec<TokenId> = tokens.iter().map(|t| t.id).collect();
+        e.u32s(&ids);
     }
 }
 
