@@ -255,6 +255,16 @@ mod tests {
             "abdurrahman",
             "salek",
             "selak",
+            // Pairs of one phonetic key, which `phonetic_compatible`
+            // compares with the banded distance.
+            "stephen",
+            "stephanie",
+            "paul",
+            "powell",
+            "kintero",
+            "quintero",
+            "aleksandrovich",
+            "alexandrovitch",
         ];
         for a in words {
             for b in words {
