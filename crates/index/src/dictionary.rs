@@ -557,23 +557,7 @@ mod tests {
         let mut texts: Vec<String> = words.iter().map(|w| w.to_string()).collect();
         // Every text one edit from a word, and a few far from all.
         for word in words.iter().filter(|w| w.len() >= 8) {
-            let chars: Vec<char> = word.chars().collect();
-            for i in 0..chars.len() {
-                let mut deleted = chars.clone();
-                deleted.remove(i);
-                texts.push(deleted.iter().collect());
-                let mut substituted = chars.clone();
-                substituted[i] = 'q';
-                texts.push(substituted.iter().collect());
-                let mut inserted = chars.clone();
-                inserted.insert(i, 'e');
-                texts.push(inserted.iter().collect());
-                if i + 1 < chars.len() {
-                    let mut swapped = chars.clone();
-                    swapped.swap(i, i + 1);
-                    texts.push(swapped.iter().collect());
-                }
-            }
+            texts.extend(fuzzy::one_edit_texts(word));
         }
         texts.extend(["zzzzzzzzzzzz", "nothinglikeit", "qqqqqqqqqq"].map(String::from));
         let mut found = 0;

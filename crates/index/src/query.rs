@@ -1178,32 +1178,6 @@ mod tests {
         assert!(!index.join_postings.pairs.is_empty());
     }
 
-    /// Every text one edit from `word` (a substitution, deletion or
-    /// insertion at each place, and a swap of each pair of neighbours).
-    fn one_edit_texts(word: &str) -> Vec<String> {
-        let chars: Vec<char> = word.chars().collect();
-        let mut texts = Vec::new();
-        for i in 0..=chars.len() {
-            let mut inserted = chars.clone();
-            inserted.insert(i, 'q');
-            texts.push(inserted.iter().collect());
-            if i < chars.len() {
-                let mut deleted = chars.clone();
-                deleted.remove(i);
-                texts.push(deleted.iter().collect());
-                let mut substituted = chars.clone();
-                substituted[i] = 'é';
-                texts.push(substituted.iter().collect());
-            }
-            if i + 1 < chars.len() {
-                let mut swapped = chars.clone();
-                swapped.swap(i, i + 1);
-                texts.push(swapped.iter().collect());
-            }
-        }
-        texts
-    }
-
     #[test]
     fn long_affix_filter_lets_every_text_one_edit_from_a_long_token_through() {
         let names = [
@@ -1217,7 +1191,7 @@ mod tests {
         let mut checked = 0;
         for id in 0..dictionary.len() as TokenId {
             let token = &*dictionary.info(id).text;
-            for text in one_edit_texts(token) {
+            for text in crate::fuzzy::one_edit_texts(token) {
                 let chars: Vec<char> = text.chars().collect();
                 if chars.len() >= 9 {
                     assert!(filter.may_be_one_edit_from_long(&chars), "{text} from {token}");
@@ -1243,8 +1217,8 @@ mod tests {
             ["abdulrahman", "abdurrahman", "joaquinguzman", "johnsmith", "x"]
                 .map(String::from)
                 .to_vec();
-        texts.extend(one_edit_texts("abdulrahman"));
-        texts.extend(one_edit_texts("abdurrahman"));
+        texts.extend(crate::fuzzy::one_edit_texts("abdulrahman"));
+        texts.extend(crate::fuzzy::one_edit_texts("abdurrahman"));
         for text in &texts {
             let text = text.as_str();
             let mut with = JoinSpace { text: text.to_owned(), ..JoinSpace::default() };
