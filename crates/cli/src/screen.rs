@@ -115,7 +115,7 @@ pub(crate) fn run_screen(args: ScreenArgs, global: &Global) -> Result<ExitCode> 
         eprintln!("vigia: {}: {warning}", args.input.display());
     }
     let mut output = open_output(&args.output)?;
-    let lines = LineWriter::new(
+    let mut lines = LineWriter::new(
         screener.lists_version(),
         config.score.algorithm.name(),
         &config.fingerprint(),
@@ -191,6 +191,11 @@ pub(crate) fn run_screen(args: ScreenArgs, global: &Global) -> Result<ExitCode> 
 /// are written directly (serialising them field by field cost more than
 /// screening some of the queries). Lines with results, or with other
 /// constant fields, go through serde_json.
+///
+/// Each line is put together in a buffer of its own and handed to the
+/// output in one write: serde_json writes a line with results in dozens of
+/// pieces (quotes, keys, commas), each a call through `dyn Write` when
+/// written to the output directly, and a push onto a vector here.
 struct LineWriter {
     lists_version: String,
     algorithm: String,
@@ -198,6 +203,8 @@ struct LineWriter {
     /// `"lists_version":…,"algorithm":…,"config":…,"engine":…` as
     /// serde_json writes these fields.
     tail: String,
+    /// The line being written, emptied before each.
+    line: Vec<u8>,
 }
 
 impl LineWriter {
@@ -215,36 +222,46 @@ impl LineWriter {
             algorithm: algorithm.to_owned(),
             config: config.to_owned(),
             tail,
+            line: Vec::with_capacity(1 << 12),
         }
     }
 
     /// Writes one result and a newline.
-    fn write(&self, output: &mut dyn Write, result: &ScreenResult) -> Result<()> {
+    fn write(&mut self, output: &mut dyn Write, result: &ScreenResult) -> Result<()> {
+        self.line.clear();
+        self.put(result)?;
+        output.write_all(&self.line)?;
+        Ok(())
+    }
+
+    /// Puts one result and a newline into `self.line`.
+    fn put(&mut self, result: &ScreenResult) -> Result<()> {
+        let line = &mut self.line;
         let plain = result.results.is_empty()
             && result.lists_version == self.lists_version
             && result.algorithm == self.algorithm
             && result.config == self.config
             && result.engine == ENGINE;
         if !plain {
-            serde_json::to_writer(&mut *output, result)?;
-            output.write_all(b"\n")?;
+            serde_json::to_writer(&mut *line, result)?;
+            line.push(b'\n');
             return Ok(());
         }
         // The fields in the order `ScreenResult` declares them.
-        output.write_all(b"{\"query_id\":")?;
-        serde_json::to_writer(&mut *output, &result.query_id)?;
+        line.extend_from_slice(b"{\"query_id\":");
+        serde_json::to_writer(&mut *line, &result.query_id)?;
         write!(
-            output,
+            line,
             ",\"results\":[],\"total\":{},\"total_exact\":{},{}",
             result.total, result.total_exact, self.tail
         )?;
         if result.caps_hit != 0 {
-            write!(output, ",\"caps_hit\":{}", result.caps_hit)?;
+            write!(line, ",\"caps_hit\":{}", result.caps_hit)?;
         }
         if result.safety_net {
-            output.write_all(b",\"safety_net\":true")?;
+            line.extend_from_slice(b",\"safety_net\":true");
         }
-        output.write_all(b"}\n")?;
+        line.extend_from_slice(b"}\n");
         Ok(())
     }
 }
@@ -415,7 +432,8 @@ mod tests {
 
     #[test]
     fn lines_without_results_are_written_as_serde_json_writes_them() {
-        let lines = LineWriter::new("un_sc_sanctions@2,us_ofac_sdn@1", "vigia", "0b32b54686003f79");
+        let mut lines =
+            LineWriter::new("un_sc_sanctions@2,us_ofac_sdn@1", "vigia", "0b32b54686003f79");
         let mut other = result("q", 0, 0, false);
         other.lists_version = "other@1".to_owned();
         let cases = [

@@ -27,10 +27,6 @@ pub struct Scratch {
     /// Folded name parts (see [`crate::QueryRoles`]); pure text, so valid
     /// for every index.
     folds: crate::query::FoldMemo,
-    /// The bound (before division) and record of each name of `touched`,
-    /// in the same order: written and read in sequence, where tables by
-    /// name were read at random.
-    bounds: Vec<(f32, RecordId)>,
     /// The slot of each name of `touched` (see [`crate::NameSlot`]),
     /// gathered in one pass before any is read: the loads are
     /// independent, so their cache misses overlap.
@@ -559,19 +555,21 @@ impl Index {
         tables.weights.clear();
         tables.weights.extend((0..part_count).map(|i| part(i).weight));
         let (initials, joined, weights) = (&tables.initials, &tables.joined, &tables.weights);
-        let Scratch {
-            touched, bounds, slots, best, token_marks, token_marked, token_parts, ..
-        } = &mut *scratch;
-        bounds.clear();
+        let Scratch { touched, slots, best, token_marks, token_marked, token_parts, .. } =
+            &mut *scratch;
+        // The query parts reaching a token known to be marked.
+        let reaching_marked = |token: TokenId| -> &[(u16, f32)] {
+            match token_marks.get(token) {
+                Some((start, len)) => &token_parts[start as usize..(start + len) as usize],
+                None => &[],
+            }
+        };
         // The query parts reaching a token, in this marking.
         let reaching = |token: TokenId| -> &[(u16, f32)] {
             if !token_marked.contains(token) {
                 return &[];
             }
-            match token_marks.get(token) {
-                Some((start, len)) => &token_parts[start as usize..(start + len) as usize],
-                None => &[],
-            }
+            reaching_marked(token)
         };
         best.resize(part_count, 0.0);
         // Summed part by part in the form's order, as the scorer's bound is
@@ -583,58 +581,78 @@ impl Index {
             }
             sum
         };
+        // Each name is settled as soon as it is bounded, in the order the
+        // names were reached, rather than its bound stored and read again
+        // in a second pass. The record filter (schema, datasets) is
+        // consulted only for names that would be kept: most names reached
+        // fall below the cut-off.
+        let mut settle = |name_id: NameId, sum: f32, record: RecordId| {
+            let bound = (sum / denominator).min(1.0);
+            let keep = bound >= cutoff;
+            let offered = !keep && bound > 0.0 && hits.is_empty() && best_below.would_take(bound);
+            if !(keep || offered) || !allow(record) {
+                return;
+            }
+            let hit = NameHit { name: name_id, query_name, form: query_form, bound };
+            if keep {
+                hits.push((record, hit));
+            } else {
+                best_below.offer(record, hit);
+            }
+        };
+        slots.clear();
+        slots.extend(touched.iter().map(|&name_id| *self.name_slot(name_id)));
+        // A spilled name's tokens are a second cache miss, after its slot's:
+        // one load of each, before any is read, lets those misses overlap
+        // as the slots' did.
+        for slot in slots.iter().filter(|slot| slot.tokens().is_none()) {
+            std::hint::black_box(self.slot_tokens(slot).first().copied());
+        }
         if initials.is_empty() && joined.is_empty() {
             // The common case: only the name's tokens matter, and the best
             // similarity of each part is a maximum, whatever the order in
             // which the tokens are read.
-            slots.clear();
-            slots.extend(touched.iter().map(|&name_id| *self.name_slot(name_id)));
             for (slot, &name_id) in slots.iter().zip(touched.iter()) {
-                let tokens = match slot.tokens() {
-                    Some(tokens) => tokens,
-                    None => self.name_tokens(name_id),
-                };
-                // Most names hold no marked token: their bound is 0, as the
-                // sum of zero similarities would be.
+                // A name holding no marked token is bounded 0, as the sum
+                // of zero similarities would be.
                 let mut reached = false;
-                for &token in tokens {
-                    if !token_marked.contains(token) {
-                        continue;
+                for chunk in self.slot_tokens(slot).chunks(32) {
+                    // Which tokens are marked, asked of all of them before
+                    // any is followed: one or two of a name's tokens are, at
+                    // no predictable place, and a branch per token guessed
+                    // wrong on them.
+                    let mut marked = 0u32;
+                    for (k, &token) in chunk.iter().enumerate() {
+                        marked |= u32::from(token_marked.contains(token)) << k;
                     }
-                    if !reached {
+                    if marked != 0 && !reached {
                         best.fill(0.0);
                         reached = true;
                     }
-                    for &(p, sim) in reaching(token) {
-                        let b = &mut best[p as usize];
-                        // A comparison, not `f32::max`: similarities are
-                        // never NaN, and the NaN handling costs a few
-                        // instructions per marked token.
-                        if sim > *b {
-                            *b = sim;
+                    while marked != 0 {
+                        let token = chunk[marked.trailing_zeros() as usize];
+                        marked &= marked - 1;
+                        for &(p, sim) in reaching_marked(token) {
+                            let b = &mut best[p as usize];
+                            // A selection, not `f32::max` (similarities are
+                            // never NaN, and its NaN handling costs a few
+                            // instructions) nor a branch (taken at random).
+                            *b = if sim > *b { sim } else { *b };
                         }
                     }
                 }
-                bounds.push((if reached { bound_of(best) } else { 0.0 }, slot.record));
+                settle(name_id, if reached { bound_of(best) } else { 0.0 }, slot.record);
             }
         } else {
             // Initials compare with the first letter of the name's parts
             // (the slot's first `parts` tokens), and a part equal to a
             // listed join tops up the names the join postings list.
-            slots.clear();
-            slots.extend(touched.iter().map(|&name_id| *self.name_slot(name_id)));
             for (slot, &name_id) in slots.iter().zip(touched.iter()) {
                 best.fill(0.0);
-                let tokens = match slot.tokens() {
-                    Some(tokens) => tokens,
-                    None => self.name_tokens(name_id),
-                };
-                for (k, &token) in tokens.iter().enumerate() {
+                for (k, &token) in self.slot_tokens(slot).iter().enumerate() {
                     for &(p, sim) in reaching(token) {
                         let b = &mut best[p as usize];
-                        if sim > *b {
-                            *b = sim;
-                        }
+                        *b = if sim > *b { sim } else { *b };
                     }
                     if k < slot.parts as usize && !initials.is_empty() {
                         let first = self.dictionary().first_char(token);
@@ -652,26 +670,7 @@ impl Index {
                         best[p] = 1.0;
                     }
                 }
-                bounds.push((bound_of(best), slot.record));
-            }
-        }
-        // The record filter (schema, datasets) is consulted only for names
-        // that would be kept: most names reached fall below the cut-off.
-        for (&name_id, &(sum, record)) in scratch.touched.iter().zip(&scratch.bounds) {
-            let bound = (sum / denominator).min(1.0);
-            let keep = bound >= cutoff;
-            let offered = !keep && bound > 0.0 && hits.is_empty() && best_below.would_take(bound);
-            if !(keep || offered) {
-                continue;
-            }
-            if !allow(record) {
-                continue;
-            }
-            let hit = NameHit { name: name_id, query_name, form: query_form, bound };
-            if keep {
-                hits.push((record, hit));
-            } else {
-                best_below.offer(record, hit);
+                settle(name_id, bound_of(best), slot.record);
             }
         }
         scratch.form = tables;

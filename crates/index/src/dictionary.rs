@@ -31,30 +31,80 @@ pub struct Dictionary {
     pub(crate) tokens: Vec<TokenInfo>,
     by_text: FxHashMap<Box<str>, TokenId>,
     /// Deletion keys grouped by their leading `deletion_bits` bits, with the
-    /// token each belongs to (parallel vectors), and where each group
-    /// starts: a lookup is one table read and a scan of a dozen keys, and
-    /// building it is a counting sort, with no hash map of millions of
+    /// token each belongs to (parallel vectors), and a directory of the
+    /// groups: a lookup is one directory read and a scan of a few keys,
+    /// and building it is a counting sort, with no hash map of millions of
     /// entries.
     deletion_keys: Vec<u64>,
     deletion_tokens: Vec<TokenId>,
-    deletion_buckets: Vec<u32>,
+    /// Per group, where it starts (low 32 bits) and the signature of its
+    /// keys (high 32 bits, see [`deletion_signature`]), then an entry for
+    /// the end. Most keys a query part looks up are in no group: the
+    /// signature, read with the start, turns them away without reading
+    /// the keys (a second cache miss, in a table of megabytes).
+    deletion_directory: Vec<u64>,
     deletion_bits: u32,
     /// The keys of the tokens of [`LONG_NEIGHBOUR`] characters or more and
     /// of their one-character deletions, one bit per key (a Bloom filter
     /// with one hash): see [`Dictionary::one_edit_candidates`].
     long_keys: Vec<u64>,
-    phonetic: FxHashMap<Box<str>, Vec<TokenId>>,
-    skeleton: FxHashMap<Box<str>, Vec<TokenId>>,
+    /// The tokens of each phonetic key and consonant skeleton, with their
+    /// shapes: expansion tests the first letter and length of every token
+    /// of a key, hundreds for common keys, and reads them here in
+    /// sequence rather than at random in the shape table.
+    phonetic: FxHashMap<Box<str>, Box<[KeyedToken]>>,
+    skeleton: FxHashMap<Box<str>, Box<[KeyedToken]>>,
     symbol: FxHashMap<u32, Vec<TokenId>>,
-    /// The first character of each token, made on first use: candidate
-    /// generation compares it with a query's initials for every part of
-    /// every name it bounds, where a token's characters are two reads away.
-    first_chars: std::sync::OnceLock<Box<[Option<char>]>>,
+    /// The first character and length of each token, made on first use:
+    /// candidate generation compares the first character with a query's
+    /// initials for every part of every name it bounds, and expansion
+    /// rules out most tokens of a phonetic key or consonant skeleton by
+    /// both, where a token's characters are two reads away.
+    shapes: std::sync::OnceLock<Box<[TokenShape]>>,
 }
 
 /// The shortest token a text of nine characters or more can be one edit
 /// from.
 const LONG_NEIGHBOUR: usize = 8;
+
+/// A token's first character and length (see [`Dictionary::shape`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TokenShape {
+    pub(crate) first: Option<char>,
+    /// In characters.
+    pub(crate) len: u32,
+}
+
+impl TokenShape {
+    fn of(token: &TokenInfo) -> TokenShape {
+        TokenShape { first: token.chars.first().copied(), len: token.chars.len() as u32 }
+    }
+}
+
+/// A token filed under a phonetic key or a consonant skeleton, with its
+/// shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KeyedToken {
+    pub(crate) id: TokenId,
+    pub(crate) shape: TokenShape,
+}
+
+/// The lists of a key map with the shapes of their tokens; every id must be
+/// a token of `tokens`.
+pub(super) fn with_shapes(
+    map: FxHashMap<Box<str>, Vec<TokenId>>,
+    tokens: &[TokenInfo],
+) -> FxHashMap<Box<str>, Box<[KeyedToken]>> {
+    map.into_iter()
+        .map(|(key, ids)| {
+            let keyed = ids
+                .iter()
+                .map(|&id| KeyedToken { id, shape: TokenShape::of(&tokens[id as usize]) })
+                .collect();
+            (key, keyed)
+        })
+        .collect()
+}
 
 /// Collects tokens while an index is built.
 #[derive(Debug, Default)]
@@ -124,10 +174,12 @@ impl DictionaryBuilder {
             let idf = (1.0 + total / token.records.max(1) as f32).ln();
             token.rarity = (0.4 + 0.6 * (idf / reference)).clamp(0.4, 1.0);
         }
-        // A counting sort on the key prefix, sized so that a bucket holds a
-        // dozen keys on average: lookups scan one short bucket. Keys are
-        // generated twice (once to count, once to place) so that no
-        // intermediate list of millions of pairs is ever held.
+        // A counting sort on the key prefix, sized so that a bucket holds
+        // two to four keys on average: a signature of 32 bits then tells
+        // most absent keys (two bits each) from the keys present, and
+        // lookups scan one short bucket. Keys are generated twice (once to
+        // count, once to place) so that no intermediate list of millions
+        // of pairs is ever held.
         let mut total = 0usize;
         for token in &dictionary.tokens {
             fuzzy::for_each_deletion(
@@ -136,7 +188,7 @@ impl DictionaryBuilder {
                 &mut |_| total += 1,
             );
         }
-        let bits = (total.max(1) / 12).next_power_of_two().trailing_zeros().clamp(8, 24);
+        let bits = (total.max(1) / 4).next_power_of_two().trailing_zeros().clamp(8, 24);
         let bucket_of = |key: u64| (key >> (64 - bits)) as usize;
         let mut buckets = vec![0u32; (1usize << bits) + 1];
         for token in &dictionary.tokens {
@@ -167,9 +219,9 @@ impl DictionaryBuilder {
                 },
             );
         }
+        dictionary.deletion_directory = deletion_directory(&keys, &buckets);
         dictionary.deletion_keys = keys;
         dictionary.deletion_tokens = tokens;
-        dictionary.deletion_buckets = buckets;
         dictionary.deletion_bits = bits;
         // About sixteen bits per key: a key of no long token passes
         // one time in sixteen.
@@ -190,11 +242,36 @@ impl DictionaryBuilder {
             });
         }
         dictionary.long_keys = long_keys;
-        dictionary.phonetic = group(self.phonetic);
-        dictionary.skeleton = group(self.skeleton);
+        dictionary.phonetic = with_shapes(group(self.phonetic), &dictionary.tokens);
+        dictionary.skeleton = with_shapes(group(self.skeleton), &dictionary.tokens);
         dictionary.symbol = group(self.symbol);
         self.dictionary
     }
+}
+
+/// The signature of a deletion key in its group's directory entry: two of
+/// 32 bits, taken from the top of the mixed key (the group is the key's own
+/// top bits, so its keys differ there). A group's signature is the union
+/// of its keys': a key whose bits are not all in it is in no group.
+fn deletion_signature(key: u64) -> u32 {
+    let mixed = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (1 << (mixed >> 59)) | (1 << ((mixed >> 54) & 31))
+}
+
+/// The directory of the deletion groups (see `Dictionary::deletion_directory`):
+/// `starts` holds where each group starts in `keys`, then their end.
+fn deletion_directory(keys: &[u64], starts: &[u32]) -> Vec<u64> {
+    starts
+        .iter()
+        .enumerate()
+        .map(|(group, &start)| {
+            let end = starts.get(group + 1).map_or(start, |&end| end);
+            let signature = keys[start as usize..end as usize]
+                .iter()
+                .fold(0u32, |signature, &key| signature | deletion_signature(key));
+            u64::from(start) | u64::from(signature) << 32
+        })
+        .collect()
 }
 
 /// The bit of a deletion key in a filter of `bits` bits (a power of two).
@@ -235,9 +312,13 @@ impl Dictionary {
 
     /// The first character of a token.
     pub(crate) fn first_char(&self, id: TokenId) -> Option<char> {
-        self.first_chars
-            .get_or_init(|| self.tokens.iter().map(|t| t.chars.first().copied()).collect())
-            [id as usize]
+        self.shape(id).first
+    }
+
+    /// The first character and length of a token, from a table of eight
+    /// bytes a token.
+    pub(crate) fn shape(&self, id: TokenId) -> TokenShape {
+        self.shapes.get_or_init(|| self.tokens.iter().map(TokenShape::of).collect())[id as usize]
     }
 
     /// The tokens sharing a deletion key with `chars` at the depth its
@@ -254,7 +335,7 @@ impl Dictionary {
         depth: usize,
         out: &mut Vec<TokenId>,
     ) {
-        if self.deletion_buckets.is_empty() {
+        if self.deletion_directory.is_empty() {
             return;
         }
         let bits = self.deletion_bits;
@@ -267,10 +348,16 @@ impl Dictionary {
 
     /// Pushes the tokens filed under a deletion key (its bucket holds the
     /// keys that share its top `bits` bits).
+    #[inline]
     fn push_deletion_tokens(&self, key: u64, bits: u32, out: &mut Vec<TokenId>) {
         let bucket = (key >> (64 - bits)) as usize;
+        let entry = self.deletion_directory[bucket];
+        let signature = deletion_signature(key);
+        if (entry >> 32) as u32 & signature != signature {
+            return;
+        }
         let (start, end) =
-            (self.deletion_buckets[bucket] as usize, self.deletion_buckets[bucket + 1] as usize);
+            (entry as u32 as usize, self.deletion_directory[bucket + 1] as u32 as usize);
         for (i, k) in self.deletion_keys[start..end].iter().enumerate() {
             if *k == key {
                 out.push(self.deletion_tokens[start + i]);
@@ -291,7 +378,7 @@ impl Dictionary {
     /// the deletion tables, were most of the cost of expanding the joins of
     /// a query.
     pub(crate) fn one_edit_candidates(&self, chars: &[char], out: &mut Vec<TokenId>) {
-        if self.deletion_buckets.is_empty() || self.long_keys.is_empty() {
+        if self.deletion_directory.is_empty() || self.long_keys.is_empty() {
             return;
         }
         let bits = self.deletion_bits;
@@ -305,13 +392,13 @@ impl Dictionary {
     }
 
     /// Tokens with this Double Metaphone key.
-    pub(crate) fn phonetic(&self, key: &str) -> &[TokenId] {
-        self.phonetic.get(key).map(Vec::as_slice).unwrap_or(&[])
+    pub(crate) fn phonetic(&self, key: &str) -> &[KeyedToken] {
+        self.phonetic.get(key).map(|tokens| &**tokens).unwrap_or(&[])
     }
 
     /// Tokens with this consonant skeleton.
-    pub(crate) fn skeleton(&self, key: &str) -> &[TokenId] {
-        self.skeleton.get(key).map(Vec::as_slice).unwrap_or(&[])
+    pub(crate) fn skeleton(&self, key: &str) -> &[KeyedToken] {
+        self.skeleton.get(key).map(|tokens| &**tokens).unwrap_or(&[])
     }
 
     /// Tokens with this equivalence symbol.
@@ -330,7 +417,7 @@ impl Dictionary {
             + self.by_text.len() * 32
             + self.deletion_keys.len() * 8
             + self.deletion_tokens.len() * 4
-            + self.deletion_buckets.len() * 4
+            + self.deletion_directory.len() * 8
             + (self.phonetic.len() + self.skeleton.len() + self.symbol.len()) * 48
     }
 }
@@ -352,6 +439,84 @@ mod tests {
         candidates.dedup();
         candidates.retain(|&t| fuzzy::osa_within(&chars, &dictionary.info(t).chars, 1) == Some(1));
         candidates
+    }
+
+    /// The tokens filed under `key`, by scanning its whole group (no
+    /// signature).
+    fn filed_under(dictionary: &Dictionary, key: u64) -> Vec<TokenId> {
+        let group = (key >> (64 - dictionary.deletion_bits)) as usize;
+        let start = dictionary.deletion_directory[group] as u32 as usize;
+        let end = dictionary.deletion_directory[group + 1] as u32 as usize;
+        (start..end)
+            .filter(|&i| dictionary.deletion_keys[i] == key)
+            .map(|i| dictionary.deletion_tokens[i])
+            .collect()
+    }
+
+    #[test]
+    fn shapes_are_the_first_characters_and_lengths_of_the_tokens() {
+        let mut builder = DictionaryBuilder::default();
+        for (i, word) in ["a", "jean", "ómar", "абдулла", "x"].iter().enumerate() {
+            builder.intern(word, i as u32, "K", "KK", None);
+        }
+        let dictionary = builder.finish(5);
+        for id in 0..dictionary.len() as TokenId {
+            let chars = &dictionary.info(id).chars;
+            let shape = TokenShape { first: chars.first().copied(), len: chars.len() as u32 };
+            assert_eq!(dictionary.shape(id), shape);
+            assert_eq!(dictionary.first_char(id), shape.first);
+        }
+        // The lists of keys hold every token filed, in order, with its shape.
+        for list in [dictionary.phonetic("K"), dictionary.skeleton("KK")] {
+            let ids: Vec<TokenId> = list.iter().map(|t| t.id).collect();
+            assert_eq!(ids, (0..dictionary.len() as TokenId).collect::<Vec<_>>());
+            for keyed in list {
+                assert_eq!(keyed.shape, dictionary.shape(keyed.id));
+            }
+        }
+    }
+
+    #[test]
+    fn group_signatures_turn_away_only_absent_keys() {
+        // Enough tokens for groups of several keys, and many absent keys
+        // (the deletions of texts that are not tokens).
+        let mut words: Vec<String> = Vec::new();
+        for a in ["mo", "mu", "a", "ab", "ka", "ge", "yu", "xi"] {
+            for b in ["hammad", "rahman", "lexandr", "ssan", "rim", "orge", "ri", "ing"] {
+                for c in ["", "ov", "ova", "i", "y", "son"] {
+                    words.push(format!("{a}{b}{c}"));
+                }
+            }
+        }
+        let mut builder = DictionaryBuilder::default();
+        for (i, word) in words.iter().enumerate() {
+            builder.intern(word, i as u32, "", "", None);
+        }
+        let dictionary = builder.finish(words.len());
+        assert!(dictionary.deletion_keys.len() > 4 * 256, "groups hold several keys");
+        let bits = dictionary.deletion_bits;
+        let (mut present, mut absent, mut turned_away) = (0, 0, 0);
+        let texts = words.iter().cloned().chain(words.iter().map(|w| format!("q{w}z")));
+        for text in texts {
+            let chars: Vec<char> = text.chars().collect();
+            fuzzy::for_each_deletion(&chars, 2, &mut |key| {
+                let mut found = Vec::new();
+                dictionary.push_deletion_tokens(key, bits, &mut found);
+                let expected = filed_under(&dictionary, key);
+                assert_eq!(found, expected, "{text}");
+                if expected.is_empty() {
+                    absent += 1;
+                    let group = (key >> (64 - bits)) as usize;
+                    let signature = (dictionary.deletion_directory[group] >> 32) as u32;
+                    turned_away +=
+                        usize::from(signature & deletion_signature(key) != deletion_signature(key));
+                } else {
+                    present += 1;
+                }
+            });
+        }
+        assert!(present > 1000 && absent > 1000, "{present} present, {absent} absent");
+        assert!(turned_away * 10 > absent * 8, "{turned_away} of {absent} absent keys turned away");
     }
 
     #[test]
@@ -392,23 +557,7 @@ mod tests {
         let mut texts: Vec<String> = words.iter().map(|w| w.to_string()).collect();
         // Every text one edit from a word, and a few far from all.
         for word in words.iter().filter(|w| w.len() >= 8) {
-            let chars: Vec<char> = word.chars().collect();
-            for i in 0..chars.len() {
-                let mut deleted = chars.clone();
-                deleted.remove(i);
-                texts.push(deleted.iter().collect());
-                let mut substituted = chars.clone();
-                substituted[i] = 'q';
-                texts.push(substituted.iter().collect());
-                let mut inserted = chars.clone();
-                inserted.insert(i, 'e');
-                texts.push(inserted.iter().collect());
-                if i + 1 < chars.len() {
-                    let mut swapped = chars.clone();
-                    swapped.swap(i, i + 1);
-                    texts.push(swapped.iter().collect());
-                }
-            }
+            texts.extend(fuzzy::one_edit_texts(word));
         }
         texts.extend(["zzzzzzzzzzzz", "nothinglikeit", "qqqqqqqqqq"].map(String::from));
         let mut found = 0;

@@ -205,6 +205,34 @@ pub fn neighbour_distance(a: &[char], b: &[char], relax_first_letter: bool) -> O
     osa_within(a, b, budget)
 }
 
+/// Every text one edit from `word` (a substitution, deletion or
+/// insertion at each place, and a swap of each pair of neighbours): the
+/// cases of the tests of the one-edit filters.
+#[cfg(test)]
+pub(crate) fn one_edit_texts(word: &str) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    let mut texts = Vec::new();
+    for i in 0..=chars.len() {
+        let mut inserted = chars.clone();
+        inserted.insert(i, 'q');
+        texts.push(inserted.iter().collect());
+        if i < chars.len() {
+            let mut deleted = chars.clone();
+            deleted.remove(i);
+            texts.push(deleted.iter().collect());
+            let mut substituted = chars.clone();
+            substituted[i] = 'é';
+            texts.push(substituted.iter().collect());
+        }
+        if i + 1 < chars.len() {
+            let mut swapped = chars.clone();
+            swapped.swap(i, i + 1);
+            texts.push(swapped.iter().collect());
+        }
+    }
+    texts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,6 +283,16 @@ mod tests {
             "abdurrahman",
             "salek",
             "selak",
+            // Pairs of one phonetic key, which `phonetic_compatible`
+            // compares with the banded distance.
+            "stephen",
+            "stephanie",
+            "paul",
+            "powell",
+            "kintero",
+            "quintero",
+            "aleksandrovich",
+            "alexandrovitch",
         ];
         for a in words {
             for b in words {

@@ -248,6 +248,9 @@ pub(crate) struct NameSlot {
     len: u16,
     /// How many of the tokens are the name's parts (the rest are joins).
     pub(crate) parts: u16,
+    /// The tokens, or for a spilled name the start and end of its tokens
+    /// in the per-name token array: reading them costs one cache miss, where
+    /// going through the array's offsets cost two.
     tokens: [TokenId; NameSlot::INLINE],
 }
 
@@ -274,6 +277,8 @@ impl NameSlot {
                     slot.tokens[..own.len()].copy_from_slice(own);
                 } else {
                     slot.len = NameSlot::SPILLED;
+                    slot.tokens[0] = token_offsets[i];
+                    slot.tokens[1] = token_offsets[i + 1];
                 }
                 slot
             })
@@ -283,6 +288,11 @@ impl NameSlot {
     /// The name's tokens, if they are held in the slot.
     pub(crate) fn tokens(&self) -> Option<&[TokenId]> {
         (self.len != NameSlot::SPILLED).then(|| &self.tokens[..self.len as usize])
+    }
+
+    /// Where a spilled name's tokens lie in the per-name token array.
+    pub(crate) fn spilled_range(&self) -> Option<std::ops::Range<usize>> {
+        (self.len == NameSlot::SPILLED).then(|| self.tokens[0] as usize..self.tokens[1] as usize)
     }
 }
 
@@ -410,6 +420,9 @@ impl Index {
     }
 
     /// The tokens of a name: its parts', then its joins' (see the field).
+    /// Candidate generation reads them through the name's slot instead
+    /// ([`Index::slot_tokens`]).
+    #[cfg(test)]
     pub(crate) fn name_tokens(&self, name: NameId) -> &[TokenId] {
         let start = self.name_token_offsets[name as usize] as usize;
         let end = self.name_token_offsets[name as usize + 1] as usize;
@@ -419,6 +432,15 @@ impl Index {
     /// A name's slot: its record and (usually) its tokens.
     pub(crate) fn name_slot(&self, name: NameId) -> &NameSlot {
         &self.name_slots[name as usize]
+    }
+
+    /// The tokens of the name of `slot`: held in the slot, or, for a
+    /// spilled name, read from the token array at the range the slot gives.
+    pub(crate) fn slot_tokens<'a>(&'a self, slot: &'a NameSlot) -> &'a [TokenId] {
+        match slot.spilled_range() {
+            Some(range) => &self.name_tokens[range],
+            None => &slot.tokens[..slot.len as usize],
+        }
     }
 
     /// The names holding a join with this hash.
@@ -556,6 +578,7 @@ mod name_slot_tests {
                 .chain(index.joins(name).iter().filter_map(|j| j.token))
                 .collect();
             assert_eq!(index.name_tokens(id), expected.as_slice(), "{}", name.original);
+            assert_eq!(index.slot_tokens(slot), expected.as_slice(), "{}", name.original);
             match slot.tokens() {
                 Some(tokens) => assert_eq!(tokens, expected.as_slice(), "{}", name.original),
                 None => {

@@ -562,7 +562,7 @@ impl Index {
         // ("abdulrahman"/"abdurrahman"): in short ones it turns "alf
         // ahmed" into "al-ahmed".
         candidates.clear();
-        if chars.len() >= 9 {
+        if chars.len() >= 9 && filter.is_none_or(|filter| filter.may_be_one_edit_from_long(chars)) {
             dictionary.one_edit_candidates(chars, candidates);
         }
         candidates.sort_unstable();
@@ -670,7 +670,12 @@ impl Index {
             if !metaphone.is_empty() {
                 let tokens = dictionary.phonetic(metaphone);
                 let mut taken = 0;
-                for &token in tokens {
+                for &crate::dictionary::KeyedToken { id: token, shape } in tokens {
+                    // Most tokens of a common key are ruled out by their
+                    // first letter or length, kept with the key's tokens.
+                    if !phonetic_shape_compatible(chars, shape.first, shape.len as usize) {
+                        continue;
+                    }
                     let other = &dictionary.info(token).chars;
                     if phonetic_compatible(chars, other) && !other_name(token) {
                         if taken == config.max_key_expansion {
@@ -685,7 +690,10 @@ impl Index {
             if skeleton.chars().count() >= 3 {
                 let tokens = dictionary.skeleton(skeleton);
                 let mut taken = 0;
-                for &token in tokens {
+                for &crate::dictionary::KeyedToken { id: token, shape } in tokens {
+                    if !skeleton_shape_compatible(chars, shape.first, shape.len as usize) {
+                        continue;
+                    }
                     let other = &dictionary.info(token).chars;
                     if skeleton_compatible(chars, other) && !other_name(token) {
                         if taken == config.max_key_expansion {
@@ -771,17 +779,24 @@ fn same_consonants(a: &[char], b: &str) -> bool {
 /// variants: same first letter (or both vowels) and comparable lengths.
 fn skeleton_compatible(a: &[char], b: &[char]) -> bool {
     let vowel = |c: &char| "aeiouy".contains(*c);
-    let first = match (a.first(), b.first()) {
-        (Some(x), Some(y)) => x == y || (vowel(x) && vowel(y)),
-        _ => false,
-    };
-    let (short, long) = if a.len() < b.len() { (a.len(), b.len()) } else { (b.len(), a.len()) };
     // Skeletons exist for consonant-only romanisations ("mhmd"): at least
     // one side must look like one (at most one vowel). Two fully vowelled
     // names with the same consonants ("stephen", "stephanie") are
     // different names.
     let vowels = |t: &[char]| t.iter().filter(|c| vowel(c)).count();
-    first && short * 3 >= long * 2 && short >= 3 && vowels(a).min(vowels(b)) <= 1
+    skeleton_shape_compatible(a, b.first().copied(), b.len()) && vowels(a).min(vowels(b)) <= 1
+}
+
+/// What [`skeleton_compatible`] asks of the other token's first letter
+/// (`first`) and length (`len`, in characters).
+fn skeleton_shape_compatible(a: &[char], first: Option<char>, len: usize) -> bool {
+    let vowel = |c: char| "aeiouy".contains(c);
+    let first = match (a.first().copied(), first) {
+        (Some(x), Some(y)) => x == y || (vowel(x) && vowel(y)),
+        _ => false,
+    };
+    let (short, long) = if a.len() < len { (a.len(), len) } else { (len, a.len()) };
+    first && short * 3 >= long * 2 && short >= 3
 }
 
 /// Whether two tokens with the same phonetic key are plausible
@@ -791,23 +806,34 @@ fn skeleton_compatible(a: &[char], b: &[char]) -> bool {
 /// edit per four letters — "paul" and "powell", "stephen" and "stephanie"
 /// share a key, but are different names.
 fn phonetic_compatible(a: &[char], b: &[char]) -> bool {
-    let vowel = |c: &char| "aeiouy".contains(*c);
+    if !phonetic_shape_compatible(a, b.first().copied(), b.len()) {
+        return false;
+    }
+    let long = a.len().max(b.len());
+    let allowed = (long / 4).max(1);
+    // The banded distance, not the general one: the same OSA distance
+    // (`banded_distance_agrees_with_the_reference`), without the set-up
+    // that cost more than the comparison for name-length tokens, and
+    // phonetic buckets of common keys hold hundreds of tokens.
+    fuzzy::osa_within(a, b, allowed).is_some()
+}
+
+/// What [`phonetic_compatible`] asks of the other token's first letter
+/// (`first`) and length (`len`, in characters).
+fn phonetic_shape_compatible(a: &[char], first: Option<char>, len: usize) -> bool {
+    let vowel = |c: char| "aeiouy".contains(c);
     // Spanish and English spell these first sounds with either letter; the
     // shared phonetic key already says the rest of the word sounds alike.
     let same_sound = |x: char, y: char| {
         const CLASSES: [&str; 2] = ["ckq", "csz"];
         CLASSES.iter().any(|class| class.contains(x) && class.contains(y))
     };
-    let first = match (a.first(), b.first()) {
-        (Some(x), Some(y)) => x == y || (vowel(x) && vowel(y)) || same_sound(*x, *y),
+    let first = match (a.first().copied(), first) {
+        (Some(x), Some(y)) => x == y || (vowel(x) && vowel(y)) || same_sound(x, y),
         _ => false,
     };
-    let (short, long) = if a.len() < b.len() { (a.len(), b.len()) } else { (b.len(), a.len()) };
-    if !(first && short * 3 >= long * 2 && short >= 3) {
-        return false;
-    }
-    let allowed = (long / 4).max(1);
-    fuzzy::distance_within(a, b, allowed).is_some()
+    let (short, long) = if a.len() < len { (a.len(), len) } else { (len, a.len()) };
+    first && short * 3 >= long * 2 && short >= 3
 }
 
 /// Keeps the best way to reach each token, sorted by token id.
@@ -844,12 +870,47 @@ struct JoinSpace {
 pub(crate) struct JoinFilter {
     tokens: HashBits,
     joins: HashBits,
+    /// The affixes of the tokens a text of nine characters or more may be
+    /// one edit from (see [`JoinFilter::may_be_one_edit_from_long`]).
+    long_affixes: HashBits,
+}
+
+/// The shortest token a text of nine characters or more can be one edit
+/// from.
+const LONG_NEIGHBOUR: usize = 8;
+
+/// The affix length looked up for a text of `len` characters: at most
+/// half of what is left beside one edit, so that an edit spares the prefix
+/// or the suffix of that length.
+fn affix_len(len: usize) -> usize {
+    (len - 1) / 2
+}
+
+/// The key of a prefix or suffix of a text of `len` characters.
+fn affix_key(affix: &[char], len: usize, suffix: bool) -> u64 {
+    fuzzy::key(affix) ^ ((len as u64) << 1 | u64::from(suffix)).wrapping_mul(0xff51_afd7_ed55_8ccd)
 }
 
 impl JoinFilter {
     pub(crate) fn new(index: &Index) -> JoinFilter {
         let dictionary = index.dictionary();
+        // A text one edit from a token has one of three lengths around
+        // the token's; each has its own affix length.
+        let mut affixes = Vec::new();
+        for id in 0..dictionary.len() as TokenId {
+            let chars = &dictionary.info(id).chars;
+            let m = chars.len();
+            if m < LONG_NEIGHBOUR {
+                continue;
+            }
+            for len in (m - 1..=m + 1).filter(|&len| len >= 9) {
+                let a = affix_len(len);
+                affixes.push(affix_key(&chars[..a], len, false));
+                affixes.push(affix_key(&chars[m - a..], len, true));
+            }
+        }
         JoinFilter {
+            long_affixes: HashBits::new(affixes.len(), affixes.into_iter()),
             tokens: HashBits::new(
                 dictionary.len(),
                 (0..dictionary.len())
@@ -860,6 +921,29 @@ impl JoinFilter {
                 index.join_postings.pairs.iter().map(|(hash, _)| *hash),
             ),
         }
+    }
+}
+
+impl JoinFilter {
+    /// Whether a text of nine characters or more may be one edit from a
+    /// token (tokens of eight characters or more, the only ones that can
+    /// be). One edit (a substitution, a deletion, an insertion, or a swap
+    /// of two neighbours) changes the text at one place: with `a` =
+    /// (len − 1) / 2, the first `a` characters of the text or its last `a`
+    /// are those of the token, and the filter holds both affixes of every
+    /// such token for each text length it may be one edit from. Most joins
+    /// ("johnsmith") are one edit from no token: this rules out four in
+    /// five of them with two probes of a small table, where the deletion
+    /// keys' filter takes one probe per character, at random in a larger
+    /// one.
+    fn may_be_one_edit_from_long(&self, chars: &[char]) -> bool {
+        let n = chars.len();
+        if n <= LONG_NEIGHBOUR {
+            return true;
+        }
+        let a = affix_len(n);
+        self.long_affixes.may_contain(affix_key(&chars[..a], n, false))
+            || self.long_affixes.may_contain(affix_key(&chars[n - a..], n, true))
     }
 }
 
@@ -903,8 +987,25 @@ impl HashBits {
 #[derive(Debug, Clone, Default)]
 pub struct QueryRoles {
     person: bool,
-    family: Vec<String>,
-    given: Vec<String>,
+    /// The folded family-name tokens, each followed by a space (tokens
+    /// hold none): one string per role, where a string per token cost an
+    /// allocation for every part of nearly every query.
+    family: String,
+    /// The folded given-name tokens, as `family`.
+    given: String,
+}
+
+/// Appends folded tokens to a role's string (see the fields of [`QueryRoles`]).
+fn push_tokens<'a>(out: &mut String, tokens: impl IntoIterator<Item = &'a str>) {
+    for token in tokens {
+        out.push_str(token);
+        out.push(' ');
+    }
+}
+
+/// Whether a role's string holds a token.
+fn holds_token(tokens: &str, text: &str) -> bool {
+    tokens.split_terminator(' ').any(|t| t == text)
 }
 
 impl QueryRoles {
@@ -930,7 +1031,10 @@ impl QueryRoles {
         if person {
             for name in names {
                 if let Some((last, _)) = family_name_first(name) {
-                    family.extend(token::tokenize(&normalize::fold(last)));
+                    push_tokens(
+                        &mut family,
+                        token::tokenize(&normalize::fold(last)).iter().map(String::as_str),
+                    );
                 }
             }
         }
@@ -941,9 +1045,9 @@ impl QueryRoles {
     pub fn role(&self, text: &str) -> PartRole {
         if !self.person {
             PartRole::Unknown
-        } else if self.family.iter().any(|f| f == text) {
+        } else if holds_token(&self.family, text) {
             PartRole::Family
-        } else if self.given.iter().any(|g| g == text) {
+        } else if holds_token(&self.given, text) {
             PartRole::Given
         } else {
             PartRole::Unknown
@@ -996,29 +1100,40 @@ fn family_name_first(name: &str) -> Option<(&str, &str)> {
 }
 
 /// The tokens of folded name parts that are not plain ASCII, by the part
-/// as written (see [`QueryRoles::with_memo`]).
-pub(crate) type FoldMemo = rustc_hash::FxHashMap<Box<str>, Box<[String]>>;
+/// as written (see [`QueryRoles::with_memo`]), each followed by a space.
+pub(crate) type FoldMemo = rustc_hash::FxHashMap<Box<str>, Box<str>>;
 
-fn fold_set(entity: &Entity, properties: &[&str], mut memo: Option<&mut FoldMemo>) -> Vec<String> {
-    let mut out = Vec::new();
+/// The folded tokens of the values of `properties`, each followed by a
+/// space (see the fields of [`QueryRoles`]).
+fn fold_set(entity: &Entity, properties: &[&str], mut memo: Option<&mut FoldMemo>) -> String {
+    let mut out = String::new();
     for property in properties {
         for value in entity.get(property) {
             // Plain ASCII names (most of them) need no Unicode folding:
             // lower-case words split on anything else, as fold + tokenize
             // would give.
             if value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ') {
-                out.extend(value.split(' ').filter(|w| !w.is_empty()).map(str::to_ascii_lowercase));
+                for word in value.split(' ').filter(|w| !w.is_empty()) {
+                    let start = out.len();
+                    out.push_str(word);
+                    out[start..].make_ascii_lowercase();
+                    out.push(' ');
+                }
             } else if let Some(memo) = memo.as_deref_mut() {
                 match memo.get(value.as_str()) {
-                    Some(tokens) => out.extend(tokens.iter().cloned()),
+                    Some(tokens) => out.push_str(tokens),
                     None => {
+                        let start = out.len();
                         let tokens = token::tokenize(&normalize::fold(value));
-                        out.extend(tokens.iter().cloned());
-                        memo.insert(value.as_str().into(), tokens.into());
+                        push_tokens(&mut out, tokens.iter().map(String::as_str));
+                        memo.insert(value.as_str().into(), out[start..].into());
                     }
                 }
             } else {
-                out.extend(token::tokenize(&normalize::fold(value)));
+                push_tokens(
+                    &mut out,
+                    token::tokenize(&normalize::fold(value)).iter().map(String::as_str),
+                );
             }
         }
     }
@@ -1064,11 +1179,48 @@ mod tests {
     }
 
     #[test]
+    fn long_affix_filter_lets_every_text_one_edit_from_a_long_token_through() {
+        let names = [
+            "Abdulrahman Mohammedali Aleksandrova",
+            "Konstantinos Guzmanloera",
+            "Abdelkarimov Xxxxxxxxxxx Séverinoé",
+        ];
+        let index = index_of(&names);
+        let filter = JoinFilter::new(&index);
+        let dictionary = index.dictionary();
+        let mut checked = 0;
+        for id in 0..dictionary.len() as TokenId {
+            let token = &*dictionary.info(id).text;
+            for text in crate::fuzzy::one_edit_texts(token) {
+                let chars: Vec<char> = text.chars().collect();
+                if chars.len() >= 9 {
+                    assert!(filter.may_be_one_edit_from_long(&chars), "{text} from {token}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 200, "{checked}");
+        // Texts far from every token are mostly turned away.
+        let far = ["johnsmithson", "mariagarcia", "wangxiaoming", "peterparker", "ivanpetrovic"];
+        let through = far
+            .iter()
+            .filter(|t| filter.may_be_one_edit_from_long(&t.chars().collect::<Vec<_>>()))
+            .count();
+        assert!(through <= 1, "{through} far texts let through");
+    }
+
+    #[test]
     fn joins_expand_the_same_with_and_without_the_filter() {
         let index = index_of(&["Abdul Rahman Al-Tikriti", "Abdurrahman Yasin", "Joaquin Guzman"]);
         let filter = JoinFilter::new(&index);
-        for text in ["abdulrahman", "abdurrahman", "joaquinguzman", "abdulrahmam", "johnsmith", "x"]
-        {
+        let mut texts: Vec<String> =
+            ["abdulrahman", "abdurrahman", "joaquinguzman", "johnsmith", "x"]
+                .map(String::from)
+                .to_vec();
+        texts.extend(crate::fuzzy::one_edit_texts("abdulrahman"));
+        texts.extend(crate::fuzzy::one_edit_texts("abdurrahman"));
+        for text in &texts {
+            let text = text.as_str();
             let mut with = JoinSpace { text: text.to_owned(), ..JoinSpace::default() };
             let mut without = JoinSpace { text: text.to_owned(), ..JoinSpace::default() };
             let listed_with = index.join_expansions(&mut with, Some(&filter));

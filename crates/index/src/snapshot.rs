@@ -43,7 +43,7 @@ const MAGIC: &[u8; 8] = b"VIGIAIDX";
 
 /// The layout version. Bump it with any change to what is written below or
 /// in the dictionary's part (`dictionary/snapshot.rs`).
-pub const SNAPSHOT_FORMAT: u32 = 1;
+pub const SNAPSHOT_FORMAT: u32 = 2;
 
 /// Magic, format, checksum and length.
 const HEADER: usize = 8 + 4 + 4 + 8;

@@ -63,9 +63,17 @@ pub struct Alignment {
 }
 
 thread_local! {
-    /// The edges of the alignment in progress, kept between alignments
-    /// (empty while one runs: `align` takes the vector and puts it back).
-    static EDGES: std::cell::RefCell<Vec<Edge>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The edges and, when only the score is asked for, the pairings of the
+    /// alignment in progress, kept between alignments (empty while one
+    /// runs: `align_detailed` takes the vectors and puts them back).
+    static BUFFERS: std::cell::RefCell<Buffers> =
+        const { std::cell::RefCell::new(Buffers { edges: Vec::new(), pairs: Vec::new() }) };
+}
+
+/// The vectors an alignment works in, reused by the thread's next one.
+struct Buffers {
+    edges: Vec<Edge>,
+    pairs: Vec<AlignedPair>,
 }
 
 struct Edge {
@@ -87,8 +95,9 @@ pub fn align(
     align_detailed(index, form, query_acronyms, name, config, true)
 }
 
-/// As [`align`]; the lists of unmatched parts, which only explanations
-/// read, stay empty unless `detail` (the score is the same).
+/// As [`align`]; the pairings, the lists of unmatched parts and the
+/// reasons for adjustments, which only explanations read, stay empty
+/// unless `detail` (the score is the same).
 pub(crate) fn align_detailed(
     index: &Index,
     form: &QueryForm,
@@ -100,9 +109,17 @@ pub(crate) fn align_detailed(
     let listed = index.parts(name);
     // The edges live in this thread's buffer: scoring aligns about ten
     // names per query, and a fresh vector each time cost an allocation
-    // (and the allocator a cache miss) per alignment.
-    let mut edges = EDGES.with(|buffer| std::mem::take(&mut *buffer.borrow_mut()));
+    // (and the allocator a cache miss) per alignment. So do the pairings
+    // when only the score is asked for: nothing but explanations reads
+    // them once the score is known, and an alignment for an explanation
+    // returns them.
+    let (mut edges, mut pairs) = BUFFERS.with(|buffer| {
+        let mut buffer = buffer.borrow_mut();
+        let pairs = if detail { Vec::new() } else { std::mem::take(&mut buffer.pairs) };
+        (std::mem::take(&mut buffer.edges), pairs)
+    });
     edges.clear();
+    pairs.clear();
     // A nickname is weak evidence even when it is spelt right; spelt
     // differently it is another nickname ("El Chato" is not "El Chapo").
     // Its parts pair literally: the same word, or an equivalent spelling.
@@ -181,7 +198,6 @@ pub(crate) fn align_detailed(
     let query_used = used_flags(&mut query_stack, &mut query_heap, form.parts.len());
     let (mut listed_stack, mut listed_heap) = ([false; 64], Vec::new());
     let listed_used = used_flags(&mut listed_stack, &mut listed_heap, listed.len());
-    let mut pairs = Vec::new();
     let mut matched = 0.0f32;
     for edge in &edges {
         let q = edge.query.0..=edge.query.1;
@@ -207,7 +223,6 @@ pub(crate) fn align_detailed(
             swapped,
         });
     }
-    EDGES.with(|buffer| *buffer.borrow_mut() = edges);
     let unmatched_query: Vec<usize> = if detail {
         (0..form.parts.len()).filter(|&i| !query_used[i]).collect()
     } else {
@@ -251,12 +266,18 @@ pub(crate) fn align_detailed(
     let denominator = form.total_weight.max(1.0) + extra_penalty;
     let mut score = if denominator > 0.0 { matched / denominator } else { 0.0 };
 
+    // The reasons for the penalties are only read by explanations.
     let mut adjustments = Vec::new();
+    let mut adjust = |reason: &'static str, amount: f32| {
+        if detail {
+            adjustments.push((reason, amount));
+        }
+    };
     let informative_matched = pairs.iter().any(|p| {
         p.sim >= 0.5 && (p.query.0..=p.query.1).any(|i| Weights::is_informative(form.parts[i].tag))
     });
     if !informative_matched && score > config.uninformative_cap {
-        adjustments.push(("only generic words matched", score - config.uninformative_cap));
+        adjust("only generic words matched", score - config.uninformative_cap);
         score = config.uninformative_cap;
     }
     let query_has_number = form.parts.iter().any(|p| p.tag == PartTag::Number);
@@ -266,7 +287,7 @@ pub(crate) fn align_detailed(
             .iter()
             .any(|p| (p.query.0..=p.query.1).any(|i| form.parts[i].tag == PartTag::Number));
         if !number_matched {
-            adjustments.push(("numbers differ", config.number_mismatch));
+            adjust("numbers differ", config.number_mismatch);
             score -= config.number_mismatch;
         }
     }
@@ -275,13 +296,13 @@ pub(crate) fn align_detailed(
     let inversions = count_inversions(&pairs);
     if inversions > 0 {
         let penalty = config.order_penalty * inversions.min(2) as f32;
-        adjustments.push(("parts in a different order", penalty));
+        adjust("parts in a different order", penalty);
         score -= penalty;
     }
     let swaps = pairs.iter().filter(|p| p.swapped).count();
     if swaps > 0 {
         let penalty = config.swap_penalty * swaps.min(2) as f32;
-        adjustments.push(("given and family names swapped", penalty));
+        adjust("given and family names swapped", penalty);
         score -= penalty;
     }
     let mut acronym = None;
@@ -292,6 +313,17 @@ pub(crate) fn align_detailed(
         score = value;
         acronym = Some(text);
     }
+    let pairs = if detail {
+        BUFFERS.with(|buffer| buffer.borrow_mut().edges = edges);
+        pairs
+    } else {
+        BUFFERS.with(|buffer| {
+            let mut buffer = buffer.borrow_mut();
+            buffer.edges = edges;
+            buffer.pairs = pairs;
+        });
+        Vec::new()
+    };
     Alignment {
         score: score.clamp(0.0, 1.0),
         pairs,

@@ -345,11 +345,10 @@ pub fn reset_thread_scratch() {
 /// Which records a query may match: schema compatibility and the
 /// configuration's filters, resolved once per query.
 struct RecordFilter<'a> {
-    schema: &'a Schema,
     /// Compatibility with each of the index's schemata (see
-    /// [`Index::schemata`]), decided the first time a record of it is
-    /// asked about.
-    compatible: std::cell::RefCell<Vec<Option<bool>>>,
+    /// [`Index::schemata`]): a handful, decided once per query, so that
+    /// the check made for every record reached is one read.
+    compatible: Vec<bool>,
     config: &'a ScreenConfig,
     include: Vec<u16>,
     exclude: Vec<u16>,
@@ -361,7 +360,7 @@ struct RecordFilter<'a> {
 }
 
 impl<'a> RecordFilter<'a> {
-    fn new(index: &Index, schema: &'a Schema, config: &'a ScreenConfig) -> RecordFilter<'a> {
+    fn new(index: &Index, schema: &Schema, config: &'a ScreenConfig) -> RecordFilter<'a> {
         let include: Vec<u16> =
             config.include_datasets.iter().filter_map(|d| index.dataset_id(d)).collect();
         let exclude: Vec<u16> =
@@ -374,8 +373,7 @@ impl<'a> RecordFilter<'a> {
             && config.changed_since.is_none()
             && config.exclude_entity_ids.is_empty();
         RecordFilter {
-            schema,
-            compatible: std::cell::RefCell::new(vec![None; index.schemata().len()]),
+            compatible: index.schemata().iter().map(|s| schema.can_match(s)).collect(),
             config,
             include,
             exclude,
@@ -388,19 +386,7 @@ impl<'a> RecordFilter<'a> {
         if self.impossible {
             return false;
         }
-        let compatible = {
-            let position = index.schema_of(record);
-            let mut cache = self.compatible.borrow_mut();
-            match cache[position] {
-                Some(ok) => ok,
-                None => {
-                    let ok = self.schema.can_match(&index.schemata()[position]);
-                    cache[position] = Some(ok);
-                    ok
-                }
-            }
-        };
-        if !compatible {
+        if !self.compatible[index.schema_of(record)] {
             return false;
         }
         if self.schema_only {

@@ -10,30 +10,37 @@
 //! Extended, Cyrillic, Arabic...), so the properties of a block are
 //! computed once, by those same functions, the first time a char of the
 //! block is seen. The answers are therefore the functions' own; chars
-//! beyond the BMP are asked directly.
+//! beyond the BMP are asked directly. The script of a char
+//! ([`crate::script::of_char`], a search of `unicode_script`'s tables) is
+//! kept alongside.
 
 use std::sync::OnceLock;
 
 use unicode_normalization::IsNormalized;
+
+use crate::script::{self, Script};
 use unicode_normalization::char::{
     canonical_combining_class, is_combining_mark as unicode_combining_mark,
 };
 
-const ALPHABETIC: u16 = 1;
-const NUMERIC: u16 = 2;
-const COMBINING_MARK: u16 = 4;
+const ALPHABETIC: u32 = 1;
+const NUMERIC: u32 = 2;
+const COMBINING_MARK: u32 = 4;
 /// The char's NFKC quick-check value is "maybe".
-const NFKC_MAYBE: u16 = 8;
+const NFKC_MAYBE: u32 = 8;
 /// The char's NFKC quick-check value is "no".
-const NFKC_NO: u16 = 16;
-/// The canonical combining class sits in the high byte.
+const NFKC_NO: u32 = 16;
+/// The canonical combining class sits in the second byte.
 const CCC_SHIFT: u32 = 8;
+/// The script (its position in [`Script::ALL`]) sits above it.
+const SCRIPT_SHIFT: u32 = 16;
+const SCRIPT_MASK: u32 = 0xFF;
 
 /// The properties of each char of the BMP, one lazily filled block of 256
 /// chars per entry.
-static BLOCKS: [OnceLock<[u16; 256]>; 256] = [const { OnceLock::new() }; 256];
+static BLOCKS: [OnceLock<[u32; 256]>; 256] = [const { OnceLock::new() }; 256];
 
-fn compute(c: char) -> u16 {
+fn compute(c: char) -> u32 {
     let mut properties = 0;
     if c.is_alphabetic() {
         properties |= ALPHABETIC;
@@ -50,10 +57,12 @@ fn compute(c: char) -> u16 {
         IsNormalized::Maybe => properties |= NFKC_MAYBE,
         IsNormalized::No => properties |= NFKC_NO,
     }
-    properties | u16::from(canonical_combining_class(c)) << CCC_SHIFT
+    properties
+        | u32::from(canonical_combining_class(c)) << CCC_SHIFT
+        | (script::of_char_uncached(c) as u32) << SCRIPT_SHIFT
 }
 
-fn properties(c: char) -> u16 {
+fn properties(c: char) -> u32 {
     let cp = c as u32;
     if cp < 0x80 {
         let b = cp as u8;
@@ -69,7 +78,7 @@ fn properties(c: char) -> u16 {
         return compute(c);
     }
     let block = BLOCKS[(cp >> 8) as usize].get_or_init(|| {
-        let mut table = [0u16; 256];
+        let mut table = [0u32; 256];
         let base = cp & !0xFF;
         for (offset, slot) in table.iter_mut().enumerate() {
             // Surrogate code points are not chars: they stay without class.
@@ -82,7 +91,7 @@ fn properties(c: char) -> u16 {
     block[(cp & 0xFF) as usize]
 }
 
-fn classes(c: char) -> u16 {
+fn classes(c: char) -> u32 {
     properties(c) & (ALPHABETIC | NUMERIC | COMBINING_MARK)
 }
 
@@ -110,6 +119,15 @@ pub fn is_nfkc_quick(s: &str) -> IsNormalized {
         last_class = class;
     }
     result
+}
+
+/// The script of a char outside ASCII, as
+/// [`crate::script::of_char_uncached`] says.
+pub(crate) fn script_of(c: char) -> Script {
+    if c as u32 > 0xFFFF {
+        return script::of_char_uncached(c);
+    }
+    Script::ALL[((properties(c) >> SCRIPT_SHIFT) & SCRIPT_MASK) as usize]
 }
 
 /// As `char::is_alphabetic`.
@@ -173,6 +191,14 @@ mod tests {
                     "{s:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn every_char_has_the_script_the_unicode_tables_give() {
+        for cp in 0x80..=0x10FFFFu32 {
+            let Some(c) = char::from_u32(cp) else { continue };
+            assert_eq!(script_of(c), script::of_char_uncached(c), "{cp:#x}");
         }
     }
 

@@ -95,7 +95,11 @@ pub fn analyze_without_keys(name: &str, kind: NameKind) -> AnalyzedName {
 
 fn analyze_keyed(name: &str, kind: NameKind, keys: bool) -> AnalyzedName {
     let mut folded = normalize::fold(name);
-    if let Some((cut, _)) = folded.char_indices().nth(MAX_NAME_CHARS) {
+    // A text of at most MAX_NAME_CHARS bytes has at most as many chars:
+    // nearly every name, which is then not walked char by char.
+    if folded.len() > MAX_NAME_CHARS
+        && let Some((cut, _)) = folded.char_indices().nth(MAX_NAME_CHARS)
+    {
         folded.truncate(cut);
         let trimmed = folded.trim_end_matches([' ', '-']).len();
         folded.truncate(trimmed);
@@ -122,7 +126,7 @@ fn analyze_keyed(name: &str, kind: NameKind, keys: bool) -> AnalyzedName {
     };
     push(script, &folded);
     if script != Script::Latin && script != Script::Common {
-        for variant in translit::latin_variants(&folded) {
+        for variant in translit::latin_variants_in(&folded, script) {
             push(Script::Latin, &variant);
         }
     }

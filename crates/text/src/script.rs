@@ -64,6 +64,17 @@ pub fn of_char(c: char) -> Script {
     if c.is_ascii() {
         return if c.is_ascii_alphabetic() { Script::Latin } else { Script::Common };
     }
+    // A search of the Unicode script tables per char showed in profiles
+    // (names in other scripts ask it of each char several times): the
+    // answer is kept with the char's other properties.
+    crate::chars::script_of(c)
+}
+
+/// [`of_char`] from the Unicode script tables themselves.
+pub(crate) fn of_char_uncached(c: char) -> Script {
+    if c.is_ascii() {
+        return if c.is_ascii_alphabetic() { Script::Latin } else { Script::Common };
+    }
     match c.script() {
         Ucd::Latin => Script::Latin,
         Ucd::Cyrillic => Script::Cyrillic,

@@ -6,6 +6,7 @@
 //! organisation words such as "casa de cambio") are merged into one part
 //! with a canonical text and a class symbol.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap;
@@ -143,8 +144,8 @@ impl PhraseTable {
     }
 
     /// The longest phrase starting at `units[i]`: (class, position, units used).
-    fn longest_at(&self, units: &[Unit], i: usize) -> Option<(u32, Position, usize)> {
-        let max = *self.first.get(units[i].text.as_str())?;
+    fn longest_at(&self, units: &[Unit<'_>], i: usize) -> Option<(u32, Position, usize)> {
+        let max = *self.first.get(&*units[i].text)?;
         let max = max.min(units.len() - i);
         let mut key = String::new();
         let mut found = None;
@@ -223,20 +224,22 @@ fn lexicon() -> &'static Lexicon {
 /// c v" → "sa de cv") so that dotted abbreviations meet their undotted
 /// spelling in the tables.
 fn merge_initials(tokens: &[String]) -> Vec<String> {
-    units_of(tokens).into_iter().map(|u| u.text).collect()
+    units_of(tokens).into_iter().map(|u| u.text.into_owned()).collect()
 }
 
 /// A unit of phrase matching: a token, or a run of single letters merged.
+/// A token's text is borrowed: names are tagged once per query, and a
+/// copy of every token cost an allocation each.
 #[derive(Debug, Clone)]
-struct Unit {
-    text: String,
+struct Unit<'a> {
+    text: Cow<'a, str>,
     /// Index of the first token of the unit.
     start: usize,
     /// Number of tokens in the unit.
     len: usize,
 }
 
-fn units_of(tokens: &[String]) -> Vec<Unit> {
+fn units_of(tokens: &[String]) -> Vec<Unit<'_>> {
     let mut units = Vec::with_capacity(tokens.len());
     let mut i = 0;
     while i < tokens.len() {
@@ -248,10 +251,10 @@ fn units_of(tokens: &[String]) -> Vec<Unit> {
                 text.push_str(&tokens[j]);
                 j += 1;
             }
-            units.push(Unit { text, start: i, len: j - i });
+            units.push(Unit { text: Cow::Owned(text), start: i, len: j - i });
             i = j;
         } else {
-            units.push(Unit { text: tokens[i].clone(), start: i, len: 1 });
+            units.push(Unit { text: Cow::Borrowed(&tokens[i]), start: i, len: 1 });
             i += 1;
         }
     }
@@ -424,7 +427,7 @@ fn covered(spans: &[Option<Span>], i: usize) -> bool {
 ///
 /// A run of single letters may hold an initial before the form ("X S.A.B.
 /// de C.V."): when the whole run starts no form, its tails are tried.
-fn mark_legal_forms(units: &[Unit], spans: &mut [Option<Span>], lex: &Lexicon) {
+fn mark_legal_forms(units: &[Unit<'_>], spans: &mut [Option<Span>], lex: &Lexicon) {
     let n_tokens = units.last().map_or(0, |u| u.start + u.len);
     // (first token, tokens, class, position)
     let mut found: Vec<(usize, usize, u32, Position)> = Vec::new();
@@ -443,7 +446,7 @@ fn mark_legal_forms(units: &[Unit], spans: &mut [Option<Span>], lex: &Lexicon) {
             for skip in 1..run.len {
                 let mut tail = Vec::with_capacity(units.len() - u);
                 tail.push(Unit {
-                    text: run.text[skip..].to_owned(),
+                    text: Cow::Owned(run.text[skip..].to_owned()),
                     start: run.start + skip,
                     len: run.len - skip,
                 });
@@ -506,7 +509,7 @@ fn mark_legal_forms(units: &[Unit], spans: &mut [Option<Span>], lex: &Lexicon) {
 
 /// Marks phrases of a table anywhere they occur on untagged tokens.
 fn mark_phrases(
-    units: &[Unit],
+    units: &[Unit<'_>],
     spans: &mut [Option<Span>],
     table: &PhraseTable,
     tag: PartTag,
@@ -547,8 +550,12 @@ fn mark_phrases(
 /// trailing generational suffix ("jr", "iii"), always leaving a name.
 fn mark_honorifics(texts: &[String], spans: &mut [Option<Span>], lex: &Lexicon) {
     // Most names have no honorific: skip building units for them.
-    let units: Vec<Unit> = if lex.honorific.first.contains_key(texts[0].as_str()) {
-        texts.iter().enumerate().map(|(i, t)| Unit { text: t.clone(), start: i, len: 1 }).collect()
+    let units: Vec<Unit<'_>> = if lex.honorific.first.contains_key(texts[0].as_str()) {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Unit { text: Cow::Borrowed(t.as_str()), start: i, len: 1 })
+            .collect()
     } else {
         Vec::new()
     };
@@ -556,7 +563,7 @@ fn mark_honorifics(texts: &[String], spans: &mut [Option<Span>], lex: &Lexicon) 
     while u < units.len() {
         // Generational suffixes are honorifics only at the end: a leading
         // "Junior" is a given name (common in Brazil), not a title.
-        if matches!(units[u].text.as_str(), "jr" | "junior" | "jnr" | "snr" | "senior" | "sr") {
+        if matches!(&*units[u].text, "jr" | "junior" | "jnr" | "snr" | "senior" | "sr") {
             break;
         }
         let Some((class, _, k)) = lex.honorific.longest_at(&units, u) else { break };

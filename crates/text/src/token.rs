@@ -34,7 +34,11 @@ pub fn tokenize(folded: &str) -> Vec<String> {
 /// a digit nor a combining mark separates tokens; apostrophes inside a word
 /// are dropped (`o'brien` → `obrien`).
 pub fn tokenize_parts(folded: &str) -> Vec<Token> {
-    let mut tokens: Vec<Token> = Vec::new();
+    // One allocation for the list: at most a token per space- or
+    // hyphen-separated piece in folded text (more only where letters meet
+    // digits or other separators), instead of growing it from one.
+    let pieces = 1 + folded.bytes().filter(|&b| b == b' ' || b == b'-').count();
+    let mut tokens: Vec<Token> = Vec::with_capacity(pieces.min(MAX_TOKENS));
     for chunk in folded.split(|c: char| c.is_whitespace()) {
         if chunk.is_empty() {
             continue;

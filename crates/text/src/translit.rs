@@ -47,6 +47,13 @@ pub fn latin_variants(folded: &str) -> Vec<String> {
     if matches!(dominant, Script::Latin | Script::Common) && !script::is_mixed(folded) {
         return Vec::new();
     }
+    latin_variants_in(folded, dominant)
+}
+
+/// [`latin_variants`] of a name whose dominant script (by
+/// [`script::dominant`]) the caller already knows and is neither Latin nor
+/// Common: name analysis has counted its letters once already.
+pub(crate) fn latin_variants_in(folded: &str, dominant: Script) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(MAX_VARIANTS);
     match dominant {
         Script::Han | Script::Kana | Script::Hangul if is_whole_cjk(folded) => {
@@ -67,9 +74,15 @@ pub fn latin_variants(folded: &str) -> Vec<String> {
             combine(&units, &mut out);
         }
     }
-    // Generic renderings last: they are rough but cover every script.
-    push_variant(&mut out, &deunicode::deunicode(folded));
-    push_variant(&mut out, &any_ascii::any_ascii(folded));
+    // Generic renderings last: they are rough but cover every script. A
+    // name whose own module already gave the most variants kept would
+    // drop them: they are not made.
+    if out.len() < MAX_VARIANTS {
+        push_variant(&mut out, &deunicode::deunicode(folded));
+    }
+    if out.len() < MAX_VARIANTS {
+        push_variant(&mut out, &any_ascii::any_ascii(folded));
+    }
     out.truncate(MAX_VARIANTS);
     out
 }

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap;
 
-use super::{Dictionary, TokenInfo};
+use super::{Dictionary, KeyedToken, TokenInfo, with_shapes};
 use crate::TokenId;
 use crate::snapshot::{Decoder, Encoder, Result, SnapshotError, all_below, offsets};
 
@@ -18,14 +18,14 @@ impl Dictionary {
             by_text: _,
             deletion_keys,
             deletion_tokens,
-            deletion_buckets,
+            deletion_directory,
             deletion_bits,
             long_keys,
             phonetic,
             skeleton,
             symbol,
             // Made on first use.
-            first_chars: _,
+            shapes: _,
         } = self;
         e.len(tokens.len());
         for TokenInfo { text, chars: _, records, rarity } in tokens {
@@ -35,11 +35,11 @@ impl Dictionary {
         }
         e.u64s(deletion_keys);
         e.u32s(deletion_tokens);
-        e.u32s(deletion_buckets);
+        e.u64s(deletion_directory);
         e.u32(*deletion_bits);
         e.u64s(long_keys);
-        e.map(phonetic, |e, k| e.str(k));
-        e.map(skeleton, |e, k| e.str(k));
+        encode_keyed(e, phonetic);
+        encode_keyed(e, skeleton);
         e.map(symbol, |e, k| e.u32(*k));
     }
 
@@ -62,18 +62,29 @@ impl Dictionary {
                 rarity,
             });
         }
+        let deletion_keys = d.u64s()?;
+        let deletion_tokens = d.u32s()?;
+        let deletion_directory = d.u64s()?;
+        let deletion_bits = d.u32()?;
+        let long_keys = d.u64s()?;
+        // The shapes are read from the tokens: their ids are checked first.
+        let phonetic = d.map(|d| d.str().map(Box::from))?;
+        let skeleton = d.map(|d| d.str().map(Box::from))?;
+        for list in phonetic.values().chain(skeleton.values()) {
+            all_below(list.iter().map(|&t| t as usize), tokens.len(), "key token")?;
+        }
         Ok(Dictionary {
+            phonetic: with_shapes(phonetic, &tokens),
+            skeleton: with_shapes(skeleton, &tokens),
             tokens,
             by_text,
-            deletion_keys: d.u64s()?,
-            deletion_tokens: d.u32s()?,
-            deletion_buckets: d.u32s()?,
-            deletion_bits: d.u32()?,
-            long_keys: d.u64s()?,
-            phonetic: d.map(|d| d.str().map(Box::from))?,
-            skeleton: d.map(|d| d.str().map(Box::from))?,
+            deletion_keys,
+            deletion_tokens,
+            deletion_directory,
+            deletion_bits,
+            long_keys,
             symbol: d.map(|d| d.u32())?,
-            first_chars: OnceLock::new(),
+            shapes: OnceLock::new(),
         })
     }
 
@@ -84,28 +95,37 @@ impl Dictionary {
         if self.deletion_keys.len() != self.deletion_tokens.len() {
             return corrupt("deletion tables");
         }
-        if !self.deletion_buckets.is_empty() {
+        if !self.deletion_directory.is_empty() {
             if !(1..=24).contains(&self.deletion_bits)
-                || self.deletion_buckets.len() != (1usize << self.deletion_bits) + 1
+                || self.deletion_directory.len() != (1usize << self.deletion_bits) + 1
             {
                 return corrupt("deletion buckets");
             }
-            offsets(
-                &self.deletion_buckets,
-                self.deletion_buckets.len() - 1,
-                self.deletion_keys.len(),
-                "deletion buckets",
-            )?;
+            let starts: Vec<u32> = self.deletion_directory.iter().map(|&e| e as u32).collect();
+            offsets(&starts, starts.len() - 1, self.deletion_keys.len(), "deletion buckets")?;
         }
         if !self.long_keys.is_empty() && !self.long_keys.len().is_power_of_two() {
             return corrupt("long-key filter");
         }
         all_below(self.deletion_tokens.iter().map(|&t| t as usize), tokens, "deletion token")?;
-        for list in self.phonetic.values().chain(self.skeleton.values()).chain(self.symbol.values())
-        {
+        for list in self.phonetic.values().chain(self.skeleton.values()) {
+            all_below(list.iter().map(|t| t.id as usize), tokens, "key token")?;
+        }
+        for list in self.symbol.values() {
             all_below(list.iter().map(|&t| t as usize), tokens, "key token")?;
         }
         Ok(())
+    }
+}
+
+/// A key map as [`Encoder::map`] writes one of token ids (the shapes are
+/// read from the tokens again).
+fn encode_keyed(e: &mut Encoder, map: &FxHashMap<Box<str>, Box<[KeyedToken]>>) {
+    e.len(map.len());
+    for (key, tokens) in map {
+        e.str(key);
+        let ids: Vec<TokenId> = tokens.iter().map(|t| t.id).collect();
+        e.u32s(&ids);
     }
 }
 
@@ -124,7 +144,7 @@ impl Dictionary {
             "{tokens:?}\n{:?}\n{:?}\n{:?}\n{}\n{:?}\n{:?}\n{:?}\n{:?}",
             self.deletion_keys,
             self.deletion_tokens,
-            self.deletion_buckets,
+            self.deletion_directory,
             self.deletion_bits,
             self.long_keys,
             sorted(&self.phonetic),

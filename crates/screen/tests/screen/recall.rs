@@ -194,3 +194,56 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Scoring for explanations and scoring alone give the same scores:
+    /// the alignment for a score alone keeps neither its pairings nor the
+    /// reasons for its penalties, and must still apply every penalty
+    /// (numbers that differ, parts out of order, only generic words).
+    #[test]
+    fn scores_with_and_without_explanations_agree(
+        listed in proptest::collection::vec(name(), 5..30),
+        pick in 0usize..30,
+        how in perturbation(),
+        numbers in proptest::collection::vec(0u8..4, 30),
+        reversed in any::<bool>(),
+    ) {
+        let mut builder = IndexBuilder::new(IndexConfig::default());
+        for (i, parts) in listed.iter().enumerate() {
+            let mut entity = Entity::new(format!("e{i}"), Schema::LegalEntity);
+            let mut text = parts.join(" ");
+            if numbers[i] > 0 {
+                text.push_str(&format!(" {} trading ltd", numbers[i]));
+            }
+            entity.add(prop::NAME, &text);
+            entity.add_dataset("random");
+            builder.add(entity);
+        }
+        let index = Arc::new(builder.finish());
+        let source = &listed[pick % listed.len()];
+        let mut parts = perturb(source, &how);
+        if reversed {
+            parts.reverse();
+        }
+        let number = numbers[(pick + 1) % numbers.len()];
+        if number > 0 {
+            parts.push(number.to_string());
+        }
+        let mut query = Entity::new("q", Schema::LegalEntity);
+        query.add(prop::NAME, &parts.join(" "));
+        let prepared = index.prepare(&query);
+        let evidence = Evidence::of(&query);
+        let config = ScoreConfig::default();
+        let set = index.candidates(&prepared, 0.0, &|_| true, &mut Scratch::new());
+        for candidate in &set.candidates {
+            let alone =
+                vigia_score::score_candidate(&index, &prepared, &evidence, candidate, &config, false);
+            let explained =
+                vigia_score::score_candidate(&index, &prepared, &evidence, candidate, &config, true);
+            prop_assert_eq!(alone.score, explained.score);
+            prop_assert_eq!(alone.name_score, explained.name_score);
+        }
+    }
+}
