@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use proptest::prelude::*;
-use vigia_index::{Candidate, Evidence, IndexBuilder, IndexConfig, NameHit, Scratch};
+use vigia_index::{Candidate, Evidence, Index, IndexBuilder, IndexConfig, NameHit, Scratch};
 use vigia_model::{Entity, Schema, prop};
 use vigia_score::ScoreConfig;
 
@@ -89,6 +89,23 @@ fn perturb(parts: &[String], how: &Perturbation) -> Vec<String> {
     parts
 }
 
+/// The listed entity of random name `i`: its name and the test dataset.
+fn listed_entity(i: usize, schema: Schema, name: &str) -> Entity {
+    let mut entity = Entity::new(format!("e{i}"), schema);
+    entity.add(prop::NAME, name);
+    entity.add_dataset("random");
+    entity
+}
+
+/// An index of these entities, with the default configuration.
+fn index_of(entities: impl IntoIterator<Item = Entity>) -> Arc<Index> {
+    let mut builder = IndexBuilder::new(IndexConfig::default());
+    for entity in entities {
+        builder.add(entity);
+    }
+    Arc::new(builder.finish())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, .. ProptestConfig::default() })]
 
@@ -99,14 +116,9 @@ proptest! {
         how in perturbation(),
         cutoff in 0.3f32..0.9,
     ) {
-        let mut builder = IndexBuilder::new(IndexConfig::default());
-        for (i, parts) in listed.iter().enumerate() {
-            let mut entity = Entity::new(format!("e{i}"), Schema::Person);
-            entity.add(prop::NAME, &parts.join(" "));
-            entity.add_dataset("random");
-            builder.add(entity);
-        }
-        let index = Arc::new(builder.finish());
+        let index = index_of(
+            listed.iter().enumerate().map(|(i, parts)| listed_entity(i, Schema::Person, &parts.join(" "))),
+        );
         let source = &listed[pick % listed.len()];
         let mut query = Entity::new("q", Schema::Person);
         query.add(prop::NAME, &perturb(source, &how).join(" "));
@@ -161,16 +173,12 @@ proptest! {
         years in proptest::collection::vec(1950u16..1990, 30),
         evidence_on_query in any::<bool>(),
     ) {
-        let mut builder = IndexBuilder::new(IndexConfig::default());
-        for (i, parts) in listed.iter().enumerate() {
-            let mut entity = Entity::new(format!("e{i}"), Schema::Person);
-            entity.add(prop::NAME, &parts.join(" "));
+        let index = index_of(listed.iter().enumerate().map(|(i, parts)| {
+            let mut entity = listed_entity(i, Schema::Person, &parts.join(" "));
             entity.add(prop::BIRTH_DATE, &years[i].to_string());
             entity.add(prop::NATIONALITY, if i % 2 == 0 { "mx" } else { "co" });
-            entity.add_dataset("random");
-            builder.add(entity);
-        }
-        let index = Arc::new(builder.finish());
+            entity
+        }));
         let source = &listed[pick % listed.len()];
         let mut query = Entity::new("q", Schema::Person);
         query.add(prop::NAME, &perturb(source, &how).join(" "));
@@ -210,18 +218,13 @@ proptest! {
         numbers in proptest::collection::vec(0u8..4, 30),
         reversed in any::<bool>(),
     ) {
-        let mut builder = IndexBuilder::new(IndexConfig::default());
-        for (i, parts) in listed.iter().enumerate() {
-            let mut entity = Entity::new(format!("e{i}"), Schema::LegalEntity);
+        let index = index_of(listed.iter().enumerate().map(|(i, parts)| {
             let mut text = parts.join(" ");
             if numbers[i] > 0 {
                 text.push_str(&format!(" {} trading ltd", numbers[i]));
             }
-            entity.add(prop::NAME, &text);
-            entity.add_dataset("random");
-            builder.add(entity);
-        }
-        let index = Arc::new(builder.finish());
+            listed_entity(i, Schema::LegalEntity, &text)
+        }));
         let source = &listed[pick % listed.len()];
         let mut parts = perturb(source, &how);
         if reversed {
