@@ -341,10 +341,51 @@ impl Index {
         allow: &dyn Fn(RecordId) -> bool,
         scratch: &mut Scratch,
     ) -> CandidateSet {
+        self.candidates_with(query, cutoff, allow, scratch, SafetyNet::Names)
+    }
+
+    /// As [`Index::candidates`], for a caller that uses only the
+    /// candidates reaching `cutoff`: when the safety net would supply its
+    /// names, the set says so (`safety_net`) but holds none of them.
+    /// Screening scores nothing below its cut-off, and nearly every query
+    /// matches nothing: keeping the best-bounded names, sorting and
+    /// grouping them cost every such query work that no result shows.
+    /// Everything else, `caps_hit` included, is what
+    /// [`Index::candidates`] gives.
+    pub fn candidates_reaching(
+        &self,
+        query: &PreparedQuery,
+        cutoff: f32,
+        allow: &dyn Fn(RecordId) -> bool,
+        scratch: &mut Scratch,
+    ) -> CandidateSet {
+        // The safety net's names count towards `caps_hit` when they, with
+        // the records of the query's identifiers, can be more than the
+        // candidates allowed: only then are they gathered to be counted.
+        let net = if !query.identifiers.is_empty()
+            || self.config().safety_net > self.config().max_candidates
+        {
+            SafetyNet::Names
+        } else {
+            SafetyNet::Flag
+        };
+        let mut set = self.candidates_with(query, cutoff, allow, scratch, net);
+        set.candidates.retain(|c| c.bound >= cutoff);
+        set
+    }
+
+    fn candidates_with(
+        &self,
+        query: &PreparedQuery,
+        cutoff: f32,
+        allow: &dyn Fn(RecordId) -> bool,
+        scratch: &mut Scratch,
+        net: SafetyNet,
+    ) -> CandidateSet {
         scratch.fit(self.names().len());
         scratch.fit_tokens(self.dictionary().len());
         let mut hits: Vec<(RecordId, NameHit)> = Vec::new();
-        let mut best_below = BestBelow::new(self.config().safety_net);
+        let mut best_below = BestBelow::new(self.config().safety_net, net);
         let mut names_touched = 0;
         for (qn, name) in query.names.iter().enumerate() {
             for (qf, form) in name.forms.iter().enumerate() {
@@ -760,10 +801,24 @@ fn cheapest_walk(
     best.1
 }
 
+/// What candidate generation keeps of the safety net.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SafetyNet {
+    /// Its best-bounded names, to be returned as candidates.
+    Names,
+    /// Only whether it holds a name: the caller uses no candidate below
+    /// the cut-off.
+    Flag,
+}
+
 /// The best-bounded names below the cut-off, kept for the safety net in a
-/// bounded min-heap (no allocation beyond its capacity).
+/// bounded min-heap (no allocation beyond its capacity); or, under
+/// [`SafetyNet::Flag`], only whether one was offered.
 struct BestBelow {
     capacity: usize,
+    net: SafetyNet,
+    /// Whether a name was offered (under [`SafetyNet::Flag`]).
+    offered: bool,
     heap: std::collections::BinaryHeap<std::cmp::Reverse<BelowEntry>>,
 }
 
@@ -788,25 +843,42 @@ impl Ord for OrderedBound {
 }
 
 impl BestBelow {
-    fn new(capacity: usize) -> BestBelow {
-        BestBelow { capacity, heap: std::collections::BinaryHeap::with_capacity(capacity + 1) }
+    fn new(capacity: usize, net: SafetyNet) -> BestBelow {
+        let heap = match net {
+            SafetyNet::Names => std::collections::BinaryHeap::with_capacity(capacity + 1),
+            SafetyNet::Flag => std::collections::BinaryHeap::new(),
+        };
+        BestBelow { capacity, net, offered: false, heap }
     }
 
     fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        match self.net {
+            SafetyNet::Names => self.heap.is_empty(),
+            SafetyNet::Flag => !self.offered,
+        }
     }
 
-    /// Whether [`BestBelow::offer`] would keep a name of this bound.
+    /// Whether [`BestBelow::offer`] would keep a name of this bound. Under
+    /// [`SafetyNet::Flag`], only the first name offered changes anything.
     fn would_take(&self, bound: f32) -> bool {
         if self.capacity == 0 {
             return false;
         }
-        self.heap.len() < self.capacity
-            || matches!(self.heap.peek(), Some(std::cmp::Reverse((worst, ..))) if worst.0 < bound)
+        match self.net {
+            SafetyNet::Names => {
+                self.heap.len() < self.capacity
+                    || matches!(self.heap.peek(), Some(std::cmp::Reverse((worst, ..))) if worst.0 < bound)
+            }
+            SafetyNet::Flag => !self.offered,
+        }
     }
 
     fn offer(&mut self, record: RecordId, hit: NameHit) {
         if self.capacity == 0 {
+            return;
+        }
+        if self.net == SafetyNet::Flag {
+            self.offered = true;
             return;
         }
         if self.heap.len() == self.capacity {

@@ -209,7 +209,9 @@ impl Screener {
         let filter = RecordFilter::new(index, &query.entity.schema, config);
         let allow = |record: RecordId| filter.allows(index, record);
         let cutoff = config.cutoff.min(config.threshold);
-        let candidates = index.candidates(&prepared, cutoff, &allow, scratch);
+        // Only candidates reaching the cut-off can be returned: the safety
+        // net's names (below it) are not gathered, only whether it was used.
+        let candidates = index.candidates_reaching(&prepared, cutoff, &allow, scratch);
         // Score best bound first. A score never exceeds its candidate's
         // bound, so once `limit` results are in hand and the next bound is
         // below the lowest of them, nothing further can enter the results;
