@@ -239,6 +239,31 @@ impl Evidence {
             }
         }
         evidence.gender = gender.flatten();
+        evidence.add_identifiers(identifiers);
+        evidence
+    }
+
+    /// The evidence of an entity with only its identifiers read: what
+    /// preparing a query and deciding whether evidence can raise a score
+    /// need. Screening reads the rest ([`Evidence::of`]) only for the few
+    /// queries with a name scoring at the cut-off or above.
+    pub fn identifiers_of(entity: &Entity) -> Evidence {
+        let mut identifiers: [&[String]; prop::IDENTIFIER_PROPERTIES.len()] =
+            [&[]; prop::IDENTIFIER_PROPERTIES.len()];
+        for (property, values) in &entity.properties {
+            if let Some(EvidenceSlot::Identifier(i)) = EvidenceSlot::of(property) {
+                identifiers[i] = values;
+            }
+        }
+        let mut evidence = Evidence::default();
+        evidence.add_identifiers(identifiers);
+        evidence
+    }
+
+    /// Adds the identifiers among the values of each identifier property
+    /// (in [`prop::IDENTIFIER_PROPERTIES`]' order), once each.
+    fn add_identifiers(&mut self, identifiers: [&[String]; prop::IDENTIFIER_PROPERTIES.len()]) {
+        let evidence = self;
         for (property, values) in prop::IDENTIFIER_PROPERTIES.into_iter().zip(identifiers) {
             for value in values {
                 if let Some(normalized) = normalize_identifier(value) {
@@ -257,7 +282,6 @@ impl Evidence {
                 }
             }
         }
-        evidence
     }
 }
 
