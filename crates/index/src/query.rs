@@ -407,11 +407,12 @@ impl Index {
                 }
                 let transliterated = form.script != analysed.script;
                 let mut parts = Vec::with_capacity(form.parts.len());
-                let middle = middle_name_positions(&form.parts, &roles, kind);
-                for (position, part) in form.parts.iter().enumerate() {
+                // The analysed parts are not needed again: their texts move
+                // into the query parts.
+                for part in form.parts {
                     let role = roles.role(&part.text);
-                    let (mut query_part, caps) = self.query_part(
-                        &part.text,
+                    let (query_part, caps) = self.query_part(
+                        part.text,
                         part.tag,
                         role,
                         &part.metaphone,
@@ -421,14 +422,15 @@ impl Index {
                         scratch.as_deref_mut(),
                     );
                     caps_hit += caps;
-                    if middle.contains(&position) {
-                        query_part.weight *= self.config().weights.middle_name;
-                    }
                     parts.push(query_part);
+                }
+                for position in middle_name_positions(&parts, !roles.given.is_empty(), kind) {
+                    parts[position].weight *= self.config().weights.middle_name;
                 }
                 let mut joins = Vec::new();
                 let filter = scratch.as_deref_mut().map(|scratch| scratch.join_filter(self));
-                for (i, pair) in form.parts.windows(2).enumerate() {
+                for i in 0..parts.len().saturating_sub(1) {
+                    let pair = [&parts[i], &parts[i + 1]];
                     if matches!(pair[0].tag, PartTag::Word | PartTag::Particle)
                         && matches!(pair[1].tag, PartTag::Word | PartTag::Particle)
                     {
@@ -487,7 +489,7 @@ impl Index {
     #[allow(clippy::too_many_arguments)]
     fn query_part(
         &self,
-        text: &str,
+        text: String,
         tag: PartTag,
         role: PartRole,
         metaphone: &str,
@@ -496,25 +498,29 @@ impl Index {
         transliterated: bool,
         scratch: Option<&mut crate::Scratch>,
     ) -> (QueryPart, u32) {
-        let chars: Vec<char> = text.chars().collect();
-        let expanded = memoised(self, scratch, text, &chars, tag, symbol, transliterated, || {
+        // Sized once: collecting `chars()` starts from a guess of a
+        // quarter of the bytes and grows.
+        let mut chars: Vec<char> = Vec::with_capacity(text.len());
+        chars.extend(text.chars());
+        let expanded = memoised(self, scratch, &text, &chars, tag, symbol, transliterated, || {
             // Phonetic keys are derived here, for parts the memo has not
-            // seen, rather than for every part of every query.
+            // seen, rather than for every part of every query: once per
+            // distinct part, so without the phonetic module's own memo.
             if metaphone.is_empty()
                 && tag == PartTag::Word
                 && text.bytes().any(|b| b.is_ascii_alphabetic())
             {
-                let metaphone = phonetic::metaphone(text).0;
-                let skeleton = phonetic::skeleton(text);
-                self.expand(&chars, tag, &metaphone, &skeleton, symbol)
+                let metaphone = phonetic::metaphone_primary(&text);
+                let skeleton = phonetic::skeleton(&text);
+                self.expand_text(&text, &chars, tag, &metaphone, &skeleton, symbol)
             } else {
-                self.expand(&chars, tag, metaphone, skeleton, symbol)
+                self.expand_text(&text, &chars, tag, metaphone, skeleton, symbol)
             }
         });
         let weight = self.config().weights.part(tag, expanded.rarity, role);
         (
             QueryPart {
-                text: text.to_owned(),
+                text,
                 chars,
                 tag,
                 role,
@@ -591,16 +597,30 @@ impl Index {
         skeleton: &str,
         symbol: Option<u32>,
     ) -> (Vec<Expansion>, u32) {
+        let text: String = chars.iter().collect();
+        self.expand_text(&text, chars, tag, metaphone, skeleton, symbol)
+    }
+
+    /// As [`Index::expand`], for a caller that holds the part's text as
+    /// well as its characters.
+    fn expand_text(
+        &self,
+        text: &str,
+        chars: &[char],
+        tag: PartTag,
+        metaphone: &str,
+        skeleton: &str,
+        symbol: Option<u32>,
+    ) -> (Vec<Expansion>, u32) {
         let sims = Similarities::default();
         let dictionary = self.dictionary();
         let config = self.config();
         let mut caps = 0;
         let mut out: Vec<Expansion> = Vec::new();
-        let text: String = chars.iter().collect();
         let push = |out: &mut Vec<Expansion>, token: TokenId, sim: f32, how: MatchHow| {
             out.push(Expansion { token, sim, how });
         };
-        if let Some(token) = dictionary.get(&text) {
+        if let Some(token) = dictionary.get(text) {
             push(&mut out, token, 1.0, MatchHow::Exact);
         }
         // Numbers and initials match literally: "13" is not "18", and an
@@ -630,7 +650,7 @@ impl Index {
             // misspelling of one: "alejandro" is not "alejandra", "susan"
             // not "susana". Spellings of one name share a given-name class
             // and still meet through it.
-            let given = tag == PartTag::Word && vigia_text::names::is_common_given_name(&text);
+            let given = tag == PartTag::Word && vigia_text::names::is_common_given_name(text);
             let other_name = |token: TokenId| {
                 given && {
                     let other = &*dictionary.info(token).text;
@@ -1003,9 +1023,24 @@ fn push_tokens<'a>(out: &mut String, tokens: impl IntoIterator<Item = &'a str>) 
     }
 }
 
-/// Whether a role's string holds a token.
+/// Whether a role's string holds a token. Asked for every part of every
+/// person query, so a plain scan of the bytes: a text with a space (a
+/// legal form's) is no token.
 fn holds_token(tokens: &str, text: &str) -> bool {
-    tokens.split_terminator(' ').any(|t| t == text)
+    let (mut rest, text) = (tokens.as_bytes(), text.as_bytes());
+    if text.contains(&b' ') {
+        return false;
+    }
+    while rest.len() > text.len() {
+        if rest[text.len()] == b' ' && rest.starts_with(text) {
+            return true;
+        }
+        match rest.iter().position(|&b| b == b' ') {
+            Some(space) => rest = &rest[space + 1..],
+            None => return false,
+        }
+    }
+    false
 }
 
 impl QueryRoles {
@@ -1064,21 +1099,16 @@ impl QueryRoles {
 /// family names); a three-word name then has none, since its middle word
 /// may as well be a family name ("Joaquín Guzmán Loera") or a patronymic.
 /// Organisation names have none.
-fn middle_name_positions(
-    parts: &[vigia_text::Part],
-    roles: &QueryRoles,
-    kind: NameKind,
-) -> Vec<usize> {
+fn middle_name_positions(parts: &[QueryPart], given_known: bool, kind: NameKind) -> Vec<usize> {
     if matches!(kind, NameKind::Organization | NameKind::Object)
         || parts.iter().any(|p| matches!(p.tag, PartTag::LegalForm | PartTag::OrgWord))
     {
         return Vec::new();
     }
     let is_word = |i: &usize| parts[*i].tag == PartTag::Word;
-    if !roles.given.is_empty() {
-        let mut given = (0..parts.len())
-            .filter(is_word)
-            .filter(|&i| roles.role(&parts[i].text) == PartRole::Given);
+    if given_known {
+        let mut given =
+            (0..parts.len()).filter(is_word).filter(|&i| parts[i].role == PartRole::Given);
         if given.next().is_some() {
             return given.collect();
         }
@@ -1155,6 +1185,21 @@ mod tests {
             builder.add(entity);
         }
         builder.finish()
+    }
+
+    #[test]
+    fn holds_token_agrees_with_splitting_the_tokens() {
+        let roles = ["", "smith ", "de la cruz ", "ana maria ", "jo joe jo-e ", "a  b ", "e "];
+        let texts = [
+            "", " ", "smith", "smit", "mith", "smiths", "de", "la", "cruz", "de la", "la cruz",
+            "ana", "maria", "anamaria", "jo", "joe", "jo-e", "e", "a", "b", "a b",
+        ];
+        for tokens in roles {
+            for text in texts {
+                let reference = tokens.split_terminator(' ').any(|t| t == text);
+                assert_eq!(holds_token(tokens, text), reference, "{tokens:?} {text:?}");
+            }
+        }
     }
 
     #[test]
