@@ -6,53 +6,87 @@ use vigia_text::{PartTag, Script, analyze_without_keys, normalize, phonetic, tok
 
 use crate::{Index, NameOrigin, PartRole, TokenId, fuzzy};
 
-/// What an expansion depends on besides the index: the part's text, tag
-/// and equivalence symbol (its phonetic keys follow from its text). The
-/// text is hashed for the lookup and kept in the entry to rule out
-/// collisions, so a lookup allocates nothing.
-pub(crate) type MemoKey = (u64, PartTag, Option<u32>);
+/// The key of a memoised expansion: a hash of what it depends on besides
+/// the index — the part's text, tag and equivalence symbol (its phonetic
+/// keys follow from its text) — and of whether the entry holds what a
+/// transliterated form keeps (see [`memo_key`]). The entry holds all of
+/// them again, so that a hash collision is a miss, never a wrong hit; a
+/// lookup allocates nothing.
+pub(crate) type MemoKey = u64;
 
-/// A memoised expansion.
+/// A memoised expansion. With its key it fills one 64-byte cache line
+/// (the entries are read at random, one per part of every query): the
+/// text is inline up to [`MEMO_INLINE`] bytes, and the expansions a
+/// transliterated form keeps are an entry of their own rather than a
+/// second list in every entry.
 #[derive(Debug, Clone)]
 pub(crate) struct MemoEntry {
-    pub(crate) text: MemoText,
-    pub(crate) expansions: std::sync::Arc<[Expansion]>,
-    pub(crate) caps: u32,
-    /// The expansions a transliterated form keeps (see
-    /// [`Index::keep_in_transliteration`]), computed the first time the part comes
-    /// from one.
-    pub(crate) transliterated: Option<std::sync::Arc<[Expansion]>>,
+    text: MemoText,
+    /// All the part's expansions, or those a transliterated form keeps
+    /// when `transliterated`.
+    expansions: std::sync::Arc<[Expansion]>,
+    caps: u32,
     /// What the part's weight and join lookups need (see [`Expanded`]).
-    pub(crate) rarity: f32,
-    pub(crate) listed_join: bool,
+    rarity: f32,
+    symbol: Option<u32>,
+    tag: PartTag,
+    transliterated: bool,
+    listed_join: bool,
+}
+
+const _: () = assert!(std::mem::size_of::<(MemoKey, MemoEntry)>() == 64);
+
+/// The memo key of a part (see [`MemoKey`]): its text's hash
+/// ([`crate::text_hash`]) mixed with its tag, symbol and whether the entry
+/// is for a transliterated form.
+fn memo_key(hash: u64, tag: PartTag, symbol: Option<u32>, transliterated: bool) -> MemoKey {
+    let rest = (tag as u64) << 40
+        | u64::from(transliterated) << 39
+        | u64::from(symbol.is_some()) << 38
+        | u64::from(symbol.unwrap_or(0));
+    hash ^ rest.wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29)
+}
+
+impl MemoEntry {
+    /// Whether the entry is that of this part.
+    fn is(&self, text: &MemoText, tag: PartTag, symbol: Option<u32>, transliterated: bool) -> bool {
+        self.tag == tag
+            && self.symbol == symbol
+            && self.transliterated == transliterated
+            && self.text.same(text)
+    }
 }
 
 /// A part's text in its memo entry: short texts (most parts) are kept in
-/// the entry itself, so that confirming a hit reads no other cache line.
+/// the entry itself, zero-padded and followed by their length, so that
+/// confirming a hit reads no other cache line and compares two arrays of a
+/// fixed size.
 #[derive(Debug, Clone)]
 pub(crate) enum MemoText {
-    Inline { len: u8, bytes: [u8; MEMO_INLINE] },
-    Heap(Box<str>),
+    Inline([u8; MEMO_INLINE + 1]),
+    Heap(Box<Box<str>>),
 }
 
-/// The longest text kept inline (the enum is then as large as three words).
-const MEMO_INLINE: usize = 22;
+/// The longest text kept inline (the enum is then as large as two words).
+const MEMO_INLINE: usize = 14;
 
 impl MemoText {
     fn new(text: &str) -> MemoText {
         if text.len() <= MEMO_INLINE {
-            let mut bytes = [0; MEMO_INLINE];
+            let mut bytes = [0; MEMO_INLINE + 1];
             bytes[..text.len()].copy_from_slice(text.as_bytes());
-            MemoText::Inline { len: text.len() as u8, bytes }
+            bytes[MEMO_INLINE] = text.len() as u8;
+            MemoText::Inline(bytes)
         } else {
-            MemoText::Heap(text.into())
+            MemoText::Heap(Box::new(text.into()))
         }
     }
 
-    fn is(&self, text: &str) -> bool {
-        match self {
-            MemoText::Inline { len, bytes } => bytes[..*len as usize] == *text.as_bytes(),
-            MemoText::Heap(heap) => **heap == *text,
+    fn same(&self, other: &MemoText) -> bool {
+        match (self, other) {
+            (MemoText::Inline(a), MemoText::Inline(b)) => a == b,
+            (MemoText::Heap(a), MemoText::Heap(b)) => a == b,
+            _ => false,
         }
     }
 }
@@ -74,7 +108,7 @@ struct Expanded {
 }
 
 /// Looks a part up in the memo, or computes and stores it. `transliterated`
-/// asks for the expansions a transliterated form keeps as well.
+/// asks for the expansions a transliterated form keeps.
 #[allow(clippy::too_many_arguments)]
 fn memoised(
     index: &Index,
@@ -86,60 +120,82 @@ fn memoised(
     transliterated: bool,
     compute: impl FnOnce() -> (Vec<Expansion>, u32),
 ) -> Expanded {
-    let kept = |expansions: &std::sync::Arc<[Expansion]>| {
-        if transliterated {
-            index.kept_in_transliteration(chars, expansions)
-        } else {
-            expansions.clone()
-        }
-    };
     let hash = crate::text_hash(text);
     let Some(scratch) = scratch else {
         let (expansions, caps) = compute();
         let expansions: std::sync::Arc<[Expansion]> = expansions.into();
         return Expanded {
-            kept: kept(&expansions),
+            kept: if transliterated {
+                index.kept_in_transliteration(chars, &expansions)
+            } else {
+                expansions.clone()
+            },
             rarity: index.spelling_rarity(&expansions),
             listed_join: index.join_postings(hash).next().is_some(),
             caps,
             hash,
         };
     };
-    let key: MemoKey = (hash, tag, symbol);
     let memo = scratch.memo(index.id());
-    if let Some(entry) = memo.get_mut(&key)
-        && entry.text.is(text)
+    let memo_text = MemoText::new(text);
+    let found = |entry: &MemoEntry| Expanded {
+        kept: entry.expansions.clone(),
+        caps: entry.caps,
+        hash,
+        rarity: entry.rarity,
+        listed_join: entry.listed_join,
+    };
+    let key = memo_key(hash, tag, symbol, transliterated);
+    if let Some(entry) = memo.get(&key)
+        && entry.is(&memo_text, tag, symbol, transliterated)
     {
-        let kept = if transliterated {
-            entry.transliterated.get_or_insert_with(|| kept(&entry.expansions)).clone()
-        } else {
-            entry.expansions.clone()
-        };
-        return Expanded {
-            kept,
-            caps: entry.caps,
-            hash,
-            rarity: entry.rarity,
-            listed_join: entry.listed_join,
-        };
+        return found(entry);
     }
-    let (expansions, caps) = compute();
-    let expansions: std::sync::Arc<[Expansion]> = expansions.into();
-    let kept = kept(&expansions);
-    let rarity = index.spelling_rarity(&expansions);
-    let listed_join = index.join_postings(hash).next().is_some();
+    // The part's own entry, which a transliterated form's entry is made
+    // from.
+    let own_key = memo_key(hash, tag, symbol, false);
+    let own = if transliterated { memo.get(&own_key) } else { None };
+    let own = match own {
+        Some(entry) if entry.is(&memo_text, tag, symbol, false) => found(entry),
+        _ => {
+            let (expansions, caps) = compute();
+            let expansions: std::sync::Arc<[Expansion]> = expansions.into();
+            let rarity = index.spelling_rarity(&expansions);
+            let listed_join = index.join_postings(hash).next().is_some();
+            memo.insert(
+                own_key,
+                MemoEntry {
+                    text: memo_text.clone(),
+                    expansions: expansions.clone(),
+                    caps,
+                    rarity,
+                    symbol,
+                    tag,
+                    transliterated: false,
+                    listed_join,
+                },
+            );
+            Expanded { kept: expansions, caps, hash, rarity, listed_join }
+        }
+    };
+    if !transliterated {
+        return own;
+    }
+    let kept = index.kept_in_transliteration(chars, &own.kept);
     memo.insert(
         key,
         MemoEntry {
-            text: MemoText::new(text),
-            expansions: expansions.clone(),
-            caps,
-            transliterated: transliterated.then(|| kept.clone()),
-            rarity,
-            listed_join,
+            text: memo_text,
+            expansions: kept.clone(),
+            caps: own.caps,
+            rarity: own.rarity,
+            symbol,
+            tag,
+            transliterated: true,
+            listed_join: own.listed_join,
         },
     );
-    Expanded { kept, caps, hash, rarity, listed_join }
+    Expanded { kept, ..own }
 }
 
 /// How a query part reaches a dictionary token.
