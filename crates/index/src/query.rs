@@ -198,6 +198,30 @@ fn memoised(
     Expanded { kept, ..own }
 }
 
+/// Reads the memo entries of a form's parts, and the first expansion of
+/// each, before any part is prepared. Each entry is a cache miss or two
+/// (the table, the entry, the shared list of expansions); here the reads of
+/// different parts are independent and overlap, where preparing the parts
+/// one by one waited on each in turn (taking a share of the expansions is
+/// an atomic increment, which lets no later load start early). Changes no
+/// result: the entries are read again, from the cache, by [`memoised`].
+fn warm_memo(
+    index: &Index,
+    scratch: &mut crate::Scratch,
+    parts: &[vigia_text::Part],
+    transliterated: bool,
+) {
+    let memo = scratch.memo(index.id());
+    let mut seen = 0;
+    for part in parts {
+        let key = memo_key(crate::text_hash(&part.text), part.tag, part.symbol, transliterated);
+        if let Some(entry) = memo.get(&key) {
+            seen ^= entry.expansions.first().map_or(0, |e| e.token);
+        }
+    }
+    std::hint::black_box(seen);
+}
+
 /// How a query part reaches a dictionary token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MatchHow {
@@ -462,6 +486,9 @@ impl Index {
                     continue;
                 }
                 let transliterated = form.script != analysed.script;
+                if let Some(scratch) = scratch.as_deref_mut() {
+                    warm_memo(self, scratch, &form.parts, transliterated);
+                }
                 let mut parts = Vec::with_capacity(form.parts.len());
                 // The analysed parts are not needed again: their texts move
                 // into the query parts.
