@@ -1212,20 +1212,9 @@ fn family_name_first(name: &str) -> Option<(&str, &str)> {
     (!first.contains(',') && !first.is_empty() && !last.is_empty()).then_some((last, first))
 }
 
-/// The tokens of folded name parts that are not plain ASCII (see
-/// [`QueryRoles::with_memo`]), each followed by a space, by the hash of the
-/// part as written ([`crate::text_hash`]). The part is kept with its tokens,
-/// in one string, and checked on a hit, so that a hit reads one string
-/// where a map keyed by the part read two: `(len, part ++ tokens)`, `len`
-/// the part's length in bytes.
-pub(crate) type FoldMemo = rustc_hash::FxHashMap<u64, (u32, Box<str>)>;
-
-/// The memoised tokens of a part as written, if the memo holds them.
-fn memoised_fold<'a>(memo: &'a FoldMemo, hash: u64, value: &str) -> Option<&'a str> {
-    let (len, kept) = memo.get(&hash)?;
-    let (part, tokens) = kept.split_at_checked(*len as usize)?;
-    (part == value).then_some(tokens)
-}
+/// The tokens of folded name parts that are not plain ASCII, by the part
+/// as written (see [`QueryRoles::with_memo`]), each followed by a space.
+pub(crate) type FoldMemo = rustc_hash::FxHashMap<Box<str>, Box<str>>;
 
 /// The folded tokens of the values of `properties`, each followed by a
 /// space (see the fields of [`QueryRoles`]).
@@ -1244,17 +1233,13 @@ fn fold_set(entity: &Entity, properties: &[&str], mut memo: Option<&mut FoldMemo
                     out.push(' ');
                 }
             } else if let Some(memo) = memo.as_deref_mut() {
-                let hash = crate::text_hash(value);
-                match memoised_fold(memo, hash, value) {
+                match memo.get(value.as_str()) {
                     Some(tokens) => out.push_str(tokens),
                     None => {
                         let start = out.len();
                         let tokens = token::tokenize(&normalize::fold(value));
                         push_tokens(&mut out, tokens.iter().map(String::as_str));
-                        let mut kept = String::with_capacity(value.len() + out.len() - start);
-                        kept.push_str(value);
-                        kept.push_str(&out[start..]);
-                        memo.insert(hash, (value.len() as u32, kept.into()));
+                        memo.insert(value.as_str().into(), out[start..].into());
                     }
                 }
             } else {
