@@ -211,7 +211,7 @@ impl IndexBuilder {
                     datasets.push(id as u16);
                 }
                 records.push(Record {
-                    entity,
+                    entity: entity.into(),
                     evidence,
                     datasets,
                     names: first_name..names.len() as NameId,
