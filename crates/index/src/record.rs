@@ -18,7 +18,9 @@ use vigia_model::{Entity, PartialDate, Schema, country, prop};
 /// The encoded entities were checked when the snapshot was loaded (framing,
 /// UTF-8, enumerations), so decoding one later cannot fail.
 pub struct RecordEntity {
-    decoded: OnceLock<Entity>,
+    /// Boxed: an entity is a few hundred bytes, which every record would
+    /// otherwise carry (and the load would touch) before it is decoded.
+    decoded: OnceLock<Box<Entity>>,
     encoded: Option<EncodedEntity>,
 }
 
@@ -44,7 +46,7 @@ impl RecordEntity {
 
 impl From<Entity> for RecordEntity {
     fn from(entity: Entity) -> RecordEntity {
-        RecordEntity { decoded: OnceLock::from(entity), encoded: None }
+        RecordEntity { decoded: OnceLock::from(Box::new(entity)), encoded: None }
     }
 }
 
@@ -52,12 +54,14 @@ impl Deref for RecordEntity {
     type Target = Entity;
 
     fn deref(&self) -> &Entity {
-        self.decoded.get_or_init(|| match &self.encoded {
-            Some(EncodedEntity { snapshot, range }) => crate::snapshot::decode_checked_entity(
-                snapshot.get(range.clone()).unwrap_or_default(),
-            ),
-            // Not reached: an entity without bytes was made decoded.
-            None => Entity::new(String::new(), Schema::Thing),
+        self.decoded.get_or_init(|| {
+            Box::new(match &self.encoded {
+                Some(EncodedEntity { snapshot, range }) => crate::snapshot::decode_checked_entity(
+                    snapshot.get(range.clone()).unwrap_or_default(),
+                ),
+                // Not reached: an entity without bytes was made decoded.
+                None => Entity::new(String::new(), Schema::Thing),
+            })
         })
     }
 }
