@@ -5,8 +5,9 @@
 //! The encoding is this crate's own, written by hand: fixed-width
 //! little-endian integers, length-prefixed strings and arrays. Arrays of
 //! numbers (postings, deletion tables) are copied as blocks, so decoding
-//! them is a copy; what costs is the records' entities, one allocation per
-//! string. Nothing here reads or writes files: the caller does, and decides
+//! them is a copy. The records' entities, one allocation per string, are
+//! only checked at load and decoded when first read ([`RecordEntity`], ADR
+//! 0129). Nothing here reads or writes files: the caller does, and decides
 //! what a snapshot must match ([`SnapshotKey`]).
 //!
 //! Layout:
