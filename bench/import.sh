@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end import benchmark for `vigia lists import`.
 #
-# 1. Builds the release binary once.
+# 1. Builds the binary once, with the dist profile (the one we ship).
 # 2. Imports every list under ../shared/data/lists into a fresh data
 #    directory: wall time (hyperfine when installed, else repeated timing),
 #    CPU time and peak RSS (/usr/bin/time -v).
@@ -21,8 +21,8 @@ if [ ! -d "$LISTS" ]; then
   exit 1
 fi
 
-cargo build --release --locked -p vigia-cli >&2
-BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/vigia
+cargo build --profile dist --locked -p vigia-cli >&2
+BIN=${CARGO_TARGET_DIR:-$PWD/target}/dist/vigia
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 

@@ -21,8 +21,8 @@ ACCOUNTS=${ACCOUNTS:-$((N / 50))}
 OUT=${OUT:-target/bench-monitor}
 mkdir -p "$OUT"
 
-cargo build --release -p vigia-cli
-VIGIA=target/release/vigia
+cargo build --profile dist -p vigia-cli
+VIGIA=${CARGO_TARGET_DIR:-target}/dist/vigia
 
 JSONL="$OUT/tx-$N.jsonl"
 CUSTOMERS="$OUT/customers-$N.jsonl"

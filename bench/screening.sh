@@ -19,7 +19,7 @@
 #                  about two seconds, the peer's several minutes, and on a
 #                  shared machine a single short sample moves by a fifth
 #
-# Steps: builds vigia and vigia-eval in release; builds the peer's venv
+# Steps: builds vigia and vigia-eval with the dist profile; builds the peer's venv
 # (bench/peer/setup.sh, bench/.venv, git-ignored; minutes the first time);
 # `vigia-eval --export` writes the entities it indexed and the labelled sets
 # to a temporary folder; vigia-eval measures Vigia on them with one rayon
@@ -64,9 +64,9 @@ trap 'rm -rf "$tmp"' EXIT
 say() { echo "== $*" >&2; }
 
 if [ -z "$bin_dir" ]; then
-  say "building vigia and vigia-eval (release)"
-  cargo build --release --locked -q -p vigia-cli -p vigia-eval
-  bin_dir="${CARGO_TARGET_DIR:-$root/target}/release"
+  say "building vigia and vigia-eval (dist profile: the binary we ship)"
+  cargo build --profile dist --locked -q -p vigia-cli -p vigia-eval
+  bin_dir="${CARGO_TARGET_DIR:-$root/target}/dist"
 fi
 # Copies, so that another build in this tree cannot swap them mid-run.
 cp "$bin_dir/vigia" "$bin_dir/vigia-eval" "$tmp/"

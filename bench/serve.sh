@@ -85,9 +85,9 @@ trap cleanup EXIT
 say() { echo "== $*" >&2; }
 
 if [ -z "$bin_dir" ]; then
-  say "building vigia (release)"
-  cargo build --release --locked -q -p vigia-cli
-  bin_dir="${CARGO_TARGET_DIR:-$root/target}/release"
+  say "building vigia (dist profile: the binary we ship)"
+  cargo build --profile dist --locked -q -p vigia-cli
+  bin_dir="${CARGO_TARGET_DIR:-$root/target}/dist"
 fi
 cp "$bin_dir/vigia" "$tmp/vigia"
 vigia="$tmp/vigia"

@@ -479,7 +479,7 @@ pub fn export(
     let mut entities =
         std::io::BufWriter::new(std::fs::File::create(dir.join("entities.ftm.json"))?);
     for record in index.records() {
-        serde_json::to_writer(&mut entities, &record.entity)?;
+        serde_json::to_writer(&mut entities, &*record.entity)?;
         entities.write_all(b"\n")?;
     }
     entities.flush()?;

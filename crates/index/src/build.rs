@@ -211,7 +211,7 @@ impl IndexBuilder {
                     datasets.push(id as u16);
                 }
                 records.push(Record {
-                    entity,
+                    entity: entity.into(),
                     evidence,
                     datasets,
                     names: first_name..names.len() as NameId,
@@ -340,7 +340,9 @@ fn heap_size(index: &Index) -> usize {
         .records
         .iter()
         .map(|r| {
+            // The entity is boxed in the record.
             std::mem::size_of::<Record>()
+                + std::mem::size_of::<vigia_model::Entity>()
                 + r.entity
                     .properties
                     .iter()

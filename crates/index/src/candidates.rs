@@ -94,16 +94,22 @@ struct MarkTable {
     shift: u32,
 }
 
-/// A token's entry in the [`MarkTable`]: the range of `token_parts`.
+/// A token's entry in the [`MarkTable`]: the range of `token_parts`, and
+/// the bound's sum of a name holding no other marked token.
 #[derive(Debug, Clone, Copy)]
 struct TokenMark {
     token: TokenId,
     start: u32,
     len: u32,
+    /// `Σ weight × best similarity` over the parts reaching the token, in
+    /// the parts' order: what bounding a name whose only marked token this
+    /// is sums, to the bit (the other parts add `weight × 0`, which leaves
+    /// a sum of non-negative terms unchanged).
+    solo: f32,
 }
 
 impl TokenMark {
-    const EMPTY: TokenMark = TokenMark { token: TokenId::MAX, start: 0, len: 0 };
+    const EMPTY: TokenMark = TokenMark { token: TokenId::MAX, start: 0, len: 0, solo: 0.0 };
 }
 
 impl MarkTable {
@@ -131,11 +137,16 @@ impl MarkTable {
 
     /// The range of `token` in `token_parts`, if it is marked.
     fn get(&self, token: TokenId) -> Option<(u32, u32)> {
+        self.mark(token).map(|mark| (mark.start, mark.len))
+    }
+
+    /// The entry of `token`, if it is marked.
+    fn mark(&self, token: TokenId) -> Option<TokenMark> {
         let mut i = self.home(token);
         loop {
             let slot = self.slots[i];
             if slot.token == token {
-                return Some((slot.start, slot.len));
+                return Some(slot);
             }
             if slot.token == TokenId::MAX {
                 return None;
@@ -264,6 +275,11 @@ impl Scratch {
         for (p, part) in parts.enumerate() {
             self.marking.extend(part.expansions.iter().map(|e| (e.token, p as u16, e.sim)));
         }
+        self.index_marking();
+    }
+
+    /// Groups `marking` by token into `token_marks` and `token_parts`.
+    fn index_marking(&mut self) {
         self.marking.sort_unstable_by_key(|(token, p, _)| (*token, *p));
         self.token_parts.clear();
         // The marking is sorted by token: each token's parts are one run.
@@ -272,11 +288,27 @@ impl Scratch {
         for &(token, p, sim) in &self.marking {
             let mark = self.token_marks.entry(token);
             if mark.token != token {
-                *mark = TokenMark { token, start: self.token_parts.len() as u32, len: 0 };
+                *mark =
+                    TokenMark { token, start: self.token_parts.len() as u32, len: 0, solo: 0.0 };
             }
             mark.len += 1;
             self.token_parts.push((p, sim));
             self.token_marked.insert(token);
+        }
+    }
+
+    /// Sets each marked token's `solo` sum from the parts' weights.
+    fn sum_solo_marks(&mut self, weights: &[f32]) {
+        for mark in self.token_marks.slots.iter_mut().filter(|m| m.token != TokenId::MAX) {
+            let parts = &self.token_parts[mark.start as usize..(mark.start + mark.len) as usize];
+            let mut sum = 0.0f32;
+            // Grouped by part (the marking is sorted by token, then part):
+            // a part's best similarity, then its term, in the parts' order.
+            for run in parts.chunk_by(|a, b| a.0 == b.0) {
+                let best = run.iter().fold(0.0f32, |b, &(_, sim)| if sim > b { sim } else { b });
+                sum += weights[run[0].0 as usize] * best;
+            }
+            mark.solo = sum;
         }
     }
 
@@ -341,10 +373,51 @@ impl Index {
         allow: &dyn Fn(RecordId) -> bool,
         scratch: &mut Scratch,
     ) -> CandidateSet {
+        self.candidates_with(query, cutoff, allow, scratch, SafetyNet::Names)
+    }
+
+    /// As [`Index::candidates`], for a caller that uses only the
+    /// candidates reaching `cutoff`: when the safety net would supply its
+    /// names, the set says so (`safety_net`) but holds none of them.
+    /// Screening scores nothing below its cut-off, and nearly every query
+    /// matches nothing: keeping the best-bounded names, sorting and
+    /// grouping them cost every such query work that no result shows.
+    /// Everything else, `caps_hit` included, is what
+    /// [`Index::candidates`] gives.
+    pub fn candidates_reaching(
+        &self,
+        query: &PreparedQuery,
+        cutoff: f32,
+        allow: &dyn Fn(RecordId) -> bool,
+        scratch: &mut Scratch,
+    ) -> CandidateSet {
+        // The safety net's names count towards `caps_hit` when they, with
+        // the records of the query's identifiers, can be more than the
+        // candidates allowed: only then are they gathered to be counted.
+        let net = if !query.identifiers.is_empty()
+            || self.config().safety_net > self.config().max_candidates
+        {
+            SafetyNet::Names
+        } else {
+            SafetyNet::Flag
+        };
+        let mut set = self.candidates_with(query, cutoff, allow, scratch, net);
+        set.candidates.retain(|c| c.bound >= cutoff);
+        set
+    }
+
+    fn candidates_with(
+        &self,
+        query: &PreparedQuery,
+        cutoff: f32,
+        allow: &dyn Fn(RecordId) -> bool,
+        scratch: &mut Scratch,
+        net: SafetyNet,
+    ) -> CandidateSet {
         scratch.fit(self.names().len());
         scratch.fit_tokens(self.dictionary().len());
         let mut hits: Vec<(RecordId, NameHit)> = Vec::new();
-        let mut best_below = BestBelow::new(self.config().safety_net);
+        let mut best_below = BestBelow::new(self.config().safety_net, net);
         let mut names_touched = 0;
         for (qn, name) in query.names.iter().enumerate() {
             for (qf, form) in name.forms.iter().enumerate() {
@@ -554,6 +627,7 @@ impl Index {
         tables.joined.sort_unstable();
         tables.weights.clear();
         tables.weights.extend((0..part_count).map(|i| part(i).weight));
+        scratch.sum_solo_marks(&tables.weights);
         let (initials, joined, weights) = (&tables.initials, &tables.joined, &tables.weights);
         let Scratch { touched, slots, best, token_marks, token_marked, token_parts, .. } =
             &mut *scratch;
@@ -613,6 +687,25 @@ impl Index {
             // similarity of each part is a maximum, whatever the order in
             // which the tokens are read.
             for (slot, &name_id) in slots.iter().zip(touched.iter()) {
+                let tokens = self.slot_tokens(slot);
+                if tokens.len() <= 32 {
+                    // Most names hold one marked token: their sum is that
+                    // token's, summed once per form rather than per name.
+                    let mut marked = 0u32;
+                    for (k, &token) in tokens.iter().enumerate() {
+                        marked |= u32::from(token_marked.contains(token)) << k;
+                    }
+                    if marked == 0 {
+                        settle(name_id, 0.0, slot.record);
+                        continue;
+                    }
+                    if marked.count_ones() == 1 {
+                        let token = tokens[marked.trailing_zeros() as usize];
+                        let sum = token_marks.mark(token).map_or(0.0, |mark| mark.solo);
+                        settle(name_id, sum, slot.record);
+                        continue;
+                    }
+                }
                 // A name holding no marked token is bounded 0, as the sum
                 // of zero similarities would be.
                 let mut reached = false;
@@ -760,10 +853,24 @@ fn cheapest_walk(
     best.1
 }
 
+/// What candidate generation keeps of the safety net.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SafetyNet {
+    /// Its best-bounded names, to be returned as candidates.
+    Names,
+    /// Only whether it holds a name: the caller uses no candidate below
+    /// the cut-off.
+    Flag,
+}
+
 /// The best-bounded names below the cut-off, kept for the safety net in a
-/// bounded min-heap (no allocation beyond its capacity).
+/// bounded min-heap (no allocation beyond its capacity); or, under
+/// [`SafetyNet::Flag`], only whether one was offered.
 struct BestBelow {
     capacity: usize,
+    net: SafetyNet,
+    /// Whether a name was offered (under [`SafetyNet::Flag`]).
+    offered: bool,
     heap: std::collections::BinaryHeap<std::cmp::Reverse<BelowEntry>>,
 }
 
@@ -788,25 +895,42 @@ impl Ord for OrderedBound {
 }
 
 impl BestBelow {
-    fn new(capacity: usize) -> BestBelow {
-        BestBelow { capacity, heap: std::collections::BinaryHeap::with_capacity(capacity + 1) }
+    fn new(capacity: usize, net: SafetyNet) -> BestBelow {
+        let heap = match net {
+            SafetyNet::Names => std::collections::BinaryHeap::with_capacity(capacity + 1),
+            SafetyNet::Flag => std::collections::BinaryHeap::new(),
+        };
+        BestBelow { capacity, net, offered: false, heap }
     }
 
     fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        match self.net {
+            SafetyNet::Names => self.heap.is_empty(),
+            SafetyNet::Flag => !self.offered,
+        }
     }
 
-    /// Whether [`BestBelow::offer`] would keep a name of this bound.
+    /// Whether [`BestBelow::offer`] would keep a name of this bound. Under
+    /// [`SafetyNet::Flag`], only the first name offered changes anything.
     fn would_take(&self, bound: f32) -> bool {
         if self.capacity == 0 {
             return false;
         }
-        self.heap.len() < self.capacity
-            || matches!(self.heap.peek(), Some(std::cmp::Reverse((worst, ..))) if worst.0 < bound)
+        match self.net {
+            SafetyNet::Names => {
+                self.heap.len() < self.capacity
+                    || matches!(self.heap.peek(), Some(std::cmp::Reverse((worst, ..))) if worst.0 < bound)
+            }
+            SafetyNet::Flag => !self.offered,
+        }
     }
 
     fn offer(&mut self, record: RecordId, hit: NameHit) {
         if self.capacity == 0 {
+            return;
+        }
+        if self.net == SafetyNet::Flag {
+            self.offered = true;
             return;
         }
         if self.heap.len() == self.capacity {
@@ -950,7 +1074,7 @@ mod tests {
             for (i, &token) in tokens.iter().enumerate() {
                 let mark = table.entry(token);
                 assert_eq!(mark.token, TokenId::MAX, "{token} added twice");
-                *mark = TokenMark { token, start: i as u32, len: 1 };
+                *mark = TokenMark { token, start: i as u32, len: 1, solo: 0.0 };
             }
             for (i, &token) in tokens.iter().enumerate() {
                 assert_eq!(table.get(token), Some((i as u32, 1)), "{token}");
@@ -960,6 +1084,49 @@ mod tests {
                 if !tokens.contains(&absent) {
                     assert_eq!(table.get(absent), None, "{absent}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn a_solo_mark_sums_as_bounding_a_name_with_that_token_alone_would() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (state >> 33) as u32
+        };
+        let mut scratch = Scratch::new();
+        scratch.fit_tokens(64);
+        for _ in 0..2000 {
+            let parts = 1 + next() as usize % 9;
+            let weights: Vec<f32> = (0..parts).map(|_| (next() % 1000) as f32 / 333.0).collect();
+            for &(token, ..) in &scratch.marking {
+                scratch.token_marked.remove(token);
+            }
+            scratch.marking.clear();
+            for _ in 0..1 + next() % 24 {
+                let sim = (next() % 1001) as f32 / 1000.0;
+                scratch.marking.push((next() % 8, (next() as usize % parts) as u16, sim));
+            }
+            scratch.index_marking();
+            scratch.sum_solo_marks(&weights);
+            for token in 0..8 {
+                // What the general path does: the best similarity of every
+                // part, then the sum over all parts in their order.
+                let mut best = vec![0.0f32; parts];
+                let reaching = scratch.token_marks.get(token).map_or(&[][..], |(start, len)| {
+                    &scratch.token_parts[start as usize..(start + len) as usize]
+                });
+                for &(p, sim) in reaching {
+                    let b = &mut best[p as usize];
+                    *b = if sim > *b { sim } else { *b };
+                }
+                let mut sum = 0.0f32;
+                for (w, b) in weights.iter().zip(&best) {
+                    sum += w * b;
+                }
+                let solo = scratch.token_marks.mark(token).map_or(0.0, |mark| mark.solo);
+                assert_eq!(solo.to_bits(), sum.to_bits(), "{token} {weights:?} {reaching:?}");
             }
         }
     }

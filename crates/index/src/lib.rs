@@ -33,11 +33,13 @@ pub use query::{
     Expansion, MatchHow, PreparedQuery, QueryForm, QueryJoin, QueryName, QueryPart, QueryRoles,
     Similarities,
 };
-pub use record::{Evidence, Gender, Identifier, IdentifierKind, normalize_identifier};
+pub use record::{
+    Evidence, Gender, Identifier, IdentifierKind, RecordEntity, normalize_identifier,
+};
 pub use snapshot::{SNAPSHOT_FORMAT, SnapshotError, SnapshotKey};
 pub use weight::{PartRole, Weights};
 
-use vigia_model::{Entity, Schema};
+use vigia_model::Schema;
 use vigia_text::{PartTag, Script};
 
 /// A process-unique index id. Ids only tell indexes apart for caches
@@ -116,10 +118,12 @@ impl Default for IndexConfig {
 }
 
 /// A listed entity, with what the scorer needs pre-parsed.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Record {
-    /// The entity as listed.
-    pub entity: Entity,
+    /// The entity as listed (decoded when first read, for an index loaded
+    /// from a snapshot: its schema is also in [`Index::schema_of`], which
+    /// hot paths read instead).
+    pub entity: RecordEntity,
     /// Secondary evidence (dates, countries, gender, identifiers).
     pub evidence: Evidence,
     /// Dataset ids (see [`Index::dataset_name`]).
@@ -501,7 +505,9 @@ impl Index {
 
     /// Whether a record's schema may be matched against a query schema.
     pub fn schema_compatible(&self, query: &Schema, record: RecordId) -> bool {
-        query.can_match(&self.records[record as usize].entity.schema)
+        // The schema table, not the entity: reading the entity would decode
+        // it (see `RecordEntity`).
+        query.can_match(&self.schemata[self.schema_of(record)])
     }
 }
 
@@ -545,6 +551,7 @@ mod join_postings_tests {
 #[cfg(test)]
 mod name_slot_tests {
     use super::*;
+    use vigia_model::Entity;
 
     #[test]
     fn slots_hold_each_names_record_parts_and_tokens() {

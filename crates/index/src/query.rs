@@ -6,53 +6,87 @@ use vigia_text::{PartTag, Script, analyze_without_keys, normalize, phonetic, tok
 
 use crate::{Index, NameOrigin, PartRole, TokenId, fuzzy};
 
-/// What an expansion depends on besides the index: the part's text, tag
-/// and equivalence symbol (its phonetic keys follow from its text). The
-/// text is hashed for the lookup and kept in the entry to rule out
-/// collisions, so a lookup allocates nothing.
-pub(crate) type MemoKey = (u64, PartTag, Option<u32>);
+/// The key of a memoised expansion: a hash of what it depends on besides
+/// the index — the part's text, tag and equivalence symbol (its phonetic
+/// keys follow from its text) — and of whether the entry holds what a
+/// transliterated form keeps (see [`memo_key`]). The entry holds all of
+/// them again, so that a hash collision is a miss, never a wrong hit; a
+/// lookup allocates nothing.
+pub(crate) type MemoKey = u64;
 
-/// A memoised expansion.
+/// A memoised expansion. With its key it fills one 64-byte cache line
+/// (the entries are read at random, one per part of every query): the
+/// text is inline up to [`MEMO_INLINE`] bytes, and the expansions a
+/// transliterated form keeps are an entry of their own rather than a
+/// second list in every entry.
 #[derive(Debug, Clone)]
 pub(crate) struct MemoEntry {
-    pub(crate) text: MemoText,
-    pub(crate) expansions: std::sync::Arc<[Expansion]>,
-    pub(crate) caps: u32,
-    /// The expansions a transliterated form keeps (see
-    /// [`Index::keep_in_transliteration`]), computed the first time the part comes
-    /// from one.
-    pub(crate) transliterated: Option<std::sync::Arc<[Expansion]>>,
+    text: MemoText,
+    /// All the part's expansions, or those a transliterated form keeps
+    /// when `transliterated`.
+    expansions: std::sync::Arc<[Expansion]>,
+    caps: u32,
     /// What the part's weight and join lookups need (see [`Expanded`]).
-    pub(crate) rarity: f32,
-    pub(crate) listed_join: bool,
+    rarity: f32,
+    symbol: Option<u32>,
+    tag: PartTag,
+    transliterated: bool,
+    listed_join: bool,
+}
+
+const _: () = assert!(std::mem::size_of::<(MemoKey, MemoEntry)>() == 64);
+
+/// The memo key of a part (see [`MemoKey`]): its text's hash
+/// ([`crate::text_hash`]) mixed with its tag, symbol and whether the entry
+/// is for a transliterated form.
+fn memo_key(hash: u64, tag: PartTag, symbol: Option<u32>, transliterated: bool) -> MemoKey {
+    let rest = (tag as u64) << 40
+        | u64::from(transliterated) << 39
+        | u64::from(symbol.is_some()) << 38
+        | u64::from(symbol.unwrap_or(0));
+    hash ^ rest.wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29)
+}
+
+impl MemoEntry {
+    /// Whether the entry is that of this part.
+    fn is(&self, text: &MemoText, tag: PartTag, symbol: Option<u32>, transliterated: bool) -> bool {
+        self.tag == tag
+            && self.symbol == symbol
+            && self.transliterated == transliterated
+            && self.text.same(text)
+    }
 }
 
 /// A part's text in its memo entry: short texts (most parts) are kept in
-/// the entry itself, so that confirming a hit reads no other cache line.
+/// the entry itself, zero-padded and followed by their length, so that
+/// confirming a hit reads no other cache line and compares two arrays of a
+/// fixed size.
 #[derive(Debug, Clone)]
 pub(crate) enum MemoText {
-    Inline { len: u8, bytes: [u8; MEMO_INLINE] },
-    Heap(Box<str>),
+    Inline([u8; MEMO_INLINE + 1]),
+    Heap(Box<Box<str>>),
 }
 
-/// The longest text kept inline (the enum is then as large as three words).
-const MEMO_INLINE: usize = 22;
+/// The longest text kept inline (the enum is then as large as two words).
+const MEMO_INLINE: usize = 14;
 
 impl MemoText {
     fn new(text: &str) -> MemoText {
         if text.len() <= MEMO_INLINE {
-            let mut bytes = [0; MEMO_INLINE];
+            let mut bytes = [0; MEMO_INLINE + 1];
             bytes[..text.len()].copy_from_slice(text.as_bytes());
-            MemoText::Inline { len: text.len() as u8, bytes }
+            bytes[MEMO_INLINE] = text.len() as u8;
+            MemoText::Inline(bytes)
         } else {
-            MemoText::Heap(text.into())
+            MemoText::Heap(Box::new(text.into()))
         }
     }
 
-    fn is(&self, text: &str) -> bool {
-        match self {
-            MemoText::Inline { len, bytes } => bytes[..*len as usize] == *text.as_bytes(),
-            MemoText::Heap(heap) => **heap == *text,
+    fn same(&self, other: &MemoText) -> bool {
+        match (self, other) {
+            (MemoText::Inline(a), MemoText::Inline(b)) => a == b,
+            (MemoText::Heap(a), MemoText::Heap(b)) => a == b,
+            _ => false,
         }
     }
 }
@@ -74,7 +108,7 @@ struct Expanded {
 }
 
 /// Looks a part up in the memo, or computes and stores it. `transliterated`
-/// asks for the expansions a transliterated form keeps as well.
+/// asks for the expansions a transliterated form keeps.
 #[allow(clippy::too_many_arguments)]
 fn memoised(
     index: &Index,
@@ -86,60 +120,106 @@ fn memoised(
     transliterated: bool,
     compute: impl FnOnce() -> (Vec<Expansion>, u32),
 ) -> Expanded {
-    let kept = |expansions: &std::sync::Arc<[Expansion]>| {
-        if transliterated {
-            index.kept_in_transliteration(chars, expansions)
-        } else {
-            expansions.clone()
-        }
-    };
     let hash = crate::text_hash(text);
     let Some(scratch) = scratch else {
         let (expansions, caps) = compute();
         let expansions: std::sync::Arc<[Expansion]> = expansions.into();
         return Expanded {
-            kept: kept(&expansions),
+            kept: if transliterated {
+                index.kept_in_transliteration(chars, &expansions)
+            } else {
+                expansions.clone()
+            },
             rarity: index.spelling_rarity(&expansions),
             listed_join: index.join_postings(hash).next().is_some(),
             caps,
             hash,
         };
     };
-    let key: MemoKey = (hash, tag, symbol);
     let memo = scratch.memo(index.id());
-    if let Some(entry) = memo.get_mut(&key)
-        && entry.text.is(text)
+    let memo_text = MemoText::new(text);
+    let found = |entry: &MemoEntry| Expanded {
+        kept: entry.expansions.clone(),
+        caps: entry.caps,
+        hash,
+        rarity: entry.rarity,
+        listed_join: entry.listed_join,
+    };
+    let key = memo_key(hash, tag, symbol, transliterated);
+    if let Some(entry) = memo.get(&key)
+        && entry.is(&memo_text, tag, symbol, transliterated)
     {
-        let kept = if transliterated {
-            entry.transliterated.get_or_insert_with(|| kept(&entry.expansions)).clone()
-        } else {
-            entry.expansions.clone()
-        };
-        return Expanded {
-            kept,
-            caps: entry.caps,
-            hash,
-            rarity: entry.rarity,
-            listed_join: entry.listed_join,
-        };
+        return found(entry);
     }
-    let (expansions, caps) = compute();
-    let expansions: std::sync::Arc<[Expansion]> = expansions.into();
-    let kept = kept(&expansions);
-    let rarity = index.spelling_rarity(&expansions);
-    let listed_join = index.join_postings(hash).next().is_some();
+    // The part's own entry, which a transliterated form's entry is made
+    // from.
+    let own_key = memo_key(hash, tag, symbol, false);
+    let own = if transliterated { memo.get(&own_key) } else { None };
+    let own = match own {
+        Some(entry) if entry.is(&memo_text, tag, symbol, false) => found(entry),
+        _ => {
+            let (expansions, caps) = compute();
+            let expansions: std::sync::Arc<[Expansion]> = expansions.into();
+            let rarity = index.spelling_rarity(&expansions);
+            let listed_join = index.join_postings(hash).next().is_some();
+            memo.insert(
+                own_key,
+                MemoEntry {
+                    text: memo_text.clone(),
+                    expansions: expansions.clone(),
+                    caps,
+                    rarity,
+                    symbol,
+                    tag,
+                    transliterated: false,
+                    listed_join,
+                },
+            );
+            Expanded { kept: expansions, caps, hash, rarity, listed_join }
+        }
+    };
+    if !transliterated {
+        return own;
+    }
+    let kept = index.kept_in_transliteration(chars, &own.kept);
     memo.insert(
         key,
         MemoEntry {
-            text: MemoText::new(text),
-            expansions: expansions.clone(),
-            caps,
-            transliterated: transliterated.then(|| kept.clone()),
-            rarity,
-            listed_join,
+            text: memo_text,
+            expansions: kept.clone(),
+            caps: own.caps,
+            rarity: own.rarity,
+            symbol,
+            tag,
+            transliterated: true,
+            listed_join: own.listed_join,
         },
     );
-    Expanded { kept, caps, hash, rarity, listed_join }
+    Expanded { kept, ..own }
+}
+
+/// Reads the memo entries of a form's parts, and the first expansion of
+/// each, before any part is prepared. Each entry is a cache miss or two
+/// (the table, the entry, the shared list of expansions); here the reads of
+/// different parts are independent and overlap, where preparing the parts
+/// one by one waited on each in turn (taking a share of the expansions is
+/// an atomic increment, which lets no later load start early). Changes no
+/// result: the entries are read again, from the cache, by [`memoised`].
+fn warm_memo(
+    index: &Index,
+    scratch: &mut crate::Scratch,
+    parts: &[vigia_text::Part],
+    transliterated: bool,
+) {
+    let memo = scratch.memo(index.id());
+    let mut seen = 0;
+    for part in parts {
+        let key = memo_key(crate::text_hash(&part.text), part.tag, part.symbol, transliterated);
+        if let Some(entry) = memo.get(&key) {
+            seen ^= entry.expansions.first().map_or(0, |e| e.token);
+        }
+    }
+    std::hint::black_box(seen);
 }
 
 /// How a query part reaches a dictionary token.
@@ -406,12 +486,16 @@ impl Index {
                     continue;
                 }
                 let transliterated = form.script != analysed.script;
+                if let Some(scratch) = scratch.as_deref_mut() {
+                    warm_memo(self, scratch, &form.parts, transliterated);
+                }
                 let mut parts = Vec::with_capacity(form.parts.len());
-                let middle = middle_name_positions(&form.parts, &roles, kind);
-                for (position, part) in form.parts.iter().enumerate() {
+                // The analysed parts are not needed again: their texts move
+                // into the query parts.
+                for part in form.parts {
                     let role = roles.role(&part.text);
-                    let (mut query_part, caps) = self.query_part(
-                        &part.text,
+                    let (query_part, caps) = self.query_part(
+                        part.text,
                         part.tag,
                         role,
                         &part.metaphone,
@@ -421,14 +505,15 @@ impl Index {
                         scratch.as_deref_mut(),
                     );
                     caps_hit += caps;
-                    if middle.contains(&position) {
-                        query_part.weight *= self.config().weights.middle_name;
-                    }
                     parts.push(query_part);
+                }
+                for position in middle_name_positions(&parts, !roles.given.is_empty(), kind) {
+                    parts[position].weight *= self.config().weights.middle_name;
                 }
                 let mut joins = Vec::new();
                 let filter = scratch.as_deref_mut().map(|scratch| scratch.join_filter(self));
-                for (i, pair) in form.parts.windows(2).enumerate() {
+                for i in 0..parts.len().saturating_sub(1) {
+                    let pair = [&parts[i], &parts[i + 1]];
                     if matches!(pair[0].tag, PartTag::Word | PartTag::Particle)
                         && matches!(pair[1].tag, PartTag::Word | PartTag::Particle)
                     {
@@ -487,7 +572,7 @@ impl Index {
     #[allow(clippy::too_many_arguments)]
     fn query_part(
         &self,
-        text: &str,
+        text: String,
         tag: PartTag,
         role: PartRole,
         metaphone: &str,
@@ -496,25 +581,29 @@ impl Index {
         transliterated: bool,
         scratch: Option<&mut crate::Scratch>,
     ) -> (QueryPart, u32) {
-        let chars: Vec<char> = text.chars().collect();
-        let expanded = memoised(self, scratch, text, &chars, tag, symbol, transliterated, || {
+        // Sized once: collecting `chars()` starts from a guess of a
+        // quarter of the bytes and grows.
+        let mut chars: Vec<char> = Vec::with_capacity(text.len());
+        chars.extend(text.chars());
+        let expanded = memoised(self, scratch, &text, &chars, tag, symbol, transliterated, || {
             // Phonetic keys are derived here, for parts the memo has not
-            // seen, rather than for every part of every query.
+            // seen, rather than for every part of every query: once per
+            // distinct part, so without the phonetic module's own memo.
             if metaphone.is_empty()
                 && tag == PartTag::Word
                 && text.bytes().any(|b| b.is_ascii_alphabetic())
             {
-                let metaphone = phonetic::metaphone(text).0;
-                let skeleton = phonetic::skeleton(text);
-                self.expand(&chars, tag, &metaphone, &skeleton, symbol)
+                let metaphone = phonetic::metaphone_primary(&text);
+                let skeleton = phonetic::skeleton(&text);
+                self.expand_text(&text, &chars, tag, &metaphone, &skeleton, symbol)
             } else {
-                self.expand(&chars, tag, metaphone, skeleton, symbol)
+                self.expand_text(&text, &chars, tag, metaphone, skeleton, symbol)
             }
         });
         let weight = self.config().weights.part(tag, expanded.rarity, role);
         (
             QueryPart {
-                text: text.to_owned(),
+                text,
                 chars,
                 tag,
                 role,
@@ -591,16 +680,30 @@ impl Index {
         skeleton: &str,
         symbol: Option<u32>,
     ) -> (Vec<Expansion>, u32) {
+        let text: String = chars.iter().collect();
+        self.expand_text(&text, chars, tag, metaphone, skeleton, symbol)
+    }
+
+    /// As [`Index::expand`], for a caller that holds the part's text as
+    /// well as its characters.
+    fn expand_text(
+        &self,
+        text: &str,
+        chars: &[char],
+        tag: PartTag,
+        metaphone: &str,
+        skeleton: &str,
+        symbol: Option<u32>,
+    ) -> (Vec<Expansion>, u32) {
         let sims = Similarities::default();
         let dictionary = self.dictionary();
         let config = self.config();
         let mut caps = 0;
         let mut out: Vec<Expansion> = Vec::new();
-        let text: String = chars.iter().collect();
         let push = |out: &mut Vec<Expansion>, token: TokenId, sim: f32, how: MatchHow| {
             out.push(Expansion { token, sim, how });
         };
-        if let Some(token) = dictionary.get(&text) {
+        if let Some(token) = dictionary.get(text) {
             push(&mut out, token, 1.0, MatchHow::Exact);
         }
         // Numbers and initials match literally: "13" is not "18", and an
@@ -630,7 +733,7 @@ impl Index {
             // misspelling of one: "alejandro" is not "alejandra", "susan"
             // not "susana". Spellings of one name share a given-name class
             // and still meet through it.
-            let given = tag == PartTag::Word && vigia_text::names::is_common_given_name(&text);
+            let given = tag == PartTag::Word && vigia_text::names::is_common_given_name(text);
             let other_name = |token: TokenId| {
                 given && {
                     let other = &*dictionary.info(token).text;
@@ -1003,9 +1106,24 @@ fn push_tokens<'a>(out: &mut String, tokens: impl IntoIterator<Item = &'a str>) 
     }
 }
 
-/// Whether a role's string holds a token.
+/// Whether a role's string holds a token. Asked for every part of every
+/// person query, so a plain scan of the bytes: a text with a space (a
+/// legal form's) is no token.
 fn holds_token(tokens: &str, text: &str) -> bool {
-    tokens.split_terminator(' ').any(|t| t == text)
+    let (mut rest, text) = (tokens.as_bytes(), text.as_bytes());
+    if text.contains(&b' ') {
+        return false;
+    }
+    while rest.len() > text.len() {
+        if rest[text.len()] == b' ' && rest.starts_with(text) {
+            return true;
+        }
+        match rest.iter().position(|&b| b == b' ') {
+            Some(space) => rest = &rest[space + 1..],
+            None => return false,
+        }
+    }
+    false
 }
 
 impl QueryRoles {
@@ -1064,21 +1182,16 @@ impl QueryRoles {
 /// family names); a three-word name then has none, since its middle word
 /// may as well be a family name ("Joaquín Guzmán Loera") or a patronymic.
 /// Organisation names have none.
-fn middle_name_positions(
-    parts: &[vigia_text::Part],
-    roles: &QueryRoles,
-    kind: NameKind,
-) -> Vec<usize> {
+fn middle_name_positions(parts: &[QueryPart], given_known: bool, kind: NameKind) -> Vec<usize> {
     if matches!(kind, NameKind::Organization | NameKind::Object)
         || parts.iter().any(|p| matches!(p.tag, PartTag::LegalForm | PartTag::OrgWord))
     {
         return Vec::new();
     }
     let is_word = |i: &usize| parts[*i].tag == PartTag::Word;
-    if !roles.given.is_empty() {
-        let mut given = (0..parts.len())
-            .filter(is_word)
-            .filter(|&i| roles.role(&parts[i].text) == PartRole::Given);
+    if given_known {
+        let mut given =
+            (0..parts.len()).filter(is_word).filter(|&i| parts[i].role == PartRole::Given);
         if given.next().is_some() {
             return given.collect();
         }
@@ -1155,6 +1268,21 @@ mod tests {
             builder.add(entity);
         }
         builder.finish()
+    }
+
+    #[test]
+    fn holds_token_agrees_with_splitting_the_tokens() {
+        let roles = ["", "smith ", "de la cruz ", "ana maria ", "jo joe jo-e ", "a  b ", "e "];
+        let texts = [
+            "", " ", "smith", "smit", "mith", "smiths", "de", "la", "cruz", "de la", "la cruz",
+            "ana", "maria", "anamaria", "jo", "joe", "jo-e", "e", "a", "b", "a b",
+        ];
+        for tokens in roles {
+            for text in texts {
+                let reference = tokens.split_terminator(' ').any(|t| t == text);
+                assert_eq!(holds_token(tokens, text), reference, "{tokens:?} {text:?}");
+            }
+        }
     }
 
     #[test]

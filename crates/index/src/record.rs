@@ -1,7 +1,76 @@
 //! What the scorer needs to know about a listed entity besides its names:
-//! secondary evidence, parsed once at index build.
+//! secondary evidence, parsed once at index build; and the entity itself,
+//! which an index loaded from a snapshot decodes only when it is read.
+
+use std::ops::{Deref, Range};
+use std::sync::{Arc, OnceLock};
 
 use vigia_model::{Entity, PartialDate, Schema, country, prop};
+
+/// A listed record's entity, read as an [`Entity`] (it dereferences to one).
+///
+/// An index built from lists holds each entity decoded. An index loaded
+/// from a snapshot keeps the snapshot's bytes and each entity's place in
+/// them, and decodes an entity the first time it is read (ADR 0129):
+/// screening reads an entity only to show it as a result, which most
+/// records never are, and decoding all of them (a property map and a string
+/// per value) was most of the load's time and of the memory it touched.
+/// The encoded entities were checked when the snapshot was loaded (framing,
+/// UTF-8, enumerations), so decoding one later cannot fail.
+pub struct RecordEntity {
+    /// Boxed: an entity is a few hundred bytes, which every record would
+    /// otherwise carry (and the load would touch) before it is decoded.
+    decoded: OnceLock<Box<Entity>>,
+    encoded: Option<EncodedEntity>,
+}
+
+/// Where an entity not yet decoded lies in the snapshot it was loaded from.
+struct EncodedEntity {
+    snapshot: Arc<Vec<u8>>,
+    range: Range<usize>,
+}
+
+impl RecordEntity {
+    /// An entity to be decoded from `snapshot[range]` when first read; the
+    /// caller has checked that those bytes decode.
+    pub(crate) fn encoded(snapshot: Arc<Vec<u8>>, range: Range<usize>) -> RecordEntity {
+        RecordEntity { decoded: OnceLock::new(), encoded: Some(EncodedEntity { snapshot, range }) }
+    }
+
+    /// Whether the entity has been decoded (always, for an index built from
+    /// lists): for tests and diagnostics.
+    pub fn is_decoded(&self) -> bool {
+        self.decoded.get().is_some()
+    }
+}
+
+impl From<Entity> for RecordEntity {
+    fn from(entity: Entity) -> RecordEntity {
+        RecordEntity { decoded: OnceLock::from(Box::new(entity)), encoded: None }
+    }
+}
+
+impl Deref for RecordEntity {
+    type Target = Entity;
+
+    fn deref(&self) -> &Entity {
+        self.decoded.get_or_init(|| {
+            Box::new(match &self.encoded {
+                Some(EncodedEntity { snapshot, range }) => crate::snapshot::decode_checked_entity(
+                    snapshot.get(range.clone()).unwrap_or_default(),
+                ),
+                // Not reached: an entity without bytes was made decoded.
+                None => Entity::new(String::new(), Schema::Thing),
+            })
+        })
+    }
+}
+
+impl std::fmt::Debug for RecordEntity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        Entity::fmt(self, f)
+    }
+}
 
 /// A person's gender, when stated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -239,6 +308,31 @@ impl Evidence {
             }
         }
         evidence.gender = gender.flatten();
+        evidence.add_identifiers(identifiers);
+        evidence
+    }
+
+    /// The evidence of an entity with only its identifiers read: what
+    /// preparing a query and deciding whether evidence can raise a score
+    /// need. Screening reads the rest ([`Evidence::of`]) only for the few
+    /// queries with a name scoring at the cut-off or above.
+    pub fn identifiers_of(entity: &Entity) -> Evidence {
+        let mut identifiers: [&[String]; prop::IDENTIFIER_PROPERTIES.len()] =
+            [&[]; prop::IDENTIFIER_PROPERTIES.len()];
+        for (property, values) in &entity.properties {
+            if let Some(EvidenceSlot::Identifier(i)) = EvidenceSlot::of(property) {
+                identifiers[i] = values;
+            }
+        }
+        let mut evidence = Evidence::default();
+        evidence.add_identifiers(identifiers);
+        evidence
+    }
+
+    /// Adds the identifiers among the values of each identifier property
+    /// (in [`prop::IDENTIFIER_PROPERTIES`]' order), once each.
+    fn add_identifiers(&mut self, identifiers: [&[String]; prop::IDENTIFIER_PROPERTIES.len()]) {
+        let evidence = self;
         for (property, values) in prop::IDENTIFIER_PROPERTIES.into_iter().zip(identifiers) {
             for value in values {
                 if let Some(normalized) = normalize_identifier(value) {
@@ -257,7 +351,6 @@ impl Evidence {
                 }
             }
         }
-        evidence
     }
 }
 

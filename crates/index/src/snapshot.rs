@@ -5,8 +5,9 @@
 //! The encoding is this crate's own, written by hand: fixed-width
 //! little-endian integers, length-prefixed strings and arrays. Arrays of
 //! numbers (postings, deletion tables) are copied as blocks, so decoding
-//! them is a copy; what costs is the records' entities, one allocation per
-//! string. Nothing here reads or writes files: the caller does, and decides
+//! them is a copy. The records' entities, one allocation per string, are
+//! only checked at load and decoded when first read ([`RecordEntity`], ADR
+//! 0129). Nothing here reads or writes files: the caller does, and decides
 //! what a snapshot must match ([`SnapshotKey`]).
 //!
 //! Layout:
@@ -27,6 +28,7 @@
 //! bounds). Anything else is an error, and the caller rebuilds.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 use vigia_model::{Entity, PartialDate, Schema};
@@ -35,7 +37,7 @@ use vigia_text::{PartTag, Script};
 use crate::{
     Dictionary, Evidence, Gender, Identifier, IdentifierKind, Index, IndexConfig, IndexStats,
     IndexedJoin, IndexedName, IndexedPart, JoinPostings, NameId, NameOrigin, NameSlot, PartRole,
-    Record, Weights,
+    Record, RecordEntity, Weights,
 };
 
 /// The first bytes of every snapshot.
@@ -118,6 +120,20 @@ impl Index {
     /// ([`SnapshotError::Stale`]), or are truncated, altered or inconsistent
     /// ([`SnapshotError::Corrupt`]). Never panics.
     pub fn from_snapshot(bytes: &[u8], key: &SnapshotKey, config: &IndexConfig) -> Result<Index> {
+        Index::from_snapshot_buffer(bytes.to_vec(), key, config)
+    }
+
+    /// An index from snapshot bytes, as [`Index::from_snapshot`], keeping
+    /// the bytes: the records' entities are decoded from them when first
+    /// read ([`RecordEntity`]), so the buffer is used rather than copied.
+    ///
+    /// # Errors
+    /// As [`Index::from_snapshot`]. Never panics.
+    pub fn from_snapshot_buffer(
+        bytes: Vec<u8>,
+        key: &SnapshotKey,
+        config: &IndexConfig,
+    ) -> Result<Index> {
         if bytes.len() < 8 || &bytes[..8] != MAGIC {
             return Err(corrupt("not a snapshot (no magic)"));
         }
@@ -138,7 +154,11 @@ impl Index {
         if crc32fast::hash(body) != checksum {
             return Err(corrupt("checksum mismatch"));
         }
-        let mut decoder = Decoder { bytes: body };
+        let snapshot = Arc::new(bytes);
+        // The decoder's bytes always end where the snapshot ends, so its
+        // position in the snapshot is the snapshot's length less what is
+        // left.
+        let mut decoder = Decoder { bytes: &snapshot[HEADER..] };
         if decoder.str()? != key.engine {
             return Err(SnapshotError::Stale("engine (analysis rules)"));
         }
@@ -148,7 +168,7 @@ impl Index {
         if decode_config(&mut decoder)? != *config {
             return Err(SnapshotError::Stale("index configuration"));
         }
-        let index = decode_index(&mut decoder, config.clone())?;
+        let index = decode_index(&mut decoder, config.clone(), &snapshot)?;
         if !decoder.bytes.is_empty() {
             return Err(corrupt("bytes after the index"));
         }
@@ -412,6 +432,15 @@ impl<'a> Decoder<'a> {
         (0..len).map(|_| self.string()).collect()
     }
 
+    /// Passes over texts, checking their framing and UTF-8.
+    fn skip_strs(&mut self) -> Result<()> {
+        let len = self.len(8)?;
+        for _ in 0..len {
+            self.str()?;
+        }
+        Ok(())
+    }
+
     fn boxed_strs(&mut self) -> Result<Vec<Box<str>>> {
         let len = self.len(8)?;
         (0..len).map(|_| self.str().map(Box::from)).collect()
@@ -609,10 +638,17 @@ fn encode_index(e: &mut Encoder, index: &Index) {
     }
 }
 
-fn decode_index(d: &mut Decoder<'_>, config: IndexConfig) -> Result<Index> {
+fn decode_index(
+    d: &mut Decoder<'_>,
+    config: IndexConfig,
+    snapshot: &Arc<Vec<u8>>,
+) -> Result<Index> {
     let dictionary = Dictionary::decode(d)?;
     let count = d.len(8)?;
-    let records = (0..count).map(|_| decode_record(d)).collect::<Result<Vec<Record>>>()?;
+    let mut records = Vec::with_capacity(count);
+    for _ in 0..count {
+        records.push(decode_record(d, snapshot)?);
+    }
     let count = d.len(20)?;
     let mut names = Vec::with_capacity(count);
     for _ in 0..count {
@@ -708,6 +744,17 @@ fn decode_index(d: &mut Decoder<'_>, config: IndexConfig) -> Result<Index> {
 
 fn encode_record(e: &mut Encoder, record: &Record) {
     let Record { entity, evidence, datasets, names } = record;
+    encode_entity(e, entity);
+    encode_evidence(e, evidence);
+    e.len(datasets.len());
+    for dataset in datasets {
+        e.u16(*dataset);
+    }
+    e.u32(names.start);
+    e.u32(names.end);
+}
+
+fn encode_entity(e: &mut Encoder, entity: &Entity) {
     let Entity {
         id,
         schema,
@@ -736,6 +783,9 @@ fn encode_record(e: &mut Encoder, record: &Record) {
         Some(false) => 1,
         Some(true) => 2,
     });
+}
+
+fn encode_evidence(e: &mut Encoder, evidence: &Evidence) {
     let Evidence { birth_dates, countries, gender, identifiers } = evidence;
     e.len(birth_dates.len());
     for PartialDate { year, month, day } in birth_dates {
@@ -756,45 +806,13 @@ fn encode_record(e: &mut Encoder, record: &Record) {
         e.str(normalized);
         e.str(value);
     }
-    e.len(datasets.len());
-    for dataset in datasets {
-        e.u16(*dataset);
-    }
-    e.u32(names.start);
-    e.u32(names.end);
 }
 
-fn decode_record(d: &mut Decoder<'_>) -> Result<Record> {
-    let id = d.string()?;
-    let schema = Schema::parse(d.str()?);
-    let count = d.len(16)?;
-    let mut properties = vigia_model::Properties::new();
-    for _ in 0..count {
-        let property = d.string()?;
-        properties.insert(property, d.strings()?);
-    }
-    let datasets = d.strings()?;
-    let referents = d.strings()?;
-    let first_seen = d.opt_string()?;
-    let last_seen = d.opt_string()?;
-    let last_change = d.opt_string()?;
-    let target = match d.u8()? {
-        0 => None,
-        1 => Some(false),
-        2 => Some(true),
-        _ => return Err(corrupt("entity target")),
-    };
-    let entity = Entity {
-        id,
-        schema,
-        properties,
-        datasets,
-        referents,
-        first_seen,
-        last_seen,
-        last_change,
-        target,
-    };
+fn decode_record(d: &mut Decoder<'_>, snapshot: &Arc<Vec<u8>>) -> Result<Record> {
+    // The entity is checked here and decoded when first read.
+    let start = snapshot.len() - d.bytes.len();
+    check_entity(d)?;
+    let entity = RecordEntity::encoded(Arc::clone(snapshot), start..snapshot.len() - d.bytes.len());
     let count = d.len(4)?;
     let mut birth_dates = Vec::with_capacity(count);
     for _ in 0..count {
@@ -822,6 +840,73 @@ fn decode_record(d: &mut Decoder<'_>) -> Result<Record> {
     let datasets = (0..count).map(|_| d.u16()).collect::<Result<Vec<u16>>>()?;
     let names = d.u32()?..d.u32()?;
     Ok(Record { entity, evidence, datasets, names })
+}
+
+/// Walks an encoded entity as [`decode_entity`] reads it, allocating
+/// nothing: the framing, every text's UTF-8 and the target flag, so that
+/// decoding it later cannot fail.
+fn check_entity(d: &mut Decoder<'_>) -> Result<()> {
+    d.str()?; // id
+    d.str()?; // schema
+    let count = d.len(16)?;
+    for _ in 0..count {
+        d.str()?;
+        d.skip_strs()?;
+    }
+    d.skip_strs()?; // datasets
+    d.skip_strs()?; // referents
+    for _ in 0..3 {
+        if d.bool()? {
+            d.str()?;
+        }
+    }
+    target_of(d.u8()?)?;
+    Ok(())
+}
+
+fn decode_entity(d: &mut Decoder<'_>) -> Result<Entity> {
+    let id = d.string()?;
+    let schema = Schema::parse(d.str()?);
+    let count = d.len(16)?;
+    let mut properties = vigia_model::Properties::new();
+    for _ in 0..count {
+        let property = d.string()?;
+        properties.insert(property, d.strings()?);
+    }
+    let datasets = d.strings()?;
+    let referents = d.strings()?;
+    let first_seen = d.opt_string()?;
+    let last_seen = d.opt_string()?;
+    let last_change = d.opt_string()?;
+    let target = target_of(d.u8()?)?;
+    Ok(Entity {
+        id,
+        schema,
+        properties,
+        datasets,
+        referents,
+        first_seen,
+        last_seen,
+        last_change,
+        target,
+    })
+}
+
+/// Decodes an entity that [`check_entity`] passed when its snapshot was
+/// loaded. Those bytes cannot fail to decode; were they to, an entity with
+/// no id and no property is shown rather than a panic.
+pub(crate) fn decode_checked_entity(bytes: &[u8]) -> Entity {
+    decode_entity(&mut Decoder { bytes })
+        .unwrap_or_else(|_| Entity::new(String::new(), Schema::Thing))
+}
+
+fn target_of(code: u8) -> Result<Option<bool>> {
+    Ok(match code {
+        0 => None,
+        1 => Some(false),
+        2 => Some(true),
+        _ => return Err(corrupt("entity target")),
+    })
 }
 
 // Enumerations as one byte each. Encoding is an exhaustive `match`, so a new

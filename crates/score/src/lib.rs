@@ -232,7 +232,7 @@ pub fn score_candidate(
     config: &ScoreConfig,
     explain: bool,
 ) -> Scored {
-    score_reaching(index, query, query_evidence, candidate, config, explain, f32::NEG_INFINITY)
+    score_reaching(index, query, &|| query_evidence, candidate, config, explain, f32::NEG_INFINITY)
         .unwrap_or_else(|| unreachable!("without a floor every candidate is scored"))
 }
 
@@ -253,7 +253,31 @@ pub fn score_candidate_reaching(
     config: &ScoreConfig,
     floor: f32,
 ) -> Option<Scored> {
-    let floor = if floor > 0.0 && evidence_never_raises(query_evidence, config) {
+    let floor = if floor > 0.0 && evidence_never_raises(&query_evidence.identifiers, config) {
+        floor
+    } else {
+        f32::NEG_INFINITY
+    };
+    score_reaching(index, query, &|| query_evidence, candidate, config, false, floor)
+}
+
+/// As [`score_candidate_reaching`], with the query's evidence made only
+/// when a score needs it: `query_evidence` is called once a name scores at
+/// `floor` or above (or at once, when evidence may raise a score), and
+/// should make the evidence on its first call only. Whether evidence can
+/// raise a score is decided from the query's identifiers, which the
+/// prepared query holds. Most queries screened have no name near the
+/// cut-off, and their evidence (dates parsed, countries resolved) is never
+/// read.
+pub fn score_candidate_reaching_lazily<'e>(
+    index: &Index,
+    query: &PreparedQuery,
+    query_evidence: &dyn Fn() -> &'e Evidence,
+    candidate: &Candidate,
+    config: &ScoreConfig,
+    floor: f32,
+) -> Option<Scored> {
+    let floor = if floor > 0.0 && evidence_never_raises(&query.identifiers, config) {
         floor
     } else {
         f32::NEG_INFINITY
@@ -265,8 +289,8 @@ pub fn score_candidate_reaching(
 /// name score below a positive floor means a final score below it: no
 /// identifier can match (the query has none), corroboration multiplies by
 /// at most 1 (`name_only_factor` ≤ 1) and every penalty subtracts.
-fn evidence_never_raises(query_evidence: &Evidence, config: &ScoreConfig) -> bool {
-    query_evidence.identifiers.is_empty()
+fn evidence_never_raises<T>(query_identifiers: &[T], config: &ScoreConfig) -> bool {
+    query_identifiers.is_empty()
         && config.name_only_factor <= 1.0
         && [
             config.dob_swap,
@@ -285,10 +309,10 @@ fn evidence_never_raises(query_evidence: &Evidence, config: &ScoreConfig) -> boo
 /// [`score_candidate`], giving up with `None` once the name score is below
 /// `floor` (negative infinity: never), which the caller has checked the
 /// final score cannot rise above.
-fn score_reaching(
+fn score_reaching<'e>(
     index: &Index,
     query: &PreparedQuery,
-    query_evidence: &Evidence,
+    query_evidence: &dyn Fn() -> &'e Evidence,
     candidate: &Candidate,
     config: &ScoreConfig,
     explain: bool,
@@ -329,7 +353,7 @@ fn score_reaching(
     let mut score = name_score;
     if config.algorithm != Algorithm::VigiaName {
         let (findings, identifier_match) =
-            evidence::compare(query_evidence, &record.evidence, config, explain);
+            evidence::compare(query_evidence(), &record.evidence, config, explain);
         let corroboration: f32 = findings.iter().map(|f| f.corroboration).sum::<f32>().min(1.0);
         let penalty: f32 = findings.iter().map(|f| f.penalty).sum();
         if config.algorithm == Algorithm::Vigia {

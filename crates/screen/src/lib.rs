@@ -204,12 +204,19 @@ impl Screener {
         scratch: &mut Scratch,
     ) -> ScreenResult {
         let index = &*self.index;
-        let evidence = Evidence::of(&query.entity);
-        let prepared = index.prepare_with_evidence(&query.entity, &evidence, scratch);
+        // Preparing the query needs only its identifiers; the rest of its
+        // evidence is read when a name scores at the cut-off or above
+        // (rarely: most queries match nothing).
+        let identified = Evidence::identifiers_of(&query.entity);
+        let prepared = index.prepare_with_evidence(&query.entity, &identified, scratch);
+        let full = std::cell::OnceCell::new();
+        let evidence = || full.get_or_init(|| Evidence::of(&query.entity));
         let filter = RecordFilter::new(index, &query.entity.schema, config);
         let allow = |record: RecordId| filter.allows(index, record);
         let cutoff = config.cutoff.min(config.threshold);
-        let candidates = index.candidates(&prepared, cutoff, &allow, scratch);
+        // Only candidates reaching the cut-off can be returned: the safety
+        // net's names (below it) are not gathered, only whether it was used.
+        let candidates = index.candidates_reaching(&prepared, cutoff, &allow, scratch);
         // Score best bound first. A score never exceeds its candidate's
         // bound, so once `limit` results are in hand and the next bound is
         // below the lowest of them, nothing further can enter the results;
@@ -233,7 +240,7 @@ impl Screener {
             }
             // Candidates certain to score below the cut-off are dropped
             // without finishing their scores.
-            let Some(s) = vigia_score::score_candidate_reaching(
+            let Some(s) = vigia_score::score_candidate_reaching_lazily(
                 index,
                 &prepared,
                 &evidence,
@@ -265,7 +272,7 @@ impl Screener {
                         vigia_score::score_candidate(
                             index,
                             &prepared,
-                            &evidence,
+                            evidence(),
                             c,
                             &config.score,
                             true,

@@ -141,7 +141,9 @@ pub fn load_with(data_dir: &Path, config: &IndexConfig) -> Result<LoadedLists> {
     let mut warnings = Vec::new();
     let index_started = Instant::now();
     let why = match std::fs::read(&path) {
-        Ok(bytes) => match Index::from_snapshot(&bytes, &key, config) {
+        // The index keeps the bytes: its records' entities are decoded
+        // from them when first read.
+        Ok(bytes) => match Index::from_snapshot_buffer(bytes, &key, config) {
             Ok(index) => {
                 return Ok(LoadedLists {
                     index: Arc::new(index),

@@ -23,9 +23,7 @@ fn double_metaphone() -> &'static DoubleMetaphone {
 /// The Double Metaphone primary and alternate keys of a folded Latin token.
 /// Both are empty for a token without ASCII letters.
 pub fn metaphone(token: &str) -> (String, String) {
-    // The phonetic tables only know Latin letters; a token mixing scripts
-    // ("cst有限会社") has no meaningful key (and would upset the encoder).
-    if !token.is_ascii() || !token.bytes().any(|b| b.is_ascii_alphabetic()) {
+    if !has_metaphone(token) {
         return (String::new(), String::new());
     }
     // Names repeat (Zipf): a small per-thread memo of recent tokens saves
@@ -46,6 +44,25 @@ pub fn metaphone(token: &str) -> (String, String) {
         m.insert(token.into(), keys.clone());
     });
     keys
+}
+
+/// The Double Metaphone primary key of a folded Latin token, as
+/// [`metaphone`]'s first, without its per-thread memo: for a caller that
+/// already computes the key once per distinct token (the query expansion
+/// memo of `vigia-index`), where the memo's lookup, copy of the token and
+/// copies of both keys were a miss on nearly every call.
+pub fn metaphone_primary(token: &str) -> String {
+    if !has_metaphone(token) {
+        return String::new();
+    }
+    double_metaphone().double_metaphone(token).primary()
+}
+
+/// Whether a token has Double Metaphone keys. The phonetic tables only
+/// know Latin letters; a token mixing scripts ("cst有限会社") has no
+/// meaningful key (and would upset the encoder).
+fn has_metaphone(token: &str) -> bool {
+    token.is_ascii() && token.bytes().any(|b| b.is_ascii_alphabetic())
 }
 
 /// The most tokens the per-thread metaphone memo holds before it starts
@@ -102,7 +119,18 @@ pub fn soundex(token: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{metaphone, skeleton, soundex};
+    use super::{metaphone, metaphone_primary, skeleton, soundex};
+
+    #[test]
+    fn the_primary_key_alone_is_the_first_of_both() {
+        for token in
+            ["", "smith", "schmidt", "quintero", "mohammed", "xiao", "13", "cst有限会社", "ñ", "aa"]
+        {
+            // Twice: the second call of `metaphone` is a hit of its memo.
+            assert_eq!(metaphone_primary(token), metaphone(token).0, "{token:?}");
+            assert_eq!(metaphone_primary(token), metaphone(token).0, "{token:?}");
+        }
+    }
 
     fn check_skeleton(input: &str, expected: &str) {
         assert_eq!(skeleton(input), expected, "skeleton({input:?})");

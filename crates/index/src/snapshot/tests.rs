@@ -254,3 +254,71 @@ fn every_enumeration_value_round_trips() {
     assert!(tag_of(TAGS.len() as u8).is_err());
     assert!(kind_of(KINDS.len() as u8).is_err());
 }
+
+#[test]
+fn a_loaded_index_decodes_an_entity_only_when_it_is_read() {
+    let mut listed = entity("o9", Schema::Person, &["Ana Lopez"], &[("notes", "ñ and 中文")]);
+    listed.referents = vec!["ofac-1".into(), "ofac-2".into()];
+    listed.first_seen = Some("2020-01-01".into());
+    listed.last_change = Some("2024-05-06T07:08:09".into());
+    listed.target = Some(true);
+    let mut builder = IndexBuilder::new(IndexConfig::default());
+    builder.extend([listed.clone(), entity("o2", Schema::Organization, &["MS-13"], &[])]);
+    let built = builder.finish();
+    assert!(built.records().iter().all(|r| r.entity.is_decoded()));
+    let bytes = built.to_snapshot(&key());
+    let loaded = Index::from_snapshot(&bytes, &key(), &IndexConfig::default()).expect("loads");
+    assert!(loaded.records().iter().all(|r| !r.entity.is_decoded()));
+    // Hot paths read the schema table, not the entity.
+    assert!(loaded.schema_compatible(&Schema::Person, 0));
+    assert!(!loaded.records()[0].entity.is_decoded());
+    assert_eq!(*loaded.records()[0].entity, listed);
+    assert!(loaded.records()[0].entity.is_decoded());
+    assert!(!loaded.records()[1].entity.is_decoded());
+    assert_eq!(*loaded.records()[1].entity, *built.records()[1].entity);
+}
+
+/// Recomputes the checksum of a snapshot after its body was altered, as if
+/// the damage had slipped past it.
+fn reseal(bytes: &mut [u8]) {
+    let checksum = crc32fast::hash(&bytes[HEADER..]);
+    bytes[12..16].copy_from_slice(&checksum.to_le_bytes());
+}
+
+/// An entity's bytes are checked when the snapshot is loaded, not when the
+/// entity is first read: a damaged body is refused up front (and the loader
+/// rebuilds), never a panic or a wrong entity later.
+#[test]
+fn a_corrupt_entity_body_is_refused_at_load() {
+    let mut listed = entity("o9", Schema::Person, &["Ana Lopez"], &[("notes", "MARKER")]);
+    listed.target = Some(true);
+    let mut builder = IndexBuilder::new(IndexConfig::default());
+    builder.extend([listed]);
+    let bytes = builder.finish().to_snapshot(&key());
+    let find = |needle: &[u8]| bytes.windows(needle.len()).position(|w| w == needle).unwrap();
+    let marker = find(b"MARKER");
+    // Not UTF-8 in a property value.
+    let mut damaged = bytes.clone();
+    damaged[marker] = 0xff;
+    reseal(&mut damaged);
+    let err = Index::from_snapshot(&damaged, &key(), &IndexConfig::default()).err();
+    assert_eq!(err, Some(SnapshotError::Corrupt("text not UTF-8".into())));
+    // A value's length running past the end of the entity (into the next
+    // fields, then beyond the snapshot).
+    let mut damaged = bytes.clone();
+    damaged[marker - 8..marker].copy_from_slice(&u64::MAX.to_le_bytes());
+    reseal(&mut damaged);
+    let err = Index::from_snapshot(&damaged, &key(), &IndexConfig::default()).err();
+    assert!(err.as_ref().is_some_and(SnapshotError::is_corrupt), "{err:?}");
+    // Target flag out of range. After the last property value come the
+    // datasets (a count, then "ofac" with its length), the referents (a
+    // count of none), three absent dates and the flag.
+    let target = marker + b"MARKER".len() + 8 + (8 + 4) + 8 + 3;
+    assert_eq!(bytes[target], 2, "the target flag");
+    let mut damaged = bytes.clone();
+    damaged[target] = 7;
+    reseal(&mut damaged);
+    let err = Index::from_snapshot(&damaged, &key(), &IndexConfig::default()).err();
+    assert_eq!(err, Some(SnapshotError::Corrupt("entity target".into())));
+    assert!(Index::from_snapshot(&bytes, &key(), &IndexConfig::default()).is_ok());
+}

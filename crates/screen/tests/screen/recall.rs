@@ -126,6 +126,12 @@ proptest! {
         let evidence = Evidence::of(&query);
         let config = ScoreConfig::default();
         let set = index.candidates(&prepared, cutoff, &|_| true, &mut Scratch::new());
+        // Without the safety net's names, the same set: the candidates
+        // reaching the cut-off, the flags and the caps.
+        let reaching = index.candidates_reaching(&prepared, cutoff, &|_| true, &mut Scratch::new());
+        let mut expected = set.clone();
+        expected.candidates.retain(|c| c.bound >= cutoff);
+        prop_assert_eq!(reaching, expected);
         if set.caps_hit > 0 {
             // The cap is reported with the result: completeness is not
             // claimed for this query.
@@ -195,6 +201,22 @@ proptest! {
             let reaching = vigia_score::score_candidate_reaching(
                 &index, &prepared, &evidence, candidate, &config, floor,
             );
+            // The same, with the evidence made only when a score needs it
+            // (from the identifiers alone until then).
+            let made = std::cell::Cell::new(false);
+            let lazily = std::cell::OnceCell::new();
+            let lazy = vigia_score::score_candidate_reaching_lazily(
+                &index,
+                &prepared,
+                &|| lazily.get_or_init(|| { made.set(true); Evidence::of(&query) }),
+                candidate,
+                &config,
+                floor,
+            );
+            prop_assert_eq!(&lazy, &reaching);
+            if lazy.is_none() {
+                prop_assert!(!made.get(), "evidence made for a candidate dropped at the floor");
+            }
             match reaching {
                 None => prop_assert!(full.score < floor, "dropped at {} but scores {}", floor, full.score),
                 Some(s) => prop_assert_eq!(s, full),

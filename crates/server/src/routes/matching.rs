@@ -152,7 +152,7 @@ async fn screen(
                 .iter()
                 .zip(&results)
                 .map(|(query, result)| {
-                    let entity = |r: &vigia_screen::MatchResult| &index.record(r.record).entity;
+                    let entity = |r: &vigia_screen::MatchResult| &*index.record(r.record).entity;
                     (query.id.as_str(), QueryResponse::new(query, result, entity))
                 })
                 .collect(),
