@@ -123,7 +123,11 @@ pub(crate) fn align_detailed(
     // A nickname is weak evidence even when it is spelt right; spelt
     // differently it is another nickname ("El Chato" is not "El Chapo").
     // Its parts pair literally: the same word, or an equivalent spelling.
-    let literal = name.origin == NameOrigin::WeakAlias;
+    // So do two names of one short token each: acronyms and codes one
+    // letter apart are other organisations ("CDG", the Gulf Cartel, is not
+    // "CDS", the Sinaloa Cartel), and a one-token name has no other part
+    // to confirm the letter that differs.
+    let literal = name.origin == NameOrigin::WeakAlias || lone_short_tokens(index, form, listed);
     for (i, part) in form.parts.iter().enumerate() {
         for (j, lp) in listed.iter().enumerate() {
             if let Some((sim, kind)) = part_similarity(index, part, lp.token, lp.tag) {
@@ -426,6 +430,23 @@ fn count_inversions(pairs: &[AlignedPair]) -> usize {
 }
 
 /// The similarity of a query part to a listed part, if they may pair.
+/// The most characters a name of one token may have and still pair only
+/// literally with another one-token name (see [`align_detailed`]).
+const LONE_SHORT_TOKEN: usize = 4;
+
+/// Whether the query form and the listed name are one token each, the
+/// shorter of at most [`LONE_SHORT_TOKEN`] characters.
+fn lone_short_tokens(index: &Index, form: &QueryForm, listed: &[vigia_index::IndexedPart]) -> bool {
+    match (form.parts.as_slice(), listed) {
+        ([part], [listed_part]) => {
+            part.chars.len() <= LONE_SHORT_TOKEN
+                || index.dictionary().info(listed_part.token).text.chars().count()
+                    <= LONE_SHORT_TOKEN
+        }
+        _ => false,
+    }
+}
+
 fn part_similarity(
     index: &Index,
     part: &QueryPart,

@@ -173,6 +173,30 @@ fn a_nickname_spelt_differently_is_another_nickname() {
 }
 
 #[test]
+fn one_token_codes_one_letter_apart_are_other_organisations() {
+    let cartels = screener(vec![
+        listed(
+            "golfo",
+            Schema::Organization,
+            &[(prop::NAME, "Cártel del Golfo"), (prop::ALIAS, "CDG")],
+        ),
+        listed(
+            "sinaloa",
+            Schema::Organization,
+            &[(prop::NAME, "Cártel de Sinaloa"), (prop::ALIAS, "CDS")],
+        ),
+    ]);
+    // The aside "CDG" is screened as a name of its own: one letter from
+    // Sinaloa's "CDS", and nothing else to go on.
+    for query in ["CDG", "Cártel del Golfo(CDG)"] {
+        check(&cartels, Schema::Organization, &[(prop::NAME, query)], "golfo");
+        check_not(&cartels, Schema::Organization, &[(prop::NAME, query)], "sinaloa");
+    }
+    check(&cartels, Schema::Organization, &[(prop::NAME, "CDS")], "sinaloa");
+    check_not(&cartels, Schema::Organization, &[(prop::NAME, "CDS")], "golfo");
+}
+
+#[test]
 fn one_sound_spelt_with_another_first_letter() {
     // "Kintero" sounds like "Quintero" but is two edits away, the first on
     // the first letter.
