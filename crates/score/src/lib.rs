@@ -253,11 +253,7 @@ pub fn score_candidate_reaching(
     config: &ScoreConfig,
     floor: f32,
 ) -> Option<Scored> {
-    let floor = if floor > 0.0 && evidence_never_raises(&query_evidence.identifiers, config) {
-        floor
-    } else {
-        f32::NEG_INFINITY
-    };
+    let floor = effective_floor(floor, &query_evidence.identifiers, config);
     score_reaching(index, query, &|| query_evidence, candidate, config, false, floor)
 }
 
@@ -277,12 +273,19 @@ pub fn score_candidate_reaching_lazily<'e>(
     config: &ScoreConfig,
     floor: f32,
 ) -> Option<Scored> {
-    let floor = if floor > 0.0 && evidence_never_raises(&query.identifiers, config) {
+    let floor = effective_floor(floor, &query.identifiers, config);
+    score_reaching(index, query, query_evidence, candidate, config, false, floor)
+}
+
+/// The floor below which a name score may stop being finished: `floor`
+/// when evidence can never raise a score above its name score, else none
+/// (negative infinity).
+fn effective_floor<T>(floor: f32, query_identifiers: &[T], config: &ScoreConfig) -> f32 {
+    if floor > 0.0 && evidence_never_raises(query_identifiers, config) {
         floor
     } else {
         f32::NEG_INFINITY
-    };
-    score_reaching(index, query, query_evidence, candidate, config, false, floor)
+    }
 }
 
 /// Whether the final score can never exceed the name score, so that a
