@@ -418,23 +418,6 @@ fn origin_factor(origin: NameOrigin, config: &ScoreConfig) -> f32 {
     }
 }
 
-/// Reads the parts and joins of the first names of a candidate before any
-/// is aligned. Each is a cache miss (a name's parts and joins lie at random
-/// in the index's arrays), and alignment reads them one name at a time, so
-/// each waited for the last; read here, side by side, the misses overlap.
-/// About two names are aligned per candidate; the few names beyond
-/// [`WARMED_NAMES`] are mostly skipped by their bound.
-fn warm_names(index: &Index, pairs: &[NameHit]) {
-    for hit in pairs.iter().take(WARMED_NAMES) {
-        let name = index.name(hit.name);
-        std::hint::black_box(index.parts(name).first().map(|p| p.token));
-        std::hint::black_box(index.joins(name).first().map(|j| j.hash));
-    }
-}
-
-/// How many names of a candidate [`warm_names`] reads ahead.
-const WARMED_NAMES: usize = 4;
-
 fn vigia_names(
     index: &Index,
     query: &PreparedQuery,
@@ -444,7 +427,6 @@ fn vigia_names(
     floor: f32,
     explanations: &mut BTreeMap<String, Explanation>,
 ) -> f32 {
-    warm_names(index, pairs);
     let mut best: Option<(f32, Alignment, &NameHit)> = None;
     for hit in pairs {
         let query_name = &query.names[hit.query_name as usize];
