@@ -34,11 +34,8 @@ pub struct Scratch {
     /// The names of `touched`, one bit each: phase 1 asks of every posting
     /// it walks whether its name is already reached, and the bits of every
     /// name fit in a fast cache where a four-byte stamp per name did not.
-    /// Emptied name by name from `touched` before the next form. A form
-    /// that walks a single posting list sets none (`reached_in_bits`).
+    /// Emptied name by name from `touched` before the next form.
     reached: NameBits,
-    /// Whether the names of `touched` are set in `reached`.
-    reached_in_bits: bool,
     touched: Vec<NameId>,
     /// The names of the form's `joined` list (see [`FormTables`]), one bit
     /// each: nearly every name bounded holds no join equal to a query
@@ -344,12 +341,9 @@ impl Scratch {
 
     /// Forgets the names reached by the last form.
     fn clear_touched(&mut self) {
-        if self.reached_in_bits {
-            for &name_id in &self.touched {
-                self.reached.remove(name_id);
-            }
+        for &name_id in &self.touched {
+            self.reached.remove(name_id);
         }
-        self.reached_in_bits = false;
         self.touched.clear();
     }
 }
@@ -644,19 +638,10 @@ impl Index {
         // expansions similar enough that, with every other part at its
         // ceiling, a name could still reach the cut-off through them.
         scratch.clear_touched();
-        match self.single_walked_list(walked, (0..part_count).map(part), &tables) {
-            // A posting list holds each name once, in increasing order
-            // (`build`): walked alone, it reaches its names in its order,
-            // with nothing to deduplicate.
-            Some(list) => scratch.touched.extend_from_slice(list),
-            None => {
-                scratch.reached_in_bits = true;
-                for i in 0..part_count {
-                    if walked & (1 << i) != 0 {
-                        let (start, end) = tables.join_runs[i];
-                        self.touch(part(i), tables.floors[i], &tables.joined[start..end], scratch);
-                    }
-                }
+        for i in 0..part_count {
+            if walked & (1 << i) != 0 {
+                let (start, end) = tables.join_runs[i];
+                self.touch(part(i), tables.floors[i], &tables.joined[start..end], scratch);
             }
         }
         // Phase 2: the bound of every name reached, from all parts, looking
@@ -850,37 +835,6 @@ impl Index {
             scratch.joined_names.remove(name_id);
         }
         scratch.form = tables;
-    }
-
-    /// The one posting list phase 1 walks, when the walked parts walk a
-    /// single non-empty posting list of a token and no join postings (a
-    /// part's join postings may list a name twice). Most forms walk the
-    /// exact token of their rarest part alone.
-    fn single_walked_list<'p>(
-        &self,
-        walked: u32,
-        parts: impl Iterator<Item = &'p QueryPart>,
-        tables: &FormTables,
-    ) -> Option<&[NameId]> {
-        let mut single: Option<&[NameId]> = None;
-        for (i, part) in parts.enumerate().filter(|(i, _)| walked & (1 << i) != 0) {
-            let floor = tables.floors[i];
-            let (start, end) = tables.join_runs[i];
-            if floor <= 1.0 && part.listed_join && end > start {
-                return None;
-            }
-            for expansion in part.expansions.iter().filter(|e| e.sim >= floor) {
-                let list = self.postings(expansion.token);
-                if list.is_empty() {
-                    continue;
-                }
-                if single.is_some() {
-                    return None;
-                }
-                single = Some(list);
-            }
-        }
-        single
     }
 
     /// Marks every name reached by a part's expansions of similarity at
