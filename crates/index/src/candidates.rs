@@ -79,11 +79,6 @@ struct FormTables {
     /// that part, sorted by name: the join postings of a few parts, where
     /// reading every reached name's joins cost a cache miss or two each.
     joined: Vec<(NameId, usize)>,
-    /// The run of `joined` each part filled, in the join postings' order
-    /// (before `joined` is sorted): one lookup of the join postings per
-    /// part serves the walk's cost, the walk and the bounds, where each
-    /// looked them up again.
-    join_runs: Vec<(usize, usize)>,
     /// Work space of [`cheapest_walk`].
     subset_ceilings: Vec<f32>,
     subset_costs: Vec<usize>,
@@ -593,25 +588,17 @@ impl Index {
         tables.floors.extend((0..part_count).map(|i| {
             (needed - (total - tables.ceilings[i])) / part(i).weight.max(f32::MIN_POSITIVE)
         }));
-        // The names holding a join equal to a part that may equal one, part
-        // by part in the join postings' order; sorted by name after the walk.
-        tables.joined.clear();
-        tables.join_runs.clear();
-        for i in 0..part_count {
-            let start = tables.joined.len();
-            if part(i).listed_join {
-                tables.joined.extend(self.join_postings(part(i).hash).map(|name_id| (name_id, i)));
-            }
-            tables.join_runs.push((start, tables.joined.len()));
-        }
         tables.costs.clear();
         tables.costs.extend((0..part_count).map(|i| {
             let (part, floor) = (part(i), tables.floors[i]);
             if part.tag == vigia_text::PartTag::Initial {
                 return usize::MAX / 64;
             }
-            let (start, end) = tables.join_runs[i];
-            let joins = if floor <= 1.0 && part.listed_join { end - start } else { 0 };
+            let joins = if floor <= 1.0 && part.listed_join {
+                self.join_postings(part.hash).count()
+            } else {
+                0
+            };
             joins
                 + part
                     .expansions
@@ -640,8 +627,7 @@ impl Index {
         scratch.clear_touched();
         for i in 0..part_count {
             if walked & (1 << i) != 0 {
-                let (start, end) = tables.join_runs[i];
-                self.touch(part(i), tables.floors[i], &tables.joined[start..end], scratch);
+                self.touch(part(i), tables.floors[i], scratch);
             }
         }
         // Phase 2: the bound of every name reached, from all parts, looking
@@ -656,6 +642,10 @@ impl Index {
         );
         // A name has a join of this hash exactly when the join postings of
         // the hash list it (every join of every name is posted).
+        tables.joined.clear();
+        for i in (0..part_count).filter(|&i| part(i).listed_join) {
+            tables.joined.extend(self.join_postings(part(i).hash).map(|name_id| (name_id, i)));
+        }
         tables.joined.sort_unstable();
         for &(name_id, _) in &tables.joined {
             scratch.joined_names.insert(name_id);
@@ -838,22 +828,15 @@ impl Index {
     }
 
     /// Marks every name reached by a part's expansions of similarity at
-    /// least `floor` (and, exactly, by the listed joins equal to it: the
-    /// part's run of the join postings, `joined`).
-    fn touch(
-        &self,
-        part: &QueryPart,
-        floor: f32,
-        joined: &[(NameId, usize)],
-        scratch: &mut Scratch,
-    ) {
+    /// least `floor` (and, exactly, by the listed joins equal to it).
+    fn touch(&self, part: &QueryPart, floor: f32, scratch: &mut Scratch) {
         let reach = |name_id: NameId, scratch: &mut Scratch| {
             if scratch.reached.insert(name_id) {
                 scratch.touched.push(name_id);
             }
         };
         if floor <= 1.0 && part.listed_join {
-            for &(name_id, _) in joined {
+            for name_id in self.join_postings(part.hash) {
                 reach(name_id, scratch);
             }
         }
