@@ -37,11 +37,6 @@ pub struct Scratch {
     /// Emptied name by name from `touched` before the next form.
     reached: NameBits,
     touched: Vec<NameId>,
-    /// The names of the form's `joined` list (see [`FormTables`]), one bit
-    /// each: nearly every name bounded holds no join equal to a query
-    /// part, and one bit answers that where a binary search of the list
-    /// took a few dependent loads per name.
-    joined_names: NameBits,
     /// Token → the range of `token_parts` holding the query parts that
     /// expand to it: one lookup per listed part tops up every query part
     /// at once.
@@ -111,15 +106,10 @@ struct TokenMark {
     /// is sums, to the bit (the other parts add `weight × 0`, which leaves
     /// a sum of non-negative terms unchanged).
     solo: f32,
-    /// The bound of such a name: `solo` over the form's denominator, capped
-    /// at 1, worked out once per form instead of once per name (a division
-    /// on the path of every name bounded).
-    solo_bound: f32,
 }
 
 impl TokenMark {
-    const EMPTY: TokenMark =
-        TokenMark { token: TokenId::MAX, start: 0, len: 0, solo: 0.0, solo_bound: 0.0 };
+    const EMPTY: TokenMark = TokenMark { token: TokenId::MAX, start: 0, len: 0, solo: 0.0 };
 }
 
 impl MarkTable {
@@ -222,10 +212,6 @@ impl NameBits {
     fn remove(&mut self, name: NameId) {
         self.words[name as usize / 64] &= !(1 << (name % 64));
     }
-
-    fn contains(&self, name: NameId) -> bool {
-        self.words[name as usize / 64] & (1 << (name % 64)) != 0
-    }
 }
 
 impl Scratch {
@@ -273,7 +259,6 @@ impl Scratch {
 
     fn fit(&mut self, names: usize) {
         self.reached.fit(names);
-        self.joined_names.fit(names);
     }
 
     fn fit_tokens(&mut self, tokens: usize) {
@@ -303,13 +288,8 @@ impl Scratch {
         for &(token, p, sim) in &self.marking {
             let mark = self.token_marks.entry(token);
             if mark.token != token {
-                *mark = TokenMark {
-                    token,
-                    start: self.token_parts.len() as u32,
-                    len: 0,
-                    solo: 0.0,
-                    solo_bound: 0.0,
-                };
+                *mark =
+                    TokenMark { token, start: self.token_parts.len() as u32, len: 0, solo: 0.0 };
             }
             mark.len += 1;
             self.token_parts.push((p, sim));
@@ -317,9 +297,8 @@ impl Scratch {
         }
     }
 
-    /// Sets each marked token's `solo` sum from the parts' weights, and its
-    /// bound over `denominator`.
-    fn sum_solo_marks(&mut self, weights: &[f32], denominator: f32) {
+    /// Sets each marked token's `solo` sum from the parts' weights.
+    fn sum_solo_marks(&mut self, weights: &[f32]) {
         for mark in self.token_marks.slots.iter_mut().filter(|m| m.token != TokenId::MAX) {
             let parts = &self.token_parts[mark.start as usize..(mark.start + mark.len) as usize];
             let mut sum = 0.0f32;
@@ -330,7 +309,6 @@ impl Scratch {
                 sum += weights[run[0].0 as usize] * best;
             }
             mark.solo = sum;
-            mark.solo_bound = bound_of_sum(sum, denominator);
         }
     }
 
@@ -647,23 +625,12 @@ impl Index {
             tables.joined.extend(self.join_postings(part(i).hash).map(|name_id| (name_id, i)));
         }
         tables.joined.sort_unstable();
-        for &(name_id, _) in &tables.joined {
-            scratch.joined_names.insert(name_id);
-        }
         tables.weights.clear();
         tables.weights.extend((0..part_count).map(|i| part(i).weight));
-        scratch.sum_solo_marks(&tables.weights, denominator);
+        scratch.sum_solo_marks(&tables.weights);
         let (initials, joined, weights) = (&tables.initials, &tables.joined, &tables.weights);
-        let Scratch {
-            touched,
-            slots,
-            best,
-            token_marks,
-            token_marked,
-            token_parts,
-            joined_names,
-            ..
-        } = &mut *scratch;
+        let Scratch { touched, slots, best, token_marks, token_marked, token_parts, .. } =
+            &mut *scratch;
         // The query parts reaching a token known to be marked.
         let reaching_marked = |token: TokenId| -> &[(u16, f32)] {
             match token_marks.get(token) {
@@ -693,7 +660,8 @@ impl Index {
         // in a second pass. The record filter (schema, datasets) is
         // consulted only for names that would be kept: most names reached
         // fall below the cut-off.
-        let mut settle = |name_id: NameId, bound: f32, record: RecordId| {
+        let mut settle = |name_id: NameId, sum: f32, record: RecordId| {
+            let bound = (sum / denominator).min(1.0);
             let keep = bound >= cutoff;
             let offered = !keep && bound > 0.0 && hits.is_empty() && best_below.would_take(bound);
             if !(keep || offered) || !allow(record) {
@@ -714,34 +682,12 @@ impl Index {
         for slot in slots.iter().filter(|slot| slot.tokens().is_none()) {
             std::hint::black_box(self.slot_tokens(slot).first().copied());
         }
-        // The best similarity of each part for a name the join postings
-        // list: its tokens', then 1 for each part equal to one of its joins.
-        let joined_sum = |name_id: NameId, tokens: &[TokenId], best: &mut Vec<f32>| {
-            best.fill(0.0);
-            for &token in tokens {
-                for &(p, sim) in reaching(token) {
-                    let b = &mut best[p as usize];
-                    *b = if sim > *b { sim } else { *b };
-                }
-            }
-            let start = joined.partition_point(|&(n, _)| n < name_id);
-            for &(_, p) in joined[start..].iter().take_while(|(n, _)| *n == name_id) {
-                best[p] = 1.0;
-            }
-            bound_of(best)
-        };
-        if initials.is_empty() {
-            // The common case: only the name's tokens matter (and, for the
-            // few names the join postings list, its joins), and the best
+        if initials.is_empty() && joined.is_empty() {
+            // The common case: only the name's tokens matter, and the best
             // similarity of each part is a maximum, whatever the order in
             // which the tokens are read.
             for (slot, &name_id) in slots.iter().zip(touched.iter()) {
                 let tokens = self.slot_tokens(slot);
-                if !joined.is_empty() && joined_names.contains(name_id) {
-                    let sum = joined_sum(name_id, tokens, best);
-                    settle(name_id, bound_of_sum(sum, denominator), slot.record);
-                    continue;
-                }
                 if tokens.len() <= 32 {
                     // Most names hold one marked token: their sum is that
                     // token's, summed once per form rather than per name.
@@ -750,13 +696,13 @@ impl Index {
                         marked |= u32::from(token_marked.contains(token)) << k;
                     }
                     if marked == 0 {
-                        settle(name_id, bound_of_sum(0.0, denominator), slot.record);
+                        settle(name_id, 0.0, slot.record);
                         continue;
                     }
                     if marked.count_ones() == 1 {
                         let token = tokens[marked.trailing_zeros() as usize];
-                        let bound = token_marks.mark(token).map_or(0.0, |mark| mark.solo_bound);
-                        settle(name_id, bound, slot.record);
+                        let sum = token_marks.mark(token).map_or(0.0, |mark| mark.solo);
+                        settle(name_id, sum, slot.record);
                         continue;
                     }
                 }
@@ -788,8 +734,7 @@ impl Index {
                         }
                     }
                 }
-                let sum = if reached { bound_of(best) } else { 0.0 };
-                settle(name_id, bound_of_sum(sum, denominator), slot.record);
+                settle(name_id, if reached { bound_of(best) } else { 0.0 }, slot.record);
             }
         } else {
             // Initials compare with the first letter of the name's parts
@@ -812,17 +757,14 @@ impl Index {
                         }
                     }
                 }
-                if !joined.is_empty() && joined_names.contains(name_id) {
+                if !joined.is_empty() {
                     let start = joined.partition_point(|&(n, _)| n < name_id);
                     for &(_, p) in joined[start..].iter().take_while(|(n, _)| *n == name_id) {
                         best[p] = 1.0;
                     }
                 }
-                settle(name_id, bound_of_sum(bound_of(best), denominator), slot.record);
+                settle(name_id, bound_of(best), slot.record);
             }
-        }
-        for &(name_id, _) in &tables.joined {
-            scratch.joined_names.remove(name_id);
         }
         scratch.form = tables;
     }
@@ -849,11 +791,6 @@ impl Index {
             }
         }
     }
-}
-
-/// A name's bound from its sum: over the form's denominator, capped at 1.
-fn bound_of_sum(sum: f32, denominator: f32) -> f32 {
-    (sum / denominator).min(1.0)
 }
 
 /// The cheapest set of parts to walk (a bit mask over `ceilings`): the
@@ -1137,7 +1074,7 @@ mod tests {
             for (i, &token) in tokens.iter().enumerate() {
                 let mark = table.entry(token);
                 assert_eq!(mark.token, TokenId::MAX, "{token} added twice");
-                *mark = TokenMark { token, start: i as u32, len: 1, solo: 0.0, solo_bound: 0.0 };
+                *mark = TokenMark { token, start: i as u32, len: 1, solo: 0.0 };
             }
             for (i, &token) in tokens.iter().enumerate() {
                 assert_eq!(table.get(token), Some((i as u32, 1)), "{token}");
@@ -1172,7 +1109,7 @@ mod tests {
                 scratch.marking.push((next() % 8, (next() as usize % parts) as u16, sim));
             }
             scratch.index_marking();
-            scratch.sum_solo_marks(&weights, 1.0);
+            scratch.sum_solo_marks(&weights);
             for token in 0..8 {
                 // What the general path does: the best similarity of every
                 // part, then the sum over all parts in their order.
@@ -1190,9 +1127,6 @@ mod tests {
                 }
                 let solo = scratch.token_marks.mark(token).map_or(0.0, |mark| mark.solo);
                 assert_eq!(solo.to_bits(), sum.to_bits(), "{token} {weights:?} {reaching:?}");
-                let solo_bound =
-                    scratch.token_marks.mark(token).map_or(0.0, |mark| mark.solo_bound);
-                assert_eq!(solo_bound.to_bits(), bound_of_sum(sum, 1.0).to_bits());
             }
         }
     }
