@@ -10,9 +10,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 // Screening allocates many small, short-lived vectors per query; glibc's
-// allocator spent a fifth of `vigia screen`'s time on them (perf).
+// allocator spent a fifth of `vigia screen`'s time on them (ADR 0004).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: vigia_alloc::Allocator = vigia_alloc::Allocator;
 
 /// Vigia: screen people and companies against designation lists, and watch
 /// transaction streams for laundering.
@@ -126,6 +126,12 @@ fn default_data_dir() -> PathBuf {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Every command but the server runs a batch and exits: memory it frees
+    // is needed again a moment later (ADR 0151). The server hands it back
+    // after a burst.
+    if !matches!(cli.command, Command::Serve(_)) {
+        vigia_alloc::keep_freed_memory();
+    }
     let global = Global {
         data_dir: cli.data_dir.unwrap_or_else(default_data_dir),
         interactive: io::stderr().is_terminal(),

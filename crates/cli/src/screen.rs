@@ -14,7 +14,7 @@ use vigia_index::{Evidence, IndexBuilder, IndexConfig, Scratch};
 use vigia_model::Entity;
 use vigia_screen::input::{InputError, read_queries};
 use vigia_screen::vigia_score::{self, Algorithm, Explanation, ScoreConfig};
-use vigia_screen::{ENGINE, Query, ScreenConfig, ScreenResult};
+use vigia_screen::{ENGINE, Query, ScreenConfig, ScreenResult, with_thread_scratch};
 use vigia_server::lists::IndexSource;
 
 use crate::{Global, engine, progress};
@@ -51,6 +51,9 @@ pub(crate) struct ScreenArgs {
 /// How many queries are screened per parallel batch: large enough to keep
 /// every core busy, small enough that memory stays flat on huge files.
 const CHUNK: usize = 8192;
+
+/// How many queries between two updates of the progress counter.
+const PROGRESS_EVERY: u64 = 1024;
 
 fn open_input(path: &PathBuf) -> Result<Box<dyn BufRead>> {
     if path.as_os_str() == "-" {
@@ -122,27 +125,42 @@ pub(crate) fn run_screen(args: ScreenArgs, global: &Global) -> Result<ExitCode> 
     );
     let bar = progress::counter(global.interactive, "screened");
     let started = Instant::now();
+    let fingerprint = config.fingerprint();
     let (mut screened, mut matched, mut failed) = (0u64, 0u64, 0u64);
-    let mut chunk: Vec<Query> = Vec::with_capacity(CHUNK);
-    let mut flush = |chunk: &mut Vec<Query>, output: &mut Box<dyn Write>| -> Result<()> {
-        for result in screener.screen_batch(chunk, &config) {
-            let any = result.results.iter().any(|r| r.is_match);
-            matched += u64::from(any);
-            if any || !args.matches_only {
-                lines.write(&mut *output, &result)?;
-            }
+    let mut emit = |result: &ScreenResult| -> Result<()> {
+        let any = result.results.iter().any(|r| r.is_match);
+        matched += u64::from(any);
+        if any || !args.matches_only {
+            lines.write(&mut *output, result)?;
         }
-        screened += chunk.len() as u64;
-        bar.set_position(screened);
-        chunk.clear();
+        screened += 1;
+        if screened.is_multiple_of(PROGRESS_EVERY) {
+            bar.set_position(screened);
+        }
         Ok(())
     };
+    // On one thread each query is screened as soon as it is read, on this
+    // thread, and its result written and freed at once: a batch would only
+    // hand the queries to the pool's one worker and back, and hold a
+    // batch of queries and of results in memory (fresh pages, each zeroed
+    // by the kernel when first touched, cost more than the hand-off).
+    let one_thread = vigia_screen::batch_threads() == 1;
+    let mut chunk: Vec<Query> = Vec::with_capacity(if one_thread { 0 } else { CHUNK });
     for query in queries {
         match query {
+            Ok(query) if one_thread => {
+                let result = with_thread_scratch(|scratch| {
+                    screener.screen_fingerprinted(&query, &config, &fingerprint, scratch)
+                });
+                emit(&result)?;
+            }
             Ok(query) => {
                 chunk.push(query);
                 if chunk.len() == CHUNK {
-                    flush(&mut chunk, &mut output)?;
+                    for result in screener.screen_batch(&chunk, &config) {
+                        emit(&result)?;
+                    }
+                    chunk.clear();
                 }
             }
             Err(InputError::Io { line, source }) => {
@@ -155,7 +173,10 @@ pub(crate) fn run_screen(args: ScreenArgs, global: &Global) -> Result<ExitCode> 
             }
         }
     }
-    flush(&mut chunk, &mut output)?;
+    for result in screener.screen_batch(&chunk, &config) {
+        emit(&result)?;
+    }
+    bar.set_position(screened);
     output.flush()?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();

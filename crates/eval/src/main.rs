@@ -13,7 +13,7 @@ use clap::Parser;
 // The allocator of the `vigia` binary, so that in-process figures are the
 // product's.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: vigia_alloc::Allocator = vigia_alloc::Allocator;
 use vigia_eval::{
     EvalSet, SetReport, align_treated, cross_script, evaluate, label_positives, load_lists,
     negatives, yente_queries,
@@ -74,6 +74,8 @@ struct Args {
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    // A batch, like `vigia screen`: the same allocator setting (ADR 0151).
+    vigia_alloc::keep_freed_memory();
     let Some(algorithm) = vigia_screen::algorithm(&args.algorithm) else {
         bail!("unknown algorithm {:?}", args.algorithm);
     };

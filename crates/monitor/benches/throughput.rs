@@ -15,12 +15,13 @@
 //! The bench uses the allocator `vigia` ships with (mimalloc), so that the
 //! figure is the engine's as the product runs it: with the system
 //! allocator the engine's growing buffers cost about 6 % more CPU time
-//! (ADR 0145).
+//! (ADR 0145). It also keeps freed memory, as `vigia monitor` does
+//! (ADR 0151).
 
 use std::time::{Duration, Instant};
 
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: vigia_alloc::Allocator = vigia_alloc::Allocator;
 
 use vigia_monitor::{Monitor, MonitorOptions, Pack, Stage};
 
@@ -90,6 +91,8 @@ fn env(name: &str, default: u64) -> u64 {
 }
 
 fn main() {
+    // As `vigia monitor` runs (ADR 0151).
+    vigia_alloc::keep_freed_memory();
     // `cargo bench` passes --bench; `cargo test --benches` passes nothing
     // and must stay quick.
     let bench = std::env::args().any(|a| a == "--bench");

@@ -321,6 +321,14 @@ impl Screener {
     }
 }
 
+/// How many threads [`Screener::screen_batch`] screens on (rayon's pool:
+/// `RAYON_NUM_THREADS`, else one per core). With one, a caller gains
+/// nothing from batching and may screen each query as it comes, on its
+/// own thread, with [`with_thread_scratch`].
+pub fn batch_threads() -> usize {
+    rayon::current_num_threads()
+}
+
 thread_local! {
     /// The scratch space of the thread screening: it lives as long as the
     /// thread, so its expansion memo and its per-name tables serve every
