@@ -142,18 +142,16 @@ write_screen_json() {
   python3 -c '
 import json, sys
 out = []
-for path in sys.argv[2:]:
+for path in sys.argv[4:]:
     runs = [json.loads(line) for line in open(path)]
     median = dict(sorted(runs, key=lambda r: r["cpu_seconds"])[len(runs) // 2])
     median["runs_cpu_seconds"] = [r["cpu_seconds"] for r in runs]
     median["runs_phase"] = [r["phase"] for r in runs]
     out.append(median)
 json.dump(out, open(sys.argv[1], "w"), indent=1)
-json.dump(out[0], open(sys.argv[1] + ".1", "w"))
-json.dump(out[-1], open(sys.argv[1] + ".n", "w"))' "$out/screen.json" "$tmp/runs-1.jsonl" "$tmp/runs-$(nproc).jsonl"
-  cp "$out/screen.json.1" "$tmp/screen-1.json"
-  cp "$out/screen.json.n" "$tmp/screen-n.json"
-  rm -f "$out/screen.json.1" "$out/screen.json.n"
+json.dump(out[0], open(sys.argv[2], "w"))
+json.dump(out[-1], open(sys.argv[3], "w"))' "$out/screen.json" "$tmp/screen-1.json" "$tmp/screen-n.json" \
+    "$tmp/runs-1.jsonl" "$tmp/runs-$(nproc).jsonl"
 }
 rm -f "$tmp/runs-1.jsonl" "$tmp/runs-$(nproc).jsonl"
 # One thread: `runs` runs now and, when the peer runs, `runs` more after
