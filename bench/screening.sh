@@ -14,10 +14,11 @@
 #   --skip-peer    Vigia only (no venv needed)
 #   --bin-dir DIR  use the vigia and vigia-eval binaries in DIR instead of
 #                  building this tree
-#   --runs R       time the one-thread `vigia screen` R times and report
-#                  the run of median CPU time (default 5): one run lasts
-#                  about two seconds, the peer's several minutes, and on a
-#                  shared machine a single short sample moves by a fifth
+#   --runs R       time the one-thread `vigia screen` R times before the
+#                  peer and R times after it, and report the run of median
+#                  CPU time of all (default 5): one run lasts about two
+#                  seconds, the peer's several minutes, and on a shared
+#                  machine a stretch of short samples moves by a fifth
 #
 # Steps: builds vigia and vigia-eval with the dist profile; builds the peer's venv
 # (bench/peer/setup.sh, bench/.venv, git-ignored; minutes the first time);
@@ -27,7 +28,8 @@
 # writes the index snapshot, then `vigia screen FILE -o
 # /dev/null` measures the real binary end to end over every query of the
 # five fixture files, on one thread and on all cores; bench/peer/run_peer.py
-# runs the peer on the exported data. Everything lands in bench/out/
+# runs the peer on the exported data; the one-thread runs are repeated
+# after it. Everything lands in bench/out/
 # (git-ignored); the table is printed and saved there as table.txt and
 # table.md. Needs ../shared/data beside the repository.
 set -euo pipefail
@@ -50,7 +52,7 @@ while [ $# -gt 0 ]; do
     --skip-peer) skip_peer=1; shift ;;
     --runs) runs="$2"; shift 2 ;;
     --bin-dir) bin_dir="$2"; shift 2 ;;
-    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "screening.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -115,16 +117,11 @@ head -1 "$shared/eval/yente/positives_un_untreated.csv" >"$queries_csv"
 for f in positives_un_untreated positives_un_treated positives_us_congress_untreated negatives_global negatives_us; do
   tail -n +2 "$shared/eval/yente/$f.csv" >>"$queries_csv"
 done
-screen_json="$out/screen.json"
-echo "[" >"$screen_json"
-first=1
-for threads in 1 "$(nproc)"; do
-  log="$out/screen-$threads-thread.log"
-  # One thread: `runs` runs, the one of median CPU time is reported (all
-  # are kept in screen.json). All cores: one run.
-  reps=1
-  [ "$threads" -eq 1 ] && reps=$runs
-  : >"$tmp/runs.jsonl"
+# time_screen THREADS REPS PHASE: REPS timed runs of the whole command,
+# appended to $tmp/runs-THREADS.jsonl.
+time_screen() {
+  local threads=$1 reps=$2 phase=$3
+  local log="$out/screen-$threads-thread.log"
   for _ in $(seq "$reps"); do
     TIMEFORMAT='%R %U %S'
     { time RAYON_NUM_THREADS=$threads "$vigia" --data-dir "$tmp/store" screen "$queries_csv" -o /dev/null 2>"$log"; } 2>"$tmp/time"
@@ -135,21 +132,35 @@ for threads in 1 "$(nproc)"; do
 import re, sys
 m = re.search(r"screened (\d+) queries against .*\((\d+) entities\) in ([0-9.]+)s", open(sys.argv[1]).read())
 print(*m.groups())' "$log")
-    printf '{"threads": %s, "queries": %s, "entities": %s, "loop_seconds": %s, "wall_seconds": %s, "cpu_seconds": %s}\n' \
-      "$threads" "$n" "$entities" "$loop" "$wall" "$(python3 -c "print($user+$sys)")" >>"$tmp/runs.jsonl"
+    printf '{"threads": %s, "queries": %s, "entities": %s, "loop_seconds": %s, "wall_seconds": %s, "cpu_seconds": %s, "phase": "%s"}\n' \
+      "$threads" "$n" "$entities" "$loop" "$wall" "$(python3 -c "print($user+$sys)")" "$phase" >>"$tmp/runs-$threads.jsonl"
   done
-  [ $first -eq 1 ] || echo "," >>"$screen_json"
-  first=0
+}
+# write_screen_json: for each thread count, the run of median CPU time
+# (every run's CPU time kept beside it) into screen.json.
+write_screen_json() {
   python3 -c '
 import json, sys
-runs = [json.loads(line) for line in open(sys.argv[1])]
-median = sorted(runs, key=lambda r: r["cpu_seconds"])[len(runs) // 2]
-median["runs_cpu_seconds"] = [r["cpu_seconds"] for r in runs]
-print(json.dumps(median))' "$tmp/runs.jsonl" >>"$screen_json"
-done
-echo "]" >>"$screen_json"
-python3 -c "import json,sys; d=json.load(open(sys.argv[1])); json.dump(d[0], open(sys.argv[2],'w')); json.dump(d[-1], open(sys.argv[3],'w'))" \
-  "$screen_json" "$tmp/screen-1.json" "$tmp/screen-n.json"
+out = []
+for path in sys.argv[4:]:
+    runs = [json.loads(line) for line in open(path)]
+    median = dict(sorted(runs, key=lambda r: r["cpu_seconds"])[len(runs) // 2])
+    median["runs_cpu_seconds"] = [r["cpu_seconds"] for r in runs]
+    median["runs_phase"] = [r["phase"] for r in runs]
+    out.append(median)
+json.dump(out, open(sys.argv[1], "w"), indent=1)
+json.dump(out[0], open(sys.argv[2], "w"))
+json.dump(out[-1], open(sys.argv[3], "w"))' "$out/screen.json" "$tmp/screen-1.json" "$tmp/screen-n.json" \
+    "$tmp/runs-1.jsonl" "$tmp/runs-$(nproc).jsonl"
+}
+rm -f "$tmp/runs-1.jsonl" "$tmp/runs-$(nproc).jsonl"
+# One thread: `runs` runs now and, when the peer runs, `runs` more after
+# it, so that Vigia is sampled across the same stretch of the machine's
+# state as the peer's minutes-long run; the run of median CPU time over
+# all of them is reported. All cores: one run.
+time_screen 1 "$runs" before
+time_screen "$(nproc)" 1 before
+write_screen_json
 
 if [ "$skip_peer" -eq 1 ]; then
   say "outputs in $out (peer skipped)"
@@ -169,13 +180,17 @@ for mode in "${modes[@]}"; do
   peer_args+=(--peer "$out/peer-$mode.json")
 done
 
+say "vigia screen: $runs more one-thread runs, after the peer"
+time_screen 1 "$runs" after
+write_screen_json
+
 say "side by side"
 report=(python3 bench/peer/report.py --vigia "$out/vigia-eval.json" --vigia-threads 1 --negatives "$negatives" "${peer_args[@]}" --screen "$tmp/screen-1.json")
 "${report[@]}" | tee "$out/table.txt"
 "${report[@]}" --markdown >"$out/table.md"
 {
   echo
-  python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(f\"vigia screen on one thread: CPU seconds of the {len(d['runs_cpu_seconds'])} runs {d['runs_cpu_seconds']}; the median run is reported above\")" "$tmp/screen-1.json"
+  python3 -c "import json,sys; d=json.load(open(sys.argv[1])); r=d['runs_cpu_seconds']; p=d.get('runs_phase', ['before']*len(r)); print(f\"vigia screen on one thread: CPU seconds of the {len(r)} runs, before the peer {[c for c, q in zip(r, p) if q == 'before']}, after it {[c for c, q in zip(r, p) if q == 'after']}; the median run of all is reported above\")" "$tmp/screen-1.json"
   echo "vigia screen on all $(nproc) cores:"
   python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(f\"  screening loop {d['queries']/d['loop_seconds']:,.0f} q/s; whole command {d['queries']/d['wall_seconds']:,.0f} q/s wall, {d['queries']/d['cpu_seconds']:,.0f} q/s per CPU-second ({d['queries']} queries, {d['threads']} threads)\")" "$tmp/screen-n.json"
 } | tee -a "$out/table.txt"
