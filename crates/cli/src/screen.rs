@@ -118,14 +118,11 @@ pub(crate) fn run_screen(args: ScreenArgs, global: &Global) -> Result<ExitCode> 
         eprintln!("vigia: {}: {warning}", args.input.display());
     }
     let mut output = open_output(&args.output)?;
-    let mut lines = LineWriter::new(
-        screener.lists_version(),
-        config.score.algorithm.name(),
-        &config.fingerprint(),
-    );
+    let fingerprint = config.fingerprint();
+    let mut lines =
+        LineWriter::new(screener.lists_version(), config.score.algorithm.name(), &fingerprint);
     let bar = progress::counter(global.interactive, "screened");
     let started = Instant::now();
-    let fingerprint = config.fingerprint();
     let (mut screened, mut matched, mut failed) = (0u64, 0u64, 0u64);
     let mut emit = |result: &ScreenResult| -> Result<()> {
         let any = result.results.iter().any(|r| r.is_match);
