@@ -692,43 +692,25 @@ impl Index {
             // similarity of each part is a maximum, whatever the order in
             // which the tokens are read.
             for (slot, &name_id) in slots.iter().zip(touched.iter()) {
-                let is_marked = |token: TokenId| token_marked.contains(token);
-                // Most names hold one marked token: their sum is that
-                // token's, summed once per form rather than per name. The
-                // marked tokens of a name held in its slot are found from
-                // the slot's words, without unpacking every token first.
-                let spilled = slot.spilled_range().map(|range| &self.name_tokens[range]);
-                let marked = match spilled {
-                    None => slot.marked_mask(is_marked),
-                    Some(tokens) if tokens.len() <= 32 => {
-                        let mut marked = 0u32;
-                        for (k, &token) in tokens.iter().enumerate() {
-                            marked |= u32::from(is_marked(token)) << k;
-                        }
-                        Some(marked)
+                let tokens = self.slot_tokens(slot, &mut buf);
+                if tokens.len() <= 32 {
+                    // Most names hold one marked token: their sum is that
+                    // token's, summed once per form rather than per name.
+                    let mut marked = 0u32;
+                    for (k, &token) in tokens.iter().enumerate() {
+                        marked |= u32::from(token_marked.contains(token)) << k;
                     }
-                    Some(_) => None,
-                };
-                if let Some(marked) = marked {
                     if marked == 0 {
                         settle(name_id, 0.0);
                         continue;
                     }
                     if marked.count_ones() == 1 {
-                        let k = marked.trailing_zeros() as usize;
-                        let token = match spilled {
-                            None => slot.token(k),
-                            Some(tokens) => tokens[k],
-                        };
+                        let token = tokens[marked.trailing_zeros() as usize];
                         let sum = token_marks.mark(token).map_or(0.0, |mark| mark.solo);
                         settle(name_id, sum);
                         continue;
                     }
                 }
-                let tokens = match spilled {
-                    None => slot.tokens(&mut buf).unwrap_or_default(),
-                    Some(tokens) => tokens,
-                };
                 // A name holding no marked token is bounded 0, as the sum
                 // of zero similarities would be.
                 let mut reached = false;

@@ -325,7 +325,8 @@ impl NameSlot {
         }
     }
 
-    /// The name's tokens, if they are held in the slot: written to `buf`.
+    /// The name's tokens, if they are held in the slot: written to `buf`
+    /// (every position, so that no branch depends on the count).
     pub(crate) fn tokens<'a>(
         &self,
         buf: &'a mut [TokenId; NameSlot::INLINE],
@@ -333,50 +334,13 @@ impl NameSlot {
         if self.is_spilled() {
             return None;
         }
-        let len = (self.low & NameSlot::COUNT_MASK) as usize;
-        let (first, second) = buf.split_at_mut(NameSlot::PER_WORD);
-        let mut word = self.low >> NameSlot::COUNT_BITS;
-        for token in first.iter_mut().take(len) {
-            *token = (word & NameSlot::TOKEN_MASK) as TokenId;
-            word >>= NameSlot::TOKEN_BITS;
+        for (k, token) in buf.iter_mut().enumerate() {
+            let word = if k < NameSlot::PER_WORD { self.low } else { self.high };
+            let shift =
+                NameSlot::COUNT_BITS + NameSlot::TOKEN_BITS * (k % NameSlot::PER_WORD) as u32;
+            *token = ((word >> shift) & NameSlot::TOKEN_MASK) as TokenId;
         }
-        let mut word = self.high >> NameSlot::COUNT_BITS;
-        for token in second.iter_mut().take(len.saturating_sub(NameSlot::PER_WORD)) {
-            *token = (word & NameSlot::TOKEN_MASK) as TokenId;
-            word >>= NameSlot::TOKEN_BITS;
-        }
-        Some(&buf[..len])
-    }
-
-    /// The token at position `k` (below the count) of a name held in the
-    /// slot.
-    pub(crate) fn token(&self, k: usize) -> TokenId {
-        let word = if k < NameSlot::PER_WORD { self.low } else { self.high };
-        let shift = NameSlot::COUNT_BITS + NameSlot::TOKEN_BITS * (k % NameSlot::PER_WORD) as u32;
-        ((word >> shift) & NameSlot::TOKEN_MASK) as TokenId
-    }
-
-    /// For a name held in the slot, which of its tokens pass `test`, one
-    /// bit each in the tokens' order; `None` for a spilled name. The tokens
-    /// are shifted out of each word in turn, without being written
-    /// anywhere.
-    pub(crate) fn marked_mask(&self, mut test: impl FnMut(TokenId) -> bool) -> Option<u32> {
-        if self.is_spilled() {
-            return None;
-        }
-        let len = (self.low & NameSlot::COUNT_MASK) as usize;
-        let mut mask = 0u32;
-        let mut word = self.low >> NameSlot::COUNT_BITS;
-        for k in 0..len.min(NameSlot::PER_WORD) {
-            mask |= u32::from(test((word & NameSlot::TOKEN_MASK) as TokenId)) << k;
-            word >>= NameSlot::TOKEN_BITS;
-        }
-        let mut word = self.high >> NameSlot::COUNT_BITS;
-        for k in NameSlot::PER_WORD..len {
-            mask |= u32::from(test((word & NameSlot::TOKEN_MASK) as TokenId)) << k;
-            word >>= NameSlot::TOKEN_BITS;
-        }
-        Some(mask)
+        Some(&buf[..(self.low & NameSlot::COUNT_MASK) as usize])
     }
 
     /// Where a spilled name's tokens lie in the per-name token array.
@@ -739,18 +703,9 @@ mod name_slot_tests {
                     assert!(fits, "{case}");
                     assert_eq!(held, tokens.as_slice(), "{case}");
                     assert_eq!(slot.spilled_range(), None, "{case}");
-                    for (k, &token) in tokens.iter().enumerate() {
-                        assert_eq!(slot.token(k), token, "{case}");
-                    }
-                    let odd = tokens
-                        .iter()
-                        .enumerate()
-                        .fold(0u32, |mask, (k, &t)| mask | u32::from(t % 2 == 1) << k);
-                    assert_eq!(slot.marked_mask(|t| t % 2 == 1), Some(odd), "{case}");
                 }
                 None => {
                     assert!(!fits, "{case}");
-                    assert_eq!(slot.marked_mask(|_| true), None, "{case}");
                     assert_eq!(
                         slot.spilled_range(),
                         Some(range.start as usize..range.end as usize),
