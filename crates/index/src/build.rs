@@ -301,7 +301,6 @@ impl IndexBuilder {
             .collect();
 
         let name_slots = crate::NameSlot::of_names(&names, &name_token_offsets, &name_tokens);
-        let name_records = names.iter().map(|name| name.record).collect();
         let mut index = Index {
             id: crate::next_index_id(),
             config,
@@ -314,7 +313,6 @@ impl IndexBuilder {
             name_token_offsets,
             name_tokens,
             name_slots,
-            name_records,
             acronyms,
             posting_offsets,
             postings,

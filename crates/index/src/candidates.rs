@@ -660,15 +660,11 @@ impl Index {
         // in a second pass. The record filter (schema, datasets) is
         // consulted only for names that would be kept: most names reached
         // fall below the cut-off.
-        let mut settle = |name_id: NameId, sum: f32| {
+        let mut settle = |name_id: NameId, sum: f32, record: RecordId| {
             let bound = (sum / denominator).min(1.0);
             let keep = bound >= cutoff;
             let offered = !keep && bound > 0.0 && hits.is_empty() && best_below.would_take(bound);
-            if !(keep || offered) {
-                return;
-            }
-            let record = self.name_record(name_id);
-            if !allow(record) {
+            if !(keep || offered) || !allow(record) {
                 return;
             }
             let hit = NameHit { name: name_id, query_name, form: query_form, bound };
@@ -683,16 +679,15 @@ impl Index {
         // A spilled name's tokens are a second cache miss, after its slot's:
         // one load of each, before any is read, lets those misses overlap
         // as the slots' did.
-        for range in slots.iter().filter_map(crate::NameSlot::spilled_range) {
-            std::hint::black_box(self.name_tokens.get(range.start).copied());
+        for slot in slots.iter().filter(|slot| slot.tokens().is_none()) {
+            std::hint::black_box(self.slot_tokens(slot).first().copied());
         }
-        let mut buf = [0; crate::NameSlot::INLINE];
         if initials.is_empty() && joined.is_empty() {
             // The common case: only the name's tokens matter, and the best
             // similarity of each part is a maximum, whatever the order in
             // which the tokens are read.
             for (slot, &name_id) in slots.iter().zip(touched.iter()) {
-                let tokens = self.slot_tokens(slot, &mut buf);
+                let tokens = self.slot_tokens(slot);
                 if tokens.len() <= 32 {
                     // Most names hold one marked token: their sum is that
                     // token's, summed once per form rather than per name.
@@ -701,20 +696,20 @@ impl Index {
                         marked |= u32::from(token_marked.contains(token)) << k;
                     }
                     if marked == 0 {
-                        settle(name_id, 0.0);
+                        settle(name_id, 0.0, slot.record);
                         continue;
                     }
                     if marked.count_ones() == 1 {
                         let token = tokens[marked.trailing_zeros() as usize];
                         let sum = token_marks.mark(token).map_or(0.0, |mark| mark.solo);
-                        settle(name_id, sum);
+                        settle(name_id, sum, slot.record);
                         continue;
                     }
                 }
                 // A name holding no marked token is bounded 0, as the sum
                 // of zero similarities would be.
                 let mut reached = false;
-                for chunk in tokens.chunks(32) {
+                for chunk in self.slot_tokens(slot).chunks(32) {
                     // Which tokens are marked, asked of all of them before
                     // any is followed: one or two of a name's tokens are, at
                     // no predictable place, and a branch per token guessed
@@ -739,7 +734,7 @@ impl Index {
                         }
                     }
                 }
-                settle(name_id, if reached { bound_of(best) } else { 0.0 });
+                settle(name_id, if reached { bound_of(best) } else { 0.0 }, slot.record);
             }
         } else {
             // Initials compare with the first letter of the name's parts
@@ -747,13 +742,12 @@ impl Index {
             // listed join tops up the names the join postings list.
             for (slot, &name_id) in slots.iter().zip(touched.iter()) {
                 best.fill(0.0);
-                let parts = slot.parts();
-                for (k, &token) in self.slot_tokens(slot, &mut buf).iter().enumerate() {
+                for (k, &token) in self.slot_tokens(slot).iter().enumerate() {
                     for &(p, sim) in reaching(token) {
                         let b = &mut best[p as usize];
                         *b = if sim > *b { sim } else { *b };
                     }
-                    if k < parts && !initials.is_empty() {
+                    if k < slot.parts as usize && !initials.is_empty() {
                         let first = self.dictionary().first_char(token);
                         for &(p, c) in initials {
                             if first == Some(c) {
@@ -769,7 +763,7 @@ impl Index {
                         best[p] = 1.0;
                     }
                 }
-                settle(name_id, bound_of(best));
+                settle(name_id, bound_of(best), slot.record);
             }
         }
         scratch.form = tables;

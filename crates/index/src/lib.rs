@@ -238,42 +238,30 @@ impl JoinPostings {
     }
 }
 
-/// What bounding a reached name reads, in sixteen bytes per name: how many
-/// of its tokens are parts and, for a name of at most [`NameSlot::INLINE`]
-/// tokens whose ids fit in [`NameSlot::TOKEN_BITS`] bits (nearly all), the
-/// tokens themselves. Candidate generation reads this for every name it
-/// reaches, at random: four slots to a cache line, where the 32-byte slot
-/// that also held the name's record and 32-bit tokens took twice the
-/// memory and missed the fast caches more often (ADR 0152). The record is
-/// read apart ([`Index::name_record`]), only for the few names bounded at
-/// the cut-off or offered to the safety net.
-///
-/// Layout: `low` holds the token count in its lowest four bits (or
-/// [`NameSlot::SPILLED`]), then tokens 0–2, [`NameSlot::TOKEN_BITS`] bits
-/// each; `high` holds the part count in its lowest four bits, then tokens
-/// 3–5. A spilled name keeps the start of its tokens in the per-name token
-/// array in bits 4–35 of `low`, their end in bits 4–35 of `high` and its
-/// part count in bits 36–51 of `high`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[repr(C, align(16))]
+/// What bounding a reached name reads, in one aligned slot per name: its
+/// record and, for a name of at most [`NameSlot::INLINE`] tokens (nearly
+/// all), the tokens themselves. Candidate generation reads this for every
+/// name it reaches, at random: one cache line where the token offsets, the
+/// tokens and the name's record took three.
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C, align(32))]
 pub(crate) struct NameSlot {
-    low: u64,
-    high: u64,
+    pub(crate) record: RecordId,
+    /// The number of tokens, or [`NameSlot::SPILLED`] when they are read
+    /// from the per-name token array instead.
+    len: u16,
+    /// How many of the tokens are the name's parts (the rest are joins).
+    pub(crate) parts: u16,
+    /// The tokens, or for a spilled name the start and end of its tokens
+    /// in the per-name token array: reading them costs one cache miss, where
+    /// going through the array's offsets cost two.
+    tokens: [TokenId; NameSlot::INLINE],
 }
 
 impl NameSlot {
     /// The most tokens held in the slot itself.
     pub(crate) const INLINE: usize = 6;
-    /// The width of a token id held in the slot: ids up to about a million
-    /// (a dictionary of the shared lists holds tens of thousands). A name
-    /// holding a larger id is spilled, as a long one is.
-    pub(crate) const TOKEN_BITS: u32 = 20;
-    const TOKEN_MASK: u64 = (1 << NameSlot::TOKEN_BITS) - 1;
-    const COUNT_BITS: u32 = 4;
-    const COUNT_MASK: u64 = (1 << NameSlot::COUNT_BITS) - 1;
-    const SPILLED: u64 = NameSlot::COUNT_MASK;
-    /// Tokens per word.
-    const PER_WORD: usize = NameSlot::INLINE / 2;
+    const SPILLED: u16 = u16::MAX;
 
     /// The slots of every name, from the names and their token array.
     pub(crate) fn of_names(
@@ -285,71 +273,30 @@ impl NameSlot {
             .iter()
             .enumerate()
             .map(|(i, name)| {
-                let (start, end) = (token_offsets[i], token_offsets[i + 1]);
-                NameSlot::new(&tokens[start as usize..end as usize], name.parts.1, start..end)
+                let own = &tokens[token_offsets[i] as usize..token_offsets[i + 1] as usize];
+                let mut slot =
+                    NameSlot { record: name.record, parts: name.parts.1, ..NameSlot::default() };
+                if own.len() <= NameSlot::INLINE {
+                    slot.len = own.len() as u16;
+                    slot.tokens[..own.len()].copy_from_slice(own);
+                } else {
+                    slot.len = NameSlot::SPILLED;
+                    slot.tokens[0] = token_offsets[i];
+                    slot.tokens[1] = token_offsets[i + 1];
+                }
+                slot
             })
             .collect()
     }
 
-    /// The slot of a name of these tokens, `parts` of them its parts',
-    /// which lie at `range` in the per-name token array.
-    fn new(own: &[TokenId], parts: u16, range: std::ops::Range<u32>) -> NameSlot {
-        let fits = own.len() <= NameSlot::INLINE
-            && own.iter().all(|&token| u64::from(token) <= NameSlot::TOKEN_MASK);
-        if !fits {
-            return NameSlot {
-                low: NameSlot::SPILLED | u64::from(range.start) << NameSlot::COUNT_BITS,
-                high: u64::from(range.end) << NameSlot::COUNT_BITS
-                    | u64::from(parts) << (NameSlot::COUNT_BITS + 32),
-            };
-        }
-        let mut words = [own.len() as u64, u64::from(parts)];
-        for (k, &token) in own.iter().enumerate() {
-            let shift =
-                NameSlot::COUNT_BITS + NameSlot::TOKEN_BITS * (k % NameSlot::PER_WORD) as u32;
-            words[k / NameSlot::PER_WORD] |= u64::from(token) << shift;
-        }
-        NameSlot { low: words[0], high: words[1] }
-    }
-
-    fn is_spilled(&self) -> bool {
-        self.low & NameSlot::COUNT_MASK == NameSlot::SPILLED
-    }
-
-    /// How many of the name's tokens are its parts (the rest are joins).
-    pub(crate) fn parts(&self) -> usize {
-        if self.is_spilled() {
-            (self.high >> (NameSlot::COUNT_BITS + 32)) as u16 as usize
-        } else {
-            (self.high & NameSlot::COUNT_MASK) as usize
-        }
-    }
-
-    /// The name's tokens, if they are held in the slot: written to `buf`
-    /// (every position, so that no branch depends on the count).
-    pub(crate) fn tokens<'a>(
-        &self,
-        buf: &'a mut [TokenId; NameSlot::INLINE],
-    ) -> Option<&'a [TokenId]> {
-        if self.is_spilled() {
-            return None;
-        }
-        for (k, token) in buf.iter_mut().enumerate() {
-            let word = if k < NameSlot::PER_WORD { self.low } else { self.high };
-            let shift =
-                NameSlot::COUNT_BITS + NameSlot::TOKEN_BITS * (k % NameSlot::PER_WORD) as u32;
-            *token = ((word >> shift) & NameSlot::TOKEN_MASK) as TokenId;
-        }
-        Some(&buf[..(self.low & NameSlot::COUNT_MASK) as usize])
+    /// The name's tokens, if they are held in the slot.
+    pub(crate) fn tokens(&self) -> Option<&[TokenId]> {
+        (self.len != NameSlot::SPILLED).then(|| &self.tokens[..self.len as usize])
     }
 
     /// Where a spilled name's tokens lie in the per-name token array.
     pub(crate) fn spilled_range(&self) -> Option<std::ops::Range<usize>> {
-        self.is_spilled().then(|| {
-            let start = (self.low >> NameSlot::COUNT_BITS) as u32;
-            let end = (self.high >> NameSlot::COUNT_BITS) as u32;
-            start as usize..end as usize
-        })
+        (self.len == NameSlot::SPILLED).then(|| self.tokens[0] as usize..self.tokens[1] as usize)
     }
 }
 
@@ -392,11 +339,8 @@ pub struct Index {
     /// its joins from three places.
     name_token_offsets: Vec<u32>,
     name_tokens: Vec<TokenId>,
-    /// Each name's tokens, one slot per name (see [`NameSlot`]).
+    /// Each name's record and tokens, one slot per name (see [`NameSlot`]).
     name_slots: Vec<NameSlot>,
-    /// Each name's record, apart from the names: candidate generation
-    /// reads it only for the names it keeps, from this dense table.
-    name_records: Vec<RecordId>,
     /// Acronym text → names it abbreviates.
     acronym_postings: rustc_hash::FxHashMap<Box<str>, Vec<NameId>>,
     /// Short names of two or three parts by their compact form ("ms13").
@@ -489,27 +433,17 @@ impl Index {
         &self.name_tokens[start..end]
     }
 
-    /// A name's slot: its part count and (usually) its tokens.
+    /// A name's slot: its record and (usually) its tokens.
     pub(crate) fn name_slot(&self, name: NameId) -> &NameSlot {
         &self.name_slots[name as usize]
     }
 
-    /// A name's record, as [`Index::name`] gives it, from a dense table.
-    pub(crate) fn name_record(&self, name: NameId) -> RecordId {
-        self.name_records[name as usize]
-    }
-
-    /// The tokens of the name of `slot`: held in the slot (written to
-    /// `buf`), or, for a spilled name, read from the token array at the
-    /// range the slot gives.
-    pub(crate) fn slot_tokens<'a>(
-        &'a self,
-        slot: &NameSlot,
-        buf: &'a mut [TokenId; NameSlot::INLINE],
-    ) -> &'a [TokenId] {
+    /// The tokens of the name of `slot`: held in the slot, or, for a
+    /// spilled name, read from the token array at the range the slot gives.
+    pub(crate) fn slot_tokens<'a>(&'a self, slot: &'a NameSlot) -> &'a [TokenId] {
         match slot.spilled_range() {
             Some(range) => &self.name_tokens[range],
-            None => slot.tokens(buf).unwrap_or_default(),
+            None => &slot.tokens[..slot.len as usize],
         }
     }
 
@@ -642,8 +576,8 @@ mod name_slot_tests {
         for id in 0..index.names().len() as NameId {
             let name = index.name(id);
             let slot = index.name_slot(id);
-            assert_eq!(index.name_record(id), name.record, "{}", name.original);
-            assert_eq!(slot.parts(), index.parts(name).len(), "{}", name.original);
+            assert_eq!(slot.record, name.record, "{}", name.original);
+            assert_eq!(slot.parts as usize, index.parts(name).len(), "{}", name.original);
             let expected: Vec<TokenId> = index
                 .parts(name)
                 .iter()
@@ -651,9 +585,8 @@ mod name_slot_tests {
                 .chain(index.joins(name).iter().filter_map(|j| j.token))
                 .collect();
             assert_eq!(index.name_tokens(id), expected.as_slice(), "{}", name.original);
-            let mut buf = [0; NameSlot::INLINE];
-            assert_eq!(index.slot_tokens(slot, &mut buf), expected.as_slice(), "{}", name.original);
-            match slot.tokens(&mut [0; NameSlot::INLINE]) {
+            assert_eq!(index.slot_tokens(slot), expected.as_slice(), "{}", name.original);
+            match slot.tokens() {
                 Some(tokens) => assert_eq!(tokens, expected.as_slice(), "{}", name.original),
                 None => {
                     assert!(expected.len() > NameSlot::INLINE, "{}", name.original);
@@ -668,57 +601,5 @@ mod name_slot_tests {
             }
         }
         assert!(spilled > 0, "a long name is read from the token array");
-    }
-
-    #[test]
-    fn slots_give_back_tokens_and_part_counts_and_spill_what_does_not_fit() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        let widest = (1u32 << NameSlot::TOKEN_BITS) - 1;
-        for case in 0..5000u32 {
-            let len = (next() % 10) as usize;
-            let tokens: Vec<TokenId> = (0..len)
-                .map(|_| match next() % 8 {
-                    0 => widest,
-                    1 => widest + 1 + (next() % 1000) as u32,
-                    2 => TokenId::MAX - 1,
-                    3 => 0,
-                    _ => (next() % u64::from(widest)) as u32,
-                })
-                .collect();
-            let parts = (next() % (len as u64 + 1)) as u16;
-            let start = (next() % 1_000_000) as u32;
-            let range = start..start + len as u32;
-            let slot = NameSlot::new(&tokens, parts, range.clone());
-            assert_eq!(slot.parts(), usize::from(parts), "{case}");
-            let fits = len <= NameSlot::INLINE && tokens.iter().all(|&t| t <= widest);
-            let mut buf = [7; NameSlot::INLINE];
-            match slot.tokens(&mut buf) {
-                Some(held) => {
-                    assert!(fits, "{case}");
-                    assert_eq!(held, tokens.as_slice(), "{case}");
-                    assert_eq!(slot.spilled_range(), None, "{case}");
-                }
-                None => {
-                    assert!(!fits, "{case}");
-                    assert_eq!(
-                        slot.spilled_range(),
-                        Some(range.start as usize..range.end as usize),
-                        "{case}"
-                    );
-                }
-            }
-        }
-        // A spilled name's counts and range at their extremes.
-        let many: Vec<TokenId> = (0..40).collect();
-        let slot = NameSlot::new(&many, u16::MAX, u32::MAX - 40..u32::MAX);
-        assert_eq!(slot.parts(), usize::from(u16::MAX));
-        assert_eq!(slot.spilled_range(), Some((u32::MAX - 40) as usize..u32::MAX as usize));
-        assert_eq!(std::mem::size_of::<NameSlot>(), 16);
     }
 }

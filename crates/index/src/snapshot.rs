@@ -560,7 +560,6 @@ fn encode_index(e: &mut Encoder, index: &Index) {
         name_tokens,
         // Rebuilt from the names and their tokens.
         name_slots: _,
-        name_records: _,
         acronym_postings,
         compact_postings,
         identifier_postings,
@@ -718,7 +717,6 @@ fn decode_index(
     // they are made.
     offsets(&name_token_offsets, names.len(), name_tokens.len(), "name tokens")?;
     let name_slots = NameSlot::of_names(&names, &name_token_offsets, &name_tokens);
-    let name_records = names.iter().map(|name| name.record).collect();
     Ok(Index {
         id: crate::next_index_id(),
         config,
@@ -734,7 +732,6 @@ fn decode_index(
         name_token_offsets,
         name_tokens,
         name_slots,
-        name_records,
         acronym_postings,
         compact_postings,
         identifier_postings,

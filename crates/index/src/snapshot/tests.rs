@@ -58,10 +58,7 @@ fn contents(index: &Index) -> String {
     let slots: Vec<_> = index
         .name_slots
         .iter()
-        .zip(&index.name_records)
-        .map(|(s, record)| {
-            (record, s.parts(), s.tokens(&mut [0; crate::NameSlot::INLINE]).map(<[u32]>::to_vec))
-        })
+        .map(|s| (s.record, s.parts, s.tokens().map(<[u32]>::to_vec)))
         .collect();
     format!(
         "{:?}\n{}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
