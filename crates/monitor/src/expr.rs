@@ -225,6 +225,20 @@ impl Expr {
         truth(self.eval_with(v))
     }
 
+    /// The operands of a chain of `and`s, left to right (the expression
+    /// itself when it is not an `and`): the expression holds when each of
+    /// them holds, and evaluating them in order until one fails reads the
+    /// same operands as evaluating the whole.
+    pub(crate) fn conjuncts<'e>(&'e self, out: &mut Vec<&'e Expr>) {
+        match self {
+            Expr::Binary(BinOp::And, a, b) => {
+                a.conjuncts(out);
+                b.conjuncts(out);
+            }
+            _ => out.push(self),
+        }
+    }
+
     /// The same expression with threshold `i` renamed `map[i]`.
     pub(crate) fn remap_thresholds(&self, map: &[usize]) -> Expr {
         match self {
