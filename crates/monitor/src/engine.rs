@@ -34,7 +34,7 @@ use rustc_hash::FxHashMap;
 use vigia_model::{Alert, AlertSeverity, Party, Transaction};
 
 use crate::error::{Error, Result};
-use crate::expr::{Operand, Operands, Polarity, ProfileValue, Values};
+use crate::expr::{Expr, Operand, Operands, Polarity, ProfileValue, Values};
 use crate::facts::{Atoms, Env, Facts, Profile, Profiles, Test, nonempty, side_party, trim};
 use crate::graph::{AccountId, Detection, Edge, GraphEngine, Typology};
 use crate::intern::Interner;
@@ -293,9 +293,24 @@ struct Plan {
     /// it reads (it grows with them, and they only shrink as time passes):
     /// a scenario whose event leaves them unchanged need not evaluate it.
     skippable: bool,
+    /// The conjuncts of a condition that is a chain of `and`s (empty
+    /// otherwise), evaluated in order so that the first false one can be
+    /// remembered: while it stays false the condition does.
+    conjuncts: Vec<Conjunct>,
     /// Per-transaction cache: the window start and its transaction.
     start: i64,
     start_seq: u64,
+}
+
+/// One conjunct of a condition `a and b and ...`.
+#[derive(Debug)]
+struct Conjunct {
+    expr: Expr,
+    /// Aggregate bits (unshifted) it reads.
+    aggs: u32,
+    /// It cannot become true without a change to an aggregate it reads
+    /// (as [`Plan::skippable`], for this conjunct alone).
+    skippable: bool,
 }
 
 /// A family and its per-transaction scratch.
@@ -790,10 +805,10 @@ fn space_of(key: &KeySpec) -> (Space, Rule) {
 /// as time passes (counts, sums, distinct counts, forwarded amounts), each
 /// only where a larger value makes it truer, and only thresholds that
 /// never change.
-fn condition_shape(s: &Scenario, reference: &ReferenceData) -> (u32, bool) {
+fn condition_shape(s: &Scenario, condition: &Expr, reference: &ReferenceData) -> (u32, bool) {
     let mut aggs = 0u32;
     let mut ok = true;
-    s.condition.polarity(&mut |operand, polarity| match operand {
+    condition.polarity(&mut |operand, polarity| match operand {
         Operand::Aggregate(i) => {
             aggs |= 1 << i;
             let shrinking = s.aggregates.get(i as usize).is_some_and(|a| {
@@ -992,7 +1007,21 @@ impl Monitor {
                         u32::from(s.evidence_mask) << slots.shift
                     };
                     b.0.push(slots);
-                    let (condition_aggs, skippable) = condition_shape(s, &pack.reference);
+                    let (condition_aggs, skippable) =
+                        condition_shape(s, &s.condition, &pack.reference);
+                    let mut conjuncts = Vec::new();
+                    s.condition.conjuncts(&mut conjuncts);
+                    let conjuncts = if conjuncts.len() > 1 {
+                        conjuncts
+                            .into_iter()
+                            .map(|c| {
+                                let (aggs, skippable) = condition_shape(s, c, &pack.reference);
+                                Conjunct { expr: c.clone(), aggs, skippable }
+                            })
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
                     let distinct = s
                         .aggregates
                         .iter()
@@ -1012,6 +1041,7 @@ impl Monitor {
                         evidence,
                         condition_aggs,
                         skippable,
+                        conjuncts,
                         start: 0,
                         start_seq: u64::MAX,
                     });
@@ -1849,9 +1879,18 @@ impl Monitor {
             rest &= rest - 1;
             let p = self.families[f].plans[j];
             let plan = &self.plans[p];
+            let untouched = |aggs: u32| self.families[f].bits[j] & aggs == 0;
             if plan.skippable
-                && self.families[f].bits[j] & plan.condition_aggs == 0
+                && untouched(plan.condition_aggs)
                 && self.families[f].state.last_held(key, j) == Some(false)
+            {
+                continue;
+            }
+            // A conjunct that failed last time and reads nothing this event
+            // changed still fails: so does the condition.
+            if !plan.conjuncts.is_empty()
+                && let Some(k) = self.families[f].state.failed_conjunct(key, j)
+                && plan.conjuncts.get(k).is_some_and(|c| c.skippable && untouched(c.aggs))
             {
                 continue;
             }
@@ -1898,9 +1937,20 @@ impl Monitor {
             values: [0.0; MAX_AGGREGATES],
             known: 0,
         };
-        let held = self.pack.scenarios[s].condition.holds_with(&mut lazy);
-        if !held {
-            self.families[f].state.set_last_held(key, j, false);
+        let conjuncts = &self.plans[p].conjuncts;
+        if conjuncts.is_empty() {
+            if !self.pack.scenarios[s].condition.holds_with(&mut lazy) {
+                self.families[f].state.set_last_held(key, j, false);
+                return;
+            }
+        } else if let Some(k) = conjuncts.iter().position(|c| !c.expr.holds_with(&mut lazy)) {
+            // `a and b` is `a` then `b` with the same short circuit: the
+            // same operands read, the same answer.
+            if conjuncts[k].skippable {
+                self.families[f].state.set_failed_conjunct(key, j, k);
+            } else {
+                self.families[f].state.set_last_held(key, j, false);
+            }
             return;
         }
         for i in 0..n {
@@ -2628,6 +2678,43 @@ mod tests {
             assert_eq!(got.len(), one.len(), "batch of {batch}");
             assert!(got == one, "batch of {batch}: same alerts");
             assert_eq!(got_stats, stats, "batch of {batch}: same state");
+        }
+    }
+
+    /// Skipping a scenario whose failed conjunct reads nothing the event
+    /// changed gives the alerts and counts of evaluating every event, in
+    /// order and out of order. The reference run wraps every condition in
+    /// `not not`: the same truth and the same whole-condition skip, but
+    /// no chain of `and`s to split.
+    #[test]
+    fn skipped_conjuncts_and_full_evaluation_agree() {
+        let (profiles, mut txs) = simulated(30_000);
+        let run = |txs: &[Transaction], split: bool| {
+            let mut pack = Pack::builtin().expect("built-in pack");
+            if !split {
+                for s in &mut pack.scenarios {
+                    let c = std::mem::replace(&mut s.condition, Expr::Number(0.0));
+                    s.condition = Expr::Not(Box::new(Expr::Not(Box::new(c))));
+                }
+            }
+            let options = MonitorOptions { lateness: 6 * 3_600_000, ..MonitorOptions::default() };
+            let mut monitor = Monitor::new(pack, options);
+            monitor.add_profiles(&profiles);
+            let mut alerts = Vec::new();
+            monitor.process_batch(txs, &mut alerts, &mut |i, e| panic!("{i}: {e}"));
+            (alerts, monitor.stats())
+        };
+        for swap_every in [0, 7, 3] {
+            if swap_every > 0 {
+                for i in (0..txs.len() - 1).step_by(swap_every) {
+                    txs.swap(i, i + 1);
+                }
+            }
+            let (split, split_stats) = run(&txs, true);
+            let (whole, whole_stats) = run(&txs, false);
+            assert!(split.len() > 100, "the data raises alerts ({})", split.len());
+            assert!(split == whole, "swapping every {swap_every}: same alerts");
+            assert_eq!(split_stats, whole_stats, "swapping every {swap_every}: same counts");
         }
     }
 

@@ -225,6 +225,20 @@ impl Expr {
         truth(self.eval_with(v))
     }
 
+    /// The operands of a chain of `and`s, left to right (the expression
+    /// itself when it is not an `and`): the expression holds when each of
+    /// them holds, and evaluating them in order until one fails reads the
+    /// same operands as evaluating the whole.
+    pub(crate) fn conjuncts<'e>(&'e self, out: &mut Vec<&'e Expr>) {
+        match self {
+            Expr::Binary(BinOp::And, a, b) => {
+                a.conjuncts(out);
+                b.conjuncts(out);
+            }
+            _ => out.push(self),
+        }
+    }
+
     /// The same expression with threshold `i` renamed `map[i]`.
     pub(crate) fn remap_thresholds(&self, map: &[usize]) -> Expr {
         match self {
@@ -632,5 +646,25 @@ mod tests {
         })
         .unwrap();
         assert!(!e.holds(&values));
+    }
+
+    #[test]
+    fn and_chain_splits_and_answers_as_the_whole() {
+        let names = ["a", "b", "c", "d"];
+        let text = "a >= 2 and (b > 1 or c >= 3) and d > 0 and (a > 1 and c > 0)";
+        let e = parse(text, |name| {
+            names.iter().position(|n| *n == name).map(|i| Operand::Aggregate(i as u8))
+        })
+        .unwrap();
+        let mut conjuncts = Vec::new();
+        e.conjuncts(&mut conjuncts);
+        assert_eq!(conjuncts.len(), 5);
+        for bits in 0..256u32 {
+            let aggregates: Vec<f64> = (0..4).map(|i| f64::from((bits >> (2 * i)) & 3)).collect();
+            let values = Values { aggregates: &aggregates, amount: 0.0, thresholds: &[] };
+            let mut v = Values { aggregates: &aggregates, amount: 0.0, thresholds: &[] };
+            let parts = conjuncts.iter().all(|c| c.holds_with(&mut v));
+            assert_eq!(parts, e.holds(&values), "{aggregates:?}");
+        }
     }
 }

@@ -41,8 +41,9 @@ const FLOOR: usize = 2;
 const OPEN: usize = 3;
 const KEPT: usize = 4;
 /// Whether the condition held at the last evaluation: -1 never evaluated,
-/// 0 no, 1 yes.
+/// 0 no, 1 yes, [`FAILED_CONJUNCT`] + k no, because its conjunct k did not.
 const LAST: usize = 5;
+const FAILED_CONJUNCT: i64 = 2;
 const HEADER: usize = 6;
 
 /// Bits of an event's `bits` word that hold its direction.
@@ -374,6 +375,7 @@ impl Family {
         match self.scalars.get(key as usize * self.stride + s.off + LAST) {
             Some(0) => Some(false),
             Some(1) => Some(true),
+            Some(v) if *v >= FAILED_CONJUNCT => Some(false),
             _ => None,
         }
     }
@@ -381,6 +383,21 @@ impl Family {
     pub(crate) fn set_last_held(&mut self, key: u32, j: usize, held: bool) {
         let at = key as usize * self.stride + self.scenarios[j].off + LAST;
         self.scalars[at] = i64::from(held);
+    }
+
+    /// Records that scenario `j`'s condition did not hold on `key`
+    /// because its conjunct `k` did not ([`Family::failed_conjunct`]).
+    pub(crate) fn set_failed_conjunct(&mut self, key: u32, j: usize, k: usize) {
+        let at = key as usize * self.stride + self.scenarios[j].off + LAST;
+        self.scalars[at] = FAILED_CONJUNCT + k as i64;
+    }
+
+    /// The conjunct whose failure made scenario `j`'s condition false on
+    /// `key` when last evaluated, if that is what was recorded.
+    pub(crate) fn failed_conjunct(&self, key: u32, j: usize) -> Option<usize> {
+        let s = &self.scenarios[j];
+        let v = self.scalars.get(key as usize * self.stride + s.off + LAST).copied()?;
+        (v >= FAILED_CONJUNCT).then(|| (v - FAILED_CONJUNCT) as usize)
     }
 
     pub(crate) fn set_open_until(&mut self, key: u32, j: usize, until: i64) {
