@@ -871,9 +871,17 @@ impl Index {
     }
 }
 
+/// Whether a folded letter is a vowel, `y` included, for the
+/// transliteration, skeleton and phonetic rules below. A match, where
+/// searching the string "aeiouy" cost a call and a loop per letter, for
+/// every token of every phonetic key a new part looks up.
+fn is_vowel(c: char) -> bool {
+    matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y')
+}
+
 /// Whether two spellings differ only in their vowels ("but", "bout").
 fn same_consonants(a: &[char], b: &str) -> bool {
-    let consonant = |c: &char| !"aeiouy".contains(*c);
+    let consonant = |c: &char| !is_vowel(*c);
     a.first() == b.chars().next().as_ref()
         && a.iter().copied().filter(consonant).eq(b.chars().filter(consonant))
 }
@@ -881,21 +889,19 @@ fn same_consonants(a: &[char], b: &str) -> bool {
 /// Whether two tokens with the same consonant skeleton are plausible
 /// variants: same first letter (or both vowels) and comparable lengths.
 fn skeleton_compatible(a: &[char], b: &[char]) -> bool {
-    let vowel = |c: &char| "aeiouy".contains(*c);
     // Skeletons exist for consonant-only romanisations ("mhmd"): at least
     // one side must look like one (at most one vowel). Two fully vowelled
     // names with the same consonants ("stephen", "stephanie") are
     // different names.
-    let vowels = |t: &[char]| t.iter().filter(|c| vowel(c)).count();
+    let vowels = |t: &[char]| t.iter().filter(|&&c| is_vowel(c)).count();
     skeleton_shape_compatible(a, b.first().copied(), b.len()) && vowels(a).min(vowels(b)) <= 1
 }
 
 /// What [`skeleton_compatible`] asks of the other token's first letter
 /// (`first`) and length (`len`, in characters).
 fn skeleton_shape_compatible(a: &[char], first: Option<char>, len: usize) -> bool {
-    let vowel = |c: char| "aeiouy".contains(c);
     let first = match (a.first().copied(), first) {
-        (Some(x), Some(y)) => x == y || (vowel(x) && vowel(y)),
+        (Some(x), Some(y)) => x == y || (is_vowel(x) && is_vowel(y)),
         _ => false,
     };
     let (short, long) = if a.len() < len { (a.len(), len) } else { (len, a.len()) };
@@ -924,15 +930,15 @@ fn phonetic_compatible(a: &[char], b: &[char]) -> bool {
 /// What [`phonetic_compatible`] asks of the other token's first letter
 /// (`first`) and length (`len`, in characters).
 fn phonetic_shape_compatible(a: &[char], first: Option<char>, len: usize) -> bool {
-    let vowel = |c: char| "aeiouy".contains(c);
-    // Spanish and English spell these first sounds with either letter; the
-    // shared phonetic key already says the rest of the word sounds alike.
+    // Spanish and English spell these first sounds with either letter
+    // ("ckq", "csz"); the shared phonetic key already says the rest of the
+    // word sounds alike.
     let same_sound = |x: char, y: char| {
-        const CLASSES: [&str; 2] = ["ckq", "csz"];
-        CLASSES.iter().any(|class| class.contains(x) && class.contains(y))
+        (matches!(x, 'c' | 'k' | 'q') && matches!(y, 'c' | 'k' | 'q'))
+            || (matches!(x, 'c' | 's' | 'z') && matches!(y, 'c' | 's' | 'z'))
     };
     let first = match (a.first().copied(), first) {
-        (Some(x), Some(y)) => x == y || (vowel(x) && vowel(y)) || same_sound(x, y),
+        (Some(x), Some(y)) => x == y || (is_vowel(x) && is_vowel(y)) || same_sound(x, y),
         _ => false,
     };
     let (short, long) = if a.len() < len { (a.len(), len) } else { (len, a.len()) };
