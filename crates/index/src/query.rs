@@ -120,6 +120,7 @@ fn memoised(
     transliterated: bool,
     compute: impl FnOnce() -> (Vec<Expansion>, u32),
 ) -> Expanded {
+    let transliterated = transliterated && drops_in_transliteration(chars.len());
     let hash = crate::text_hash(text);
     let Some(scratch) = scratch else {
         let (expansions, caps) = compute();
@@ -214,6 +215,7 @@ fn warm_memo(
     let memo = scratch.memo(index.id());
     let mut seen = 0;
     for part in parts {
+        let transliterated = transliterated && drops_in_transliteration(part.text.chars().count());
         let key = memo_key(crate::text_hash(&part.text), part.tag, part.symbol, transliterated);
         if let Some(entry) = memo.get(&key) {
             seen ^= entry.expansions.first().map_or(0, |e| e.token);
@@ -840,7 +842,7 @@ impl Index {
     /// vowels ("Бут" is "but", listed as "bout"), so those edits stay.
     /// Longer parts keep their fuzzy matches.
     fn keep_in_transliteration(&self, chars: &[char], expansions: &mut Vec<Expansion>) {
-        if chars.len() <= 6 {
+        if drops_in_transliteration(chars.len()) {
             expansions.retain(|e| self.kept_in_transliteration_one(chars, e));
         }
     }
@@ -863,12 +865,22 @@ impl Index {
         expansions: &std::sync::Arc<[Expansion]>,
     ) -> std::sync::Arc<[Expansion]> {
         let kept = |e: &Expansion| self.kept_in_transliteration_one(chars, e);
-        if chars.len() <= 6 && !expansions.iter().all(kept) {
+        if drops_in_transliteration(chars.len()) && !expansions.iter().all(kept) {
             expansions.iter().filter(|e| kept(e)).copied().collect()
         } else {
             expansions.clone()
         }
     }
+}
+
+/// Whether a part of a transliterated form of `len` characters may drop
+/// some of its expansions (see [`Index::keep_in_transliteration`]). A
+/// longer one keeps them all, so the memo serves it the part's own entry
+/// rather than a copy of it under a key of its own: most memo misses are
+/// long one-token renderings of names in Chinese or Korean script, and
+/// each made two entries.
+fn drops_in_transliteration(len: usize) -> bool {
+    len <= 6
 }
 
 /// Whether a folded letter is a vowel, `y` included, for the
