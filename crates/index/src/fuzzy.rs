@@ -122,15 +122,13 @@ pub fn for_each_deletion(token: &[char], depth: usize, f: &mut impl FnMut(u64)) 
     }
 }
 
-/// A banded optimal-string-alignment distance for short strings: the
-/// distance if it is at most `max`, else `None`. Dynamic programming over
-/// at most 64 characters, computing only the cells within `max` of the
-/// diagonal (any other cell is above `max`), with cells capped at `max + 1`
-/// and an early exit when a whole row exceeds `max`. Query expansion asks
-/// this of every phonetic and deletion candidate of every part it has not
-/// seen: the whole table, rows of machine words zeroed and copied per
-/// row, cost about 800 instructions a pair where the band costs a few
-/// dozen cells.
+/// The optimal-string-alignment distance of two short strings if it is at
+/// most `max`, else `None`. Strings of up to 63 characters take Hyyrö's
+/// bit-parallel algorithm (one machine word holds a column of the table:
+/// a dozen word operations per character of `a`); longer ones the general
+/// one. Query expansion asks this of every phonetic and deletion candidate
+/// of every part it has not seen, where a table of cells, zeroed and
+/// copied row by row, cost about 800 instructions a pair.
 pub fn osa_within(a: &[char], b: &[char], max: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > max {
         return None;
@@ -142,45 +140,35 @@ pub fn osa_within(a: &[char], b: &[char], max: usize) -> Option<usize> {
     if n > 63 || m > 63 {
         return distance_within(a, b, max);
     }
-    // Any cell above `max` stands for "too far": its exact value changes no
-    // cell within `max`, nor the answer.
-    let far = max.min(64) as u8 + 1;
-    let band = max.min(64);
-    // Three rows (two back, for transpositions; previous; current), one
-    // cell beyond the last column so that the band's edge reads `far`.
-    let mut rows = [[far; 66]; 3];
-    for (j, cell) in rows[1].iter_mut().enumerate().take(m + 1) {
-        *cell = (j as u8).min(far);
+    if m == 0 {
+        return Some(n);
     }
-    let (mut before, mut previous, mut current) = (0, 1, 2);
-    for i in 1..=n {
-        let low = i.saturating_sub(band).max(1);
-        let high = (i + band).min(m);
-        // The cell left of the band: the first column inside it, `far`
-        // beyond it (the row's cells are another row's otherwise).
-        rows[current][low - 1] = if low == 1 { (i as u8).min(far) } else { far };
-        let mut row_min = rows[current][low - 1];
-        for j in low..=high {
-            let cost = u8::from(a[i - 1] != b[j - 1]);
-            let mut value = (rows[previous][j] + 1)
-                .min(rows[current][j - 1] + 1)
-                .min(rows[previous][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                value = value.min(rows[before][j - 2] + 1);
-            }
-            let value = value.min(far);
-            rows[current][j] = value;
-            row_min = row_min.min(value);
+    // Hyyrö (2003), "A bit-vector algorithm for computing Levenshtein and
+    // Damerau edit distances", with `b` as the pattern: bit j of the
+    // vectors is row j of the current column, `distance` its last cell.
+    let last = 1u64 << (m - 1);
+    let (mut vp, mut vn, mut d0, mut previous_match) = (!0u64, 0u64, 0u64, 0u64);
+    let mut distance = m;
+    for &c in a {
+        let mut matches = 0u64;
+        for (j, &d) in b.iter().enumerate() {
+            matches |= u64::from(c == d) << j;
         }
-        // The cell right of the band, which the next row reads above its
-        // last cell.
-        rows[current][high + 1] = far;
-        if usize::from(row_min) > max {
-            return None;
+        let transposed = ((!d0 & matches) << 1) & previous_match;
+        d0 = ((((matches & vp).wrapping_add(vp)) ^ vp) | matches | vn) | transposed;
+        let hp = vn | !(d0 | vp);
+        let hn = d0 & vp;
+        if hp & last != 0 {
+            distance += 1;
+        } else if hn & last != 0 {
+            distance -= 1;
         }
-        (before, previous, current) = (previous, current, before);
+        let hp = (hp << 1) | 1;
+        let hn = hn << 1;
+        vp = hn | !(d0 | hp);
+        vn = hp & d0;
+        previous_match = matches;
     }
-    let distance = usize::from(rows[previous][m]);
     (distance <= max).then_some(distance)
 }
 
