@@ -273,7 +273,7 @@ mod tests {
     }
 
     #[test]
-    fn banded_distance_agrees_with_the_reference() {
+    fn short_distance_agrees_with_the_reference() {
         let words = [
             "",
             "a",
@@ -290,7 +290,7 @@ mod tests {
             "salek",
             "selak",
             // Pairs of one phonetic key, which `phonetic_compatible`
-            // compares with the banded distance.
+            // compares with the short-string distance.
             "stephen",
             "stephanie",
             "paul",
@@ -314,7 +314,7 @@ mod tests {
     }
 
     #[test]
-    fn banded_distance_agrees_with_the_reference_on_every_short_pair() {
+    fn short_distance_agrees_with_the_reference_on_every_short_pair() {
         // Every string of up to five letters over three: repeats, swaps and
         // shifts of every kind, within and beyond every band.
         let mut words: Vec<Vec<char>> = vec![Vec::new()];

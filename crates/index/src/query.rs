@@ -932,8 +932,8 @@ fn phonetic_compatible(a: &[char], b: &[char]) -> bool {
     }
     let long = a.len().max(b.len());
     let allowed = (long / 4).max(1);
-    // The banded distance, not the general one: the same OSA distance
-    // (`banded_distance_agrees_with_the_reference`), without the set-up
+    // The short-string distance, not the general one: the same OSA
+    // distance (`short_distance_agrees_with_the_reference`), without the set-up
     // that cost more than the comparison for name-length tokens, and
     // phonetic buckets of common keys hold hundreds of tokens.
     fuzzy::osa_within(a, b, allowed).is_some()
