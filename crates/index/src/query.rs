@@ -120,6 +120,7 @@ fn memoised(
     transliterated: bool,
     compute: impl FnOnce() -> (Vec<Expansion>, u32),
 ) -> Expanded {
+    let transliterated = transliterated && drops_in_transliteration(chars.len());
     let hash = crate::text_hash(text);
     let Some(scratch) = scratch else {
         let (expansions, caps) = compute();
@@ -214,6 +215,7 @@ fn warm_memo(
     let memo = scratch.memo(index.id());
     let mut seen = 0;
     for part in parts {
+        let transliterated = transliterated && drops_in_transliteration(part.text.chars().count());
         let key = memo_key(crate::text_hash(&part.text), part.tag, part.symbol, transliterated);
         if let Some(entry) = memo.get(&key) {
             seen ^= entry.expansions.first().map_or(0, |e| e.token);
@@ -840,7 +842,7 @@ impl Index {
     /// vowels ("Бут" is "but", listed as "bout"), so those edits stay.
     /// Longer parts keep their fuzzy matches.
     fn keep_in_transliteration(&self, chars: &[char], expansions: &mut Vec<Expansion>) {
-        if chars.len() <= 6 {
+        if drops_in_transliteration(chars.len()) {
             expansions.retain(|e| self.kept_in_transliteration_one(chars, e));
         }
     }
@@ -863,7 +865,7 @@ impl Index {
         expansions: &std::sync::Arc<[Expansion]>,
     ) -> std::sync::Arc<[Expansion]> {
         let kept = |e: &Expansion| self.kept_in_transliteration_one(chars, e);
-        if chars.len() <= 6 && !expansions.iter().all(kept) {
+        if drops_in_transliteration(chars.len()) && !expansions.iter().all(kept) {
             expansions.iter().filter(|e| kept(e)).copied().collect()
         } else {
             expansions.clone()
@@ -871,9 +873,27 @@ impl Index {
     }
 }
 
+/// Whether a part of a transliterated form of `len` characters may drop
+/// some of its expansions (see [`Index::keep_in_transliteration`]). A
+/// longer one keeps them all, so the memo serves it the part's own entry
+/// rather than a copy of it under a key of its own: most memo misses are
+/// long one-token renderings of names in Chinese or Korean script, and
+/// each made two entries.
+fn drops_in_transliteration(len: usize) -> bool {
+    len <= 6
+}
+
+/// Whether a folded letter is a vowel, `y` included, for the
+/// transliteration, skeleton and phonetic rules below. A match, where
+/// searching the string "aeiouy" cost a call and a loop per letter, for
+/// every token of every phonetic key a new part looks up.
+fn is_vowel(c: char) -> bool {
+    matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y')
+}
+
 /// Whether two spellings differ only in their vowels ("but", "bout").
 fn same_consonants(a: &[char], b: &str) -> bool {
-    let consonant = |c: &char| !"aeiouy".contains(*c);
+    let consonant = |c: &char| !is_vowel(*c);
     a.first() == b.chars().next().as_ref()
         && a.iter().copied().filter(consonant).eq(b.chars().filter(consonant))
 }
@@ -881,21 +901,19 @@ fn same_consonants(a: &[char], b: &str) -> bool {
 /// Whether two tokens with the same consonant skeleton are plausible
 /// variants: same first letter (or both vowels) and comparable lengths.
 fn skeleton_compatible(a: &[char], b: &[char]) -> bool {
-    let vowel = |c: &char| "aeiouy".contains(*c);
     // Skeletons exist for consonant-only romanisations ("mhmd"): at least
     // one side must look like one (at most one vowel). Two fully vowelled
     // names with the same consonants ("stephen", "stephanie") are
     // different names.
-    let vowels = |t: &[char]| t.iter().filter(|c| vowel(c)).count();
+    let vowels = |t: &[char]| t.iter().filter(|&&c| is_vowel(c)).count();
     skeleton_shape_compatible(a, b.first().copied(), b.len()) && vowels(a).min(vowels(b)) <= 1
 }
 
 /// What [`skeleton_compatible`] asks of the other token's first letter
 /// (`first`) and length (`len`, in characters).
 fn skeleton_shape_compatible(a: &[char], first: Option<char>, len: usize) -> bool {
-    let vowel = |c: char| "aeiouy".contains(c);
     let first = match (a.first().copied(), first) {
-        (Some(x), Some(y)) => x == y || (vowel(x) && vowel(y)),
+        (Some(x), Some(y)) => x == y || (is_vowel(x) && is_vowel(y)),
         _ => false,
     };
     let (short, long) = if a.len() < len { (a.len(), len) } else { (len, a.len()) };
@@ -914,8 +932,8 @@ fn phonetic_compatible(a: &[char], b: &[char]) -> bool {
     }
     let long = a.len().max(b.len());
     let allowed = (long / 4).max(1);
-    // The banded distance, not the general one: the same OSA distance
-    // (`banded_distance_agrees_with_the_reference`), without the set-up
+    // The short-string distance, not the general one: the same OSA
+    // distance (`short_distance_agrees_with_the_reference`), without the set-up
     // that cost more than the comparison for name-length tokens, and
     // phonetic buckets of common keys hold hundreds of tokens.
     fuzzy::osa_within(a, b, allowed).is_some()
@@ -924,15 +942,15 @@ fn phonetic_compatible(a: &[char], b: &[char]) -> bool {
 /// What [`phonetic_compatible`] asks of the other token's first letter
 /// (`first`) and length (`len`, in characters).
 fn phonetic_shape_compatible(a: &[char], first: Option<char>, len: usize) -> bool {
-    let vowel = |c: char| "aeiouy".contains(c);
-    // Spanish and English spell these first sounds with either letter; the
-    // shared phonetic key already says the rest of the word sounds alike.
+    // Spanish and English spell these first sounds with either letter
+    // ("ckq", "csz"); the shared phonetic key already says the rest of the
+    // word sounds alike.
     let same_sound = |x: char, y: char| {
-        const CLASSES: [&str; 2] = ["ckq", "csz"];
-        CLASSES.iter().any(|class| class.contains(x) && class.contains(y))
+        (matches!(x, 'c' | 'k' | 'q') && matches!(y, 'c' | 'k' | 'q'))
+            || (matches!(x, 'c' | 's' | 'z') && matches!(y, 'c' | 's' | 'z'))
     };
     let first = match (a.first().copied(), first) {
-        (Some(x), Some(y)) => x == y || (vowel(x) && vowel(y)) || same_sound(x, y),
+        (Some(x), Some(y)) => x == y || (is_vowel(x) && is_vowel(y)) || same_sound(x, y),
         _ => false,
     };
     let (short, long) = if a.len() < len { (a.len(), len) } else { (len, a.len()) };
