@@ -1317,19 +1317,19 @@ impl Monitor {
             beneficiary,
         };
         // The two accounts' profile records and their states in the
-        // account families, read together so that their misses overlap
-        // (a no-op in cost when a batch's look-ahead read them already).
-        let mut acc = (self.profiles.flags(originator) ^ self.profiles.flags(beneficiary)) as i64;
+        // account families, prefetched together so that their misses
+        // overlap (a no-op in cost when a batch's look-ahead fetched them).
+        self.profiles.prefetch(originator);
+        self.profiles.prefetch(beneficiary);
         if !late {
             for fam in &self.families {
                 if fam.space == Space::Accounts && fam.by_channel[tx.channel as usize & 15] != 0 {
                     for id in [originator, beneficiary].into_iter().flatten() {
-                        acc ^= fam.state.touch(id);
+                        fam.state.prefetch(id);
                     }
                 }
             }
         }
-        std::hint::black_box(acc);
         self.derive.facts.reset();
         self.derive.institution_hit.iter_mut().for_each(|h| *h = None);
         self.derive.refresh_thresholds(&self.pack.reference, time);
@@ -1367,11 +1367,13 @@ impl Monitor {
     /// Most of a transaction's cost is waiting for memory: the interner
     /// slots of its accounts, then each family's key state and scalars,
     /// then the event buffers those point to, one miss after another. With
-    /// the next transactions in hand, the batch reads those lines ahead,
-    /// one level per transaction (slots three transactions ahead, key
-    /// states two ahead, buffers one ahead), so the misses of several
-    /// lines overlap instead of queueing. The look-ahead only reads; ids
-    /// are assigned in stream order as before.
+    /// the next transactions in hand, the batch prefetches those lines
+    /// ahead, one level per transaction (slots three transactions ahead,
+    /// key states and the graph's account records two ahead, buffers and
+    /// adjacency tails one ahead), so their misses overlap with each other
+    /// and with the work on the current transaction (a prefetch does not
+    /// wait for its line, ADR 0157). The look-ahead only reads; ids are
+    /// assigned in stream order as before.
     pub fn process_batch(
         &mut self,
         txs: &[Transaction],
@@ -1424,17 +1426,15 @@ impl Monitor {
         mut each: impl FnMut(&mut Monitor, usize, &Transaction) -> ControlFlow<B>,
     ) -> ControlFlow<B> {
         for (i, item) in items.iter().enumerate() {
-            let mut acc = 0i64;
             if let Some(t) = items.get(i + 3) {
-                acc ^= self.touch_slots(tx_of(t));
+                self.touch_slots(tx_of(t));
             }
             if let Some(t) = items.get(i + 2) {
-                acc ^= self.touch_states(tx_of(t), (i + 2) % 3);
+                self.touch_states(tx_of(t), (i + 2) % 3);
             }
             if i >= 1 && i + 1 < items.len() {
-                acc ^= self.touch_events((i + 1) % 3);
+                self.touch_events((i + 1) % 3);
             }
-            std::hint::black_box(acc);
             // Item i was looked at two steps ago (items 0 and 1 were not).
             self.hint = (i >= 2).then_some(i % 3);
             let flow = each(self, i, tx_of(item));
@@ -1444,30 +1444,32 @@ impl Monitor {
         ControlFlow::Continue(())
     }
 
-    /// Reads the interner slots of a coming transaction's accounts.
-    fn touch_slots(&self, tx: &Transaction) -> i64 {
-        let mut acc = 0;
+    /// Prefetches the interner slots of a coming transaction's accounts.
+    fn touch_slots(&self, tx: &Transaction) {
         for party in [&tx.originator, &tx.beneficiary] {
             if let Some(a) = nonempty_account(party) {
-                acc ^= i64::from(self.accounts.touch(a));
+                self.accounts.prefetch(a);
             }
         }
-        acc
     }
 
-    /// Reads the event buffers of the keys [`Monitor::touch_states`] noted
-    /// in look-ahead slot `slot`.
-    fn touch_events(&self, slot: usize) -> i64 {
-        let mut acc = 0;
-        for &(f, key) in &self.ahead[slot].touched {
-            acc ^= self.families[usize::from(f)].state.touch_events(key);
+    /// Prefetches the event buffers of the keys [`Monitor::touch_states`]
+    /// noted in look-ahead slot `slot`, and the adjacency tails of its two
+    /// accounts.
+    fn touch_events(&self, slot: usize) {
+        let noted = &self.ahead[slot];
+        for &(f, key) in &noted.touched {
+            self.families[usize::from(f)].state.prefetch_events(key);
         }
-        acc
+        if let (Some(graph), [Some(from), Some(to)]) = (&self.graph, noted.accounts) {
+            graph.prefetch_adjacency(from, to);
+        }
     }
 
-    /// Reads the key states a coming transaction will touch in the
-    /// families its channel reaches, and notes in look-ahead slot `slot`
-    /// the keys read (for [`Monitor::touch_events`]) and the keys of the
+    /// Prefetches the key states a coming transaction will touch in the
+    /// families its channel reaches (and its accounts' graph records), and
+    /// notes in look-ahead slot `slot` the keys found (for
+    /// [`Monitor::touch_events`]) and the keys of the
     /// non-account families, found or not (for the transaction itself, see
     /// [`Monitor::hinted_key`]). Keys not interned yet are not read;
     /// nothing the engine decides on is written.
@@ -1477,12 +1479,16 @@ impl Monitor {
     /// up again then. An account not interned yet has no profile (adding
     /// profiles interns their accounts), so the customer key found here
     /// without its id is the one the transaction will build.
-    fn touch_states(&mut self, tx: &Transaction, slot: usize) -> i64 {
+    fn touch_states(&mut self, tx: &Transaction, slot: usize) {
         let originator = nonempty_account(&tx.originator).and_then(|a| self.accounts.get(a));
         let beneficiary = nonempty_account(&tx.beneficiary).and_then(|a| self.accounts.get(a));
         let ctx =
             Ctx { tx, seq: 0, time: tx.timestamp, usd: 0.0, cents: 0, originator, beneficiary };
-        let mut acc = (self.profiles.flags(originator) ^ self.profiles.flags(beneficiary)) as i64;
+        self.profiles.prefetch(originator);
+        self.profiles.prefetch(beneficiary);
+        if let (Some(graph), Some(from), Some(to)) = (&self.graph, originator, beneficiary) {
+            graph.prefetch_accounts(from, to);
+        }
         let mut buf = std::mem::take(&mut self.key_buf);
         let mut noted = std::mem::take(&mut self.ahead[slot]);
         noted.touched.clear();
@@ -1496,7 +1502,7 @@ impl Monitor {
                 let hint = match key {
                     Some(Some(key)) => {
                         noted.touched.push((f as u16, key));
-                        acc ^= fam.state.touch(key);
+                        fam.state.prefetch(key);
                         Hint::Key(key)
                     }
                     Some(None) => Hint::New,
@@ -1508,7 +1514,7 @@ impl Monitor {
                 Space::Accounts => {
                     for id in [originator, beneficiary].into_iter().flatten() {
                         noted.touched.push((f as u16, id));
-                        acc ^= fam.state.touch(id);
+                        fam.state.prefetch(id);
                     }
                 }
                 Space::Customers => {
@@ -1545,7 +1551,6 @@ impl Monitor {
         }
         self.key_buf = buf;
         self.ahead[slot] = noted;
-        acc
     }
 
     /// What the look-ahead found for key `role` of family `f` of the

@@ -258,6 +258,13 @@ impl Profiles {
         account.and_then(|a| self.hot.get(a as usize)).map_or(0, |h| h.flags)
     }
 
+    /// Prefetches the account's hot profile record.
+    pub(crate) fn prefetch(&self, account: Option<AccountId>) {
+        if let Some(h) = account.and_then(|a| self.hot.get(a as usize)) {
+            vigia_alloc::prefetch(h);
+        }
+    }
+
     /// The account's profile kind, if it has a profile.
     pub(crate) fn kind(&self, account: Option<AccountId>) -> Option<CustomerKind> {
         let h = account.and_then(|a| self.hot.get(a as usize))?;

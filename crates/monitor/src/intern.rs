@@ -98,14 +98,14 @@ impl Interner {
         }
     }
 
-    /// Reads the slot where a look-up of `s` starts, so that a look-up
-    /// soon after finds its line in cache (see [`Monitor::process_batch`]).
+    /// Prefetches the slot where a look-up of `s` starts, so that a
+    /// look-up soon after finds its line in cache (see [`Monitor::process_batch`]).
     ///
     /// [`Monitor::process_batch`]: crate::Monitor::process_batch
-    pub(crate) fn touch(&self, s: &str) -> u32 {
+    pub(crate) fn prefetch(&self, s: &str) {
         let h = hash(s.as_bytes());
         let mask = self.slots.len() - 1;
-        self.slots[h as usize & mask].id
+        vigia_alloc::prefetch(&self.slots[h as usize & mask]);
     }
 
     /// The id of `s`, interning it if new.

@@ -507,45 +507,42 @@ impl Family {
         }
     }
 
-    /// Reads a key's state and every line of its scalars, so that the
-    /// transaction that touches the key soon after finds them in cache.
-    /// The reads are independent of each other, so their misses overlap.
-    /// Returns a value derived from what was read (for `black_box`).
-    pub(crate) fn touch(&self, key: u32) -> i64 {
+    /// Prefetches a key's state and every line of its scalars, so that
+    /// the transaction that touches the key soon after finds them in
+    /// cache.
+    pub(crate) fn prefetch(&self, key: u32) {
         let k = key as usize;
-        let Some(st) = self.keys.get(k) else { return 0 };
-        let mut acc = st.front ^ st.base as i64;
+        let Some(st) = self.keys.get(k) else { return };
+        vigia_alloc::prefetch(st);
         let b = k * self.stride;
         if let Some(record) = self.scalars.get(b..b + self.stride) {
-            // One read per 64-byte line (8 scalars).
+            // One prefetch per 64-byte line (8 scalars).
             for v in record.iter().step_by(8) {
-                acc ^= *v;
+                vigia_alloc::prefetch(v);
             }
-            acc ^= record.last().copied().unwrap_or(0);
+            if let Some(last) = record.last() {
+                vigia_alloc::prefetch(last);
+            }
         }
-        acc
     }
 
-    /// Reads the lines a transaction on `key` reads after its state: the
-    /// newest and oldest events of its buffer and its extras. Meant for a
-    /// key whose state was touched a little earlier ([`Family::touch`]),
-    /// so that these dependent reads do not wait on it.
-    pub(crate) fn touch_events(&self, key: u32) -> i64 {
-        let Some(st) = self.keys.get(key as usize) else { return 0 };
-        let mut acc = 0;
+    /// Prefetches the lines a transaction on `key` reads after its state:
+    /// the newest and oldest events of its buffer and its extras. Meant for
+    /// a key whose state was prefetched a little earlier
+    /// ([`Family::prefetch`]): the state is read here to find them.
+    pub(crate) fn prefetch_events(&self, key: u32) {
+        let Some(st) = self.keys.get(key as usize) else { return };
         let width = self.width;
         let records = st.words.len() / width;
         if records > st.head as usize {
-            acc ^= st.words[(records - 1) * width] as i64;
-            acc ^= st.words[st.head as usize * width] as i64;
+            vigia_alloc::prefetch(&st.words[(records - 1) * width]);
+            vigia_alloc::prefetch(&st.words[st.head as usize * width]);
         }
-        if let Some(extras) = &st.extras
-            && let Some(x) = extras.first()
-        {
-            acc ^= x.aux_cursor as i64;
-            acc ^= x.aux.front().map_or(0, |a| a.time);
+        if let Some(extras) = &st.extras {
+            for x in extras.iter() {
+                vigia_alloc::prefetch(x);
+            }
         }
-        acc
     }
 
     /// Keys allocated so far (ids below this may hold state).
@@ -563,6 +560,15 @@ impl Family {
         let bits = (e.bits & ((1 << FAMILY_BITS) - 1)) | (dir_code(e.direction) << DIR_SHIFT);
         let word2 = (e.seq & 0xffff_ffff) | (u64::from(bits) << 32);
         let st = &mut self.keys[k];
+        // A full buffer with dropped events at its front moves its live
+        // events down instead of growing: growth would copy the dropped
+        // ones too, and fault in fresh memory for a key whose window is no
+        // longer than before. Positions are absolute (`base`), so only
+        // `head` changes.
+        if st.head > 0 && st.words.len() + width > st.words.capacity() {
+            st.words.drain(..st.head as usize * width);
+            st.head = 0;
+        }
         let records = st.words.len() / width;
         let live = records - st.head as usize;
         let last = if live == 0 { i64::MIN } else { st.back };

@@ -209,6 +209,33 @@ impl GraphEngine {
         stats
     }
 
+    /// Prefetches the records an edge `from → to` will read first: the
+    /// two accounts' adjacency headers and fan aggregates. For a batch's
+    /// look-ahead ([`crate::Monitor::process_batch`]); changes nothing.
+    pub(crate) fn prefetch_accounts(&self, from: AccountId, to: AccountId) {
+        for account in [from, to] {
+            if let Some(node) = self.store.nodes.get(account as usize) {
+                vigia_alloc::prefetch(node);
+            }
+            if let Some(agg) = self.fans.as_ref().and_then(|f| f.agg.get(account as usize)) {
+                vigia_alloc::prefetch(agg);
+            }
+        }
+    }
+
+    /// Prefetches the newest entries of `from`'s payments and `to`'s
+    /// receipts, where the edge is appended and the searches start. Meant
+    /// for accounts whose headers were prefetched a little earlier
+    /// ([`GraphEngine::prefetch_accounts`]): they are read here.
+    pub(crate) fn prefetch_adjacency(&self, from: AccountId, to: AccountId) {
+        if let Some(node) = self.store.nodes.get(from as usize) {
+            node.out.prefetch_newest();
+        }
+        if let Some(node) = self.store.nodes.get(to as usize) {
+            node.inn.prefetch_newest();
+        }
+    }
+
     /// Adds one transfer and appends to `detections` every pattern it
     /// completes. Edges should come in event-time order; a late edge is
     /// inserted at its place in time (and counted), one older than the

@@ -67,9 +67,23 @@ impl Side {
         self.items.len() - self.head
     }
 
+    /// Prefetches the newest entry (see `GraphEngine::prefetch_adjacency`).
+    pub(crate) fn prefetch_newest(&self) {
+        if let Some(last) = self.items.last() {
+            vigia_alloc::prefetch(last);
+        }
+    }
+
     /// Adds an entry; an entry older than the last goes to its place in time
     /// order (late arrivals are rare, so the shift is too).
     fn push(&mut self, adj: Adj) {
+        // Full with expired entries at the front: move the live ones down
+        // rather than grow (growth copies the expired ones as well and
+        // faults in fresh memory for a window no longer than before).
+        if self.head > 0 && self.items.len() == self.items.capacity() {
+            self.items.drain(..self.head);
+            self.head = 0;
+        }
         match self.items.last() {
             Some(last) if last.time > adj.time => {
                 let live = self.items.get(self.head..).unwrap_or(&[]);
