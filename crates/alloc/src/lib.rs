@@ -14,7 +14,8 @@
 //! less (ADR 0004).
 //!
 //! This is the workspace's only crate with `unsafe` code: the two calls
-//! into mimalloc's option interface below (ADR 0151).
+//! into mimalloc's option interface below (ADR 0151), and [`prefetch`], a
+//! cache hint for the monitoring engine's look-ahead (ADR 0157).
 
 use std::sync::Once;
 
@@ -110,6 +111,15 @@ pub fn prefetch<T: ?Sized>(value: &T) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefetching_changes_nothing() {
+        let values = vec![1u64, 2, 3];
+        prefetch(&values[1]);
+        prefetch(values.as_slice());
+        prefetch("a string slice");
+        assert_eq!(values, [1, 2, 3]);
+    }
 
     #[test]
     fn keeping_freed_memory_turns_the_purge_off() {
