@@ -181,8 +181,8 @@ impl Index {
         // corrupt when the checksum disagrees, as if it had been checked
         // first.
         let decoded = {
-            let tables = body.read(tables as usize)?;
-            decode_tables(&mut Decoder { bytes: &tables }, key, config)
+            let mut section = Section::new(&mut body, tables);
+            decode_tables(&mut section, key, config)
         };
         let mut index = match decoded {
             Ok(index) => index,
@@ -327,14 +327,22 @@ struct Body<R> {
 impl<R: Read> Body<R> {
     /// The next `len` bytes, in a buffer of exactly that size.
     fn read(&mut self, len: usize) -> Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        self.read_onto(&mut bytes, len)?;
+        Ok(bytes)
+    }
+
+    /// Appends the next `len` bytes to `bytes`.
+    fn read_onto(&mut self, bytes: &mut Vec<u8>, len: usize) -> Result<()> {
         if len as u64 > self.left {
             return Err(corrupt("truncated"));
         }
-        let mut bytes = vec![0u8; len];
-        self.reader.read_exact(&mut bytes).map_err(|err| unreadable(&err))?;
-        self.hasher.update(&bytes);
+        let start = bytes.len();
+        bytes.resize(start + len, 0);
+        self.reader.read_exact(&mut bytes[start..]).map_err(|err| unreadable(&err))?;
+        self.hasher.update(&bytes[start..]);
         self.left -= len as u64;
-        Ok(bytes)
+        Ok(())
     }
 
     /// Checks that the body ends here and that its checksum agrees.
@@ -367,7 +375,7 @@ impl<R: Read> Body<R> {
 
 /// The key, the configuration and the index's tables; the records'
 /// entities are attached afterwards ([`attach_entities`]).
-fn decode_tables(d: &mut Decoder<'_>, key: &SnapshotKey, config: &IndexConfig) -> Result<Index> {
+fn decode_tables(d: &mut impl Source, key: &SnapshotKey, config: &IndexConfig) -> Result<Index> {
     if d.str()? != key.engine {
         return Err(SnapshotError::Stale("engine (analysis rules)"));
     }
@@ -378,7 +386,7 @@ fn decode_tables(d: &mut Decoder<'_>, key: &SnapshotKey, config: &IndexConfig) -
         return Err(SnapshotError::Stale("index configuration"));
     }
     let index = decode_index(d, config.clone())?;
-    if !d.bytes.is_empty() {
+    if d.left() != 0 {
         return Err(corrupt("bytes after the index"));
     }
     Ok(index)
@@ -488,20 +496,14 @@ impl Encoder {
 }
 
 /// Reads values from a snapshot; every read is checked against the bytes
-/// left.
-pub(crate) struct Decoder<'a> {
-    pub(crate) bytes: &'a [u8],
-}
+/// left. The values are read through [`Source::take`]: from a slice
+/// ([`Decoder`]) or from a reader, a piece at a time ([`Section`]).
+pub(crate) trait Source {
+    /// The next `n` bytes.
+    fn take(&mut self, n: usize) -> Result<&[u8]>;
 
-impl<'a> Decoder<'a> {
-    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        if n > self.bytes.len() {
-            return Err(corrupt("truncated"));
-        }
-        let (head, rest) = self.bytes.split_at(n);
-        self.bytes = rest;
-        Ok(head)
-    }
+    /// How many bytes are left to read.
+    fn left(&self) -> u64;
 
     fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
         let mut out = [0u8; N];
@@ -509,23 +511,23 @@ impl<'a> Decoder<'a> {
         Ok(out)
     }
 
-    pub(crate) fn u8(&mut self) -> Result<u8> {
+    fn u8(&mut self) -> Result<u8> {
         Ok(self.array::<1>()?[0])
     }
 
-    pub(crate) fn u16(&mut self) -> Result<u16> {
+    fn u16(&mut self) -> Result<u16> {
         Ok(u16::from_le_bytes(self.array()?))
     }
 
-    pub(crate) fn u32(&mut self) -> Result<u32> {
+    fn u32(&mut self) -> Result<u32> {
         Ok(u32::from_le_bytes(self.array()?))
     }
 
-    pub(crate) fn u64(&mut self) -> Result<u64> {
+    fn u64(&mut self) -> Result<u64> {
         Ok(u64::from_le_bytes(self.array()?))
     }
 
-    pub(crate) fn f32(&mut self) -> Result<f32> {
+    fn f32(&mut self) -> Result<f32> {
         Ok(f32::from_bits(self.u32()?))
     }
 
@@ -540,24 +542,24 @@ impl<'a> Decoder<'a> {
     /// A count of items of at least `item` bytes each: never more than the
     /// bytes left could hold, so a damaged count cannot ask for a huge
     /// allocation.
-    pub(crate) fn len(&mut self, item: usize) -> Result<usize> {
+    fn len(&mut self, item: usize) -> Result<usize> {
         let len = self.u64()?;
-        if len > (self.bytes.len() / item.max(1)) as u64 {
+        if len > self.left() / item.max(1) as u64 {
             return Err(corrupt("length beyond the end"));
         }
         Ok(len as usize)
     }
 
-    pub(crate) fn str(&mut self) -> Result<&'a str> {
+    fn str(&mut self) -> Result<&str> {
         let len = self.len(1)?;
         std::str::from_utf8(self.take(len)?).map_err(|_| corrupt("text not UTF-8"))
     }
 
-    pub(crate) fn string(&mut self) -> Result<String> {
+    fn string(&mut self) -> Result<String> {
         self.str().map(str::to_owned)
     }
 
-    pub(crate) fn strings(&mut self) -> Result<Vec<String>> {
+    fn strings(&mut self) -> Result<Vec<String>> {
         let len = self.len(8)?;
         (0..len).map(|_| self.string()).collect()
     }
@@ -580,24 +582,40 @@ impl<'a> Decoder<'a> {
         Ok(if self.bool()? { Some(self.string()?) } else { None })
     }
 
-    pub(crate) fn u32s(&mut self) -> Result<Vec<u32>> {
+    /// An array of numbers, taken in pieces of at most [`PIECE`] bytes, so
+    /// that a reader never buffers a whole table.
+    fn u32s(&mut self) -> Result<Vec<u32>> {
         let len = self.len(4)?;
-        let bytes = self.take(len * 4)?;
-        Ok(bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+        let mut values = Vec::with_capacity(len);
+        while values.len() < len {
+            let n = (len - values.len()).min(PIECE / 4);
+            let bytes = self.take(n * 4)?;
+            values.extend(
+                bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+            );
+        }
+        Ok(values)
     }
 
-    pub(crate) fn u64s(&mut self) -> Result<Vec<u64>> {
+    /// As [`Source::u32s`].
+    fn u64s(&mut self) -> Result<Vec<u64>> {
         let len = self.len(8)?;
-        let bytes = self.take(len * 8)?;
-        Ok(bytes
-            .chunks_exact(8)
-            .map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
-            .collect())
+        let mut values = Vec::with_capacity(len);
+        while values.len() < len {
+            let n = (len - values.len()).min(PIECE / 8);
+            let bytes = self.take(n * 8)?;
+            values.extend(
+                bytes
+                    .chunks_exact(8)
+                    .map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])),
+            );
+        }
+        Ok(values)
     }
 
-    pub(crate) fn map<K: std::hash::Hash + Eq>(
+    fn map<K: std::hash::Hash + Eq>(
         &mut self,
-        mut key: impl FnMut(&mut Decoder<'a>) -> Result<K>,
+        mut key: impl FnMut(&mut Self) -> Result<K>,
     ) -> Result<FxHashMap<K, Vec<u32>>> {
         let len = self.len(12)?;
         let mut map = FxHashMap::default();
@@ -610,6 +628,75 @@ impl<'a> Decoder<'a> {
             }
         }
         Ok(map)
+    }
+}
+
+/// How many bytes a [`Section`] reads at a time (more for a longer value).
+#[cfg(not(test))]
+const PIECE: usize = 1 << 16;
+/// A few values at a time under test, so that the small test indexes
+/// exercise reading in pieces and values that straddle two pieces.
+#[cfg(test)]
+const PIECE: usize = 40;
+
+/// Values read from a slice.
+pub(crate) struct Decoder<'a> {
+    pub(crate) bytes: &'a [u8],
+}
+
+impl Source for Decoder<'_> {
+    fn take(&mut self, n: usize) -> Result<&[u8]> {
+        if n > self.bytes.len() {
+            return Err(corrupt("truncated"));
+        }
+        let (head, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
+        Ok(head)
+    }
+
+    fn left(&self) -> u64 {
+        self.bytes.len() as u64
+    }
+}
+
+/// Values read from a section of a snapshot's body, a piece at a time:
+/// the section is never held whole.
+struct Section<'b, R> {
+    body: &'b mut Body<R>,
+    /// The section's bytes not read from the body yet.
+    unread: u64,
+    /// Bytes read from the body, from `at` on not taken yet.
+    piece: Vec<u8>,
+    at: usize,
+}
+
+impl<'b, R: Read> Section<'b, R> {
+    fn new(body: &'b mut Body<R>, len: u64) -> Section<'b, R> {
+        Section { body, unread: len, piece: Vec::with_capacity(PIECE), at: 0 }
+    }
+}
+
+impl<R: Read> Source for Section<'_, R> {
+    fn take(&mut self, n: usize) -> Result<&[u8]> {
+        let held = self.piece.len() - self.at;
+        if n > held {
+            let more = n - held;
+            if more as u64 > self.unread {
+                return Err(corrupt("truncated"));
+            }
+            self.piece.drain(..self.at);
+            self.at = 0;
+            let more = more.max(PIECE).min(self.unread as usize);
+            self.body.read_onto(&mut self.piece, more)?;
+            self.unread -= more as u64;
+        }
+        let taken = &self.piece[self.at..self.at + n];
+        self.at += n;
+        Ok(taken)
+    }
+
+    fn left(&self) -> u64 {
+        (self.piece.len() - self.at) as u64 + self.unread
     }
 }
 
@@ -647,7 +734,7 @@ fn encode_config(e: &mut Encoder, config: &IndexConfig) {
     }
 }
 
-fn decode_config(d: &mut Decoder<'_>) -> Result<IndexConfig> {
+fn decode_config(d: &mut impl Source) -> Result<IndexConfig> {
     let mut weight = || d.f32();
     let weights = Weights {
         word: weight()?,
@@ -771,7 +858,7 @@ fn encode_index(e: &mut Encoder, entities: &mut Encoder, index: &Index) {
     }
 }
 
-fn decode_index(d: &mut Decoder<'_>, config: IndexConfig) -> Result<Index> {
+fn decode_index<S: Source>(d: &mut S, config: IndexConfig) -> Result<Index> {
     let dictionary = Dictionary::decode(d)?;
     let count = d.len(8)?;
     let mut records = Vec::with_capacity(count);
@@ -938,7 +1025,7 @@ fn encode_evidence(e: &mut Encoder, evidence: &Evidence) {
 }
 
 /// A record whose entity is attached once the entity section is read.
-fn decode_record(d: &mut Decoder<'_>) -> Result<Record> {
+fn decode_record(d: &mut impl Source) -> Result<Record> {
     let entity = RecordEntity::pending();
     let count = d.len(4)?;
     let mut birth_dates = Vec::with_capacity(count);
