@@ -332,14 +332,21 @@ impl<R: Read> Body<R> {
         Ok(bytes)
     }
 
-    /// Appends the next `len` bytes to `bytes`.
+    /// Appends the next `len` bytes to `bytes` (read into its spare
+    /// capacity, which is not zeroed first).
     fn read_onto(&mut self, bytes: &mut Vec<u8>, len: usize) -> Result<()> {
         if len as u64 > self.left {
             return Err(corrupt("truncated"));
         }
         let start = bytes.len();
-        bytes.resize(start + len, 0);
-        self.reader.read_exact(&mut bytes[start..]).map_err(|err| unreadable(&err))?;
+        bytes.reserve_exact(len);
+        let read = (&mut self.reader)
+            .take(len as u64)
+            .read_to_end(bytes)
+            .map_err(|err| unreadable(&err))?;
+        if read != len {
+            return Err(corrupt("truncated"));
+        }
         self.hasher.update(&bytes[start..]);
         self.left -= len as u64;
         Ok(())
@@ -505,32 +512,39 @@ pub(crate) trait Source {
     /// How many bytes are left to read.
     fn left(&self) -> u64;
 
+    #[inline]
     fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
         let mut out = [0u8; N];
         out.copy_from_slice(self.take(N)?);
         Ok(out)
     }
 
+    #[inline]
     fn u8(&mut self) -> Result<u8> {
         Ok(self.array::<1>()?[0])
     }
 
+    #[inline]
     fn u16(&mut self) -> Result<u16> {
         Ok(u16::from_le_bytes(self.array()?))
     }
 
+    #[inline]
     fn u32(&mut self) -> Result<u32> {
         Ok(u32::from_le_bytes(self.array()?))
     }
 
+    #[inline]
     fn u64(&mut self) -> Result<u64> {
         Ok(u64::from_le_bytes(self.array()?))
     }
 
+    #[inline]
     fn f32(&mut self) -> Result<f32> {
         Ok(f32::from_bits(self.u32()?))
     }
 
+    #[inline]
     fn bool(&mut self) -> Result<bool> {
         match self.u8()? {
             0 => Ok(false),
@@ -539,6 +553,7 @@ pub(crate) trait Source {
         }
     }
 
+    #[inline]
     /// A count of items of at least `item` bytes each: never more than the
     /// bytes left could hold, so a damaged count cannot ask for a huge
     /// allocation.
@@ -550,11 +565,13 @@ pub(crate) trait Source {
         Ok(len as usize)
     }
 
+    #[inline]
     fn str(&mut self) -> Result<&str> {
         let len = self.len(1)?;
         std::str::from_utf8(self.take(len)?).map_err(|_| corrupt("text not UTF-8"))
     }
 
+    #[inline]
     fn string(&mut self) -> Result<String> {
         self.str().map(str::to_owned)
     }
@@ -645,6 +662,7 @@ pub(crate) struct Decoder<'a> {
 }
 
 impl Source for Decoder<'_> {
+    #[inline]
     fn take(&mut self, n: usize) -> Result<&[u8]> {
         if n > self.bytes.len() {
             return Err(corrupt("truncated"));
@@ -672,23 +690,34 @@ struct Section<'b, R> {
 
 impl<'b, R: Read> Section<'b, R> {
     fn new(body: &'b mut Body<R>, len: u64) -> Section<'b, R> {
-        Section { body, unread: len, piece: Vec::with_capacity(PIECE), at: 0 }
+        Section { body, unread: len, piece: Vec::with_capacity(2 * PIECE), at: 0 }
+    }
+}
+
+impl<R: Read> Section<'_, R> {
+    /// Reads the next piece, keeping what is left of this one: enough for
+    /// `n` bytes to be taken.
+    #[cold]
+    #[inline(never)]
+    fn refill(&mut self, n: usize) -> Result<()> {
+        let more = n - (self.piece.len() - self.at);
+        if more as u64 > self.unread {
+            return Err(corrupt("truncated"));
+        }
+        self.piece.drain(..self.at);
+        self.at = 0;
+        let more = more.max(PIECE).min(self.unread as usize);
+        self.body.read_onto(&mut self.piece, more)?;
+        self.unread -= more as u64;
+        Ok(())
     }
 }
 
 impl<R: Read> Source for Section<'_, R> {
+    #[inline]
     fn take(&mut self, n: usize) -> Result<&[u8]> {
-        let held = self.piece.len() - self.at;
-        if n > held {
-            let more = n - held;
-            if more as u64 > self.unread {
-                return Err(corrupt("truncated"));
-            }
-            self.piece.drain(..self.at);
-            self.at = 0;
-            let more = more.max(PIECE).min(self.unread as usize);
-            self.body.read_onto(&mut self.piece, more)?;
-            self.unread -= more as u64;
+        if n > self.piece.len() - self.at {
+            self.refill(n)?;
         }
         let taken = &self.piece[self.at..self.at + n];
         self.at += n;
