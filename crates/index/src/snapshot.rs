@@ -108,11 +108,12 @@ impl Index {
         e.str(&key.engine);
         e.str(&key.lists);
         encode_config(&mut e, &self.config);
-        let mut entities = Encoder { buf: Vec::new() };
-        encode_index(&mut e, &mut entities, self);
+        encode_index(&mut e, self);
         let tables = (e.buf.len() - HEADER - 8) as u64;
         e.buf[HEADER..HEADER + 8].copy_from_slice(&tables.to_le_bytes());
-        e.buf.extend_from_slice(&entities.buf);
+        for record in &self.records {
+            encode_entity(&mut e, &record.entity);
+        }
         let mut out = e.buf;
         let checksum = crc32fast::hash(&out[HEADER..]);
         let length = (out.len() - HEADER) as u64;
@@ -787,9 +788,8 @@ fn decode_config(d: &mut impl Source) -> Result<IndexConfig> {
     })
 }
 
-/// Writes the index's tables to `e`, and its records' entities, in record
-/// order, to `entities`.
-fn encode_index(e: &mut Encoder, entities: &mut Encoder, index: &Index) {
+/// Writes the index's tables: everything but the records' entities.
+fn encode_index(e: &mut Encoder, index: &Index) {
     // Destructured, so that a field added to the index is a compile error
     // here until it is written (or rebuilt on load).
     let Index {
@@ -820,7 +820,6 @@ fn encode_index(e: &mut Encoder, entities: &mut Encoder, index: &Index) {
     e.len(records.len());
     for record in records {
         encode_record(e, record);
-        encode_entity(entities, &record.entity);
     }
     e.len(names.len());
     for name in names {
