@@ -140,7 +140,14 @@ pub fn load_with(data_dir: &Path, config: &IndexConfig) -> Result<LoadedLists> {
     let path = data_dir.join(SNAPSHOT_FILE);
     let mut warnings = Vec::new();
     let index_started = Instant::now();
-    let snapshot = std::fs::File::open(&path).and_then(|file| Ok((file.metadata()?.len(), file)));
+    let snapshot = std::fs::File::open(&path).and_then(|file| {
+        let metadata = file.metadata()?;
+        // A directory opens, but cannot be read: unreadable, not corrupt.
+        if !metadata.is_file() {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file"));
+        }
+        Ok((metadata.len(), file))
+    });
     let why = match snapshot {
         // Read straight from the file: the tables into a buffer freed once
         // decoded, the entities into one the index keeps (ADR 0155).
