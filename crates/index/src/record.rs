@@ -37,6 +37,13 @@ impl RecordEntity {
         RecordEntity { decoded: OnceLock::new(), encoded: Some(EncodedEntity { snapshot, range }) }
     }
 
+    /// An entity whose bytes are not known yet: a snapshot's records are
+    /// decoded before its entity section, and each is then replaced by
+    /// [`RecordEntity::encoded`].
+    pub(crate) fn pending() -> RecordEntity {
+        RecordEntity { decoded: OnceLock::new(), encoded: None }
+    }
+
     /// Whether the entity has been decoded (always, for an index built from
     /// lists): for tests and diagnostics.
     pub fn is_decoded(&self) -> bool {
@@ -59,7 +66,8 @@ impl Deref for RecordEntity {
                 Some(EncodedEntity { snapshot, range }) => crate::snapshot::decode_checked_entity(
                     snapshot.get(range.clone()).unwrap_or_default(),
                 ),
-                // Not reached: an entity without bytes was made decoded.
+                // Not reached: an entity without bytes was made decoded, or
+                // was pending only while its snapshot was read.
                 None => Entity::new(String::new(), Schema::Thing),
             })
         })

@@ -7,7 +7,7 @@
 //! numbers (postings, deletion tables) are copied as blocks, so decoding
 //! them is a copy. The records' entities, one allocation per string, are
 //! only checked at load and decoded when first read ([`RecordEntity`], ADR
-//! 0129). Nothing here reads or writes files: the caller does, and decides
+//! 0129). Nothing here opens or writes files: the caller does, and decides
 //! what a snapshot must match ([`SnapshotKey`]).
 //!
 //! Layout:
@@ -17,9 +17,16 @@
 //! format      u32      SNAPSHOT_FORMAT, bumped whenever the layout changes
 //! checksum    u32      CRC-32 of everything after `length`
 //! length      u64      byte count of everything after it
+//! tables      u64      byte count of the key and the index that follow
 //! key         engine (str), lists (str), configuration
 //! index       dictionary, records, names, parts, joins, postings, ...
+//! entities    each record's entity, in record order
 //! ```
+//!
+//! The entities come last, apart from the tables, because they are the
+//! only bytes an index keeps (ADR 0155): a load reads the tables into one
+//! buffer, decodes them and frees it, then reads the entities into a buffer
+//! of their own, so the whole file is never held at once.
 //!
 //! A snapshot is taken only if the magic, the format, the length, the
 //! checksum, the key and the configuration all agree, and the decoded
@@ -27,6 +34,7 @@
 //! corruption the checksum missed cannot make screening index out of
 //! bounds). Anything else is an error, and the caller rebuilds.
 
+use std::io::Read;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -45,7 +53,7 @@ const MAGIC: &[u8; 8] = b"VIGIAIDX";
 
 /// The layout version. Bump it with any change to what is written below or
 /// in the dictionary's part (`dictionary/snapshot.rs`).
-pub const SNAPSHOT_FORMAT: u32 = 2;
+pub const SNAPSHOT_FORMAT: u32 = 3;
 
 /// Magic, format, checksum and length.
 const HEADER: usize = 8 + 4 + 4 + 8;
@@ -96,11 +104,16 @@ impl Index {
         // The header is filled in once the body is written after it, in the
         // same buffer: a large index is never held twice as bytes.
         let mut e = Encoder { buf: Vec::with_capacity(self.stats.heap_bytes / 2) };
-        e.buf.resize(HEADER, 0);
+        e.buf.resize(HEADER + 8, 0);
         e.str(&key.engine);
         e.str(&key.lists);
         encode_config(&mut e, &self.config);
         encode_index(&mut e, self);
+        let tables = (e.buf.len() - HEADER - 8) as u64;
+        e.buf[HEADER..HEADER + 8].copy_from_slice(&tables.to_le_bytes());
+        for record in &self.records {
+            encode_entity(&mut e, &record.entity);
+        }
         let mut out = e.buf;
         let checksum = crc32fast::hash(&out[HEADER..]);
         let length = (out.len() - HEADER) as u64;
@@ -120,58 +133,65 @@ impl Index {
     /// ([`SnapshotError::Stale`]), or are truncated, altered or inconsistent
     /// ([`SnapshotError::Corrupt`]). Never panics.
     pub fn from_snapshot(bytes: &[u8], key: &SnapshotKey, config: &IndexConfig) -> Result<Index> {
-        Index::from_snapshot_buffer(bytes.to_vec(), key, config)
+        Index::from_snapshot_reader(bytes, bytes.len() as u64, key, config)
     }
 
-    /// An index from snapshot bytes, as [`Index::from_snapshot`], keeping
-    /// the bytes: the records' entities are decoded from them when first
-    /// read ([`RecordEntity`]), so the buffer is used rather than copied.
+    /// An index from a snapshot read from `reader`, which holds `size`
+    /// bytes (a file and its length), as [`Index::from_snapshot`].
+    ///
+    /// The tables are read into one buffer, decoded and freed before the
+    /// entities are read into a buffer of their own, which the index keeps
+    /// (its records' entities are decoded from it when first read,
+    /// [`RecordEntity`]): the whole file is never in memory at once.
     ///
     /// # Errors
-    /// As [`Index::from_snapshot`]. Never panics.
-    pub fn from_snapshot_buffer(
-        bytes: Vec<u8>,
+    /// As [`Index::from_snapshot`]; a read that fails is
+    /// [`SnapshotError::Corrupt`] too. Never panics.
+    pub fn from_snapshot_reader(
+        mut reader: impl Read,
+        size: u64,
         key: &SnapshotKey,
         config: &IndexConfig,
     ) -> Result<Index> {
-        if bytes.len() < 8 || &bytes[..8] != MAGIC {
+        let mut header = [0u8; HEADER];
+        let read = read_up_to(&mut reader, &mut header)?;
+        if read < 8 || &header[..8] != MAGIC {
             return Err(corrupt("not a snapshot (no magic)"));
         }
-        if bytes.len() < HEADER {
+        if read < HEADER {
             return Err(corrupt("truncated header"));
         }
-        let mut header = Decoder { bytes: &bytes[8..HEADER] };
-        let format = header.u32()?;
+        let mut fields = Decoder { bytes: &header[8..] };
+        let format = fields.u32()?;
         if format != SNAPSHOT_FORMAT {
             return Err(SnapshotError::Format(format.to_string()));
         }
-        let checksum = header.u32()?;
-        let length = header.u64()?;
-        let body = &bytes[HEADER..];
-        if body.len() as u64 != length {
-            return Err(corrupt(format!("{} bytes of body, header says {length}", body.len())));
+        let checksum = fields.u32()?;
+        let length = fields.u64()?;
+        let body = size.saturating_sub(HEADER as u64);
+        if body != length {
+            return Err(corrupt(format!("{body} bytes of body, header says {length}")));
         }
-        if crc32fast::hash(body) != checksum {
-            return Err(corrupt("checksum mismatch"));
+        let mut body = Body { reader, left: length, hasher: crc32fast::Hasher::new(), checksum };
+        let tables = u64::from_le_bytes(body.read(8)?.try_into().unwrap_or_default());
+        if tables > body.left {
+            return body.refuse(corrupt("tables beyond the end"));
         }
-        let snapshot = Arc::new(bytes);
-        // The decoder's bytes always end where the snapshot ends, so its
-        // position in the snapshot is the snapshot's length less what is
-        // left.
-        let mut decoder = Decoder { bytes: &snapshot[HEADER..] };
-        if decoder.str()? != key.engine {
-            return Err(SnapshotError::Stale("engine (analysis rules)"));
-        }
-        if decoder.str()? != key.lists {
-            return Err(SnapshotError::Stale("list versions"));
-        }
-        if decode_config(&mut decoder)? != *config {
-            return Err(SnapshotError::Stale("index configuration"));
-        }
-        let index = decode_index(&mut decoder, config.clone(), &snapshot)?;
-        if !decoder.bytes.is_empty() {
-            return Err(corrupt("bytes after the index"));
-        }
+        // The checksum covers the tables and the entities, and is known only
+        // once both are read: a table that does not decode is refused as
+        // corrupt when the checksum disagrees, as if it had been checked
+        // first.
+        let decoded = {
+            let mut section = Section::new(&mut body, tables);
+            decode_tables(&mut section, key, config)
+        };
+        let mut index = match decoded {
+            Ok(index) => index,
+            Err(err) => return body.refuse(err),
+        };
+        let entities = body.read(body.left as usize)?;
+        body.finish()?;
+        attach_entities(&mut index.records, Arc::new(entities))?;
         index.check()?;
         Ok(index)
     }
@@ -273,6 +293,132 @@ pub(crate) fn offsets(offsets: &[u32], entries: usize, len: usize, what: &str) -
     if sound { Ok(()) } else { Err(corrupt(format!("{what} offsets"))) }
 }
 
+/// Reads as many bytes as `buf` holds, or fewer at the end of the reader.
+fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
+    let mut read = 0;
+    while read < buf.len() {
+        match reader.read(&mut buf[read..]) {
+            Ok(0) => break,
+            Ok(n) => read += n,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(unreadable(&err)),
+        }
+    }
+    Ok(read)
+}
+
+fn unreadable(err: &std::io::Error) -> SnapshotError {
+    if err.kind() == std::io::ErrorKind::UnexpectedEof {
+        corrupt("truncated")
+    } else {
+        corrupt(format!("cannot be read: {err}"))
+    }
+}
+
+/// The body of a snapshot being read: what is left of it, and its
+/// checksum so far.
+struct Body<R> {
+    reader: R,
+    left: u64,
+    hasher: crc32fast::Hasher,
+    /// What the header says the checksum is.
+    checksum: u32,
+}
+
+impl<R: Read> Body<R> {
+    /// The next `len` bytes, in a buffer of exactly that size.
+    fn read(&mut self, len: usize) -> Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        self.read_onto(&mut bytes, len)?;
+        Ok(bytes)
+    }
+
+    /// Appends the next `len` bytes to `bytes` (read into its spare
+    /// capacity, which is not zeroed first).
+    fn read_onto(&mut self, bytes: &mut Vec<u8>, len: usize) -> Result<()> {
+        if len as u64 > self.left {
+            return Err(corrupt("truncated"));
+        }
+        let start = bytes.len();
+        bytes.reserve_exact(len);
+        let read = (&mut self.reader)
+            .take(len as u64)
+            .read_to_end(bytes)
+            .map_err(|err| unreadable(&err))?;
+        if read != len {
+            return Err(corrupt("truncated"));
+        }
+        self.hasher.update(&bytes[start..]);
+        self.left -= len as u64;
+        Ok(())
+    }
+
+    /// Checks that the body ends here and that its checksum agrees.
+    fn finish(self) -> Result<()> {
+        let Body { mut reader, left, hasher, checksum } = self;
+        if left != 0 || read_up_to(&mut reader, &mut [0u8; 1])? != 0 {
+            return Err(corrupt("bytes after the index"));
+        }
+        if hasher.finalize() != checksum {
+            return Err(corrupt("checksum mismatch"));
+        }
+        Ok(())
+    }
+
+    /// Refuses the snapshot for `err`, unless its checksum disagrees (the
+    /// rest of the body is read, in small pieces, to know): a damaged
+    /// snapshot is refused as corrupt, whatever its damage made of it.
+    fn refuse<T>(mut self, err: SnapshotError) -> Result<T> {
+        let mut piece = [0u8; 1 << 14];
+        while self.left > 0 {
+            let len = piece.len().min(self.left as usize);
+            self.reader.read_exact(&mut piece[..len]).map_err(|err| unreadable(&err))?;
+            self.hasher.update(&piece[..len]);
+            self.left -= len as u64;
+        }
+        self.finish()?;
+        Err(err)
+    }
+}
+
+/// The key, the configuration and the index's tables; the records'
+/// entities are attached afterwards ([`attach_entities`]).
+fn decode_tables(d: &mut impl Source, key: &SnapshotKey, config: &IndexConfig) -> Result<Index> {
+    if d.str()? != key.engine {
+        return Err(SnapshotError::Stale("engine (analysis rules)"));
+    }
+    if d.str()? != key.lists {
+        return Err(SnapshotError::Stale("list versions"));
+    }
+    if decode_config(d)? != *config {
+        return Err(SnapshotError::Stale("index configuration"));
+    }
+    let index = decode_index(d, config.clone())?;
+    if d.left() != 0 {
+        return Err(corrupt("bytes after the index"));
+    }
+    Ok(index)
+}
+
+/// Gives each record its entity from the snapshot's entity section: the
+/// encoded entities, one per record in record order, each checked here and
+/// decoded when first read.
+fn attach_entities(records: &mut [Record], entities: Arc<Vec<u8>>) -> Result<()> {
+    let mut d = Decoder { bytes: &entities };
+    for record in records {
+        // The decoder's bytes always end where the section ends, so its
+        // position is the section's length less what is left.
+        let start = entities.len() - d.bytes.len();
+        check_entity(&mut d)?;
+        let range = start..entities.len() - d.bytes.len();
+        record.entity = RecordEntity::encoded(Arc::clone(&entities), range);
+    }
+    if !d.bytes.is_empty() {
+        return Err(corrupt("bytes after the entities"));
+    }
+    Ok(())
+}
+
 /// Appends values to a snapshot.
 pub(crate) struct Encoder {
     pub(crate) buf: Vec<u8>,
@@ -358,47 +504,48 @@ impl Encoder {
 }
 
 /// Reads values from a snapshot; every read is checked against the bytes
-/// left.
-pub(crate) struct Decoder<'a> {
-    pub(crate) bytes: &'a [u8],
-}
+/// left. The values are read through [`Source::take`]: from a slice
+/// ([`Decoder`]) or from a reader, a piece at a time ([`Section`]).
+pub(crate) trait Source {
+    /// The next `n` bytes.
+    fn take(&mut self, n: usize) -> Result<&[u8]>;
 
-impl<'a> Decoder<'a> {
-    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        if n > self.bytes.len() {
-            return Err(corrupt("truncated"));
-        }
-        let (head, rest) = self.bytes.split_at(n);
-        self.bytes = rest;
-        Ok(head)
-    }
+    /// How many bytes are left to read.
+    fn left(&self) -> u64;
 
+    #[inline]
     fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
         let mut out = [0u8; N];
         out.copy_from_slice(self.take(N)?);
         Ok(out)
     }
 
-    pub(crate) fn u8(&mut self) -> Result<u8> {
+    #[inline]
+    fn u8(&mut self) -> Result<u8> {
         Ok(self.array::<1>()?[0])
     }
 
-    pub(crate) fn u16(&mut self) -> Result<u16> {
+    #[inline]
+    fn u16(&mut self) -> Result<u16> {
         Ok(u16::from_le_bytes(self.array()?))
     }
 
-    pub(crate) fn u32(&mut self) -> Result<u32> {
+    #[inline]
+    fn u32(&mut self) -> Result<u32> {
         Ok(u32::from_le_bytes(self.array()?))
     }
 
-    pub(crate) fn u64(&mut self) -> Result<u64> {
+    #[inline]
+    fn u64(&mut self) -> Result<u64> {
         Ok(u64::from_le_bytes(self.array()?))
     }
 
-    pub(crate) fn f32(&mut self) -> Result<f32> {
+    #[inline]
+    fn f32(&mut self) -> Result<f32> {
         Ok(f32::from_bits(self.u32()?))
     }
 
+    #[inline]
     fn bool(&mut self) -> Result<bool> {
         match self.u8()? {
             0 => Ok(false),
@@ -407,27 +554,30 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    #[inline]
     /// A count of items of at least `item` bytes each: never more than the
     /// bytes left could hold, so a damaged count cannot ask for a huge
     /// allocation.
-    pub(crate) fn len(&mut self, item: usize) -> Result<usize> {
+    fn len(&mut self, item: usize) -> Result<usize> {
         let len = self.u64()?;
-        if len > (self.bytes.len() / item.max(1)) as u64 {
+        if len > self.left() / item.max(1) as u64 {
             return Err(corrupt("length beyond the end"));
         }
         Ok(len as usize)
     }
 
-    pub(crate) fn str(&mut self) -> Result<&'a str> {
+    #[inline]
+    fn str(&mut self) -> Result<&str> {
         let len = self.len(1)?;
         std::str::from_utf8(self.take(len)?).map_err(|_| corrupt("text not UTF-8"))
     }
 
-    pub(crate) fn string(&mut self) -> Result<String> {
+    #[inline]
+    fn string(&mut self) -> Result<String> {
         self.str().map(str::to_owned)
     }
 
-    pub(crate) fn strings(&mut self) -> Result<Vec<String>> {
+    fn strings(&mut self) -> Result<Vec<String>> {
         let len = self.len(8)?;
         (0..len).map(|_| self.string()).collect()
     }
@@ -450,24 +600,40 @@ impl<'a> Decoder<'a> {
         Ok(if self.bool()? { Some(self.string()?) } else { None })
     }
 
-    pub(crate) fn u32s(&mut self) -> Result<Vec<u32>> {
+    /// An array of numbers, taken in pieces of at most [`PIECE`] bytes, so
+    /// that a reader never buffers a whole table.
+    fn u32s(&mut self) -> Result<Vec<u32>> {
         let len = self.len(4)?;
-        let bytes = self.take(len * 4)?;
-        Ok(bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+        let mut values = Vec::with_capacity(len);
+        while values.len() < len {
+            let n = (len - values.len()).min(PIECE / 4);
+            let bytes = self.take(n * 4)?;
+            values.extend(
+                bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+            );
+        }
+        Ok(values)
     }
 
-    pub(crate) fn u64s(&mut self) -> Result<Vec<u64>> {
+    /// As [`Source::u32s`].
+    fn u64s(&mut self) -> Result<Vec<u64>> {
         let len = self.len(8)?;
-        let bytes = self.take(len * 8)?;
-        Ok(bytes
-            .chunks_exact(8)
-            .map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
-            .collect())
+        let mut values = Vec::with_capacity(len);
+        while values.len() < len {
+            let n = (len - values.len()).min(PIECE / 8);
+            let bytes = self.take(n * 8)?;
+            values.extend(
+                bytes
+                    .chunks_exact(8)
+                    .map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])),
+            );
+        }
+        Ok(values)
     }
 
-    pub(crate) fn map<K: std::hash::Hash + Eq>(
+    fn map<K: std::hash::Hash + Eq>(
         &mut self,
-        mut key: impl FnMut(&mut Decoder<'a>) -> Result<K>,
+        mut key: impl FnMut(&mut Self) -> Result<K>,
     ) -> Result<FxHashMap<K, Vec<u32>>> {
         let len = self.len(12)?;
         let mut map = FxHashMap::default();
@@ -480,6 +646,87 @@ impl<'a> Decoder<'a> {
             }
         }
         Ok(map)
+    }
+}
+
+/// How many bytes a [`Section`] reads at a time (more for a longer value).
+#[cfg(not(test))]
+const PIECE: usize = 1 << 16;
+/// A few values at a time under test, so that the small test indexes
+/// exercise reading in pieces and values that straddle two pieces.
+#[cfg(test)]
+const PIECE: usize = 40;
+
+/// Values read from a slice.
+pub(crate) struct Decoder<'a> {
+    pub(crate) bytes: &'a [u8],
+}
+
+impl Source for Decoder<'_> {
+    #[inline]
+    fn take(&mut self, n: usize) -> Result<&[u8]> {
+        if n > self.bytes.len() {
+            return Err(corrupt("truncated"));
+        }
+        let (head, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
+        Ok(head)
+    }
+
+    fn left(&self) -> u64 {
+        self.bytes.len() as u64
+    }
+}
+
+/// Values read from a section of a snapshot's body, a piece at a time:
+/// the section is never held whole.
+struct Section<'b, R> {
+    body: &'b mut Body<R>,
+    /// The section's bytes not read from the body yet.
+    unread: u64,
+    /// Bytes read from the body, from `at` on not taken yet.
+    piece: Vec<u8>,
+    at: usize,
+}
+
+impl<'b, R: Read> Section<'b, R> {
+    fn new(body: &'b mut Body<R>, len: u64) -> Section<'b, R> {
+        Section { body, unread: len, piece: Vec::with_capacity(2 * PIECE), at: 0 }
+    }
+}
+
+impl<R: Read> Section<'_, R> {
+    /// Reads the next piece, keeping what is left of this one: enough for
+    /// `n` bytes to be taken.
+    #[cold]
+    #[inline(never)]
+    fn refill(&mut self, n: usize) -> Result<()> {
+        let more = n - (self.piece.len() - self.at);
+        if more as u64 > self.unread {
+            return Err(corrupt("truncated"));
+        }
+        self.piece.drain(..self.at);
+        self.at = 0;
+        let more = more.max(PIECE).min(self.unread as usize);
+        self.body.read_onto(&mut self.piece, more)?;
+        self.unread -= more as u64;
+        Ok(())
+    }
+}
+
+impl<R: Read> Source for Section<'_, R> {
+    #[inline]
+    fn take(&mut self, n: usize) -> Result<&[u8]> {
+        if n > self.piece.len() - self.at {
+            self.refill(n)?;
+        }
+        let taken = &self.piece[self.at..self.at + n];
+        self.at += n;
+        Ok(taken)
+    }
+
+    fn left(&self) -> u64 {
+        (self.piece.len() - self.at) as u64 + self.unread
     }
 }
 
@@ -517,7 +764,7 @@ fn encode_config(e: &mut Encoder, config: &IndexConfig) {
     }
 }
 
-fn decode_config(d: &mut Decoder<'_>) -> Result<IndexConfig> {
+fn decode_config(d: &mut impl Source) -> Result<IndexConfig> {
     let mut weight = || d.f32();
     let weights = Weights {
         word: weight()?,
@@ -541,6 +788,7 @@ fn decode_config(d: &mut Decoder<'_>) -> Result<IndexConfig> {
     })
 }
 
+/// Writes the index's tables: everything but the records' entities.
 fn encode_index(e: &mut Encoder, index: &Index) {
     // Destructured, so that a field added to the index is a compile error
     // here until it is written (or rebuilt on load).
@@ -638,16 +886,12 @@ fn encode_index(e: &mut Encoder, index: &Index) {
     }
 }
 
-fn decode_index(
-    d: &mut Decoder<'_>,
-    config: IndexConfig,
-    snapshot: &Arc<Vec<u8>>,
-) -> Result<Index> {
+fn decode_index<S: Source>(d: &mut S, config: IndexConfig) -> Result<Index> {
     let dictionary = Dictionary::decode(d)?;
     let count = d.len(8)?;
     let mut records = Vec::with_capacity(count);
     for _ in 0..count {
-        records.push(decode_record(d, snapshot)?);
+        records.push(decode_record(d)?);
     }
     let count = d.len(20)?;
     let mut names = Vec::with_capacity(count);
@@ -742,9 +986,9 @@ fn decode_index(
     })
 }
 
+/// A record without its entity, which is written in the entity section.
 fn encode_record(e: &mut Encoder, record: &Record) {
-    let Record { entity, evidence, datasets, names } = record;
-    encode_entity(e, entity);
+    let Record { entity: _, evidence, datasets, names } = record;
     encode_evidence(e, evidence);
     e.len(datasets.len());
     for dataset in datasets {
@@ -808,11 +1052,9 @@ fn encode_evidence(e: &mut Encoder, evidence: &Evidence) {
     }
 }
 
-fn decode_record(d: &mut Decoder<'_>, snapshot: &Arc<Vec<u8>>) -> Result<Record> {
-    // The entity is checked here and decoded when first read.
-    let start = snapshot.len() - d.bytes.len();
-    check_entity(d)?;
-    let entity = RecordEntity::encoded(Arc::clone(snapshot), start..snapshot.len() - d.bytes.len());
+/// A record whose entity is attached once the entity section is read.
+fn decode_record(d: &mut impl Source) -> Result<Record> {
+    let entity = RecordEntity::pending();
     let count = d.len(4)?;
     let mut birth_dates = Vec::with_capacity(count);
     for _ in 0..count {

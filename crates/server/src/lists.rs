@@ -140,10 +140,18 @@ pub fn load_with(data_dir: &Path, config: &IndexConfig) -> Result<LoadedLists> {
     let path = data_dir.join(SNAPSHOT_FILE);
     let mut warnings = Vec::new();
     let index_started = Instant::now();
-    let why = match std::fs::read(&path) {
-        // The index keeps the bytes: its records' entities are decoded
-        // from them when first read.
-        Ok(bytes) => match Index::from_snapshot_buffer(bytes, &key, config) {
+    let snapshot = std::fs::File::open(&path).and_then(|file| {
+        let metadata = file.metadata()?;
+        // A directory opens, but cannot be read: unreadable, not corrupt.
+        if !metadata.is_file() {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file"));
+        }
+        Ok((metadata.len(), file))
+    });
+    let why = match snapshot {
+        // Read straight from the file: the tables into a buffer freed once
+        // decoded, the entities into one the index keeps (ADR 0155).
+        Ok((size, file)) => match Index::from_snapshot_reader(file, size, &key, config) {
             Ok(index) => {
                 return Ok(LoadedLists {
                     index: Arc::new(index),

@@ -7,7 +7,7 @@ use rustc_hash::FxHashMap;
 
 use super::{Dictionary, KeyedToken, TokenInfo, with_shapes};
 use crate::TokenId;
-use crate::snapshot::{Decoder, Encoder, Result, SnapshotError, all_below, offsets};
+use crate::snapshot::{Encoder, Result, SnapshotError, Source, all_below, offsets};
 
 impl Dictionary {
     pub(crate) fn encode(&self, e: &mut Encoder) {
@@ -43,24 +43,19 @@ impl Dictionary {
         e.map(symbol, |e, k| e.u32(*k));
     }
 
-    pub(crate) fn decode(d: &mut Decoder<'_>) -> Result<Dictionary> {
+    pub(crate) fn decode<S: Source>(d: &mut S) -> Result<Dictionary> {
         let count = d.len(16)?;
         let mut tokens = Vec::with_capacity(count);
         let mut by_text: FxHashMap<Box<str>, TokenId> = FxHashMap::default();
         by_text.reserve(count);
         for id in 0..count {
-            let text = d.str()?;
+            let text: Box<str> = d.str()?.into();
             let records = d.u32()?;
             let rarity = d.f32()?;
-            if by_text.insert(text.into(), id as TokenId).is_some() {
+            if by_text.insert(text.clone(), id as TokenId).is_some() {
                 return Err(SnapshotError::Corrupt("a token twice".into()));
             }
-            tokens.push(TokenInfo {
-                text: text.into(),
-                chars: text.chars().collect(),
-                records,
-                rarity,
-            });
+            tokens.push(TokenInfo { chars: text.chars().collect(), text, records, rarity });
         }
         let deletion_keys = d.u64s()?;
         let deletion_tokens = d.u32s()?;
