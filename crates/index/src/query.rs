@@ -1129,9 +1129,7 @@ fn push_tokens<'a>(out: &mut String, tokens: impl IntoIterator<Item = &'a str>) 
 /// legal form's) is no token.
 fn holds_token(tokens: &str, text: &str) -> bool {
     let (mut rest, text) = (tokens.as_bytes(), text.as_bytes());
-    // Most queries give no first or last name: the empty list holds
-    // nothing, and the text need not be searched for a space.
-    if rest.len() <= text.len() || text.contains(&b' ') {
+    if text.contains(&b' ') {
         return false;
     }
     while rest.len() > text.len() {
