@@ -147,7 +147,12 @@ impl Schema {
 
     /// Whether `self` is `other` or a descendant of it.
     pub fn is_a(&self, other: &Schema) -> bool {
-        let mut current = Some(self.clone());
+        // Screening asks this several times per query and per candidate:
+        // the ancestors are walked without cloning `self`.
+        if self == other {
+            return true;
+        }
+        let mut current = self.parent();
         while let Some(schema) = current {
             if &schema == other {
                 return true;

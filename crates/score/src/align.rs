@@ -81,7 +81,23 @@ struct Edge {
     listed: (usize, usize),
     sim: f32,
     weight: f32,
+    /// `sim * weight`, the first key of the edges' order: computed once
+    /// per edge rather than twice per comparison (the same product, so the
+    /// same order).
+    weighted: f32,
     kind: PairKind,
+}
+
+impl Edge {
+    fn new(
+        query: (usize, usize),
+        listed: (usize, usize),
+        sim: f32,
+        weight: f32,
+        kind: PairKind,
+    ) -> Edge {
+        Edge { query, listed, sim, weight, weighted: sim * weight, kind }
+    }
 }
 
 /// Aligns a query form with a listed name and scores the alignment.
@@ -128,13 +144,14 @@ pub(crate) fn align_detailed(
     // "CDS", the Sinaloa Cartel), and a one-token name has no other part
     // to confirm the letter that differs.
     let literal = name.origin == NameOrigin::WeakAlias || lone_short_tokens(index, form, listed);
+    let listed_joins = index.joins(name);
     for (i, part) in form.parts.iter().enumerate() {
         for (j, lp) in listed.iter().enumerate() {
             if let Some((sim, kind)) = part_similarity(index, part, lp.token, lp.tag) {
-                edges.push(Edge { query: (i, i), listed: (j, j), sim, weight: part.weight, kind });
+                edges.push(Edge::new((i, i), (j, j), sim, part.weight, kind));
             }
         }
-        for join in index.joins(name) {
+        for join in listed_joins {
             let j = join.first as usize;
             let (sim, how) = if join.hash == part.hash {
                 (1.0, MatchHow::Exact)
@@ -143,18 +160,12 @@ pub(crate) fn align_detailed(
             } else {
                 continue;
             };
-            edges.push(Edge {
-                query: (i, i),
-                listed: (j, j + 1),
-                sim,
-                weight: part.weight,
-                kind: PairKind::Token(how),
-            });
+            edges.push(Edge::new((i, i), (j, j + 1), sim, part.weight, PairKind::Token(how)));
         }
     }
     for join in &form.joins {
         // Two against two: "arefullaha ref" ~ "arefullah aref".
-        for listed_join in index.joins(name) {
+        for listed_join in listed_joins {
             let j = listed_join.first as usize;
             let (sim, how) = if listed_join.hash == join.part.hash {
                 (1.0, MatchHow::Exact)
@@ -163,23 +174,23 @@ pub(crate) fn align_detailed(
             } else {
                 continue;
             };
-            edges.push(Edge {
-                query: (join.first, join.first + 1),
-                listed: (j, j + 1),
+            edges.push(Edge::new(
+                (join.first, join.first + 1),
+                (j, j + 1),
                 sim,
-                weight: join.part.weight,
-                kind: PairKind::Token(how),
-            });
+                join.part.weight,
+                PairKind::Token(how),
+            ));
         }
         for (j, lp) in listed.iter().enumerate() {
             if let Some(e) = join.part.similarity(lp.token) {
-                edges.push(Edge {
-                    query: (join.first, join.first + 1),
-                    listed: (j, j),
-                    sim: e.sim,
-                    weight: join.part.weight,
-                    kind: PairKind::Token(e.how),
-                });
+                edges.push(Edge::new(
+                    (join.first, join.first + 1),
+                    (j, j),
+                    e.sim,
+                    join.part.weight,
+                    PairKind::Token(e.how),
+                ));
             }
         }
     }
@@ -189,8 +200,8 @@ pub(crate) fn align_detailed(
     // Heaviest first; on ties prefer the stronger kind of match and the
     // natural order, so that alignments are stable.
     edges.sort_by(|a, b| {
-        (b.sim * b.weight)
-            .total_cmp(&(a.sim * a.weight))
+        b.weighted
+            .total_cmp(&a.weighted)
             .then(b.sim.total_cmp(&a.sim))
             .then(a.query.cmp(&b.query))
             .then(a.listed.cmp(&b.listed))
@@ -211,7 +222,7 @@ pub(crate) fn align_detailed(
         }
         q.clone().for_each(|i| query_used[i] = true);
         l.clone().for_each(|j| listed_used[j] = true);
-        matched += edge.weight * edge.sim;
+        matched += edge.weighted;
         let swapped = q.clone().zip(l.clone()).any(|(i, j)| {
             matches!(
                 (form.parts[i].role, listed[j].role),
@@ -457,13 +468,14 @@ fn part_similarity(
         return Some((e.sim, PairKind::Token(e.how)));
     }
     // A query initial against a listed name: "J." against "John". (A
-    // listed initial against a query name is an index expansion.)
+    // listed initial against a query name is an index expansion.) The
+    // listed token's text, a read of the dictionary at random, is looked
+    // at only for a query initial.
+    if part.tag != PartTag::Initial || listed_tag == PartTag::Initial {
+        return None;
+    }
     let listed_text = index.token_text(token);
-    if part.tag == PartTag::Initial
-        && listed_tag != PartTag::Initial
-        && listed_text.chars().count() > 1
-        && listed_text.chars().next() == part.text.chars().next()
-    {
+    if listed_text.chars().count() > 1 && listed_text.chars().next() == part.text.chars().next() {
         return Some((vigia_index::Similarities::default().initial, PairKind::Initial));
     }
     None

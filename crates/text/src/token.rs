@@ -34,6 +34,11 @@ pub fn tokenize(folded: &str) -> Vec<String> {
 /// a digit nor a combining mark separates tokens; apostrophes inside a word
 /// are dropped (`o'brien` → `obrien`).
 pub fn tokenize_parts(folded: &str) -> Vec<Token> {
+    if folded.is_ascii() { tokenize_ascii_parts(folded) } else { tokenize_any_parts(folded) }
+}
+
+/// [`tokenize_parts`] for any text.
+fn tokenize_any_parts(folded: &str) -> Vec<Token> {
     // One allocation for the list: at most a token per space- or
     // hyphen-separated piece in folded text (more only where letters meet
     // digits or other separators), instead of growing it from one.
@@ -69,6 +74,73 @@ pub fn tokenize_parts(folded: &str) -> Vec<Token> {
             match c {
                 '\'' | '`' | '\u{2019}' | '\u{02BC}' => {}
                 '-' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' => {
+                    if !current.is_empty() {
+                        push(&mut tokens, &mut current, true);
+                        joined = true;
+                    }
+                    prev = None;
+                }
+                _ => {
+                    if !current.is_empty() {
+                        push(&mut tokens, &mut current, false);
+                    }
+                    joined = false;
+                    prev = None;
+                }
+            }
+        }
+        if !current.is_empty() {
+            push(&mut tokens, &mut current, false);
+        } else if joined && let Some(last) = tokens.last_mut() {
+            // A trailing hyphen joins nothing.
+            last.joined_with_next = false;
+        }
+        if tokens.len() >= MAX_TOKENS {
+            break;
+        }
+    }
+    tokens.truncate(MAX_TOKENS);
+    if let Some(last) = tokens.last_mut() {
+        last.joined_with_next = false;
+    }
+    tokens
+}
+
+/// [`tokenize_parts`] for ASCII text (most folded names), byte by byte
+/// and without the char tables: the same rules, where the token chars are
+/// the ASCII letters and digits and the separators of chunks the ASCII
+/// chars `char::is_whitespace` accepts (tab to carriage return, space).
+fn tokenize_ascii_parts(folded: &str) -> Vec<Token> {
+    let bytes = folded.as_bytes();
+    let pieces = 1 + bytes.iter().filter(|&&b| b == b' ' || b == b'-').count();
+    let mut tokens: Vec<Token> = Vec::with_capacity(pieces.min(MAX_TOKENS));
+    for chunk in bytes.split(|&b| matches!(b, b' ' | b'\t'..=b'\r')) {
+        if chunk.is_empty() {
+            continue;
+        }
+        let mut current = String::new();
+        let mut joined = false;
+        let mut prev: Option<u8> = None;
+        for (at, &b) in chunk.iter().enumerate() {
+            if b.is_ascii_alphanumeric() {
+                if let Some(p) = prev
+                    && p.is_ascii_alphabetic()
+                    && b.is_ascii_digit()
+                    && !current.is_empty()
+                {
+                    push(&mut tokens, &mut current, true);
+                }
+                if current.capacity() == 0 {
+                    current.reserve_exact(chunk.len() - at);
+                }
+                current.push(char::from(b));
+                prev = Some(b);
+                joined = false;
+                continue;
+            }
+            match b {
+                b'\'' | b'`' => {}
+                b'-' => {
                     if !current.is_empty() {
                         push(&mut tokens, &mut current, true);
                         joined = true;
@@ -183,7 +255,45 @@ fn is_token_char(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{split_aside, tokenize, tokenize_parts};
+    use super::{split_aside, tokenize, tokenize_any_parts, tokenize_ascii_parts, tokenize_parts};
+
+    #[test]
+    fn ascii_tokens_are_those_of_the_general_path() {
+        // Every string of up to four chars over an alphabet holding each
+        // kind of ASCII char the rules tell apart, then longer strings
+        // made by a fixed generator.
+        let alphabet: Vec<char> = "a1Z -'`\t\u{b}.".chars().collect();
+        let mut texts = vec![String::new()];
+        let mut previous = vec![String::new()];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for text in &previous {
+                for &c in &alphabet {
+                    next.push(format!("{text}{c}"));
+                }
+            }
+            texts.extend(next.iter().cloned());
+            previous = next;
+        }
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..20_000 {
+            let len = (state % 70) as usize;
+            let text: String = (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    char::from((state % 128) as u8)
+                })
+                .collect();
+            texts.push(text);
+        }
+        texts.push("a-".repeat(60));
+        texts.push("ab1 ".repeat(60));
+        for text in &texts {
+            assert_eq!(tokenize_ascii_parts(text), tokenize_any_parts(text), "{text:?}");
+        }
+    }
 
     #[test]
     fn splits_asides() {
