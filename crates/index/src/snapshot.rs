@@ -24,9 +24,9 @@
 //! ```
 //!
 //! The entities come last, apart from the tables, because they are the
-//! only bytes an index keeps (ADR 0155): a load reads the tables into one
-//! buffer, decodes them and frees it, then reads the entities into a buffer
-//! of their own, so the whole file is never held at once.
+//! only bytes an index keeps (ADR 0155): a load decodes the tables from
+//! pieces of the file read into one reused buffer, then reads the entities
+//! into a buffer of their own, so the whole file is never held at once.
 //!
 //! A snapshot is taken only if the magic, the format, the length, the
 //! checksum, the key and the configuration all agree, and the decoded
@@ -139,10 +139,11 @@ impl Index {
     /// An index from a snapshot read from `reader`, which holds `size`
     /// bytes (a file and its length), as [`Index::from_snapshot`].
     ///
-    /// The tables are read into one buffer, decoded and freed before the
-    /// entities are read into a buffer of their own, which the index keeps
-    /// (its records' entities are decoded from it when first read,
-    /// [`RecordEntity`]): the whole file is never in memory at once.
+    /// The tables are decoded from pieces of the file read into one reused
+    /// buffer, then the entities are read into a buffer of their own, which
+    /// the index keeps (its records' entities are decoded from it when
+    /// first read, [`RecordEntity`]): the whole file is never in memory at
+    /// once.
     ///
     /// # Errors
     /// As [`Index::from_snapshot`]; a read that fails is
