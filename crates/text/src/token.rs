@@ -39,71 +39,8 @@ pub fn tokenize_parts(folded: &str) -> Vec<Token> {
 
 /// [`tokenize_parts`] for any text.
 fn tokenize_any_parts(folded: &str) -> Vec<Token> {
-    // One allocation for the list: at most a token per space- or
-    // hyphen-separated piece in folded text (more only where letters meet
-    // digits or other separators), instead of growing it from one.
-    let pieces = 1 + folded.bytes().filter(|&b| b == b' ' || b == b'-').count();
-    let mut tokens: Vec<Token> = Vec::with_capacity(pieces.min(MAX_TOKENS));
-    for chunk in folded.split(|c: char| c.is_whitespace()) {
-        if chunk.is_empty() {
-            continue;
-        }
-        let mut current = String::new();
-        let mut joined = false;
-        let mut prev: Option<char> = None;
-        for (at, c) in chunk.char_indices() {
-            if is_token_char(c) {
-                // "ms13": a letter followed by a digit starts a new token.
-                if let Some(p) = prev
-                    && chars::is_alphabetic(p)
-                    && c.is_ascii_digit()
-                    && !current.is_empty()
-                {
-                    push(&mut tokens, &mut current, true);
-                }
-                // A token ends within the rest of its chunk: one allocation
-                // for its text rather than one per doubling.
-                if current.capacity() == 0 {
-                    current.reserve_exact(chunk.len() - at);
-                }
-                current.push(c);
-                prev = Some(c);
-                joined = false;
-                continue;
-            }
-            match c {
-                '\'' | '`' | '\u{2019}' | '\u{02BC}' => {}
-                '-' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' => {
-                    if !current.is_empty() {
-                        push(&mut tokens, &mut current, true);
-                        joined = true;
-                    }
-                    prev = None;
-                }
-                _ => {
-                    if !current.is_empty() {
-                        push(&mut tokens, &mut current, false);
-                    }
-                    joined = false;
-                    prev = None;
-                }
-            }
-        }
-        if !current.is_empty() {
-            push(&mut tokens, &mut current, false);
-        } else if joined && let Some(last) = tokens.last_mut() {
-            // A trailing hyphen joins nothing.
-            last.joined_with_next = false;
-        }
-        if tokens.len() >= MAX_TOKENS {
-            break;
-        }
-    }
-    tokens.truncate(MAX_TOKENS);
-    if let Some(last) = tokens.last_mut() {
-        last.joined_with_next = false;
-    }
-    tokens
+    let chunks = folded.split(|c: char| c.is_whitespace());
+    tokenize_chunks(folded, chunks.map(|chunk| (chunk.len(), chunk.char_indices())))
 }
 
 /// [`tokenize_parts`] for ASCII text (most folded names), byte by byte
@@ -111,43 +48,131 @@ fn tokenize_any_parts(folded: &str) -> Vec<Token> {
 /// the ASCII letters and digits and the separators of chunks the ASCII
 /// chars `char::is_whitespace` accepts (tab to carriage return, space).
 fn tokenize_ascii_parts(folded: &str) -> Vec<Token> {
-    let bytes = folded.as_bytes();
-    let pieces = 1 + bytes.iter().filter(|&&b| b == b' ' || b == b'-').count();
+    let chunks = folded.as_bytes().split(|&b| matches!(b, b' ' | b'\t'..=b'\r'));
+    tokenize_chunks(folded, chunks.map(|chunk| (chunk.len(), chunk.iter().copied().enumerate())))
+}
+
+/// What the tokeniser reads: a char, or a byte of ASCII text (read
+/// without the char tables). One set of rules serves both, compiled once
+/// for each.
+trait Unit: Copy {
+    fn is_token(self) -> bool;
+    fn is_letter(self) -> bool;
+    fn is_digit(self) -> bool;
+    fn separator(self) -> Separator;
+    fn push_onto(self, text: &mut String);
+}
+
+/// What a char that is not a token char does.
+enum Separator {
+    /// An apostrophe: dropped, the word goes on (`o'brien` → `obrien`).
+    Dropped,
+    /// A hyphen: ends the token, which is joined to the next.
+    Hyphen,
+    /// Anything else: ends the token.
+    Other,
+}
+
+impl Unit for char {
+    fn is_token(self) -> bool {
+        is_token_char(self)
+    }
+
+    fn is_letter(self) -> bool {
+        chars::is_alphabetic(self)
+    }
+
+    fn is_digit(self) -> bool {
+        self.is_ascii_digit()
+    }
+
+    fn separator(self) -> Separator {
+        match self {
+            '\'' | '`' | '\u{2019}' | '\u{02BC}' => Separator::Dropped,
+            '-' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' => Separator::Hyphen,
+            _ => Separator::Other,
+        }
+    }
+
+    fn push_onto(self, text: &mut String) {
+        text.push(self);
+    }
+}
+
+impl Unit for u8 {
+    fn is_token(self) -> bool {
+        self.is_ascii_alphanumeric()
+    }
+
+    fn is_letter(self) -> bool {
+        self.is_ascii_alphabetic()
+    }
+
+    fn is_digit(self) -> bool {
+        self.is_ascii_digit()
+    }
+
+    fn separator(self) -> Separator {
+        match self {
+            b'\'' | b'`' => Separator::Dropped,
+            b'-' => Separator::Hyphen,
+            _ => Separator::Other,
+        }
+    }
+
+    fn push_onto(self, text: &mut String) {
+        text.push(char::from(self));
+    }
+}
+
+/// The tokens of `folded`, given as its whitespace-separated chunks: each
+/// chunk's length in bytes, and its units with their byte offsets.
+fn tokenize_chunks<U: Unit, I: Iterator<Item = (usize, U)>>(
+    folded: &str,
+    chunks: impl Iterator<Item = (usize, I)>,
+) -> Vec<Token> {
+    // One allocation for the list: at most a token per space- or
+    // hyphen-separated piece in folded text (more only where letters meet
+    // digits or other separators), instead of growing it from one.
+    let pieces = 1 + folded.bytes().filter(|&b| b == b' ' || b == b'-').count();
     let mut tokens: Vec<Token> = Vec::with_capacity(pieces.min(MAX_TOKENS));
-    for chunk in bytes.split(|&b| matches!(b, b' ' | b'\t'..=b'\r')) {
-        if chunk.is_empty() {
+    for (len, units) in chunks {
+        if len == 0 {
             continue;
         }
         let mut current = String::new();
         let mut joined = false;
-        let mut prev: Option<u8> = None;
-        for (at, &b) in chunk.iter().enumerate() {
-            if b.is_ascii_alphanumeric() {
+        let mut prev: Option<U> = None;
+        for (at, unit) in units {
+            if unit.is_token() {
+                // "ms13": a letter followed by a digit starts a new token.
                 if let Some(p) = prev
-                    && p.is_ascii_alphabetic()
-                    && b.is_ascii_digit()
+                    && p.is_letter()
+                    && unit.is_digit()
                     && !current.is_empty()
                 {
                     push(&mut tokens, &mut current, true);
                 }
+                // A token ends within the rest of its chunk: one allocation
+                // for its text rather than one per doubling.
                 if current.capacity() == 0 {
-                    current.reserve_exact(chunk.len() - at);
+                    current.reserve_exact(len - at);
                 }
-                current.push(char::from(b));
-                prev = Some(b);
+                unit.push_onto(&mut current);
+                prev = Some(unit);
                 joined = false;
                 continue;
             }
-            match b {
-                b'\'' | b'`' => {}
-                b'-' => {
+            match unit.separator() {
+                Separator::Dropped => {}
+                Separator::Hyphen => {
                     if !current.is_empty() {
                         push(&mut tokens, &mut current, true);
                         joined = true;
                     }
                     prev = None;
                 }
-                _ => {
+                Separator::Other => {
                     if !current.is_empty() {
                         push(&mut tokens, &mut current, false);
                     }
