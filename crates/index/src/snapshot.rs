@@ -601,33 +601,24 @@ pub(crate) trait Source {
         Ok(if self.bool()? { Some(self.string()?) } else { None })
     }
 
-    /// An array of numbers, taken in pieces of at most [`PIECE`] bytes, so
-    /// that a reader never buffers a whole table.
     fn u32s(&mut self) -> Result<Vec<u32>> {
-        let len = self.len(4)?;
-        let mut values = Vec::with_capacity(len);
-        while values.len() < len {
-            let n = (len - values.len()).min(PIECE / 4);
-            let bytes = self.take(n * 4)?;
-            values.extend(
-                bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-            );
-        }
-        Ok(values)
+        self.numbers(u32::from_le_bytes)
     }
 
-    /// As [`Source::u32s`].
     fn u64s(&mut self) -> Result<Vec<u64>> {
-        let len = self.len(8)?;
+        self.numbers(u64::from_le_bytes)
+    }
+
+    /// An array of numbers of `N` bytes each, taken in pieces of at most
+    /// [`PIECE`] bytes, so that a reader never buffers a whole table.
+    #[inline]
+    fn numbers<T, const N: usize>(&mut self, from_le_bytes: fn([u8; N]) -> T) -> Result<Vec<T>> {
+        let len = self.len(N)?;
         let mut values = Vec::with_capacity(len);
         while values.len() < len {
-            let n = (len - values.len()).min(PIECE / 8);
-            let bytes = self.take(n * 8)?;
-            values.extend(
-                bytes
-                    .chunks_exact(8)
-                    .map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])),
-            );
+            let n = (len - values.len()).min(PIECE / N);
+            let (chunks, _) = self.take(n * N)?.as_chunks::<N>();
+            values.extend(chunks.iter().map(|&c| from_le_bytes(c)));
         }
         Ok(values)
     }

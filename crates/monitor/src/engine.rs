@@ -1427,13 +1427,13 @@ impl Monitor {
     ) -> ControlFlow<B> {
         for (i, item) in items.iter().enumerate() {
             if let Some(t) = items.get(i + 3) {
-                self.touch_slots(tx_of(t));
+                self.prefetch_slots(tx_of(t));
             }
             if let Some(t) = items.get(i + 2) {
-                self.touch_states(tx_of(t), (i + 2) % 3);
+                self.prefetch_states(tx_of(t), (i + 2) % 3);
             }
             if i >= 1 && i + 1 < items.len() {
-                self.touch_events((i + 1) % 3);
+                self.prefetch_events((i + 1) % 3);
             }
             // Item i was looked at two steps ago (items 0 and 1 were not).
             self.hint = (i >= 2).then_some(i % 3);
@@ -1445,7 +1445,7 @@ impl Monitor {
     }
 
     /// Prefetches the interner slots of a coming transaction's accounts.
-    fn touch_slots(&self, tx: &Transaction) {
+    fn prefetch_slots(&self, tx: &Transaction) {
         for party in [&tx.originator, &tx.beneficiary] {
             if let Some(a) = nonempty_account(party) {
                 self.accounts.prefetch(a);
@@ -1453,10 +1453,10 @@ impl Monitor {
         }
     }
 
-    /// Prefetches the event buffers of the keys [`Monitor::touch_states`]
+    /// Prefetches the event buffers of the keys [`Monitor::prefetch_states`]
     /// noted in look-ahead slot `slot`, and the adjacency tails of its two
     /// accounts.
-    fn touch_events(&self, slot: usize) {
+    fn prefetch_events(&self, slot: usize) {
         let noted = &self.ahead[slot];
         for &(f, key) in &noted.touched {
             self.families[usize::from(f)].state.prefetch_events(key);
@@ -1469,7 +1469,7 @@ impl Monitor {
     /// Prefetches the key states a coming transaction will touch in the
     /// families its channel reaches (and its accounts' graph records), and
     /// notes in look-ahead slot `slot` the keys found (for
-    /// [`Monitor::touch_events`]) and the keys of the
+    /// [`Monitor::prefetch_events`]) and the keys of the
     /// non-account families, found or not (for the transaction itself, see
     /// [`Monitor::hinted_key`]). Keys not interned yet are not read;
     /// nothing the engine decides on is written.
@@ -1479,7 +1479,7 @@ impl Monitor {
     /// up again then. An account not interned yet has no profile (adding
     /// profiles interns their accounts), so the customer key found here
     /// without its id is the one the transaction will build.
-    fn touch_states(&mut self, tx: &Transaction, slot: usize) {
+    fn prefetch_states(&mut self, tx: &Transaction, slot: usize) {
         let originator = nonempty_account(&tx.originator).and_then(|a| self.accounts.get(a));
         let beneficiary = nonempty_account(&tx.beneficiary).and_then(|a| self.accounts.get(a));
         let ctx =

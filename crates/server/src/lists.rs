@@ -149,8 +149,8 @@ pub fn load_with(data_dir: &Path, config: &IndexConfig) -> Result<LoadedLists> {
         Ok((metadata.len(), file))
     });
     let why = match snapshot {
-        // Read straight from the file: the tables into a buffer freed once
-        // decoded, the entities into one the index keeps (ADR 0155).
+        // Read straight from the file: the tables a piece at a time, the
+        // entities into one buffer the index keeps (ADR 0155).
         Ok((size, file)) => match Index::from_snapshot_reader(file, size, &key, config) {
             Ok(index) => {
                 return Ok(LoadedLists {
