@@ -283,6 +283,11 @@ struct Plan {
     rule: Rule,
     /// Distinct aggregates: (aggregate, field, slot).
     distinct: Vec<(usize, Field, usize)>,
+    /// The aggregates' filters, each distinct one once, with the bits of
+    /// the aggregates that share it (a count and a sum over the same
+    /// events have the same filter): one test per filter, not per
+    /// aggregate.
+    aggregate_tests: Vec<(Test, u32)>,
     has_aggregates: bool,
     baseline: bool,
     /// Family bits of the evidence aggregates (or the participation bit).
@@ -1031,11 +1036,19 @@ impl Monitor {
                             _ => None,
                         })
                         .collect();
+                    let mut aggregate_tests: Vec<(Test, u32)> = Vec::new();
+                    for (a, agg) in s.aggregates.iter().enumerate() {
+                        match aggregate_tests.iter_mut().find(|(t, _)| *t == agg.test) {
+                            Some((_, bits)) => *bits |= 1 << a,
+                            None => aggregate_tests.push((agg.test, 1 << a)),
+                        }
+                    }
                     plans.push(Plan {
                         scenario: i,
                         clock: WindowClock::new(s.window.clone()),
                         rule,
                         distinct,
+                        aggregate_tests,
                         has_aggregates: !s.aggregates.is_empty(),
                         baseline: s.baseline_days > 0,
                         evidence,
@@ -1836,10 +1849,9 @@ impl Monitor {
                 continue;
             }
             let mut mask = 0u32;
-            for (i, a) in scenario.aggregates.iter().enumerate() {
-                if passes(&mut self.derive, &self.pack.reference, &self.profiles, ctx, &a.test, dir)
-                {
-                    mask |= 1 << i;
+            for (test, aggregates) in &self.plans[p].aggregate_tests {
+                if passes(&mut self.derive, &self.pack.reference, &self.profiles, ctx, test, dir) {
+                    mask |= aggregates;
                 }
             }
             let mut aux = [u32::MAX; MAX_DISTINCT];

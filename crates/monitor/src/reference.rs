@@ -126,10 +126,27 @@ impl Geography {
             }
         }
         if let Some(state) = state {
-            return area.states.contains(&state.trim().to_uppercase());
+            return area.states.contains(&*upper_case(state.trim(), &mut [0; 8]));
         }
         false
     }
+}
+
+/// `text` in upper case: an ASCII text of up to eight bytes (a state code
+/// or name as usually written, the text of most look-ups) in `buf`,
+/// anything else in a new string, as `str::to_uppercase` writes it.
+fn upper_case<'a>(text: &'a str, buf: &'a mut [u8; 8]) -> std::borrow::Cow<'a, str> {
+    if text.is_ascii()
+        && let Some(out) = buf.get_mut(..text.len())
+    {
+        out.copy_from_slice(text.as_bytes());
+        out.make_ascii_uppercase();
+        // ASCII in, ASCII out.
+        if let Ok(upper) = std::str::from_utf8(out) {
+            return std::borrow::Cow::Borrowed(upper);
+        }
+    }
+    std::borrow::Cow::Owned(text.to_uppercase())
 }
 
 /// An institution on a list, with the identifiers it is known by.
@@ -740,6 +757,17 @@ mod tests {
 
     fn ms(text: &str) -> i64 {
         text.parse::<jiff::Timestamp>().unwrap().as_millisecond()
+    }
+
+    /// The short-text path of `upper_case` writes what `str::to_uppercase`
+    /// does, at its length limit and past it too.
+    #[test]
+    fn upper_case_is_to_uppercase() {
+        for text in
+            ["", "tx", "Tx", "TX", "new york", "Coahuila", "123456789", "é", "straße", "n.m."]
+        {
+            assert_eq!(upper_case(text, &mut [0; 8]), text.to_uppercase(), "{text:?}");
+        }
     }
 
     #[test]

@@ -77,13 +77,14 @@ pub(crate) struct Slots {
     pub(crate) off: usize,
     /// Event bit of aggregate 0.
     pub(crate) shift: u32,
-    /// Aggregates.
-    pub(crate) aggs: usize,
     /// The participation bit: the event passed the scenario's filter and
     /// is kept for it.
     pub(crate) part: u32,
     /// Every bit of this scenario (aggregates and participation).
     pub(crate) mask: u32,
+    /// Event bits of the aggregates with a running count or sum (the
+    /// ones [`Family::add`] updates; the others are computed when read).
+    running_bits: u32,
     /// Per aggregate: offset (from `off`) of its running count and sum.
     count_at: [u16; MAX_AGGREGATES],
     sum_at: [u16; MAX_AGGREGATES],
@@ -126,6 +127,7 @@ impl Slots {
         let mut count_at = [u16::MAX; MAX_AGGREGATES];
         let mut sum_at = [u16::MAX; MAX_AGGREGATES];
         let mut distinct_bits = 0;
+        let mut running_bits = 0;
         for (i, a) in aggregates.iter().enumerate() {
             if let Function::Distinct(..) = a.function {
                 distinct_bits |= 1 << (shift + i as u32);
@@ -147,8 +149,9 @@ impl Slots {
                     sum_at[i] = next as u16 + 1;
                     next += 2;
                 }
-                _ => {}
+                _ => continue,
             }
+            running_bits |= 1 << (shift + i as u32);
         }
         let forwarded = layout.forwarded.map(|(bit, delay)| {
             let at = (1 << (shift + u32::from(bit)), delay, column, next, next + 1);
@@ -169,9 +172,9 @@ impl Slots {
         let slots = Slots {
             off,
             shift,
-            aggs: n,
             part,
             mask: part | (((1u32 << n) - 1) << shift),
+            running_bits,
             count_at,
             sum_at,
             distinct_bits,
@@ -630,9 +633,8 @@ impl Family {
             let b = k * self.stride + s.off;
             let jb = bits & s.mask;
             // Positions at or after the insertion shift by one.
-            let inflow =
-                s.forwarded.is_some_and(|(bit, ..)| jb & bit != 0) && e.direction == Direction::In;
-            if let Some((_, _, _, _, fifo)) = s.forwarded {
+            if let Some((bit, _, _, _, fifo)) = s.forwarded {
+                let inflow = jb & bit != 0 && e.direction == Direction::In;
                 let f = &mut self.scalars[b + fifo];
                 if inflow {
                     *f = (*f).min(abs as i64);
@@ -695,7 +697,7 @@ impl Family {
                 st.words[r + BASE_WORDS + column] = value as u64;
             }
             if included {
-                self.add(key, j, abs, ev, 1, Move::New(aux_at));
+                self.add_inline(key, j, abs, ev, 1, Move::New(aux_at));
                 let s = &self.scenarios[j];
                 if jb & s.part != 0 && self.scalars[b + KEPT] > s.cap {
                     // Over the cap: the scenario forgets its oldest events.
@@ -767,6 +769,13 @@ impl Family {
     /// Adds (`sign` 1) or subtracts (-1) the event at `pos` to scenario
     /// `j`'s running totals; `how` says where its distinct values are.
     fn add(&mut self, key: u32, j: usize, pos: u64, e: Ev, sign: i64, how: Move) {
+        self.add_inline(key, j, pos, e, sign, how);
+    }
+
+    /// [`Family::add`], inlined where a new event is added (once per
+    /// scenario of every event: the call is a sizeable part of its cost).
+    #[inline(always)]
+    fn add_inline(&mut self, key: u32, j: usize, pos: u64, e: Ev, sign: i64, how: Move) {
         let s = &self.scenarios[j];
         let jb = e.bits & s.mask;
         if jb == 0 {
@@ -776,7 +785,7 @@ impl Family {
         if jb & s.part != 0 {
             self.scalars[b + KEPT] += sign;
         }
-        let mut agg = (jb >> s.shift) & ((1 << s.aggs) - 1);
+        let mut agg = (jb & s.running_bits) >> s.shift;
         while agg != 0 {
             let i = agg.trailing_zeros() as usize;
             agg &= agg - 1;
