@@ -34,7 +34,7 @@ use rustc_hash::FxHashMap;
 use vigia_model::{Alert, AlertSeverity, Party, Transaction};
 
 use crate::error::{Error, Result};
-use crate::expr::{Expr, Operand, Operands, Polarity, ProfileValue, Values};
+use crate::expr::{Expr, Operand, Operands, Polarity, ProfileValue, Program, Values};
 use crate::facts::{Atoms, Env, Facts, Profile, Profiles, Test, nonempty, side_party, trim};
 use crate::graph::{AccountId, Detection, Edge, GraphEngine, Typology};
 use crate::intern::Interner;
@@ -302,6 +302,8 @@ struct Plan {
     /// otherwise), evaluated in order so that the first false one can be
     /// remembered: while it stays false the condition does.
     conjuncts: Vec<Conjunct>,
+    /// The condition, compiled (evaluated whole when it has no conjuncts).
+    condition: Program,
     /// Per-transaction cache: the window start and its transaction.
     start: i64,
     start_seq: u64,
@@ -310,7 +312,7 @@ struct Plan {
 /// One conjunct of a condition `a and b and ...`.
 #[derive(Debug)]
 struct Conjunct {
-    expr: Expr,
+    expr: Program,
     /// Aggregate bits (unshifted) it reads.
     aggs: u32,
     /// It cannot become true without a change to an aggregate it reads
@@ -1021,7 +1023,7 @@ impl Monitor {
                             .into_iter()
                             .map(|c| {
                                 let (aggs, skippable) = condition_shape(s, c, &pack.reference);
-                                Conjunct { expr: c.clone(), aggs, skippable }
+                                Conjunct { expr: Program::new(c), aggs, skippable }
                             })
                             .collect()
                     } else {
@@ -1055,6 +1057,7 @@ impl Monitor {
                         condition_aggs,
                         skippable,
                         conjuncts,
+                        condition: Program::new(&s.condition),
                         start: 0,
                         start_seq: u64::MAX,
                     });
@@ -1956,7 +1959,7 @@ impl Monitor {
         };
         let conjuncts = &self.plans[p].conjuncts;
         if conjuncts.is_empty() {
-            if !self.pack.scenarios[s].condition.holds_with(&mut lazy) {
+            if !self.plans[p].condition.holds_with(&mut lazy) {
                 self.families[f].state.set_last_held(key, j, false);
                 return;
             }

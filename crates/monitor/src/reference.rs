@@ -132,10 +132,15 @@ impl Geography {
     }
 }
 
-/// `text` in upper case: an ASCII text of up to eight bytes (a state code
-/// or name as usually written, the text of most look-ups) in `buf`,
-/// anything else in a new string, as `str::to_uppercase` writes it.
+/// `text` in upper case, as `str::to_uppercase` writes it: an ASCII text
+/// already in upper case as it is, another ASCII text of up to eight
+/// bytes in `buf`, anything else in a new string. The look-ups of
+/// states, as usually written, allocate nothing.
 fn upper_case<'a>(text: &'a str, buf: &'a mut [u8; 8]) -> std::borrow::Cow<'a, str> {
+    if text.bytes().all(|b| b.is_ascii() && !b.is_ascii_lowercase()) {
+        // Already upper case (a state code as usually written).
+        return std::borrow::Cow::Borrowed(text);
+    }
     if text.is_ascii()
         && let Some(out) = buf.get_mut(..text.len())
     {
@@ -763,9 +768,21 @@ mod tests {
     /// does, at its length limit and past it too.
     #[test]
     fn upper_case_is_to_uppercase() {
-        for text in
-            ["", "tx", "Tx", "TX", "new york", "Coahuila", "123456789", "é", "straße", "n.m."]
-        {
+        for text in [
+            "",
+            "tx",
+            "Tx",
+            "TX",
+            "new york",
+            "Coahuila",
+            "123456789",
+            "é",
+            "straße",
+            "n.m.",
+            "N.M.",
+            "NEW MEXICO",
+            "Ǆ",
+        ] {
             assert_eq!(upper_case(text, &mut [0; 8]), text.to_uppercase(), "{text:?}");
         }
     }
