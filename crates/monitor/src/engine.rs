@@ -34,7 +34,7 @@ use rustc_hash::FxHashMap;
 use vigia_model::{Alert, AlertSeverity, Party, Transaction};
 
 use crate::error::{Error, Result};
-use crate::expr::{Expr, Operand, Operands, Polarity, ProfileValue, Program, Values};
+use crate::expr::{Expr, Operand, Operands, Polarity, ProfileValue, Values};
 use crate::facts::{Atoms, Env, Facts, Profile, Profiles, Test, nonempty, side_party, trim};
 use crate::graph::{AccountId, Detection, Edge, GraphEngine, Typology};
 use crate::intern::Interner;
@@ -302,8 +302,6 @@ struct Plan {
     /// otherwise), evaluated in order so that the first false one can be
     /// remembered: while it stays false the condition does.
     conjuncts: Vec<Conjunct>,
-    /// The condition, compiled (evaluated whole when it has no conjuncts).
-    condition: Program,
     /// Per-transaction cache: the window start and its transaction.
     start: i64,
     start_seq: u64,
@@ -312,7 +310,7 @@ struct Plan {
 /// One conjunct of a condition `a and b and ...`.
 #[derive(Debug)]
 struct Conjunct {
-    expr: Program,
+    expr: Expr,
     /// Aggregate bits (unshifted) it reads.
     aggs: u32,
     /// It cannot become true without a change to an aggregate it reads
@@ -1023,7 +1021,7 @@ impl Monitor {
                             .into_iter()
                             .map(|c| {
                                 let (aggs, skippable) = condition_shape(s, c, &pack.reference);
-                                Conjunct { expr: Program::new(c), aggs, skippable }
+                                Conjunct { expr: c.clone(), aggs, skippable }
                             })
                             .collect()
                     } else {
@@ -1057,7 +1055,6 @@ impl Monitor {
                         condition_aggs,
                         skippable,
                         conjuncts,
-                        condition: Program::new(&s.condition),
                         start: 0,
                         start_seq: u64::MAX,
                     });
@@ -1959,7 +1956,7 @@ impl Monitor {
         };
         let conjuncts = &self.plans[p].conjuncts;
         if conjuncts.is_empty() {
-            if !self.plans[p].condition.holds_with(&mut lazy) {
+            if !self.pack.scenarios[s].condition.holds_with(&mut lazy) {
                 self.families[f].state.set_last_held(key, j, false);
                 return;
             }
@@ -2609,8 +2606,19 @@ impl Operands for Lazy<'_> {
             return self.values[i];
         }
         let Some(a) = self.aggregates.get(i) else { return 0.0 };
-        let v =
-            self.family.value(self.key, self.j, i, a, self.range, self.start, self.t, self.scratch);
+        let v = match self.family.running_total(self.key, self.j, i, self.range) {
+            Some(v) => v,
+            None => self.family.value(
+                self.key,
+                self.j,
+                i,
+                a,
+                self.range,
+                self.start,
+                self.t,
+                self.scratch,
+            ),
+        };
         self.values[i] = v;
         self.known |= 1 << i;
         v

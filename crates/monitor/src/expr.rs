@@ -135,218 +135,6 @@ fn flag(b: bool) -> f64 {
     if b { 1.0 } else { 0.0 }
 }
 
-/// An arithmetic or comparison operator applied to its operands (the
-/// logical ones short-circuit, and are their callers' business).
-#[inline]
-fn binary(op: BinOp, x: f64, y: f64) -> f64 {
-    match op {
-        BinOp::Add => x + y,
-        BinOp::Sub => x - y,
-        BinOp::Mul => x * y,
-        BinOp::Div => {
-            if y == 0.0 {
-                0.0
-            } else {
-                x / y
-            }
-        }
-        BinOp::Lt => flag(x < y),
-        BinOp::Le => flag(x <= y),
-        BinOp::Gt => flag(x > y),
-        BinOp::Ge => flag(x >= y),
-        BinOp::Eq => flag(x == y),
-        BinOp::Ne => flag(x != y && !x.is_nan() && !y.is_nan()),
-        BinOp::And | BinOp::Or => 0.0,
-    }
-}
-
-/// Stack slots a [`Program`] may use; a deeper expression stays a tree.
-const PROGRAM_DEPTH: usize = 16;
-
-/// One step of a [`Program`]: push a value, or replace the top values by
-/// an operator's result, or (the logical operators) decide on the top
-/// value whether to skip the right operand.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Step {
-    Number(f64),
-    Operand(Operand),
-    Neg,
-    Not,
-    /// An arithmetic or comparison operator on the two top values.
-    Binary(BinOp),
-    /// `a and b` after `a`: when `a` is false, 0 and go to the step given;
-    /// otherwise drop `a` and go on with `b`.
-    AndElse(u16),
-    /// `a or b` after `a`: when `a` is true, 1 and go to the step given.
-    OrElse(u16),
-    /// The top value as a truth value (1 or 0): the end of `and`/`or`.
-    Flag,
-    Abs,
-    /// `min` or `max` of the top `n` values, folded left to right.
-    Min(u16),
-    Max(u16),
-}
-
-/// An expression compiled to a flat list of steps over a small stack:
-/// the same operands read in the same order with the same short circuits,
-/// the same arithmetic, the same answer as [`Expr::eval_with`], without
-/// its recursive walk of boxed nodes (which is most of a condition's
-/// cost beside the aggregates it reads).
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Program {
-    steps: Vec<Step>,
-    /// The tree, for an expression too deep for the stack.
-    tree: Option<Expr>,
-}
-
-impl Program {
-    /// Compiles `e`.
-    pub(crate) fn new(e: &Expr) -> Program {
-        let mut steps = Vec::new();
-        let mut depth = 0;
-        let fits = compile(e, &mut steps, 0, &mut depth) && u16::try_from(steps.len()).is_ok();
-        if fits && depth <= PROGRAM_DEPTH {
-            Program { steps, tree: None }
-        } else {
-            Program { steps: Vec::new(), tree: Some(e.clone()) }
-        }
-    }
-
-    /// Evaluates to a number.
-    pub(crate) fn eval_with<O: Operands>(&self, v: &mut O) -> f64 {
-        if let Some(tree) = &self.tree {
-            return tree.eval_with(v);
-        }
-        let mut stack = [0.0f64; PROGRAM_DEPTH];
-        // Stack height; `stack[top - 1]` is the top value.
-        let mut top = 0;
-        let mut at = 0;
-        while let Some(step) = self.steps.get(at) {
-            at += 1;
-            match *step {
-                Step::Number(n) => {
-                    stack[top] = n;
-                    top += 1;
-                }
-                Step::Operand(o) => {
-                    stack[top] = match o {
-                        Operand::Aggregate(i) => v.aggregate(i),
-                        Operand::Amount => v.amount(),
-                        Operand::Threshold(i) => v.threshold(i),
-                        Operand::Profile(p) => v.profile(p),
-                    };
-                    top += 1;
-                }
-                Step::Neg => stack[top - 1] = -stack[top - 1],
-                Step::Not => stack[top - 1] = flag(!truth(stack[top - 1])),
-                Step::Binary(op) => {
-                    top -= 1;
-                    stack[top - 1] = binary(op, stack[top - 1], stack[top]);
-                }
-                Step::AndElse(to) => {
-                    if truth(stack[top - 1]) {
-                        top -= 1;
-                    } else {
-                        stack[top - 1] = 0.0;
-                        at = usize::from(to);
-                    }
-                }
-                Step::OrElse(to) => {
-                    if truth(stack[top - 1]) {
-                        stack[top - 1] = 1.0;
-                        at = usize::from(to);
-                    } else {
-                        top -= 1;
-                    }
-                }
-                Step::Flag => stack[top - 1] = flag(truth(stack[top - 1])),
-                Step::Abs => stack[top - 1] = stack[top - 1].abs(),
-                Step::Min(n) => {
-                    let from = top - usize::from(n);
-                    stack[from] = stack[from..top].iter().fold(f64::INFINITY, |a, &b| a.min(b));
-                    top = from + 1;
-                }
-                Step::Max(n) => {
-                    let from = top - usize::from(n);
-                    stack[from] = stack[from..top].iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
-                    top = from + 1;
-                }
-            }
-        }
-        stack[0]
-    }
-
-    /// Evaluates to a truth value.
-    pub(crate) fn holds_with<O: Operands>(&self, v: &mut O) -> bool {
-        truth(self.eval_with(v))
-    }
-}
-
-/// Appends the steps of `e`, evaluated on a stack `height` high, and
-/// raises `depth` to the most it needs; false when a jump does not fit.
-fn compile(e: &Expr, steps: &mut Vec<Step>, height: usize, depth: &mut usize) -> bool {
-    *depth = (*depth).max(height + 1);
-    match e {
-        Expr::Number(n) => steps.push(Step::Number(*n)),
-        Expr::Operand(o) => steps.push(Step::Operand(*o)),
-        Expr::Neg(a) => {
-            if !compile(a, steps, height, depth) {
-                return false;
-            }
-            steps.push(Step::Neg);
-        }
-        Expr::Not(a) => {
-            if !compile(a, steps, height, depth) {
-                return false;
-            }
-            steps.push(Step::Not);
-        }
-        Expr::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
-            if !compile(a, steps, height, depth) {
-                return false;
-            }
-            let jump = steps.len();
-            steps.push(Step::Flag);
-            if !compile(b, steps, height, depth) {
-                return false;
-            }
-            steps.push(Step::Flag);
-            let Ok(end) = u16::try_from(steps.len()) else { return false };
-            steps[jump] = if *op == BinOp::And { Step::AndElse(end) } else { Step::OrElse(end) };
-        }
-        Expr::Binary(op, a, b) => {
-            if !compile(a, steps, height, depth) || !compile(b, steps, height + 1, depth) {
-                return false;
-            }
-            steps.push(Step::Binary(*op));
-        }
-        Expr::Call(Func::Abs, args) => {
-            // Only the first argument is read (the parser allows one).
-            match args.first() {
-                Some(a) => {
-                    if !compile(a, steps, height, depth) {
-                        return false;
-                    }
-                }
-                None => steps.push(Step::Number(0.0)),
-            }
-            steps.push(Step::Abs);
-        }
-        Expr::Call(f, args) => {
-            for (i, a) in args.iter().enumerate() {
-                if !compile(a, steps, height + i, depth) {
-                    return false;
-                }
-            }
-            // With no argument (the parser asks for one) the fold over
-            // nothing pushes its start.
-            let Ok(n) = u16::try_from(args.len()) else { return false };
-            steps.push(if *f == Func::Min { Step::Min(n) } else { Step::Max(n) });
-        }
-    }
-    true
-}
-
 /// How an expression's truth moves with an operand: `Up` when a larger
 /// operand can only make it truer (`n >= 3`), `Down` when only falser,
 /// `Both` when either.
@@ -388,7 +176,25 @@ impl Expr {
                     _ => {}
                 }
                 let (x, y) = (a.eval_with(v), b.eval_with(v));
-                binary(*op, x, y)
+                match op {
+                    BinOp::Add => x + y,
+                    BinOp::Sub => x - y,
+                    BinOp::Mul => x * y,
+                    BinOp::Div => {
+                        if y == 0.0 {
+                            0.0
+                        } else {
+                            x / y
+                        }
+                    }
+                    BinOp::Lt => flag(x < y),
+                    BinOp::Le => flag(x <= y),
+                    BinOp::Gt => flag(x > y),
+                    BinOp::Ge => flag(x >= y),
+                    BinOp::Eq => flag(x == y),
+                    BinOp::Ne => flag(x != y && !x.is_nan() && !y.is_nan()),
+                    BinOp::And | BinOp::Or => 0.0,
+                }
             }
             Expr::Call(f, args) => {
                 let mut it = args.iter().map(|a| a.eval_with(v));
@@ -840,77 +646,6 @@ mod tests {
         })
         .unwrap();
         assert!(!e.holds(&values));
-    }
-
-    /// Operands that log the aggregates read, in order.
-    struct Logged<'a> {
-        values: Values<'a>,
-        read: Vec<u8>,
-    }
-
-    impl Operands for Logged<'_> {
-        fn aggregate(&mut self, i: u8) -> f64 {
-            self.read.push(i);
-            self.values.aggregate(i)
-        }
-
-        fn amount(&self) -> f64 {
-            self.values.amount
-        }
-
-        fn threshold(&self, i: u16) -> f64 {
-            self.values.threshold(i)
-        }
-
-        fn profile(&self, value: ProfileValue) -> f64 {
-            if value == ProfileValue::ExpectedCash { 7.0 } else { 0.0 }
-        }
-    }
-
-    /// A compiled program reads the same aggregates in the same order and
-    /// answers the same number, bit for bit, as the tree it comes from,
-    /// also with NaN, zero and negative operands.
-    #[test]
-    fn program_answers_as_the_tree() {
-        let texts = [
-            "(a >= 2 and b > t) or (c >= 2 and d > t) or (a >= 3 and b > t and d > 14 * c)",
-            "a >= 5 and b >= 3 and c >= 0.7 * d",
-            "a >= t and c >= 0.9 * a and d < 0.1 * a",
-            "a >= 50_000 and a > 3 * b",
-            "not (a > 1) or not not (b == c) and c != d",
-            "min(1, 0.6 + 0.1 * max(a, b), abs(c - d)) - -a / b + b / 0",
-            "max(a) + min(b, c, d, t) > expected_monthly_cash * 2",
-            "true and (false or a) and amount < t",
-            "-(a - b) * (c + d) / (a * b - c) <= t",
-            "a or b or c or d",
-            "a and b and c and d",
-            "((((((((((((((((((a + 1) + b) + c) + d))))))))))))))) > 2",
-            "a + (b + (c + (d + (a + (b + (c + (d + (a + (b + (c + (d + (a + (b + (c + (d + (a + 1))))))))))))))))",
-        ];
-        let names = ["a", "b", "c", "d"];
-        let pool = [0.0, 1.0, 2.0, 3.0, -1.5, 0.5, 1e5, f64::NAN];
-        for text in texts {
-            let e = parse(text, |name| match name {
-                "amount" => Some(Operand::Amount),
-                "t" => Some(Operand::Threshold(0)),
-                "expected_monthly_cash" => Some(Operand::Profile(ProfileValue::ExpectedCash)),
-                _ => names.iter().position(|n| *n == name).map(|i| Operand::Aggregate(i as u8)),
-            })
-            .unwrap();
-            let program = Program::new(&e);
-            for case in 0..4096usize {
-                let pick = |k: usize| pool[(case >> (3 * k)) % pool.len()];
-                let aggregates = [pick(0), pick(1), pick(2), pick(3)];
-                let thresholds = [if case % 5 == 0 { f64::NAN } else { 10_000.0 }];
-                let values =
-                    || Values { aggregates: &aggregates, amount: 9_000.0, thresholds: &thresholds };
-                let mut tree = Logged { values: values(), read: Vec::new() };
-                let mut flat = Logged { values: values(), read: Vec::new() };
-                let (want, got) = (e.eval_with(&mut tree), program.eval_with(&mut flat));
-                assert_eq!(got.to_bits(), want.to_bits(), "{text} {aggregates:?}");
-                assert_eq!(flat.read, tree.read, "{text} {aggregates:?}");
-            }
-        }
     }
 
     #[test]
