@@ -175,6 +175,9 @@ pub struct GraphEngine {
     stats: GraphStats,
     /// Time of the first edge seen (for the novelty warm-up).
     first_time: Option<EventTime>,
+    /// Accounts the arrays indexed by account (search scratch, fan
+    /// aggregates) hold.
+    scratch_accounts: usize,
 }
 
 impl GraphEngine {
@@ -191,6 +194,7 @@ impl GraphEngine {
             episodes: Default::default(),
             stats: GraphStats::default(),
             first_time: None,
+            scratch_accounts: 0,
             config,
         }
     }
@@ -262,30 +266,50 @@ impl GraphEngine {
         let len = edge.from.max(edge.to) as usize + 1;
         self.store.ensure(edge.from);
         self.store.ensure(edge.to);
-        self.flow.ensure(len);
-        self.preds.ensure(len);
+        if len > self.scratch_accounts {
+            // Ids come in stream order, so nearly every new account is a
+            // new largest id: the arrays indexed by account grow in
+            // doublings rather than by one account (and seven resizes) at
+            // a time.
+            let grown = len.max(self.scratch_accounts.saturating_mul(2));
+            self.flow.ensure(grown);
+            self.preds.ensure(grown);
+            if let Some(fans) = &mut self.fans {
+                fans.ensure(grown);
+            }
+            self.scratch_accounts = grown;
+        }
+        let (pair, held) = match &mut self.fans {
+            Some(fans) => fans.slot(edge.from, edge.to),
+            None => (u32::MAX, true),
+        };
         let link = match &self.config.chain {
             Some(config) if edge.amount >= self.config.min_amount => {
                 let novelty = self.config.flows_new_counterparties_only;
+                let history = match &self.fans {
+                    Some(_) if !held => chain::PairHistory::Nothing,
+                    Some(fans) if self.stats.late_edges == 0 => {
+                        chain::PairHistory::Newest(fans.newest(pair))
+                    }
+                    _ => chain::PairHistory::Unknown,
+                };
                 chain::link(
                     &self.store,
                     config,
                     &self.config.caps,
                     self.config.min_amount,
                     novelty,
+                    history,
                     &edge,
                 )
             }
             _ => chain::Link { hops: 1, prev: u32::MAX, start: edge.time, capped: false },
         };
-        let pair = match &mut self.fans {
-            Some(fans) => {
-                fans.ensure(len);
-                fans.add(edge.from, edge.to, edge.amount)
-            }
-            None => u32::MAX,
-        };
-        let seq = self.store.insert(Record {
+        let seq = self.store.next_seq() as u32;
+        if let Some(fans) = &mut self.fans {
+            fans.add(pair, edge.from, edge.to, edge.amount, seq);
+        }
+        self.store.insert(Record {
             tx: edge.tx,
             time: edge.time,
             amount: edge.amount,
@@ -295,7 +319,7 @@ impl GraphEngine {
             chain_hops: link.hops,
             chain_prev: link.prev,
             chain_start: link.start,
-        }) as u32;
+        });
         self.check_fans(&edge, detections);
         if edge.amount >= self.config.min_amount {
             self.check_cycles(&edge, detections);
@@ -405,8 +429,7 @@ impl GraphEngine {
             {
                 let node = self.store.node(hub);
                 let side = if typology == Typology::FanOut { &node.out } else { &node.inn };
-                if side.between(edge.time.saturating_sub(config.window), edge.time).len() > max_scan
-                {
+                if side.busier_than(edge.time.saturating_sub(config.window), edge.time, max_scan) {
                     self.stats.cap_hits[i].scan += 1;
                 }
                 self.stats.suppressed[i] += 1;
