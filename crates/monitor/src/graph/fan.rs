@@ -268,6 +268,19 @@ impl Fans {
         cursor
     }
 
+    /// Prefetches the counters of the pair `from → to`, if it has an edge
+    /// held: the pair table is looked up (a load), the counters, which
+    /// the look-up names, are only requested. Their slab is far larger
+    /// than the caches, and the transaction's own look-up would otherwise
+    /// wait on them.
+    pub(crate) fn prefetch_pair(&self, from: AccountId, to: AccountId) {
+        if let Some(pair) =
+            self.pairs.get(&(from, to)).and_then(|&slot| self.slab.get(slot as usize))
+        {
+            vigia_alloc::prefetch(pair);
+        }
+    }
+
     /// Prefetches the pair counters and the two aggregates that taking
     /// `record` out of a window updates; changes nothing.
     fn prefetch(&self, record: &Record) {

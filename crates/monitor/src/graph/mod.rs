@@ -228,15 +228,19 @@ impl GraphEngine {
     }
 
     /// Prefetches the newest entries of `from`'s payments and `to`'s
-    /// receipts, where the edge is appended and the searches start. Meant
-    /// for accounts whose headers were prefetched a little earlier
-    /// ([`GraphEngine::prefetch_accounts`]): they are read here.
+    /// receipts, where the edge is appended and the searches start, and
+    /// the pair's fan counters. Meant for accounts whose headers were
+    /// prefetched a little earlier ([`GraphEngine::prefetch_accounts`]):
+    /// they are read here, and so is the pair table.
     pub(crate) fn prefetch_adjacency(&self, from: AccountId, to: AccountId) {
         if let Some(node) = self.store.nodes.get(from as usize) {
             node.out.prefetch_newest();
         }
         if let Some(node) = self.store.nodes.get(to as usize) {
             node.inn.prefetch_newest();
+        }
+        if let Some(fans) = &self.fans {
+            fans.prefetch_pair(from, to);
         }
     }
 
