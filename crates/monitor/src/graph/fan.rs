@@ -13,12 +13,10 @@
 //! check is O(1) per edge whatever the hub's degree; only a report walks
 //! the hub's list.
 
-use std::collections::hash_map::Entry;
-
-use rustc_hash::FxHashMap;
 use vigia_model::EventTime;
 
 use super::config::FanConfig;
+use super::pairs::PairTable;
 use super::scratch::Marks;
 use super::store::{Record, Store};
 use super::{AccountId, Detection, Typology};
@@ -54,7 +52,7 @@ pub(crate) struct FanAgg {
 pub(crate) struct Fans {
     out: Option<FanConfig>,
     inn: Option<FanConfig>,
-    pairs: FxHashMap<(AccountId, AccountId), u32>,
+    pairs: PairTable,
     slab: Vec<Pair>,
     free: Vec<u32>,
     pub(crate) agg: Vec<FanAgg>,
@@ -147,20 +145,14 @@ impl Fans {
     /// and an edge leaves its accounts' adjacency lists no later than the
     /// arena; so a pair not in the table has no adjacency entry either.
     pub(crate) fn slot(&mut self, from: AccountId, to: AccountId) -> (u32, bool) {
-        match self.pairs.entry((from, to)) {
-            Entry::Occupied(held) => (*held.get(), true),
-            Entry::Vacant(vacant) => {
-                let slot = match self.free.pop() {
-                    Some(slot) => slot,
-                    None => {
-                        self.slab.push(Pair::default());
-                        (self.slab.len() - 1) as u32
-                    }
-                };
-                vacant.insert(slot);
-                (slot, false)
+        let Fans { pairs, free, slab, .. } = self;
+        pairs.get_or_insert_with(from, to, || match free.pop() {
+            Some(slot) => slot,
+            None => {
+                slab.push(Pair::default());
+                (slab.len() - 1) as u32
             }
-        }
+        })
     }
 
     /// The low sequence number of the newest edge held of the pair in
@@ -268,15 +260,18 @@ impl Fans {
         cursor
     }
 
+    /// Prefetches where the pair table's look-up of `from → to` starts.
+    pub(crate) fn prefetch_lookup(&self, from: AccountId, to: AccountId) {
+        self.pairs.prefetch(from, to);
+    }
+
     /// Prefetches the counters of the pair `from → to`, if it has an edge
     /// held: the pair table is looked up (a load), the counters, which
     /// the look-up names, are only requested. Their slab is far larger
     /// than the caches, and the transaction's own look-up would otherwise
     /// wait on them.
     pub(crate) fn prefetch_pair(&self, from: AccountId, to: AccountId) {
-        if let Some(pair) =
-            self.pairs.get(&(from, to)).and_then(|&slot| self.slab.get(slot as usize))
-        {
+        if let Some(pair) = self.pairs.get(from, to).and_then(|slot| self.slab.get(slot as usize)) {
             vigia_alloc::prefetch(pair);
         }
     }
@@ -306,7 +301,7 @@ impl Fans {
             if let Some(pair) = self.slab.get_mut(record.pair as usize) {
                 *pair = Pair::default();
             }
-            self.pairs.remove(&(record.from, record.to));
+            self.pairs.remove(record.from, record.to);
             self.free.push(record.pair);
         }
     }

@@ -28,6 +28,7 @@ mod cycle;
 mod detection;
 mod fan;
 mod flow;
+mod pairs;
 mod scratch;
 mod store;
 #[cfg(test)]
@@ -214,7 +215,8 @@ impl GraphEngine {
     }
 
     /// Prefetches the records an edge `from → to` will read first: the
-    /// two accounts' adjacency headers and fan aggregates. For a batch's
+    /// two accounts' adjacency headers and fan aggregates, and where the
+    /// look-up of the pair in the fan state starts. For a batch's
     /// look-ahead ([`crate::Monitor::process_batch`]); changes nothing.
     pub(crate) fn prefetch_accounts(&self, from: AccountId, to: AccountId) {
         for account in [from, to] {
@@ -224,6 +226,9 @@ impl GraphEngine {
             if let Some(agg) = self.fans.as_ref().and_then(|f| f.agg.get(account as usize)) {
                 vigia_alloc::prefetch(agg);
             }
+        }
+        if let Some(fans) = &self.fans {
+            fans.prefetch_lookup(from, to);
         }
     }
 
