@@ -158,7 +158,7 @@ impl Typology {
 /// new edge completes, using only edges already seen.
 ///
 /// Memory: about 88 bytes per edge in the window (arena record + two
-/// adjacency entries) + 32 bytes per account pair with an edge in the
+/// adjacency entries) + about 60 bytes per account pair with an edge in the
 /// window (fan state) + about 120 bytes per account seen (adjacency
 /// headers, fan aggregates, scratch stamps) + the materiality state of the
 /// patterns reported within their window.
