@@ -32,6 +32,20 @@ pub(crate) struct Link {
     pub(crate) capped: bool,
 }
 
+/// What the engine knows of the edges held between the new edge's two
+/// accounts (in its direction), from the fan state's pair table.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum PairHistory {
+    /// No edge of the pair is held.
+    Nothing,
+    /// The low sequence number of the pair's newest edge held, with every
+    /// edge so far inserted in arrival order (no late edge), so that the
+    /// adjacency lists are in sequence order too.
+    Newest(u32),
+    /// Unknown (no fan state, or a late edge was inserted).
+    Unknown,
+}
+
 /// The link for a new edge (before it is inserted).
 pub(crate) fn link(
     store: &Store,
@@ -39,16 +53,33 @@ pub(crate) fn link(
     caps: &Caps,
     floor: f64,
     novelty: bool,
+    history: PairHistory,
     edge: &Edge,
 ) -> Link {
     let mut best = Link { hops: 1, prev: u32::MAX, start: edge.time, capped: false };
     // With novelty, a transfer between accounts that already dealt with
     // each other in the retention window is no hop of a chain (hops 0:
     // not linkable): salary passed on to the landlord is not layering.
+    // "Dealt with" is looked for among the payer's latest `max_scan`
+    // payments.
     if novelty {
         let earlier = store.node(edge.from).out.live();
-        let earlier = &earlier[earlier.len().saturating_sub(caps.max_scan)..];
-        if earlier.iter().any(|a| a.other == edge.to) {
+        let scanned = earlier.len().saturating_sub(caps.max_scan);
+        let established = match history {
+            PairHistory::Nothing => false,
+            // In sequence order the pair's newest edge is its last entry
+            // in the list, so the pair has an entry among the latest
+            // `max_scan` exactly when that one is: one comparison with
+            // the oldest entry looked at, instead of reading them all.
+            PairHistory::Newest(newest) => earlier.get(scanned).is_some_and(|oldest| {
+                let base = store.base_seq() as u32;
+                newest.wrapping_sub(base) >= oldest.seq.wrapping_sub(base)
+            }),
+            PairHistory::Unknown => {
+                earlier.get(scanned..).unwrap_or(&[]).iter().rev().any(|a| a.other == edge.to)
+            }
+        };
+        if established {
             return Link { hops: 0, ..best };
         }
     }

@@ -13,10 +13,10 @@
 //! check is O(1) per edge whatever the hub's degree; only a report walks
 //! the hub's list.
 
-use rustc_hash::FxHashMap;
 use vigia_model::EventTime;
 
 use super::config::FanConfig;
+use super::pairs::PairTable;
 use super::scratch::Marks;
 use super::store::{Record, Store};
 use super::{AccountId, Detection, Typology};
@@ -26,6 +26,8 @@ use super::{AccountId, Detection, Typology};
 struct Pair {
     /// Edges in the retention window.
     held: u32,
+    /// Low sequence number of the newest of them.
+    newest: u32,
     /// Edges in the fan-out window, and those counted, with their sum.
     out_all: u32,
     out_w: u32,
@@ -50,7 +52,7 @@ pub(crate) struct FanAgg {
 pub(crate) struct Fans {
     out: Option<FanConfig>,
     inn: Option<FanConfig>,
-    pairs: FxHashMap<(AccountId, AccountId), u32>,
+    pairs: PairTable,
     slab: Vec<Pair>,
     free: Vec<u32>,
     pub(crate) agg: Vec<FanAgg>,
@@ -59,6 +61,10 @@ pub(crate) struct Fans {
     /// Next arena sequence number to leave the fan-in window.
     in_cursor: u64,
 }
+
+/// How many edges ahead of the one leaving a fan window its successor's
+/// counters are prefetched ([`Fans::leave`]).
+const LEAVE_AHEAD: u64 = 4;
 
 /// What one pair adds to its accounts' aggregates: (out count, out total,
 /// in count, in total).
@@ -131,26 +137,38 @@ impl Fans {
         }
     }
 
-    /// Counts a new edge; returns its pair slot for the arena record.
-    pub(crate) fn add(&mut self, from: AccountId, to: AccountId, amount: f64) -> u32 {
-        let slot = match self.pairs.get(&(from, to)) {
-            Some(&slot) => slot,
+    /// The slot of the pair `from → to`, taken (empty) when the pair has
+    /// no edge held, and whether it had one: one probe of the pair table
+    /// for [`Fans::add`] and for the chain's test of an established pair.
+    ///
+    /// A pair is in the table exactly while an edge of it is in the arena,
+    /// and an edge leaves its accounts' adjacency lists no later than the
+    /// arena; so a pair not in the table has no adjacency entry either.
+    pub(crate) fn slot(&mut self, from: AccountId, to: AccountId) -> (u32, bool) {
+        let Fans { pairs, free, slab, .. } = self;
+        pairs.get_or_insert_with(from, to, || match free.pop() {
+            Some(slot) => slot,
             None => {
-                let slot = match self.free.pop() {
-                    Some(slot) => slot,
-                    None => {
-                        self.slab.push(Pair::default());
-                        (self.slab.len() - 1) as u32
-                    }
-                };
-                self.pairs.insert((from, to), slot);
-                slot
+                slab.push(Pair::default());
+                (slab.len() - 1) as u32
             }
-        };
+        })
+    }
+
+    /// The low sequence number of the newest edge held of the pair in
+    /// `slot`.
+    pub(crate) fn newest(&self, slot: u32) -> u32 {
+        self.slab.get(slot as usize).map_or(0, |pair| pair.newest)
+    }
+
+    /// Counts a new edge of the pair in `slot` (from [`Fans::slot`]),
+    /// whose sequence number is `seq` (low bits).
+    pub(crate) fn add(&mut self, slot: u32, from: AccountId, to: AccountId, amount: f64, seq: u32) {
         let out = self.out.as_ref().map(|c| amount >= c.min_amount);
         let inn = self.inn.as_ref().map(|c| amount >= c.min_amount);
         self.update(slot, from, to, |pair| {
             pair.held += 1;
+            pair.newest = seq;
             if let Some(counted) = out {
                 pair.out_all += 1;
                 if counted {
@@ -166,7 +184,6 @@ impl Fans {
                 }
             }
         });
-        slot
     }
 
     /// Moves both fan windows up to `now`: edges older than each window
@@ -210,6 +227,14 @@ impl Fans {
         let cutoff = now.saturating_sub(window);
         let mut cursor = cursor.max(store.base_seq());
         while let Some(record) = store.at(cursor).filter(|r| r.time < cutoff) {
+            // Edges leave in arrival order, about one per new edge: the
+            // counters of the edge a few places on, which a later
+            // transaction takes out, are requested now so that its update
+            // does not wait on memory (the pair slab is far larger than
+            // the caches).
+            if let Some(ahead) = store.at(cursor + LEAVE_AHEAD) {
+                self.prefetch(ahead);
+            }
             let counted = record.amount >= min_amount;
             let amount = record.amount;
             self.update(record.pair, record.from, record.to, |pair| {
@@ -235,6 +260,35 @@ impl Fans {
         cursor
     }
 
+    /// Prefetches where the pair table's look-up of `from → to` starts.
+    pub(crate) fn prefetch_lookup(&self, from: AccountId, to: AccountId) {
+        self.pairs.prefetch(from, to);
+    }
+
+    /// Prefetches the counters of the pair `from → to`, if it has an edge
+    /// held: the pair table is looked up (a load), the counters, which
+    /// the look-up names, are only requested. Their slab is far larger
+    /// than the caches, and the transaction's own look-up would otherwise
+    /// wait on them.
+    pub(crate) fn prefetch_pair(&self, from: AccountId, to: AccountId) {
+        if let Some(pair) = self.pairs.get(from, to).and_then(|slot| self.slab.get(slot as usize)) {
+            vigia_alloc::prefetch(pair);
+        }
+    }
+
+    /// Prefetches the pair counters and the two aggregates that taking
+    /// `record` out of a window updates; changes nothing.
+    fn prefetch(&self, record: &Record) {
+        if let Some(pair) = self.slab.get(record.pair as usize) {
+            vigia_alloc::prefetch(pair);
+        }
+        for account in [record.from, record.to] {
+            if let Some(agg) = self.agg.get(account as usize) {
+                vigia_alloc::prefetch(agg);
+            }
+        }
+    }
+
     /// Forgets an edge leaving the retention window (after [`advance`]
     /// has moved both fan windows past it).
     ///
@@ -247,7 +301,7 @@ impl Fans {
             if let Some(pair) = self.slab.get_mut(record.pair as usize) {
                 *pair = Pair::default();
             }
-            self.pairs.remove(&(record.from, record.to));
+            self.pairs.remove(record.from, record.to);
             self.free.push(record.pair);
         }
     }

@@ -28,6 +28,7 @@ mod cycle;
 mod detection;
 mod fan;
 mod flow;
+mod pairs;
 mod scratch;
 mod store;
 #[cfg(test)]
@@ -157,7 +158,7 @@ impl Typology {
 /// new edge completes, using only edges already seen.
 ///
 /// Memory: about 88 bytes per edge in the window (arena record + two
-/// adjacency entries) + 32 bytes per account pair with an edge in the
+/// adjacency entries) + about 60 bytes per account pair with an edge in the
 /// window (fan state) + about 120 bytes per account seen (adjacency
 /// headers, fan aggregates, scratch stamps) + the materiality state of the
 /// patterns reported within their window.
@@ -175,6 +176,9 @@ pub struct GraphEngine {
     stats: GraphStats,
     /// Time of the first edge seen (for the novelty warm-up).
     first_time: Option<EventTime>,
+    /// Accounts the arrays indexed by account (search scratch, fan
+    /// aggregates) hold.
+    scratch_accounts: usize,
 }
 
 impl GraphEngine {
@@ -191,6 +195,7 @@ impl GraphEngine {
             episodes: Default::default(),
             stats: GraphStats::default(),
             first_time: None,
+            scratch_accounts: 0,
             config,
         }
     }
@@ -210,7 +215,8 @@ impl GraphEngine {
     }
 
     /// Prefetches the records an edge `from → to` will read first: the
-    /// two accounts' adjacency headers and fan aggregates. For a batch's
+    /// two accounts' adjacency headers and fan aggregates, and where the
+    /// look-up of the pair in the fan state starts. For a batch's
     /// look-ahead ([`crate::Monitor::process_batch`]); changes nothing.
     pub(crate) fn prefetch_accounts(&self, from: AccountId, to: AccountId) {
         for account in [from, to] {
@@ -221,18 +227,25 @@ impl GraphEngine {
                 vigia_alloc::prefetch(agg);
             }
         }
+        if let Some(fans) = &self.fans {
+            fans.prefetch_lookup(from, to);
+        }
     }
 
     /// Prefetches the newest entries of `from`'s payments and `to`'s
-    /// receipts, where the edge is appended and the searches start. Meant
-    /// for accounts whose headers were prefetched a little earlier
-    /// ([`GraphEngine::prefetch_accounts`]): they are read here.
+    /// receipts, where the edge is appended and the searches start, and
+    /// the pair's fan counters. Meant for accounts whose headers were
+    /// prefetched a little earlier ([`GraphEngine::prefetch_accounts`]):
+    /// they are read here, and so is the pair table.
     pub(crate) fn prefetch_adjacency(&self, from: AccountId, to: AccountId) {
         if let Some(node) = self.store.nodes.get(from as usize) {
             node.out.prefetch_newest();
         }
         if let Some(node) = self.store.nodes.get(to as usize) {
             node.inn.prefetch_newest();
+        }
+        if let Some(fans) = &self.fans {
+            fans.prefetch_pair(from, to);
         }
     }
 
@@ -262,30 +275,50 @@ impl GraphEngine {
         let len = edge.from.max(edge.to) as usize + 1;
         self.store.ensure(edge.from);
         self.store.ensure(edge.to);
-        self.flow.ensure(len);
-        self.preds.ensure(len);
+        if len > self.scratch_accounts {
+            // Ids come in stream order, so nearly every new account is a
+            // new largest id: the arrays indexed by account grow in
+            // doublings rather than by one account (and seven resizes) at
+            // a time.
+            let grown = len.max(self.scratch_accounts.saturating_mul(2));
+            self.flow.ensure(grown);
+            self.preds.ensure(grown);
+            if let Some(fans) = &mut self.fans {
+                fans.ensure(grown);
+            }
+            self.scratch_accounts = grown;
+        }
+        let (pair, held) = match &mut self.fans {
+            Some(fans) => fans.slot(edge.from, edge.to),
+            None => (u32::MAX, true),
+        };
         let link = match &self.config.chain {
             Some(config) if edge.amount >= self.config.min_amount => {
                 let novelty = self.config.flows_new_counterparties_only;
+                let history = match &self.fans {
+                    Some(_) if !held => chain::PairHistory::Nothing,
+                    Some(fans) if self.stats.late_edges == 0 => {
+                        chain::PairHistory::Newest(fans.newest(pair))
+                    }
+                    _ => chain::PairHistory::Unknown,
+                };
                 chain::link(
                     &self.store,
                     config,
                     &self.config.caps,
                     self.config.min_amount,
                     novelty,
+                    history,
                     &edge,
                 )
             }
             _ => chain::Link { hops: 1, prev: u32::MAX, start: edge.time, capped: false },
         };
-        let pair = match &mut self.fans {
-            Some(fans) => {
-                fans.ensure(len);
-                fans.add(edge.from, edge.to, edge.amount)
-            }
-            None => u32::MAX,
-        };
-        let seq = self.store.insert(Record {
+        let seq = self.store.next_seq() as u32;
+        if let Some(fans) = &mut self.fans {
+            fans.add(pair, edge.from, edge.to, edge.amount, seq);
+        }
+        self.store.insert(Record {
             tx: edge.tx,
             time: edge.time,
             amount: edge.amount,
@@ -295,7 +328,7 @@ impl GraphEngine {
             chain_hops: link.hops,
             chain_prev: link.prev,
             chain_start: link.start,
-        }) as u32;
+        });
         self.check_fans(&edge, detections);
         if edge.amount >= self.config.min_amount {
             self.check_cycles(&edge, detections);
@@ -405,8 +438,7 @@ impl GraphEngine {
             {
                 let node = self.store.node(hub);
                 let side = if typology == Typology::FanOut { &node.out } else { &node.inn };
-                if side.between(edge.time.saturating_sub(config.window), edge.time).len() > max_scan
-                {
+                if side.busier_than(edge.time.saturating_sub(config.window), edge.time, max_scan) {
                     self.stats.cap_hits[i].scan += 1;
                 }
                 self.stats.suppressed[i] += 1;

@@ -59,8 +59,20 @@ impl Side {
 
     /// Whether more than `limit` entries have `from <= time <= to`,
     /// reading only the list's length when it is short.
+    ///
+    /// Entries are sorted by time, so the window holds more than `limit`
+    /// exactly when the entry `limit + 1` places before the window's end
+    /// is at or after `from`: one read instead of finding the start.
     pub(crate) fn busier_than(&self, from: EventTime, to: EventTime, limit: usize) -> bool {
-        self.len() > limit && self.between(from, to).len() > limit
+        let live = self.live();
+        if live.len() <= limit {
+            return false;
+        }
+        let end = match live.last() {
+            Some(last) if last.time <= to => live.len(),
+            _ => live.partition_point(|a| a.time <= to),
+        };
+        end.checked_sub(limit + 1).and_then(|i| live.get(i)).is_some_and(|a| a.time >= from)
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -403,7 +415,9 @@ mod tests {
                     let start = live.partition_point(|a| a.time < from);
                     let end = live.partition_point(|a| a.time <= to).max(start);
                     assert_eq!(side.between(from, to), &live[start..end], "{from}..={to}");
-                    assert_eq!(side.busier_than(from, to, 3), end - start > 3);
+                    for limit in 0..6 {
+                        assert_eq!(side.busier_than(from, to, limit), end - start > limit);
+                    }
                 }
             }
         }

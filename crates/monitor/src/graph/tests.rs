@@ -524,6 +524,24 @@ fn small_graphs(nodes: u32, max_edges: usize) -> impl Strategy<Value = Vec<Edge>
     )
 }
 
+/// Like [`small_graphs`], but about one edge in eight comes late (its
+/// time up to three days before the latest edge's).
+fn graphs_with_late_edges(nodes: u32, max_edges: usize) -> impl Strategy<Value = Vec<Edge>> {
+    let edge = (0..nodes, 0..nodes, 0..(2 * DAY), 0..8u8, 0..(3 * DAY), 0..4usize);
+    proptest::collection::vec(edge, 2..max_edges).prop_map(|raw| {
+        let amounts = [1000.0, 950.0, 900.0, 400.0];
+        let mut time = 0;
+        raw.into_iter()
+            .enumerate()
+            .map(|(i, (from, to, gap, late, back, amount))| {
+                time += gap;
+                let at = if late == 0 { time - back } else { time };
+                Edge { tx: i as TxRef, from, to, time: at, amount: amounts[amount] }
+            })
+            .collect()
+    })
+}
+
 fn within(previous: f64, next: f64, tolerance: f64) -> bool {
     next >= previous * (1.0 - tolerance) && next <= previous * (1.0 + tolerance)
 }
@@ -731,6 +749,52 @@ proptest! {
         let prefix = all(&edges[..cut]);
         prop_assert!(prefix.iter().all(|d| d.edges.iter().all(|&tx| (tx as usize) < cut)));
         prop_assert_eq!(&whole[..prefix.len()], &prefix[..]);
+    }
+
+    /// The chain's test of an established pair from the fan state's pair
+    /// table (no edge held, or the newest one's place) links every edge as
+    /// searching the payer's latest payments does: with payment lists
+    /// longer than the search, and with late edges (which turn the table's
+    /// answer off).
+    #[test]
+    fn chain_links_from_the_pair_table_match_the_search(
+        edges in graphs_with_late_edges(5, 90),
+        max_scan in 1usize..5,
+    ) {
+        let chain = GraphConfig {
+            chain: Some(ChainConfig { window: 6 * DAY, min_hops: 2, ..ChainConfig::default() }),
+            min_amount: 0.0,
+            caps: Caps { max_scan, ..Caps::default() },
+            ..GraphConfig::none()
+        };
+        // A fan state that reports nothing and keeps the retention as it is.
+        let silent = FanConfig {
+            window: DAY,
+            min_counterparties: 9_999,
+            new_counterparties_only: false,
+            ..FanConfig::default()
+        };
+        let with_fans = GraphConfig { fan_out: Some(silent), ..chain.clone() };
+        prop_assert_eq!(chain.retention(), with_fans.retention());
+        let mut searched = GraphEngine::new(chain);
+        let mut table = GraphEngine::new(with_fans);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for edge in &edges {
+            searched.observe(*edge, &mut a);
+            table.observe(*edge, &mut b);
+            prop_assert!(table.fans.is_some() && searched.fans.is_none());
+            prop_assert_eq!(searched.store.base_seq(), table.store.base_seq());
+            prop_assert_eq!(searched.store.next_seq(), table.store.next_seq());
+            for seq in searched.store.base_seq()..searched.store.next_seq() {
+                let (x, y) = (searched.store.at(seq).unwrap(), table.store.at(seq).unwrap());
+                prop_assert_eq!(
+                    (x.chain_hops, x.chain_prev, x.chain_start),
+                    (y.chain_hops, y.chain_prev, y.chain_start),
+                    "edge {}", seq
+                );
+            }
+        }
+        prop_assert_eq!(a, b);
     }
 
     /// The incremental fan counters equal a naive recount at every step.
