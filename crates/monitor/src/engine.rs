@@ -591,9 +591,9 @@ fn push_rfc3339(out: &mut String, ms: i64) {
         _ => 4,
     };
     let end = 19 + fraction;
-    for &b in text[..end].iter().chain(b"Z") {
-        out.push(char::from(b));
-    }
+    text[end] = b'Z';
+    // The text is ASCII digits and separators: always UTF-8.
+    out.push_str(std::str::from_utf8(&text[..=end]).unwrap_or_default());
 }
 
 /// (year, month, day) of the `days`-th day since 1970-01-01 (not before
