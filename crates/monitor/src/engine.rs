@@ -562,7 +562,8 @@ const YEAR_9999_MS: i64 = 253_370_764_800_000;
 /// about 700 instructions a time.
 fn push_rfc3339(out: &mut String, ms: i64) {
     if !(0..YEAR_9999_MS).contains(&ms) {
-        let text = Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string());
+        let text =
+            Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string());
         out.push_str(&text);
         return;
     }
@@ -726,11 +727,9 @@ fn render(
         match piece {
             Piece::Text(t) => out.push_str(t),
             Piece::Value(p, f) => match p {
-                Placeholder::Aggregate(i) => push_value(
-                    &mut out,
-                    aggregates.get(*i as usize).copied().unwrap_or(0.0),
-                    *f,
-                ),
+                Placeholder::Aggregate(i) => {
+                    push_value(&mut out, aggregates.get(*i as usize).copied().unwrap_or(0.0), *f)
+                }
                 Placeholder::Threshold(i) => push_value(
                     &mut out,
                     thresholds.get(*i as usize).copied().unwrap_or(f64::NAN),
