@@ -546,58 +546,160 @@ fn severity_score(s: AlertSeverity) -> f64 {
 
 /// Writes `ms` as RFC 3339 UTC.
 pub fn rfc3339(ms: i64) -> String {
-    Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
+    let mut out = String::with_capacity(24);
+    push_rfc3339(&mut out, ms);
+    out
 }
 
-fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+/// The first millisecond of year 9999: below it (and from 1970) a time is
+/// written by [`push_rfc3339`] itself, the rest by `jiff` (whose timestamps
+/// end on the last days of 9999).
+const YEAR_9999_MS: i64 = 253_370_764_800_000;
+
+/// Appends `ms` as RFC 3339 UTC, as `jiff`'s `Timestamp` writes it (whole
+/// seconds without a fraction, else the milliseconds without trailing
+/// zeros). Alerts write three times each; formatting through `jiff` cost
+/// about 700 instructions a time.
+fn push_rfc3339(out: &mut String, ms: i64) {
+    if !(0..YEAR_9999_MS).contains(&ms) {
+        let text =
+            Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string());
+        out.push_str(&text);
+        return;
+    }
+    let (days, ms_of_day) = (ms / 86_400_000, ms % 86_400_000);
+    let (year, month, day) = civil_from_days(days);
+    let seconds = ms_of_day / 1000;
+    let millis = ms_of_day % 1000;
+    let mut text = *b"0000-00-00T00:00:00.000Z";
+    let mut put = |at: usize, width: usize, mut value: i64| {
+        for i in (at..at + width).rev() {
+            text[i] = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    };
+    put(0, 4, year);
+    put(5, 2, month);
+    put(8, 2, day);
+    put(11, 2, seconds / 3600);
+    put(14, 2, seconds / 60 % 60);
+    put(17, 2, seconds % 60);
+    put(20, 3, millis);
+    let fraction = match millis {
+        0 => 0,
+        m if m % 100 == 0 => 2,
+        m if m % 10 == 0 => 3,
+        _ => 4,
+    };
+    let end = 19 + fraction;
+    text[end] = b'Z';
+    // The text is ASCII digits and separators: always UTF-8.
+    out.push_str(std::str::from_utf8(&text[..=end]).unwrap_or_default());
+}
+
+/// (year, month, day) of the `days`-th day since 1970-01-01 (not before
+/// it), by the proleptic Gregorian calendar's 400-year eras.
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Appends `n` with a comma between groups of three digits.
+fn push_grouped(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    let mut rest = n;
+    loop {
+        digits[len] = b'0' + (rest % 10) as u8;
+        len += 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for i in (0..len).rev() {
+        out.push(char::from(digits[i]));
+        if i > 0 && i % 3 == 0 {
             out.push(',');
         }
-        out.push(c);
     }
-    out
 }
 
 /// `$61,200` or `$9,900.50`.
 pub fn format_usd(v: f64) -> String {
+    let mut out = String::new();
+    push_usd(&mut out, v);
+    out
+}
+
+fn push_usd(out: &mut String, v: f64) {
     if !v.is_finite() {
-        return "n/a".into();
+        out.push_str("n/a");
+        return;
     }
-    let sign = if v < 0.0 { "-" } else { "" };
+    if v < 0.0 {
+        out.push('-');
+    }
+    out.push('$');
     let cents = (v.abs() * 100.0).round() as u64;
-    if cents.is_multiple_of(100) {
-        format!("{sign}${}", group_thousands(cents / 100))
-    } else {
-        format!("{sign}${}.{:02}", group_thousands(cents / 100), cents % 100)
+    push_grouped(out, cents / 100);
+    if !cents.is_multiple_of(100) {
+        let c = cents % 100;
+        out.push('.');
+        out.push(char::from(b'0' + (c / 10) as u8));
+        out.push(char::from(b'0' + (c % 10) as u8));
     }
 }
 
+#[cfg(test)]
 fn format_value(v: f64, format: Format) -> String {
+    let mut out = String::new();
+    push_value(&mut out, v, format);
+    out
+}
+
+/// Appends a value of an explanation in its format (written in place: an
+/// alert's explanation holds several).
+fn push_value(out: &mut String, v: f64, format: Format) {
+    use std::fmt::Write as _;
     if !v.is_finite() {
-        return "n/a".into();
+        out.push_str("n/a");
+        return;
     }
-    match format {
-        Format::Usd => format_usd(v),
-        Format::Percent => format!("{}%", (v * 100.0).round() as i64),
+    // Writing into a `String` does not fail.
+    let _ = match format {
+        Format::Usd => {
+            push_usd(out, v);
+            Ok(())
+        }
+        Format::Percent => write!(out, "{}%", (v * 100.0).round() as i64),
         Format::Integer => {
             let r = v.round();
             if r < 0.0 {
-                format!("-{}", group_thousands((-r) as u64))
+                out.push('-');
+                push_grouped(out, (-r) as u64);
             } else {
-                group_thousands(r as u64)
+                push_grouped(out, r as u64);
             }
+            Ok(())
         }
         Format::Plain => {
             if v.fract() == 0.0 && v.abs() < 1e15 {
-                format!("{}", v as i64)
+                write!(out, "{}", v as i64)
             } else {
-                format!("{v:.2}")
+                write!(out, "{v:.2}")
             }
         }
-    }
+    };
 }
 
 /// What is shown in an explanation besides aggregates and thresholds.
@@ -608,7 +710,7 @@ struct Shown<'a> {
     place: &'a str,
     counterparty: &'a str,
     matched: &'a str,
-    date: String,
+    date: &'a str,
 }
 
 fn render(
@@ -618,23 +720,26 @@ fn render(
     thresholds: &[f64],
     shown: &Shown<'_>,
 ) -> String {
-    let mut out = String::new();
+    // About the length of the pack's explanations: one allocation, not
+    // several growths.
+    let mut out = String::with_capacity(160);
     for piece in pieces {
         match piece {
             Piece::Text(t) => out.push_str(t),
             Piece::Value(p, f) => match p {
-                Placeholder::Aggregate(i) => out.push_str(&format_value(
-                    aggregates.get(*i as usize).copied().unwrap_or(0.0),
-                    *f,
-                )),
-                Placeholder::Threshold(i) => out.push_str(&format_value(
+                Placeholder::Aggregate(i) => {
+                    push_value(&mut out, aggregates.get(*i as usize).copied().unwrap_or(0.0), *f)
+                }
+                Placeholder::Threshold(i) => push_value(
+                    &mut out,
                     thresholds.get(*i as usize).copied().unwrap_or(f64::NAN),
                     *f,
-                )),
-                Placeholder::Amount => out.push_str(&format_value(
+                ),
+                Placeholder::Amount => push_value(
+                    &mut out,
                     shown.amount,
                     if *f == Format::Plain { Format::Usd } else { *f },
-                )),
+                ),
                 Placeholder::Subject => out.push_str(shown.subject),
                 Placeholder::Window => out.push_str(&scenario.window.describe()),
                 Placeholder::Channel => out.push_str(shown.channel),
@@ -649,7 +754,7 @@ fn render(
                     shown.counterparty
                 }),
                 Placeholder::Matched => out.push_str(shown.matched),
-                Placeholder::Date => out.push_str(&shown.date),
+                Placeholder::Date => out.push_str(shown.date),
             },
         }
     }
@@ -2017,7 +2122,7 @@ impl Monitor {
         let mut alert = self.build_alert(
             s,
             ctx,
-            &subject,
+            subject,
             dir,
             &evidence,
             from,
@@ -2174,7 +2279,7 @@ impl Monitor {
             let alert = self.build_alert(
                 s,
                 ctx,
-                &subject,
+                subject,
                 dir,
                 &[ctx.seq],
                 ctx.time,
@@ -2193,7 +2298,7 @@ impl Monitor {
         &self,
         s: usize,
         ctx: &Ctx<'_>,
-        subject: &str,
+        subject: String,
         dir: Direction,
         evidence: &[u64],
         from: i64,
@@ -2220,15 +2325,15 @@ impl Monitor {
             .map(|(p, _)| nonempty(&p.name).unwrap_or(p.account.as_str()))
             .unwrap_or("");
         let matched = matched.unwrap_or(self.matched.as_str());
-        let date = rfc3339(ctx.time).get(..10).unwrap_or("").to_string();
+        let at = rfc3339(ctx.time);
         let shown = Shown {
-            subject,
+            subject: &subject,
             amount: ctx.usd,
             channel: ctx.tx.channel.as_str(),
             place,
             counterparty,
             matched,
-            date,
+            date: at.get(..10).unwrap_or(""),
         };
         let thresholds = &self.thresholds[..scenario.thresholds.len().min(16)];
         let values = &values[..n.min(values.len())];
@@ -2265,10 +2370,11 @@ impl Monitor {
             kind: scenario.kind,
             severity: scenario.severity,
             score: (score * 1000.0).round() / 1000.0,
-            subjects: vec![subject.to_string()],
+            subjects: vec![subject],
             transactions,
             from: rfc3339(from),
-            to: rfc3339(to),
+            // The activity mostly ends with the transaction.
+            to: if to == ctx.time { at } else { rfc3339(to) },
             explanation,
             key_terms,
             amount: Some((amount * 100.0).round() / 100.0),
@@ -2374,7 +2480,7 @@ impl Monitor {
             let mut alert = self.build_alert(
                 s,
                 ctx,
-                &subject,
+                subject,
                 dir,
                 &[ctx.seq],
                 ctx.time,
@@ -2470,7 +2576,7 @@ impl Monitor {
             let mut alert = self.build_alert(
                 s,
                 ctx,
-                &subject,
+                subject,
                 dir,
                 &[ctx.seq],
                 ctx.time,
@@ -2521,7 +2627,7 @@ impl Monitor {
             let mut alert = self.build_alert(
                 s,
                 ctx,
-                &subject,
+                subject,
                 Direction::None,
                 edges,
                 d.from,
@@ -2650,6 +2756,69 @@ mod tests {
         assert_eq!(format_value(0.724, Format::Percent), "72%");
         assert_eq!(format_value(12_000.4, Format::Integer), "12,000");
         assert_eq!(format_value(4.0, Format::Plain), "4");
+    }
+
+    /// The alert times written here are the ones `jiff` writes: around the
+    /// calendar's turns (month ends, leap days, centuries, the year 9999
+    /// bound) and with every shape of millisecond fraction.
+    #[test]
+    fn rfc3339_is_jiffs() {
+        let jiffs = |ms: i64| {
+            Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
+        };
+        let mut times = vec![
+            -86_400_001,
+            -1,
+            0,
+            1,
+            10,
+            100,
+            999,
+            1000,
+            951_782_400_000,
+            951_868_799_999,
+            4_107_542_400_000,
+            YEAR_9999_MS - 1,
+            YEAR_9999_MS,
+            253_402_300_799_999,
+            i64::MIN,
+            i64::MAX,
+        ];
+        // A walk over four centuries with steps that do not divide a day.
+        let mut ms = 0i64;
+        while ms < 12_700_000_000_000 {
+            times.push(ms);
+            ms += 86_399_997 * 7 + 123;
+        }
+        for fraction in [0, 5, 50, 120, 123, 500, 999] {
+            times.push(1_767_225_600_000 + fraction);
+        }
+        for ms in times {
+            assert_eq!(rfc3339(ms), jiffs(ms), "{ms}");
+        }
+    }
+
+    /// Values of every format written in place read as before: grouped
+    /// thousands, cents, negative amounts and what is not finite.
+    #[test]
+    fn explanation_values() {
+        let cases: &[(f64, Format, &str)] = &[
+            (0.0, Format::Usd, "$0"),
+            (999.0, Format::Usd, "$999"),
+            (1000.0, Format::Usd, "$1,000"),
+            (-1_234.5, Format::Usd, "-$1,234.50"),
+            (0.07, Format::Usd, "$0.07"),
+            (123_456_789.0, Format::Integer, "123,456,789"),
+            (-12_345.6, Format::Integer, "-12,346"),
+            (0.4, Format::Integer, "0"),
+            (2.5, Format::Plain, "2.50"),
+            (-3.0, Format::Plain, "-3"),
+            (f64::NAN, Format::Usd, "n/a"),
+            (f64::INFINITY, Format::Percent, "n/a"),
+        ];
+        for &(value, format, text) in cases {
+            assert_eq!(format_value(value, format), text, "{value} {format:?}");
+        }
     }
 
     /// Simulated transactions (with their profiles) over few accounts, so
