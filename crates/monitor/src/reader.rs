@@ -563,20 +563,8 @@ impl<R: BufRead> std::ops::Index<usize> for Fields<'_, R> {
 
 /// Appends `n` in decimal (what `write!(dst, "{n}")` writes, without the
 /// formatting machinery, once per row).
-fn push_decimal(dst: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[at..] {
-        dst.push(char::from(d));
-    }
+fn push_decimal(dst: &mut String, n: u64) {
+    dst.push_str(itoa::Buffer::new().format(n));
 }
 
 fn set(dst: &mut String, src: &str) {

@@ -36,20 +36,8 @@ pub(crate) fn string(out: &mut String, text: &str) {
 }
 
 /// Appends an unsigned integer.
-pub(crate) fn integer(out: &mut String, mut value: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
-    }
-    for &b in &buf[i..] {
-        out.push(b as char);
-    }
+pub(crate) fn integer(out: &mut String, value: u64) {
+    out.push_str(itoa::Buffer::new().format(value));
 }
 
 /// Appends an integer zero-padded to `width` digits.
