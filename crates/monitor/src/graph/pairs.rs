@@ -171,13 +171,7 @@ mod tests {
     /// answer as a `HashMap` does.
     #[test]
     fn pair_table_answers_as_a_hash_map() {
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = move |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
+        let mut next = super::super::tests::xorshift(0x9e37_79b9_7f4a_7c15);
         let mut table = PairTable::default();
         let mut model: HashMap<(u32, u32), u32> = HashMap::new();
         let mut taken = 0u32;

@@ -635,18 +635,24 @@ fn naive_fans(
     expect
 }
 
+/// A seeded xorshift generator: `next(n)` is a number below `n`. The
+/// randomised tests of this module and of the pair table share it.
+pub(super) fn xorshift(seed: u64) -> impl FnMut(u64) -> u64 {
+    let mut state = seed;
+    move |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    }
+}
+
 /// Thousands of pairs come and go (slots freed and reused while records
 /// point into them); the counters equal a naive recount, with the fan
 /// windows equal (one pass moves both) and different (two passes).
 #[test]
 fn fan_counters_match_a_naive_recount_over_many_pairs() {
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    let mut next = move |n: u64| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state % n
-    };
+    let mut next = xorshift(0x2545_f491_4f6c_dd1d);
     let edges: Vec<Edge> = (0..6_000_u64)
         .map(|i| {
             let from = next(300) as AccountId;
