@@ -615,22 +615,13 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 
 /// Appends `n` with a comma between groups of three digits.
 fn push_grouped(out: &mut String, n: u64) {
-    let mut digits = [0u8; 20];
-    let mut len = 0;
-    let mut rest = n;
-    loop {
-        digits[len] = b'0' + (rest % 10) as u8;
-        len += 1;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    for i in (0..len).rev() {
-        out.push(char::from(digits[i]));
-        if i > 0 && i % 3 == 0 {
+    let mut buffer = itoa::Buffer::new();
+    let digits = buffer.format(n);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
+        out.push(digit);
     }
 }
 

@@ -922,17 +922,31 @@ impl Family {
             return None;
         }
         let s = &self.scenarios[j];
+        self.total_less(s, key as usize * self.stride + s.off, i, 0, 0)
+    }
+
+    /// Running count, sum or mean `i` of a scenario whose scalars start at
+    /// `b`, less `newer_count` events and `newer_cents` (those held newer
+    /// than the query time): a count, a sum, or both (a mean), as its
+    /// slots say. `None` for an aggregate without running totals.
+    fn total_less(
+        &self,
+        s: &Slots,
+        b: usize,
+        i: usize,
+        newer_count: i64,
+        newer_cents: i64,
+    ) -> Option<f64> {
         let (count_at, sum_at) = (*s.count_at.get(i)?, *s.sum_at.get(i)?);
-        let b = key as usize * self.stride + s.off;
-        match (count_at != u16::MAX, sum_at != u16::MAX) {
-            (true, false) => Some(self.scalars[b + usize::from(count_at)] as f64),
-            (false, true) => Some(self.scalars[b + usize::from(sum_at)] as f64 / 100.0),
-            (true, true) => {
-                let count = self.scalars[b + usize::from(count_at)];
-                let cents = self.scalars[b + usize::from(sum_at)];
+        let total = |at: u16| (at != u16::MAX).then(|| self.scalars[b + usize::from(at)]);
+        match (total(count_at), total(sum_at)) {
+            (Some(count), None) => Some((count - newer_count) as f64),
+            (None, Some(cents)) => Some((cents - newer_cents) as f64 / 100.0),
+            (Some(count), Some(cents)) => {
+                let (count, cents) = (count - newer_count, cents - newer_cents);
                 Some(if count == 0 { 0.0 } else { cents as f64 / 100.0 / count as f64 })
             }
-            (false, false) => None,
+            (None, None) => None,
         }
     }
 
@@ -959,26 +973,12 @@ impl Family {
             let tail_events = || tail.clone().map(|p| (p, self.event(key, p)));
             return match a.function {
                 Function::Count | Function::Sum | Function::Mean => {
-                    let mut count = if s.count_at[i] == u16::MAX {
-                        0
-                    } else {
-                        self.scalars[b + usize::from(s.count_at[i])]
-                    };
-                    let mut cents = if s.sum_at[i] == u16::MAX {
-                        0
-                    } else {
-                        self.scalars[b + usize::from(s.sum_at[i])]
-                    };
+                    let (mut newer_count, mut newer_cents) = (0, 0);
                     for (_, e) in tail_events().filter(|(_, e)| e.bits & bit != 0) {
-                        count -= 1;
-                        cents -= e.cents;
+                        newer_count += 1;
+                        newer_cents += e.cents;
                     }
-                    match a.function {
-                        Function::Count => count as f64,
-                        Function::Sum => cents as f64 / 100.0,
-                        _ if count == 0 => 0.0,
-                        _ => cents as f64 / 100.0 / count as f64,
-                    }
+                    self.total_less(s, b, i, newer_count, newer_cents).unwrap_or(0.0)
                 }
                 Function::Distinct(_, slot) => {
                     let slot = usize::from(slot);
