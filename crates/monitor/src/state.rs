@@ -282,6 +282,9 @@ pub(crate) struct Family {
     width: usize,
     /// Scenarios with extras.
     extras: usize,
+    /// Event bits that make a key allocate its extras: the distinct
+    /// aggregates' bits, and every bit of a scenario with a baseline.
+    extras_bits: u32,
     keys: Vec<KeyState>,
     scalars: Vec<i64>,
     /// Events dropped at a scenario's per-key cap.
@@ -297,11 +300,17 @@ impl Family {
         forwarded: usize,
         extras: usize,
     ) -> Family {
+        let extras_bits = scenarios
+            .iter()
+            .filter(|s| s.extra.is_some())
+            .map(|s| if s.baseline_days > 0 { s.mask } else { s.distinct_bits })
+            .fold(0, |all, bits| all | bits);
         Family {
             scenarios,
             stride,
             width: BASE_WORDS + forwarded,
             extras,
+            extras_bits,
             keys: Vec::new(),
             scalars: Vec::new(),
             overflow: 0,
@@ -633,14 +642,7 @@ impl Family {
         }
         let abs = st.base + p as u64;
         let ev = Ev { time: e.time, cents: e.cents, seq: e.seq as u32, bits };
-        if self.extras > 0
-            && st.extras.is_none()
-            && self.scenarios.iter().any(|s| {
-                s.extra.is_some()
-                    && bits & s.mask != 0
-                    && (bits & s.distinct_bits != 0 || s.baseline_days > 0)
-            })
-        {
+        if bits & self.extras_bits != 0 && st.extras.is_none() {
             st.extras = Some((0..self.extras).map(|_| Extra::default()).collect());
         }
         let appended = p == live;
