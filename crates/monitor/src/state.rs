@@ -426,6 +426,7 @@ impl Family {
     }
 
     /// The event at absolute position `pos` of `key`.
+    #[inline]
     pub(crate) fn event(&self, key: u32, pos: u64) -> Ev {
         let st = &self.keys[key as usize];
         read(&st.words, self.width, st.head as usize + (pos - st.base) as usize)
@@ -922,8 +923,12 @@ impl Family {
         let end = st.base + self.live(st) as u64;
         let lo = self.scalars[b + CURSOR] as u64;
         let mut hi = end;
-        while hi > lo && self.event(key, hi - 1).time > t {
-            hi -= 1;
+        // Nothing newer than `t` is held when the newest event is not (the
+        // in-order case): no need to read the buffer's tail to know it.
+        if hi > lo && st.back > t {
+            while hi > lo && self.event(key, hi - 1).time > t {
+                hi -= 1;
+            }
         }
         Range { lo, hi, end }
     }
