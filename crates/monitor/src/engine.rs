@@ -1983,7 +1983,11 @@ impl Monitor {
         let event =
             NewEvent { time: ctx.time, cents: ctx.cents, seq: ctx.seq, bits, direction: dir };
         fam.state.insert(key, event, &fam.aux);
-        for j in 0..fam.aux.len() {
+        // Only participants' values were set (and only theirs are read).
+        let mut rest = participants;
+        while rest != 0 {
+            let j = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
             fam.aux[j] = [u32::MAX; MAX_DISTINCT];
         }
         let mut rest = participants;
@@ -2031,7 +2035,6 @@ impl Monitor {
             }
             plan.start
         };
-        self.resolve_thresholds(s);
         let range = self.families[f].state.query(key, j, start, ctx.time);
         let n = self.pack.scenarios[s].aggregates.len();
         let subject_profile = self.profiles.get(side_account(ctx, Side::Subject, dir));
@@ -2044,7 +2047,8 @@ impl Monitor {
             start,
             t: ctx.time,
             amount: ctx.usd,
-            thresholds: &self.thresholds,
+            thresholds: &self.pack.scenarios[s].thresholds,
+            pack_thresholds: &self.derive.thresholds,
             profile: subject_profile,
             scratch: &mut self.scratch,
             values: [0.0; MAX_AGGREGATES],
@@ -2109,6 +2113,9 @@ impl Monitor {
             Space::Accounts => self.accounts.name(key).to_string(),
             _ => self.families[f].names.name(key).to_string(),
         };
+        // The explanation reads the scenario's thresholds from here; the
+        // condition read them through `Lazy` without the copy.
+        self.resolve_thresholds(s);
         self.set_matched(s);
         let mut alert = self.build_alert(
             s,
@@ -2689,7 +2696,10 @@ struct Lazy<'a> {
     start: i64,
     t: i64,
     amount: f64,
-    thresholds: &'a [f64],
+    /// The scenario's thresholds as indexes into `pack_thresholds` (the
+    /// values in force at the event time).
+    thresholds: &'a [usize],
+    pack_thresholds: &'a [f64],
     profile: Option<&'a Profile>,
     scratch: &'a mut Scratch,
     values: [f64; MAX_AGGREGATES],
@@ -2726,7 +2736,13 @@ impl Operands for Lazy<'_> {
     }
 
     fn threshold(&self, i: u16) -> f64 {
-        self.thresholds.get(i as usize).copied().unwrap_or(f64::NAN)
+        // As [`Monitor::resolve_thresholds`] copies them: the first sixteen.
+        let i = usize::from(i);
+        if i >= 16 {
+            return f64::NAN;
+        }
+        let at = self.thresholds.get(i);
+        at.and_then(|&t| self.pack_thresholds.get(t)).copied().unwrap_or(f64::NAN)
     }
 
     fn profile(&self, value: ProfileValue) -> f64 {

@@ -282,6 +282,9 @@ pub(crate) struct Family {
     width: usize,
     /// Scenarios with extras.
     extras: usize,
+    /// Event bits that make a key allocate its extras: the distinct
+    /// aggregates' bits, and every bit of a scenario with a baseline.
+    extras_bits: u32,
     keys: Vec<KeyState>,
     scalars: Vec<i64>,
     /// Events dropped at a scenario's per-key cap.
@@ -297,11 +300,17 @@ impl Family {
         forwarded: usize,
         extras: usize,
     ) -> Family {
+        let extras_bits = scenarios
+            .iter()
+            .filter(|s| s.extra.is_some())
+            .map(|s| if s.baseline_days > 0 { s.mask } else { s.distinct_bits })
+            .fold(0, |all, bits| all | bits);
         Family {
             scenarios,
             stride,
             width: BASE_WORDS + forwarded,
             extras,
+            extras_bits,
             keys: Vec::new(),
             scalars: Vec::new(),
             overflow: 0,
@@ -331,16 +340,24 @@ impl Family {
         self.scalars[key * self.stride + at]
     }
 
+    /// Makes room for `key`. Inlined: called on every key event, and the
+    /// key is almost always there already.
+    #[inline]
     fn ensure(&mut self, key: u32) {
-        let k = key as usize;
-        if self.keys.len() <= k {
-            let old = self.keys.len();
-            let len = (k + 1).max(old + old / 2);
-            self.keys.resize_with(len, || KeyState { front: i64::MAX, ..KeyState::default() });
-            self.scalars.resize(len * self.stride, 0);
-            for key in old..len {
-                self.reset(key);
-            }
+        if self.keys.len() <= key as usize {
+            self.grow(key as usize);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, k: usize) {
+        let old = self.keys.len();
+        let len = (k + 1).max(old + old / 2);
+        self.keys.resize_with(len, || KeyState { front: i64::MAX, ..KeyState::default() });
+        self.scalars.resize(len * self.stride, 0);
+        for key in old..len {
+            self.reset(key);
         }
     }
 
@@ -409,6 +426,7 @@ impl Family {
     }
 
     /// The event at absolute position `pos` of `key`.
+    #[inline]
     pub(crate) fn event(&self, key: u32, pos: u64) -> Ev {
         let st = &self.keys[key as usize];
         read(&st.words, self.width, st.head as usize + (pos - st.base) as usize)
@@ -422,13 +440,20 @@ impl Family {
 
     /// Drops what every scenario has left behind: advances each scenario to
     /// its retention start `retain[j]`, then drops the events older than
-    /// all of them. Cheap when nothing is that old.
+    /// all of them. Cheap when nothing is that old, which is nearly every
+    /// call: that test is inlined into the caller, the work is not.
+    #[inline]
     pub(crate) fn evict(&mut self, key: u32, retain: &[i64], min_retain: i64) {
         self.ensure(key);
-        let k = key as usize;
-        if self.keys[k].front >= min_retain {
+        if self.keys[key as usize].front >= min_retain {
             return;
         }
+        self.evict_old(key, retain, min_retain);
+    }
+
+    #[inline(never)]
+    fn evict_old(&mut self, key: u32, retain: &[i64], min_retain: i64) {
+        let k = key as usize;
         for (j, &start) in retain.iter().enumerate().take(self.scenarios.len()) {
             self.forward_to(key, j, start);
             if let Some(e) = self.scenarios[j].extra
@@ -618,20 +643,26 @@ impl Family {
         }
         let abs = st.base + p as u64;
         let ev = Ev { time: e.time, cents: e.cents, seq: e.seq as u32, bits };
-        if self.extras > 0
-            && st.extras.is_none()
-            && self.scenarios.iter().any(|s| {
-                s.extra.is_some()
-                    && bits & s.mask != 0
-                    && (bits & s.distinct_bits != 0 || s.baseline_days > 0)
-            })
-        {
+        if bits & self.extras_bits != 0 && st.extras.is_none() {
             st.extras = Some((0..self.extras).map(|_| Extra::default()).collect());
         }
+        let appended = p == live;
         for j in 0..self.scenarios.len() {
             let s = &self.scenarios[j];
-            let b = k * self.stride + s.off;
             let jb = bits & s.mask;
+            // An event appended without any of the scenario's bits leaves it
+            // as it was, so its scalars (lines of their own, usually cold)
+            // are not read. No position of the scenario moves: its cursor,
+            // floor and first-in-first-out pointer are at most the old end.
+            // Whether the new end counts as inside its range does not show:
+            // its totals, scans and evidence all test its bits, and the event
+            // carries none. And it is inside: an event that is not late is
+            // no older than any window start or retention start the key has
+            // been queried or evicted at, so it would have been `included`.
+            if jb == 0 && appended {
+                continue;
+            }
+            let b = k * self.stride + s.off;
             // Positions at or after the insertion shift by one.
             if let Some((bit, _, _, _, fifo)) = s.forwarded {
                 let inflow = jb & bit != 0 && e.direction == Direction::In;
@@ -892,8 +923,12 @@ impl Family {
         let end = st.base + self.live(st) as u64;
         let lo = self.scalars[b + CURSOR] as u64;
         let mut hi = end;
-        while hi > lo && self.event(key, hi - 1).time > t {
-            hi -= 1;
+        // Nothing newer than `t` is held when the newest event is not (the
+        // in-order case): no need to read the buffer's tail to know it.
+        if hi > lo && st.back > t {
+            while hi > lo && self.event(key, hi - 1).time > t {
+                hi -= 1;
+            }
         }
         Range { lo, hi, end }
     }
