@@ -254,7 +254,7 @@ enum Space {
 
 /// A family's space without its field list (so the engine can borrow
 /// itself while walking the fields).
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 enum Shape {
     Accounts,
     Customers,
@@ -262,7 +262,30 @@ enum Shape {
     Each(Direction, usize),
 }
 
-/// Which of a transaction's keys in its family's space a scenario uses.
+impl Space {
+    fn shape(&self) -> Shape {
+        match self {
+            Space::Accounts => Shape::Accounts,
+            Space::Customers => Shape::Customers,
+            Space::Fields(fields, dir) => Shape::Fields(*dir, fields.len()),
+            Space::Each(fields, dir) => Shape::Each(*dir, fields.len()),
+        }
+    }
+
+    /// How many keys of a transaction the look-ahead notes in this space
+    /// (account ids need no note: the accounts are noted once for all).
+    fn hint_count(&self) -> usize {
+        match self {
+            Space::Accounts => 0,
+            Space::Customers => 2,
+            Space::Fields(..) => 1,
+            Space::Each(fields, _) => fields.len(),
+        }
+    }
+}
+
+/// Which of a transaction's keys in its family's space a scenario uses
+/// (the discriminant indexes [`FamilyRun::by_rule`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Rule {
     /// Both sides (accounts or customers), not a transfer to oneself.
@@ -280,7 +303,6 @@ enum Rule {
 struct Plan {
     scenario: usize,
     clock: WindowClock,
-    rule: Rule,
     /// Distinct aggregates: (aggregate, field, slot).
     distinct: Vec<(usize, Field, usize)>,
     /// The aggregates' filters, each distinct one once, with the bits of
@@ -322,6 +344,7 @@ struct Conjunct {
 #[derive(Debug)]
 struct FamilyRun {
     space: Space,
+    shape: Shape,
     state: Family,
     /// Keys of non-account spaces.
     names: Interner,
@@ -329,6 +352,12 @@ struct FamilyRun {
     plans: Vec<usize>,
     /// Family scenarios accepting each channel.
     by_channel: [u32; 16],
+    /// Family scenarios by the keys they use, indexed by [`Rule`]
+    /// (`Both`, `Out`, `In`, `Single`): fixed by the pack, so not
+    /// rebuilt per transaction.
+    by_rule: [u32; 4],
+    /// Where the family's keys start in [`Ahead::keys`].
+    hint_base: usize,
     /// Family scenarios whose `effective` is not always.
     dated: u32,
     /// Retention start per scenario and their minimum, for `retain_seq`.
@@ -338,6 +367,23 @@ struct FamilyRun {
     /// Scratch per scenario: distinct values and aggregate bits.
     aux: Vec<[u32; MAX_DISTINCT]>,
     bits: Vec<u32>,
+}
+
+impl FamilyRun {
+    /// The look-ahead's hint for a key of this family (`f`) as the
+    /// interner answered: a key found is prefetched and noted in
+    /// `touched` for the event buffers.
+    fn note(&self, f: usize, key: Option<Option<u32>>, touched: &mut Vec<(u16, u32)>) -> Hint {
+        match key {
+            Some(Some(key)) => {
+                touched.push((f as u16, key));
+                self.state.prefetch(key);
+                Hint::Key(key)
+            }
+            Some(None) => Hint::New,
+            None => Hint::Absent,
+        }
+    }
 }
 
 /// A per-transaction scenario.
@@ -951,14 +997,19 @@ enum Hint {
     New,
     /// The transaction has no key there (a field without a value).
     Absent,
+    /// Not looked at yet (the look-ahead leaves the hints of a family the
+    /// transaction's channel does not reach as they were: the
+    /// transaction does not run that family).
+    Unread,
 }
 
-/// Which key of a family a hint is for.
-const ROLE_OUT: u8 = 0;
-const ROLE_IN: u8 = 1;
-const ROLE_SINGLE: u8 = 2;
-/// `ROLE_EACH + i`: the key of field `i` of an `each` family.
-const ROLE_EACH: u8 = 3;
+/// Which key of a family a hint is for, from the family's
+/// [`FamilyRun::hint_base`]: the two sides of a customer family, the one
+/// key of a composite one; the key of field `i` of an `each` family is at
+/// `i`.
+const ROLE_OUT: usize = 0;
+const ROLE_IN: usize = 1;
+const ROLE_SINGLE: usize = 0;
 
 /// What the look-ahead found for one coming transaction: the keys whose
 /// states it read (for the event buffers one step later), and the keys of
@@ -968,17 +1019,12 @@ const ROLE_EACH: u8 = 3;
 struct Ahead {
     /// (family, key) of every state read.
     touched: Vec<(u16, u32)>,
-    /// (family, role, key) of every non-account family the transaction's
-    /// channel reaches.
-    keys: Vec<(u16, u8, Hint)>,
+    /// The keys of the non-account families, each family's at its
+    /// [`FamilyRun::hint_base`] (so that a family finds its own without a
+    /// search).
+    keys: Vec<Hint>,
     /// The two accounts' ids, when interned already.
     accounts: [Option<AccountId>; 2],
-}
-
-impl Ahead {
-    fn find(&self, f: usize, role: u8) -> Option<Hint> {
-        self.keys.iter().find(|(g, r, _)| usize::from(*g) == f && *r == role).map(|k| k.2)
-    }
 }
 
 /// The monitoring engine. Feed transactions in event-time order (small
@@ -1070,11 +1116,14 @@ impl Monitor {
                             Some(f) => f,
                             None => {
                                 families.push(FamilyRun {
+                                    shape: space.shape(),
                                     space: space.clone(),
                                     state: Family::new(Vec::new(), 0, 0, 0),
                                     names: Interner::default(),
                                     plans: Vec::new(),
                                     by_channel: [0; 16],
+                                    by_rule: [0; 4],
+                                    hint_base: 0,
                                     dated: 0,
                                     retain: Vec::new(),
                                     min_retain: i64::MIN,
@@ -1142,7 +1191,6 @@ impl Monitor {
                     plans.push(Plan {
                         scenario: i,
                         clock: WindowClock::new(s.window.clone()),
-                        rule,
                         distinct,
                         aggregate_tests,
                         has_aggregates: !s.aggregates.is_empty(),
@@ -1156,6 +1204,7 @@ impl Monitor {
                     });
                     let fam = &mut families[f];
                     fam.plans.push(plans.len() - 1);
+                    fam.by_rule[rule as usize] |= 1 << local;
                     for c in 0..16u16 {
                         if s.test.channels == 0 || s.test.channels & (1 << c) != 0 {
                             fam.by_channel[usize::from(c)] |= 1 << local;
@@ -1182,8 +1231,11 @@ impl Monitor {
                 }
             }
         }
+        let mut hints = 0;
         for (f, (slots, stride, forwarded, extras, _)) in building.into_iter().enumerate() {
             let fam = &mut families[f];
+            fam.hint_base = hints;
+            hints += fam.space.hint_count();
             let n = slots.len();
             fam.state = Family::new(slots, stride, forwarded, extras);
             fam.retain = vec![i64::MIN; n];
@@ -1248,7 +1300,10 @@ impl Monitor {
             swept: 0,
             scratch: Scratch::default(),
             key_buf: String::new(),
-            ahead: [Ahead::default(), Ahead::default(), Ahead::default()],
+            ahead: std::array::from_fn(|_| Ahead {
+                keys: vec![Hint::Unread; hints],
+                ..Ahead::default()
+            }),
             hint: None,
             detections: Vec::new(),
             thresholds: [f64::NAN; 16],
@@ -1589,87 +1644,70 @@ impl Monitor {
     /// profiles interns their accounts), so the customer key found here
     /// without its id is the one the transaction will build.
     fn prefetch_states(&mut self, tx: &Transaction, slot: usize) {
-        let originator = nonempty_account(&tx.originator).and_then(|a| self.accounts.get(a));
-        let beneficiary = nonempty_account(&tx.beneficiary).and_then(|a| self.accounts.get(a));
+        let Monitor { accounts, profiles, graph, families, ahead, key_buf: buf, .. } = self;
+        let originator = nonempty_account(&tx.originator).and_then(|a| accounts.get(a));
+        let beneficiary = nonempty_account(&tx.beneficiary).and_then(|a| accounts.get(a));
         let ctx =
             Ctx { tx, seq: 0, time: tx.timestamp, usd: 0.0, cents: 0, originator, beneficiary };
-        self.profiles.prefetch(originator);
-        self.profiles.prefetch(beneficiary);
-        if let (Some(graph), Some(from), Some(to)) = (&self.graph, originator, beneficiary) {
+        profiles.prefetch(originator);
+        profiles.prefetch(beneficiary);
+        if let (Some(graph), Some(from), Some(to)) = (&*graph, originator, beneficiary) {
             graph.prefetch_accounts(from, to);
         }
-        let mut buf = std::mem::take(&mut self.key_buf);
-        let mut noted = std::mem::take(&mut self.ahead[slot]);
-        noted.touched.clear();
-        noted.keys.clear();
-        noted.accounts = [originator, beneficiary];
-        for (f, fam) in self.families.iter().enumerate() {
-            if fam.by_channel[tx.channel as usize & 15] == 0 {
+        let Ahead { touched, keys, accounts: noted_accounts } = &mut ahead[slot];
+        touched.clear();
+        *noted_accounts = [originator, beneficiary];
+        let channel = tx.channel as usize & 15;
+        for (f, fam) in families.iter().enumerate() {
+            // A family the channel does not reach keeps stale hints: the
+            // transaction does not run it, so never reads them.
+            if fam.by_channel[channel] == 0 {
                 continue;
             }
-            let mut note = |role: u8, key: Option<Option<u32>>| {
-                let hint = match key {
-                    Some(Some(key)) => {
-                        noted.touched.push((f as u16, key));
-                        fam.state.prefetch(key);
-                        Hint::Key(key)
-                    }
-                    Some(None) => Hint::New,
-                    None => Hint::Absent,
-                };
-                noted.keys.push((f as u16, role, hint));
-            };
+            let hints = &mut keys[fam.hint_base..];
             match &fam.space {
                 Space::Accounts => {
                     for id in [originator, beneficiary].into_iter().flatten() {
-                        noted.touched.push((f as u16, id));
+                        touched.push((f as u16, id));
                         fam.state.prefetch(id);
                     }
                 }
                 Space::Customers => {
                     for (side, role) in [(Side::Originator, ROLE_OUT), (Side::Beneficiary, ROLE_IN)]
                     {
-                        let v = field_value(
-                            &self.profiles,
-                            &ctx,
-                            Field::Customer(side),
-                            Direction::None,
-                        );
-                        note(role, v.map(|v| fam.names.get(v)));
+                        let v = field_value(profiles, &ctx, Field::Customer(side), Direction::None);
+                        hints[role] = fam.note(f, v.map(|v| fam.names.get(v)), touched);
                     }
                 }
                 Space::Fields(fields, _) => {
-                    let complete =
-                        composite_key(&self.profiles, &ctx, fields.iter().copied(), &mut buf);
-                    note(ROLE_SINGLE, complete.then(|| fam.names.get(&buf)));
+                    let complete = composite_key(profiles, &ctx, fields.iter().copied(), buf);
+                    hints[ROLE_SINGLE] = fam.note(f, complete.then(|| fam.names.get(buf)), touched);
                 }
                 Space::Each(fields, _) => {
                     for (i, field) in fields.iter().enumerate() {
-                        let v = field_value(&self.profiles, &ctx, *field, Direction::None);
+                        let v = field_value(profiles, &ctx, *field, Direction::None);
                         let key = v.map(|v| {
                             buf.clear();
                             buf.push_str(field_label(*field));
                             buf.push(' ');
                             buf.push_str(v);
-                            fam.names.get(&buf)
+                            fam.names.get(buf)
                         });
-                        note(ROLE_EACH.saturating_add(i as u8), key);
+                        hints[i] = fam.note(f, key, touched);
                     }
                 }
             }
         }
-        self.key_buf = buf;
-        self.ahead[slot] = noted;
     }
 
     /// What the look-ahead found for key `role` of family `f` of the
     /// transaction being processed: `Some(Some(key))` a key,
     /// `Some(None)` no key there, `None` unknown (look it up).
-    fn hinted_key(&self, f: usize, role: u8) -> Option<Option<u32>> {
-        match self.ahead[self.hint?].find(f, role)? {
+    fn hinted_key(&self, f: usize, role: usize) -> Option<Option<u32>> {
+        match self.ahead[self.hint?].keys[self.families[f].hint_base + role] {
             Hint::Key(key) => Some(Some(key)),
             Hint::Absent => Some(None),
-            Hint::New => None,
+            Hint::New | Hint::Unread => None,
         }
     }
 
@@ -1783,10 +1821,27 @@ impl Monitor {
         Some(self.families[f].names.intern(v))
     }
 
-    /// Runs one family's scenarios on the transaction.
+    /// Runs one family's scenarios on the transaction. Inlined into the
+    /// caller so that a family whose scenarios all pass over the
+    /// transaction's channel costs a test, not a call.
+    #[inline]
     fn run_family(&mut self, f: usize, ctx: &Ctx<'_>, alerts: &mut Vec<Alert>) {
+        let active = self.families[f].by_channel[ctx.tx.channel as usize & 15];
+        if active != 0 {
+            self.run_family_scenarios(f, active, ctx, alerts);
+        }
+    }
+
+    /// [`Monitor::run_family`] for the family's scenarios `active` that
+    /// accept the channel.
+    fn run_family_scenarios(
+        &mut self,
+        f: usize,
+        mut active: u32,
+        ctx: &Ctx<'_>,
+        alerts: &mut Vec<Alert>,
+    ) {
         let fam = &self.families[f];
-        let mut active = fam.by_channel[ctx.tx.channel as usize & 15];
         if fam.dated & active != 0 {
             for (j, &p) in fam.plans.iter().enumerate() {
                 if fam.dated & (1 << j) != 0
@@ -1800,24 +1855,8 @@ impl Monitor {
             return;
         }
         // Which plans use each side.
-        let (mut both, mut outs, mut ins, mut single) = (0u32, 0u32, 0u32, 0u32);
-        for (j, &p) in fam.plans.iter().enumerate() {
-            match self.plans[p].rule {
-                Rule::Both => both |= 1 << j,
-                Rule::Out => outs |= 1 << j,
-                Rule::In => ins |= 1 << j,
-                Rule::Single => single |= 1 << j,
-            }
-        }
-        let (both, outs, ins, single) =
-            (both & active, outs & active, ins & active, single & active);
-        let shape = match &fam.space {
-            Space::Accounts => Shape::Accounts,
-            Space::Customers => Shape::Customers,
-            Space::Fields(fields, dir) => Shape::Fields(*dir, fields.len()),
-            Space::Each(fields, dir) => Shape::Each(*dir, fields.len()),
-        };
-        match shape {
+        let [both, outs, ins, single] = fam.by_rule.map(|plans| plans & active);
+        match fam.shape {
             Shape::Accounts => {
                 let self_transfer = ctx.originator.is_some() && ctx.originator == ctx.beneficiary;
                 let both = if self_transfer { 0 } else { both };
@@ -1880,7 +1919,7 @@ impl Monitor {
             }
             Shape::Each(dir, n) => {
                 for i in 0..n {
-                    if let Some(hint) = self.hinted_key(f, ROLE_EACH.saturating_add(i as u8)) {
+                    if let Some(hint) = self.hinted_key(f, i) {
                         if let Some(key) = hint {
                             self.key_event(f, key, dir, single, ctx, alerts);
                         }
