@@ -208,6 +208,17 @@ impl Arena {
         self.get(0)
     }
 
+    /// The records from `offset` places after the oldest to the end of
+    /// the chunk that holds it (empty past the newest): a run a walk in
+    /// arrival order reads without locating each record's chunk.
+    fn run_from(&self, offset: usize) -> &[Record] {
+        if offset >= self.len {
+            return &[];
+        }
+        let at = self.head + offset;
+        self.chunks.get(at / CHUNK).and_then(|chunk| chunk.get(at % CHUNK..)).unwrap_or(&[])
+    }
+
     fn push_back(&mut self, record: Record) {
         if self.chunks.back().is_none_or(|c| c.len() == CHUNK) {
             let chunk = self.spare.pop().unwrap_or_else(|| Vec::with_capacity(CHUNK));
@@ -340,6 +351,13 @@ impl Store {
     pub(crate) fn at(&self, seq: u64) -> Option<&Record> {
         seq.checked_sub(self.base).and_then(|offset| self.arena.get(offset as usize))
     }
+
+    /// The records from absolute sequence number `seq` on, in arrival
+    /// order, as far as they are stored together (at least one when
+    /// `seq` is held; empty when it is not).
+    pub(crate) fn run_from(&self, seq: u64) -> &[Record] {
+        seq.checked_sub(self.base).map_or(&[], |offset| self.arena.run_from(offset as usize))
+    }
 }
 
 #[cfg(test)]
@@ -384,6 +402,11 @@ mod tests {
             assert_eq!(arena.front().map(|r| r.tx), deque.front().map(|r| r.tx));
             for offset in [0, 1, CHUNK - 1, CHUNK, deque.len().saturating_sub(1), deque.len()] {
                 assert_eq!(arena.get(offset).map(|r| r.tx), deque.get(offset).map(|r| r.tx));
+                let run = arena.run_from(offset);
+                assert_eq!(run.is_empty(), offset >= deque.len());
+                for (i, record) in run.iter().enumerate() {
+                    assert_eq!(Some(record.tx), deque.get(offset + i).map(|r| r.tx));
+                }
             }
         }
         assert!(arena.chunks.len() + arena.spare.len() <= 5, "emptied chunks are reused");
