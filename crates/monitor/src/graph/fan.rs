@@ -50,13 +50,24 @@ impl Pair {
     }
 }
 
-/// Per-account fan aggregates.
+/// Per-account fan aggregates (`repr(C)`, 24 bytes: [`FanAgg::prefetch`]
+/// names its first and last fields).
 #[derive(Debug, Clone, Copy, Default)]
+#[repr(C)]
 pub(crate) struct FanAgg {
-    pub(crate) out_count: u32,
     pub(crate) out_total: f64,
-    pub(crate) in_count: u32,
     pub(crate) in_total: f64,
+    pub(crate) out_count: u32,
+    pub(crate) in_count: u32,
+}
+
+impl FanAgg {
+    /// Requests both ends of the aggregates: 24 bytes straddle cache
+    /// lines.
+    pub(crate) fn prefetch(&self) {
+        vigia_alloc::prefetch(&self.out_total);
+        vigia_alloc::prefetch(&self.in_count);
+    }
 }
 
 /// The incremental fan state.
@@ -312,7 +323,7 @@ impl Fans {
         }
         for account in [record.from, record.to] {
             if let Some(agg) = self.agg.get(account as usize) {
-                vigia_alloc::prefetch(agg);
+                agg.prefetch();
             }
         }
     }

@@ -221,10 +221,10 @@ impl GraphEngine {
     pub(crate) fn prefetch_accounts(&self, from: AccountId, to: AccountId) {
         for account in [from, to] {
             if let Some(node) = self.store.nodes.get(account as usize) {
-                vigia_alloc::prefetch(node);
+                node.prefetch();
             }
             if let Some(agg) = self.fans.as_ref().and_then(|f| f.agg.get(account as usize)) {
-                vigia_alloc::prefetch(agg);
+                agg.prefetch();
             }
         }
         if let Some(fans) = &self.fans {

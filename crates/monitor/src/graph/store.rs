@@ -14,8 +14,10 @@ use vigia_model::EventTime;
 
 use super::{AccountId, TxRef};
 
-/// One adjacency entry: 24 bytes.
+/// One adjacency entry: 24 bytes (`repr(C)`: [`Side::prefetch_newest`]
+/// names its first and last fields).
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C)]
 pub(crate) struct Adj {
     pub(crate) time: EventTime,
     pub(crate) amount: f64,
@@ -28,6 +30,7 @@ pub(crate) struct Adj {
 /// One side (out or in) of an account: entries sorted by time, the live
 /// ones from `head` on.
 #[derive(Debug, Default)]
+#[repr(C)]
 pub(crate) struct Side {
     items: Vec<Adj>,
     head: usize,
@@ -79,10 +82,12 @@ impl Side {
         self.items.len() - self.head
     }
 
-    /// Prefetches the newest entry (see `GraphEngine::prefetch_adjacency`).
+    /// Prefetches the newest entry (see `GraphEngine::prefetch_adjacency`),
+    /// both its ends: 24-byte entries straddle cache lines.
     pub(crate) fn prefetch_newest(&self) {
         if let Some(last) = self.items.last() {
-            vigia_alloc::prefetch(last);
+            vigia_alloc::prefetch(&last.time);
+            vigia_alloc::prefetch(&last.seq);
         }
     }
 
@@ -145,11 +150,22 @@ fn first_at_or_after(items: &[Adj], from: EventTime) -> usize {
     items[..hi].partition_point(|a| a.time < from)
 }
 
-/// Per-account adjacency.
+/// Per-account adjacency (`repr(C)`: [`Node::prefetch`] names its first and
+/// last fields).
 #[derive(Debug, Default)]
+#[repr(C)]
 pub(crate) struct Node {
     pub(crate) out: Side,
     pub(crate) inn: Side,
+}
+
+impl Node {
+    /// Requests both ends of the node: the array of nodes is not aligned to
+    /// cache lines, so a 64-byte node usually spans two.
+    pub(crate) fn prefetch(&self) {
+        vigia_alloc::prefetch(&self.out.items);
+        vigia_alloc::prefetch(&self.inn.head);
+    }
 }
 
 /// One edge in the arena.
