@@ -41,7 +41,7 @@ struct Pair {
 }
 
 impl Pair {
-    /// Requests both ends of the counters: at 40 bytes, two pairs in five
+    /// Requests both ends of the counters: at 40 bytes, half the pairs
     /// straddle two cache lines, and a request for the first line alone
     /// leaves the second to be read on demand.
     fn prefetch(&self) {
@@ -270,8 +270,8 @@ impl Fans {
                 // transaction takes out, are requested now so that its
                 // update does not wait on memory (the pair slab is far
                 // larger than the caches).
-                let ahead = LEAVE_AHEAD as usize;
-                if let Some(ahead) = run.get(i + ahead).or_else(|| store.at(cursor + LEAVE_AHEAD)) {
+                let in_run = run.get(i + LEAVE_AHEAD as usize);
+                if let Some(ahead) = in_run.or_else(|| store.at(cursor + LEAVE_AHEAD)) {
                     self.prefetch(ahead);
                 }
                 let counted = record.amount >= min_amount;
