@@ -24,7 +24,7 @@
 use super::config::{BipartiteConfig, Caps};
 use super::fan::{duration, money};
 use super::flow::{FlowScratch, Outcome, Scope};
-use super::flow::{count_at_least, last, mark_established};
+use super::flow::{last, mark_established};
 use super::scratch::Marks;
 use super::scratch::set_key;
 use super::store::Adj;
@@ -56,7 +56,7 @@ pub(crate) fn bipartite(
         return none(false, false);
     }
     let lo = now.saturating_sub(config.window);
-    let FlowScratch { first, first_values, second, second_values, third, old, list, best } =
+    let FlowScratch { first, first_values, second, second_values, third, old, list, best, pool } =
         scratch;
     // R: u's new payees (not established relationships, not hubs).
     let payees = store.node(u).out.between(lo, now);
@@ -72,13 +72,16 @@ pub(crate) fn bipartite(
     // `max_hub_degree <= max_scan` no later list is cut and no candidate
     // cap can be reached on so few payers, so the outcome is the one the
     // full search would give.
-    if caps.max_hub_degree <= caps.max_scan && caps.max_candidates + 1 >= smin {
+    let bounded = caps.max_hub_degree <= caps.max_scan && caps.max_candidates + 1 >= smin;
+    if bounded {
         let floor = scope.floor;
         let (payers_cut, cut) = last(payers, caps.max_scan);
-        if count_at_least(payees, floor) < rmin {
+        // Receivers and senders are distinct accounts: an account paid
+        // (or paying) several times counts once.
+        if distinct_at_least(payees, floor, rmin, third) < rmin {
             return none(scan, false);
         }
-        if count_at_least(payers_cut, floor) < smin {
+        if distinct_at_least(payers_cut, floor, smin, second) < smin {
             return none(scan | cut, false);
         }
     }
@@ -105,18 +108,30 @@ pub(crate) fn bipartite(
     // S: v's payers that paid at least `rmin` of R.
     let (payers, cut) = last(payers, caps.max_scan);
     scan |= cut;
+    // The candidates, newest first, found from `v`'s list alone: distinct
+    // payers of the floor that are not receivers, at most
+    // `max_candidates`.
     second.clear();
     best.clear();
+    pool.clear();
     let mut candidates = false;
-    let mut tried = 0;
     for payer in payers.iter().rev() {
         let s = payer.other;
         if payer.amount < scope.floor || !second.insert(s) || first.contains(s) {
             continue;
         }
-        tried += 1;
-        if tried > caps.max_candidates {
+        if pool.len() == caps.max_candidates {
             candidates = true;
+            break;
+        }
+        pool.push(s);
+    }
+    for (tried, &s) in pool.iter().enumerate() {
+        // Every sender is a candidate: once those left cannot bring the
+        // senders to `smin`, the outcome is known without reading their
+        // lists. Exact when no list read below can be cut (the same
+        // condition as the bounds above).
+        if bounded && best.len() + (pool.len() - tried) < smin {
             break;
         }
         let payments = store.node(s).out.between(lo, now);
@@ -260,6 +275,23 @@ pub(crate) fn bipartite(
         suppressed: false,
         key,
     }
+}
+
+/// How many distinct counterparties `entries` (newest first) move at least
+/// `floor` to or from, counting no further than `enough`; `seen` is
+/// scratch.
+fn distinct_at_least(entries: &[Adj], floor: f64, enough: usize, seen: &mut Marks) -> usize {
+    seen.clear();
+    let mut distinct = 0;
+    for adj in entries.iter().rev() {
+        if adj.amount >= floor && seen.insert(adj.other) {
+            distinct += 1;
+            if distinct >= enough {
+                break;
+            }
+        }
+    }
+    distinct
 }
 
 /// Marks the established counterparties of `side` when novelty counts,

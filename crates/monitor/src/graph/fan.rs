@@ -21,8 +21,10 @@ use super::scratch::Marks;
 use super::store::{Record, Store};
 use super::{AccountId, Detection, Typology};
 
-/// Counters of one account pair.
+/// Counters of one account pair (`repr(C)`: [`Pair::prefetch`] names its
+/// first and last fields).
 #[derive(Debug, Clone, Copy, Default)]
+#[repr(C)]
 struct Pair {
     /// Edges in the retention window.
     held: u32,
@@ -38,13 +40,34 @@ struct Pair {
     in_sum: f64,
 }
 
-/// Per-account fan aggregates.
+impl Pair {
+    /// Requests both ends of the counters: at 40 bytes, half the pairs
+    /// straddle two cache lines, and a request for the first line alone
+    /// leaves the second to be read on demand.
+    fn prefetch(&self) {
+        vigia_alloc::prefetch(&self.held);
+        vigia_alloc::prefetch(&self.in_sum);
+    }
+}
+
+/// Per-account fan aggregates (`repr(C)`, 24 bytes: [`FanAgg::prefetch`]
+/// names its first and last fields).
 #[derive(Debug, Clone, Copy, Default)]
+#[repr(C)]
 pub(crate) struct FanAgg {
-    pub(crate) out_count: u32,
     pub(crate) out_total: f64,
-    pub(crate) in_count: u32,
     pub(crate) in_total: f64,
+    pub(crate) out_count: u32,
+    pub(crate) in_count: u32,
+}
+
+impl FanAgg {
+    /// Requests both ends of the aggregates: 24 bytes straddle cache
+    /// lines.
+    pub(crate) fn prefetch(&self) {
+        vigia_alloc::prefetch(&self.out_total);
+        vigia_alloc::prefetch(&self.in_count);
+    }
 }
 
 /// The incremental fan state.
@@ -60,6 +83,10 @@ pub(crate) struct Fans {
     out_cursor: u64,
     /// Next arena sequence number to leave the fan-in window.
     in_cursor: u64,
+    /// Whether each side counts new counterparties only (read on every
+    /// update, so kept beside the counters rather than in the configs).
+    out_novelty: bool,
+    in_novelty: bool,
 }
 
 /// How many edges ahead of the one leaving a fan window its successor's
@@ -72,7 +99,8 @@ type Contribution = (u32, f64, u32, f64);
 
 impl Fans {
     pub(crate) fn new(out: Option<FanConfig>, inn: Option<FanConfig>) -> Self {
-        Fans { out, inn, ..Fans::default() }
+        let (out_novelty, in_novelty) = (Self::novelty(&out), Self::novelty(&inn));
+        Fans { out, inn, out_novelty, in_novelty, ..Fans::default() }
     }
 
     pub(crate) fn ensure(&mut self, len: usize) {
@@ -86,8 +114,8 @@ impl Fans {
     }
 
     fn contribution(&self, pair: &Pair) -> Contribution {
-        let novel_out = !Self::novelty(&self.out) || pair.held == pair.out_all;
-        let novel_in = !Self::novelty(&self.inn) || pair.held == pair.in_all;
+        let novel_out = !self.out_novelty || pair.held == pair.out_all;
+        let novel_in = !self.in_novelty || pair.held == pair.in_all;
         let (oc, ot) = if pair.out_w > 0 && novel_out { (1, pair.out_sum) } else { (0, 0.0) };
         let (ic, it) = if pair.in_w > 0 && novel_in { (1, pair.in_sum) } else { (0, 0.0) };
         (oc, ot, ic, it)
@@ -226,38 +254,49 @@ impl Fans {
     ) -> u64 {
         let cutoff = now.saturating_sub(window);
         let mut cursor = cursor.max(store.base_seq());
-        while let Some(record) = store.at(cursor).filter(|r| r.time < cutoff) {
-            // Edges leave in arrival order, about one per new edge: the
-            // counters of the edge a few places on, which a later
-            // transaction takes out, are requested now so that its update
-            // does not wait on memory (the pair slab is far larger than
-            // the caches).
-            if let Some(ahead) = store.at(cursor + LEAVE_AHEAD) {
-                self.prefetch(ahead);
+        // The arena is walked a chunk's run at a time rather than looking
+        // each record up by its sequence number.
+        loop {
+            let run = store.run_from(cursor);
+            if run.is_empty() {
+                return cursor;
             }
-            let counted = record.amount >= min_amount;
-            let amount = record.amount;
-            self.update(record.pair, record.from, record.to, |pair| {
-                if out {
-                    pair.out_all = pair.out_all.saturating_sub(1);
+            for (i, record) in run.iter().enumerate() {
+                if record.time >= cutoff {
+                    return cursor;
                 }
-                if inn {
-                    pair.in_all = pair.in_all.saturating_sub(1);
+                // Edges leave in arrival order, about one per new edge:
+                // the counters of the edge a few places on, which a later
+                // transaction takes out, are requested now so that its
+                // update does not wait on memory (the pair slab is far
+                // larger than the caches).
+                let in_run = run.get(i + LEAVE_AHEAD as usize);
+                if let Some(ahead) = in_run.or_else(|| store.at(cursor + LEAVE_AHEAD)) {
+                    self.prefetch(ahead);
                 }
-                if counted {
+                let counted = record.amount >= min_amount;
+                let amount = record.amount;
+                self.update(record.pair, record.from, record.to, |pair| {
                     if out {
-                        pair.out_w = pair.out_w.saturating_sub(1);
-                        pair.out_sum -= amount;
+                        pair.out_all = pair.out_all.saturating_sub(1);
                     }
                     if inn {
-                        pair.in_w = pair.in_w.saturating_sub(1);
-                        pair.in_sum -= amount;
+                        pair.in_all = pair.in_all.saturating_sub(1);
                     }
-                }
-            });
-            cursor += 1;
+                    if counted {
+                        if out {
+                            pair.out_w = pair.out_w.saturating_sub(1);
+                            pair.out_sum -= amount;
+                        }
+                        if inn {
+                            pair.in_w = pair.in_w.saturating_sub(1);
+                            pair.in_sum -= amount;
+                        }
+                    }
+                });
+                cursor += 1;
+            }
         }
-        cursor
     }
 
     /// Prefetches where the pair table's look-up of `from → to` starts.
@@ -272,7 +311,7 @@ impl Fans {
     /// wait on them.
     pub(crate) fn prefetch_pair(&self, from: AccountId, to: AccountId) {
         if let Some(pair) = self.pairs.get(from, to).and_then(|slot| self.slab.get(slot as usize)) {
-            vigia_alloc::prefetch(pair);
+            pair.prefetch();
         }
     }
 
@@ -280,11 +319,11 @@ impl Fans {
     /// `record` out of a window updates; changes nothing.
     fn prefetch(&self, record: &Record) {
         if let Some(pair) = self.slab.get(record.pair as usize) {
-            vigia_alloc::prefetch(pair);
+            pair.prefetch();
         }
         for account in [record.from, record.to] {
             if let Some(agg) = self.agg.get(account as usize) {
-                vigia_alloc::prefetch(agg);
+                agg.prefetch();
             }
         }
     }

@@ -38,6 +38,8 @@ pub(crate) struct FlowScratch {
     pub(crate) old: Marks,
     pub(crate) list: Vec<AccountId>,
     pub(crate) best: Vec<AccountId>,
+    /// Bipartite's candidate senders.
+    pub(crate) pool: Vec<AccountId>,
 }
 
 impl FlowScratch {
@@ -140,7 +142,7 @@ pub(crate) fn scatter_gather(
     if count_at_least(receipts, scope.floor) < k {
         return Outcome::none(false, false);
     }
-    let FlowScratch { first, first_values, second, second_values, third, old, list, best } =
+    let FlowScratch { first, first_values, second, second_values, third, old, list, best, .. } =
         scratch;
     // The sink's established payers do not count as intermediaries.
     if scope.novelty {

@@ -221,10 +221,10 @@ impl GraphEngine {
     pub(crate) fn prefetch_accounts(&self, from: AccountId, to: AccountId) {
         for account in [from, to] {
             if let Some(node) = self.store.nodes.get(account as usize) {
-                vigia_alloc::prefetch(node);
+                node.prefetch();
             }
             if let Some(agg) = self.fans.as_ref().and_then(|f| f.agg.get(account as usize)) {
-                vigia_alloc::prefetch(agg);
+                agg.prefetch();
             }
         }
         if let Some(fans) = &self.fans {
@@ -381,22 +381,14 @@ impl GraphEngine {
         let out_agg = fans.agg.get(edge.from as usize).copied().unwrap_or_default();
         let in_agg = fans.agg.get(edge.to as usize).copied().unwrap_or_default();
         let candidates = [
-            (
-                Typology::FanOut,
-                self.config.fan_out.clone(),
-                edge.from,
-                out_agg.out_count,
-                out_agg.out_total,
-            ),
-            (
-                Typology::FanIn,
-                self.config.fan_in.clone(),
-                edge.to,
-                in_agg.in_count,
-                in_agg.in_total,
-            ),
+            (Typology::FanOut, edge.from, out_agg.out_count, out_agg.out_total),
+            (Typology::FanIn, edge.to, in_agg.in_count, in_agg.in_total),
         ];
-        for (typology, config, hub, count, total) in candidates {
+        for (typology, hub, count, total) in candidates {
+            let config = match typology {
+                Typology::FanOut => &self.config.fan_out,
+                _ => &self.config.fan_in,
+            };
             let Some(config) = config else { continue };
             if edge.amount < config.min_amount
                 || count < config.min_counterparties
@@ -449,7 +441,7 @@ impl GraphEngine {
                 &self.store,
                 fans,
                 &mut self.preds,
-                &config,
+                config,
                 typology,
                 hub,
                 edge.time,

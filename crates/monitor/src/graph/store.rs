@@ -14,8 +14,10 @@ use vigia_model::EventTime;
 
 use super::{AccountId, TxRef};
 
-/// One adjacency entry: 24 bytes.
+/// One adjacency entry: 24 bytes (`repr(C)`: [`Side::prefetch_newest`]
+/// names its first and last fields).
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C)]
 pub(crate) struct Adj {
     pub(crate) time: EventTime,
     pub(crate) amount: f64,
@@ -28,6 +30,7 @@ pub(crate) struct Adj {
 /// One side (out or in) of an account: entries sorted by time, the live
 /// ones from `head` on.
 #[derive(Debug, Default)]
+#[repr(C)]
 pub(crate) struct Side {
     items: Vec<Adj>,
     head: usize,
@@ -79,10 +82,12 @@ impl Side {
         self.items.len() - self.head
     }
 
-    /// Prefetches the newest entry (see `GraphEngine::prefetch_adjacency`).
+    /// Prefetches the newest entry (see `GraphEngine::prefetch_adjacency`),
+    /// both its ends: 24-byte entries straddle cache lines.
     pub(crate) fn prefetch_newest(&self) {
         if let Some(last) = self.items.last() {
-            vigia_alloc::prefetch(last);
+            vigia_alloc::prefetch(&last.time);
+            vigia_alloc::prefetch(&last.seq);
         }
     }
 
@@ -145,11 +150,22 @@ fn first_at_or_after(items: &[Adj], from: EventTime) -> usize {
     items[..hi].partition_point(|a| a.time < from)
 }
 
-/// Per-account adjacency.
+/// Per-account adjacency (`repr(C)`: [`Node::prefetch`] names its first and
+/// last fields).
 #[derive(Debug, Default)]
+#[repr(C)]
 pub(crate) struct Node {
     pub(crate) out: Side,
     pub(crate) inn: Side,
+}
+
+impl Node {
+    /// Requests both ends of the node: the array of nodes is not aligned to
+    /// cache lines, so a 64-byte node usually spans two.
+    pub(crate) fn prefetch(&self) {
+        vigia_alloc::prefetch(&self.out.items);
+        vigia_alloc::prefetch(&self.inn.head);
+    }
 }
 
 /// One edge in the arena.
@@ -206,6 +222,17 @@ impl Arena {
 
     fn front(&self) -> Option<&Record> {
         self.get(0)
+    }
+
+    /// The records from `offset` places after the oldest to the end of
+    /// the chunk that holds it (empty past the newest): a run a walk in
+    /// arrival order reads without locating each record's chunk.
+    fn run_from(&self, offset: usize) -> &[Record] {
+        if offset >= self.len {
+            return &[];
+        }
+        let at = self.head + offset;
+        self.chunks.get(at / CHUNK).and_then(|chunk| chunk.get(at % CHUNK..)).unwrap_or(&[])
     }
 
     fn push_back(&mut self, record: Record) {
@@ -340,6 +367,13 @@ impl Store {
     pub(crate) fn at(&self, seq: u64) -> Option<&Record> {
         seq.checked_sub(self.base).and_then(|offset| self.arena.get(offset as usize))
     }
+
+    /// The records from absolute sequence number `seq` on, in arrival
+    /// order, as far as they are stored together (at least one when
+    /// `seq` is held; empty when it is not).
+    pub(crate) fn run_from(&self, seq: u64) -> &[Record] {
+        seq.checked_sub(self.base).map_or(&[], |offset| self.arena.run_from(offset as usize))
+    }
 }
 
 #[cfg(test)]
@@ -384,6 +418,11 @@ mod tests {
             assert_eq!(arena.front().map(|r| r.tx), deque.front().map(|r| r.tx));
             for offset in [0, 1, CHUNK - 1, CHUNK, deque.len().saturating_sub(1), deque.len()] {
                 assert_eq!(arena.get(offset).map(|r| r.tx), deque.get(offset).map(|r| r.tx));
+                let run = arena.run_from(offset);
+                assert_eq!(run.is_empty(), offset >= deque.len());
+                for (i, record) in run.iter().enumerate() {
+                    assert_eq!(Some(record.tx), deque.get(offset + i).map(|r| r.tx));
+                }
             }
         }
         assert!(arena.chunks.len() + arena.spare.len() <= 5, "emptied chunks are reused");
