@@ -289,13 +289,13 @@ impl Space {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Rule {
     /// Both sides (accounts or customers), not a transfer to oneself.
-    Both,
+    Both = 0,
     /// The originator side only (outflow).
-    Out,
+    Out = 1,
     /// The beneficiary side only (inflow).
-    In,
+    In = 2,
     /// The family's single key (fields, each).
-    Single,
+    Single = 3,
 }
 
 /// A window scenario as the engine runs it.
@@ -1854,7 +1854,8 @@ impl Monitor {
         if active == 0 {
             return;
         }
-        // Which plans use each side.
+        // Which plans use each side, in `Rule`'s order (its explicit
+        // discriminants index `by_rule`).
         let [both, outs, ins, single] = fam.by_rule.map(|plans| plans & active);
         match fam.shape {
             Shape::Accounts => {
