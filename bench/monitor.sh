@@ -36,9 +36,12 @@ if [ ! -s "$CSV" ]; then
   python3 bench/monitor_to_csv.py < "$JSONL" > "$CSV"
 fi
 
+# Built with the profile `vigia` ships with (whole-program LTO), as the
+# end-to-end runs below: about 3 % more transactions per CPU-second than
+# the default bench profile (docs/benchmarks/monitor.md, section 1).
 echo "== 1. in-memory engine, full pack, one core" >&2
 VIGIA_BENCH_TRANSACTIONS=$N VIGIA_BENCH_ACCOUNTS=$ACCOUNTS \
-  cargo bench -p vigia-monitor --bench throughput
+  cargo bench --profile dist -p vigia-monitor --bench throughput
 
 # The machine is shared: the per-core figure is transactions over the
 # process's CPU time (user + system), printed beside the wall figures.
