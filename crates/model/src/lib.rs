@@ -6,10 +6,12 @@
 //! - [`Entity`] and [`Schema`]: FollowTheMoney-compatible listed parties and
 //!   the links between them;
 //! - [`PartialDate`]: dates known to year, month or day;
+//! - [`calendar`]: civil dates and day numbers since the Unix epoch;
 //! - [`country`]: country codes and the names lists use for them;
 //! - [`ListVersion`] and [`Diagnostic`]: what an import produced.
 
 pub mod alert;
+pub mod calendar;
 pub mod country;
 mod country_table;
 pub mod date;

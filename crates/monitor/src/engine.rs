@@ -31,6 +31,7 @@ use std::ops::ControlFlow;
 
 use jiff::Timestamp;
 use rustc_hash::FxHashMap;
+use vigia_model::calendar::civil_from_days;
 use vigia_model::{Alert, AlertSeverity, Party, Transaction};
 
 use crate::error::{Error, Result};
@@ -615,6 +616,7 @@ fn push_rfc3339(out: &mut String, ms: i64) {
     }
     let (days, ms_of_day) = (ms / 86_400_000, ms % 86_400_000);
     let (year, month, day) = civil_from_days(days);
+    let (year, month, day) = (i64::from(year), i64::from(month), i64::from(day));
     let seconds = ms_of_day / 1000;
     let millis = ms_of_day % 1000;
     let mut text = *b"0000-00-00T00:00:00.000Z";
@@ -641,22 +643,6 @@ fn push_rfc3339(out: &mut String, ms: i64) {
     text[end] = b'Z';
     // The text is ASCII digits and separators: always UTF-8.
     out.push_str(std::str::from_utf8(&text[..=end]).unwrap_or_default());
-}
-
-/// (year, month, day) of the `days`-th day since 1970-01-01 (not before
-/// it), by the proleptic Gregorian calendar's 400-year eras.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// Appends `n` with a comma between groups of three digits.

@@ -213,13 +213,12 @@ impl Batch {
 }
 
 /// The input as the parsers see it: it hands over whole lines whenever the
-/// source has them, and counts what it handed over. When the parser has
-/// consumed everything handed over, every line read so far is parsed and
-/// the next read may wait for the source; [`TransactionReader::read_batch`]
-/// ends its batch there rather than hold rows while waiting.
+/// source has them. When the parser has consumed everything handed over,
+/// every line read so far is parsed and the next read may wait for the
+/// source; [`TransactionReader::read_batch`] ends its batch there rather
+/// than hold rows while waiting.
 struct WholeLines<R> {
     inner: R,
-    delivered: u64,
 }
 
 impl<R: BufRead> Read for WholeLines<R> {
@@ -230,7 +229,6 @@ impl<R: BufRead> Read for WholeLines<R> {
         let n = available[..n].iter().rposition(|b| *b == b'\n').map_or(n, |i| i + 1);
         buf[..n].copy_from_slice(&available[..n]);
         self.inner.consume(n);
-        self.delivered += n as u64;
         Ok(n)
     }
 }
@@ -679,7 +677,7 @@ impl<R: BufRead> TransactionReader<R> {
             label_column: None,
             channel: (Vec::new(), Channel::Other),
         };
-        let input = WholeLines { inner: input, delivered: 0 };
+        let input = WholeLines { inner: input };
         if format == Format::Jsonl {
             reader.lines = Some(BufReader::with_capacity(1 << 16, input));
         } else {
@@ -855,11 +853,7 @@ impl<R: BufRead> TransactionReader<R> {
                         party.account.push(':');
                         party.account.push_str(account);
                     }
-                    let institution = party.institution.get_or_insert_with(String::new);
-                    if institution != bank {
-                        institution.clear();
-                        institution.push_str(bank);
-                    }
+                    set(party.institution.get_or_insert_with(String::new), bank);
                 }
             }
             _ => {
@@ -1199,7 +1193,7 @@ mod tests {
     }
 
     fn split_rows(input: impl BufRead) -> Vec<Vec<String>> {
-        let mut rows = CsvRows::new(WholeLines { inner: input, delivered: 0 });
+        let mut rows = CsvRows::new(WholeLines { inner: input });
         let mut out = Vec::new();
         while rows.next_row().unwrap() {
             out.push((0..rows.len()).map(|i| rows.field(i).to_string()).collect());

@@ -24,7 +24,9 @@
 //! simulated day at a time, so memory holds the population, the injected
 //! patterns' transactions and one day, never the whole output.
 
-pub mod calendar;
+// The calendar arithmetic lives in the model crate, which the monitoring
+// engine shares; `vigia_simulate::calendar` stays its name here.
+pub use vigia_model::calendar;
 mod event;
 mod inject;
 mod jsonl;
