@@ -361,10 +361,17 @@ struct FamilyRun {
     hint_base: usize,
     /// Family scenarios whose `effective` is not always.
     dated: u32,
-    /// Retention start per scenario and their minimum, for `retain_seq`.
+    /// Retention start per scenario at the watermark `retain_watermark`.
     retain: Vec<i64>,
+    retain_watermark: i64,
+    /// The oldest of them at the watermark `min_watermark`.
     min_retain: i64,
-    retain_seq: u64,
+    min_watermark: i64,
+    /// The longest [`WindowClock::retention_span`] of the family's
+    /// fixed-length windows, and the family's scenarios with a calendar
+    /// window: what the oldest retention start is computed from.
+    retain_span: Option<i64>,
+    calendar: u32,
     /// Scratch per scenario: distinct values and aggregate bits.
     aux: Vec<[u32; MAX_DISTINCT]>,
     bits: Vec<u32>,
@@ -1112,8 +1119,11 @@ impl Monitor {
                                     hint_base: 0,
                                     dated: 0,
                                     retain: Vec::new(),
+                                    retain_watermark: i64::MIN,
                                     min_retain: i64::MIN,
-                                    retain_seq: u64::MAX,
+                                    min_watermark: i64::MIN,
+                                    retain_span: None,
+                                    calendar: 0,
                                     aux: Vec::new(),
                                     bits: Vec::new(),
                                 });
@@ -1198,6 +1208,12 @@ impl Monitor {
                     }
                     if s.effective != InForce::ALWAYS {
                         fam.dated |= 1 << local;
+                    }
+                    match plans[plans.len() - 1].clock.retention_span() {
+                        Some(span) => {
+                            fam.retain_span = Some(fam.retain_span.map_or(span, |s| s.max(span)))
+                        }
+                        None => fam.calendar |= 1 << local,
                     }
                 }
                 Detector::Screening(_) => screenings.push(i),
@@ -1738,13 +1754,17 @@ impl Monitor {
         }
     }
 
+    /// The family's retention starts at the current watermark: they
+    /// depend on nothing else, so they are computed again only when it
+    /// has moved (not for an event behind it, nor for a second event at
+    /// the same time).
     fn family_retain(&mut self, f: usize) {
-        let seq = self.seq;
+        let watermark = self.watermark;
         let fam = &mut self.families[f];
-        if fam.retain_seq == seq {
+        if fam.retain_watermark == watermark {
             return;
         }
-        fam.retain_seq = seq;
+        fam.retain_watermark = watermark;
         let mut min = i64::MAX;
         for (j, &p) in fam.plans.iter().enumerate() {
             let r = self.plans[p].clock.retain_from(self.watermark, self.options.lateness);
@@ -1752,6 +1772,32 @@ impl Monitor {
             min = min.min(r);
         }
         fam.min_retain = min;
+        fam.min_watermark = watermark;
+    }
+
+    /// The oldest of the family's retention starts ([`Monitor::family_retain`])
+    /// without the others, which only an eviction reads: the fixed-length
+    /// windows' oldest is the longest one's, so only the calendar windows
+    /// are looked at one by one.
+    #[inline]
+    fn family_min_retain(&mut self, f: usize) -> i64 {
+        let watermark = self.watermark;
+        let lateness = self.options.lateness;
+        let fam = &mut self.families[f];
+        if fam.min_watermark == watermark {
+            return fam.min_retain;
+        }
+        let mut min =
+            fam.retain_span.map_or(i64::MAX, |span| watermark.saturating_sub(lateness) - span);
+        let mut rest = fam.calendar;
+        while rest != 0 {
+            let j = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            min = min.min(self.plans[fam.plans[j]].clock.retain_from(watermark, lateness));
+        }
+        fam.min_retain = min;
+        fam.min_watermark = watermark;
+        min
     }
 
     fn sweep_key(&mut self, f: usize, key: u32) {
@@ -2003,9 +2049,14 @@ impl Monitor {
         if participants == 0 {
             return;
         }
-        self.family_retain(f);
+        let min_retain = self.family_min_retain(f);
+        if self.families[f].state.holds_before(key, min_retain) {
+            self.family_retain(f);
+            let fam = &mut self.families[f];
+            debug_assert_eq!(fam.min_retain, min_retain, "the oldest start, however computed");
+            fam.state.evict_old(key, &fam.retain, fam.min_retain);
+        }
         let fam = &mut self.families[f];
-        fam.state.evict(key, &fam.retain, fam.min_retain);
         let event =
             NewEvent { time: ctx.time, cents: ctx.cents, seq: ctx.seq, bits, direction: dir };
         fam.state.insert(key, event, &fam.aux);

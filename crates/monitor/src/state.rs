@@ -103,6 +103,13 @@ pub(crate) struct Slots {
     cap: i64,
     /// Index in a key's extras (distinct values, baseline ring).
     extra: Option<usize>,
+    /// Scalars the scenario uses from `off` on.
+    len: usize,
+    /// Bits whose events need more than running counts and sums: distinct
+    /// values, a forwarded or balance aggregate, every bit of a scenario
+    /// with a baseline. An appended event with none of them takes the
+    /// short path of [`Family::insert`].
+    special: u32,
 }
 
 impl Slots {
@@ -169,11 +176,16 @@ impl Slots {
             *extra - 1
         });
         let part = 1 << (shift + n as u32);
+        let mask = part | (((1u32 << n) - 1) << shift);
+        let special = distinct_bits
+            | forwarded.map_or(0, |f| f.0)
+            | balance.map_or(0, |b| b.0)
+            | if baseline_days > 0 { mask } else { 0 };
         let slots = Slots {
             off,
             shift,
             part,
-            mask: part | (((1u32 << n) - 1) << shift),
+            mask,
             running_bits,
             count_at,
             sum_at,
@@ -184,6 +196,8 @@ impl Slots {
             baseline_days,
             cap: cap.clamp(1, i64::MAX as usize) as i64,
             extra,
+            len: next,
+            special,
         };
         (slots, next)
     }
@@ -285,6 +299,8 @@ pub(crate) struct Family {
     /// Event bits that make a key allocate its extras: the distinct
     /// aggregates' bits, and every bit of a scenario with a baseline.
     extras_bits: u32,
+    /// The scenario each event bit belongs to.
+    owner: [u8; FAMILY_BITS as usize],
     keys: Vec<KeyState>,
     scalars: Vec<i64>,
     /// Events dropped at a scenario's per-key cap.
@@ -305,12 +321,21 @@ impl Family {
             .filter(|s| s.extra.is_some())
             .map(|s| if s.baseline_days > 0 { s.mask } else { s.distinct_bits })
             .fold(0, |all, bits| all | bits);
+        let mut owner = [0; FAMILY_BITS as usize];
+        for (j, s) in scenarios.iter().enumerate() {
+            for (bit, o) in owner.iter_mut().enumerate() {
+                if s.mask & (1 << bit) != 0 {
+                    *o = j as u8;
+                }
+            }
+        }
         Family {
             scenarios,
             stride,
             width: BASE_WORDS + forwarded,
             extras,
             extras_bits,
+            owner,
             keys: Vec::new(),
             scalars: Vec::new(),
             overflow: 0,
@@ -444,15 +469,24 @@ impl Family {
     /// call: that test is inlined into the caller, the work is not.
     #[inline]
     pub(crate) fn evict(&mut self, key: u32, retain: &[i64], min_retain: i64) {
-        self.ensure(key);
-        if self.keys[key as usize].front >= min_retain {
-            return;
+        // A key not allocated yet holds nothing ([`Family::insert`] makes
+        // room for it).
+        if self.holds_before(key, min_retain) {
+            self.evict_old(key, retain, min_retain);
         }
-        self.evict_old(key, retain, min_retain);
     }
 
+    /// Whether `key` holds an event older than `min_retain` (the test
+    /// [`Family::evict`] makes before [`Family::evict_old`]).
+    #[inline]
+    pub(crate) fn holds_before(&self, key: u32, min_retain: i64) -> bool {
+        self.keys.get(key as usize).is_some_and(|st| st.front < min_retain)
+    }
+
+    /// [`Family::evict`] once [`Family::holds_before`] said there is
+    /// something to drop.
     #[inline(never)]
-    fn evict_old(&mut self, key: u32, retain: &[i64], min_retain: i64) {
+    pub(crate) fn evict_old(&mut self, key: u32, retain: &[i64], min_retain: i64) {
         let k = key as usize;
         for (j, &start) in retain.iter().enumerate().take(self.scenarios.len()) {
             self.forward_to(key, j, start);
@@ -646,105 +680,183 @@ impl Family {
         if bits & self.extras_bits != 0 && st.extras.is_none() {
             st.extras = Some((0..self.extras).map(|_| Extra::default()).collect());
         }
-        let appended = p == live;
-        for j in 0..self.scenarios.len() {
-            let s = &self.scenarios[j];
-            let jb = bits & s.mask;
-            // An event appended without any of the scenario's bits leaves it
-            // as it was, so its scalars (lines of their own, usually cold)
-            // are not read. No position of the scenario moves: its cursor,
-            // floor and first-in-first-out pointer are at most the old end.
-            // Whether the new end counts as inside its range does not show:
-            // its totals, scans and evidence all test its bits, and the event
-            // carries none. And it is inside: an event that is not late is
-            // no older than any window start or retention start the key has
-            // been queried or evicted at, so it would have been `included`.
-            if jb == 0 && appended {
-                continue;
-            }
-            let b = k * self.stride + s.off;
-            // Positions at or after the insertion shift by one.
-            if let Some((bit, _, _, _, fifo)) = s.forwarded {
-                let inflow = jb & bit != 0 && e.direction == Direction::In;
-                let f = &mut self.scalars[b + fifo];
-                if inflow {
-                    *f = (*f).min(abs as i64);
-                } else if (abs as i64) < *f {
-                    *f += 1;
-                }
-            }
-            let cursor = self.scalars[b + CURSOR];
-            let included = e.time >= self.scalars[b + START] && abs as i64 >= cursor;
-            if !included {
-                self.scalars[b + CURSOR] += 1;
-                // Only an event inside the region a cap dropped stays
-                // below the floor.
-                if (abs as i64) < self.scalars[b + FLOOR] {
-                    self.scalars[b + FLOOR] += 1;
-                }
-            }
-            if jb == 0 {
-                continue;
-            }
-            let mut aux_at = 0;
-            // Distinct values go to the side queue at the same place.
-            if jb & s.distinct_bits != 0
-                && let (Some(x), Some(extras)) = (s.extra, &mut self.keys[k].extras)
-            {
-                let x = &mut extras[x];
-                let values = aux.get(j).copied().unwrap_or([u32::MAX; MAX_DISTINCT]);
-                // In order (the common case): at the end, without the
-                // binary search's reads of older, cold entries.
-                let q = if x.aux.back().is_none_or(|a| a.time <= e.time) {
-                    x.aux.len()
-                } else {
-                    x.aux.partition_point(|a| a.time <= e.time)
-                };
-                x.aux.insert(q, Aux { time: e.time, values });
-                if !included {
-                    x.aux_cursor += 1;
-                }
-                aux_at = q;
-            }
-            if jb & s.part != 0
-                && s.baseline_days > 0
-                && let (Some(x), Some(extras)) = (s.extra, &mut self.keys[k].extras)
-            {
-                extras[x]
-                    .ring
-                    .get_or_insert_with(|| Box::new(DayRing::new(s.baseline_days)))
-                    .add(e.time, e.cents);
-            }
-            if let Some((bit, delay, column, _, fifo)) = s.forwarded
-                && jb & bit != 0
-            {
-                let value = match e.direction {
-                    Direction::In => e.cents,
-                    Direction::Out => self.match_outflow(key, fifo, b, bit, delay, column, abs, e),
-                    Direction::None => 0,
-                };
-                let st = &mut self.keys[k];
-                let r = (st.head as usize + (abs - st.base) as usize) * width;
-                st.words[r + BASE_WORDS + column] = value as u64;
-            }
-            if included {
-                self.add_inline(key, j, abs, ev, 1, Move::New(aux_at));
+        if p == live {
+            // Appended (nearly always): only the scenarios the event carries
+            // a bit of. Every other scenario is left as it was, and its
+            // scalars (lines of their own, usually cold) are not read: no
+            // position of it moves (its cursor, floor and first-in-first-out
+            // pointer are at most the old end), and whether the new end
+            // counts as inside its range does not show, since its totals,
+            // scans and evidence all test its bits and the event carries
+            // none.
+            let mut rest = bits & ((1 << FAMILY_BITS) - 1);
+            while rest != 0 {
+                let j = usize::from(self.owner[rest.trailing_zeros() as usize]);
                 let s = &self.scenarios[j];
-                if jb & s.part != 0 && self.scalars[b + KEPT] > s.cap {
-                    // Over the cap: the scenario forgets its oldest events.
-                    while self.scalars[b + KEPT] > self.scenarios[j].cap {
-                        let c = self.scalars[b + CURSOR] as u64;
-                        let old = self.event(key, c);
-                        self.add(key, j, c, old, -1, Move::Forward);
-                        self.scalars[b + CURSOR] += 1;
-                        if old.bits & self.scenarios[j].part != 0 {
-                            self.overflow += 1;
-                        }
-                    }
-                    self.scalars[b + FLOOR] = self.scalars[b + CURSOR];
+                rest &= !s.mask;
+                let jb = bits & s.mask;
+                if jb & s.special == 0 {
+                    self.insert_running(key, j, jb, abs, &ev);
+                } else {
+                    self.insert_scenario(key, j, jb, abs, e, ev, aux);
                 }
+            }
+        } else {
+            for j in 0..self.scenarios.len() {
+                let jb = bits & self.scenarios[j].mask;
+                self.insert_scenario(key, j, jb, abs, e, ev, aux);
             }
         }
+    }
+
+    /// [`Family::insert`] for a scenario `j` the appended event `ev`
+    /// (at `abs`) feeds only running counts and sums of (`jb`, its bits,
+    /// has none of [`Slots::special`]): the scenario's scalars taken as one
+    /// slice, its totals updated from the bits.
+    #[inline(always)]
+    fn insert_running(&mut self, key: u32, j: usize, jb: u32, abs: u64, ev: &Ev) {
+        let s = &self.scenarios[j];
+        let b = key as usize * self.stride + s.off;
+        let record = &mut self.scalars[b..b + s.len];
+        // The first-in-first-out pointer of a forwarded aggregate is at
+        // most the old end: an event appended without the aggregate's bit
+        // does not move it.
+        debug_assert!(s.forwarded.is_none_or(|(.., fifo)| record[fifo] <= abs as i64));
+        let included = ev.time >= record[START] && abs as i64 >= record[CURSOR];
+        if !included {
+            record[CURSOR] += 1;
+            if (abs as i64) < record[FLOOR] {
+                record[FLOOR] += 1;
+            }
+            return;
+        }
+        let mut agg = (jb & s.running_bits) >> s.shift;
+        while agg != 0 {
+            let i = agg.trailing_zeros() as usize;
+            agg &= agg - 1;
+            // An aggregate without a count (or sum) has `u16::MAX` there:
+            // outside the record.
+            if let Some(count) = record.get_mut(usize::from(s.count_at[i])) {
+                *count += 1;
+            }
+            if let Some(sum) = record.get_mut(usize::from(s.sum_at[i])) {
+                *sum += ev.cents;
+            }
+        }
+        if jb & s.part != 0 {
+            record[KEPT] += 1;
+            if record[KEPT] > s.cap {
+                self.drop_over_cap(key, j);
+            }
+        }
+    }
+
+    /// [`Family::insert`] for scenario `j` (`jb`: the event's bits of it),
+    /// whatever the event: out of order, distinct values, forwarded or
+    /// balance aggregates, a baseline. Inlined: a call per scenario of an
+    /// event costs more than the work of a scenario with a few totals.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn insert_scenario(
+        &mut self,
+        key: u32,
+        j: usize,
+        jb: u32,
+        abs: u64,
+        e: NewEvent,
+        ev: Ev,
+        aux: &[[u32; MAX_DISTINCT]],
+    ) {
+        let k = key as usize;
+        let width = self.width;
+        let s = &self.scenarios[j];
+        let b = k * self.stride + s.off;
+        // Positions at or after the insertion shift by one.
+        if let Some((bit, _, _, _, fifo)) = s.forwarded {
+            let inflow = jb & bit != 0 && e.direction == Direction::In;
+            let f = &mut self.scalars[b + fifo];
+            if inflow {
+                *f = (*f).min(abs as i64);
+            } else if (abs as i64) < *f {
+                *f += 1;
+            }
+        }
+        let cursor = self.scalars[b + CURSOR];
+        let included = e.time >= self.scalars[b + START] && abs as i64 >= cursor;
+        if !included {
+            self.scalars[b + CURSOR] += 1;
+            // Only an event inside the region a cap dropped stays
+            // below the floor.
+            if (abs as i64) < self.scalars[b + FLOOR] {
+                self.scalars[b + FLOOR] += 1;
+            }
+        }
+        if jb == 0 {
+            return;
+        }
+        let mut aux_at = 0;
+        // Distinct values go to the side queue at the same place.
+        if jb & s.distinct_bits != 0
+            && let (Some(x), Some(extras)) = (s.extra, &mut self.keys[k].extras)
+        {
+            let x = &mut extras[x];
+            let values = aux.get(j).copied().unwrap_or([u32::MAX; MAX_DISTINCT]);
+            // In order (the common case): at the end, without the
+            // binary search's reads of older, cold entries.
+            let q = if x.aux.back().is_none_or(|a| a.time <= e.time) {
+                x.aux.len()
+            } else {
+                x.aux.partition_point(|a| a.time <= e.time)
+            };
+            x.aux.insert(q, Aux { time: e.time, values });
+            if !included {
+                x.aux_cursor += 1;
+            }
+            aux_at = q;
+        }
+        if jb & s.part != 0
+            && s.baseline_days > 0
+            && let (Some(x), Some(extras)) = (s.extra, &mut self.keys[k].extras)
+        {
+            extras[x]
+                .ring
+                .get_or_insert_with(|| Box::new(DayRing::new(s.baseline_days)))
+                .add(e.time, e.cents);
+        }
+        if let Some((bit, delay, column, _, fifo)) = s.forwarded
+            && jb & bit != 0
+        {
+            let value = match e.direction {
+                Direction::In => e.cents,
+                Direction::Out => self.match_outflow(key, fifo, b, bit, delay, column, abs, e),
+                Direction::None => 0,
+            };
+            let st = &mut self.keys[k];
+            let r = (st.head as usize + (abs - st.base) as usize) * width;
+            st.words[r + BASE_WORDS + column] = value as u64;
+        }
+        if included {
+            self.add_inline(key, j, abs, ev, 1, Move::New(aux_at));
+            let s = &self.scenarios[j];
+            if jb & s.part != 0 && self.scalars[b + KEPT] > s.cap {
+                self.drop_over_cap(key, j);
+            }
+        }
+    }
+
+    /// Over the cap: scenario `j` forgets its oldest events on `key`.
+    fn drop_over_cap(&mut self, key: u32, j: usize) {
+        let b = key as usize * self.stride + self.scenarios[j].off;
+        while self.scalars[b + KEPT] > self.scenarios[j].cap {
+            let c = self.scalars[b + CURSOR] as u64;
+            let old = self.event(key, c);
+            self.add(key, j, c, old, -1, Move::Forward);
+            self.scalars[b + CURSOR] += 1;
+            if old.bits & self.scenarios[j].part != 0 {
+                self.overflow += 1;
+            }
+        }
+        self.scalars[b + FLOOR] = self.scalars[b + CURSOR];
     }
 
     /// Matches an outflow against the oldest inflows still within `delay`

@@ -300,6 +300,18 @@ impl WindowClock {
         }
     }
 
+    /// How far before `watermark - lateness` [`WindowClock::retain_from`]
+    /// is for a window of fixed length (a sliding window, a single
+    /// transaction); `None` for a calendar window, whose retention start
+    /// depends on where the time falls.
+    pub fn retention_span(&self) -> Option<i64> {
+        match &self.kind {
+            WindowKind::Transaction => Some(0),
+            WindowKind::Sliding { length } => Some(length - 1),
+            _ => None,
+        }
+    }
+
     /// The oldest event time a state must keep when the watermark is
     /// `watermark` and events may be up to `lateness` behind it.
     pub fn retain_from(&mut self, watermark: i64, lateness: i64) -> i64 {
