@@ -587,6 +587,28 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// A fixed-length window's retention start is its span before
+    /// `watermark - lateness`, as the engine computes a family's oldest.
+    #[test]
+    fn retention_span_agrees_with_retain_from() {
+        let kinds = [
+            WindowKind::Transaction,
+            WindowKind::Sliding { length: 1 },
+            WindowKind::Sliding { length: 7 * DAY },
+            WindowKind::Tumbling { length: DAY, origin: 0 },
+        ];
+        for kind in kinds {
+            let mut clock = WindowClock::new(kind.clone());
+            for (watermark, lateness) in [(1_740_000_000_000, 0), (1_740_000_123_456, HOUR)] {
+                let want = clock.retain_from(watermark, lateness);
+                match clock.retention_span() {
+                    Some(span) => assert_eq!(watermark - lateness - span, want, "{kind:?}"),
+                    None => assert!(matches!(kind, WindowKind::Tumbling { .. }), "{kind:?}"),
+                }
+            }
+        }
+    }
+
     #[test]
     fn durations() {
         fn check(text: &str, expected: Result<i64, ()>) {
