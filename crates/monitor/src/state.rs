@@ -698,13 +698,13 @@ impl Family {
                 if jb & s.special == 0 {
                     self.insert_running(key, j, jb, abs, &ev);
                 } else {
-                    self.insert_scenario(key, j, jb, abs, e, ev, aux);
+                    self.insert_scenario::<true>(key, j, jb, abs, e, ev, aux);
                 }
             }
         } else {
             for j in 0..self.scenarios.len() {
                 let jb = bits & self.scenarios[j].mask;
-                self.insert_scenario(key, j, jb, abs, e, ev, aux);
+                self.insert_scenario::<false>(key, j, jb, abs, e, ev, aux);
             }
         }
     }
@@ -755,9 +755,10 @@ impl Family {
     /// whatever the event: out of order, distinct values, forwarded or
     /// balance aggregates, a baseline. Inlined: a call per scenario of an
     /// event costs more than the work of a scenario with a few totals.
+    /// `APPENDED`: the event went at the end of the buffer.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
-    fn insert_scenario(
+    fn insert_scenario<const APPENDED: bool>(
         &mut self,
         key: u32,
         j: usize,
@@ -771,8 +772,15 @@ impl Family {
         let width = self.width;
         let s = &self.scenarios[j];
         let b = k * self.stride + s.off;
-        // Positions at or after the insertion shift by one.
-        if let Some((bit, _, _, _, fifo)) = s.forwarded {
+        // Positions at or after the insertion shift by one. The end
+        // moves no first-in-first-out pointer: it is at most the old end,
+        // which an inflow there does not move back.
+        debug_assert!(
+            !APPENDED || s.forwarded.is_none_or(|(.., fifo)| self.scalars[b + fifo] <= abs as i64)
+        );
+        if let Some((bit, _, _, _, fifo)) = s.forwarded
+            && !APPENDED
+        {
             let inflow = jb & bit != 0 && e.direction == Direction::In;
             let f = &mut self.scalars[b + fifo];
             if inflow {
@@ -808,7 +816,11 @@ impl Family {
             } else {
                 x.aux.partition_point(|a| a.time <= e.time)
             };
-            x.aux.insert(q, Aux { time: e.time, values });
+            if q == x.aux.len() {
+                x.aux.push_back(Aux { time: e.time, values });
+            } else {
+                x.aux.insert(q, Aux { time: e.time, values });
+            }
             if !included {
                 x.aux_cursor += 1;
             }
