@@ -35,7 +35,7 @@ use vigia_model::calendar::civil_from_days;
 use vigia_model::{Alert, AlertSeverity, Party, Transaction};
 
 use crate::error::{Error, Result};
-use crate::expr::{Expr, Operand, Operands, Polarity, ProfileValue, Values};
+use crate::expr::{Condition, Expr, Operand, Operands, Polarity, ProfileValue, Values};
 use crate::facts::{Atoms, Env, Facts, Profile, Profiles, Test, nonempty, side_party, trim};
 use crate::graph::{AccountId, Detection, Edge, GraphEngine, Typology};
 use crate::intern::Interner;
@@ -321,6 +321,8 @@ struct Plan {
     /// it reads (it grows with them, and they only shrink as time passes):
     /// a scenario whose event leaves them unchanged need not evaluate it.
     skippable: bool,
+    /// The condition, compiled for evaluation.
+    condition: Condition,
     /// The conjuncts of a condition that is a chain of `and`s (empty
     /// otherwise), evaluated in order so that the first false one can be
     /// remembered: while it stays false the condition does.
@@ -333,7 +335,7 @@ struct Plan {
 /// One conjunct of a condition `a and b and ...`.
 #[derive(Debug)]
 struct Conjunct {
-    expr: Expr,
+    condition: Condition,
     /// Aggregate bits (unshifted) it reads.
     aggs: u32,
     /// It cannot become true without a change to an aggregate it reads
@@ -1042,6 +1044,10 @@ pub struct Monitor {
     // Scratch reused across transactions (no allocation per transaction
     // on the hot path).
     scratch: Scratch,
+    /// The aggregate values an evaluation has computed ([`Lazy::known`]
+    /// says which), kept here so that an evaluation does not clear an
+    /// array first.
+    aggregate_values: [f64; MAX_AGGREGATES],
     key_buf: String,
     /// What the look-ahead of [`Monitor::process_batch`] found for the
     /// transaction being processed and the next two (slot = index in the
@@ -1152,7 +1158,7 @@ impl Monitor {
                             .into_iter()
                             .map(|c| {
                                 let (aggs, skippable) = condition_shape(s, c, &pack.reference);
-                                Conjunct { expr: c.clone(), aggs, skippable }
+                                Conjunct { condition: Condition::of(c), aggs, skippable }
                             })
                             .collect()
                     } else {
@@ -1184,6 +1190,7 @@ impl Monitor {
                         evidence,
                         condition_aggs,
                         skippable,
+                        condition: Condition::of(&s.condition),
                         conjuncts,
                         start: 0,
                         start_seq: u64::MAX,
@@ -1285,6 +1292,7 @@ impl Monitor {
             sweep_at: (0, 0),
             swept: 0,
             scratch: Scratch::default(),
+            aggregate_values: [0.0; MAX_AGGREGATES],
             key_buf: String::new(),
             ahead: std::array::from_fn(|_| Ahead {
                 keys: vec![Hint::Unread; hints],
@@ -2063,7 +2071,6 @@ impl Monitor {
         };
         let range = self.families[f].state.query(key, j, start, ctx.time);
         let n = self.pack.scenarios[s].aggregates.len();
-        let subject_profile = self.profiles.get(side_account(ctx, Side::Subject, dir));
         let mut lazy = Lazy {
             family: &self.families[f].state,
             aggregates: &self.pack.scenarios[s].aggregates,
@@ -2075,18 +2082,19 @@ impl Monitor {
             amount: ctx.usd,
             thresholds: &self.pack.scenarios[s].thresholds,
             pack_thresholds: &self.derive.thresholds,
-            profile: subject_profile,
+            profiles: &self.profiles,
+            subject: side_account(ctx, Side::Subject, dir),
             scratch: &mut self.scratch,
-            values: [0.0; MAX_AGGREGATES],
+            values: &mut self.aggregate_values,
             known: 0,
         };
         let conjuncts = &self.plans[p].conjuncts;
         if conjuncts.is_empty() {
-            if !self.pack.scenarios[s].condition.holds_with(&mut lazy) {
+            if !self.plans[p].condition.holds(&mut lazy) {
                 self.families[f].state.set_last_held(key, j, false);
                 return;
             }
-        } else if let Some(k) = conjuncts.iter().position(|c| !c.expr.holds_with(&mut lazy)) {
+        } else if let Some(k) = conjuncts.iter().position(|c| !c.condition.holds(&mut lazy)) {
             // `a and b` is `a` then `b` with the same short circuit: the
             // same operands read, the same answer.
             if conjuncts[k].skippable {
@@ -2099,7 +2107,7 @@ impl Monitor {
         for i in 0..n {
             lazy.aggregate(i as u8);
         }
-        let values = lazy.values;
+        let values = *lazy.values;
         let fam = &mut self.families[f];
         fam.state.set_last_held(key, j, true);
         if ctx.time <= fam.state.open_until(key, j) {
@@ -2726,9 +2734,14 @@ struct Lazy<'a> {
     /// values in force at the event time).
     thresholds: &'a [usize],
     pack_thresholds: &'a [f64],
-    profile: Option<&'a Profile>,
+    /// The subject's profile is looked up only by a condition that reads
+    /// it.
+    profiles: &'a Profiles,
+    subject: Option<AccountId>,
     scratch: &'a mut Scratch,
-    values: [f64; MAX_AGGREGATES],
+    /// Aggregate `i`'s value when bit `i` of `known` is set (anything
+    /// otherwise).
+    values: &'a mut [f64; MAX_AGGREGATES],
     known: u16,
 }
 
@@ -2772,7 +2785,7 @@ impl Operands for Lazy<'_> {
     }
 
     fn profile(&self, value: ProfileValue) -> f64 {
-        profile_value(self.profile, value)
+        profile_value(self.profiles.get(self.subject), value)
     }
 }
 
