@@ -303,6 +303,8 @@ enum Rule {
 #[derive(Debug)]
 struct Plan {
     scenario: usize,
+    /// The scenario's filter (a copy, read with the plan).
+    test: Test,
     clock: WindowClock,
     /// Distinct aggregates: (aggregate, field, slot).
     distinct: Vec<(usize, Field, usize)>,
@@ -1182,6 +1184,7 @@ impl Monitor {
                     }
                     plans.push(Plan {
                         scenario: i,
+                        test: s.test,
                         clock: WindowClock::new(s.window.clone()),
                         distinct,
                         aggregate_tests,
@@ -1962,49 +1965,42 @@ impl Monitor {
         let mut bits = 0u32;
         let mut participants = 0u32;
         let mut rest = candidates;
+        // Borrowed once, not looked up again per scenario.
+        let Monitor { families, plans, pack, derive, profiles, values, .. } = self;
+        let fam = &mut families[f];
+        let reference = &pack.reference;
         while rest != 0 {
             let j = rest.trailing_zeros() as usize;
             rest &= rest - 1;
-            let p = self.families[f].plans[j];
-            let s = self.plans[p].scenario;
-            let scenario = &self.pack.scenarios[s];
-            if !passes(
-                &mut self.derive,
-                &self.pack.reference,
-                &self.profiles,
-                ctx,
-                &scenario.test,
-                dir,
-            ) {
+            let plan = &plans[fam.plans[j]];
+            if !passes(derive, reference, profiles, ctx, &plan.test, dir) {
                 continue;
             }
             let mut mask = 0u32;
-            for (test, aggregates) in &self.plans[p].aggregate_tests {
-                if passes(&mut self.derive, &self.pack.reference, &self.profiles, ctx, test, dir) {
+            for (test, aggregates) in &plan.aggregate_tests {
+                if passes(derive, reference, profiles, ctx, test, dir) {
                     mask |= aggregates;
                 }
             }
             let mut aux = [u32::MAX; MAX_DISTINCT];
-            for &(i, field, slot) in &self.plans[p].distinct {
+            for &(i, field, slot) in &plan.distinct {
                 if mask & (1 << i) == 0 {
                     continue;
                 }
-                match field_value(&self.profiles, ctx, field, dir) {
-                    Some(v) => aux[slot] = self.values.intern(v),
+                match field_value(profiles, ctx, field, dir) {
+                    Some(v) => aux[slot] = values.intern(v),
                     None => mask &= !(1 << i),
                 }
             }
-            let plan = &self.plans[p];
             // An event no aggregate counts can neither change a total nor
             // complete a pattern: keep it out (unless a baseline counts
             // every event).
             if mask == 0 && plan.has_aggregates && !plan.baseline {
                 continue;
             }
-            let slots = &self.families[f].state.scenarios[j];
+            let slots = &fam.state.scenarios[j];
             bits |= (mask << slots.shift) | slots.part;
             participants |= 1 << j;
-            let fam = &mut self.families[f];
             fam.aux[j] = aux;
             fam.bits[j] = mask;
         }
