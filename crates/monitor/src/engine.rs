@@ -2055,48 +2055,52 @@ impl Monitor {
         ctx: &Ctx<'_>,
         alerts: &mut Vec<Alert>,
     ) {
-        let p = self.families[f].plans[j];
-        let s = self.plans[p].scenario;
-        let start = {
-            let plan = &mut self.plans[p];
-            if plan.start_seq != ctx.seq {
-                plan.start = plan.clock.start(ctx.time);
-                plan.start_seq = ctx.seq;
-            }
-            plan.start
-        };
-        let range = self.families[f].state.query(key, j, start, ctx.time);
-        let n = self.pack.scenarios[s].aggregates.len();
+        // Borrowed once for the condition, which is false nearly always.
+        let Monitor { families, plans, pack, derive, profiles, scratch, aggregate_values, .. } =
+            self;
+        let fam = &mut families[f];
+        let p = fam.plans[j];
+        let plan = &mut plans[p];
+        let s = plan.scenario;
+        if plan.start_seq != ctx.seq {
+            plan.start = plan.clock.start(ctx.time);
+            plan.start_seq = ctx.seq;
+        }
+        let plan = &*plan;
+        let start = plan.start;
+        let range = fam.state.query(key, j, start, ctx.time);
+        let scenario = &pack.scenarios[s];
+        let n = scenario.aggregates.len();
         let mut lazy = Lazy {
-            family: &self.families[f].state,
-            aggregates: &self.pack.scenarios[s].aggregates,
+            family: &fam.state,
+            aggregates: &scenario.aggregates,
             key,
             j,
             range,
             start,
             t: ctx.time,
             amount: ctx.usd,
-            thresholds: &self.pack.scenarios[s].thresholds,
-            pack_thresholds: &self.derive.thresholds,
-            profiles: &self.profiles,
+            thresholds: &scenario.thresholds,
+            pack_thresholds: &derive.thresholds,
+            profiles,
             subject: side_account(ctx, Side::Subject, dir),
-            scratch: &mut self.scratch,
-            values: &mut self.aggregate_values,
+            scratch,
+            values: aggregate_values,
             known: 0,
         };
-        let conjuncts = &self.plans[p].conjuncts;
+        let conjuncts = &plan.conjuncts;
         if conjuncts.is_empty() {
-            if !self.plans[p].condition.holds(&mut lazy) {
-                self.families[f].state.set_last_held(key, j, false);
+            if !plan.condition.holds(&mut lazy) {
+                fam.state.set_last_held(key, j, false);
                 return;
             }
         } else if let Some(k) = conjuncts.iter().position(|c| !c.condition.holds(&mut lazy)) {
             // `a and b` is `a` then `b` with the same short circuit: the
             // same operands read, the same answer.
             if conjuncts[k].skippable {
-                self.families[f].state.set_failed_conjunct(key, j, k);
+                fam.state.set_failed_conjunct(key, j, k);
             } else {
-                self.families[f].state.set_last_held(key, j, false);
+                fam.state.set_last_held(key, j, false);
             }
             return;
         }
@@ -2104,7 +2108,6 @@ impl Monitor {
             lazy.aggregate(i as u8);
         }
         let values = *lazy.values;
-        let fam = &mut self.families[f];
         fam.state.set_last_held(key, j, true);
         if ctx.time <= fam.state.open_until(key, j) {
             self.stats.suppressed[s] += 1;
