@@ -35,7 +35,7 @@ use vigia_model::calendar::civil_from_days;
 use vigia_model::{Alert, AlertSeverity, Party, Transaction};
 
 use crate::error::{Error, Result};
-use crate::expr::{Expr, Operand, Operands, Polarity, ProfileValue, Values};
+use crate::expr::{Condition, Expr, Operand, Operands, Polarity, ProfileValue, Values};
 use crate::facts::{Atoms, Env, Facts, Profile, Profiles, Test, nonempty, side_party, trim};
 use crate::graph::{AccountId, Detection, Edge, GraphEngine, Typology};
 use crate::intern::Interner;
@@ -303,6 +303,8 @@ enum Rule {
 #[derive(Debug)]
 struct Plan {
     scenario: usize,
+    /// The scenario's filter (a copy, read with the plan).
+    test: Test,
     clock: WindowClock,
     /// Distinct aggregates: (aggregate, field, slot).
     distinct: Vec<(usize, Field, usize)>,
@@ -321,6 +323,8 @@ struct Plan {
     /// it reads (it grows with them, and they only shrink as time passes):
     /// a scenario whose event leaves them unchanged need not evaluate it.
     skippable: bool,
+    /// The condition, compiled for evaluation.
+    condition: Condition,
     /// The conjuncts of a condition that is a chain of `and`s (empty
     /// otherwise), evaluated in order so that the first false one can be
     /// remembered: while it stays false the condition does.
@@ -333,7 +337,7 @@ struct Plan {
 /// One conjunct of a condition `a and b and ...`.
 #[derive(Debug)]
 struct Conjunct {
-    expr: Expr,
+    condition: Condition,
     /// Aggregate bits (unshifted) it reads.
     aggs: u32,
     /// It cannot become true without a change to an aggregate it reads
@@ -1049,6 +1053,10 @@ pub struct Monitor {
     // Scratch reused across transactions (no allocation per transaction
     // on the hot path).
     scratch: Scratch,
+    /// The aggregate values an evaluation has computed ([`Lazy::known`]
+    /// says which), kept here so that an evaluation does not clear an
+    /// array first.
+    aggregate_values: [f64; MAX_AGGREGATES],
     key_buf: String,
     /// What the look-ahead of [`Monitor::process_batch`] found for the
     /// transaction being processed and the next two (slot = index in the
@@ -1162,7 +1170,7 @@ impl Monitor {
                             .into_iter()
                             .map(|c| {
                                 let (aggs, skippable) = condition_shape(s, c, &pack.reference);
-                                Conjunct { expr: c.clone(), aggs, skippable }
+                                Conjunct { condition: Condition::of(c), aggs, skippable }
                             })
                             .collect()
                     } else {
@@ -1186,6 +1194,7 @@ impl Monitor {
                     }
                     plans.push(Plan {
                         scenario: i,
+                        test: s.test,
                         clock: WindowClock::new(s.window.clone()),
                         distinct,
                         aggregate_tests,
@@ -1194,6 +1203,7 @@ impl Monitor {
                         evidence,
                         condition_aggs,
                         skippable,
+                        condition: Condition::of(&s.condition),
                         conjuncts,
                         start: 0,
                         start_seq: u64::MAX,
@@ -1301,6 +1311,7 @@ impl Monitor {
             sweep_at: (0, 0),
             swept: 0,
             scratch: Scratch::default(),
+            aggregate_values: [0.0; MAX_AGGREGATES],
             key_buf: String::new(),
             ahead: std::array::from_fn(|_| Ahead {
                 keys: vec![Hint::Unread; hints],
@@ -2000,49 +2011,42 @@ impl Monitor {
         let mut bits = 0u32;
         let mut participants = 0u32;
         let mut rest = candidates;
+        // Borrowed once, not looked up again per scenario.
+        let Monitor { families, plans, pack, derive, profiles, values, .. } = self;
+        let fam = &mut families[f];
+        let reference = &pack.reference;
         while rest != 0 {
             let j = rest.trailing_zeros() as usize;
             rest &= rest - 1;
-            let p = self.families[f].plans[j];
-            let s = self.plans[p].scenario;
-            let scenario = &self.pack.scenarios[s];
-            if !passes(
-                &mut self.derive,
-                &self.pack.reference,
-                &self.profiles,
-                ctx,
-                &scenario.test,
-                dir,
-            ) {
+            let plan = &plans[fam.plans[j]];
+            if !passes(derive, reference, profiles, ctx, &plan.test, dir) {
                 continue;
             }
             let mut mask = 0u32;
-            for (test, aggregates) in &self.plans[p].aggregate_tests {
-                if passes(&mut self.derive, &self.pack.reference, &self.profiles, ctx, test, dir) {
+            for (test, aggregates) in &plan.aggregate_tests {
+                if passes(derive, reference, profiles, ctx, test, dir) {
                     mask |= aggregates;
                 }
             }
             let mut aux = [u32::MAX; MAX_DISTINCT];
-            for &(i, field, slot) in &self.plans[p].distinct {
+            for &(i, field, slot) in &plan.distinct {
                 if mask & (1 << i) == 0 {
                     continue;
                 }
-                match field_value(&self.profiles, ctx, field, dir) {
-                    Some(v) => aux[slot] = self.values.intern(v),
+                match field_value(profiles, ctx, field, dir) {
+                    Some(v) => aux[slot] = values.intern(v),
                     None => mask &= !(1 << i),
                 }
             }
-            let plan = &self.plans[p];
             // An event no aggregate counts can neither change a total nor
             // complete a pattern: keep it out (unless a baseline counts
             // every event).
             if mask == 0 && plan.has_aggregates && !plan.baseline {
                 continue;
             }
-            let slots = &self.families[f].state.scenarios[j];
+            let slots = &fam.state.scenarios[j];
             bits |= (mask << slots.shift) | slots.part;
             participants |= 1 << j;
-            let fam = &mut self.families[f];
             fam.aux[j] = aux;
             fam.bits[j] = mask;
         }
@@ -2102,56 +2106,59 @@ impl Monitor {
         ctx: &Ctx<'_>,
         alerts: &mut Vec<Alert>,
     ) {
-        let p = self.families[f].plans[j];
-        let s = self.plans[p].scenario;
-        let start = {
-            let plan = &mut self.plans[p];
-            if plan.start_seq != ctx.seq {
-                plan.start = plan.clock.start(ctx.time);
-                plan.start_seq = ctx.seq;
-            }
-            plan.start
-        };
-        let range = self.families[f].state.query(key, j, start, ctx.time);
-        let n = self.pack.scenarios[s].aggregates.len();
-        let subject_profile = self.profiles.get(side_account(ctx, Side::Subject, dir));
+        // Borrowed once for the condition, which is false nearly always.
+        let Monitor { families, plans, pack, derive, profiles, scratch, aggregate_values, .. } =
+            self;
+        let fam = &mut families[f];
+        let p = fam.plans[j];
+        let plan = &mut plans[p];
+        let s = plan.scenario;
+        if plan.start_seq != ctx.seq {
+            plan.start = plan.clock.start(ctx.time);
+            plan.start_seq = ctx.seq;
+        }
+        let plan = &*plan;
+        let start = plan.start;
+        let range = fam.state.query(key, j, start, ctx.time);
+        let scenario = &pack.scenarios[s];
+        let n = scenario.aggregates.len();
         let mut lazy = Lazy {
-            family: &self.families[f].state,
-            aggregates: &self.pack.scenarios[s].aggregates,
+            family: &fam.state,
+            aggregates: &scenario.aggregates,
             key,
             j,
             range,
             start,
             t: ctx.time,
             amount: ctx.usd,
-            thresholds: &self.pack.scenarios[s].thresholds,
-            pack_thresholds: &self.derive.thresholds,
-            profile: subject_profile,
-            scratch: &mut self.scratch,
-            values: [0.0; MAX_AGGREGATES],
+            thresholds: &scenario.thresholds,
+            pack_thresholds: &derive.thresholds,
+            profiles,
+            subject: side_account(ctx, Side::Subject, dir),
+            scratch,
+            values: aggregate_values,
             known: 0,
         };
-        let conjuncts = &self.plans[p].conjuncts;
+        let conjuncts = &plan.conjuncts;
         if conjuncts.is_empty() {
-            if !self.pack.scenarios[s].condition.holds_with(&mut lazy) {
-                self.families[f].state.set_last_held(key, j, false);
+            if !plan.condition.holds(&mut lazy) {
+                fam.state.set_last_held(key, j, false);
                 return;
             }
-        } else if let Some(k) = conjuncts.iter().position(|c| !c.expr.holds_with(&mut lazy)) {
+        } else if let Some(k) = conjuncts.iter().position(|c| !c.condition.holds(&mut lazy)) {
             // `a and b` is `a` then `b` with the same short circuit: the
             // same operands read, the same answer.
             if conjuncts[k].skippable {
-                self.families[f].state.set_failed_conjunct(key, j, k);
+                fam.state.set_failed_conjunct(key, j, k);
             } else {
-                self.families[f].state.set_last_held(key, j, false);
+                fam.state.set_last_held(key, j, false);
             }
             return;
         }
         for i in 0..n {
             lazy.aggregate(i as u8);
         }
-        let values = lazy.values;
-        let fam = &mut self.families[f];
+        let values = *lazy.values;
         fam.state.set_last_held(key, j, true);
         if ctx.time <= fam.state.open_until(key, j) {
             self.stats.suppressed[s] += 1;
@@ -2777,9 +2784,14 @@ struct Lazy<'a> {
     /// values in force at the event time).
     thresholds: &'a [usize],
     pack_thresholds: &'a [f64],
-    profile: Option<&'a Profile>,
+    /// The subject's profile is looked up only by a condition that reads
+    /// it.
+    profiles: &'a Profiles,
+    subject: Option<AccountId>,
     scratch: &'a mut Scratch,
-    values: [f64; MAX_AGGREGATES],
+    /// Aggregate `i`'s value when bit `i` of `known` is set (anything
+    /// otherwise).
+    values: &'a mut [f64; MAX_AGGREGATES],
     known: u16,
 }
 
@@ -2823,7 +2835,7 @@ impl Operands for Lazy<'_> {
     }
 
     fn profile(&self, value: ProfileValue) -> f64 {
-        profile_value(self.profile, value)
+        profile_value(self.profiles.get(self.subject), value)
     }
 }
 

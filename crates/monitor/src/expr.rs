@@ -239,6 +239,17 @@ impl Expr {
         }
     }
 
+    /// The operands of a chain of `op` (`and` or `or`), left to right.
+    fn chain<'e>(&'e self, op: BinOp, out: &mut Vec<&'e Expr>) {
+        match self {
+            Expr::Binary(o, a, b) if *o == op => {
+                a.chain(op, out);
+                b.chain(op, out);
+            }
+            _ => out.push(self),
+        }
+    }
+
     /// The same expression with threshold `i` renamed `map[i]`.
     pub(crate) fn remap_thresholds(&self, map: &[usize]) -> Expr {
         match self {
@@ -312,6 +323,138 @@ impl Expr {
                     a.walk(Polarity::Both, seen);
                 }
             }
+        }
+    }
+}
+
+/// A condition compiled for the window scenarios' evaluation loop: the
+/// shapes conditions are written in (`aggregate OP threshold`, `a >= 0.7 *
+/// b`, chains of `and` and `or` of them) as flat variants, so that
+/// evaluating `n >= 3` is one match and two operand reads instead of three
+/// levels of the tree walk. Anything else stays a tree. It reads the same
+/// operands in the same order as [`Expr::holds_with`] and gives the same
+/// answer, bit for bit (test `conditions_answer_as_their_trees`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Condition {
+    Constant(bool),
+    Compare(Compare),
+    /// Every part holds (`a and b and ...`, flattened), left to right.
+    All(Box<[Condition]>),
+    /// Some part holds (`a or b or ...`, flattened), left to right.
+    Any(Box<[Condition]>),
+    Not(Box<Condition>),
+    Tree(Expr),
+}
+
+/// `left OP right` with a comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Compare {
+    op: BinOp,
+    left: Term,
+    right: Term,
+}
+
+/// A side of a compiled comparison.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Term {
+    Number(f64),
+    Operand(Operand),
+    /// `k * operand`, the number written first (`0.7 * cash_in`).
+    Scaled(f64, Operand),
+}
+
+fn read<O: Operands>(operand: Operand, v: &mut O) -> f64 {
+    match operand {
+        Operand::Aggregate(i) => v.aggregate(i),
+        Operand::Amount => v.amount(),
+        Operand::Threshold(i) => v.threshold(i),
+        Operand::Profile(p) => v.profile(p),
+    }
+}
+
+impl Term {
+    fn of(e: &Expr) -> Option<Term> {
+        match e {
+            Expr::Number(n) => Some(Term::Number(*n)),
+            Expr::Operand(o) => Some(Term::Operand(*o)),
+            Expr::Binary(BinOp::Mul, k, o) => match (&**k, &**o) {
+                (Expr::Number(k), Expr::Operand(o)) => Some(Term::Scaled(*k, *o)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn value<O: Operands>(self, v: &mut O) -> f64 {
+        match self {
+            Term::Number(n) => n,
+            Term::Operand(o) => read(o, v),
+            // As the tree: the number, then the operand, multiplied.
+            Term::Scaled(k, o) => k * read(o, v),
+        }
+    }
+}
+
+impl Compare {
+    #[inline]
+    fn holds<O: Operands>(&self, v: &mut O) -> bool {
+        let x = self.left.value(v);
+        let y = self.right.value(v);
+        match self.op {
+            BinOp::Lt => x < y,
+            BinOp::Le => x <= y,
+            BinOp::Gt => x > y,
+            BinOp::Ge => x >= y,
+            BinOp::Eq => x == y,
+            BinOp::Ne => x != y && !x.is_nan() && !y.is_nan(),
+            _ => false,
+        }
+    }
+}
+
+impl Condition {
+    /// Compiles a condition.
+    pub(crate) fn of(e: &Expr) -> Condition {
+        match e {
+            Expr::Number(n) => Condition::Constant(truth(*n)),
+            Expr::Not(inner) => Condition::Not(Box::new(Condition::of(inner))),
+            Expr::Binary(op @ (BinOp::And | BinOp::Or), ..) => {
+                let mut parts = Vec::new();
+                e.chain(*op, &mut parts);
+                let parts: Box<[Condition]> = parts.into_iter().map(Condition::of).collect();
+                if *op == BinOp::And { Condition::All(parts) } else { Condition::Any(parts) }
+            }
+            Expr::Binary(
+                op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne),
+                a,
+                b,
+            ) => match (Term::of(a), Term::of(b)) {
+                (Some(left), Some(right)) => Condition::Compare(Compare { op: *op, left, right }),
+                _ => Condition::Tree(e.clone()),
+            },
+            _ => Condition::Tree(e.clone()),
+        }
+    }
+
+    /// Whether it holds, reading operands on demand. A comparison, the
+    /// most common conjunct, is answered where it is asked.
+    #[inline]
+    pub(crate) fn holds<O: Operands>(&self, v: &mut O) -> bool {
+        match self {
+            Condition::Compare(c) => c.holds(v),
+            _ => self.holds_compound(v),
+        }
+    }
+
+    fn holds_compound<O: Operands>(&self, v: &mut O) -> bool {
+        match self {
+            Condition::Compare(c) => c.holds(v),
+            Condition::All(parts) => parts.iter().all(|c| c.holds(v)),
+            Condition::Any(parts) => parts.iter().any(|c| c.holds(v)),
+            Condition::Constant(b) => *b,
+            Condition::Not(c) => !c.holds(v),
+            Condition::Tree(e) => e.holds_with(v),
         }
     }
 }
@@ -666,5 +809,81 @@ mod tests {
             let parts = conjuncts.iter().all(|c| c.holds_with(&mut v));
             assert_eq!(parts, e.holds(&values), "{aggregates:?}");
         }
+    }
+
+    /// Records the aggregates read, in order.
+    struct Reads<'a> {
+        values: Values<'a>,
+        read: Vec<u8>,
+    }
+
+    impl Operands for Reads<'_> {
+        fn aggregate(&mut self, i: u8) -> f64 {
+            self.read.push(i);
+            self.values.aggregate(i)
+        }
+
+        fn amount(&self) -> f64 {
+            self.values.amount
+        }
+
+        fn threshold(&self, i: u16) -> f64 {
+            self.values.threshold(i)
+        }
+    }
+
+    /// A compiled condition reads the same aggregates in the same order as
+    /// its tree and gives the same answer, NaN thresholds included.
+    #[test]
+    fn conditions_answer_as_their_trees() {
+        let names = ["a", "b", "c", "d"];
+        let texts = [
+            "a >= 2 and (b > 1 or c >= 3) and d > 0 and (a > 1 and c > 0)",
+            "a >= 2 or b > t or (c >= 3 and d < 2)",
+            "a > t or b > t",
+            "a >= t and b >= 0.7 * a",
+            "a >= 2 and b > 3 * c and c < 0.5 * t",
+            "a == 2 or b != c or c != t",
+            "a <= 1 and b < 2 or not (c >= 2)",
+            "(a > 0 and b >= 2 and (b - a) / max(c, 1) >= 1) or (d >= 2 and c >= 0.3 * d)",
+            "true",
+            "false or a >= 3",
+            "a",
+            "not not (a >= 1 and b >= 1)",
+            "a * 2 >= b and 2 * a >= b and amount >= 1",
+            "-a < b or a - b >= 1",
+        ];
+        let thresholds = [[2.0], [f64::NAN]];
+        for text in texts {
+            let e = parse(text, |name| match name {
+                "t" => Some(Operand::Threshold(0)),
+                "amount" => Some(Operand::Amount),
+                _ => names.iter().position(|n| *n == name).map(|i| Operand::Aggregate(i as u8)),
+            })
+            .unwrap();
+            let compiled = Condition::of(&e);
+            for t in &thresholds {
+                for bits in 0..256u32 {
+                    let aggregates: Vec<f64> =
+                        (0..4).map(|i| f64::from((bits >> (2 * i)) & 3)).collect();
+                    let values = || Values { aggregates: &aggregates, amount: 1.5, thresholds: t };
+                    let mut tree = Reads { values: values(), read: Vec::new() };
+                    let mut flat = Reads { values: values(), read: Vec::new() };
+                    let want = e.holds_with(&mut tree);
+                    assert_eq!(compiled.holds(&mut flat), want, "{text} {aggregates:?} {t:?}");
+                    assert_eq!(flat.read, tree.read, "{text} {aggregates:?} {t:?}");
+                }
+            }
+        }
+        let shape = |text: &str| {
+            let e = parse(text, |name| {
+                names.iter().position(|n| *n == name).map(|i| Operand::Aggregate(i as u8))
+            })
+            .unwrap();
+            Condition::of(&e)
+        };
+        assert!(matches!(shape("a >= 2 and b >= 0.7 * a"), Condition::All(p) if p.len() == 2
+            && p.iter().all(|c| matches!(c, Condition::Compare(_)))));
+        assert!(matches!(shape("(a - b) / 2 >= 1"), Condition::Tree(_)));
     }
 }

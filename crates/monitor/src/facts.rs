@@ -14,7 +14,7 @@
 
 use vigia_model::{Party, PlaceKind, Transaction};
 
-use crate::expr::{Expr, Operands};
+use crate::expr::{Condition, Expr, Operands};
 use crate::graph::AccountId;
 use crate::profile::CustomerKind;
 use crate::reference::ReferenceData;
@@ -24,8 +24,10 @@ use crate::window::Direction;
 /// One predicate over a transaction (and, for sided atoms, a direction).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Atom {
-    /// An amount test; thresholds are the pack's (remapped) indexes.
-    Amount(Expr),
+    /// An amount test; thresholds are the pack's (remapped) indexes. The
+    /// expression (which deduplicates atoms) and its compiled form (which
+    /// evaluates them).
+    Amount(Expr, Condition),
     Country {
         side: Side,
         set: CountrySet,
@@ -81,7 +83,7 @@ impl Atom {
             | Atom::SubjectList(_)
             | Atom::ThirdParty(_)
             | Atom::OutsideHomeState(_) => true,
-            Atom::Amount(_)
+            Atom::Amount(..)
             | Atom::Institution(_)
             | Atom::Text(_)
             | Atom::CrossBorder(_)
@@ -143,7 +145,9 @@ impl Atoms {
     ) -> Result<Test, TooMany> {
         let mut atoms = 0;
         if let Some(e) = &filter.amount {
-            atoms |= self.add(Atom::Amount(e.remap_thresholds(thresholds)))?;
+            let e = e.remap_thresholds(thresholds);
+            let condition = Condition::of(&e);
+            atoms |= self.add(Atom::Amount(e, condition))?;
         }
         for (side, set, negate) in &filter.countries {
             atoms |= self.add(Atom::Country { side: *side, set: set.clone(), negate: *negate })?;
@@ -387,8 +391,8 @@ impl Env<'_> {
     fn eval(&mut self, atom: &Atom, dir: Direction) -> bool {
         let tx = self.tx;
         match atom {
-            Atom::Amount(e) => {
-                e.holds_with(&mut AmountOnly { usd: self.usd, thresholds: self.thresholds })
+            Atom::Amount(_, condition) => {
+                condition.holds(&mut AmountOnly { usd: self.usd, thresholds: self.thresholds })
             }
             Atom::Country { side, set, negate } => {
                 let c = side_party(tx, *side, dir).and_then(|(p, _)| nonempty(&p.country));
