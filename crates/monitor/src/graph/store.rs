@@ -298,6 +298,15 @@ impl Store {
         }
     }
 
+    /// Requests `account`'s node, both its lines, ahead of a read: for a
+    /// search about to read the lists of several other accounts, so that
+    /// their misses overlap instead of coming one after another.
+    pub(crate) fn prefetch_node(&self, account: AccountId) {
+        if let Some(node) = self.nodes.get(account as usize) {
+            node.prefetch();
+        }
+    }
+
     pub(crate) fn node(&self, account: AccountId) -> &Node {
         // Invariant: every account id the searches meet came through
         // `insert`, which called `ensure`; the fallback keeps this total.
