@@ -536,7 +536,7 @@ mod tests {
     /// strings.
     #[test]
     fn money_writes_as_through_strings() {
-        let mut next = xorshift(0x5eed_0f_c0ffee);
+        let mut next = xorshift(0x5eed_0fc0_ffee);
         let mut amounts = vec![0.0, -0.0, 0.004, 0.005, -0.005, -0.5, 0.995, 1e15, -1e15, 1e18];
         for power in 0..16 {
             let edge = 10f64.powi(power);
