@@ -85,6 +85,13 @@ pub(crate) fn bipartite(
             return none(scan | cut, false);
         }
     }
+    // Each payee's hub test reads its node and then an entry of its list:
+    // the nodes are requested together first.
+    for adj in payees {
+        if adj.amount >= scope.floor {
+            store.prefetch_node(adj.other);
+        }
+    }
     established(old, scope, store.node(u).out.live(), lo, caps.max_scan);
     first.clear();
     list.clear();
@@ -126,7 +133,15 @@ pub(crate) fn bipartite(
         }
         pool.push(s);
     }
+    // The candidates' nodes are requested together, and each candidate's
+    // newest payments while the one before it is tried.
+    for &s in pool.iter() {
+        store.prefetch_node(s);
+    }
     for (tried, &s) in pool.iter().enumerate() {
+        if let Some(&next) = pool.get(tried + 1) {
+            store.node(next).out.prefetch_newest();
+        }
         // Every sender is a candidate: once those left cannot bring the
         // senders to `smin`, the outcome is known without reading their
         // lists. Exact when no list read below can be cut (the same

@@ -13,6 +13,8 @@
 //! check is O(1) per edge whatever the hub's degree; only a report walks
 //! the hub's list.
 
+use std::fmt;
+
 use vigia_model::EventTime;
 
 use super::config::FanConfig;
@@ -379,10 +381,13 @@ pub(crate) fn detection(
     let window = side.between(now.saturating_sub(config.window), now);
     let capped = window.len() > max_scan;
     let window = &window[window.len().saturating_sub(max_scan)..];
-    let mut accounts = vec![hub];
+    // Sized for every entry of the walk at once rather than grown from
+    // empty: a report names up to one account and one edge per entry.
+    let mut accounts = Vec::with_capacity(window.len() + 1);
+    accounts.push(hub);
     seen.clear();
     seen.insert(hub);
-    let mut edges = Vec::new();
+    let mut edges = Vec::with_capacity(window.len());
     let (mut from, mut amount) = (now, 0.0);
     for adj in window {
         if adj.amount < config.min_amount {
@@ -422,37 +427,145 @@ pub(crate) fn detection(
     }
 }
 
-/// `$12,345.67`.
-pub(crate) fn money(amount: f64) -> String {
-    let cents = (amount * 100.0).round() as i64;
-    let (whole, frac) = (cents / 100, (cents % 100).abs());
-    let digits = whole.abs().to_string();
-    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let sign = if whole < 0 { "-" } else { "" };
-    format!("{sign}${grouped}.{frac:02}")
+/// `$12,345.67`: an amount in the words of a detection, written straight
+/// into the detail's text (no string of its own per figure).
+pub(crate) fn money(amount: f64) -> Money {
+    Money(amount)
 }
 
-/// `3.5 days`, `14 hours`, `20 minutes`.
-pub(crate) fn duration(ms: EventTime) -> String {
-    use super::config::{DAY, HOUR};
-    if ms >= DAY {
-        let days = ms as f64 / DAY as f64;
-        if (days - days.round()).abs() < 0.05 {
-            let days = days.round() as i64;
-            format!("{days} day{}", if days == 1 { "" } else { "s" })
-        } else {
-            format!("{days:.1} days")
+/// An amount of USD to two decimals, the dollars grouped by thousands.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Money(f64);
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cents = (self.0 * 100.0).round() as i64;
+        let (whole, frac) = (cents / 100, (cents % 100).abs());
+        // The dollars' digits, least significant first.
+        let mut digits = [0u8; 20];
+        let (mut rest, mut len) = (whole.unsigned_abs(), 0);
+        loop {
+            digits[len] = b'0' + (rest % 10) as u8;
+            len += 1;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
         }
-    } else if ms >= HOUR {
-        let hours = ms / HOUR;
-        format!("{hours} hour{}", if hours == 1 { "" } else { "s" })
-    } else {
-        format!("{} minutes", ms / 60_000)
+        let mut text = [0u8; 32];
+        let mut at = 0;
+        if whole < 0 {
+            text[at] = b'-';
+            at += 1;
+        }
+        text[at] = b'$';
+        at += 1;
+        for i in (0..len).rev() {
+            text[at] = digits[i];
+            at += 1;
+            if i > 0 && i % 3 == 0 {
+                text[at] = b',';
+                at += 1;
+            }
+        }
+        text[at] = b'.';
+        text[at + 1] = b'0' + (frac / 10) as u8;
+        text[at + 2] = b'0' + (frac % 10) as u8;
+        at += 3;
+        // Only ASCII digits, signs and separators were written.
+        f.write_str(std::str::from_utf8(&text[..at]).map_err(|_| fmt::Error)?)
+    }
+}
+
+/// `3.5 days`, `14 hours`, `20 minutes`, written straight into the
+/// detail's text.
+pub(crate) fn duration(ms: EventTime) -> Duration {
+    Duration(ms)
+}
+
+/// A span of milliseconds in days (to a tenth), hours or minutes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Duration(EventTime);
+
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use super::config::{DAY, HOUR};
+        let ms = self.0;
+        if ms >= DAY {
+            let days = ms as f64 / DAY as f64;
+            if (days - days.round()).abs() < 0.05 {
+                let days = days.round() as i64;
+                write!(f, "{days} day{}", if days == 1 { "" } else { "s" })
+            } else {
+                write!(f, "{days:.1} days")
+            }
+        } else if ms >= HOUR {
+            let hours = ms / HOUR;
+            write!(f, "{hours} hour{}", if hours == 1 { "" } else { "s" })
+        } else {
+            write!(f, "{} minutes", ms / 60_000)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::config::{DAY, HOUR};
+    use super::super::tests::xorshift;
+    use super::{duration, money};
+
+    /// The amount as it was written before it went straight into the
+    /// detail's text: through a string of digits, grouped by `char`.
+    fn money_through_strings(amount: f64) -> String {
+        let cents = (amount * 100.0).round() as i64;
+        let (whole, frac) = (cents / 100, (cents % 100).abs());
+        let digits = whole.abs().to_string();
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        let sign = if whole < 0 { "-" } else { "" };
+        format!("{sign}${grouped}.{frac:02}")
+    }
+
+    /// Amounts of every magnitude and sign, halves of a cent, and the
+    /// values around each grouping boundary write as they did through
+    /// strings.
+    #[test]
+    fn money_writes_as_through_strings() {
+        let mut next = xorshift(0x5eed_0fc0_ffee);
+        let mut amounts = vec![0.0, -0.0, 0.004, 0.005, -0.005, -0.5, 0.995, 1e15, -1e15, 1e18];
+        for power in 0..16 {
+            let edge = 10f64.powi(power);
+            amounts.extend([edge, edge - 0.01, edge - 0.005, -edge, -(edge - 0.01)]);
+        }
+        for _ in 0..20_000 {
+            let magnitude = 10f64.powi(next(14) as i32);
+            let amount = next(1 << 40) as f64 / (1u64 << 40) as f64 * magnitude;
+            amounts.extend([amount, -amount, (amount * 100.0).floor() / 100.0 + 0.005]);
+        }
+        for amount in amounts {
+            assert_eq!(money(amount).to_string(), money_through_strings(amount), "{amount}");
+        }
+    }
+
+    /// Spans write in days (whole or to a tenth), hours or minutes.
+    #[test]
+    fn durations_in_words() {
+        for (ms, text) in [
+            (0, "0 minutes"),
+            (20 * 60_000, "20 minutes"),
+            (HOUR, "1 hour"),
+            (14 * HOUR, "14 hours"),
+            (DAY, "1 day"),
+            (7 * DAY, "7 days"),
+            (3 * DAY + 12 * HOUR, "3.5 days"),
+            (DAY + DAY / 100, "1 day"),
+        ] {
+            assert_eq!(duration(ms).to_string(), text, "{ms}");
+        }
     }
 }

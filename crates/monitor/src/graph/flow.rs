@@ -170,6 +170,13 @@ pub(crate) fn scatter_gather(
     if receipts.len() > caps.max_hub_degree {
         return Outcome::hub();
     }
+    // Every source tried reads its own list: their nodes are requested
+    // together first, so that those misses overlap.
+    for source in receipts.iter().rev().take(caps.max_candidates) {
+        if source.amount >= scope.floor {
+            store.prefetch_node(source.other);
+        }
+    }
     let mut candidates = false;
     let mut hub = false;
     third.clear();

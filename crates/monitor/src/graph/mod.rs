@@ -161,7 +161,9 @@ impl Typology {
 /// adjacency entries) + about 60 bytes per account pair with an edge in the
 /// window (fan state) + about 120 bytes per account seen (adjacency
 /// headers, fan aggregates, scratch stamps) + the materiality state of the
-/// patterns reported within their window.
+/// patterns reported within their window. An adjacency list in use has
+/// room for at least eight entries (192 bytes), so an account with one to
+/// seven entries on a side holds more than its edges.
 ///
 /// [`observe`]: GraphEngine::observe
 #[derive(Debug)]

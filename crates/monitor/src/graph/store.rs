@@ -27,6 +27,9 @@ pub(crate) struct Adj {
     pub(crate) seq: u32,
 }
 
+/// Entries of an adjacency list's first allocation.
+const FIRST_BLOCK: usize = 8;
+
 /// One side (out or in) of an account: entries sorted by time, the live
 /// ones from `head` on.
 #[derive(Debug, Default)]
@@ -100,6 +103,12 @@ impl Side {
         if self.head > 0 && self.items.len() == self.items.capacity() {
             self.items.drain(..self.head);
             self.head = 0;
+        }
+        if self.items.capacity() == 0 {
+            // The first block holds FIRST_BLOCK entries, not the four a
+            // `Vec` starts with: a list that grows at all is copied one
+            // time fewer.
+            self.items.reserve_exact(FIRST_BLOCK);
         }
         match self.items.last() {
             Some(last) if last.time > adj.time => {
@@ -286,6 +295,15 @@ impl Store {
         let need = account as usize + 1;
         if self.nodes.len() < need {
             self.nodes.resize_with(need, Node::default);
+        }
+    }
+
+    /// Requests `account`'s node, both its lines, ahead of a read: for a
+    /// search about to read the lists of several other accounts, so that
+    /// their misses overlap instead of coming one after another.
+    pub(crate) fn prefetch_node(&self, account: AccountId) {
+        if let Some(node) = self.nodes.get(account as usize) {
+            node.prefetch();
         }
     }
 
