@@ -1388,6 +1388,16 @@ mod tests {
         run_against_naive_of(kinds, events, lateness, within, false);
     }
 
+    /// Two sliding windows of `a` and `b` hours and a tumbling one of `c`
+    /// hours: scenarios of different windows sharing one key's buffer.
+    fn three_windows(a: i64, b: i64, c: i64) -> Vec<WindowKind> {
+        vec![
+            WindowKind::Sliding { length: a * HOUR },
+            WindowKind::Sliding { length: b * HOUR },
+            WindowKind::Tumbling { length: c * HOUR, origin: 0 },
+        ]
+    }
+
     /// [`run_against_naive`] on [`family_of`] with `running_only`.
     fn run_against_naive_of(
         kinds: Vec<WindowKind>,
@@ -1516,12 +1526,7 @@ mod tests {
             b in 1..12i64,
             c in 1..30i64,
         ) {
-            let kinds = vec![
-                WindowKind::Sliding { length: a * HOUR },
-                WindowKind::Sliding { length: b * HOUR },
-                WindowKind::Tumbling { length: c * HOUR, origin: 0 },
-            ];
-            run_against_naive(kinds, events, HOUR, 2 * HOUR);
+            run_against_naive(three_windows(a, b, c), events, HOUR, 2 * HOUR);
         }
 
         #[test]
@@ -1600,12 +1605,7 @@ mod tests {
             b in 1..12i64,
             c in 1..30i64,
         ) {
-            let kinds = vec![
-                WindowKind::Sliding { length: a * HOUR },
-                WindowKind::Sliding { length: b * HOUR },
-                WindowKind::Tumbling { length: c * HOUR, origin: 0 },
-            ];
-            run_against_naive_of(kinds, events, HOUR, 2 * HOUR, true);
+            run_against_naive_of(three_windows(a, b, c), events, HOUR, 2 * HOUR, true);
         }
 
         #[test]
