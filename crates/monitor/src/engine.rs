@@ -37,6 +37,7 @@ use vigia_model::{Alert, AlertSeverity, Party, Transaction};
 use crate::error::{Error, Result};
 use crate::expr::{Condition, Expr, Operand, Operands, Polarity, ProfileValue, Values};
 use crate::facts::{Atoms, Env, Facts, Profile, Profiles, Test, nonempty, side_party, trim};
+use crate::figures::{GROUPED_LEN, grouped};
 use crate::graph::{AccountId, Detection, Edge, GraphEngine, Typology};
 use crate::intern::Interner;
 use crate::profile::{AccountProfile, CustomerKind};
@@ -658,14 +659,7 @@ fn push_rfc3339(out: &mut String, ms: i64) {
 
 /// Appends `n` with a comma between groups of three digits.
 fn push_grouped(out: &mut String, n: u64) {
-    let mut buffer = itoa::Buffer::new();
-    let digits = buffer.format(n);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
+    out.push_str(grouped(n, &mut [0; GROUPED_LEN]));
 }
 
 /// `$61,200` or `$9,900.50`.
@@ -1790,7 +1784,7 @@ impl Monitor {
     /// without the others, which only an eviction reads: the fixed-length
     /// windows' oldest is the longest one's, so only the calendar windows
     /// are looked at one by one.
-    #[inline]
+    #[inline(always)]
     fn family_min_retain(&mut self, f: usize) -> i64 {
         let watermark = self.watermark;
         let lateness = self.options.lateness;
@@ -1811,14 +1805,30 @@ impl Monitor {
         min
     }
 
+    /// Drops what every scenario of family `f` has left behind on `key`
+    /// (see [`Family::evict_old`]). Nearly always nothing is that old: the
+    /// oldest retention start alone answers that, and each scenario's is
+    /// computed only when something is.
+    // Inlined into both callers, with the oldest start's memo: the usual
+    // outcome is a load and two comparisons, cheaper than a call.
+    #[inline(always)]
+    fn evict(&mut self, f: usize, key: u32) {
+        let min_retain = self.family_min_retain(f);
+        if self.families[f].state.holds_before(key, min_retain) {
+            self.family_retain(f);
+            let fam = &mut self.families[f];
+            debug_assert_eq!(fam.min_retain, min_retain, "the oldest start, however computed");
+            fam.state.evict_old(key, &fam.retain, fam.min_retain);
+        }
+    }
+
     fn sweep_key(&mut self, f: usize, key: u32) {
         if self.watermark == i64::MIN {
             return;
         }
-        self.family_retain(f);
+        self.evict(f, key);
         let watermark = self.watermark;
         let fam = &mut self.families[f];
-        fam.state.evict(key, &fam.retain, fam.min_retain);
         if fam.state.idle(key, watermark) {
             fam.state.release(key);
         }
@@ -2053,13 +2063,7 @@ impl Monitor {
         if participants == 0 {
             return;
         }
-        let min_retain = self.family_min_retain(f);
-        if self.families[f].state.holds_before(key, min_retain) {
-            self.family_retain(f);
-            let fam = &mut self.families[f];
-            debug_assert_eq!(fam.min_retain, min_retain, "the oldest start, however computed");
-            fam.state.evict_old(key, &fam.retain, fam.min_retain);
-        }
+        self.evict(f, key);
         let fam = &mut self.families[f];
         let event =
             NewEvent { time: ctx.time, cents: ctx.cents, seq: ctx.seq, bits, direction: dir };

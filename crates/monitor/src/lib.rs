@@ -9,6 +9,7 @@ pub mod engine;
 mod error;
 mod expr;
 mod facts;
+mod figures;
 pub mod graph;
 mod intern;
 pub mod profile;

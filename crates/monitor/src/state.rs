@@ -463,28 +463,29 @@ impl Family {
         st.words[r + BASE_WORDS + column] as i64
     }
 
-    /// Drops what every scenario has left behind: advances each scenario to
-    /// its retention start `retain[j]`, then drops the events older than
-    /// all of them. Cheap when nothing is that old, which is nearly every
-    /// call: that test is inlined into the caller, the work is not.
-    #[inline]
+    /// [`Family::evict_old`] when [`Family::holds_before`] says there is
+    /// something to drop: the engine makes the same two steps itself, and
+    /// computes `retain` only between them.
+    #[cfg(test)]
     pub(crate) fn evict(&mut self, key: u32, retain: &[i64], min_retain: i64) {
-        // A key not allocated yet holds nothing ([`Family::insert`] makes
-        // room for it).
         if self.holds_before(key, min_retain) {
             self.evict_old(key, retain, min_retain);
         }
     }
 
-    /// Whether `key` holds an event older than `min_retain` (the test
-    /// [`Family::evict`] makes before [`Family::evict_old`]).
+    /// Whether `key` holds an event older than `min_retain`: whether
+    /// [`Family::evict_old`] has anything to do. A key not allocated yet
+    /// holds nothing ([`Family::insert`] makes room for it).
     #[inline]
     pub(crate) fn holds_before(&self, key: u32, min_retain: i64) -> bool {
         self.keys.get(key as usize).is_some_and(|st| st.front < min_retain)
     }
 
-    /// [`Family::evict`] once [`Family::holds_before`] said there is
-    /// something to drop.
+    /// Drops what every scenario has left behind: advances each scenario to
+    /// its retention start `retain[j]`, then drops the events older than
+    /// all of them (`min_retain`). Called once [`Family::holds_before`] said
+    /// there is something to drop, which is rare: the work stays out of
+    /// line.
     #[inline(never)]
     pub(crate) fn evict_old(&mut self, key: u32, retain: &[i64], min_retain: i64) {
         let k = key as usize;
@@ -612,7 +613,7 @@ impl Family {
         self.keys.len()
     }
 
-    /// Adds an event to `key` (after [`Family::evict`]), with the distinct
+    /// Adds an event to `key` (after [`Family::evict_old`], if due), with the distinct
     /// values of the scenarios that count some (`aux[j]`), and updates
     /// every scenario's running totals.
     pub(crate) fn insert(&mut self, key: u32, e: NewEvent, aux: &[[u32; MAX_DISTINCT]]) {

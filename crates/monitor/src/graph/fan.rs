@@ -22,6 +22,7 @@ use super::pairs::PairTable;
 use super::scratch::Marks;
 use super::store::{Record, Store};
 use super::{AccountId, Detection, Typology};
+use crate::figures::{GROUPED_LEN, grouped};
 
 /// Counters of one account pair (`repr(C)`: [`Pair::prefetch`] names its
 /// first and last fields).
@@ -441,39 +442,11 @@ impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let cents = (self.0 * 100.0).round() as i64;
         let (whole, frac) = (cents / 100, (cents % 100).abs());
-        // The dollars' digits, least significant first.
-        let mut digits = [0u8; 20];
-        let (mut rest, mut len) = (whole.unsigned_abs(), 0);
-        loop {
-            digits[len] = b'0' + (rest % 10) as u8;
-            len += 1;
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
-        }
-        let mut text = [0u8; 32];
-        let mut at = 0;
-        if whole < 0 {
-            text[at] = b'-';
-            at += 1;
-        }
-        text[at] = b'$';
-        at += 1;
-        for i in (0..len).rev() {
-            text[at] = digits[i];
-            at += 1;
-            if i > 0 && i % 3 == 0 {
-                text[at] = b',';
-                at += 1;
-            }
-        }
-        text[at] = b'.';
-        text[at + 1] = b'0' + (frac / 10) as u8;
-        text[at + 2] = b'0' + (frac % 10) as u8;
-        at += 3;
-        // Only ASCII digits, signs and separators were written.
-        f.write_str(std::str::from_utf8(&text[..at]).map_err(|_| fmt::Error)?)
+        f.write_str(if whole < 0 { "-$" } else { "$" })?;
+        f.write_str(grouped(whole.unsigned_abs(), &mut [0; GROUPED_LEN]))?;
+        let cents = [b'.', b'0' + (frac / 10) as u8, b'0' + (frac % 10) as u8];
+        // A point and two ASCII digits.
+        f.write_str(std::str::from_utf8(&cents).map_err(|_| fmt::Error)?)
     }
 }
 
