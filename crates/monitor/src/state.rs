@@ -303,6 +303,9 @@ pub(crate) struct Family {
     owner: [u8; FAMILY_BITS as usize],
     keys: Vec<KeyState>,
     scalars: Vec<i64>,
+    /// A fresh key's scalars (positions at 0): copied in as keys are
+    /// created, rather than zeroed and then set scenario by scenario.
+    fresh: Box<[i64]>,
     /// Events dropped at a scenario's per-key cap.
     pub(crate) overflow: u64,
 }
@@ -329,7 +332,14 @@ impl Family {
                 }
             }
         }
+        let mut fresh = vec![0; stride].into_boxed_slice();
+        for s in &scenarios {
+            fresh[s.off + START] = i64::MIN;
+            fresh[s.off + OPEN] = i64::MIN;
+            fresh[s.off + LAST] = -1;
+        }
         Family {
+            fresh,
             scenarios,
             stride,
             width: BASE_WORDS + forwarded,
@@ -380,24 +390,25 @@ impl Family {
         let old = self.keys.len();
         let len = (k + 1).max(old + old / 2);
         self.keys.resize_with(len, || KeyState { front: i64::MAX, ..KeyState::default() });
-        self.scalars.resize(len * self.stride, 0);
-        for key in old..len {
-            self.reset(key);
+        // A new key's positions start at 0: each key's scalars are the
+        // fresh record as it is.
+        self.scalars.reserve_exact((len - old) * self.stride);
+        for _ in old..len {
+            self.scalars.extend_from_slice(&self.fresh);
         }
     }
 
+    /// Sets `key`'s scalars as a fresh key's, with positions at its
+    /// buffer's base.
     fn reset(&mut self, key: usize) {
-        let base = key * self.stride;
+        let at = key * self.stride;
+        self.scalars[at..at + self.stride].copy_from_slice(&self.fresh);
         let b = self.keys[key].base as i64;
         for s in &self.scenarios {
-            self.scalars[base + s.off + CURSOR] = b;
-            self.scalars[base + s.off + START] = i64::MIN;
-            self.scalars[base + s.off + FLOOR] = b;
-            self.scalars[base + s.off + OPEN] = i64::MIN;
-            self.scalars[base + s.off + KEPT] = 0;
-            self.scalars[base + s.off + LAST] = -1;
+            self.scalars[at + s.off + CURSOR] = b;
+            self.scalars[at + s.off + FLOOR] = b;
             if let Some((_, _, _, _, fifo)) = s.forwarded {
-                self.scalars[base + s.off + fifo] = b;
+                self.scalars[at + s.off + fifo] = b;
             }
         }
     }
@@ -699,14 +710,11 @@ impl Family {
                 if jb & s.special == 0 {
                     self.insert_running(key, j, jb, abs, &ev);
                 } else {
-                    self.insert_scenario::<true>(key, j, jb, abs, e, ev, aux);
+                    self.insert_appended(key, j, jb, abs, e, aux);
                 }
             }
         } else {
-            for j in 0..self.scenarios.len() {
-                let jb = bits & self.scenarios[j].mask;
-                self.insert_scenario::<false>(key, j, jb, abs, e, ev, aux);
-            }
+            self.insert_before_end(key, bits, abs, e, ev, aux);
         }
     }
 
@@ -752,14 +760,153 @@ impl Family {
         }
     }
 
-    /// [`Family::insert`] for scenario `j` (`jb`: the event's bits of it),
-    /// whatever the event: out of order, distinct values, forwarded or
-    /// balance aggregates, a baseline. Inlined: a call per scenario of an
-    /// event costs more than the work of a scenario with a few totals.
-    /// `APPENDED`: the event went at the end of the buffer.
+    /// [`Family::insert`] for a scenario `j` the appended event `e` (at
+    /// `abs`, the end of the buffer) feeds some of [`Slots::special`]
+    /// with (`jb`: its bits of the scenario): distinct values, a forwarded
+    /// or balance aggregate, a baseline. The scenario's scalars are taken
+    /// as one slice and the key's state borrowed once, beside them: each
+    /// is indexed without a bounds check per total, and the values the
+    /// event brings (its distinct values, its forwarded cents) are added
+    /// as they are rather than read back from where they were stored.
+    /// Inlined, for the reason given at [`Family::insert_scenario`].
+    #[inline(always)]
+    fn insert_appended(
+        &mut self,
+        key: u32,
+        j: usize,
+        jb: u32,
+        abs: u64,
+        e: NewEvent,
+        aux: &[[u32; MAX_DISTINCT]],
+    ) {
+        let k = key as usize;
+        let Family { scenarios, keys, scalars, stride, width, .. } = self;
+        let s = &scenarios[j];
+        let b = k * *stride + s.off;
+        let record = &mut scalars[b..b + s.len];
+        let st = &mut keys[k];
+        // The end moves no first-in-first-out pointer: it is at most the
+        // old end, which an inflow there does not move back.
+        debug_assert!(s.forwarded.is_none_or(|(.., fifo)| record[fifo] <= abs as i64));
+        let included = e.time >= record[START] && abs as i64 >= record[CURSOR];
+        if !included {
+            record[CURSOR] += 1;
+            // Only an event inside the region a cap dropped stays below
+            // the floor.
+            if (abs as i64) < record[FLOOR] {
+                record[FLOOR] += 1;
+            }
+        }
+        // Forwarded cents: an inflow's remaining cents, an outflow's
+        // matched ones, written into the event's column.
+        let mut matched = 0;
+        if let Some((bit, delay, column, _, fifo)) = s.forwarded
+            && jb & bit != 0
+        {
+            let value = match e.direction {
+                Direction::In => e.cents,
+                Direction::Out => {
+                    matched =
+                        match_outflow(st, *width, &mut record[fifo], bit, delay, column, abs, e);
+                    matched
+                }
+                Direction::None => 0,
+            };
+            let end = st.words.len() - *width;
+            st.words[end + BASE_WORDS + column] = value as u64;
+        }
+        if let (Some(x), Some(extras)) = (s.extra, &mut st.extras) {
+            let x = &mut extras[x];
+            if jb & s.distinct_bits != 0 {
+                let values = aux.get(j).copied().unwrap_or([u32::MAX; MAX_DISTINCT]);
+                // Appended: no distinct value held is newer.
+                debug_assert!(x.aux.back().is_none_or(|a| a.time <= e.time));
+                x.aux.push_back(Aux { time: e.time, values });
+                if !included {
+                    x.aux_cursor += 1;
+                } else {
+                    for (slot, owner) in s.running_distinct.iter().enumerate() {
+                        if owner.is_some() && values[slot] != u32::MAX {
+                            x.counters[slot].add(values[slot]);
+                        }
+                    }
+                }
+            }
+            if jb & s.part != 0 && s.baseline_days > 0 {
+                x.ring
+                    .get_or_insert_with(|| Box::new(DayRing::new(s.baseline_days)))
+                    .add(e.time, e.cents);
+            }
+        }
+        if !included {
+            return;
+        }
+        let mut agg = (jb & s.running_bits) >> s.shift;
+        while agg != 0 {
+            let i = agg.trailing_zeros() as usize;
+            agg &= agg - 1;
+            // An aggregate without a count (or sum) has `u16::MAX` there:
+            // outside the record.
+            if let Some(count) = record.get_mut(usize::from(s.count_at[i])) {
+                *count += 1;
+            }
+            if let Some(sum) = record.get_mut(usize::from(s.sum_at[i])) {
+                *sum += e.cents;
+            }
+        }
+        if let Some((bit, at)) = s.balance
+            && jb & bit != 0
+        {
+            let signed = match e.direction {
+                Direction::In => e.cents,
+                Direction::Out => -e.cents,
+                Direction::None => 0,
+            };
+            let totals = &mut record[at..at + 3];
+            totals[0] += signed;
+            let w = (i128::from(totals[1] as u64) | (i128::from(totals[2]) << 64))
+                + i128::from(signed) * i128::from(e.time);
+            totals[1] = w as u64 as i64;
+            totals[2] = (w >> 64) as i64;
+        }
+        if let Some((bit, _, _, sum, _)) = s.forwarded
+            && jb & bit != 0
+            && e.direction == Direction::Out
+        {
+            record[sum] += matched;
+        }
+        if jb & s.part != 0 {
+            record[KEPT] += 1;
+            if record[KEPT] > s.cap {
+                self.drop_over_cap(key, j);
+            }
+        }
+    }
+
+    /// [`Family::insert`] for an event inserted before the end of the
+    /// buffer (out of order, which is rare): every scenario, since
+    /// positions after it shift.
+    #[inline(never)]
+    fn insert_before_end(
+        &mut self,
+        key: u32,
+        bits: u32,
+        abs: u64,
+        e: NewEvent,
+        ev: Ev,
+        aux: &[[u32; MAX_DISTINCT]],
+    ) {
+        for j in 0..self.scenarios.len() {
+            let jb = bits & self.scenarios[j].mask;
+            self.insert_scenario(key, j, jb, abs, e, ev, aux);
+        }
+    }
+
+    /// [`Family::insert_before_end`] for scenario `j` (`jb`: the event's
+    /// bits of it), whatever its aggregates.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
-    fn insert_scenario<const APPENDED: bool>(
+    fn insert_scenario(
         &mut self,
         key: u32,
         j: usize,
@@ -773,15 +920,8 @@ impl Family {
         let width = self.width;
         let s = &self.scenarios[j];
         let b = k * self.stride + s.off;
-        // Positions at or after the insertion shift by one. The end
-        // moves no first-in-first-out pointer: it is at most the old end,
-        // which an inflow there does not move back.
-        debug_assert!(
-            !APPENDED || s.forwarded.is_none_or(|(.., fifo)| self.scalars[b + fifo] <= abs as i64)
-        );
-        if let Some((bit, _, _, _, fifo)) = s.forwarded
-            && !APPENDED
-        {
+        // Positions at or after the insertion shift by one.
+        if let Some((bit, _, _, _, fifo)) = s.forwarded {
             let inflow = jb & bit != 0 && e.direction == Direction::In;
             let f = &mut self.scalars[b + fifo];
             if inflow {
@@ -841,7 +981,11 @@ impl Family {
         {
             let value = match e.direction {
                 Direction::In => e.cents,
-                Direction::Out => self.match_outflow(key, fifo, b, bit, delay, column, abs, e),
+                Direction::Out => {
+                    let Family { keys, scalars, .. } = &mut *self;
+                    let st = &mut keys[k];
+                    match_outflow(st, width, &mut scalars[b + fifo], bit, delay, column, abs, e)
+                }
                 Direction::None => 0,
             };
             let st = &mut self.keys[k];
@@ -870,56 +1014,6 @@ impl Family {
             }
         }
         self.scalars[b + FLOOR] = self.scalars[b + CURSOR];
-    }
-
-    /// Matches an outflow against the oldest inflows still within `delay`
-    /// before it (first in, first out); returns the cents matched.
-    #[allow(clippy::too_many_arguments)]
-    fn match_outflow(
-        &mut self,
-        key: u32,
-        fifo_at: usize,
-        b: usize,
-        bit: u32,
-        delay: i64,
-        column: usize,
-        abs: u64,
-        e: NewEvent,
-    ) -> i64 {
-        let width = self.width;
-        let mut need = e.cents;
-        let mut matched = 0;
-        let st = &mut self.keys[key as usize];
-        let mut fifo = self.scalars[b + fifo_at] as u64;
-        let mut i = fifo;
-        while i < abs {
-            let r = (st.head as usize + (i - st.base) as usize) * width;
-            let time = st.words[r] as i64;
-            let ebits = (st.words[r + 2] >> 32) as u32;
-            let is_inflow = ebits & bit != 0 && dir_of(ebits) == Direction::In;
-            let slot = r + BASE_WORDS + column;
-            if is_inflow && st.words[slot] as i64 > 0 {
-                if time < e.time - delay {
-                    st.words[slot] = 0;
-                } else if need > 0 {
-                    let left = st.words[slot] as i64;
-                    let take = need.min(left);
-                    st.words[slot] = (left - take) as u64;
-                    need -= take;
-                    matched += take;
-                }
-            }
-            let exhausted = !is_inflow || st.words[slot] as i64 <= 0;
-            if exhausted && i == fifo {
-                fifo += 1;
-            }
-            if need == 0 && !exhausted {
-                break;
-            }
-            i += 1;
-        }
-        self.scalars[b + fifo_at] = fifo as i64;
-        matched
     }
 
     /// Adds (`sign` 1) or subtracts (-1) the event at `pos` to scenario
@@ -1265,6 +1359,55 @@ enum Move {
 pub(crate) struct Scratch {
     values: Vec<u32>,
     floats: Vec<f64>,
+}
+
+/// Matches an outflow `e` (at `abs`) of a key's events `st` against the
+/// oldest inflows still within `delay` before it (first in, first out),
+/// from the scenario's first-in-first-out pointer `fifo` on; returns the
+/// cents matched.
+#[allow(clippy::too_many_arguments)]
+fn match_outflow(
+    st: &mut KeyState,
+    width: usize,
+    fifo: &mut i64,
+    bit: u32,
+    delay: i64,
+    column: usize,
+    abs: u64,
+    e: NewEvent,
+) -> i64 {
+    let mut need = e.cents;
+    let mut matched = 0;
+    let mut first = *fifo as u64;
+    let mut i = first;
+    while i < abs {
+        let r = (st.head as usize + (i - st.base) as usize) * width;
+        let time = st.words[r] as i64;
+        let ebits = (st.words[r + 2] >> 32) as u32;
+        let is_inflow = ebits & bit != 0 && dir_of(ebits) == Direction::In;
+        let slot = r + BASE_WORDS + column;
+        if is_inflow && st.words[slot] as i64 > 0 {
+            if time < e.time - delay {
+                st.words[slot] = 0;
+            } else if need > 0 {
+                let left = st.words[slot] as i64;
+                let take = need.min(left);
+                st.words[slot] = (left - take) as u64;
+                need -= take;
+                matched += take;
+            }
+        }
+        let exhausted = !is_inflow || st.words[slot] as i64 <= 0;
+        if exhausted && i == first {
+            first += 1;
+        }
+        if need == 0 && !exhausted {
+            break;
+        }
+        i += 1;
+    }
+    *fifo = first as i64;
+    matched
 }
 
 fn read(words: &[u64], width: usize, record: usize) -> Ev {
