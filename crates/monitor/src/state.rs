@@ -231,6 +231,9 @@ pub(crate) struct KeyState {
     /// Events as records of `words` words, live from record `head` on.
     words: Vec<u64>,
     head: u32,
+    /// Records in `words` (`words.len() / width`, without the division:
+    /// a key event and a query each need it).
+    records: u32,
     /// Absolute position of the first live event.
     base: u64,
     /// Time of the first live event (`i64::MAX` when empty).
@@ -368,7 +371,7 @@ impl Family {
     }
 
     fn live(&self, st: &KeyState) -> usize {
-        st.words.len() / self.width - st.head as usize
+        (st.records - st.head) as usize
     }
 
     fn scalar(&self, key: usize, at: usize) -> i64 {
@@ -515,19 +518,21 @@ impl Family {
         let width = self.width;
         let st = &mut self.keys[k];
         let mut head = st.head as usize;
-        let records = st.words.len() / width;
+        let records = st.records as usize;
         while head < records && (st.words[head * width] as i64) < min_retain {
             head += 1;
             st.base += 1;
         }
         if head == records {
             st.words.clear();
+            st.records = 0;
             head = 0;
             if st.words.capacity() > 4096 {
                 st.words.shrink_to_fit();
             }
         } else if head >= 32 && head * 2 >= records {
             st.words.drain(..head * width);
+            st.records -= head as u32;
             head = 0;
         }
         st.head = head as u32;
@@ -574,6 +579,7 @@ impl Family {
         let k = key as usize;
         if let Some(st) = self.keys.get_mut(k) {
             st.words = Vec::new();
+            st.records = 0;
             st.head = 0;
             st.extras = None;
             st.front = i64::MAX;
@@ -607,7 +613,7 @@ impl Family {
     pub(crate) fn prefetch_events(&self, key: u32) {
         let Some(st) = self.keys.get(key as usize) else { return };
         let width = self.width;
-        let records = st.words.len() / width;
+        let records = st.records as usize;
         if records > st.head as usize {
             vigia_alloc::prefetch(&st.words[(records - 1) * width]);
             vigia_alloc::prefetch(&st.words[st.head as usize * width]);
@@ -641,9 +647,11 @@ impl Family {
         // `head` changes.
         if st.head > 0 && st.words.len() + width > st.words.capacity() {
             st.words.drain(..st.head as usize * width);
+            st.records -= st.head;
             st.head = 0;
         }
-        let records = st.words.len() / width;
+        debug_assert_eq!(st.records as usize * width, st.words.len());
+        let records = st.records as usize;
         let live = records - st.head as usize;
         let last = if live == 0 { i64::MIN } else { st.back };
         let p = if e.time >= last {
@@ -681,6 +689,7 @@ impl Family {
         } else {
             st.words.splice(at..at, record[..width].iter().copied());
         }
+        st.records += 1;
         if p == 0 {
             st.front = e.time;
         }
