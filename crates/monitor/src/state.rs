@@ -1437,7 +1437,7 @@ mod tests {
     use super::*;
     use crate::facts::Test;
     use crate::scenario::Filter;
-    use crate::window::{BusinessDay, HOUR, MINUTE, WindowClock, WindowKind};
+    use crate::window::{BusinessDay, HOUR, MINUTE, Measure, Statistic, WindowClock, WindowKind};
 
     fn agg(function: Function, within: Option<i64>) -> Aggregate {
         Aggregate {
@@ -1765,6 +1765,73 @@ mod tests {
         fn running_only_in_order_matches_naive(events in stream(HOUR, 0, 2), len in 1..10i64) {
             let kinds = vec![WindowKind::Sliding { length: len * HOUR }, WindowKind::Sliding { length: 2 * HOUR }];
             run_against_naive_of(kinds, events, 0, HOUR, true);
+        }
+
+        /// Appended events of a scenario with a distinct count and a
+        /// baseline (the full path for appended events, on one slice of
+        /// scalars), sharing the key with one of running totals only (the
+        /// short path): the distinct count against the values seen in the
+        /// window, the baseline against a ring fed directly.
+        #[test]
+        fn appended_distinct_and_baseline_match_naive(
+            events in stream(6 * HOUR, 0, 2),
+            len in 1..72i64,
+            days in 1..10usize,
+        ) {
+            let special = vec![
+                agg(Function::Count, None),
+                agg(Function::Distinct(crate::scenario::Field::Conductor, 0), None),
+                agg(Function::Baseline(Statistic::Mean, Measure::Amount), None),
+                agg(Function::Baseline(Statistic::Today, Measure::Count), None),
+            ];
+            let layout = Layout { aggregates: 4, distinct: [Some(1), None, None], ..Layout::default() };
+            let mut extra = 0;
+            let (first, used) = Slots::new(&special, &layout, days, usize::MAX, 0, 0, 0, &mut extra);
+            let running = vec![agg(Function::Count, None), agg(Function::Sum, None)];
+            let running_layout = Layout { aggregates: 2, ..Layout::default() };
+            let (second, used2) = Slots::new(&running, &running_layout, 0, usize::MAX, 5, used, 0, &mut extra);
+            let mut fam = Family::new(vec![first, second], used + used2, 0, extra);
+            let kind = WindowKind::Sliding { length: len * HOUR };
+            let mut ring = DayRing::new(days);
+            let mut seen: Vec<(i64, u32)> = Vec::new();
+            let mut scratch = Scratch::default();
+            let mut floats = Vec::new();
+            for (seq, (time, cents, value, masks)) in events.into_iter().enumerate() {
+                let start = kind.start(time);
+                fam.evict(2, &[start, start], start);
+                let (mine, other) = (masks[0] & 0b11, masks[1] & 0b11);
+                let mut bits = 0;
+                if mine != 0 {
+                    bits |= fam.scenarios[0].part | (mine << fam.scenarios[0].shift) | fam.scenarios[0].bit(2) | fam.scenarios[0].bit(3);
+                }
+                if other != 0 {
+                    bits |= fam.scenarios[1].part | (other << fam.scenarios[1].shift);
+                }
+                if bits == 0 {
+                    continue;
+                }
+                let e = NewEvent { time, cents, seq: seq as u64, bits, direction: Direction::In };
+                let distinct = if mine & 0b10 != 0 { value } else { u32::MAX };
+                fam.insert(2, e, &[[distinct, u32::MAX, u32::MAX], [u32::MAX; MAX_DISTINCT]]);
+                if mine == 0 {
+                    continue;
+                }
+                ring.add(time, cents);
+                if distinct != u32::MAX {
+                    seen.push((time, distinct));
+                }
+                let range = fam.query(2, 0, start, time);
+                let mut want: Vec<u32> = seen.iter().filter(|v| v.0 >= start).map(|v| v.1).collect();
+                want.sort_unstable();
+                want.dedup();
+                prop_assert_eq!(fam.value(2, 0, 1, &special[1], range, start, time, &mut scratch), want.len() as f64);
+                for i in 2..4 {
+                    let Function::Baseline(statistic, measure) = special[i].function else { unreachable!() };
+                    let direct = ring.statistic(time, measure, statistic, &mut floats);
+                    let got = fam.value(2, 0, i, &special[i], range, start, time, &mut scratch);
+                    prop_assert_eq!(got.to_bits(), direct.to_bits(), "baseline {} at {}", i, time);
+                }
+            }
         }
 
         #[test]
