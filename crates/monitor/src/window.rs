@@ -356,22 +356,31 @@ pub struct Layout {
     pub balance: Option<u8>,
 }
 
-/// Occurrence counts of interned values: a small vector while it is small
-/// (the common case: a handful of counterparties), a hash map beyond.
+/// Occurrence counts of interned values: in place while there are few
+/// (the common case: a handful of counterparties), a hash map beyond. In
+/// place, counting a value allocates nothing and reads no line other than
+/// the counter's own.
 #[derive(Debug, Clone, Default)]
 pub struct Counter {
-    small: Vec<(u32, u32)>,
-    large: Option<FxHashMap<u32, u32>>,
+    /// The values and their counts while at most [`INLINE_COUNTER`] are
+    /// counted: the first `len`.
+    inline: [(u32, u32); INLINE_COUNTER],
+    len: u32,
+    /// Every value and its count, once more than [`INLINE_COUNTER`] were
+    /// counted at once (then `len` is 0).
+    large: Option<Box<FxHashMap<u32, u32>>>,
 }
 
-const SMALL_COUNTER: usize = 24;
+/// Values a [`Counter`] keeps in place: six with their counts and the
+/// length make it one 64-byte line.
+const INLINE_COUNTER: usize = 6;
 
 impl Counter {
     /// Number of distinct values with a positive count.
     pub fn len(&self) -> usize {
         match &self.large {
             Some(map) => map.len(),
-            None => self.small.len(),
+            None => self.len as usize,
         }
     }
 
@@ -380,11 +389,19 @@ impl Counter {
         self.len() == 0
     }
 
+    fn in_place(&mut self) -> &mut [(u32, u32)] {
+        let len = (self.len as usize).min(INLINE_COUNTER);
+        &mut self.inline[..len]
+    }
+
     /// The count of `value`.
     pub fn get(&self, value: u32) -> u32 {
         match &self.large {
             Some(map) => map.get(&value).copied().unwrap_or(0),
-            None => self.small.iter().find(|(v, _)| *v == value).map_or(0, |(_, c)| *c),
+            None => {
+                let len = (self.len as usize).min(INLINE_COUNTER);
+                self.inline[..len].iter().find(|(v, _)| *v == value).map_or(0, |(_, c)| *c)
+            }
         }
     }
 
@@ -394,16 +411,19 @@ impl Counter {
             *map.entry(value).or_insert(0) += 1;
             return;
         }
-        if let Some(slot) = self.small.iter_mut().find(|(v, _)| *v == value) {
+        if let Some(slot) = self.in_place().iter_mut().find(|(v, _)| *v == value) {
             slot.1 += 1;
             return;
         }
-        if self.small.len() < SMALL_COUNTER {
-            self.small.push((value, 1));
+        let len = self.len as usize;
+        if len < INLINE_COUNTER {
+            self.inline[len] = (value, 1);
+            self.len += 1;
         } else {
-            let mut map: FxHashMap<u32, u32> = self.small.drain(..).collect();
+            let mut map: FxHashMap<u32, u32> = self.inline.iter().copied().collect();
             map.insert(value, 1);
-            self.large = Some(map);
+            self.large = Some(Box::new(map));
+            self.len = 0;
         }
     }
 
@@ -418,10 +438,13 @@ impl Counter {
             }
             return;
         }
-        if let Some(i) = self.small.iter().position(|(v, _)| *v == value) {
-            self.small[i].1 -= 1;
-            if self.small[i].1 == 0 {
-                self.small.swap_remove(i);
+        let counted = self.in_place();
+        if let Some(i) = counted.iter().position(|(v, _)| *v == value) {
+            counted[i].1 -= 1;
+            if counted[i].1 == 0 {
+                let last = counted.len() - 1;
+                counted.swap(i, last);
+                self.len -= 1;
             }
         }
     }
@@ -680,6 +703,41 @@ mod tests {
             c.remove(v);
         }
         assert_eq!(c.len(), 50);
+    }
+
+    #[test]
+    fn counter_matches_naive_counts_in_place_and_in_a_map() {
+        // Values added and removed in a pseudo-random order: from six
+        // values, the counter stays in place (removals move its last
+        // entry); from nine, it crosses into a map.
+        for range in [6u64, 9] {
+            let mut c = Counter::default();
+            let mut naive = std::collections::BTreeMap::<u32, u32>::new();
+            let mut state = 7u64;
+            for step in 0..5_000 {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                let value = ((state >> 33) % range) as u32;
+                let held = naive.get(&value).copied().unwrap_or(0);
+                if (state >> 20) & 1 == 0 || held == 0 {
+                    c.add(value);
+                    *naive.entry(value).or_insert(0) += 1;
+                } else {
+                    c.remove(value);
+                    if held == 1 {
+                        naive.remove(&value);
+                    } else {
+                        naive.insert(value, held - 1);
+                    }
+                }
+                assert_eq!(c.len(), naive.len(), "step {step} of {range}");
+                for v in 0..range as u32 {
+                    let want = naive.get(&v).copied().unwrap_or(0);
+                    assert_eq!(c.get(v), want, "value {v} at step {step} of {range}");
+                }
+            }
+        }
     }
 
     #[test]
