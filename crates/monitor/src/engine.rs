@@ -403,6 +403,10 @@ impl FamilyRun {
 #[derive(Debug)]
 struct Stateless {
     scenario: usize,
+    /// The channels its filter accepts (0: every channel), tested before
+    /// the call: most transactions are on a channel the pack's
+    /// per-transaction scenarios pass over.
+    channels: u16,
 }
 
 struct ProximityRun {
@@ -657,6 +661,23 @@ fn push_rfc3339(out: &mut String, ms: i64) {
     out.push_str(std::str::from_utf8(&text[..=end]).unwrap_or_default());
 }
 
+/// An alert's id: the scenario's, a dash and the 16 hexadecimal digits of
+/// its hash (as `format!("{scenario}-{hash:016x}")` writes it, without the
+/// formatting machinery, which cost several hundred instructions an alert).
+fn alert_id(scenario: &str, hash: u64) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut digits = [0u8; 16];
+    for (i, d) in digits.iter_mut().enumerate() {
+        *d = HEX[(hash >> (60 - 4 * i)) as usize & 15];
+    }
+    let mut id = String::with_capacity(scenario.len() + 17);
+    id.push_str(scenario);
+    id.push('-');
+    // Hexadecimal digits are ASCII: always UTF-8.
+    id.push_str(std::str::from_utf8(&digits).unwrap_or_default());
+    id
+}
+
 /// Appends `n` with a comma between groups of three digits.
 fn push_grouped(out: &mut String, n: u64) {
     out.push_str(grouped(n, &mut [0; GROUPED_LEN]));
@@ -888,6 +909,31 @@ fn field_value<'a>(
     }
 }
 
+/// Whether a party field is certainly without a value on the transaction:
+/// its text is not there at all (then [`field_value`] answers `None`
+/// too). A quick test before that call, which matches the field again:
+/// the fields of an `each` key (a phone, an id number, an address, a
+/// device) are absent from most transactions, and the look-ahead asks for
+/// each of them on every one.
+#[inline]
+fn surely_absent(tx: &Transaction, field: Field) -> bool {
+    // The subject and the counterparty have no party without a direction.
+    let missing = |side: Side, text: fn(&Party) -> &Option<String>| match side {
+        Side::Originator => text(&tx.originator).is_none(),
+        Side::Beneficiary => text(&tx.beneficiary).is_none(),
+        _ => false,
+    };
+    match field {
+        Field::Address(s) => missing(s, |p| &p.address),
+        Field::IdNumber(s) => missing(s, |p| &p.id_number),
+        Field::Phone(s) => missing(s, |p| &p.phone),
+        Field::Device(s) => missing(s, |p| &p.device),
+        Field::Name(s) => missing(s, |p| &p.name),
+        Field::Zip(s) => missing(s, |p| &p.zip),
+        _ => false,
+    }
+}
+
 fn field_side(f: Field) -> Option<Side> {
     match f {
         Field::Account(s)
@@ -1089,7 +1135,7 @@ impl Monitor {
             match &s.detector {
                 Detector::Window => {
                     if matches!(s.window, WindowKind::Transaction) {
-                        stateless.push(Stateless { scenario: i });
+                        stateless.push(Stateless { scenario: i, channels: s.test.channels });
                         continue;
                     }
                     retention = retention.max(match &s.window {
@@ -1507,7 +1553,9 @@ impl Monitor {
         stage(Stage::Prepared);
 
         for k in 0..self.stateless.len() {
-            self.run_stateless(k, &ctx, alerts);
+            if crate::scenario::channel_accepted(self.stateless[k].channels, tx.channel) {
+                self.run_stateless(k, &ctx, alerts);
+            }
         }
         if !late {
             for f in 0..self.families.len() {
@@ -1692,6 +1740,10 @@ impl Monitor {
                 }
                 Space::Each(fields, _) => {
                     for (i, field) in fields.iter().enumerate() {
+                        if surely_absent(tx, *field) {
+                            hints[i] = Hint::Absent;
+                            continue;
+                        }
                         let v = field_value(profiles, &ctx, *field, Direction::None);
                         let key = v.map(|v| {
                             buf.clear();
@@ -2237,9 +2289,8 @@ impl Monitor {
     fn run_stateless(&mut self, k: usize, ctx: &Ctx<'_>, alerts: &mut Vec<Alert>) {
         let s = self.stateless[k].scenario;
         let scenario = &self.pack.scenarios[s];
-        if !scenario.effective.contains(ctx.time)
-            || !crate::scenario::channel_accepted(scenario.test.channels, ctx.tx.channel)
-        {
+        // The channel was tested by the caller.
+        if !scenario.effective.contains(ctx.time) {
             return;
         }
         let sided = scenario.filter.is_sided();
@@ -2449,8 +2500,11 @@ impl Monitor {
         {
             key_terms.push(term.clone());
         }
+        // A per-transaction alert's activity starts and ends with the
+        // transaction: its time is written once.
+        let from = if from == ctx.time { at.clone() } else { rfc3339(from) };
         Alert {
-            id: format!("{}-{:016x}", scenario.id, hash.finish()),
+            id: alert_id(&scenario.id, hash.finish()),
             scenario: scenario.id.clone(),
             typology: scenario.typology.clone(),
             kind: scenario.kind,
@@ -2458,7 +2512,7 @@ impl Monitor {
             score: (score * 1000.0).round() / 1000.0,
             subjects: vec![subject],
             transactions,
-            from: rfc3339(from),
+            from,
             // The activity mostly ends with the transaction.
             to: if to == ctx.time { at } else { rfc3339(to) },
             explanation,
@@ -2728,7 +2782,7 @@ impl Monitor {
                 hash.write(a.as_bytes());
             }
             hash.write(self.txlog.get(d.edges.first().copied().unwrap_or(ctx.seq)).as_bytes());
-            alert.id = format!("{}-{:016x}", alert.scenario, hash.finish());
+            alert.id = alert_id(&alert.scenario, hash.finish());
             alert.subjects = subjects;
             alert.metrics.insert("size".into(), f64::from(d.size));
             alert.metrics.insert("accounts".into(), d.accounts.len() as f64);
@@ -2856,6 +2910,13 @@ mod tests {
         assert_eq!(format_value(0.724, Format::Percent), "72%");
         assert_eq!(format_value(12_000.4, Format::Integer), "12,000");
         assert_eq!(format_value(4.0, Format::Plain), "4");
+    }
+
+    #[test]
+    fn alert_ids_are_formats() {
+        for hash in [0, 1, 0xabc, 0x0123_4567_89ab_cdef, u64::MAX, 1 << 63] {
+            assert_eq!(alert_id("A2", hash), format!("A2-{hash:016x}"));
+        }
     }
 
     /// The alert times written here are the ones `jiff` writes: around the

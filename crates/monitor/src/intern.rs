@@ -55,6 +55,38 @@ fn hash(s: &[u8]) -> u32 {
     (h ^ (h >> 32)) as u32
 }
 
+/// `a == b` for two keys of one length up to [`INLINE`], by a few loads
+/// that may overlap (the first and the last eight bytes of a key of 8 to
+/// 16, say) instead of a slice comparison, which calls the library's
+/// `memcmp`: on keys this short (an account number, a customer id) the
+/// call costs more than the comparison, and every look-up that finds its
+/// key makes one.
+#[inline]
+fn short_eq(a: &[u8], b: &[u8]) -> bool {
+    fn word(s: &[u8], at: usize) -> u64 {
+        s.get(at..at + 8).and_then(|w| w.try_into().ok()).map_or(0, u64::from_ne_bytes)
+    }
+    fn half(s: &[u8], at: usize) -> u32 {
+        s.get(at..at + 4).and_then(|w| w.try_into().ok()).map_or(0, u32::from_ne_bytes)
+    }
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0 => true,
+        1..4 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..8 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => {
+            word(a, 0) == word(b, 0)
+                && word(a, 8) == word(b, 8)
+                && word(a, n - 8) == word(b, n - 8)
+                && (n <= 24 || a == b)
+        }
+    }
+}
+
 impl Interner {
     /// Number of strings interned.
     pub(crate) fn len(&self) -> usize {
@@ -69,12 +101,15 @@ impl Interner {
         self.text.get(start..end as usize).unwrap_or("")
     }
 
+    // Inlined into the probe loops: a call saved and restored more
+    // registers than the comparison of a short key takes.
+    #[inline(always)]
     fn matches(&self, slot: &Slot, h: u32, s: &[u8]) -> bool {
         if slot.hash != h {
             return false;
         }
         if usize::from(slot.len) <= INLINE {
-            usize::from(slot.len) == s.len() && &slot.bytes[..s.len()] == s
+            usize::from(slot.len) == s.len() && short_eq(&slot.bytes[..s.len()], s)
         } else {
             self.name(slot.id - 1).as_bytes() == s
         }
@@ -157,6 +192,22 @@ impl Interner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every pair of short keys that differ in one byte, or in length,
+    /// compares as the slices do.
+    #[test]
+    fn short_keys_compare_as_slices() {
+        for n in 0..=INLINE + 2 {
+            let key: Vec<u8> = (0..n as u8).map(|i| b'a' + i).collect();
+            assert!(short_eq(&key, &key.clone()));
+            for at in 0..n {
+                let mut other = key.clone();
+                other[at] ^= 1;
+                assert!(!short_eq(&key, &other), "{n} bytes, differing at {at}");
+            }
+            assert!(!short_eq(&key, &key[..n.saturating_sub(1)]) || n == 0);
+        }
+    }
 
     #[test]
     fn dense_ids_short_and_long_keys() {
