@@ -412,13 +412,11 @@ impl Env<'_> {
                     Locus::Party(side) => match side_party(tx, *side, dir) {
                         None => false,
                         Some((p, _)) => {
-                            let home = self.profiles.home(self.account(*side, dir));
-                            geo.contains(
-                                self.time,
-                                nonempty(&p.zip),
-                                None,
-                                nonempty(&p.state).or(home),
-                            )
+                            // The profile's home state only when the party
+                            // states none.
+                            let state = nonempty(&p.state)
+                                .or_else(|| self.profiles.home(self.account(*side, dir)));
+                            geo.contains(self.time, nonempty(&p.zip), None, state)
                         }
                     },
                 }
