@@ -417,14 +417,14 @@ struct ProximityRun {
 }
 
 /// Everything known about the current transaction.
-struct Ctx<'t> {
-    tx: &'t Transaction,
+pub(crate) struct Ctx<'t> {
+    pub(crate) tx: &'t Transaction,
     seq: u64,
-    time: i64,
-    usd: f64,
+    pub(crate) time: i64,
+    pub(crate) usd: f64,
     cents: i64,
-    originator: Option<AccountId>,
-    beneficiary: Option<AccountId>,
+    pub(crate) originator: Option<AccountId>,
+    pub(crate) beneficiary: Option<AccountId>,
 }
 
 /// Facts of the current transaction and what they need.
@@ -472,7 +472,7 @@ impl Derive {
 }
 
 /// The institution of `list` the transaction involves, if any.
-fn institution(
+pub(crate) fn institution(
     list: usize,
     ctx: &Ctx<'_>,
     reference: &ReferenceData,
@@ -577,19 +577,14 @@ fn passes(
         institution_hit,
         ..
     } = d;
-    let mut inst = |list: usize| {
-        institution(list, ctx, reference, institution_text, institution_account, institution_hit)
-    };
     let mut env = Env {
-        tx: ctx.tx,
-        time: ctx.time,
-        usd: ctx.usd,
-        originator: ctx.originator,
-        beneficiary: ctx.beneficiary,
+        ctx,
         reference,
         profiles,
         thresholds,
-        institution: &mut inst,
+        institution_text,
+        institution_account,
+        institution_hit,
     };
     facts.all(atoms, test.atoms, dir, &mut env)
 }
