@@ -390,7 +390,11 @@ impl Env<'_> {
             .is_some_and(|span| span.contains(self.ctx.time))
     }
 
+    /// Out of line: a filter test asks for about one new atom, and with
+    /// every kind of atom inlined the test's loop set up the registers of
+    /// all of them first.
     #[allow(clippy::too_many_lines)]
+    #[inline(never)]
     fn eval(&mut self, atom: &Atom, dir: Direction) -> bool {
         let tx = self.ctx.tx;
         match atom {
