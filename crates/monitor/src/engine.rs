@@ -309,11 +309,17 @@ struct Plan {
     clock: WindowClock,
     /// Distinct aggregates: (aggregate, field, slot).
     distinct: Vec<(usize, Field, usize)>,
-    /// The aggregates' filters, each distinct one once, with the bits of
-    /// the aggregates that share it (a count and a sum over the same
-    /// events have the same filter): one test per filter, not per
-    /// aggregate.
+    /// The aggregates' filters that have atoms, each distinct one once,
+    /// with the bits of the aggregates that share it (a count and a sum
+    /// over the same events have the same filter): one test per filter,
+    /// not per aggregate.
     aggregate_tests: Vec<(Test, u32)>,
+    /// The aggregates whose filter only a channel and a direction decide,
+    /// by direction (`Direction as usize`) and channel (`Channel as
+    /// usize`): one read instead of a test per filter, most aggregate
+    /// filters being of this kind (`direction = "in", channels =
+    /// ["cash"]`).
+    routed: [[u32; 16]; 3],
     has_aggregates: bool,
     baseline: bool,
     /// Family bits of the evidence aggregates (or the participation bit).
@@ -421,14 +427,14 @@ struct ProximityRun {
 }
 
 /// Everything known about the current transaction.
-struct Ctx<'t> {
-    tx: &'t Transaction,
+pub(crate) struct Ctx<'t> {
+    pub(crate) tx: &'t Transaction,
     seq: u64,
-    time: i64,
-    usd: f64,
+    pub(crate) time: i64,
+    pub(crate) usd: f64,
     cents: i64,
-    originator: Option<AccountId>,
-    beneficiary: Option<AccountId>,
+    pub(crate) originator: Option<AccountId>,
+    pub(crate) beneficiary: Option<AccountId>,
 }
 
 /// Facts of the current transaction and what they need.
@@ -476,7 +482,7 @@ impl Derive {
 }
 
 /// The institution of `list` the transaction involves, if any.
-fn institution(
+pub(crate) fn institution(
     list: usize,
     ctx: &Ctx<'_>,
     reference: &ReferenceData,
@@ -555,6 +561,25 @@ fn institution(
     found
 }
 
+/// [`Plan::routed`]: the aggregates of `tests` that have no atoms, by
+/// direction and channel, as [`passes`] answers them.
+fn route_trivial_tests(tests: &[(Test, u32)]) -> [[u32; 16]; 3] {
+    let mut routed = [[0u32; 16]; 3];
+    for (test, aggregates) in tests.iter().filter(|(t, _)| t.trivial()) {
+        for dir in [Direction::In, Direction::Out, Direction::None] {
+            if test.direction.is_some_and(|want| want != dir) {
+                continue;
+            }
+            for (channel, slot) in routed[dir as usize].iter_mut().enumerate() {
+                if test.channels == 0 || test.channels & (1 << channel) != 0 {
+                    *slot |= aggregates;
+                }
+            }
+        }
+    }
+    routed
+}
+
 /// Whether a compiled filter passes for a key of direction `dir`.
 fn passes(
     d: &mut Derive,
@@ -581,19 +606,14 @@ fn passes(
         institution_hit,
         ..
     } = d;
-    let mut inst = |list: usize| {
-        institution(list, ctx, reference, institution_text, institution_account, institution_hit)
-    };
     let mut env = Env {
-        tx: ctx.tx,
-        time: ctx.time,
-        usd: ctx.usd,
-        originator: ctx.originator,
-        beneficiary: ctx.beneficiary,
+        ctx,
         reference,
         profiles,
         thresholds,
-        institution: &mut inst,
+        institution_text,
+        institution_account,
+        institution_hit,
     };
     facts.all(atoms, test.atoms, dir, &mut env)
 }
@@ -1232,12 +1252,15 @@ impl Monitor {
                             None => aggregate_tests.push((agg.test, 1 << a)),
                         }
                     }
+                    let routed = route_trivial_tests(&aggregate_tests);
+                    aggregate_tests.retain(|(t, _)| !t.trivial());
                     plans.push(Plan {
                         scenario: i,
                         test: s.test,
                         clock: WindowClock::new(s.window.clone()),
                         distinct,
                         aggregate_tests,
+                        routed,
                         has_aggregates: !s.aggregates.is_empty(),
                         baseline: s.baseline_days > 0,
                         evidence,
@@ -2084,7 +2107,7 @@ impl Monitor {
             if !passes(derive, reference, profiles, ctx, &plan.test, dir) {
                 continue;
             }
-            let mut mask = 0u32;
+            let mut mask = plan.routed[dir as usize][ctx.tx.channel as usize];
             for (test, aggregates) in &plan.aggregate_tests {
                 if passes(derive, reference, profiles, ctx, test, dir) {
                     mask |= aggregates;
@@ -2900,6 +2923,51 @@ impl Operands for Lazy<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The aggregates routed by direction and channel are the ones whose
+    /// filter (channels and direction only) passes, for every channel and
+    /// direction.
+    #[test]
+    fn routed_aggregates_are_the_passing_ones() {
+        use vigia_model::Channel;
+        let channels = [
+            Channel::Cash,
+            Channel::Wire,
+            Channel::Ach,
+            Channel::Remittance,
+            Channel::Card,
+            Channel::Cheque,
+            Channel::MonetaryInstrument,
+            Channel::Crypto,
+            Channel::Internal,
+            Channel::Other,
+        ];
+        let masks = [0u16, 1, 0b110, 1 << 9, 0b11_1111_1111, 1 << 4 | 1 << 8];
+        let directions = [None, Some(Direction::In), Some(Direction::Out), Some(Direction::None)];
+        let mut tests = Vec::new();
+        for &channels in &masks {
+            for &direction in &directions {
+                let bit = 1u32 << tests.len();
+                tests.push((Test { channels, direction, atoms: 0 }, bit));
+            }
+        }
+        // A filter with atoms is never routed.
+        tests.push((Test { channels: 0, direction: None, atoms: 1 }, 1 << 31));
+        let routed = route_trivial_tests(&tests);
+        for dir in [Direction::In, Direction::Out, Direction::None] {
+            for &channel in &channels {
+                let passing = tests
+                    .iter()
+                    .filter(|(t, _)| {
+                        t.trivial()
+                            && crate::scenario::channel_accepted(t.channels, channel)
+                            && t.direction.is_none_or(|want| want == dir)
+                    })
+                    .fold(0, |m, (_, bits)| m | bits);
+                assert_eq!(routed[dir as usize][channel as usize], passing, "{dir:?} {channel:?}");
+            }
+        }
+    }
 
     #[test]
     fn money_formats() {

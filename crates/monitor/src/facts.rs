@@ -12,8 +12,10 @@
 //! first time a filter asks for it; later filters read the cached bit. A
 //! filter test is then `known & needed == needed` plus a mask compare.
 
+use rustc_hash::FxHashMap;
 use vigia_model::{Party, PlaceKind, Transaction};
 
+use crate::engine::{Ctx, institution};
 use crate::expr::{Condition, Expr, Operands};
 use crate::graph::AccountId;
 use crate::profile::CustomerKind;
@@ -339,19 +341,20 @@ pub(crate) fn side_party(tx: &Transaction, side: Side, dir: Direction) -> Option
     Some(if originator { (&tx.originator, true) } else { (&tx.beneficiary, false) })
 }
 
-/// What atoms read besides the transaction.
+/// What atoms read besides the transaction: references only, so that a
+/// filter test builds it in a few stores (it is built for every test that
+/// has atoms, and most tests find their atoms known).
 pub(crate) struct Env<'a> {
-    pub(crate) tx: &'a Transaction,
-    pub(crate) time: i64,
-    pub(crate) usd: f64,
-    pub(crate) originator: Option<AccountId>,
-    pub(crate) beneficiary: Option<AccountId>,
+    pub(crate) ctx: &'a Ctx<'a>,
     pub(crate) reference: &'a ReferenceData,
     pub(crate) profiles: &'a Profiles,
     /// Pack thresholds at the event time.
-    pub(crate) thresholds: &'a [f64],
-    /// Per institution list: the institution the transaction involves.
-    pub(crate) institution: &'a mut dyn FnMut(usize) -> Option<u16>,
+    pub(crate) thresholds: &'a Vec<f64>,
+    /// The memos of [`institution`] (the institution the transaction
+    /// involves, per institution list).
+    pub(crate) institution_text: &'a mut Vec<FxHashMap<Box<str>, Option<u16>>>,
+    pub(crate) institution_account: &'a mut Vec<Vec<u16>>,
+    pub(crate) institution_hit: &'a mut Vec<Option<Option<u16>>>,
 }
 
 struct AmountOnly<'a> {
@@ -375,24 +378,28 @@ impl Operands for AmountOnly<'_> {
 
 impl Env<'_> {
     fn account(&self, side: Side, dir: Direction) -> Option<AccountId> {
-        let (_, originator) = side_party(self.tx, side, dir)?;
-        if originator { self.originator } else { self.beneficiary }
+        let (_, originator) = side_party(self.ctx.tx, side, dir)?;
+        if originator { self.ctx.originator } else { self.ctx.beneficiary }
     }
 
     fn listed(&self, list: usize, side: Side, dir: Direction) -> bool {
-        let Some((p, _)) = side_party(self.tx, side, dir) else { return false };
+        let Some((p, _)) = side_party(self.ctx.tx, side, dir) else { return false };
         self.reference.account_lists[list]
             .accounts
             .get(trim(&p.account))
-            .is_some_and(|span| span.contains(self.time))
+            .is_some_and(|span| span.contains(self.ctx.time))
     }
 
+    /// Out of line: a filter test asks for about one new atom, and with
+    /// every kind of atom inlined the test's loop set up the registers of
+    /// all of them first.
     #[allow(clippy::too_many_lines)]
+    #[inline(never)]
     fn eval(&mut self, atom: &Atom, dir: Direction) -> bool {
-        let tx = self.tx;
+        let tx = self.ctx.tx;
         match atom {
             Atom::Amount(_, condition) => {
-                condition.holds(&mut AmountOnly { usd: self.usd, thresholds: self.thresholds })
+                condition.holds(&mut AmountOnly { usd: self.ctx.usd, thresholds: self.thresholds })
             }
             Atom::Country { side, set, negate } => {
                 let c = side_party(tx, *side, dir).and_then(|(p, _)| nonempty(&p.country));
@@ -403,7 +410,7 @@ impl Env<'_> {
                 match locus {
                     Locus::Place => tx.place.as_ref().is_some_and(|p| {
                         geo.contains(
-                            self.time,
+                            self.ctx.time,
                             nonempty(&p.zip),
                             nonempty(&p.county),
                             nonempty(&p.state),
@@ -412,18 +419,24 @@ impl Env<'_> {
                     Locus::Party(side) => match side_party(tx, *side, dir) {
                         None => false,
                         Some((p, _)) => {
-                            let home = self.profiles.home(self.account(*side, dir));
-                            geo.contains(
-                                self.time,
-                                nonempty(&p.zip),
-                                None,
-                                nonempty(&p.state).or(home),
-                            )
+                            // The profile's home state only when the party
+                            // states none.
+                            let state = nonempty(&p.state)
+                                .or_else(|| self.profiles.home(self.account(*side, dir)));
+                            geo.contains(self.ctx.time, nonempty(&p.zip), None, state)
                         }
                     },
                 }
             }
-            Atom::Institution(list) => (self.institution)(*list).is_some(),
+            Atom::Institution(list) => institution(
+                *list,
+                self.ctx,
+                self.reference,
+                self.institution_text,
+                self.institution_account,
+                self.institution_hit,
+            )
+            .is_some(),
             Atom::SubjectFlags(bits) => {
                 self.profiles.flags(self.account(Side::Subject, dir)) & bits != 0
             }
@@ -501,6 +514,11 @@ impl Facts {
     }
 
     /// Whether every atom of `set` holds for a key of direction `dir`.
+    /// Inlined into the filter tests (with its loop; the evaluation of an
+    /// atom stays out of line): as a call it cost about a hundred
+    /// instructions per test in saved registers and set-up, most tests
+    /// evaluating one atom.
+    #[inline(always)]
     pub(crate) fn all(
         &mut self,
         atoms: &Atoms,
