@@ -567,17 +567,22 @@ fn route_trivial_tests(tests: &[(Test, u32)]) -> [[u32; 16]; 3] {
     let mut routed = [[0u32; 16]; 3];
     for (test, aggregates) in tests.iter().filter(|(t, _)| t.trivial()) {
         for dir in [Direction::In, Direction::Out, Direction::None] {
-            if test.direction.is_some_and(|want| want != dir) {
-                continue;
-            }
-            for (channel, slot) in routed[dir as usize].iter_mut().enumerate() {
-                if test.channels == 0 || test.channels & (1 << channel) != 0 {
-                    *slot |= aggregates;
+            for channel in crate::scenario::CHANNELS {
+                if admits(test, channel, dir) {
+                    routed[dir as usize][channel as usize] |= aggregates;
                 }
             }
         }
     }
     routed
+}
+
+/// Whether a filter's channels and direction admit a key of direction
+/// `dir` on a transaction of `channel` (its atoms aside).
+#[inline(always)]
+fn admits(test: &Test, channel: vigia_model::Channel, dir: Direction) -> bool {
+    crate::scenario::channel_accepted(test.channels, channel)
+        && test.direction.is_none_or(|want| want == dir)
 }
 
 /// Whether a compiled filter passes for a key of direction `dir`.
@@ -589,9 +594,7 @@ fn passes(
     test: &Test,
     dir: Direction,
 ) -> bool {
-    if !crate::scenario::channel_accepted(test.channels, ctx.tx.channel)
-        || test.direction.is_some_and(|want| want != dir)
-    {
+    if !admits(test, ctx.tx.channel, dir) {
         return false;
     }
     if test.trivial() {
@@ -2929,19 +2932,6 @@ mod tests {
     /// direction.
     #[test]
     fn routed_aggregates_are_the_passing_ones() {
-        use vigia_model::Channel;
-        let channels = [
-            Channel::Cash,
-            Channel::Wire,
-            Channel::Ach,
-            Channel::Remittance,
-            Channel::Card,
-            Channel::Cheque,
-            Channel::MonetaryInstrument,
-            Channel::Crypto,
-            Channel::Internal,
-            Channel::Other,
-        ];
         let masks = [0u16, 1, 0b110, 1 << 9, 0b11_1111_1111, 1 << 4 | 1 << 8];
         let directions = [None, Some(Direction::In), Some(Direction::Out), Some(Direction::None)];
         let mut tests = Vec::new();
@@ -2955,7 +2945,7 @@ mod tests {
         tests.push((Test { channels: 0, direction: None, atoms: 1 }, 1 << 31));
         let routed = route_trivial_tests(&tests);
         for dir in [Direction::In, Direction::Out, Direction::None] {
-            for &channel in &channels {
+            for channel in crate::scenario::CHANNELS {
                 let passing = tests
                     .iter()
                     .filter(|(t, _)| {

@@ -897,7 +897,7 @@ fn channel_bit(c: Channel) -> u16 {
     1 << (c as u16)
 }
 
-const CHANNELS: [Channel; 10] = [
+pub(crate) const CHANNELS: [Channel; 10] = [
     Channel::Cash,
     Channel::Wire,
     Channel::Ach,

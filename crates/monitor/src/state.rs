@@ -113,6 +113,58 @@ pub(crate) struct Slots {
 }
 
 impl Slots {
+    /// For an event at `time` appended at `abs` (the end of the buffer)
+    /// to a key's scalars of this scenario, `record`: whether it falls
+    /// where the running totals are kept. If not (before the window's
+    /// start, or in the region behind the cursor), the positions that
+    /// count past it move on by one.
+    #[inline(always)]
+    fn admit_appended(&self, record: &mut [i64], time: i64, abs: u64) -> bool {
+        // The end moves no first-in-first-out pointer: it is at most the
+        // old end, which an inflow there does not move back.
+        debug_assert!(self.forwarded.is_none_or(|(.., fifo)| record[fifo] <= abs as i64));
+        let included = time >= record[START] && abs as i64 >= record[CURSOR];
+        if !included {
+            record[CURSOR] += 1;
+            // Only an event inside the region a cap dropped stays below
+            // the floor.
+            if (abs as i64) < record[FLOOR] {
+                record[FLOOR] += 1;
+            }
+        }
+        included
+    }
+
+    /// Adds an event of `cents` to the running counts and sums its bits
+    /// `jb` feed.
+    #[inline(always)]
+    fn add_running(&self, record: &mut [i64], jb: u32, cents: i64) {
+        let mut agg = (jb & self.running_bits) >> self.shift;
+        while agg != 0 {
+            let i = agg.trailing_zeros() as usize;
+            agg &= agg - 1;
+            // An aggregate without a count (or sum) has `u16::MAX` there:
+            // outside the record.
+            if let Some(count) = record.get_mut(usize::from(self.count_at[i])) {
+                *count += 1;
+            }
+            if let Some(sum) = record.get_mut(usize::from(self.sum_at[i])) {
+                *sum += cents;
+            }
+        }
+    }
+
+    /// Counts an event the scenario keeps (`jb` has its participation
+    /// bit); whether the key now holds more than the cap.
+    #[inline(always)]
+    fn keep(&self, record: &mut [i64], jb: u32) -> bool {
+        if jb & self.part == 0 {
+            return false;
+        }
+        record[KEPT] += 1;
+        record[KEPT] > self.cap
+    }
+
     /// Lays out a scenario whose bits start at `shift`, scalars at `off`,
     /// forwarded column `column`, extras index `extra`. Returns the layout
     /// and the number of scalars it uses.
@@ -736,36 +788,12 @@ impl Family {
         let s = &self.scenarios[j];
         let b = key as usize * self.stride + s.off;
         let record = &mut self.scalars[b..b + s.len];
-        // The first-in-first-out pointer of a forwarded aggregate is at
-        // most the old end: an event appended without the aggregate's bit
-        // does not move it.
-        debug_assert!(s.forwarded.is_none_or(|(.., fifo)| record[fifo] <= abs as i64));
-        let included = ev.time >= record[START] && abs as i64 >= record[CURSOR];
-        if !included {
-            record[CURSOR] += 1;
-            if (abs as i64) < record[FLOOR] {
-                record[FLOOR] += 1;
-            }
+        if !s.admit_appended(record, ev.time, abs) {
             return;
         }
-        let mut agg = (jb & s.running_bits) >> s.shift;
-        while agg != 0 {
-            let i = agg.trailing_zeros() as usize;
-            agg &= agg - 1;
-            // An aggregate without a count (or sum) has `u16::MAX` there:
-            // outside the record.
-            if let Some(count) = record.get_mut(usize::from(s.count_at[i])) {
-                *count += 1;
-            }
-            if let Some(sum) = record.get_mut(usize::from(s.sum_at[i])) {
-                *sum += ev.cents;
-            }
-        }
-        if jb & s.part != 0 {
-            record[KEPT] += 1;
-            if record[KEPT] > s.cap {
-                self.drop_over_cap(key, j);
-            }
+        s.add_running(record, jb, ev.cents);
+        if s.keep(record, jb) {
+            self.drop_over_cap(key, j);
         }
     }
 
@@ -795,18 +823,7 @@ impl Family {
         let b = k * *stride + s.off;
         let record = &mut scalars[b..b + s.len];
         let st = &mut keys[k];
-        // The end moves no first-in-first-out pointer: it is at most the
-        // old end, which an inflow there does not move back.
-        debug_assert!(s.forwarded.is_none_or(|(.., fifo)| record[fifo] <= abs as i64));
-        let included = e.time >= record[START] && abs as i64 >= record[CURSOR];
-        if !included {
-            record[CURSOR] += 1;
-            // Only an event inside the region a cap dropped stays below
-            // the floor.
-            if (abs as i64) < record[FLOOR] {
-                record[FLOOR] += 1;
-            }
-        }
+        let included = s.admit_appended(record, e.time, abs);
         // Forwarded cents: an inflow's remaining cents, an outflow's
         // matched ones, written into the event's column.
         let mut matched = 0;
@@ -851,19 +868,7 @@ impl Family {
         if !included {
             return;
         }
-        let mut agg = (jb & s.running_bits) >> s.shift;
-        while agg != 0 {
-            let i = agg.trailing_zeros() as usize;
-            agg &= agg - 1;
-            // An aggregate without a count (or sum) has `u16::MAX` there:
-            // outside the record.
-            if let Some(count) = record.get_mut(usize::from(s.count_at[i])) {
-                *count += 1;
-            }
-            if let Some(sum) = record.get_mut(usize::from(s.sum_at[i])) {
-                *sum += e.cents;
-            }
-        }
+        s.add_running(record, jb, e.cents);
         if let Some((bit, at)) = s.balance
             && jb & bit != 0
         {
@@ -885,11 +890,8 @@ impl Family {
         {
             record[sum] += matched;
         }
-        if jb & s.part != 0 {
-            record[KEPT] += 1;
-            if record[KEPT] > s.cap {
-                self.drop_over_cap(key, j);
-            }
+        if s.keep(record, jb) {
+            self.drop_over_cap(key, j);
         }
     }
 
