@@ -445,12 +445,19 @@ struct Derive {
     /// Pack thresholds at the current time and the span each holds for.
     thresholds: Vec<f64>,
     spans: Vec<InForce>,
+    institutions: Institutions,
+}
+
+/// What is known of the institutions of the pack's institution lists:
+/// memos across transactions, and the current transaction's answers.
+#[derive(Debug, Default)]
+pub(crate) struct Institutions {
     /// Per institution list: resolved identifiers by text.
-    institution_text: Vec<FxHashMap<Box<str>, Option<u16>>>,
+    text: Vec<FxHashMap<Box<str>, Option<u16>>>,
     /// Per institution list, by account id: 0 unknown, 1 none, 2 + i.
-    institution_account: Vec<Vec<u16>>,
+    account: Vec<Vec<u16>>,
     /// Per institution list: this transaction's institution.
-    institution_hit: Vec<Option<Option<u16>>>,
+    hit: Vec<Option<Option<u16>>>,
 }
 
 impl Derive {
@@ -481,84 +488,112 @@ impl Derive {
     }
 }
 
-/// The institution of `list` the transaction involves, if any.
-pub(crate) fn institution(
-    list: usize,
-    ctx: &Ctx<'_>,
-    reference: &ReferenceData,
-    text_memo: &mut [FxHashMap<Box<str>, Option<u16>>],
-    account_memo: &mut [Vec<u16>],
-    hits: &mut [Option<Option<u16>>],
-) -> Option<u16> {
-    if let Some(hit) = hits[list] {
-        return hit;
-    }
-    let tx = ctx.tx;
-    let inst = &reference.institution_lists[list];
-    let memo = &mut text_memo[list];
-    let mut lookup = |text: &str| -> Option<u16> {
-        let text = trim(text);
-        if text.is_empty() {
-            return None;
-        }
-        if let Some(hit) = memo.get(text) {
-            return *hit;
-        }
-        // Institution strings are few; bound the memo anyway.
-        if memo.len() > 100_000 {
-            memo.clear();
-        }
-        let hit = inst.resolve(text).map(|i| i as u16);
-        memo.insert(text.into(), hit);
-        hit
-    };
-    let in_force = |i: u16| inst.institutions[i as usize].in_force.contains(ctx.time);
-    let mut found = None;
-    for text in [tx.originator.institution.as_deref(), tx.beneficiary.institution.as_deref()]
-        .into_iter()
-        .flatten()
-    {
-        if let Some(i) = lookup(text).filter(|i| in_force(*i)) {
-            found = Some(i);
-            break;
+impl Institutions {
+    fn new(lists: usize) -> Institutions {
+        Institutions {
+            text: vec![FxHashMap::default(); lists],
+            account: vec![Vec::new(); lists],
+            hit: vec![None; lists],
         }
     }
-    if found.is_none() {
-        for (party, id) in [(&tx.originator, ctx.originator), (&tx.beneficiary, ctx.beneficiary)] {
-            let hit = match id {
-                Some(a) => {
-                    let memo = &mut account_memo[list];
-                    if memo.len() <= a as usize {
-                        memo.resize(a as usize + 1, 0);
-                    }
-                    match memo[a as usize] {
-                        0 => {
-                            let hit = inst.resolve(trim(&party.account)).map(|i| i as u16);
-                            memo[a as usize] = hit.map_or(1, |i| i + 2);
-                            hit
-                        }
-                        1 => None,
-                        i => Some(i - 2),
-                    }
-                }
-                None => None,
-            };
-            if let Some(i) = hit.filter(|i| in_force(*i)) {
-                found = Some(i);
-                break;
+
+    /// Forgets the previous transaction's answers (not the memos).
+    fn next_transaction(&mut self) {
+        self.hit.iter_mut().for_each(|h| *h = None);
+    }
+
+    /// The institution of `list` the current transaction involved, if it
+    /// was asked for.
+    fn found(&self, list: usize) -> Option<u16> {
+        self.hit.get(list).copied().flatten().flatten()
+    }
+
+    /// The institution of `list` the transaction involves, if any.
+    pub(crate) fn of(
+        &mut self,
+        list: usize,
+        ctx: &Ctx<'_>,
+        reference: &ReferenceData,
+    ) -> Option<u16> {
+        if let Some(found) = self.hit[list] {
+            return found;
+        }
+        let found = self.resolve(list, ctx, reference);
+        self.hit[list] = Some(found);
+        found
+    }
+
+    /// [`Institutions::of`] not yet answered for this transaction: the
+    /// parties' institutions, then their accounts, then the intermediaries.
+    fn resolve(&mut self, list: usize, ctx: &Ctx<'_>, reference: &ReferenceData) -> Option<u16> {
+        let tx = ctx.tx;
+        let inst = &reference.institution_lists[list];
+        let memo = &mut self.text[list];
+        let mut lookup = |text: &str| -> Option<u16> {
+            let text = trim(text);
+            if text.is_empty() {
+                return None;
             }
-        }
-    }
-    if found.is_none() {
-        for text in &tx.intermediaries {
+            if let Some(hit) = memo.get(text) {
+                return *hit;
+            }
+            // Institution strings are few; bound the memo anyway.
+            if memo.len() > 100_000 {
+                memo.clear();
+            }
+            let hit = inst.resolve(text).map(|i| i as u16);
+            memo.insert(text.into(), hit);
+            hit
+        };
+        let in_force = |i: u16| inst.institutions[i as usize].in_force.contains(ctx.time);
+        let mut found = None;
+        for text in [tx.originator.institution.as_deref(), tx.beneficiary.institution.as_deref()]
+            .into_iter()
+            .flatten()
+        {
             if let Some(i) = lookup(text).filter(|i| in_force(*i)) {
                 found = Some(i);
                 break;
             }
         }
+        if found.is_none() {
+            for (party, id) in
+                [(&tx.originator, ctx.originator), (&tx.beneficiary, ctx.beneficiary)]
+            {
+                let hit = match id {
+                    Some(a) => {
+                        let memo = &mut self.account[list];
+                        if memo.len() <= a as usize {
+                            memo.resize(a as usize + 1, 0);
+                        }
+                        match memo[a as usize] {
+                            0 => {
+                                let hit = inst.resolve(trim(&party.account)).map(|i| i as u16);
+                                memo[a as usize] = hit.map_or(1, |i| i + 2);
+                                hit
+                            }
+                            1 => None,
+                            i => Some(i - 2),
+                        }
+                    }
+                    None => None,
+                };
+                if let Some(i) = hit.filter(|i| in_force(*i)) {
+                    found = Some(i);
+                    break;
+                }
+            }
+        }
+        if found.is_none() {
+            for text in &tx.intermediaries {
+                if let Some(i) = lookup(text).filter(|i| in_force(*i)) {
+                    found = Some(i);
+                    break;
+                }
+            }
+        }
+        found
     }
-    hits[list] = Some(found);
-    found
 }
 
 /// [`Plan::routed`]: the aggregates of `tests` that have no atoms, by
@@ -600,24 +635,8 @@ fn passes(
     if test.trivial() {
         return true;
     }
-    let Derive {
-        atoms,
-        facts,
-        thresholds,
-        institution_text,
-        institution_account,
-        institution_hit,
-        ..
-    } = d;
-    let mut env = Env {
-        ctx,
-        reference,
-        profiles,
-        thresholds,
-        institution_text,
-        institution_account,
-        institution_hit,
-    };
+    let Derive { atoms, facts, thresholds, institutions, .. } = d;
+    let mut env = Env { ctx, reference, profiles, thresholds, institutions };
     facts.all(atoms, test.atoms, dir, &mut env)
 }
 
@@ -1349,9 +1368,7 @@ impl Monitor {
             facts: Facts::default(),
             thresholds: vec![f64::NAN; thresholds],
             spans: vec![InForce { from: 0, until: 0 }; thresholds],
-            institution_text: vec![FxHashMap::default(); lists],
-            institution_account: vec![Vec::new(); lists],
-            institution_hit: vec![None; lists],
+            institutions: Institutions::new(lists),
         };
         let provenance = format!("{} vigia-monitor {}", pack.version, env!("CARGO_PKG_VERSION"));
         let mut monitor = Monitor {
@@ -1574,7 +1591,7 @@ impl Monitor {
             }
         }
         self.derive.facts.reset();
-        self.derive.institution_hit.iter_mut().for_each(|h| *h = None);
+        self.derive.institutions.next_transaction();
         self.derive.refresh_thresholds(&self.pack.reference, time);
         stage(Stage::Prepared);
 
@@ -2304,7 +2321,7 @@ impl Monitor {
     fn set_matched(&mut self, s: usize) {
         self.matched.clear();
         if let Some(list) = self.pack.scenarios[s].filter.institution_list
-            && let Some(i) = self.derive.institution_hit.get(list).copied().flatten().flatten()
+            && let Some(i) = self.derive.institutions.found(list)
         {
             self.matched.push_str(
                 &self.pack.reference.institution_lists[list].institutions[i as usize].name,

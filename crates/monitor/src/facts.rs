@@ -12,10 +12,9 @@
 //! first time a filter asks for it; later filters read the cached bit. A
 //! filter test is then `known & needed == needed` plus a mask compare.
 
-use rustc_hash::FxHashMap;
 use vigia_model::{Party, PlaceKind, Transaction};
 
-use crate::engine::{Ctx, institution};
+use crate::engine::{Ctx, Institutions};
 use crate::expr::{Condition, Expr, Operands};
 use crate::graph::AccountId;
 use crate::profile::CustomerKind;
@@ -350,11 +349,8 @@ pub(crate) struct Env<'a> {
     pub(crate) profiles: &'a Profiles,
     /// Pack thresholds at the event time.
     pub(crate) thresholds: &'a Vec<f64>,
-    /// The memos of [`institution`] (the institution the transaction
-    /// involves, per institution list).
-    pub(crate) institution_text: &'a mut Vec<FxHashMap<Box<str>, Option<u16>>>,
-    pub(crate) institution_account: &'a mut Vec<Vec<u16>>,
-    pub(crate) institution_hit: &'a mut Vec<Option<Option<u16>>>,
+    /// The institution the transaction involves, per institution list.
+    pub(crate) institutions: &'a mut Institutions,
 }
 
 struct AmountOnly<'a> {
@@ -428,15 +424,9 @@ impl Env<'_> {
                     },
                 }
             }
-            Atom::Institution(list) => institution(
-                *list,
-                self.ctx,
-                self.reference,
-                self.institution_text,
-                self.institution_account,
-                self.institution_hit,
-            )
-            .is_some(),
+            Atom::Institution(list) => {
+                self.institutions.of(*list, self.ctx, self.reference).is_some()
+            }
             Atom::SubjectFlags(bits) => {
                 self.profiles.flags(self.account(Side::Subject, dir)) & bits != 0
             }

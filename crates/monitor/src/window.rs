@@ -389,19 +389,21 @@ impl Counter {
         self.len() == 0
     }
 
-    fn in_place(&mut self) -> &mut [(u32, u32)] {
-        let len = (self.len as usize).min(INLINE_COUNTER);
-        &mut self.inline[..len]
+    /// The values counted in place and their counts (`len` is at most
+    /// [`INLINE_COUNTER`]; the `min` lets the slice go unchecked).
+    fn in_place(&self) -> &[(u32, u32)] {
+        &self.inline[..(self.len as usize).min(INLINE_COUNTER)]
+    }
+
+    fn in_place_mut(&mut self) -> &mut [(u32, u32)] {
+        &mut self.inline[..(self.len as usize).min(INLINE_COUNTER)]
     }
 
     /// The count of `value`.
     pub fn get(&self, value: u32) -> u32 {
         match &self.large {
             Some(map) => map.get(&value).copied().unwrap_or(0),
-            None => {
-                let len = (self.len as usize).min(INLINE_COUNTER);
-                self.inline[..len].iter().find(|(v, _)| *v == value).map_or(0, |(_, c)| *c)
-            }
+            None => self.in_place().iter().find(|(v, _)| *v == value).map_or(0, |(_, c)| *c),
         }
     }
 
@@ -411,7 +413,7 @@ impl Counter {
             *map.entry(value).or_insert(0) += 1;
             return;
         }
-        if let Some(slot) = self.in_place().iter_mut().find(|(v, _)| *v == value) {
+        if let Some(slot) = self.in_place_mut().iter_mut().find(|(v, _)| *v == value) {
             slot.1 += 1;
             return;
         }
@@ -438,7 +440,7 @@ impl Counter {
             }
             return;
         }
-        let counted = self.in_place();
+        let counted = self.in_place_mut();
         if let Some(i) = counted.iter().position(|(v, _)| *v == value) {
             counted[i].1 -= 1;
             if counted[i].1 == 0 {
