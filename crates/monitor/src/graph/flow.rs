@@ -194,6 +194,14 @@ pub(crate) fn scatter_gather(
             candidates = true;
             break;
         }
+        // A source with fewer payments held than the intermediaries it
+        // would need (at least `k`, and more than the best so far) can
+        // pay too few of them, and one with at most a hub's degree is no
+        // hub: skipped without finding its window.
+        let held = store.node(s).out.len();
+        if held < k.max(best.len() + 1) && held <= caps.max_hub_degree {
+            continue;
+        }
         let payments = store.node(s).out.between(lo, now);
         if payments.len() > caps.max_hub_degree {
             hub = true;

@@ -156,6 +156,13 @@ fn first_at_or_after(items: &[Adj], from: EventTime) -> usize {
         hi = i;
         step *= 2;
     }
+    // The gallop went back past half of the list without leaving the
+    // window: when the first entry is in it, the whole list is (common
+    // for the longer windows), one comparison instead of a binary search
+    // over the front.
+    if items.first().is_none_or(|a| a.time >= from) {
+        return 0;
+    }
     items[..hi].partition_point(|a| a.time < from)
 }
 
