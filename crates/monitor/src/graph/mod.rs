@@ -382,78 +382,82 @@ impl GraphEngine {
         let Some(fans) = &self.fans else { return };
         let out_agg = fans.agg.get(edge.from as usize).copied().unwrap_or_default();
         let in_agg = fans.agg.get(edge.to as usize).copied().unwrap_or_default();
-        let candidates = [
-            (Typology::FanOut, edge.from, out_agg.out_count, out_agg.out_total),
-            (Typology::FanIn, edge.to, in_agg.in_count, in_agg.in_total),
-        ];
-        for (typology, hub, count, total) in candidates {
-            let config = match typology {
-                Typology::FanOut => &self.config.fan_out,
-                _ => &self.config.fan_in,
-            };
-            let Some(config) = config else { continue };
-            if edge.amount < config.min_amount
-                || count < config.min_counterparties
-                || total < config.min_total
-            {
-                continue;
-            }
-            let i = typology.index();
-            let key = u64::from(hub);
-            if (config.new_counterparties_only && !self.warmed_up(edge.time))
-                || !self.episodes[i].fresh(
-                    key,
-                    edge.time,
-                    config.window,
-                    count,
-                    self.config.regrowth,
-                )
-            {
-                self.stats.suppressed[i] += 1;
-                continue;
-            }
-            // The report walks at most `max_scan` entries of the hub's
-            // window and names only counterparties the aggregate counts, so
-            // its size is at most min(count, max_scan). When even that bound
-            // would be suppressed, so would the report: a busy hub (an
-            // acquirer paying thousands of merchants in a cold start) then
-            // skips the walk instead of building and discarding it on every
-            // edge. The cap counter still sees the cut the walk would make.
-            let max_scan = self.config.caps.max_scan;
-            let bound = count.min(u32::try_from(max_scan).unwrap_or(u32::MAX));
-            if bound < count
-                && !self.episodes[i].fresh(
-                    key,
-                    edge.time,
-                    config.window,
-                    bound,
-                    self.config.regrowth,
-                )
-            {
-                let node = self.store.node(hub);
-                let side = if typology == Typology::FanOut { &node.out } else { &node.inn };
-                if side.busier_than(edge.time.saturating_sub(config.window), edge.time, max_scan) {
-                    self.stats.cap_hits[i].scan += 1;
-                }
-                self.stats.suppressed[i] += 1;
-                continue;
-            }
-            let Some(fans) = &self.fans else { return };
-            let detection = fan::detection(
-                &self.store,
-                fans,
-                &mut self.preds,
-                config,
-                typology,
-                hub,
-                edge.time,
-                self.config.caps.max_scan,
-            );
-            if detection.capped {
+        // Most edges leave each hub below its thresholds: three
+        // comparisons per side decide them here, and the materiality test
+        // and the report are out of line.
+        let qualifies = |config: &Option<FanConfig>, count: u32, total: f64| {
+            config.as_ref().is_some_and(|c| {
+                !(edge.amount < c.min_amount || count < c.min_counterparties || total < c.min_total)
+            })
+        };
+        if qualifies(&self.config.fan_out, out_agg.out_count, out_agg.out_total) {
+            self.check_fan(Typology::FanOut, edge, edge.from, out_agg.out_count, detections);
+        }
+        if qualifies(&self.config.fan_in, in_agg.in_count, in_agg.in_total) {
+            self.check_fan(Typology::FanIn, edge, edge.to, in_agg.in_count, detections);
+        }
+    }
+
+    /// Reports the fan of `hub` (whose aggregate counts `count` new
+    /// counterparties and reached the typology's thresholds) unless the
+    /// warm-up or the materiality rule suppresses it.
+    #[inline(never)]
+    fn check_fan(
+        &mut self,
+        typology: Typology,
+        edge: &Edge,
+        hub: AccountId,
+        count: u32,
+        detections: &mut Vec<Detection>,
+    ) {
+        let config = match typology {
+            Typology::FanOut => &self.config.fan_out,
+            _ => &self.config.fan_in,
+        };
+        let Some(config) = config else { return };
+        let i = typology.index();
+        let key = u64::from(hub);
+        if (config.new_counterparties_only && !self.warmed_up(edge.time))
+            || !self.episodes[i].fresh(key, edge.time, config.window, count, self.config.regrowth)
+        {
+            self.stats.suppressed[i] += 1;
+            return;
+        }
+        // The report walks at most `max_scan` entries of the hub's
+        // window and names only counterparties the aggregate counts, so
+        // its size is at most min(count, max_scan). When even that bound
+        // would be suppressed, so would the report: a busy hub (an
+        // acquirer paying thousands of merchants in a cold start) then
+        // skips the walk instead of building and discarding it on every
+        // edge. The cap counter still sees the cut the walk would make.
+        let max_scan = self.config.caps.max_scan;
+        let bound = count.min(u32::try_from(max_scan).unwrap_or(u32::MAX));
+        if bound < count
+            && !self.episodes[i].fresh(key, edge.time, config.window, bound, self.config.regrowth)
+        {
+            let node = self.store.node(hub);
+            let side = if typology == Typology::FanOut { &node.out } else { &node.inn };
+            if side.busier_than(edge.time.saturating_sub(config.window), edge.time, max_scan) {
                 self.stats.cap_hits[i].scan += 1;
             }
-            self.emit(key, config.window, detection, detections);
+            self.stats.suppressed[i] += 1;
+            return;
         }
+        let Some(fans) = &self.fans else { return };
+        let detection = fan::detection(
+            &self.store,
+            fans,
+            &mut self.preds,
+            config,
+            typology,
+            hub,
+            edge.time,
+            self.config.caps.max_scan,
+        );
+        if detection.capped {
+            self.stats.cap_hits[i].scan += 1;
+        }
+        self.emit(key, config.window, detection, detections);
     }
 
     fn check_cycles(&mut self, edge: &Edge, detections: &mut Vec<Detection>) {
