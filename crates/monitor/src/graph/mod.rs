@@ -417,9 +417,15 @@ impl GraphEngine {
         let Some(config) = config else { return };
         let i = typology.index();
         let key = u64::from(hub);
-        if (config.new_counterparties_only && !self.warmed_up(edge.time))
-            || !self.episodes[i].fresh(key, edge.time, config.window, count, self.config.regrowth)
-        {
+        if config.new_counterparties_only && !self.warmed_up(edge.time) {
+            self.stats.suppressed[i] += 1;
+            return;
+        }
+        // The hub's last report in the window, looked up once for both
+        // sizes tested below.
+        let last = self.episodes[i].recent(key, edge.time, config.window);
+        let regrowth = self.config.regrowth;
+        if !Episodes::grown(last, count, regrowth) {
             self.stats.suppressed[i] += 1;
             return;
         }
@@ -432,9 +438,7 @@ impl GraphEngine {
         // edge. The cap counter still sees the cut the walk would make.
         let max_scan = self.config.caps.max_scan;
         let bound = count.min(u32::try_from(max_scan).unwrap_or(u32::MAX));
-        if bound < count
-            && !self.episodes[i].fresh(key, edge.time, config.window, bound, self.config.regrowth)
-        {
+        if bound < count && !Episodes::grown(last, bound, regrowth) {
             let node = self.store.node(hub);
             let side = if typology == Typology::FanOut { &node.out } else { &node.inn };
             if side.busier_than(edge.time.saturating_sub(config.window), edge.time, max_scan) {

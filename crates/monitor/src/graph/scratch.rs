@@ -130,6 +130,21 @@ impl Episodes {
         })
     }
 
+    /// The size of the pattern's last report, if that report is in the
+    /// window ending at `time`.
+    pub(crate) fn recent(&self, key: u64, time: EventTime, window: EventTime) -> Option<u32> {
+        self.map.get(&key).and_then(|&(last, last_size)| {
+            (last >= time.saturating_sub(window)).then_some(last_size)
+        })
+    }
+
+    /// Whether a pattern of `size` would be reported after a last report
+    /// of size `recent` in the window ([`Episodes::recent`]): the same
+    /// answer as [`Episodes::fresh`].
+    pub(crate) fn grown(recent: Option<u32>, size: u32, regrowth: f64) -> bool {
+        !recent.is_some_and(|last_size| f64::from(size) < f64::from(last_size) * regrowth)
+    }
+
     /// Whether a pattern with this key and size should be reported now;
     /// records the report when it should.
     pub(crate) fn admit(
@@ -171,4 +186,31 @@ pub(crate) fn set_key(accounts: &mut [AccountId]) -> u64 {
 /// A key for an ordered pair of accounts.
 pub(crate) fn pair_key(a: AccountId, b: AccountId) -> u64 {
     (u64::from(a) << 32) | u64::from(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Episodes;
+
+    /// The last report looked up once answers as `fresh` for every size,
+    /// time and regrowth around a report's size and window.
+    #[test]
+    fn recent_and_grown_answer_as_fresh() {
+        let mut episodes = Episodes::default();
+        assert!(episodes.admit(7, 1_000, 100, 10, 2.0));
+        for key in [7, 8] {
+            for time in [900, 1_000, 1_050, 1_100, 1_101, 2_000] {
+                for size in 0..25 {
+                    for regrowth in [1.0, 1.5, 2.0] {
+                        let recent = episodes.recent(key, time, 100);
+                        assert_eq!(
+                            Episodes::grown(recent, size, regrowth),
+                            episodes.fresh(key, time, 100, size, regrowth),
+                            "key {key} time {time} size {size} regrowth {regrowth}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
