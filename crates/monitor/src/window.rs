@@ -764,8 +764,61 @@ mod tests {
         assert_eq!(young.statistic(12 * DAY, Measure::Amount, Statistic::Mean, &mut scratch), 60.0);
     }
 
+    /// The days [`DayRing::history`] reports for `time`, recomputed from
+    /// every event added (`(time, cents)`, in the order added) to a ring
+    /// of `len` buckets: each day the ring still covers holds the totals of
+    /// all events on that day.
+    fn naive_history(events: &[(i64, i64)], len: i64, time: i64, measure: Measure) -> Vec<f64> {
+        let Some(newest) = events.iter().map(|e| e.0.div_euclid(DAY)).max() else {
+            return Vec::new();
+        };
+        let first = events.iter().map(|e| e.0.div_euclid(DAY)).min().unwrap_or(i64::MAX);
+        let today = time.div_euclid(DAY);
+        ((today - len + 1).max(first)..today)
+            .map(|day| {
+                if day > newest || day <= newest - len {
+                    return 0.0;
+                }
+                let on_day = events.iter().filter(|e| e.0.div_euclid(DAY) == day);
+                match measure {
+                    Measure::Amount => on_day.map(|e| e.1).sum::<i64>() as f64 / 100.0,
+                    Measure::Count => on_day.count() as f64,
+                }
+            })
+            .collect()
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// A ring's days (sums and counts) against the events added, with
+        /// days skipped, events out of order and events older than the
+        /// ring.
+        #[test]
+        fn day_ring_matches_naive(
+            steps in prop::collection::vec((0..3 * DAY, 0..5 * DAY, any::<bool>(), 1..1_000_000i64), 1..60),
+            days in 1..12usize,
+        ) {
+            let mut ring = DayRing::new(days);
+            let mut events = Vec::new();
+            let mut scratch = Vec::new();
+            let mut t = 100 * DAY;
+            for (gap, back, late, cents) in steps {
+                t += gap;
+                let time = if late { t - back } else { t };
+                ring.add(time, cents);
+                events.push((time, cents));
+                for measure in [Measure::Amount, Measure::Count] {
+                    ring.history(t, measure, &mut scratch);
+                    prop_assert_eq!(&scratch, &naive_history(&events, days as i64 + 1, t, measure));
+                    // Today's value is the last day of tomorrow's history.
+                    let tomorrow = naive_history(&events, days as i64 + 1, t + DAY, measure);
+                    let want = tomorrow.last().copied().unwrap_or(0.0);
+                    let got = ring.statistic(t, measure, Statistic::Today, &mut scratch);
+                    prop_assert_eq!(got, want);
+                }
+            }
+        }
 
         #[test]
         fn business_day_agrees_with_local_clock(
