@@ -332,6 +332,10 @@ struct Plan {
     skippable: bool,
     /// The condition, compiled for evaluation.
     condition: Condition,
+    /// The fewest events the window must hold for the condition to hold
+    /// ([`Condition::events_needed`]): with fewer, it is false without
+    /// reading an aggregate.
+    events_needed: u64,
     /// The conjuncts of a condition that is a chain of `and`s (empty
     /// otherwise), evaluated in order so that the first false one can be
     /// remembered: while it stays false the condition does.
@@ -350,6 +354,8 @@ struct Conjunct {
     /// It cannot become true without a change to an aggregate it reads
     /// (as [`Plan::skippable`], for this conjunct alone).
     skippable: bool,
+    /// As [`Plan::events_needed`], for this conjunct alone.
+    events_needed: u64,
 }
 
 /// A family and its per-transaction scratch.
@@ -1245,6 +1251,13 @@ impl Monitor {
                     b.0.push(slots);
                     let (condition_aggs, skippable) =
                         condition_shape(s, &s.condition, &pack.reference);
+                    // Counts of events and of distinct values are never
+                    // above the number of events in the window.
+                    let counted = |a: u8| {
+                        s.aggregates.get(usize::from(a)).is_some_and(|a| {
+                            matches!(a.function, Function::Count | Function::Distinct(..))
+                        })
+                    };
                     let mut conjuncts = Vec::new();
                     s.condition.conjuncts(&mut conjuncts);
                     let conjuncts = if conjuncts.len() > 1 {
@@ -1252,7 +1265,9 @@ impl Monitor {
                             .into_iter()
                             .map(|c| {
                                 let (aggs, skippable) = condition_shape(s, c, &pack.reference);
-                                Conjunct { condition: Condition::of(c), aggs, skippable }
+                                let condition = Condition::of(c);
+                                let events_needed = condition.events_needed(&counted);
+                                Conjunct { condition, aggs, skippable, events_needed }
                             })
                             .collect()
                     } else {
@@ -1288,6 +1303,7 @@ impl Monitor {
                         evidence,
                         condition_aggs,
                         skippable,
+                        events_needed: Condition::of(&s.condition).events_needed(&counted),
                         condition: Condition::of(&s.condition),
                         conjuncts,
                         start: 0,
@@ -2219,6 +2235,19 @@ impl Monitor {
         let plan = &*plan;
         let start = plan.start;
         let range = fam.state.query(key, j, start, ctx.time);
+        let conjuncts = &plan.conjuncts;
+        // Too few events in the window for a count the condition needs: it
+        // is false without its aggregates, and so is a conjunct that needs
+        // more events than there are (the one remembered, as an evaluation
+        // would remember the first false one).
+        let held = range.hi - range.lo;
+        if held < plan.events_needed {
+            match conjuncts.iter().position(|c| held < c.events_needed) {
+                Some(k) if conjuncts[k].skippable => fam.state.set_failed_conjunct(key, j, k),
+                _ => fam.state.set_last_held(key, j, false),
+            }
+            return;
+        }
         let scenario = &pack.scenarios[s];
         let n = scenario.aggregates.len();
         let mut lazy = Lazy {
@@ -2238,7 +2267,6 @@ impl Monitor {
             values: aggregate_values,
             known: 0,
         };
-        let conjuncts = &plan.conjuncts;
         if conjuncts.is_empty() {
             if !plan.condition.holds(&mut lazy) {
                 fam.state.set_last_held(key, j, false);
@@ -3118,7 +3146,9 @@ mod tests {
     /// changed gives the alerts and counts of evaluating every event, in
     /// order and out of order. The reference run wraps every condition in
     /// `not not`: the same truth and the same whole-condition skip, but
-    /// no chain of `and`s to split.
+    /// no chain of `and`s to split and no count for the events a window
+    /// must hold (`Condition::events_needed` is 0 under a `not`), so every
+    /// non-skipped event is evaluated in full.
     #[test]
     fn skipped_conjuncts_and_full_evaluation_agree() {
         let (profiles, mut txs) = simulated(30_000);
