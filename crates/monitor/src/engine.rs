@@ -2132,20 +2132,29 @@ impl Monitor {
         let mut bits = 0u32;
         let mut participants = 0u32;
         let mut rest = candidates;
-        // Borrowed once, not looked up again per scenario.
+        // Borrowed once, not looked up again per scenario; the filter
+        // environment too, not built again per test.
         let Monitor { families, plans, pack, derive, profiles, values, .. } = self;
         let fam = &mut families[f];
-        let reference = &pack.reference;
+        let Derive { atoms, facts, thresholds, institutions, .. } = derive;
+        let mut env = Env { ctx, reference: &pack.reference, profiles, thresholds, institutions };
+        let channel = ctx.tx.channel as usize;
         while rest != 0 {
             let j = rest.trailing_zeros() as usize;
             rest &= rest - 1;
             let plan = &plans[fam.plans[j]];
-            if !passes(derive, reference, profiles, ctx, &plan.test, dir) {
+            // The candidates accept the channel (`FamilyRun::by_channel`):
+            // the scenario's filter is left its direction and its atoms.
+            let test = &plan.test;
+            if !(test.direction.is_none_or(|want| want == dir)
+                && (test.trivial() || facts.all(atoms, test.atoms, dir, &mut env)))
+            {
                 continue;
             }
-            let mut mask = plan.routed[dir as usize][ctx.tx.channel as usize];
+            let mut mask = plan.routed[dir as usize][channel];
             for (test, aggregates) in &plan.aggregate_tests {
-                if passes(derive, reference, profiles, ctx, test, dir) {
+                if admits(test, ctx.tx.channel, dir) && facts.all(atoms, test.atoms, dir, &mut env)
+                {
                     mask |= aggregates;
                 }
             }
@@ -2924,12 +2933,10 @@ struct Lazy<'a> {
     known: u16,
 }
 
-impl Operands for Lazy<'_> {
-    fn aggregate(&mut self, i: u8) -> f64 {
-        let i = usize::from(i);
-        if self.known & (1 << i) != 0 {
-            return self.values[i];
-        }
+impl Lazy<'_> {
+    /// Aggregate `i` read from the key's state the first time.
+    #[inline(never)]
+    fn compute(&mut self, i: usize) -> f64 {
         let Some(a) = self.aggregates.get(i) else { return 0.0 };
         let v = match self.family.running_total(self.key, self.j, i, self.range) {
             Some(v) => v,
@@ -2947,6 +2954,20 @@ impl Operands for Lazy<'_> {
         self.values[i] = v;
         self.known |= 1 << i;
         v
+    }
+}
+
+impl Operands for Lazy<'_> {
+    /// Inlined where a condition reads it: an aggregate read a second time
+    /// (`forwarded >= 0.9 * inflow` after `inflow >= threshold`) is a
+    /// bit test and a load, without a call.
+    #[inline]
+    fn aggregate(&mut self, i: u8) -> f64 {
+        let i = usize::from(i);
+        if self.known & (1 << i) != 0 {
+            return self.values[i];
+        }
+        self.compute(i)
     }
 
     fn amount(&self) -> f64 {
