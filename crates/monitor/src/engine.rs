@@ -1153,6 +1153,10 @@ pub struct Monitor {
     /// The look-ahead slot of the transaction being processed, if the
     /// look-ahead read it.
     hint: Option<usize>,
+    /// The hashes of the accounts of the batch's item `.0` (slot = index
+    /// modulo 2), taken by [`Monitor::prefetch_slots`] for
+    /// [`Monitor::prefetch_states`] one step later.
+    account_hashes: [(usize, [Option<u32>; 2]); 2],
     detections: Vec<Detection>,
     thresholds: [f64; 16],
     matched: String,
@@ -1417,6 +1421,7 @@ impl Monitor {
                 ..Ahead::default()
             }),
             hint: None,
+            account_hashes: [(usize::MAX, [None; 2]); 2],
             detections: Vec::new(),
             thresholds: [f64::NAN; 16],
             matched: String::new(),
@@ -1705,10 +1710,13 @@ impl Monitor {
     ) -> ControlFlow<B> {
         for (i, item) in items.iter().enumerate() {
             if let Some(t) = items.get(i + 3) {
-                self.prefetch_slots(tx_of(t));
+                self.account_hashes[(i + 3) % 2] = (i + 3, self.prefetch_slots(tx_of(t)));
             }
             if let Some(t) = items.get(i + 2) {
-                self.prefetch_states(tx_of(t), (i + 2) % 3);
+                // The accounts' hashes from the step before, when it took them.
+                let (item, hashes) = self.account_hashes[(i + 2) % 2];
+                let hashes = (item == i + 2).then_some(hashes);
+                self.prefetch_states(tx_of(t), (i + 2) % 3, hashes);
             }
             if i >= 1 && i + 1 < items.len() {
                 self.prefetch_events((i + 1) % 3);
@@ -1722,13 +1730,15 @@ impl Monitor {
         ControlFlow::Continue(())
     }
 
-    /// Prefetches the interner slots of a coming transaction's accounts.
-    fn prefetch_slots(&self, tx: &Transaction) {
-        for party in [&tx.originator, &tx.beneficiary] {
-            if let Some(a) = nonempty_account(party) {
-                self.accounts.prefetch(a);
-            }
-        }
+    /// Prefetches the interner slots of a coming transaction's accounts;
+    /// returns their hashes (for [`Monitor::prefetch_states`] one step
+    /// later).
+    fn prefetch_slots(&self, tx: &Transaction) -> [Option<u32>; 2] {
+        [&tx.originator, &tx.beneficiary].map(|party| {
+            let h = Interner::hash_of(nonempty_account(party)?);
+            self.accounts.prefetch_hashed(h);
+            Some(h)
+        })
     }
 
     /// Prefetches the event buffers of the keys [`Monitor::prefetch_states`]
@@ -1757,10 +1767,16 @@ impl Monitor {
     /// up again then. An account not interned yet has no profile (adding
     /// profiles interns their accounts), so the customer key found here
     /// without its id is the one the transaction will build.
-    fn prefetch_states(&mut self, tx: &Transaction, slot: usize) {
+    fn prefetch_states(&mut self, tx: &Transaction, slot: usize, hashes: Option<[Option<u32>; 2]>) {
         let Monitor { accounts, profiles, graph, families, ahead, key_buf: buf, .. } = self;
-        let originator = nonempty_account(&tx.originator).and_then(|a| accounts.get(a));
-        let beneficiary = nonempty_account(&tx.beneficiary).and_then(|a| accounts.get(a));
+        let [originator, beneficiary] =
+            [(&tx.originator, 0), (&tx.beneficiary, 1)].map(|(p, i)| {
+                let a = nonempty_account(p)?;
+                match hashes.and_then(|h| h[i]) {
+                    Some(h) => accounts.get_hashed(a, h),
+                    None => accounts.get(a),
+                }
+            });
         let ctx =
             Ctx { tx, seq: 0, time: tx.timestamp, usd: 0.0, cents: 0, originator, beneficiary };
         profiles.prefetch(originator);
