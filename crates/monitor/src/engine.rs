@@ -3179,6 +3179,38 @@ mod tests {
         }
     }
 
+    /// The fewest events each built-in window scenario's condition needs
+    /// (`Plan::events_needed`): the counts its conditions open with.
+    #[test]
+    fn builtin_conditions_need_their_counts() {
+        let monitor =
+            Monitor::new(Pack::builtin().expect("built-in pack"), MonitorOptions::default());
+        let needed: Vec<(&str, u64)> = monitor
+            .plans
+            .iter()
+            .map(|p| (monitor.pack.scenarios[p.scenario].id.as_str(), p.events_needed))
+            .collect();
+        let want = [
+            ("A1", 0),
+            ("A3", 2),
+            ("A4", 2),
+            ("A5", 3),
+            ("B1", 0),
+            ("B2", 0),
+            ("B3", 0),
+            ("C1", 5),
+            ("C2", 10),
+            ("C3", 0),
+            ("F1", 3),
+            ("F2", 5),
+            ("F3", 3),
+            ("F4", 0),
+        ];
+        for (id, events) in want {
+            assert!(needed.contains(&(id, events)), "{id}: {events} in {needed:?}");
+        }
+    }
+
     /// Skipping a scenario whose failed conjunct reads nothing the event
     /// changed gives the alerts and counts of evaluating every event, in
     /// order and out of order. The reference run wraps every condition in
