@@ -332,6 +332,10 @@ struct Plan {
     skippable: bool,
     /// The condition, compiled for evaluation.
     condition: Condition,
+    /// The fewest events the window must hold for the condition to hold
+    /// ([`Condition::events_needed`]): with fewer, it is false without
+    /// reading an aggregate.
+    events_needed: u64,
     /// The conjuncts of a condition that is a chain of `and`s (empty
     /// otherwise), evaluated in order so that the first false one can be
     /// remembered: while it stays false the condition does.
@@ -350,6 +354,8 @@ struct Conjunct {
     /// It cannot become true without a change to an aggregate it reads
     /// (as [`Plan::skippable`], for this conjunct alone).
     skippable: bool,
+    /// As [`Plan::events_needed`], for this conjunct alone.
+    events_needed: u64,
 }
 
 /// A family and its per-transaction scratch.
@@ -1147,6 +1153,10 @@ pub struct Monitor {
     /// The look-ahead slot of the transaction being processed, if the
     /// look-ahead read it.
     hint: Option<usize>,
+    /// The hashes of the accounts of the batch's item `.0` (slot = index
+    /// modulo 2), taken by [`Monitor::prefetch_slots`] for
+    /// [`Monitor::prefetch_states`] one step later.
+    account_hashes: [(usize, [Option<u32>; 2]); 2],
     detections: Vec<Detection>,
     thresholds: [f64; 16],
     matched: String,
@@ -1245,6 +1255,13 @@ impl Monitor {
                     b.0.push(slots);
                     let (condition_aggs, skippable) =
                         condition_shape(s, &s.condition, &pack.reference);
+                    // Counts of events and of distinct values are never
+                    // above the number of events in the window.
+                    let counted = |a: u8| {
+                        s.aggregates.get(usize::from(a)).is_some_and(|a| {
+                            matches!(a.function, Function::Count | Function::Distinct(..))
+                        })
+                    };
                     let mut conjuncts = Vec::new();
                     s.condition.conjuncts(&mut conjuncts);
                     let conjuncts = if conjuncts.len() > 1 {
@@ -1252,7 +1269,9 @@ impl Monitor {
                             .into_iter()
                             .map(|c| {
                                 let (aggs, skippable) = condition_shape(s, c, &pack.reference);
-                                Conjunct { condition: Condition::of(c), aggs, skippable }
+                                let condition = Condition::of(c);
+                                let events_needed = condition.events_needed(&counted);
+                                Conjunct { condition, aggs, skippable, events_needed }
                             })
                             .collect()
                     } else {
@@ -1288,6 +1307,7 @@ impl Monitor {
                         evidence,
                         condition_aggs,
                         skippable,
+                        events_needed: Condition::of(&s.condition).events_needed(&counted),
                         condition: Condition::of(&s.condition),
                         conjuncts,
                         start: 0,
@@ -1401,6 +1421,7 @@ impl Monitor {
                 ..Ahead::default()
             }),
             hint: None,
+            account_hashes: [(usize::MAX, [None; 2]); 2],
             detections: Vec::new(),
             thresholds: [f64::NAN; 16],
             matched: String::new(),
@@ -1689,10 +1710,13 @@ impl Monitor {
     ) -> ControlFlow<B> {
         for (i, item) in items.iter().enumerate() {
             if let Some(t) = items.get(i + 3) {
-                self.prefetch_slots(tx_of(t));
+                self.account_hashes[(i + 3) % 2] = (i + 3, self.prefetch_slots(tx_of(t)));
             }
             if let Some(t) = items.get(i + 2) {
-                self.prefetch_states(tx_of(t), (i + 2) % 3);
+                // The accounts' hashes from the step before, when it took them.
+                let (item, hashes) = self.account_hashes[(i + 2) % 2];
+                let hashes = (item == i + 2).then_some(hashes);
+                self.prefetch_states(tx_of(t), (i + 2) % 3, hashes);
             }
             if i >= 1 && i + 1 < items.len() {
                 self.prefetch_events((i + 1) % 3);
@@ -1706,13 +1730,15 @@ impl Monitor {
         ControlFlow::Continue(())
     }
 
-    /// Prefetches the interner slots of a coming transaction's accounts.
-    fn prefetch_slots(&self, tx: &Transaction) {
-        for party in [&tx.originator, &tx.beneficiary] {
-            if let Some(a) = nonempty_account(party) {
-                self.accounts.prefetch(a);
-            }
-        }
+    /// Prefetches the interner slots of a coming transaction's accounts;
+    /// returns their hashes (for [`Monitor::prefetch_states`] one step
+    /// later).
+    fn prefetch_slots(&self, tx: &Transaction) -> [Option<u32>; 2] {
+        [&tx.originator, &tx.beneficiary].map(|party| {
+            let h = Interner::hash_of(nonempty_account(party)?);
+            self.accounts.prefetch_hashed(h);
+            Some(h)
+        })
     }
 
     /// Prefetches the event buffers of the keys [`Monitor::prefetch_states`]
@@ -1741,10 +1767,16 @@ impl Monitor {
     /// up again then. An account not interned yet has no profile (adding
     /// profiles interns their accounts), so the customer key found here
     /// without its id is the one the transaction will build.
-    fn prefetch_states(&mut self, tx: &Transaction, slot: usize) {
+    fn prefetch_states(&mut self, tx: &Transaction, slot: usize, hashes: Option<[Option<u32>; 2]>) {
         let Monitor { accounts, profiles, graph, families, ahead, key_buf: buf, .. } = self;
-        let originator = nonempty_account(&tx.originator).and_then(|a| accounts.get(a));
-        let beneficiary = nonempty_account(&tx.beneficiary).and_then(|a| accounts.get(a));
+        let [originator, beneficiary] =
+            [(&tx.originator, 0), (&tx.beneficiary, 1)].map(|(p, i)| {
+                let a = nonempty_account(p)?;
+                match hashes.and_then(|h| h[i]) {
+                    Some(h) => accounts.get_hashed(a, h),
+                    None => accounts.get(a),
+                }
+            });
         let ctx =
             Ctx { tx, seq: 0, time: tx.timestamp, usd: 0.0, cents: 0, originator, beneficiary };
         profiles.prefetch(originator);
@@ -2116,20 +2148,29 @@ impl Monitor {
         let mut bits = 0u32;
         let mut participants = 0u32;
         let mut rest = candidates;
-        // Borrowed once, not looked up again per scenario.
+        // Borrowed once, not looked up again per scenario; the filter
+        // environment too, not built again per test.
         let Monitor { families, plans, pack, derive, profiles, values, .. } = self;
         let fam = &mut families[f];
-        let reference = &pack.reference;
+        let Derive { atoms, facts, thresholds, institutions, .. } = derive;
+        let mut env = Env { ctx, reference: &pack.reference, profiles, thresholds, institutions };
+        let channel = ctx.tx.channel as usize;
         while rest != 0 {
             let j = rest.trailing_zeros() as usize;
             rest &= rest - 1;
             let plan = &plans[fam.plans[j]];
-            if !passes(derive, reference, profiles, ctx, &plan.test, dir) {
+            // The candidates accept the channel (`FamilyRun::by_channel`):
+            // the scenario's filter is left its direction and its atoms.
+            let test = &plan.test;
+            if !(test.direction.is_none_or(|want| want == dir)
+                && (test.trivial() || facts.all(atoms, test.atoms, dir, &mut env)))
+            {
                 continue;
             }
-            let mut mask = plan.routed[dir as usize][ctx.tx.channel as usize];
+            let mut mask = plan.routed[dir as usize][channel];
             for (test, aggregates) in &plan.aggregate_tests {
-                if passes(derive, reference, profiles, ctx, test, dir) {
+                if admits(test, ctx.tx.channel, dir) && facts.all(atoms, test.atoms, dir, &mut env)
+                {
                     mask |= aggregates;
                 }
             }
@@ -2219,6 +2260,19 @@ impl Monitor {
         let plan = &*plan;
         let start = plan.start;
         let range = fam.state.query(key, j, start, ctx.time);
+        let conjuncts = &plan.conjuncts;
+        // Too few events in the window for a count the condition needs: it
+        // is false without its aggregates, and so is a conjunct that needs
+        // more events than there are (the one remembered, as an evaluation
+        // would remember the first false one).
+        let held = range.hi - range.lo;
+        if held < plan.events_needed {
+            match conjuncts.iter().position(|c| held < c.events_needed) {
+                Some(k) if conjuncts[k].skippable => fam.state.set_failed_conjunct(key, j, k),
+                _ => fam.state.set_last_held(key, j, false),
+            }
+            return;
+        }
         let scenario = &pack.scenarios[s];
         let n = scenario.aggregates.len();
         let mut lazy = Lazy {
@@ -2238,7 +2292,6 @@ impl Monitor {
             values: aggregate_values,
             known: 0,
         };
-        let conjuncts = &plan.conjuncts;
         if conjuncts.is_empty() {
             if !plan.condition.holds(&mut lazy) {
                 fam.state.set_last_held(key, j, false);
@@ -2896,12 +2949,10 @@ struct Lazy<'a> {
     known: u16,
 }
 
-impl Operands for Lazy<'_> {
-    fn aggregate(&mut self, i: u8) -> f64 {
-        let i = usize::from(i);
-        if self.known & (1 << i) != 0 {
-            return self.values[i];
-        }
+impl Lazy<'_> {
+    /// Aggregate `i` read from the key's state the first time.
+    #[inline(never)]
+    fn compute(&mut self, i: usize) -> f64 {
         let Some(a) = self.aggregates.get(i) else { return 0.0 };
         let v = match self.family.running_total(self.key, self.j, i, self.range) {
             Some(v) => v,
@@ -2919,6 +2970,20 @@ impl Operands for Lazy<'_> {
         self.values[i] = v;
         self.known |= 1 << i;
         v
+    }
+}
+
+impl Operands for Lazy<'_> {
+    /// Inlined where a condition reads it: an aggregate read a second time
+    /// (`forwarded >= 0.9 * inflow` after `inflow >= threshold`) is a
+    /// bit test and a load, without a call.
+    #[inline]
+    fn aggregate(&mut self, i: u8) -> f64 {
+        let i = usize::from(i);
+        if self.known & (1 << i) != 0 {
+            return self.values[i];
+        }
+        self.compute(i)
     }
 
     fn amount(&self) -> f64 {
@@ -3114,11 +3179,45 @@ mod tests {
         }
     }
 
+    /// The fewest events each built-in window scenario's condition needs
+    /// (`Plan::events_needed`): the counts its conditions open with.
+    #[test]
+    fn builtin_conditions_need_their_counts() {
+        let monitor =
+            Monitor::new(Pack::builtin().expect("built-in pack"), MonitorOptions::default());
+        let needed: Vec<(&str, u64)> = monitor
+            .plans
+            .iter()
+            .map(|p| (monitor.pack.scenarios[p.scenario].id.as_str(), p.events_needed))
+            .collect();
+        let want = [
+            ("A1", 0),
+            ("A3", 2),
+            ("A4", 2),
+            ("A5", 3),
+            ("B1", 0),
+            ("B2", 0),
+            ("B3", 0),
+            ("C1", 5),
+            ("C2", 10),
+            ("C3", 0),
+            ("F1", 3),
+            ("F2", 5),
+            ("F3", 3),
+            ("F4", 0),
+        ];
+        for (id, events) in want {
+            assert!(needed.contains(&(id, events)), "{id}: {events} in {needed:?}");
+        }
+    }
+
     /// Skipping a scenario whose failed conjunct reads nothing the event
     /// changed gives the alerts and counts of evaluating every event, in
     /// order and out of order. The reference run wraps every condition in
     /// `not not`: the same truth and the same whole-condition skip, but
-    /// no chain of `and`s to split.
+    /// no chain of `and`s to split and no count for the events a window
+    /// must hold (`Condition::events_needed` is 0 under a `not`), so every
+    /// non-skipped event is evaluated in full.
     #[test]
     fn skipped_conjuncts_and_full_evaluation_agree() {
         let (profiles, mut txs) = simulated(30_000);

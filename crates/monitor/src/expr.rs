@@ -413,6 +413,39 @@ impl Compare {
     }
 }
 
+impl Compare {
+    /// [`Condition::events_needed`] for a comparison: a counted aggregate
+    /// against a number (`n >= 3`, `n > 2.5`, `3 <= n`). A count is a
+    /// whole number, so `n >= k` needs `ceil(k)` events and `n > k`
+    /// `floor(k) + 1`; a NaN number makes the comparison false, which sets
+    /// no floor worth having (0).
+    fn events_needed(&self, counted: &impl Fn(u8) -> bool) -> u64 {
+        let at_least = |k: f64, strict: bool| {
+            if k.is_nan() {
+                0
+            } else if strict {
+                // `as` saturates: a bound past u64 is u64::MAX, never met.
+                (k.floor() + 1.0).max(0.0) as u64
+            } else {
+                k.ceil().max(0.0) as u64
+            }
+        };
+        match (self.left, self.op, self.right) {
+            (
+                Term::Operand(Operand::Aggregate(i)),
+                op @ (BinOp::Ge | BinOp::Gt),
+                Term::Number(k),
+            ) if counted(i) => at_least(k, op == BinOp::Gt),
+            (
+                Term::Number(k),
+                op @ (BinOp::Le | BinOp::Lt),
+                Term::Operand(Operand::Aggregate(i)),
+            ) if counted(i) => at_least(k, op == BinOp::Lt),
+            _ => 0,
+        }
+    }
+}
+
 impl Condition {
     /// Compiles a condition.
     pub(crate) fn of(e: &Expr) -> Condition {
@@ -444,6 +477,25 @@ impl Condition {
         match self {
             Condition::Compare(c) => c.holds(v),
             _ => self.holds_compound(v),
+        }
+    }
+
+    /// The fewest events a window must hold for the condition to hold,
+    /// where `counted(i)` says that aggregate `i` counts events of the
+    /// window or distinct values they carry (one at most per event), so
+    /// that its value is never above the number of events there: `n >= 3`
+    /// needs three, `a >= 2 or b > 4` two, `a >= 2 and b >= 5` five. 0
+    /// when the condition sets no such floor.
+    pub(crate) fn events_needed(&self, counted: &impl Fn(u8) -> bool) -> u64 {
+        match self {
+            Condition::Compare(c) => c.events_needed(counted),
+            Condition::All(parts) => {
+                parts.iter().map(|c| c.events_needed(counted)).max().unwrap_or(0)
+            }
+            Condition::Any(parts) => {
+                parts.iter().map(|c| c.events_needed(counted)).min().unwrap_or(0)
+            }
+            Condition::Constant(_) | Condition::Not(_) | Condition::Tree(_) => 0,
         }
     }
 
@@ -885,5 +937,70 @@ mod tests {
         assert!(matches!(shape("a >= 2 and b >= 0.7 * a"), Condition::All(p) if p.len() == 2
             && p.iter().all(|c| matches!(c, Condition::Compare(_)))));
         assert!(matches!(shape("(a - b) / 2 >= 1"), Condition::Tree(_)));
+    }
+
+    /// A window with fewer events than [`Condition::events_needed`] never
+    /// satisfies the condition: over conditions of every shape and every
+    /// combination of counted aggregates (each at most the number of
+    /// events) and other values, the short-cut's "false" is the
+    /// evaluation's answer.
+    #[test]
+    fn too_few_events_is_what_the_evaluation_says() {
+        // a, b and c count events (or distinct values); d is a sum.
+        let names = ["a", "b", "c", "d"];
+        let counted = |i: u8| i < 3;
+        let cases: [(&str, u64); 20] = [
+            ("a >= 3", 3),
+            ("a > 2", 3),
+            ("a > 2.5", 3),
+            ("a >= 2.5", 3),
+            ("3 <= a", 3),
+            ("2 < a", 3),
+            ("a >= 0", 0),
+            ("a >= -1", 0),
+            ("a >= t", 0),
+            ("d >= 5", 0),
+            ("a >= 2 and b >= 4", 4),
+            ("a >= 2 or b >= 4", 2),
+            ("a >= 2 or d > 1", 0),
+            ("(a >= 2 and d > 1) or (b >= 3 and c >= 4)", 2),
+            ("a >= 5 and (b > 1 or c >= 3) and d > 0", 5),
+            ("not (a < 3)", 0),
+            ("a * 2 >= 6", 0),
+            ("(a - b) / max(c, 1) >= 1 and c >= 2", 2),
+            ("a == 3 or b != 2", 0),
+            ("b >= 4 and d >= 0.7 * c and c >= 1", 4),
+        ];
+        let thresholds = [[2.0], [f64::NAN]];
+        for (text, want) in cases {
+            let e = parse(text, |name| match name {
+                "t" => Some(Operand::Threshold(0)),
+                _ => names.iter().position(|n| *n == name).map(|i| Operand::Aggregate(i as u8)),
+            })
+            .unwrap();
+            let condition = Condition::of(&e);
+            let needed = condition.events_needed(&counted);
+            assert_eq!(needed, want, "{text}");
+            for t in &thresholds {
+                for held in 0..7u32 {
+                    for bits in 0..(8u32 * 8 * 8 * 8) {
+                        let aggregates: Vec<f64> =
+                            (0..4).map(|i| f64::from((bits >> (3 * i)) & 7)).collect();
+                        // Counted aggregates never exceed the events held.
+                        if aggregates[..3].iter().any(|&v| v > f64::from(held)) {
+                            continue;
+                        }
+                        let mut values =
+                            Values { aggregates: &aggregates, amount: 1.5, thresholds: t };
+                        if u64::from(held) < needed {
+                            assert!(
+                                !condition.holds(&mut values),
+                                "{text} with {held} events: {aggregates:?} {t:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 }

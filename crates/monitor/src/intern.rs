@@ -117,8 +117,21 @@ impl Interner {
 
     /// The id of `s`, if interned.
     pub(crate) fn get(&self, s: &str) -> Option<u32> {
+        self.get_hashed(s, Interner::hash_of(s))
+    }
+
+    /// The hash a look-up of `s` starts from: computed once for
+    /// [`Interner::prefetch_hashed`] and a [`Interner::get_hashed`] a
+    /// little later, instead of once for each.
+    pub(crate) fn hash_of(s: &str) -> u32 {
+        hash(s.as_bytes())
+    }
+
+    /// [`Interner::get`] with the key's hash ([`Interner::hash_of`]).
+    #[inline]
+    pub(crate) fn get_hashed(&self, s: &str, h: u32) -> Option<u32> {
         let bytes = s.as_bytes();
-        let h = hash(bytes);
+        debug_assert_eq!(h, hash(bytes));
         let mask = self.slots.len() - 1;
         let mut i = h as usize & mask;
         loop {
@@ -133,12 +146,12 @@ impl Interner {
         }
     }
 
-    /// Prefetches the slot where a look-up of `s` starts, so that a
-    /// look-up soon after finds its line in cache (see [`Monitor::process_batch`]).
+    /// Prefetches the slot where a look-up of the key of hash `h`
+    /// ([`Interner::hash_of`]) starts, so that a look-up soon after finds
+    /// its line in cache (see [`Monitor::process_batch`]).
     ///
     /// [`Monitor::process_batch`]: crate::Monitor::process_batch
-    pub(crate) fn prefetch(&self, s: &str) {
-        let h = hash(s.as_bytes());
+    pub(crate) fn prefetch_hashed(&self, h: u32) {
         let mask = self.slots.len() - 1;
         vigia_alloc::prefetch(&self.slots[h as usize & mask]);
     }
@@ -227,6 +240,9 @@ mod tests {
         assert_eq!(interner.get(long), Some(1000));
         assert_eq!(interner.name(1000), long);
         assert_eq!(interner.get("AC99999999"), None);
+        for k in keys.iter().map(String::as_str).chain([long, "", "AC99999999"]) {
+            assert_eq!(interner.get_hashed(k, Interner::hash_of(k)), interner.get(k), "{k}");
+        }
         assert_eq!(interner.name(5000), "");
         assert_eq!(interner.len(), 1002);
     }
