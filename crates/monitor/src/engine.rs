@@ -1315,6 +1315,7 @@ impl Monitor {
                     }
                     let routed = route_trivial_tests(&aggregate_tests);
                     aggregate_tests.retain(|(t, _)| !t.trivial());
+                    let condition = Condition::of(&s.condition);
                     plans.push(Plan {
                         scenario: i,
                         test: s.test,
@@ -1327,8 +1328,8 @@ impl Monitor {
                         evidence,
                         condition_aggs,
                         skippable,
-                        events_needed: Condition::of(&s.condition).events_needed(&counted),
-                        condition: Condition::of(&s.condition),
+                        events_needed: condition.events_needed(&counted),
+                        condition,
                         conjuncts,
                         start: 0,
                         start_seq: u64::MAX,

@@ -333,11 +333,18 @@ impl Ev {
     }
 
     fn signed(&self) -> i64 {
-        match self.direction() {
-            Direction::In => self.cents,
-            Direction::Out => -self.cents,
-            Direction::None => 0,
-        }
+        signed_cents(self.direction(), self.cents)
+    }
+}
+
+/// Cents as they change a balance: inflows add, outflows take away,
+/// events of no direction leave it.
+#[inline(always)]
+fn signed_cents(direction: Direction, cents: i64) -> i64 {
+    match direction {
+        Direction::In => cents,
+        Direction::Out => -cents,
+        Direction::None => 0,
     }
 }
 
@@ -872,11 +879,7 @@ impl Family {
         if let Some((bit, at)) = s.balance
             && jb & bit != 0
         {
-            let signed = match e.direction {
-                Direction::In => e.cents,
-                Direction::Out => -e.cents,
-                Direction::None => 0,
-            };
+            let signed = signed_cents(e.direction, e.cents);
             let totals = &mut record[at..at + 3];
             totals[0] += signed;
             let w = (i128::from(totals[1] as u64) | (i128::from(totals[2]) << 64))
