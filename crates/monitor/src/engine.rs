@@ -648,7 +648,7 @@ fn passes(
     }
     let Derive { atoms, facts, thresholds, institutions, .. } = d;
     let mut env = Env { ctx, reference, profiles, thresholds, institutions };
-    facts.all(atoms, test.atoms, dir, &mut env)
+    facts.all(atoms, test, dir, &mut env)
 }
 
 /// [`passes`] for a transaction whose channel the filter accepts: its
@@ -663,7 +663,7 @@ fn passes_past_channel(
     dir: Direction,
 ) -> bool {
     // `all` of no atoms is true at once.
-    admits_direction(test, dir) && facts.all(atoms, test.atoms, dir, env)
+    admits_direction(test, dir) && facts.all(atoms, test, dir, env)
 }
 
 fn severity_score(s: AlertSeverity) -> f64 {
@@ -1142,6 +1142,10 @@ pub struct Monitor {
     profiles: Profiles,
     derive: Derive,
     families: Vec<FamilyRun>,
+    /// By channel, the families with a scenario accepting it, in family
+    /// order (the look-ahead and the transaction visit only these, not
+    /// every family to test its [`FamilyRun::by_channel`]).
+    families_by_channel: [Vec<u16>; 16],
     plans: Vec<Plan>,
     stateless: Vec<Stateless>,
     screenings: Vec<usize>,
@@ -1412,6 +1416,12 @@ impl Monitor {
             institutions: Institutions::new(lists),
         };
         let provenance = format!("{} vigia-monitor {}", pack.version, env!("CARGO_PKG_VERSION"));
+        let families_by_channel = std::array::from_fn(|c| {
+            (0..families.len())
+                .filter(|&f| families[f].by_channel[c] != 0)
+                .map(|f| f as u16)
+                .collect()
+        });
         let mut monitor = Monitor {
             options,
             accounts: Interner::default(),
@@ -1419,6 +1429,7 @@ impl Monitor {
             profiles: Profiles::default(),
             derive,
             families,
+            families_by_channel,
             plans,
             stateless,
             screenings,
@@ -1624,8 +1635,9 @@ impl Monitor {
         self.profiles.prefetch(originator);
         self.profiles.prefetch(beneficiary);
         if !late {
-            for fam in &self.families {
-                if fam.space == Space::Accounts && fam.by_channel[tx.channel as usize & 15] != 0 {
+            for &f in &self.families_by_channel[tx.channel as usize & 15] {
+                let fam = &self.families[usize::from(f)];
+                if fam.space == Space::Accounts {
                     for id in [originator, beneficiary].into_iter().flatten() {
                         fam.state.prefetch(id);
                     }
@@ -1643,7 +1655,9 @@ impl Monitor {
             }
         }
         if !late {
-            for f in 0..self.families.len() {
+            let channel = tx.channel as usize & 15;
+            for i in 0..self.families_by_channel[channel].len() {
+                let f = usize::from(self.families_by_channel[channel][i]);
                 self.run_family(f, &ctx, alerts);
             }
         }
@@ -1792,7 +1806,9 @@ impl Monitor {
     /// profiles interns their accounts), so the customer key found here
     /// without its id is the one the transaction will build.
     fn prefetch_states(&mut self, tx: &Transaction, slot: usize, hashes: Option<[Option<u32>; 2]>) {
-        let Monitor { accounts, profiles, graph, families, ahead, key_buf: buf, .. } = self;
+        let Monitor {
+            accounts, profiles, graph, families, families_by_channel, ahead, key_buf: buf, ..
+        } = self;
         // Called twice rather than mapped over an array, which the
         // compiler may leave as a loop over a draining iterator (20M
         // instructions more at 100,000 transactions in one build).
@@ -1815,12 +1831,11 @@ impl Monitor {
         touched.clear();
         *noted_accounts = [originator, beneficiary];
         let channel = tx.channel as usize & 15;
-        for (f, fam) in families.iter().enumerate() {
-            // A family the channel does not reach keeps stale hints: the
-            // transaction does not run it, so never reads them.
-            if fam.by_channel[channel] == 0 {
-                continue;
-            }
+        // A family the channel does not reach keeps stale hints: the
+        // transaction does not run it, so never reads them.
+        for &f in &families_by_channel[channel] {
+            let fam = &families[usize::from(f)];
+            let f = usize::from(f);
             let hints = &mut keys[fam.hint_base..];
             match &fam.space {
                 Space::Accounts => {
@@ -2199,6 +2214,9 @@ impl Monitor {
                     mask |= aggregates;
                 }
             }
+            // A scenario's distinct values rest at `u32::MAX` between
+            // events (reset after each insert): only a scenario that counts
+            // some writes them.
             let mut aux = [u32::MAX; MAX_DISTINCT];
             for &(i, field, slot) in &plan.distinct {
                 if mask & (1 << i) == 0 {
@@ -2218,7 +2236,9 @@ impl Monitor {
             let slots = &fam.state.scenarios[j];
             bits |= (mask << slots.shift) | slots.part;
             participants |= 1 << j;
-            fam.aux[j] = aux;
+            if !plan.distinct.is_empty() {
+                fam.aux[j] = aux;
+            }
             fam.bits[j] = mask;
         }
         if participants == 0 {
@@ -3045,11 +3065,11 @@ mod tests {
         for &channels in &masks {
             for &direction in &directions {
                 let bit = 1u32 << tests.len();
-                tests.push((Test { channels, direction, atoms: 0 }, bit));
+                tests.push((Test::new(channels, direction, 0, 0), bit));
             }
         }
         // A filter with atoms is never routed.
-        tests.push((Test { channels: 0, direction: None, atoms: 1 }, 1 << 31));
+        tests.push((Test::new(0, None, 1, 0), 1 << 31));
         let routed = route_trivial_tests(&tests);
         for dir in [Direction::In, Direction::Out, Direction::None] {
             for channel in crate::scenario::CHANNELS {
