@@ -451,6 +451,10 @@ struct Derive {
     /// Pack thresholds at the current time and the span each holds for.
     thresholds: Vec<f64>,
     spans: Vec<InForce>,
+    /// Where every threshold holds its value: the intersection of
+    /// `spans` (a transaction inside it refreshes nothing, with one test
+    /// instead of one per threshold); `None` before the first refresh.
+    unchanged: Option<InForce>,
     institutions: Institutions,
 }
 
@@ -468,6 +472,9 @@ pub(crate) struct Institutions {
 
 impl Derive {
     fn refresh_thresholds(&mut self, reference: &ReferenceData, time: i64) {
+        if self.unchanged.is_some_and(|span| span.contains(time)) {
+            return;
+        }
         for (i, t) in reference.thresholds.iter().enumerate() {
             if self.spans[i].contains(time) {
                 continue;
@@ -491,6 +498,11 @@ impl Derive {
             self.thresholds[i] = value;
             self.spans[i] = span;
         }
+        // Every span holds `time`, so their intersection does too.
+        self.unchanged = Some(self.spans.iter().fold(InForce::ALWAYS, |all, s| InForce {
+            from: all.from.max(s.from),
+            until: all.until.min(s.until),
+        }));
     }
 }
 
@@ -1413,6 +1425,7 @@ impl Monitor {
             facts: Facts::default(),
             thresholds: vec![f64::NAN; thresholds],
             spans: vec![InForce { from: 0, until: 0 }; thresholds],
+            unchanged: None,
             institutions: Institutions::new(lists),
         };
         let provenance = format!("{} vigia-monitor {}", pack.version, env!("CARGO_PKG_VERSION"));
@@ -3357,5 +3370,60 @@ mod tests {
         log.prune(CHUNK as i64 + 10);
         assert_eq!(log.get(0), "");
         assert_eq!(log.get(CHUNK as u64 * 2 + 1), format!("t{}", CHUNK * 2 + 1));
+    }
+
+    /// Thresholds refreshed only when a transaction leaves the span where
+    /// none changes hold the values a refresh from nothing finds, at any
+    /// time and in any order (late transactions go back in time).
+    #[test]
+    fn thresholds_kept_over_their_span_are_the_refreshed_ones() {
+        let span = |from, until| InForce { from, until };
+        let threshold = |values: Vec<(InForce, f64)>| crate::reference::Threshold {
+            name: String::new(),
+            source: String::new(),
+            values,
+        };
+        let reference = ReferenceData {
+            thresholds: vec![
+                threshold(vec![(span(i64::MIN, 100), 1.0), (span(100, i64::MAX), 2.0)]),
+                threshold(vec![(span(50, 150), 3.0), (span(200, 300), 4.0)]),
+                threshold(vec![(InForce::ALWAYS, 5.0)]),
+                threshold(Vec::new()),
+            ],
+            ..ReferenceData::default()
+        };
+        let fresh = || Derive {
+            thresholds: vec![f64::NAN; 4],
+            spans: vec![InForce { from: 0, until: 0 }; 4],
+            unchanged: None,
+            ..Derive::default()
+        };
+        let mut kept = fresh();
+        let mut times: Vec<i64> = (-20..340).step_by(7).collect();
+        times.extend([i64::MIN, 49, 50, 99, 100, 149, 150, 199, 200, 299, 300, 0, i64::MAX - 1]);
+        times.extend((0..400).rev().step_by(13));
+        for t in times {
+            kept.refresh_thresholds(&reference, t);
+            let mut once = fresh();
+            once.refresh_thresholds(&reference, t);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&kept.thresholds), bits(&once.thresholds), "at {t}");
+            assert!(kept.unchanged.is_some_and(|span| span.contains(t)), "at {t}");
+        }
+    }
+
+    /// The families visited for a channel are those with a scenario
+    /// accepting it, in family order.
+    #[test]
+    fn families_by_channel_are_the_reached_ones() {
+        let monitor = Monitor::new(Pack::builtin().expect("built-in pack"), MonitorOptions::default());
+        for c in 0..16 {
+            let reached: Vec<u16> = (0..monitor.families.len())
+                .filter(|&f| monitor.families[f].by_channel[c] != 0)
+                .map(|f| f as u16)
+                .collect();
+            assert_eq!(monitor.families_by_channel[c], reached, "channel {c}");
+        }
+        assert!(monitor.families_by_channel.iter().any(|f| !f.is_empty()));
     }
 }

@@ -569,6 +569,18 @@ mod tests {
         Profile { home_state: home.map(str::to_string), flags: 5, ..Profile::default() }
     }
 
+    /// A test's atoms split by side cover its atoms, each in one part.
+    #[test]
+    fn tests_split_their_atoms_by_side() {
+        for (atoms, sided) in [(0, 0), (0b1011, 0b0110), (u128::MAX, 1 << 127), (5, u128::MAX)] {
+            let t = Test::new(0, None, atoms, sided);
+            assert_eq!(t.unsided | t.sided, atoms);
+            assert_eq!(t.unsided & t.sided, 0);
+            assert_eq!(t.sided, atoms & sided);
+            assert_eq!(t.trivial(), atoms == 0);
+        }
+    }
+
     /// The inline copy of the home state reads as the profile's own.
     #[test]
     fn hot_profile_reads_as_the_profile() {
