@@ -660,7 +660,7 @@ fn passes(
     }
     let Derive { atoms, facts, thresholds, institutions, .. } = d;
     let mut env = Env { ctx, reference, profiles, thresholds, institutions };
-    facts.all(atoms, test, dir, &mut env)
+    facts.all(atoms, test.atoms, dir, &mut env)
 }
 
 /// [`passes`] for a transaction whose channel the filter accepts: its
@@ -675,7 +675,7 @@ fn passes_past_channel(
     dir: Direction,
 ) -> bool {
     // `all` of no atoms is true at once.
-    admits_direction(test, dir) && facts.all(atoms, test, dir, env)
+    admits_direction(test, dir) && facts.all(atoms, test.atoms, dir, env)
 }
 
 fn severity_score(s: AlertSeverity) -> f64 {
@@ -3078,11 +3078,11 @@ mod tests {
         for &channels in &masks {
             for &direction in &directions {
                 let bit = 1u32 << tests.len();
-                tests.push((Test::new(channels, direction, 0, 0), bit));
+                tests.push((Test { channels, direction, atoms: 0 }, bit));
             }
         }
         // A filter with atoms is never routed.
-        tests.push((Test::new(0, None, 1, 0), 1 << 31));
+        tests.push((Test { channels: 0, direction: None, atoms: 1 }, 1 << 31));
         let routed = route_trivial_tests(&tests);
         for dir in [Direction::In, Direction::Out, Direction::None] {
             for channel in crate::scenario::CHANNELS {

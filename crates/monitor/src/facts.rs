@@ -101,25 +101,9 @@ pub(crate) struct Test {
     pub(crate) direction: Option<Direction>,
     /// Atoms that must hold.
     pub(crate) atoms: u128,
-    /// The same atoms split into those that do not depend on a side and
-    /// those that do, as [`Facts::all`] reads them (split once here, not
-    /// on every test of every key event).
-    pub(crate) unsided: u128,
-    pub(crate) sided: u128,
 }
 
 impl Test {
-    /// A test of `atoms`, of which `sided` (the pack's sided atoms) are
-    /// read for a side.
-    pub(crate) fn new(
-        channels: u16,
-        direction: Option<Direction>,
-        atoms: u128,
-        sided: u128,
-    ) -> Test {
-        Test { channels, direction, atoms, unsided: atoms & !sided, sided: atoms & sided }
-    }
-
     /// Whether only the channel and direction decide it.
     pub(crate) fn trivial(&self) -> bool {
         self.atoms == 0
@@ -208,7 +192,7 @@ impl Atoms {
         if filter.place_kinds != 0 {
             atoms |= self.add(Atom::PlaceKind(filter.place_kinds))?;
         }
-        Ok(Test::new(filter.channels, filter.direction, atoms, self.sided))
+        Ok(Test { channels: filter.channels, direction: filter.direction, atoms })
     }
 }
 
@@ -519,7 +503,7 @@ impl Facts {
         *self = Facts::default();
     }
 
-    /// Whether every atom of `test` holds for a key of direction `dir`.
+    /// Whether every atom of `set` holds for a key of direction `dir`.
     /// Inlined into the filter tests (with its loop; the evaluation of an
     /// atom stays out of line): as a call it cost about a hundred
     /// instructions per test in saved registers and set-up, most tests
@@ -528,11 +512,15 @@ impl Facts {
     pub(crate) fn all(
         &mut self,
         atoms: &Atoms,
-        test: &Test,
+        set: u128,
         dir: Direction,
         env: &mut Env<'_>,
     ) -> bool {
-        let (unsided, sided) = (test.unsided, test.sided);
+        if set == 0 {
+            return true;
+        }
+        let unsided = set & !atoms.sided;
+        let sided = set & atoms.sided;
         if unsided != 0 && !self.part(atoms, unsided, Direction::None, env) {
             return false;
         }
@@ -567,18 +555,6 @@ mod tests {
 
     fn with_home(home: Option<&str>) -> Profile {
         Profile { home_state: home.map(str::to_string), flags: 5, ..Profile::default() }
-    }
-
-    /// A test's atoms split by side cover its atoms, each in one part.
-    #[test]
-    fn tests_split_their_atoms_by_side() {
-        for (atoms, sided) in [(0, 0), (0b1011, 0b0110), (u128::MAX, 1 << 127), (5, u128::MAX)] {
-            let t = Test::new(0, None, atoms, sided);
-            assert_eq!(t.unsided | t.sided, atoms);
-            assert_eq!(t.unsided & t.sided, 0);
-            assert_eq!(t.sided, atoms & sided);
-            assert_eq!(t.trivial(), atoms == 0);
-        }
     }
 
     /// The inline copy of the home state reads as the profile's own.
