@@ -1820,7 +1820,14 @@ impl Monitor {
     /// without its id is the one the transaction will build.
     fn prefetch_states(&mut self, tx: &Transaction, slot: usize, hashes: Option<[Option<u32>; 2]>) {
         let Monitor {
-            accounts, profiles, graph, families, families_by_channel, ahead, key_buf: buf, ..
+            accounts,
+            profiles,
+            graph,
+            families,
+            families_by_channel,
+            ahead,
+            key_buf: buf,
+            ..
         } = self;
         // Called twice rather than mapped over an array, which the
         // compiler may leave as a loop over a draining iterator (20M
@@ -3416,7 +3423,8 @@ mod tests {
     /// accepting it, in family order.
     #[test]
     fn families_by_channel_are_the_reached_ones() {
-        let monitor = Monitor::new(Pack::builtin().expect("built-in pack"), MonitorOptions::default());
+        let monitor =
+            Monitor::new(Pack::builtin().expect("built-in pack"), MonitorOptions::default());
         for c in 0..16 {
             let reached: Vec<u16> = (0..monitor.families.len())
                 .filter(|&f| monitor.families[f].by_channel[c] != 0)
