@@ -416,14 +416,16 @@ impl GraphEngine {
         };
         let Some(config) = config else { return };
         let i = typology.index();
-        let key = u64::from(hub);
         if config.new_counterparties_only && !self.warmed_up(edge.time) {
             self.stats.suppressed[i] += 1;
             return;
         }
-        // The hub's last report in the window, looked up once for both
-        // sizes tested below.
-        let last = self.episodes[i].recent(key, edge.time, config.window);
+        // The hub's last report in the window, read once for both sizes
+        // tested below from the hub's fan state (the line the thresholds
+        // were read from).
+        let out = typology == Typology::FanOut;
+        let Some(fans) = &self.fans else { return };
+        let last = fans.agg.get(hub as usize).and_then(|agg| agg.recent(out, edge.time, config.window));
         let regrowth = self.config.regrowth;
         if !Episodes::grown(last, count, regrowth) {
             self.stats.suppressed[i] += 1;
@@ -440,14 +442,13 @@ impl GraphEngine {
         let bound = count.min(u32::try_from(max_scan).unwrap_or(u32::MAX));
         if bound < count && !Episodes::grown(last, bound, regrowth) {
             let node = self.store.node(hub);
-            let side = if typology == Typology::FanOut { &node.out } else { &node.inn };
+            let side = if out { &node.out } else { &node.inn };
             if side.busier_than(edge.time.saturating_sub(config.window), edge.time, max_scan) {
                 self.stats.cap_hits[i].scan += 1;
             }
             self.stats.suppressed[i] += 1;
             return;
         }
-        let Some(fans) = &self.fans else { return };
         let detection = fan::detection(
             &self.store,
             fans,
@@ -461,7 +462,17 @@ impl GraphEngine {
         if detection.capped {
             self.stats.cap_hits[i].scan += 1;
         }
-        self.emit(key, config.window, detection, detections);
+        // The materiality rule as `emit` applies it, with the hub's last
+        // report kept in its fan state rather than among the episodes.
+        if Episodes::grown(last, detection.size, regrowth) {
+            if let Some(fans) = &mut self.fans {
+                fans.reported(hub, out, detection.to, detection.size);
+            }
+            self.stats.detections[i] += 1;
+            detections.push(detection);
+        } else {
+            self.stats.suppressed[i] += 1;
+        }
     }
 
     fn check_cycles(&mut self, edge: &Edge, detections: &mut Vec<Detection>) {
