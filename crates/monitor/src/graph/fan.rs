@@ -516,8 +516,8 @@ impl fmt::Display for Duration {
 #[cfg(test)]
 mod tests {
     use super::super::config::{DAY, HOUR};
-    use super::super::tests::xorshift;
     use super::super::scratch::Episodes;
+    use super::super::tests::xorshift;
     use super::{FanAgg, Fans, duration, money};
 
     /// The amount as it was written before it went straight into the

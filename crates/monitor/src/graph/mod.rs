@@ -159,8 +159,8 @@ impl Typology {
 ///
 /// Memory: about 88 bytes per edge in the window (arena record + two
 /// adjacency entries) + about 60 bytes per account pair with an edge in the
-/// window (fan state) + about 120 bytes per account seen (adjacency
-/// headers, fan aggregates, scratch stamps) + the materiality state of the
+/// window (fan state) + about 160 bytes per account seen (adjacency
+/// headers and fan state, a cache line each, and scratch stamps) + the materiality state of the
 /// patterns reported within their window. An adjacency list in use has
 /// room for at least eight entries (192 bytes), so an account with one to
 /// seven entries on a side holds more than its edges.
@@ -425,7 +425,8 @@ impl GraphEngine {
         // were read from).
         let out = typology == Typology::FanOut;
         let Some(fans) = &self.fans else { return };
-        let last = fans.agg.get(hub as usize).and_then(|agg| agg.recent(out, edge.time, config.window));
+        let last =
+            fans.agg.get(hub as usize).and_then(|agg| agg.recent(out, edge.time, config.window));
         let regrowth = self.config.regrowth;
         if !Episodes::grown(last, count, regrowth) {
             self.stats.suppressed[i] += 1;
