@@ -160,7 +160,7 @@ impl Typology {
 /// Memory: about 88 bytes per edge in the window (arena record + two
 /// adjacency entries) + about 60 bytes per account pair with an edge in the
 /// window (fan state) + about 160 bytes per account seen (adjacency
-/// headers and fan state, a cache line each, and scratch stamps) + the
+/// headers and fan state, 64 bytes each, and scratch stamps) + the
 /// materiality state of the patterns reported within their window (for
 /// G1 and G2, in the hub's fan state). An adjacency list in use has
 /// room for at least eight entries (192 bytes), so an account with one to

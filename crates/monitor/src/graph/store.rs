@@ -166,22 +166,21 @@ fn first_at_or_after(items: &[Adj], from: EventTime) -> usize {
     items[..hi].partition_point(|a| a.time < from)
 }
 
-/// Per-account adjacency: 64 bytes, aligned to a cache line, so that a
-/// node is one line (unaligned, most nodes spanned two).
+/// Per-account adjacency (`repr(C)`: [`Node::prefetch`] names its first and
+/// last fields).
 #[derive(Debug, Default)]
-#[repr(C, align(64))]
+#[repr(C)]
 pub(crate) struct Node {
     pub(crate) out: Side,
     pub(crate) inn: Side,
 }
 
-// Two sides of a `Vec` and a head each: one line, not more.
-const _: () = assert!(std::mem::size_of::<Node>() == 64);
-
 impl Node {
-    /// Requests the node's cache line.
+    /// Requests both ends of the node: the array of nodes is not aligned to
+    /// cache lines, so a 64-byte node usually spans two.
     pub(crate) fn prefetch(&self) {
         vigia_alloc::prefetch(&self.out.items);
+        vigia_alloc::prefetch(&self.inn.head);
     }
 }
 
