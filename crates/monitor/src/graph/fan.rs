@@ -53,23 +53,43 @@ impl Pair {
     }
 }
 
-/// Per-account fan aggregates (`repr(C)`, 24 bytes: [`FanAgg::prefetch`]
-/// names its first and last fields).
+/// Per-account fan state: the aggregates, and the hub's last fan report
+/// on each side (the materiality rule's memory for G1 and G2, whose key
+/// is the hub). One cache line (`align(64)`): the edge's look-ahead
+/// requests it with one prefetch, and the materiality test of a hub that
+/// passes the thresholds reads the line the thresholds just read instead
+/// of a hash map.
 #[derive(Debug, Clone, Copy, Default)]
-#[repr(C)]
+#[repr(C, align(64))]
 pub(crate) struct FanAgg {
     pub(crate) out_total: f64,
     pub(crate) in_total: f64,
     pub(crate) out_count: u32,
     pub(crate) in_count: u32,
+    /// The hub's last fan-out and fan-in reports: when, and their size
+    /// (0: none; a size-0 report suppresses nothing, as no report).
+    out_reported_at: EventTime,
+    in_reported_at: EventTime,
+    out_reported_size: u32,
+    in_reported_size: u32,
 }
 
 impl FanAgg {
-    /// Requests both ends of the aggregates: 24 bytes straddle cache
-    /// lines.
+    /// Requests the aggregates' cache line.
     pub(crate) fn prefetch(&self) {
         vigia_alloc::prefetch(&self.out_total);
-        vigia_alloc::prefetch(&self.in_count);
+    }
+
+    /// The size of the hub's last report on one side (`out`: fan-out) if
+    /// that report is in the window ending at `time`: what
+    /// `Episodes::recent` answers for the hub's key.
+    pub(crate) fn recent(&self, out: bool, time: EventTime, window: EventTime) -> Option<u32> {
+        let (at, size) = if out {
+            (self.out_reported_at, self.out_reported_size)
+        } else {
+            (self.in_reported_at, self.in_reported_size)
+        };
+        (size > 0 && at >= time.saturating_sub(window)).then_some(size)
     }
 }
 
@@ -348,6 +368,18 @@ impl Fans {
         }
     }
 
+    /// Records a report of `hub`'s fan on one side (`out`: fan-out) at
+    /// `time` with `size` counterparties.
+    pub(crate) fn reported(&mut self, hub: AccountId, out: bool, time: EventTime, size: u32) {
+        if let Some(agg) = self.agg.get_mut(hub as usize) {
+            if out {
+                (agg.out_reported_at, agg.out_reported_size) = (time, size);
+            } else {
+                (agg.in_reported_at, agg.in_reported_size) = (time, size);
+            }
+        }
+    }
+
     /// Whether the pair in `slot` is a new relationship for the given side.
     fn novel(&self, slot: u32, out: bool) -> bool {
         self.slab.get(slot as usize).is_some_and(|p| {
@@ -484,8 +516,9 @@ impl fmt::Display for Duration {
 #[cfg(test)]
 mod tests {
     use super::super::config::{DAY, HOUR};
+    use super::super::scratch::Episodes;
     use super::super::tests::xorshift;
-    use super::{duration, money};
+    use super::{FanAgg, Fans, duration, money};
 
     /// The amount as it was written before it went straight into the
     /// detail's text: through a string of digits, grouped by `char`.
@@ -539,6 +572,43 @@ mod tests {
             (DAY + DAY / 100, "1 day"),
         ] {
             assert_eq!(duration(ms).to_string(), text, "{ms}");
+        }
+    }
+
+    /// A hub's last report kept in its fan state decides as the episodes'
+    /// map keyed by the hub, on both sides, through reports of every size
+    /// (0 included: it suppresses nothing) and times in and out of the
+    /// window.
+    #[test]
+    fn fan_state_remembers_reports_as_episodes() {
+        let (window, regrowth) = (100, 2.0);
+        let mut fans = Fans::default();
+        fans.ensure(3);
+        let mut episodes = [Episodes::default(), Episodes::default()];
+        let mut next = xorshift(11);
+        let mut time = 0;
+        for _ in 0..2_000 {
+            time += next(40) as i64;
+            let (hub, out) = (next(3) as u32, next(2) == 0);
+            let side = usize::from(!out);
+            for probe in [time - 150, time - 100, time - 1, time, time + 99, time + 101] {
+                let agg: FanAgg = fans.agg[hub as usize];
+                let recent = agg.recent(out, probe, window);
+                for size in 0..12 {
+                    assert_eq!(
+                        Episodes::grown(recent, size, regrowth),
+                        episodes[side].fresh(u64::from(hub), probe, window, size, regrowth),
+                        "hub {hub} out {out} at {probe} size {size}"
+                    );
+                }
+            }
+            let size = next(6) as u32;
+            let last = fans.agg[hub as usize].recent(out, time, window);
+            let admitted = episodes[side].admit(u64::from(hub), time, window, size, regrowth);
+            assert_eq!(Episodes::grown(last, size, regrowth), admitted);
+            if admitted {
+                fans.reported(hub, out, time, size);
+            }
         }
     }
 }

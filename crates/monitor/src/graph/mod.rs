@@ -159,9 +159,10 @@ impl Typology {
 ///
 /// Memory: about 88 bytes per edge in the window (arena record + two
 /// adjacency entries) + about 60 bytes per account pair with an edge in the
-/// window (fan state) + about 120 bytes per account seen (adjacency
-/// headers, fan aggregates, scratch stamps) + the materiality state of the
-/// patterns reported within their window. An adjacency list in use has
+/// window (fan state) + about 160 bytes per account seen (adjacency
+/// headers and fan state, 64 bytes each, and scratch stamps) + the
+/// materiality state of the patterns reported within their window (for
+/// G1 and G2, in the hub's fan state). An adjacency list in use has
 /// room for at least eight entries (192 bytes), so an account with one to
 /// seven entries on a side holds more than its edges.
 ///
@@ -416,14 +417,17 @@ impl GraphEngine {
         };
         let Some(config) = config else { return };
         let i = typology.index();
-        let key = u64::from(hub);
         if config.new_counterparties_only && !self.warmed_up(edge.time) {
             self.stats.suppressed[i] += 1;
             return;
         }
-        // The hub's last report in the window, looked up once for both
-        // sizes tested below.
-        let last = self.episodes[i].recent(key, edge.time, config.window);
+        // The hub's last report in the window, read once for both sizes
+        // tested below from the hub's fan state (the line the thresholds
+        // were read from).
+        let out = typology == Typology::FanOut;
+        let Some(fans) = &self.fans else { return };
+        let last =
+            fans.agg.get(hub as usize).and_then(|agg| agg.recent(out, edge.time, config.window));
         let regrowth = self.config.regrowth;
         if !Episodes::grown(last, count, regrowth) {
             self.stats.suppressed[i] += 1;
@@ -440,14 +444,13 @@ impl GraphEngine {
         let bound = count.min(u32::try_from(max_scan).unwrap_or(u32::MAX));
         if bound < count && !Episodes::grown(last, bound, regrowth) {
             let node = self.store.node(hub);
-            let side = if typology == Typology::FanOut { &node.out } else { &node.inn };
+            let side = if out { &node.out } else { &node.inn };
             if side.busier_than(edge.time.saturating_sub(config.window), edge.time, max_scan) {
                 self.stats.cap_hits[i].scan += 1;
             }
             self.stats.suppressed[i] += 1;
             return;
         }
-        let Some(fans) = &self.fans else { return };
         let detection = fan::detection(
             &self.store,
             fans,
@@ -461,7 +464,17 @@ impl GraphEngine {
         if detection.capped {
             self.stats.cap_hits[i].scan += 1;
         }
-        self.emit(key, config.window, detection, detections);
+        // The materiality rule as `emit` applies it, with the hub's last
+        // report kept in its fan state rather than among the episodes.
+        if Episodes::grown(last, detection.size, regrowth) {
+            if let Some(fans) = &mut self.fans {
+                fans.reported(hub, out, detection.to, detection.size);
+            }
+            self.stats.detections[i] += 1;
+            detections.push(detection);
+        } else {
+            self.stats.suppressed[i] += 1;
+        }
     }
 
     fn check_cycles(&mut self, edge: &Edge, detections: &mut Vec<Detection>) {

@@ -131,7 +131,9 @@ impl Episodes {
     }
 
     /// The size of the pattern's last report, if that report is in the
-    /// window ending at `time`.
+    /// window ending at `time` (G1 and G2 keep theirs in the hub's fan
+    /// state, `FanAgg::recent`).
+    #[cfg(test)]
     pub(crate) fn recent(&self, key: u64, time: EventTime, window: EventTime) -> Option<u32> {
         self.map.get(&key).and_then(|&(last, last_size)| {
             (last >= time.saturating_sub(window)).then_some(last_size)
