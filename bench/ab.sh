@@ -20,10 +20,14 @@
 # block gives the ratio of its two NEW runs to its two OLD runs (as a
 # speed-up: above 1 means NEW is faster); the script prints every run, the
 # ratios, their mean and median, and how many blocks NEW won.
+#
+# Before the first block each executable runs once untimed: the first run
+# of a round is often the slowest of all, which would favour NEW in block
+# 1. Set AB_WARMUP=0 to skip it (e.g. for single long blocks at 10M).
 set -euo pipefail
 
 usage() {
-  sed -n '2,21p' "$0" >&2
+  sed -n '2,25p' "$0" >&2
   exit 2
 }
 
@@ -57,6 +61,11 @@ measure() {
 
 # The input file in the page cache before the first timed run.
 [ "$MODE" = monitor ] && cat "$INPUT" >/dev/null
+
+if [ "${AB_WARMUP:-1}" != 0 ]; then
+  measure "$OLD" >/dev/null
+  measure "$NEW" >/dev/null
+fi
 
 results=()
 for block in $(seq "$BLOCKS"); do
