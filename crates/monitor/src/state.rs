@@ -268,13 +268,14 @@ impl Slots {
 
     /// Whether aggregate `i` is read from the running totals alone when
     /// no event newer than the query time is held: a running count, sum
-    /// or mean, or the forwarded amount.
+    /// or mean, the forwarded amount, or a distinct count kept running.
     fn reads_running(&self, i: u8) -> bool {
-        let i = usize::from(i);
-        i < MAX_AGGREGATES
-            && (self.count_at[i] != u16::MAX
-                || self.sum_at[i] != u16::MAX
-                || self.forwarded.is_some_and(|f| f.0 == self.bit(i)))
+        let at = usize::from(i);
+        at < MAX_AGGREGATES
+            && (self.count_at[at] != u16::MAX
+                || self.sum_at[at] != u16::MAX
+                || self.forwarded.is_some_and(|f| f.0 == self.bit(at))
+                || self.running_distinct.contains(&Some(i)))
     }
 
     /// The leading conjuncts of `condition` whose every operand is a
@@ -1316,8 +1317,16 @@ impl Family {
                 RunningRead::Amount => amount,
                 RunningRead::Aggregate(i) => match self.total_less(s, b, usize::from(i), 0, 0) {
                     Some(v) => v,
-                    // The forwarded amount ([`Slots::reads_running`]).
-                    None => s.forwarded.map_or(0.0, |f| self.scalars[b + f.3] as f64 / 100.0),
+                    // A distinct count or the forwarded amount
+                    // ([`Slots::reads_running`]), as [`Family::value`]
+                    // reads them when no newer event is held.
+                    None => match s.running_distinct.iter().position(|o| *o == Some(i)) {
+                        Some(slot) => s
+                            .extra
+                            .and_then(|x| self.keys[key as usize].extras.as_ref().map(|e| &e[x]))
+                            .map_or(0.0, |x| x.counters[slot].len() as f64),
+                        None => s.forwarded.map_or(0.0, |f| self.scalars[b + f.3] as f64 / 100.0),
+                    },
                 },
             };
             match t.factor {
@@ -1788,7 +1797,9 @@ mod tests {
     /// See `running_conjuncts_answer_as_the_evaluation`. Aggregates: `n`
     /// (count), `inflow` (sum of inflows), `forwarded` (matched within
     /// `delay` hours), `avg` (mean), `recent` (count within the last hour,
-    /// not a running total); a sliding window of `len` hours.
+    /// not a running total), `senders` (distinct values, one of four per
+    /// event); a sliding window of `len` hours. Returns how many
+    /// conditions the running totals answered.
     fn running_conjuncts_against_evaluation(
         raw: &[(i64, i64, i64, bool)],
         delay: i64,
@@ -1796,16 +1807,21 @@ mod tests {
         threshold: f64,
     ) -> usize {
         use crate::expr::{Condition, Values, parse};
-        let names = ["n", "inflow", "forwarded", "avg", "recent"];
+        let names = ["n", "inflow", "forwarded", "avg", "recent", "senders"];
         let a = vec![
             agg(Function::Count, None),
             agg(Function::Sum, None),
             agg(Function::Forwarded(delay * HOUR), None),
             agg(Function::Mean, None),
             agg(Function::Count, Some(HOUR)),
+            agg(Function::Distinct(crate::scenario::Field::Conductor, 0), None),
         ];
-        let layout =
-            Layout { aggregates: 5, forwarded: Some((2, delay * HOUR)), ..Layout::default() };
+        let layout = Layout {
+            aggregates: 6,
+            forwarded: Some((2, delay * HOUR)),
+            distinct: [Some(5), None, None],
+            ..Layout::default()
+        };
         let mut extra = 0;
         let (slots, used) = Slots::new(&a, &layout, 0, usize::MAX, 0, 0, 0, &mut extra);
         let mut fam = Family::new(vec![slots], used, 1, extra);
@@ -1817,6 +1833,7 @@ mod tests {
             "amount >= t and avg < t and n == 2",
             "recent >= 1 and n >= 2",
             "n == 3 or inflow > 1",
+            "senders >= 3 and inflow > t and forwarded >= 0.5 * inflow",
         ];
         let conditions: Vec<Expr> = conditions
             .iter()
@@ -1837,11 +1854,13 @@ mod tests {
             t += gap;
             let time = t + back;
             let direction = if inflow { Direction::In } else { Direction::Out };
-            // n, forwarded, avg, recent and participation; inflow for inflows.
-            let bits = 0b111101 | if inflow { 0b10 } else { 0 };
+            // n, forwarded, avg, recent, senders and participation; inflow
+            // for inflows.
+            let bits = 0b1111101 | if inflow { 0b10 } else { 0 };
             let retain = kind.start(t - 2 * HOUR);
             fam.evict(0, &[retain], retain);
-            fam.insert(0, NewEvent { time, cents, seq: seq as u64, bits, direction }, &[]);
+            let sender = [(cents % 4) as u32, u32::MAX, u32::MAX];
+            fam.insert(0, NewEvent { time, cents, seq: seq as u64, bits, direction }, &[sender]);
             let start = kind.start(time);
             let range = fam.query(0, 0, start, time);
             let values: Vec<f64> = (0..a.len())
@@ -1913,7 +1932,7 @@ mod tests {
         assert_eq!(prefix("inflow >= t and forwarded >= 0.9 * inflow and recent < 3"), 2);
         assert_eq!(prefix("n >= 2 and amount > t and 3 * inflow <= forwarded"), 3);
         assert_eq!(prefix("recent >= 1 and n >= 2"), 0);
-        assert_eq!(prefix("distinct >= 3"), 0);
+        assert_eq!(prefix("distinct >= 3 and recent > 1"), 1);
         assert_eq!(prefix("n >= 2 and inflow * 2 >= forwarded"), 1);
         assert_eq!(prefix("n >= 2 and inflow + 1 >= forwarded"), 1);
         assert_eq!(prefix("n == 3 or inflow > 1"), 0);
