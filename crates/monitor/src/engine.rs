@@ -2339,6 +2339,25 @@ impl Monitor {
             return;
         }
         let scenario = &pack.scenarios[s];
+        // The leading conjuncts that compare running totals (C3's `inflow
+        // >= bank_sar_threshold and forwarded >= 0.9 * inflow`), answered
+        // from the key's scalars without setting up the operands: the same
+        // values and comparisons in the same order, so the same first false
+        // conjunct, remembered as below.
+        let threshold = |i: u16| {
+            // As `Lazy::threshold` reads them.
+            let at = if i < 16 { scenario.thresholds.get(usize::from(i)) } else { None };
+            at.and_then(|&t| derive.thresholds.get(t)).copied().unwrap_or(f64::NAN)
+        };
+        if let Some(k) =
+            fam.state.first_false_running(key, j, range, &scenario.condition, ctx.usd, threshold)
+        {
+            match conjuncts.get(k) {
+                Some(c) if c.skippable => fam.state.set_failed_conjunct(key, j, k),
+                _ => fam.state.set_last_held(key, j, false),
+            }
+            return;
+        }
         let n = scenario.aggregates.len();
         let mut lazy = Lazy {
             family: &fam.state,

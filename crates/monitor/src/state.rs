@@ -29,8 +29,10 @@
 //! events that carry a value), baselines a ring of daily totals; both live
 //! in a box allocated only for keys that need them.
 
+use std::cell::OnceCell;
 use std::collections::VecDeque;
 
+use crate::expr::{BinOp, Expr, Operand};
 use crate::scenario::{Aggregate, Function};
 use crate::window::{Counter, DAY, DayRing, Direction, Layout, MAX_AGGREGATES, MAX_DISTINCT};
 
@@ -110,6 +112,10 @@ pub(crate) struct Slots {
     /// with a baseline. An appended event with none of them takes the
     /// short path of [`Family::insert`].
     special: u32,
+    /// The leading conjuncts of the scenario's condition that its running
+    /// totals answer ([`Family::first_false_running`]), found the first
+    /// time the condition is evaluated.
+    running_conjuncts: OnceCell<Box<[RunningCompare]>>,
 }
 
 impl Slots {
@@ -250,6 +256,7 @@ impl Slots {
             extra,
             len: next,
             special,
+            running_conjuncts: OnceCell::new(),
         };
         (slots, next)
     }
@@ -258,6 +265,84 @@ impl Slots {
     pub(crate) fn bit(&self, i: usize) -> u32 {
         1 << (self.shift + i as u32)
     }
+
+    /// Whether aggregate `i` is read from the running totals alone when
+    /// no event newer than the query time is held: a running count, sum
+    /// or mean, the forwarded amount, or a distinct count kept running.
+    fn reads_running(&self, i: u8) -> bool {
+        let at = usize::from(i);
+        at < MAX_AGGREGATES
+            && (self.count_at[at] != u16::MAX
+                || self.sum_at[at] != u16::MAX
+                || self.forwarded.is_some_and(|f| f.0 == self.bit(at))
+                || self.running_distinct.contains(&Some(i)))
+    }
+
+    /// The leading conjuncts of `condition` whose every operand is a
+    /// number, a threshold, the amount or an aggregate the running totals
+    /// give ([`Slots::reads_running`]), each as `left OP right` with sides
+    /// a value or a number times a value, in the order of
+    /// [`Expr::conjuncts`]; empty when the first is not of that kind.
+    fn running_prefix(&self, condition: &Expr) -> Box<[RunningCompare]> {
+        let term = |e: &Expr| -> Option<RunningTerm> {
+            let read = |o: &Operand| match *o {
+                Operand::Aggregate(i) if self.reads_running(i) => Some(RunningRead::Aggregate(i)),
+                Operand::Threshold(i) => Some(RunningRead::Threshold(i)),
+                Operand::Amount => Some(RunningRead::Amount),
+                _ => None,
+            };
+            match e {
+                Expr::Number(n) => {
+                    Some(RunningTerm { factor: None, read: RunningRead::Number(*n) })
+                }
+                Expr::Operand(o) => Some(RunningTerm { factor: None, read: read(o)? }),
+                Expr::Binary(BinOp::Mul, k, o) => match (&**k, &**o) {
+                    (Expr::Number(k), Expr::Operand(o)) => {
+                        Some(RunningTerm { factor: Some(*k), read: read(o)? })
+                    }
+                    _ => None,
+                },
+                _ => None,
+            }
+        };
+        let mut conjuncts = Vec::new();
+        condition.conjuncts(&mut conjuncts);
+        conjuncts
+            .into_iter()
+            .map_while(|c| match c {
+                Expr::Binary(
+                    op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne),
+                    a,
+                    b,
+                ) => Some(RunningCompare { op: *op, left: term(a)?, right: term(b)? }),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// A comparison of running totals, numbers, thresholds and the amount,
+/// as the compiled condition makes it.
+#[derive(Debug, Clone, Copy)]
+struct RunningCompare {
+    op: BinOp,
+    left: RunningTerm,
+    right: RunningTerm,
+}
+
+/// A side of a [`RunningCompare`]: a value, or a number times a value.
+#[derive(Debug, Clone, Copy)]
+struct RunningTerm {
+    factor: Option<f64>,
+    read: RunningRead,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum RunningRead {
+    Number(f64),
+    Aggregate(u8),
+    Threshold(u16),
+    Amount,
 }
 
 /// A distinct value carried by an event, kept beside the buffer.
@@ -1201,6 +1286,69 @@ impl Family {
         self.total_less(s, key as usize * self.stride + s.off, i, 0, 0)
     }
 
+    /// For scenario `j` on `key`, after a query that returned `range`:
+    /// the first of the condition's leading conjuncts that the running
+    /// totals answer ([`Slots::running_prefix`], found from `condition`
+    /// the first time) to be false, with the transaction's `amount` and
+    /// thresholds by `threshold`; `None` when each of them holds, when
+    /// there are none, or when an event newer than the query time is
+    /// held. The values are the ones the full evaluation reads (running
+    /// totals, the forwarded amount's running sum) and the comparisons
+    /// the ones it makes, in its order: a conjunct found false here is
+    /// the first false one there.
+    pub(crate) fn first_false_running(
+        &self,
+        key: u32,
+        j: usize,
+        range: Range,
+        condition: &Expr,
+        amount: f64,
+        threshold: impl Fn(u16) -> f64,
+    ) -> Option<usize> {
+        if range.hi != range.end {
+            return None;
+        }
+        let s = &self.scenarios[j];
+        let b = key as usize * self.stride + s.off;
+        let value = |t: RunningTerm| {
+            let v = match t.read {
+                RunningRead::Number(n) => n,
+                RunningRead::Threshold(i) => threshold(i),
+                RunningRead::Amount => amount,
+                RunningRead::Aggregate(i) => match self.total_less(s, b, usize::from(i), 0, 0) {
+                    Some(v) => v,
+                    // A distinct count or the forwarded amount
+                    // ([`Slots::reads_running`]), as [`Family::value`]
+                    // reads them when no newer event is held.
+                    None => match s.running_distinct.iter().position(|o| *o == Some(i)) {
+                        Some(slot) => s
+                            .extra
+                            .and_then(|x| self.keys[key as usize].extras.as_ref().map(|e| &e[x]))
+                            .map_or(0.0, |x| x.counters[slot].len() as f64),
+                        None => s.forwarded.map_or(0.0, |f| self.scalars[b + f.3] as f64 / 100.0),
+                    },
+                },
+            };
+            match t.factor {
+                Some(k) => k * v,
+                None => v,
+            }
+        };
+        let conjuncts = s.running_conjuncts.get_or_init(|| s.running_prefix(condition));
+        conjuncts.iter().position(|c| {
+            let (x, y) = (value(c.left), value(c.right));
+            !match c.op {
+                BinOp::Lt => x < y,
+                BinOp::Le => x <= y,
+                BinOp::Gt => x > y,
+                BinOp::Ge => x >= y,
+                BinOp::Eq => x == y,
+                BinOp::Ne => x != y && !x.is_nan() && !y.is_nan(),
+                _ => false,
+            }
+        })
+    }
+
     /// Running count, sum or mean `i` of a scenario whose scalars start at
     /// `b`, less `newer_count` events and `newer_cents` (those held newer
     /// than the query time): a count, a sum, or both (a mean), as its
@@ -1646,6 +1794,151 @@ mod tests {
         }
     }
 
+    /// See `running_conjuncts_answer_as_the_evaluation`. Aggregates: `n`
+    /// (count), `inflow` (sum of inflows), `forwarded` (matched within
+    /// `delay` hours), `avg` (mean), `recent` (count within the last hour,
+    /// not a running total), `senders` (distinct values, one of four per
+    /// event); a sliding window of `len` hours. Returns how many
+    /// conditions the running totals answered.
+    fn running_conjuncts_against_evaluation(
+        raw: &[(i64, i64, i64, bool)],
+        delay: i64,
+        len: i64,
+        threshold: f64,
+    ) -> usize {
+        use crate::expr::{Condition, Values, parse};
+        let names = ["n", "inflow", "forwarded", "avg", "recent", "senders"];
+        let a = vec![
+            agg(Function::Count, None),
+            agg(Function::Sum, None),
+            agg(Function::Forwarded(delay * HOUR), None),
+            agg(Function::Mean, None),
+            agg(Function::Count, Some(HOUR)),
+            agg(Function::Distinct(crate::scenario::Field::Conductor, 0), None),
+        ];
+        let layout = Layout {
+            aggregates: 6,
+            forwarded: Some((2, delay * HOUR)),
+            distinct: [Some(5), None, None],
+            ..Layout::default()
+        };
+        let mut extra = 0;
+        let (slots, used) = Slots::new(&a, &layout, 0, usize::MAX, 0, 0, 0, &mut extra);
+        let mut fam = Family::new(vec![slots], used, 1, extra);
+        let conditions = [
+            "inflow >= t and forwarded >= 0.9 * inflow and recent < 3",
+            "n >= 2 and avg > 0.5 * amount and inflow <= 3 * forwarded",
+            "forwarded > t",
+            "2 <= n and t < inflow and n != 4 and recent >= 1",
+            "amount >= t and avg < t and n == 2",
+            "recent >= 1 and n >= 2",
+            "n == 3 or inflow > 1",
+            "senders >= 3 and inflow > t and forwarded >= 0.5 * inflow",
+        ];
+        let conditions: Vec<Expr> = conditions
+            .iter()
+            .map(|text| {
+                parse(text, |name| match name {
+                    "t" => Some(Operand::Threshold(0)),
+                    "amount" => Some(Operand::Amount),
+                    _ => names.iter().position(|n| *n == name).map(|i| Operand::Aggregate(i as u8)),
+                })
+                .unwrap()
+            })
+            .collect();
+        let kind = WindowKind::Sliding { length: len * HOUR };
+        let mut scratch = Scratch::default();
+        let mut t = 1_740_000_000_000i64;
+        let mut decided = 0;
+        for (seq, &(gap, back, cents, inflow)) in raw.iter().enumerate() {
+            t += gap;
+            let time = t + back;
+            let direction = if inflow { Direction::In } else { Direction::Out };
+            // n, forwarded, avg, recent, senders and participation; inflow
+            // for inflows.
+            let bits = 0b1111101 | if inflow { 0b10 } else { 0 };
+            let retain = kind.start(t - 2 * HOUR);
+            fam.evict(0, &[retain], retain);
+            let sender = [(cents % 4) as u32, u32::MAX, u32::MAX];
+            fam.insert(0, NewEvent { time, cents, seq: seq as u64, bits, direction }, &[sender]);
+            let start = kind.start(time);
+            let range = fam.query(0, 0, start, time);
+            let values: Vec<f64> = (0..a.len())
+                .map(|i| fam.value(0, 0, i, &a[i], range, start, time, &mut scratch))
+                .collect();
+            let amount = cents as f64 / 100.0;
+            let thresholds = [threshold];
+            for condition in &conditions {
+                let mut conjuncts = Vec::new();
+                condition.conjuncts(&mut conjuncts);
+                let mut v = Values { aggregates: &values, amount, thresholds: &thresholds };
+                let first_false = conjuncts.iter().position(|c| !Condition::of(c).holds(&mut v));
+                fam.scenarios[0].running_conjuncts = OnceCell::new();
+                let found = fam.first_false_running(0, 0, range, condition, amount, |i| {
+                    thresholds.get(usize::from(i)).copied().unwrap_or(f64::NAN)
+                });
+                let prefix = fam.scenarios[0].running_conjuncts.get().map_or(0, |p| p.len());
+                match found {
+                    Some(k) => {
+                        assert_eq!(first_false, Some(k), "{condition:?} at {time}");
+                        decided += 1;
+                    }
+                    None => assert!(
+                        range.hi != range.end || first_false.is_none_or(|k| k >= prefix),
+                        "{condition:?} at {time}: the first false conjunct is {first_false:?}"
+                    ),
+                }
+            }
+        }
+        decided
+    }
+
+    /// The leading conjuncts the running totals answer: a comparison of
+    /// running totals, numbers, thresholds and the amount, up to the
+    /// first one that reads anything else.
+    #[test]
+    fn running_prefix_stops_at_the_first_other_conjunct() {
+        // C3's shape: an inflow over the threshold, then most of it
+        // forwarded, then a small one (a newer event held for the last).
+        let stream = [(HOUR, 0, 600_000, true), (HOUR, 0, 550_000, false), (HOUR, 0, 10, true)];
+        assert!(running_conjuncts_against_evaluation(&stream, 48, 240, 5_000.0) > 0);
+        let late = [(HOUR, 0, 600_000, true), (2 * HOUR, 0, 550_000, false), (0, -HOUR, 10, true)];
+        assert!(running_conjuncts_against_evaluation(&late, 48, 240, 5_000.0) > 0);
+        let a = vec![
+            agg(Function::Count, None),
+            agg(Function::Sum, None),
+            agg(Function::Forwarded(HOUR), None),
+            agg(Function::Count, Some(HOUR)),
+            agg(Function::Distinct(crate::scenario::Field::Conductor, 0), None),
+        ];
+        let layout = Layout {
+            aggregates: 5,
+            forwarded: Some((2, HOUR)),
+            distinct: [Some(4), None, None],
+            ..Layout::default()
+        };
+        let mut extra = 0;
+        let (slots, _) = Slots::new(&a, &layout, 0, usize::MAX, 0, 0, 0, &mut extra);
+        let names = ["n", "inflow", "forwarded", "recent", "distinct"];
+        let prefix = |text: &str| {
+            let e = crate::expr::parse(text, |name| match name {
+                "t" => Some(Operand::Threshold(0)),
+                "amount" => Some(Operand::Amount),
+                _ => names.iter().position(|n| *n == name).map(|i| Operand::Aggregate(i as u8)),
+            })
+            .unwrap();
+            slots.running_prefix(&e).len()
+        };
+        assert_eq!(prefix("inflow >= t and forwarded >= 0.9 * inflow and recent < 3"), 2);
+        assert_eq!(prefix("n >= 2 and amount > t and 3 * inflow <= forwarded"), 3);
+        assert_eq!(prefix("recent >= 1 and n >= 2"), 0);
+        assert_eq!(prefix("distinct >= 3 and recent > 1"), 1);
+        assert_eq!(prefix("n >= 2 and inflow * 2 >= forwarded"), 1);
+        assert_eq!(prefix("n >= 2 and inflow + 1 >= forwarded"), 1);
+        assert_eq!(prefix("n == 3 or inflow > 1"), 0);
+        assert_eq!(prefix("not (n < 3)"), 0);
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(200))]
 
@@ -1771,6 +2064,23 @@ mod tests {
         fn running_only_in_order_matches_naive(events in stream(HOUR, 0, 2), len in 1..10i64) {
             let kinds = vec![WindowKind::Sliding { length: len * HOUR }, WindowKind::Sliding { length: 2 * HOUR }];
             run_against_naive_of(kinds, events, 0, HOUR, true);
+        }
+
+        /// The conjuncts answered from the running totals
+        /// ([`Family::first_false_running`]) against the full evaluation
+        /// (each conjunct compiled, over every aggregate read by
+        /// [`Family::value`]), after every event of streams in and out of
+        /// order, with a threshold in force and one that is not: a conjunct
+        /// found false is the evaluation's first false one, and none is
+        /// found while the leading ones hold.
+        #[test]
+        fn running_conjuncts_answer_as_the_evaluation(
+            raw in prop::collection::vec((0..6 * HOUR, -2 * HOUR..=0i64, 0..800_000i64, any::<bool>()), 1..80),
+            delay in 1..72i64,
+            len in 1..240i64,
+            threshold in prop::sample::select(vec![5_000.0, f64::NAN]),
+        ) {
+            running_conjuncts_against_evaluation(&raw, delay, len, threshold);
         }
 
         /// Appended events of a scenario with a distinct count and a
