@@ -358,6 +358,26 @@ struct Conjunct {
     events_needed: u64,
 }
 
+/// Remembers that scenario `j`'s condition is false on `key`, with its
+/// first false conjunct `k` when that conjunct cannot turn true without a
+/// change to what it reads (a later event that changes none of it then
+/// skips the evaluation), or as plainly false otherwise.
+#[inline(always)]
+fn remember_false(
+    state: &mut Family,
+    key: u32,
+    j: usize,
+    conjuncts: &[Conjunct],
+    k: Option<usize>,
+) {
+    match k {
+        Some(k) if conjuncts.get(k).is_some_and(|c| c.skippable) => {
+            state.set_failed_conjunct(key, j, k)
+        }
+        _ => state.set_last_held(key, j, false),
+    }
+}
+
 /// A family and its per-transaction scratch.
 #[derive(Debug)]
 struct FamilyRun {
@@ -1270,7 +1290,7 @@ impl Monitor {
                     let local = families[f].plans.len();
                     let b = &mut building[f];
                     let forwarded = usize::from(s.layout.forwarded.is_some());
-                    let (slots, scalars) = Slots::new(
+                    let (mut slots, scalars) = Slots::new(
                         &s.aggregates,
                         &s.layout,
                         s.baseline_days,
@@ -1280,6 +1300,7 @@ impl Monitor {
                         b.2,
                         &mut b.3,
                     );
+                    slots.answer_from_running(&s.condition);
                     b.1 += scalars;
                     b.2 += forwarded;
                     b.4 += need;
@@ -2332,10 +2353,8 @@ impl Monitor {
         // would remember the first false one).
         let held = range.hi - range.lo;
         if held < plan.events_needed {
-            match conjuncts.iter().position(|c| held < c.events_needed) {
-                Some(k) if conjuncts[k].skippable => fam.state.set_failed_conjunct(key, j, k),
-                _ => fam.state.set_last_held(key, j, false),
-            }
+            let k = conjuncts.iter().position(|c| held < c.events_needed);
+            remember_false(&mut fam.state, key, j, conjuncts, k);
             return;
         }
         let scenario = &pack.scenarios[s];
@@ -2349,13 +2368,8 @@ impl Monitor {
             let at = if i < 16 { scenario.thresholds.get(usize::from(i)) } else { None };
             at.and_then(|&t| derive.thresholds.get(t)).copied().unwrap_or(f64::NAN)
         };
-        if let Some(k) =
-            fam.state.first_false_running(key, j, range, &scenario.condition, ctx.usd, threshold)
-        {
-            match conjuncts.get(k) {
-                Some(c) if c.skippable => fam.state.set_failed_conjunct(key, j, k),
-                _ => fam.state.set_last_held(key, j, false),
-            }
+        if let Some(k) = fam.state.first_false_running(key, j, range, ctx.usd, threshold) {
+            remember_false(&mut fam.state, key, j, conjuncts, Some(k));
             return;
         }
         let n = scenario.aggregates.len();
@@ -2384,11 +2398,7 @@ impl Monitor {
         } else if let Some(k) = conjuncts.iter().position(|c| !c.condition.holds(&mut lazy)) {
             // `a and b` is `a` then `b` with the same short circuit: the
             // same operands read, the same answer.
-            if conjuncts[k].skippable {
-                fam.state.set_failed_conjunct(key, j, k);
-            } else {
-                fam.state.set_last_held(key, j, false);
-            }
+            remember_false(&mut fam.state, key, j, conjuncts, Some(k));
             return;
         }
         for i in 0..n {

@@ -73,6 +73,24 @@ pub(crate) enum BinOp {
     Or,
 }
 
+impl BinOp {
+    /// Whether `x OP y` holds for a comparison (`false` for the other
+    /// operators). Any comparison with NaN is false, `!=` included, so
+    /// that a threshold with no value in force never fires a condition.
+    #[inline(always)]
+    pub(crate) fn compares(self, x: f64, y: f64) -> bool {
+        match self {
+            BinOp::Lt => x < y,
+            BinOp::Le => x <= y,
+            BinOp::Gt => x > y,
+            BinOp::Ge => x >= y,
+            BinOp::Eq => x == y,
+            BinOp::Ne => x != y && !x.is_nan() && !y.is_nan(),
+            _ => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Func {
     Min,
@@ -187,12 +205,9 @@ impl Expr {
                             x / y
                         }
                     }
-                    BinOp::Lt => flag(x < y),
-                    BinOp::Le => flag(x <= y),
-                    BinOp::Gt => flag(x > y),
-                    BinOp::Ge => flag(x >= y),
-                    BinOp::Eq => flag(x == y),
-                    BinOp::Ne => flag(x != y && !x.is_nan() && !y.is_nan()),
+                    BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne => {
+                        flag(op.compares(x, y))
+                    }
                     BinOp::And | BinOp::Or => 0.0,
                 }
             }
@@ -401,15 +416,7 @@ impl Compare {
     fn holds<O: Operands>(&self, v: &mut O) -> bool {
         let x = self.left.value(v);
         let y = self.right.value(v);
-        match self.op {
-            BinOp::Lt => x < y,
-            BinOp::Le => x <= y,
-            BinOp::Gt => x > y,
-            BinOp::Ge => x >= y,
-            BinOp::Eq => x == y,
-            BinOp::Ne => x != y && !x.is_nan() && !y.is_nan(),
-            _ => false,
-        }
+        self.op.compares(x, y)
     }
 }
 

@@ -29,7 +29,6 @@
 //! events that carry a value), baselines a ring of daily totals; both live
 //! in a box allocated only for keys that need them.
 
-use std::cell::OnceCell;
 use std::collections::VecDeque;
 
 use crate::expr::{BinOp, Expr, Operand};
@@ -113,9 +112,9 @@ pub(crate) struct Slots {
     /// short path of [`Family::insert`].
     special: u32,
     /// The leading conjuncts of the scenario's condition that its running
-    /// totals answer ([`Family::first_false_running`]), found the first
-    /// time the condition is evaluated.
-    running_conjuncts: OnceCell<Box<[RunningCompare]>>,
+    /// totals answer ([`Family::first_false_running`]), set with the
+    /// condition ([`Slots::answer_from_running`]); none until then.
+    running_conjuncts: Box<[RunningCompare]>,
 }
 
 impl Slots {
@@ -256,7 +255,7 @@ impl Slots {
             extra,
             len: next,
             special,
-            running_conjuncts: OnceCell::new(),
+            running_conjuncts: Box::default(),
         };
         (slots, next)
     }
@@ -283,6 +282,12 @@ impl Slots {
     /// give ([`Slots::reads_running`]), each as `left OP right` with sides
     /// a value or a number times a value, in the order of
     /// [`Expr::conjuncts`]; empty when the first is not of that kind.
+    /// Sets the scenario's condition for [`Family::first_false_running`]:
+    /// its leading conjuncts the running totals answer.
+    pub(crate) fn answer_from_running(&mut self, condition: &Expr) {
+        self.running_conjuncts = self.running_prefix(condition);
+    }
+
     fn running_prefix(&self, condition: &Expr) -> Box<[RunningCompare]> {
         let term = |e: &Expr| -> Option<RunningTerm> {
             let read = |o: &Operand| match *o {
@@ -1288,8 +1293,7 @@ impl Family {
 
     /// For scenario `j` on `key`, after a query that returned `range`:
     /// the first of the condition's leading conjuncts that the running
-    /// totals answer ([`Slots::running_prefix`], found from `condition`
-    /// the first time) to be false, with the transaction's `amount` and
+    /// totals answer ([`Slots::answer_from_running`]) to be false, with the transaction's `amount` and
     /// thresholds by `threshold`; `None` when each of them holds, when
     /// there are none, or when an event newer than the query time is
     /// held. The values are the ones the full evaluation reads (running
@@ -1301,7 +1305,6 @@ impl Family {
         key: u32,
         j: usize,
         range: Range,
-        condition: &Expr,
         amount: f64,
         threshold: impl Fn(u16) -> f64,
     ) -> Option<usize> {
@@ -1334,19 +1337,7 @@ impl Family {
                 None => v,
             }
         };
-        let conjuncts = s.running_conjuncts.get_or_init(|| s.running_prefix(condition));
-        conjuncts.iter().position(|c| {
-            let (x, y) = (value(c.left), value(c.right));
-            !match c.op {
-                BinOp::Lt => x < y,
-                BinOp::Le => x <= y,
-                BinOp::Gt => x > y,
-                BinOp::Ge => x >= y,
-                BinOp::Eq => x == y,
-                BinOp::Ne => x != y && !x.is_nan() && !y.is_nan(),
-                _ => false,
-            }
-        })
+        s.running_conjuncts.iter().position(|c| !c.op.compares(value(c.left), value(c.right)))
     }
 
     /// Running count, sum or mean `i` of a scenario whose scalars start at
@@ -1873,11 +1864,11 @@ mod tests {
                 condition.conjuncts(&mut conjuncts);
                 let mut v = Values { aggregates: &values, amount, thresholds: &thresholds };
                 let first_false = conjuncts.iter().position(|c| !Condition::of(c).holds(&mut v));
-                fam.scenarios[0].running_conjuncts = OnceCell::new();
-                let found = fam.first_false_running(0, 0, range, condition, amount, |i| {
+                fam.scenarios[0].answer_from_running(condition);
+                let found = fam.first_false_running(0, 0, range, amount, |i| {
                     thresholds.get(usize::from(i)).copied().unwrap_or(f64::NAN)
                 });
-                let prefix = fam.scenarios[0].running_conjuncts.get().map_or(0, |p| p.len());
+                let prefix = fam.scenarios[0].running_conjuncts.len();
                 match found {
                     Some(k) => {
                         assert_eq!(first_false, Some(k), "{condition:?} at {time}");
