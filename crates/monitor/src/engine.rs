@@ -2363,11 +2363,7 @@ impl Monitor {
         // from the key's scalars without setting up the operands: the same
         // values and comparisons in the same order, so the same first false
         // conjunct, remembered as below.
-        let threshold = |i: u16| {
-            // As `Lazy::threshold` reads them.
-            let at = if i < 16 { scenario.thresholds.get(usize::from(i)) } else { None };
-            at.and_then(|&t| derive.thresholds.get(t)).copied().unwrap_or(f64::NAN)
-        };
+        let threshold = |i: u16| scenario_threshold(&scenario.thresholds, &derive.thresholds, i);
         if let Some(k) = fam.state.first_false_running(key, j, range, ctx.usd, threshold) {
             remember_false(&mut fam.state, key, j, conjuncts, Some(k));
             return;
@@ -3010,6 +3006,19 @@ impl Operands for WithProfile<'_> {
     }
 }
 
+/// A scenario's threshold `i` now: its index among the pack's thresholds
+/// (`thresholds`), read from their values in force (`pack_thresholds`);
+/// NaN when it has none. As [`Monitor::resolve_thresholds`] copies them:
+/// the first sixteen.
+#[inline(always)]
+fn scenario_threshold(thresholds: &[usize], pack_thresholds: &[f64], i: u16) -> f64 {
+    let i = usize::from(i);
+    if i >= 16 {
+        return f64::NAN;
+    }
+    thresholds.get(i).and_then(|&t| pack_thresholds.get(t)).copied().unwrap_or(f64::NAN)
+}
+
 fn profile_value(p: Option<&Profile>, value: ProfileValue) -> f64 {
     p.map_or(0.0, |p| match value {
         ProfileValue::ExpectedCash => p.expected_cash,
@@ -3085,13 +3094,7 @@ impl Operands for Lazy<'_> {
     }
 
     fn threshold(&self, i: u16) -> f64 {
-        // As [`Monitor::resolve_thresholds`] copies them: the first sixteen.
-        let i = usize::from(i);
-        if i >= 16 {
-            return f64::NAN;
-        }
-        let at = self.thresholds.get(i);
-        at.and_then(|&t| self.pack_thresholds.get(t)).copied().unwrap_or(f64::NAN)
+        scenario_threshold(self.thresholds, self.pack_thresholds, i)
     }
 
     fn profile(&self, value: ProfileValue) -> f64 {

@@ -277,17 +277,17 @@ impl Slots {
                 || self.running_distinct.contains(&Some(i)))
     }
 
-    /// The leading conjuncts of `condition` whose every operand is a
-    /// number, a threshold, the amount or an aggregate the running totals
-    /// give ([`Slots::reads_running`]), each as `left OP right` with sides
-    /// a value or a number times a value, in the order of
-    /// [`Expr::conjuncts`]; empty when the first is not of that kind.
     /// Sets the scenario's condition for [`Family::first_false_running`]:
     /// its leading conjuncts the running totals answer.
     pub(crate) fn answer_from_running(&mut self, condition: &Expr) {
         self.running_conjuncts = self.running_prefix(condition);
     }
 
+    /// The leading conjuncts of `condition` whose every operand is a
+    /// number, a threshold, the amount or an aggregate the running totals
+    /// give ([`Slots::reads_running`]), each as `left OP right` with sides
+    /// a value or a number times a value, in the order of
+    /// [`Expr::conjuncts`]; empty when the first is not of that kind.
     fn running_prefix(&self, condition: &Expr) -> Box<[RunningCompare]> {
         let term = |e: &Expr| -> Option<RunningTerm> {
             let read = |o: &Operand| match *o {
@@ -521,6 +521,12 @@ impl Family {
 
     fn live(&self, st: &KeyState) -> usize {
         (st.records - st.head) as usize
+    }
+
+    /// Scenario `s`'s extras on key `k` (distinct values, baseline), if
+    /// it has some and the key allocated them.
+    fn extra(&self, s: &Slots, k: usize) -> Option<&Extra> {
+        s.extra.and_then(|x| self.keys[k].extras.as_ref().map(|e| &e[x]))
     }
 
     fn scalar(&self, key: usize, at: usize) -> i64 {
@@ -1293,8 +1299,9 @@ impl Family {
 
     /// For scenario `j` on `key`, after a query that returned `range`:
     /// the first of the condition's leading conjuncts that the running
-    /// totals answer ([`Slots::answer_from_running`]) to be false, with the transaction's `amount` and
-    /// thresholds by `threshold`; `None` when each of them holds, when
+    /// totals answer ([`Slots::answer_from_running`]) to be false, with
+    /// the transaction's `amount` and thresholds by `threshold`; `None`
+    /// when each of them holds, when
     /// there are none, or when an event newer than the query time is
     /// held. The values are the ones the full evaluation reads (running
     /// totals, the forwarded amount's running sum) and the comparisons
@@ -1324,9 +1331,8 @@ impl Family {
                     // ([`Slots::reads_running`]), as [`Family::value`]
                     // reads them when no newer event is held.
                     None => match s.running_distinct.iter().position(|o| *o == Some(i)) {
-                        Some(slot) => s
-                            .extra
-                            .and_then(|x| self.keys[key as usize].extras.as_ref().map(|e| &e[x]))
+                        Some(slot) => self
+                            .extra(s, key as usize)
                             .map_or(0.0, |x| x.counters[slot].len() as f64),
                         None => s.forwarded.map_or(0.0, |f| self.scalars[b + f.3] as f64 / 100.0),
                     },
@@ -1397,10 +1403,7 @@ impl Family {
                 }
                 Function::Distinct(_, slot) => {
                     let slot = usize::from(slot);
-                    let Some(x) = s.extra.and_then(|x| self.keys[k].extras.as_ref().map(|e| &e[x]))
-                    else {
-                        return 0.0;
-                    };
+                    let Some(x) = self.extra(s, k) else { return 0.0 };
                     let mut n = x.counters[slot].len() as f64;
                     if range.hi < range.end {
                         // Values whose every retained occurrence is newer
@@ -1471,10 +1474,7 @@ impl Family {
             Function::Max => events.map(|e| e.cents).max().map_or(0.0, |c| c as f64 / 100.0),
             Function::Distinct(_, slot) => {
                 let slot = usize::from(slot);
-                let Some(x) = s.extra.and_then(|x| self.keys[k].extras.as_ref().map(|e| &e[x]))
-                else {
-                    return 0.0;
-                };
+                let Some(x) = self.extra(s, k) else { return 0.0 };
                 scratch.values.clear();
                 scratch.values.extend(
                     x.aux
@@ -1486,9 +1486,8 @@ impl Family {
                 scratch.values.dedup();
                 scratch.values.len() as f64
             }
-            Function::Baseline(statistic, measure) => s
-                .extra
-                .and_then(|x| self.keys[k].extras.as_ref().map(|e| &e[x]))
+            Function::Baseline(statistic, measure) => self
+                .extra(s, k)
                 .and_then(|x| x.ring.as_ref())
                 .map_or(0.0, |r| r.statistic(t, measure, statistic, &mut scratch.floats)),
             // Running kinds are handled above.

@@ -198,11 +198,12 @@ pub(crate) fn scatter_gather(
         // would need (at least `k`, and more than the best so far) can
         // pay too few of them, and one with at most a hub's degree is no
         // hub: skipped without finding its window.
-        let held = store.node(s).out.len();
+        let out = &store.node(s).out;
+        let held = out.len();
         if held < k.max(best.len() + 1) && held <= caps.max_hub_degree {
             continue;
         }
-        let payments = store.node(s).out.between(lo, now);
+        let payments = out.between(lo, now);
         if payments.len() > caps.max_hub_degree {
             hub = true;
             continue;

@@ -365,7 +365,16 @@ impl GraphEngine {
         detections: &mut Vec<Detection>,
     ) {
         let i = detection.typology.index();
-        if self.episodes[i].admit(key, detection.to, window, detection.size, self.config.regrowth) {
+        let admitted =
+            self.episodes[i].admit(key, detection.to, window, detection.size, self.config.regrowth);
+        self.tally(admitted, detection, detections);
+    }
+
+    /// Counts a detection the materiality rule admitted (and passes it on)
+    /// or suppressed.
+    fn tally(&mut self, admitted: bool, detection: Detection, detections: &mut Vec<Detection>) {
+        let i = detection.typology.index();
+        if admitted {
             self.stats.detections[i] += 1;
             detections.push(detection);
         } else {
@@ -466,15 +475,11 @@ impl GraphEngine {
         }
         // The materiality rule as `emit` applies it, with the hub's last
         // report kept in its fan state rather than among the episodes.
-        if Episodes::grown(last, detection.size, regrowth) {
-            if let Some(fans) = &mut self.fans {
-                fans.reported(hub, out, detection.to, detection.size);
-            }
-            self.stats.detections[i] += 1;
-            detections.push(detection);
-        } else {
-            self.stats.suppressed[i] += 1;
+        let admitted = Episodes::grown(last, detection.size, regrowth);
+        if admitted && let Some(fans) = &mut self.fans {
+            fans.reported(hub, out, detection.to, detection.size);
         }
+        self.tally(admitted, detection, detections);
     }
 
     fn check_cycles(&mut self, edge: &Edge, detections: &mut Vec<Detection>) {
